@@ -1,0 +1,33 @@
+# Otklik: `make run` serves the demo, `make test` runs every check.
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test install translations bench lint clean
+
+run: install translations
+	@scripts/system-deps.sh run
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+translations: install
+	@$(VENV)/bin/pybabel compile -d app/translations -f >/dev/null
+
+lint: install
+	@$(VENV)/bin/ruff check .
+
+bench: install translations
+	@$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

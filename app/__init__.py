@@ -1,0 +1,151 @@
+"""Otklik application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+
+from app.config import DefaultConfig
+from app.database import ConfigError, check_database, configure_sqlite, normalise_database_url
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Feature packages, each exposing ``bp`` (and optionally ``register_cli(app)``). Missing ones are skipped.
+FEATURE_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk",
+                    "reports", "privacy")
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_configuration(app, config_overrides or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security(app)
+    return app
+
+
+def load_configuration(app: Flask, overrides: dict[str, Any]) -> None:
+    app.config.from_object(DefaultConfig)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config.from_prefixed_env("OTKLIK")
+    app.config.update(overrides)
+
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{Path(app.instance_path) / 'otklik.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if app.config.get("BEHIND_HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    logging.getLogger("otklik").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read instance/secret_key, creating it with a random key on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker created it first
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_JOURNAL_SIZE_LIMIT"])
+        if app.config["CHECK_DATABASE_ON_START"]:
+            check_database(engine)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Войдите, чтобы открыть эту страницу."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from app.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from app import nav
+
+    app.context_processor(nav.template_context)
+    app.jinja_env.filters.update(nav.FILTERS)
+
+
+def select_locale() -> str:
+    """?lang=en switches and remembers the language; Russian is the default."""
+    wanted = request.args.get("lang")
+    if wanted in ("ru", "en"):
+        session["lang"] = wanted
+    return session.get("lang", "ru")
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in FEATURE_PACKAGES:
+        try:
+            package = importlib.import_module(f"app.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"app.{name}":
+                continue
+            raise
+        if hasattr(package, "bp"):
+            app.register_blueprint(package.bp)
+        if hasattr(package, "register"):
+            package.register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.main.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.auth.cli import users_cli
+    from app.demo import demo_cli
+    from app.org.cli import org_cli
+
+    for group in (users_cli, org_cli, demo_cli):
+        app.cli.add_command(group)
+    for name in FEATURE_PACKAGES:
+        try:
+            cli_module = importlib.import_module(f"app.{name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name in (f"app.{name}", f"app.{name}.cli"):
+                continue
+            raise
+        if hasattr(cli_module, "register_cli"):
+            cli_module.register_cli(app)
+
+
+def register_security(app: Flask) -> None:
+    from app.security import install
+
+    install(app)
+
+
+__all__ = ["ConfigError", "create_app"]

@@ -1,0 +1,66 @@
+"""Configuration defaults.
+
+Layers, later wins: these defaults → ``instance/config.py`` → environment
+(``DATABASE_URL``, ``SECRET_KEY``, any ``OTKLIK_*``) → overrides given to ``create_app``.
+"""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # Database: None means the embedded SQLite file instance/otklik.db.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+    SQLITE_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+    CHECK_DATABASE_ON_START = True
+
+    # Secret key: None means "read or create instance/secret_key".
+    SECRET_KEY: str | None = None
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (OTKLIK_SESSION_COOKIE_SECURE=true)
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle timeout for staff
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    BEHIND_HTTPS = False  # enables HSTS and secure cookies
+
+    # Authentication.
+    PASSWORD_MIN_LENGTH = 10
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    # Limits.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    MAX_FORM_PARTS = 1000
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_PUBLIC_SUBMIT = "30 per minute"
+
+    # Locale.
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+    LANGUAGES = ("ru", "en")
+    DEFAULT_CENTER_TIMEZONE = "Europe/Moscow"
+
+    # Forms.
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Kiosks may be framed only by these origins (CSP frame-ancestors).
+    KIOSK_FRAME_ANCESTORS: tuple[str, ...] = ()
+
+    # Analysis.
+    ANALYSIS_MIN_N = 30
+    ANALYSIS_CONFIDENCE = 0.95
+
+    # Mail: no host means answers wait on the status page.
+    MAIL_HOST: str | None = None
+    MAIL_PORT = 25
+    MAIL_FROM = "otklik@localhost"
+
+    # Company shown on public pages and report headers.
+    COMPANY_NAME = "ПАО «МРСК Центра»"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"

@@ -1,0 +1,7 @@
+"""Landing, staff dashboard, audit log and error pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from app.main import routes  # noqa: E402,F401

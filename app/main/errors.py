@@ -1,0 +1,46 @@
+"""Russian error pages; JSON for the API. The 500 handler rolls the session back."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: ("Неверный запрос", "Запрос не удалось обработать. Проверьте введенные данные."),
+    403: ("Доступ запрещен", "У вас нет прав для просмотра этой страницы."),
+    404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
+    405: ("Действие недоступно", "Этот адрес не принимает такой запрос."),
+    410: ("Больше недоступно", "Эта страница больше не действует."),
+    413: ("Слишком большой объем", "Отправленные данные слишком велики."),
+    429: ("Слишком много запросов", "Пожалуйста, подождите немного и попробуйте снова."),
+    500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже."),
+}
+
+
+def _render(code: int, message: str | None = None):
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": message or text}, code
+    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+
+def register(app: Flask) -> None:
+    for code in MESSAGES:
+        if code == 500:
+            continue
+        app.register_error_handler(code, lambda exc, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        logging.getLogger("otklik.security").warning("csrf refused: %s", request.endpoint)
+        return _render(400, "Форма устарела или отправлена не с нашего сайта. Обновите страницу и "
+                            "повторите действие.")
+
+    @app.errorhandler(500)
+    def internal_error(exc):
+        db.session.rollback()
+        return _render(500)

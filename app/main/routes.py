@@ -1,0 +1,38 @@
+"""Landing page, staff dashboard and the audit log."""
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.decorators import roles_required, staff_required
+from app.extensions import db
+from app.main import bp
+from app.models import AuditEvent
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/landing.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+@bp.route("/dashboard")
+@staff_required
+def dashboard():
+    return render_template("main/dashboard.html")
+
+
+@bp.route("/admin/audit")
+@roles_required("admin")
+def audit():
+    page = max(1, request.args.get("page", 1, type=int))
+    events = db.paginate(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
+                         page=page, per_page=50, error_out=False)
+    return render_template("main/audit.html", events=events)

@@ -1,0 +1,212 @@
+"""Business rules of the organisation tree: scopes, lookups, editing and import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from app import audit
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Organisation, OrgKind, User
+
+
+class OrgError(ValueError):
+    """A domain error with a message for the user (Russian)."""
+
+
+def company() -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.kind == OrgKind.COMPANY))
+
+
+def find_center(code_or_name: str) -> Organisation | None:
+    """A centre by code (case-insensitive) or exact name."""
+    value = (code_or_name or "").strip()
+    if not value:
+        return None
+    centers = select(Organisation).where(Organisation.kind == OrgKind.CENTER)
+    found = db.session.scalar(centers.where(Organisation.code == value.upper()))
+    return found or db.session.scalar(centers.where(Organisation.name == value))
+
+
+def find_org(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == (code or "").strip().upper()))
+
+
+def centers(active_only: bool = True) -> list[Organisation]:
+    query = select(Organisation).where(Organisation.kind == OrgKind.CENTER)
+    if active_only:
+        query = query.where(Organisation.active.is_(True))
+    return list(db.session.scalars(query.order_by(Organisation.name)))
+
+
+def branches() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.kind == OrgKind.BRANCH).order_by(Organisation.name)
+        )
+    )
+
+
+def centers_under(org: Organisation | None) -> list[Organisation]:
+    """Every centre at or below ``org`` (None or the company: all centres)."""
+    if org is None or org.kind == OrgKind.COMPANY:
+        return centers(active_only=False)
+    if org.kind == OrgKind.CENTER:
+        return [org]
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrgKind.CENTER, Organisation.parent_id == org.id)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def visible_center_ids(user: User) -> set[int]:
+    """Ids of the centres a user may see: their scope and everything below it."""
+    return {c.id for c in centers_under(user.scope)}
+
+
+def can_see_center(user: User, center_id: int | None) -> bool:
+    return center_id is not None and center_id in visible_center_ids(user)
+
+
+def branch_of(center: Organisation) -> Organisation | None:
+    return center.parent if center.parent and center.parent.kind == OrgKind.BRANCH else None
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OrgError(f"Неизвестный часовой пояс «{name}»") from None
+    return name
+
+
+def save_org(org: Organisation | None, *, kind: str, code: str, name: str, parent_id: int | None,
+             address: str = "", opening_hours: str = "", timezone: str = "Europe/Moscow",
+             active: bool = True) -> Organisation:
+    """Create or update a node; codes are unique and upper-case."""
+    code = code.strip().upper()
+    if not code or not name.strip():
+        raise OrgError("Код и название обязательны")
+    validate_timezone(timezone)
+    with write_transaction():
+        clash = db.session.scalar(select(Organisation).where(Organisation.code == code))
+        if clash is not None and clash is not org:
+            raise OrgError(f"Код «{code}» уже занят")
+        creating = org is None
+        if creating:
+            org = Organisation(kind=kind)
+            db.session.add(org)
+        org.code, org.name, org.parent_id = code, name.strip(), parent_id
+        org.address, org.opening_hours, org.timezone, org.active = address, opening_hours, timezone, active
+        db.session.flush()
+        audit.record("org.create" if creating else "org.update", org, summary=code)
+    return org
+
+
+def set_active(org: Organisation, active: bool) -> None:
+    """Centres with data are deactivated, never deleted."""
+    with write_transaction():
+        org.active = active
+        audit.record("org.activate" if active else "org.deactivate", org, summary=org.code)
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    line: int
+    branch_code: str
+    branch_name: str
+    center_code: str
+    center_name: str
+    address: str
+    timezone: str
+
+
+IMPORT_COLUMNS = ("branch_code", "branch_name", "center_code", "center_name", "address", "timezone")
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts of stripped strings."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h or "").strip() for h in next(rows, [])]
+        return [
+            {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)}
+            for row in rows
+            if any(v not in (None, "") for v in row)
+        ]
+    raw = path.read_bytes().decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(raw.splitlines()[0] if raw else ",", delimiters=",;")
+    reader = csv.DictReader(io.StringIO(raw), dialect=dialect)
+    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+
+
+def parse_org_rows(rows: list[dict[str, str]]) -> tuple[list[OrgRow], list[str]]:
+    """Validate every row; return the rows and every error with its line number (header = line 1)."""
+    errors: list[str] = []
+    if rows and (missing := [c for c in IMPORT_COLUMNS if c not in rows[0]]):
+        return [], [f"Нет столбцов: {', '.join(missing)}"]
+    parsed: list[OrgRow] = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows, start=2):
+        problems = [f"пустое поле {c}" for c in IMPORT_COLUMNS[:4] if not row.get(c)]
+        tz = row.get("timezone") or "Europe/Moscow"
+        try:
+            validate_timezone(tz)
+        except OrgError as exc:
+            problems.append(str(exc))
+        code = (row.get("center_code") or "").upper()
+        if code and code in seen:
+            problems.append(f"код ЦОК «{code}» повторяется")
+        seen.add(code)
+        if problems:
+            errors.append(f"строка {index}: " + "; ".join(problems))
+            continue
+        parsed.append(OrgRow(index, row["branch_code"].upper(), row["branch_name"], code,
+                             row["center_name"], row.get("address", ""), tz))
+    return parsed, errors
+
+
+def import_tree(path: Path, company_name: str) -> tuple[int, int]:
+    """All-or-nothing import of branches and centres; returns (branches, centres) touched."""
+    parsed, errors = parse_org_rows(read_table(path))
+    if errors:
+        raise OrgError("\n".join(errors))
+    with write_transaction():
+        root = company()
+        if root is None:
+            root = Organisation(kind=OrgKind.COMPANY, code="MRSK", name=company_name)
+            db.session.add(root)
+            db.session.flush()
+        branch_by_code: dict[str, Organisation] = {}
+        for row in parsed:
+            branch = branch_by_code.get(row.branch_code) or find_org(row.branch_code)
+            if branch is None:
+                branch = Organisation(kind=OrgKind.BRANCH, code=row.branch_code, name=row.branch_name,
+                                      parent_id=root.id)
+                db.session.add(branch)
+                db.session.flush()
+            elif branch.kind != OrgKind.BRANCH:
+                raise OrgError(f"строка {row.line}: код «{row.branch_code}» занят не филиалом")
+            branch_by_code[row.branch_code] = branch
+            center = find_org(row.center_code)
+            if center is None:
+                center = Organisation(kind=OrgKind.CENTER, code=row.center_code)
+                db.session.add(center)
+            elif center.kind != OrgKind.CENTER:
+                raise OrgError(f"строка {row.line}: код «{row.center_code}» занят не ЦОК")
+            center.name, center.parent_id = row.center_name, branch.id
+            center.address, center.timezone = row.address, row.timezone
+        audit.record("org.import", summary=path.name, rows=len(parsed))
+    return len(branch_by_code), len(parsed)

@@ -1,0 +1,36 @@
+"""Response headers: CSP without inline scripts, framing rules, no-store on staff pages, HSTS."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
+
+PUBLIC_PREFIXES = ("/static/", "/s/", "/kiosk/", "/reviews/", "/book/", "/api/", "/q/")
+
+
+def content_security_policy(frame_ancestors: str) -> str:
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+
+
+def install(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response: Response) -> Response:
+        config = current_app.config
+        kiosk_origins = " ".join(config.get("KIOSK_FRAME_ANCESTORS") or ())
+        is_kiosk = request.path.startswith("/kiosk/")
+        ancestors = kiosk_origins if is_kiosk and kiosk_origins else "'none'"
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if ancestors == "'none'":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        if config.get("BEHIND_HTTPS"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        staff_page = not request.path.startswith(PUBLIC_PREFIXES)
+        if staff_page and (current_user.is_authenticated or request.path.startswith(("/admin", "/login"))):
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests: `pg-cluster.sh start DIR` prints the database URL,
+# `pg-cluster.sh stop DIR` stops it. Runs as the unprivileged 'postgres' user when started as root.
+set -euo pipefail
+action="$1"; dir="$2"
+bindir="$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")"
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+case "$action" in
+  start)
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres "$dir"
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    as_pg "$bindir/initdb" -D "$dir/data" -A trust -U otklik -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null
+    as_pg "$bindir/createdb" -h 127.0.0.1 -p "$port" -U otklik otklik_test
+    echo "postgresql+psycopg://otklik@127.0.0.1:$port/otklik_test"
+    ;;
+  stop)
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    ;;
+esac

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make test`: ruff, the whole suite on SQLite, then the database tests on a throwaway PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-deps.sh test
+make --no-print-directory install translations
+PY=.venv/bin/python
+
+echo "== ruff"
+.venv/bin/ruff check .
+
+echo "== pytest on SQLite"
+$PY -m pytest -p no:cacheprovider "$@"
+
+echo "== pytest on PostgreSQL"
+pgdir="$(mktemp -d /tmp/otklik-pg.XXXXXX)"
+cleanup() { scripts/pg-cluster.sh stop "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+url="$(scripts/pg-cluster.sh start "$pgdir")"
+OTKLIK_TEST_DATABASE_URL="$url" $PY -m pytest -p no:cacheprovider -m postgres "$@"
