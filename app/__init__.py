@@ -67,7 +67,18 @@ def instance_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+MODEL_MODULES = ("app.models", "app.surveys.models", "app.appeals.models", "app.reviews.models",
+                 "app.kiosk.models", "app.analysis.models", "app.reports.models")
+
+
+def import_models() -> None:
+    """Import every table module so that the metadata (migrations, create_all) sees all tables."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
 def register_extensions(app: Flask) -> None:
+    import_models()
     db.init_app(app)
     with app.app_context():
         engine = db.engine

@@ -152,3 +152,22 @@ class Setting(db.Model):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Contact(db.Model):
+    """A customer's personal data (152-ФЗ), kept apart from answers and texts.
+
+    Stored only with an explicit consent: the consent text's version and time are kept with it.
+    Withdrawing the consent or the retention job deletes the row; references are set to NULL.
+    """
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    purpose: Mapped[str] = mapped_column(String(32))  # survey_callback | review_answer | appeal
+    consent_version: Mapped[str] = mapped_column(String(32))
+    consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,9 @@
 # `pg-cluster.sh stop DIR` stops it. Runs as the unprivileged 'postgres' user when started as root.
 set -euo pipefail
 action="$1"; dir="$2"
-bindir="$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")"
+initdb_path="$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)"
+[ -n "$initdb_path" ] || initdb_path="$(readlink -f "$(command -v initdb)")"
+bindir="$(dirname "$initdb_path")"
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres

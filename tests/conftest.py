@@ -1,9 +1,10 @@
 """Shared fixtures: a fresh app and a real database per test.
 
-SQLite (default): the schema is built once per session into a template file by running the
-Alembic migrations, then copied for each test. PostgreSQL: set ``OTKLIK_TEST_DATABASE_URL``
-(the test script starts a throwaway cluster); the schema is migrated once and every table is
-emptied between tests.
+SQLite (default): the schema is built once per session into a template file, then copied for each
+test. PostgreSQL: set ``OTKLIK_TEST_DATABASE_URL`` (the test script starts a throwaway cluster); the
+schema is built once and every table is emptied between tests. The schema comes from the models;
+``tests/integration/test_migrations.py`` proves that the Alembic migrations build the same schema
+from empty on both databases.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def sqlite_template(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.db"
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    migrate_to_head(app)
     with app.app_context():
+        db.create_all()
         db.engine.dispose()
     return path
 
@@ -69,8 +70,8 @@ def pg_database() -> Iterator[str | None]:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": PG_URL})
-    migrate_to_head(app)
     with app.app_context():
+        db.create_all()
         db.engine.dispose()
     yield PG_URL
 

@@ -1,0 +1,118 @@
+"""Appeals registry tables: appeals, status history, promises, root causes, deadline rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import Organisation, Topic, User, utcnow
+
+KINDS = {"complaint": "Жалоба", "application": "Заявление"}
+FORMS = {"in_person": "Очно", "remote": "Заочно", "interactive": "Интерактивно"}
+CHANNELS = {"visit": "Личный визит", "phone": "Телефон", "letter": "Письмо", "email": "Электронная почта",
+            "web": "Сайт", "kiosk": "Киоск", "review_book": "Книга отзывов"}
+STATUSES = {"registered": "Зарегистрировано", "in_progress": "В работе", "answered": "Дан ответ",
+            "closed": "Закрыто", "rejected": "Отклонено", "duplicate": "Дубликат"}
+PROMISE_STATUSES = {"open": "Ожидает", "kept": "Выполнено", "broken": "Не выполнено"}
+
+
+class Appeal(db.Model):
+    """A customer appeal (обращение) from any channel."""
+
+    __tablename__ = "appeal"
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_id", name="uq_appeal_external"),
+        Index("ix_appeal_center_received", "center_id", "received_at"),
+        Index("ix_appeal_received", "received_at"),
+        Index("ix_appeal_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    form: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"))
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    received_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="registered")
+    text: Mapped[str] = mapped_column(Text, default="")
+    external_source: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    answer_summary: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    root_cause_id: Mapped[int | None] = mapped_column(ForeignKey("root_cause.id"))
+    corrective_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("corrective_action.id", ondelete="SET NULL"))
+    led_to_contract: Mapped[bool] = mapped_column(default=False)  # regulator form п. 4.1
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    topic: Mapped[Topic] = relationship()
+    center: Mapped[Organisation] = relationship()
+    root_cause: Mapped[RootCause | None] = relationship()
+    history: Mapped[list[AppealStatusChange]] = relationship(
+        back_populates="appeal", order_by="AppealStatusChange.at", cascade="all, delete-orphan")
+    promises: Mapped[list[Promise]] = relationship(
+        back_populates="appeal", order_by="Promise.due_at", cascade="all, delete-orphan")
+
+
+class AppealStatusChange(db.Model):
+    __tablename__ = "appeal_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    appeal: Mapped[Appeal] = relationship(back_populates="history")
+    user: Mapped[User | None] = relationship()
+
+
+class Promise(db.Model):
+    """What an operator promised a customer and by when; later marked kept or broken."""
+
+    __tablename__ = "promise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+    appeal: Mapped[Appeal] = relationship(back_populates="promises")
+
+
+class RootCause(db.Model):
+    """Editable list of root-cause categories required to close an appeal."""
+
+    __tablename__ = "root_cause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_ru: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class DeadlineRule(db.Model):
+    """Response time for a kind (and optionally a topic) in calendar or working days."""
+
+    __tablename__ = "deadline_rule"
+    __table_args__ = (UniqueConstraint("kind", "topic_id", name="uq_deadline_rule_kind_topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    days: Mapped[int] = mapped_column()
+    working_days: Mapped[bool] = mapped_column(default=False)

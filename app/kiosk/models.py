@@ -1,0 +1,30 @@
+"""Registered hall kiosks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import Organisation, utcnow
+
+
+class Kiosk(db.Model):
+    """A touch kiosk in a centre; it authenticates with the secret token in its URL (stored hashed)."""
+
+    __tablename__ = "kiosk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    inactivity_seconds: Mapped[int] = mapped_column(default=60)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+    pending_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    center: Mapped[Organisation] = relationship()

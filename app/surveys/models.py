@@ -1,0 +1,120 @@
+"""Survey tables: definitions and immutable published versions, assignments, responses, tidy answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import Organisation, utcnow
+
+CHANNELS = ("kiosk", "online", "qr", "sms", "email")
+CHANNEL_LABELS = {"kiosk": "Киоск в ЦОК", "online": "Сайт", "qr": "QR-код", "sms": "Ссылка в SMS",
+                  "email": "Ссылка в письме"}
+
+
+class Survey(db.Model):
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))  # Russian title of the latest version, for lists
+    is_main: Mapped[bool] = mapped_column(default=False)  # the company's main satisfaction survey
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[SurveyVersion]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class SurveyVersion(db.Model):
+    """draft → published → closed; the definition is frozen once published."""
+
+    __tablename__ = "survey_version"
+    __table_args__ = (UniqueConstraint("survey_id", "number", name="uq_survey_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+
+
+class SurveyAssignment(db.Model):
+    """A survey offered at a centre on a channel; its short code is the distribution link (/s/<code>)."""
+
+    __tablename__ = "survey_assignment"
+    __table_args__ = (UniqueConstraint("survey_id", "center_id", "channel", name="uq_survey_assignment_target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+    center: Mapped[Organisation] = relationship()
+
+
+class Response(db.Model):
+    """One submission. ``client_submission_id`` makes retries idempotent."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        Index("ix_response_survey_submitted", "survey_id", "submitted_at"),
+        Index("ix_response_center_submitted", "center_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))  # same id + other body → 409
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"), index=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duration_seconds: Mapped[int | None] = mapped_column()
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id", ondelete="SET NULL"))
+
+    version: Mapped[SurveyVersion] = relationship()
+    center: Mapped[Organisation] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    """A tidy answer row: one per question (per selected option for multi-choice, per row for matrix).
+
+    ``survey_id``, ``center_id`` and ``submitted_at`` repeat the response's so that the database can
+    aggregate answers of a period without a join.
+    """
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        Index("ix_answer_survey_question_time", "survey_id", "question_code", "submitted_at"),
+        Index("ix_answer_response", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    submitted_at: Mapped[datetime] = mapped_column()
+    question_code: Mapped[str] = mapped_column(String(64))
+    value_num: Mapped[float | None] = mapped_column()
+    option_code: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
