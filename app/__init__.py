@@ -68,13 +68,17 @@ def instance_secret_key(instance: Path) -> str:
 
 
 MODEL_MODULES = ("app.models", "app.surveys.models", "app.appeals.models", "app.reviews.models",
-                 "app.kiosk.models", "app.analysis.models", "app.reports.models")
+                 "app.kiosk.models", "app.analysis.models", "app.reports.models", "app.api.models")
 
 
 def import_models() -> None:
     """Import every table module so that the metadata (migrations, create_all) sees all tables."""
     for name in MODEL_MODULES:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,1 +1,7 @@
-"""Package surveys."""
+"""Questionnaires: definitions, versions, designer, respondent pages, distribution, responses."""
+
+from flask import Blueprint
+
+bp = Blueprint("surveys", __name__)
+
+from app.surveys import designer, respond  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Staff pages for marketing: designer, distribution, responses and exports."""

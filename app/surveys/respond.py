@@ -1,0 +1,1 @@
+"""Respondent pages (public): one survey page at a time, validated idempotent submission."""
