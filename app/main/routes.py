@@ -17,6 +17,16 @@ def index():
     return render_template("main/landing.html")
 
 
+@bp.route("/bench/hello")
+def hello():
+    """The load benchmark's ceiling: a bare view in the same server configuration (off unless enabled)."""
+    from flask import abort, current_app
+
+    if not current_app.config.get("BENCH_HELLO"):
+        abort(404)
+    return "hello"
+
+
 @bp.route("/healthz")
 def healthz():
     db.session.execute(select(1))
