@@ -1,1 +1,7 @@
-"""Package reviews."""
+"""The digital review book (книга отзывов и предложений): public form, status, public book, moderation."""
+
+from flask import Blueprint
+
+bp = Blueprint("reviews", __name__)
+
+from app.reviews import routes  # noqa: E402,F401

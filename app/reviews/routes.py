@@ -1,0 +1,230 @@
+"""Review-book views: thin wrappers around :mod:`app.reviews.services`."""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.decorators import public, roles_required
+from app.extensions import db, limiter
+from app.models import Organisation
+from app.org.services import can_see_center, visible_center_ids
+from app.reviews import bp
+from app.reviews.consent import CONSENT_VERSION, consent_text
+from app.reviews.forms import ContactForm, ModerationForm, StatusForm
+from app.reviews.mail import send_pending_answers
+from app.reviews.models import ENTRY_TYPES, MODERATION, ReviewEntry
+from app.reviews.services import (
+    TEXT_MAX,
+    ContactInput,
+    DuplicateEntry,
+    EntryInput,
+    ReviewError,
+    SubmissionConflict,
+    active_topics,
+    appeals_by_id,
+    entry_status,
+    find_center,
+    lookup,
+    moderate,
+    moderation_query,
+    published_counts,
+    published_query,
+    submit_entry,
+    validate,
+    withdraw_consent,
+)
+
+log = logging.getLogger("otklik.reviews")
+BOOK_PAGE_SIZE = 20
+
+
+def submit_limit() -> str:
+    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+
+
+def status_limit() -> str:
+    return current_app.config.get("REVIEW_STATUS_RATELIMIT", "20 per minute")
+
+
+def _center_or_404(code: str) -> Organisation:
+    center = find_center(code)
+    if center is None or not center.active:
+        abort(404)
+    return center
+
+
+def _entry_input(form: ContactForm, center: Organisation, wants_answer: bool, with_contact: bool) -> EntryInput:
+    contact = None
+    if with_contact:
+        contact = ContactInput(name=form.name.data or "", email=form.email.data or "",
+                               phone=form.phone.data or "", consent=bool(form.consent.data))
+    return EntryInput(center_code=center.code, entry_type=form.entry_type.data or "",
+                      topic_code=form.topic.data or "", text=form.text.data or "", wants_answer=wants_answer,
+                      publish_consent=bool(form.publish_consent.data), contact=contact,
+                      client_submission_id=(form.client_submission_id.data or "").strip())
+
+
+def _render_form(template: str, form: ContactForm, center: Organisation, errors: dict[str, str] | None = None,
+                 status: int = 200):
+    return render_template(template, form=form, center=center, errors=errors or {}, text_max=TEXT_MAX,
+                           consent_paragraphs=consent_text(), consent_version=CONSENT_VERSION), status
+
+
+@bp.route("/reviews/<center_code>/new", methods=["GET", "POST"])
+@public
+@limiter.limit(submit_limit, methods=["POST"])
+def new(center_code: str):
+    """Step 1 (the entry) and step 2 (consent and contact, only when an answer is wanted)."""
+    center = _center_or_404(center_code)
+    form = ContactForm()
+    form.topic.choices = [(t.code, t.name_ru) for t in active_topics()]
+    if request.method == "GET":
+        form.client_submission_id.data = str(uuid.uuid4())
+        form.wants_answer.data = "no"
+        return _render_form("reviews/new.html", form, center)
+    if not form.validate_on_submit():
+        return _render_form("reviews/new.html", form, center,
+                            {"form": "Проверьте заполнение формы и отправьте ее еще раз."}, 400)
+    if form.website.data:
+        log.warning("review honeypot filled at %s", center.code)
+        return _render_form("reviews/new.html", form, center,
+                            {"form": "Запись не принята. Обновите страницу и попробуйте еще раз."}, 400)
+    on_consent_step = form.step.data == "consent"
+    wants_answer = form.wants_answer.data == "yes" and form.action.data != "no_answer"
+    if wants_answer and not on_consent_step:
+        errors, _ = validate(_entry_input(form, center, False, False))
+        if errors:
+            return _render_form("reviews/new.html", form, center, errors, 422)
+        return _render_form("reviews/consent.html", form, center)
+    data = _entry_input(form, center, wants_answer, wants_answer)
+    try:
+        receipt = submit_entry(data)
+    except (DuplicateEntry, SubmissionConflict) as exc:
+        return _render_form("reviews/new.html", form, center, {"form": str(exc)}, 409)
+    except ReviewError as exc:
+        errors = exc.errors or {"form": str(exc)}
+        contact_fields = {"consent", "email", "phone", "name"}
+        if wants_answer and set(errors) <= contact_fields:
+            return _render_form("reviews/consent.html", form, center, errors, 422)
+        return _render_form("reviews/new.html", form, center, errors, 422)
+    return render_template("reviews/done.html", center=center, receipt=receipt)
+
+
+@bp.route("/reviews/<center_code>/qr.svg")
+@public
+def qr(center_code: str):
+    """QR code of the centre's review form for posters and stands."""
+    center = _center_or_404(center_code)
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    target = base.rstrip("/") + url_for("reviews.new", center_code=center.code)
+    buffer = io.BytesIO()
+    segno.make(target, error="m").save(buffer, kind="svg", scale=8, border=2,
+                                       title=f"Книга отзывов и предложений — {center.name}")
+    response = current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _status_page(form: StatusForm, entry: ReviewEntry | None, looked_up: bool, message: str = "",
+                 status: int = 200):
+    state = entry_status(entry) if entry is not None else None
+    return render_template("reviews/status.html", form=form, entry=entry, state=state, looked_up=looked_up,
+                           message=message, types=ENTRY_TYPES, moderation_labels=MODERATION), status
+
+
+@bp.route("/reviews/status", methods=["GET", "POST"])
+@public
+@limiter.limit(status_limit)
+def status():
+    """Status and official answer for a number + check code; a wrong pair shows only a neutral message."""
+    form = StatusForm()
+    number = code = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _status_page(form, None, False, status=400)
+        number, code = form.number.data, form.code.data
+    elif request.args.get("number"):
+        number, code = request.args.get("number", ""), request.args.get("code", "")
+        form.number.data, form.code.data = number, code
+    entry = lookup(number or "", code or "") if number else None
+    return _status_page(form, entry, number is not None)
+
+
+@bp.route("/reviews/status/withdraw", methods=["POST"])
+@public
+@limiter.limit(status_limit)
+def withdraw():
+    """Withdraw the personal-data consent: the contact row is erased."""
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _status_page(form, None, False, status=400)
+    entry = lookup(form.number.data or "", form.code.data or "")
+    if entry is None:
+        return _status_page(form, None, True)
+    erased = withdraw_consent(entry)
+    message = ("Согласие отозвано. Ваши контактные данные удалены." if erased
+               else "Контактных данных по этой записи не хранится.")
+    return _status_page(form, entry, True, message)
+
+
+@bp.route("/book/<center_code>")
+@public
+def book(center_code: str):
+    """The centre's public book: published entries with official answers, newest first."""
+    center = _center_or_404(center_code)
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(published_query(center.id), page=page, per_page=BOOK_PAGE_SIZE, error_out=False)
+    return render_template("reviews/book.html", center=center, pagination=pagination,
+                           appeals=appeals_by_id(pagination.items), counts=published_counts(center.id),
+                           types=ENTRY_TYPES)
+
+
+@bp.route("/reviews/moderation")
+@roles_required("operator")
+def moderation():
+    state = request.args.get("state", "pending")
+    if state not in MODERATION and state != "all":
+        state = "pending"
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(moderation_query(visible_center_ids(current_user), state), page=page, per_page=30,
+                             error_out=False)
+    return render_template("reviews/moderation.html", pagination=pagination, state=state, form=ModerationForm(),
+                           appeals=appeals_by_id(pagination.items), types=ENTRY_TYPES, labels=MODERATION)
+
+
+@bp.route("/reviews/moderation/<int:entry_id>", methods=["POST"])
+@roles_required("operator")
+def moderate_entry(entry_id: int):
+    entry = db.session.get(ReviewEntry, entry_id)
+    if entry is None or not can_see_center(current_user, entry.center_id):
+        abort(404)
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        moderate(entry, request.form.get("action", ""), current_user)
+    except ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Запись {entry.registration_number}: "
+              + ("опубликована." if entry.moderation == "published" else "не публикуется."), "success")
+    return redirect(url_for("reviews.moderation", state=request.args.get("state", "pending")))
+
+
+@bp.after_app_request
+def send_answers_after_appeal_change(response):
+    """After an operator's successful POST in the appeals registry, send waiting answers (if SMTP is set)."""
+    endpoint = request.endpoint or ""
+    if (request.method == "POST" and endpoint.startswith("appeals.") and response.status_code < 400
+            and current_app.config.get("MAIL_HOST")):
+        try:
+            send_pending_answers(limit=20)
+        except Exception:  # noqa: BLE001 - never break the operator's page because of mail
+            log.exception("sending answers after %s failed", endpoint)
+    return response

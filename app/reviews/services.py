@@ -1,0 +1,394 @@
+"""Business rules of the review book: entries, registration numbers, status look-up, moderation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.appeals.models import STATUSES, Appeal
+from app.appeals.services import create_appeal_in_session
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
+from app.reviews.consent import CONSENT_PURPOSE, CONSENT_VERSION
+from app.reviews.models import ENTRY_TYPES, RegistrationCounter, ReviewEntry
+
+TEXT_MAX = 4000
+TEXT_MIN = 3
+NAME_MAX = 200
+EMAIL_MAX = 254
+PHONE_MAX = 40
+DEFAULT_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",
+                    "question": "application"}
+DEFAULT_DUPLICATE_WINDOW_SECONDS = 600
+CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I
+CHECK_LENGTH = 6
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
+NUMBER_RE = re.compile(r"^[A-Z0-9_]{1,24}-\d{4}-\d{6}$")
+
+
+class ReviewError(ValueError):
+    """A refusal with a Russian message for the customer or operator."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+class DuplicateEntry(ReviewError):
+    """The same text for the same centre arrived again shortly after the first one."""
+
+
+class SubmissionConflict(ReviewError):
+    """The same client_submission_id arrived with a different body."""
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    center_code: str
+    entry_type: str
+    topic_code: str
+    text: str
+    wants_answer: bool = False
+    publish_consent: bool = False
+    contact: ContactInput | None = None
+    client_submission_id: str = ""
+    kiosk_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the customer is shown: the registration number and the check code (only here in clear)."""
+
+    entry: ReviewEntry
+    registration_number: str
+    check_code: str
+    created: bool
+
+
+# --- small pure helpers ---------------------------------------------------------------------------
+
+def normalise_text(text: str | None) -> str:
+    """NFC, Unix newlines, no surrounding blanks: what is stored and hashed."""
+    value = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return value.strip()
+
+
+def text_hash(center_id: int, text: str) -> str:
+    """Hash of the text for duplicate detection: case and whitespace do not make a new entry."""
+    folded = " ".join(normalise_text(text).casefold().split())
+    return hashlib.sha256(f"{center_id}\n{folded}".encode()).hexdigest()
+
+
+def check_code_for(client_submission_id: str, secret: str | None = None) -> str:
+    """Derive the check code from the submission id so that a retry gets the same code back."""
+    key = (secret or current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"review-check:{client_submission_id}".encode(), hashlib.sha256).digest()
+    return "".join(CHECK_ALPHABET[b % len(CHECK_ALPHABET)] for b in digest[:CHECK_LENGTH])
+
+
+def hash_check_code(registration_number: str, code: str) -> str:
+    return hashlib.sha256(f"{registration_number}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def format_number(center_code: str, year: int, sequence: int) -> str:
+    return f"{center_code}-{year}-{sequence:06d}"
+
+
+def valid_submission_id(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return len(value) <= 64
+
+
+def kind_for(entry_type: str) -> str:
+    mapping = current_app.config.get("REVIEW_KIND_MAP") or DEFAULT_KIND_MAP
+    return mapping.get(entry_type, DEFAULT_KIND_MAP.get(entry_type, "application"))
+
+
+def active_topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.sort_order,
+                                                                                         Topic.name_ru)))
+
+
+def find_center(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == (code or "").strip().upper(),
+                                                        Organisation.kind == OrgKind.CENTER))
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+def validate(data: EntryInput) -> tuple[dict[str, str], str]:
+    """Return (errors by field, normalised text); an empty dict means the entry may be saved."""
+    errors: dict[str, str] = {}
+    if data.entry_type not in ENTRY_TYPES:
+        errors["entry_type"] = "Выберите вид записи"
+    topic_codes = {t.code for t in active_topics()}
+    if data.topic_code not in topic_codes:
+        errors["topic"] = "Выберите тему"
+    text = normalise_text(data.text)
+    if len(text) < TEXT_MIN:
+        errors["text"] = "Напишите текст записи"
+    elif len(text) > TEXT_MAX:
+        errors["text"] = f"Текст не длиннее {TEXT_MAX} знаков (сейчас {len(text)})"
+    if data.wants_answer:
+        contact = data.contact or ContactInput()
+        if not contact.consent:
+            errors["consent"] = "Чтобы получить ответ, подтвердите согласие на обработку персональных данных"
+        email, phone = contact.email.strip(), contact.phone.strip()
+        if not email and not phone:
+            errors["email"] = "Укажите электронную почту или телефон для ответа"
+        if email and (len(email) > EMAIL_MAX or not EMAIL_RE.match(email)):
+            errors["email"] = "Проверьте адрес электронной почты"
+        if phone and not PHONE_RE.match(phone):
+            errors["phone"] = "Проверьте номер телефона"
+        if len(contact.name.strip()) > NAME_MAX:
+            errors["name"] = f"Имя не длиннее {NAME_MAX} знаков"
+    if data.client_submission_id and not valid_submission_id(data.client_submission_id):
+        errors["client_submission_id"] = "Неверный идентификатор отправки"
+    return errors, text
+
+
+# --- submission ------------------------------------------------------------------------------------
+
+def _local_year(center: Organisation, now: datetime) -> int:
+    zone = ZoneInfo(center.timezone or current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).year
+
+
+def next_sequence(center_id: int, year: int) -> int:
+    """Increment the centre's counter inside the caller's write transaction.
+
+    ``UPDATE … RETURNING`` locks the row (PostgreSQL) or runs under the BEGIN IMMEDIATE lock (SQLite),
+    so two transactions never get the same value. The first entry of a year inserts the row; a
+    concurrent first insert fails on the unique constraint and the caller retries.
+    """
+    statement = (update(RegistrationCounter)
+                 .where(RegistrationCounter.center_id == center_id, RegistrationCounter.year == year)
+                 .values(last_value=RegistrationCounter.last_value + 1)
+                 .returning(RegistrationCounter.last_value)
+                 .execution_options(synchronize_session=False))
+    value = db.session.execute(statement).scalar()
+    if value is None:
+        db.session.add(RegistrationCounter(center_id=center_id, year=year, last_value=1))
+        db.session.flush()
+        value = 1
+    return int(value)
+
+
+def _same_body(entry: ReviewEntry, data: EntryInput, center: Organisation, topic: Topic, text: str) -> bool:
+    return (entry.center_id == center.id and entry.entry_type == data.entry_type and entry.topic_id == topic.id
+            and entry.body_hash == text_hash(center.id, text) and entry.text == text
+            and entry.wants_answer == bool(data.wants_answer)
+            and entry.publish_consent == bool(data.publish_consent))
+
+
+def _existing_receipt(data: EntryInput, center: Organisation, topic: Topic, text: str) -> Receipt | None:
+    existing = db.session.scalar(select(ReviewEntry).where(
+        ReviewEntry.client_submission_id == data.client_submission_id))
+    if existing is None:
+        return None
+    if not _same_body(existing, data, center, topic, text):
+        raise SubmissionConflict("Эта отправка уже принята с другим содержанием. Обновите страницу и "
+                                 "отправьте запись заново.")
+    return Receipt(existing, existing.registration_number, check_code_for(data.client_submission_id), False)
+
+
+def submit_entry(data: EntryInput) -> Receipt:
+    """Save the entry, its contact (only with consent) and its appeal in one transaction.
+
+    Idempotent by ``client_submission_id``: the same body again returns the first receipt; another
+    body raises :class:`SubmissionConflict`. The same text for the same centre within the duplicate
+    window raises :class:`DuplicateEntry`.
+    """
+    center = find_center(data.center_code)
+    if center is None or not center.active:
+        raise ReviewError("ЦОК не найден")
+    errors, text = validate(data)
+    if errors:
+        raise ReviewError("Проверьте заполнение формы", errors)
+    csid = data.client_submission_id or str(uuid.uuid4())
+    data = EntryInput(**{**data.__dict__, "client_submission_id": csid})
+    for attempt in range(3):
+        try:
+            return _submit_once(data, center.id, text)
+        except IntegrityError:
+            # A concurrent first counter row or the same submission id committed first; try again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _submit_once(data: EntryInput, center_id: int, text: str) -> Receipt:
+    with write_transaction():
+        center = db.session.get(Organisation, center_id)
+        topic = db.session.scalar(select(Topic).where(Topic.code == data.topic_code))
+        found = _existing_receipt(data, center, topic, text)
+        if found is not None:
+            return found
+        now = utcnow()
+        digest = text_hash(center.id, text)
+        window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
+        duplicate = db.session.scalar(select(ReviewEntry.id).where(
+            ReviewEntry.center_id == center.id, ReviewEntry.body_hash == digest,
+            ReviewEntry.created_at >= now - timedelta(seconds=window)).limit(1))
+        if duplicate is not None:
+            raise DuplicateEntry("Такая запись уже принята несколько минут назад. Повторно отправлять ее не нужно.")
+        contact = None
+        if data.wants_answer and data.contact is not None:
+            contact = Contact(name=data.contact.name.strip(), email=data.contact.email.strip(),
+                              phone=data.contact.phone.strip(), purpose=CONSENT_PURPOSE,
+                              consent_version=CONSENT_VERSION, consented_at=now)
+            db.session.add(contact)
+            db.session.flush()
+        year = _local_year(center, now)
+        number = format_number(center.code, year, next_sequence(center.id, year))
+        code = check_code_for(data.client_submission_id)
+        appeal = create_appeal_in_session(
+            kind=kind_for(data.entry_type), form="interactive",
+            channel="kiosk" if data.kiosk_id else "review_book", topic_code=topic.code, center_id=center.id,
+            received_at=now, text=text, contact_id=contact.id if contact else None,
+            external_source="review_book", external_id=number)
+        entry = ReviewEntry(
+            registration_number=number, check_code_hash=hash_check_code(number, code),
+            client_submission_id=data.client_submission_id, body_hash=digest, center_id=center.id,
+            entry_type=data.entry_type, topic_id=topic.id, text=text, wants_answer=bool(data.wants_answer),
+            publish_consent=bool(data.publish_consent), contact_id=contact.id if contact else None,
+            moderation="pending", appeal_id=appeal.id, kiosk_id=data.kiosk_id, created_at=now)
+        db.session.add(entry)
+        db.session.flush()
+    return Receipt(entry, number, code, True)
+
+
+# --- status look-up and consent withdrawal ---------------------------------------------------------
+
+def lookup(registration_number: str, check_code: str) -> ReviewEntry | None:
+    """The entry for a number + check code pair, or None for any wrong pair (no hint which part)."""
+    number = (registration_number or "").strip().upper()
+    code = (check_code or "").strip().upper()
+    if not NUMBER_RE.match(number) or len(code) != CHECK_LENGTH:
+        return None
+    entry = db.session.scalar(select(ReviewEntry).where(ReviewEntry.registration_number == number))
+    expected = entry.check_code_hash if entry is not None else "0" * 64
+    if not hmac.compare_digest(expected, hash_check_code(number, code)) or entry is None:
+        return None
+    return entry
+
+
+@dataclass(frozen=True)
+class EntryStatus:
+    label: str
+    answer: str
+    answered_at: datetime | None
+    moderation: str
+    has_contact: bool
+
+
+def entry_status(entry: ReviewEntry) -> EntryStatus:
+    appeal = db.session.get(Appeal, entry.appeal_id) if entry.appeal_id else None
+    answered = appeal is not None and appeal.answered_at is not None and bool((appeal.answer_summary or "").strip())
+    if appeal is None:
+        label = "Зарегистрировано"
+    elif appeal.status == "closed" and answered:
+        label = "Дан ответ, обращение закрыто"
+    else:
+        label = STATUSES.get(appeal.status, appeal.status)
+    return EntryStatus(label=label, answer=appeal.answer_summary if answered else "",
+                       answered_at=appeal.answered_at if answered else None, moderation=entry.moderation,
+                       has_contact=entry.contact_id is not None)
+
+
+def withdraw_consent(entry: ReviewEntry) -> bool:
+    """Erase the entry's contact data (consent withdrawn). Returns False when there was none."""
+    if entry.contact_id is None:
+        return False
+    with write_transaction():
+        contact = db.session.get(Contact, entry.contact_id)
+        entry.contact_id = None
+        if entry.appeal_id:
+            appeal = db.session.get(Appeal, entry.appeal_id)
+            if appeal is not None and appeal.contact_id == (contact.id if contact else None):
+                appeal.contact_id = None
+        if contact is not None:
+            db.session.delete(contact)
+        audit.record("review.consent_withdrawn", entry, summary=entry.registration_number)
+    return True
+
+
+# --- moderation and the public book ----------------------------------------------------------------
+
+def moderation_query(center_ids: set[int], state: str = "pending"):
+    query = select(ReviewEntry).where(ReviewEntry.center_id.in_(center_ids or {-1}))
+    if state in ("pending", "published", "hidden"):
+        query = query.where(ReviewEntry.moderation == state)
+    return query.order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc())
+
+
+def moderate(entry: ReviewEntry, action: str, user: User | None) -> ReviewEntry:
+    """Publish or hide an entry; only entries whose author allowed publication can be published."""
+    if action not in ("publish", "hide"):
+        raise ReviewError("Неизвестное действие")
+    if action == "publish" and not entry.publish_consent:
+        raise ReviewError("Автор не разрешил публиковать эту запись")
+    with write_transaction():
+        entry.moderation = "published" if action == "publish" else "hidden"
+        entry.published_at = utcnow() if action == "publish" else None
+        audit.record(f"review.{action}", entry, summary=entry.registration_number,
+                     **({"user_id": user.id} if user is not None else {}))
+    return entry
+
+
+def published_query(center_id: int):
+    return (select(ReviewEntry)
+            .where(ReviewEntry.center_id == center_id, ReviewEntry.moderation == "published",
+                   ReviewEntry.publish_consent.is_(True))
+            .order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc()))
+
+
+def appeals_by_id(entries: list[ReviewEntry]) -> dict[int, Appeal]:
+    ids = {e.appeal_id for e in entries if e.appeal_id}
+    if not ids:
+        return {}
+    return {a.id: a for a in db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))}
+
+
+def published_counts(center_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(ReviewEntry.entry_type, func.count())
+        .where(ReviewEntry.center_id == center_id, ReviewEntry.moderation == "published",
+               ReviewEntry.publish_consent.is_(True))
+        .group_by(ReviewEntry.entry_type))
+    counts = dict.fromkeys(ENTRY_TYPES, 0)
+    counts.update({kind: int(n) for kind, n in rows})
+    return counts
+
+
+__all__ = [
+    "ContactInput", "DuplicateEntry", "EntryInput", "Receipt", "ReviewError", "SubmissionConflict",
+    "active_topics", "appeals_by_id", "check_code_for", "entry_status", "find_center", "hash_check_code",
+    "lookup", "moderate",
+    "moderation_query", "next_sequence", "published_counts", "published_query", "submit_entry",
+    "withdraw_consent",
+]
