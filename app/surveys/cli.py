@@ -1,0 +1,323 @@
+"""`flask surveys …`: definitions in and out, publishing, response import/export, synthetic data."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import insert, select
+
+from app import audit
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Organisation, OrgKind
+from app.org.services import find_center
+from app.surveys import exports, services
+from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyVersion
+from app.surveys.schema import DefinitionError, SurveyDefinition, validate_definition, validate_submission
+
+surveys_cli = AppGroup("surveys", help="Анкеты: определения, публикация, импорт и выгрузка ответов.")
+
+FIXED_IMPORT_COLUMNS = ("submitted_at", "center", "channel")
+OPTIONAL_COLUMNS = ("client_submission_id", "response_id")  # response_id: present in our own exports, ignored
+INSERT_CHUNK = 1000
+
+
+class ImportFailed(ValueError):
+    """An import refused as a whole; ``errors`` are line-numbered Russian messages."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("Импорт отменен, ничего не сохранено:\n" + "\n".join(errors))
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    submitted_at: datetime
+    center_id: int
+    center_code: str
+    channel: str
+    answers: dict[str, Any]
+    client_submission_id: str
+
+
+def _survey_or_fail(slug: str) -> Survey:
+    survey = services.get_survey(slug)
+    if survey is None:
+        raise click.ClickException(f"Анкета «{slug}» не найдена")
+    return survey
+
+
+def _target_version(survey: Survey) -> SurveyVersion:
+    """Responses are imported into the published version, else the latest closed one."""
+    frozen = [v for v in survey.versions if v.status != "draft"]
+    published = [v for v in frozen if v.status == "published"]
+    if not frozen:
+        raise ImportFailed([f"Анкета «{survey.slug}» еще не опубликована"])
+    return (published or frozen)[-1]
+
+
+def _read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    text = raw.decode("utf-8-sig")
+    first = text.splitlines()[0] if text else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    start = 2
+    for row in reader:
+        rows.append((start, {(k or "").strip(): (v or "") for k, v in row.items() if k is not None}))
+        start = reader.line_num + 1
+    return [h.strip() for h in reader.fieldnames or []], rows
+
+
+def _column_kinds(defn: SurveyDefinition) -> dict[str, str]:
+    """Import column → how to read it: "multi" (split on ;) or "plain"."""
+    kinds: dict[str, str] = {}
+    for q in defn.questions():
+        if q.type == "contact":
+            continue
+        for code in q.answer_codes:
+            kinds[code] = "multi" if q.type == "multi_choice" else "plain"
+        if getattr(q, "other", False):
+            kinds[q.code + exports.OTHER_SUFFIX] = "plain"
+    return kinds
+
+
+def _parse_time(value: str, zone: str) -> datetime:
+    moment = datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone or "Europe/Moscow"))
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def derived_submission_id(file_hash: str, line: int) -> str:
+    """A uuid-shaped id from the file's hash and the line: re-importing a file stores nothing twice."""
+    digest = hashlib.sha256(f"import:{file_hash}:{line}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def parse_responses(defn: SurveyDefinition, raw: bytes) -> list[ParsedRow]:
+    """Validate every row; raise :class:`ImportFailed` with every problem, line by line."""
+    header, rows = _read_csv(raw)
+    kinds = _column_kinds(defn)
+    errors: list[str] = []
+    missing = [c for c in FIXED_IMPORT_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in kinds and c not in FIXED_IMPORT_COLUMNS and c not in OPTIONAL_COLUMNS]
+    if missing:
+        errors.append(f"строка 1: нет столбцов {', '.join(missing)}")
+    if unknown:
+        errors.append(f"строка 1: неизвестные столбцы {', '.join(unknown)} (нет таких вопросов в анкете)")
+    if errors:
+        raise ImportFailed(errors)
+    file_hash = hashlib.sha256(raw).hexdigest()
+    centers: dict[str, Organisation | None] = {}
+    parsed: list[ParsedRow] = []
+    seen_ids: set[str] = set()
+    for line, row in rows:
+        problems: list[str] = []
+        center_value = row.get("center", "").strip()
+        if center_value not in centers:
+            centers[center_value] = find_center(center_value)
+        center = centers[center_value]
+        if center is None or center.kind != OrgKind.CENTER:
+            problems.append(f"неизвестный ЦОК «{center_value}»")
+        channel = row.get("channel", "").strip()
+        if channel not in CHANNELS:
+            problems.append(f"неизвестный канал «{channel}» (допустимы: {', '.join(CHANNELS)})")
+        submitted: datetime | None = None
+        try:
+            submitted = _parse_time(row.get("submitted_at", ""), center.timezone if center else "Europe/Moscow")
+        except ValueError:
+            problems.append(f"неверное время submitted_at «{row.get('submitted_at', '')}» (нужен ISO 8601)")
+        answers: dict[str, Any] = {}
+        for code, kind in kinds.items():
+            value = (row.get(code) or "").strip()
+            if value:
+                answers[code] = [v.strip() for v in value.split(";") if v.strip()] if kind == "multi" else value
+        clean, answer_errors = validate_submission(defn, answers)
+        problems += [f"{code}: {message}" for code, message in answer_errors.items()]
+        submission_id = (row.get("client_submission_id") or "").strip() or derived_submission_id(file_hash, line)
+        if submission_id in seen_ids:
+            problems.append(f"client_submission_id «{submission_id}» повторяется в файле")
+        seen_ids.add(submission_id)
+        if problems:
+            errors.append(f"строка {line}: " + "; ".join(problems))
+            continue
+        parsed.append(ParsedRow(line, submitted, center.id, center.code, channel, clean, submission_id))
+    if errors:
+        raise ImportFailed(errors)
+    return parsed
+
+
+def import_responses(survey: Survey, raw: bytes) -> tuple[int, int]:
+    """All-or-nothing import of a responses CSV; returns (stored, skipped as already imported)."""
+    version = _target_version(survey)
+    defn = services.definition_of(version)
+    parsed = parse_responses(defn, raw)
+    stored = skipped = 0
+    with write_transaction():
+        for start in range(0, len(parsed), INSERT_CHUNK):
+            chunk = parsed[start:start + INSERT_CHUNK]
+            existing = set(db.session.scalars(select(Response.client_submission_id).where(
+                Response.client_submission_id.in_([r.client_submission_id for r in chunk]))))
+            fresh = [r for r in chunk if r.client_submission_id not in existing]
+            skipped += len(chunk) - len(fresh)
+            if not fresh:
+                continue
+            db.session.execute(insert(Response.__table__), [
+                {"client_submission_id": r.client_submission_id,
+                 "body_hash": services.body_hash(survey.slug, r.center_code, r.channel, r.answers),
+                 "survey_id": survey.id, "version_id": version.id, "center_id": r.center_id, "channel": r.channel,
+                 "submitted_at": r.submitted_at} for r in fresh])
+            ids = dict(db.session.execute(select(Response.client_submission_id, Response.id).where(
+                Response.client_submission_id.in_([r.client_submission_id for r in fresh]))).all())
+            answers = [{"response_id": ids[r.client_submission_id], "survey_id": survey.id, "center_id": r.center_id,
+                        "submitted_at": r.submitted_at, "value_num": None, "option_code": None, "text": None, **row}
+                       for r in fresh for row in services.answer_rows(defn, r.answers)]
+            if answers:
+                db.session.execute(insert(Answer.__table__), answers)
+            stored += len(fresh)
+        audit.record("survey.import_responses", survey, summary=survey.slug, stored=stored, skipped=skipped)
+    return stored, skipped
+
+
+def import_definition_file(raw: bytes) -> tuple[Survey, bool]:
+    """Create a survey from a definition, or make it the draft of the survey with that slug."""
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DefinitionError([f"(JSON): {exc}"]) from None
+    defn = validate_definition(doc)
+    survey = services.get_survey(defn.slug)
+    created = survey is None
+    try:
+        survey = services.create_survey(doc) if created else survey
+        if not created:
+            services.save_draft(survey, doc)
+    except services.InvalidDefinition as exc:
+        raise DefinitionError(exc.errors) from None
+    with write_transaction():
+        audit.record("survey.import", survey, summary=survey.slug)
+    return survey, created
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@surveys_cli.command("import-definition")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_definition_command(file: Path) -> None:
+    """Импорт определения анкеты из JSON (новая анкета или новый черновик существующей)."""
+    try:
+        survey, created = import_definition_file(file.read_bytes())
+    except DefinitionError as exc:
+        for line in exc.errors:
+            click.echo(line, err=True)
+        raise click.ClickException("Определение не импортировано: исправьте ошибки выше") from None
+    click.echo(f"{'Создана анкета' if created else 'Обновлен черновик анкеты'} «{survey.slug}»")
+
+
+@surveys_cli.command("export-definition")
+@click.argument("slug")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Файл (по умолчанию — вывод)")
+def export_definition_command(slug: str, out: Path | None) -> None:
+    """Выгрузить определение последней версии анкеты в JSON."""
+    survey = _survey_or_fail(slug)
+    body = json.dumps(survey.versions[-1].definition, ensure_ascii=False, indent=2)
+    if out:
+        out.write_text(body + "\n", encoding="utf-8")
+        click.echo(f"Сохранено в {out}")
+    else:
+        click.echo(body)
+
+
+@surveys_cli.command("publish")
+@click.argument("slug")
+def publish_command(slug: str) -> None:
+    """Опубликовать черновик анкеты."""
+    survey = _survey_or_fail(slug)
+    try:
+        version = services.publish(survey)
+    except services.SurveyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Анкета «{slug}»: опубликована версия {version.number}")
+
+
+@surveys_cli.command("import-responses")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_responses_command(slug: str, file: Path) -> None:
+    """Импорт ответов из CSV: все строки или ни одной."""
+    survey = _survey_or_fail(slug)
+    try:
+        stored, skipped = import_responses(survey, file.read_bytes())
+    except ImportFailed as exc:
+        for line in exc.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"Импорт отменен, ничего не сохранено (ошибок: {len(exc.errors)})") from None
+    except UnicodeDecodeError:
+        raise click.ClickException("Файл должен быть в кодировке UTF-8") from None
+    click.echo(f"Загружено ответов: {stored}; пропущено уже загруженных: {skipped}")
+
+
+@surveys_cli.command("export-responses")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Файл (по умолчанию CSV — в вывод, XLSX/SAV — <slug>.<формат>)")
+def export_responses_command(slug: str, fmt: str, out: Path | None) -> None:
+    """Выгрузить ответы: одна строка на ответ, один столбец на код вопроса."""
+    survey = _survey_or_fail(slug)
+    if out is None and fmt == "csv":
+        for piece in exports.iter_csv(survey, bom=False):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
+    target = out or Path(f"{slug}.{fmt}")
+    count = exports.export_to_file(survey, fmt, target)
+    click.echo(f"Выгружено ответов: {count} → {target}", err=True)
+
+
+@surveys_cli.command("generate")
+@click.argument("slug")
+@click.option("--n", "count", type=int, required=True, help="Сколько ответов создать")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--weak", default="LGV", show_default=True, help="Код ЦОК с плохим ожиданием ('' — нет)")
+def generate_command(slug: str, count: int, start: datetime, end: datetime, seed: int, weak: str) -> None:
+    """Синтетические ответы для демонстрации и нагрузочных тестов."""
+    from app.org.services import centers
+    from app.surveys.synthetic import generate_responses
+
+    survey = _survey_or_fail(slug)
+    try:
+        version = _target_version(survey)
+    except ImportFailed as exc:
+        raise click.ClickException(exc.errors[0]) from None
+    started = datetime.now()
+    made = generate_responses(version, centers(), start.date(), end.date(), count, seed=seed,
+                              weak_center_code=weak or None)
+    seconds = (datetime.now() - started).total_seconds()
+    click.echo(f"Создано ответов: {made} за {seconds:.1f} с")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(surveys_cli)
+
+
+__all__ = ["ImportFailed", "import_definition_file", "import_responses", "parse_responses", "register_cli",
+           "surveys_cli"]

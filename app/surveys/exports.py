@@ -1,0 +1,368 @@
+"""Response exports: CSV, XLSX and SPSS .sav, one row per response, one column per question code.
+
+Exports stream: responses are read in keyset-paginated chunks (``response.id > last``) and their tidy
+answers fetched per chunk, so memory stays flat whatever the number of responses. CSV/XLSX cells that a
+spreadsheet could run as a formula are neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Organisation
+from app.surveys.models import Answer, Response, Survey, SurveyVersion
+
+FIXED_COLUMNS = ("response_id", "submitted_at", "center", "channel")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 5000
+
+NUMERIC_TYPES = {"rating", "nps", "ces", "number", "yes_no"}
+OPTION_TYPES = {"single_choice", "dropdown"}
+OTHER_SUFFIX = "__other"
+SKIPPED_TYPES = {"contact"}  # personal data lives in app.models.Contact, never in exports
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix strings a spreadsheet would read as a formula (= + - @ tab CR) with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _ru(text: Any) -> str:
+    if isinstance(text, dict):
+        return str(text.get("ru") or next(iter(text.values()), "") or "")
+    return "" if text is None else str(text)
+
+
+@dataclass
+class Column:
+    """One export column: a question code (or matrix row code) and how its answers become a cell."""
+
+    code: str
+    kind: str  # num | option | multi | text
+    label: str = ""
+    value_labels: dict[Any, str] = field(default_factory=dict)  # numeric value → label (SPSS)
+    options: list[str] = field(default_factory=list)  # option codes in order (SPSS numeric coding)
+    texts: dict[str, str] = field(default_factory=dict)  # option code → Russian text
+
+
+def _scale_labels(question: dict[str, Any], lo: int, hi: int) -> dict[Any, str]:
+    """Every scale point labelled with its number; the ends with the definition's labels if any."""
+    labels = {float(v): str(v) for v in range(lo, hi + 1)}
+    ends = question.get("labels") or {}
+    for end, value in (("min", lo), ("max", hi)):
+        if isinstance(ends, dict) and ends.get(end):
+            labels[float(value)] = f"{value} — {_ru(ends[end])}"
+    return labels
+
+
+def _other_column(question: dict[str, Any], label: str) -> list[Column]:
+    """The free text of «Другое» goes to its own column ``<code>__other`` (the answer JSON's key)."""
+    if not question.get("other"):
+        return []
+    return [Column(question["code"] + OTHER_SUFFIX, "text", f"{label}: другое (текст)")]
+
+
+def _question_columns(question: dict[str, Any]) -> list[Column]:
+    qtype = question.get("type", "")
+    code = question.get("code", "")
+    label = _ru(question.get("text"))
+    if qtype in SKIPPED_TYPES or not code:
+        return []
+    if qtype == "matrix":
+        scale = question.get("scale") or {}
+        lo, hi = int(scale.get("min", 1)), int(scale.get("max", 5))
+        return [Column(row.get("code", ""), "num", f"{label}: {_ru(row.get('text'))}",
+                       _scale_labels(question, lo, hi))
+                for row in question.get("rows") or [] if row.get("code")]
+    if qtype in OPTION_TYPES:
+        options = [o.get("code", "") for o in question.get("options") or []]
+        if question.get("other") and "other" not in options:
+            options.append("other")
+        texts = {o.get("code"): _ru(o.get("text")) for o in question.get("options") or []}
+        texts.setdefault("other", "Другое")
+        main = Column(code, "option", label, {float(i): texts.get(c, c) for i, c in enumerate(options, 1)}, options,
+                      texts)
+        return [main, *_other_column(question, label)]
+    if qtype == "multi_choice":
+        texts = {o.get("code"): _ru(o.get("text")) for o in question.get("options") or []}
+        texts.setdefault("other", "Другое")
+        return [Column(code, "multi", label, texts=texts), *_other_column(question, label)]
+    if qtype in NUMERIC_TYPES:
+        if qtype == "yes_no":
+            return [Column(code, "num", label, {1.0: "Да", 0.0: "Нет"})]
+        if qtype == "nps":
+            return [Column(code, "num", label, _scale_labels(question, 0, 10))]
+        if qtype == "ces":
+            return [Column(code, "num", label, _scale_labels(question, 1, 7))]
+        if qtype == "rating":
+            scale = question.get("scale") or {}
+            return [Column(code, "num", label,
+                           _scale_labels(question, int(scale.get("min", 1)), int(scale.get("max", 5))))]
+        return [Column(code, "num", label)]
+    return [Column(code, "text", label)]
+
+
+def definition_columns(definitions: Iterable[dict[str, Any]]) -> list[Column]:
+    """Columns of one or more versions' definitions (newest first); a code keeps its first column."""
+    seen: dict[str, Column] = {}
+    for definition in definitions:
+        for page in definition.get("pages") or []:
+            for question in page.get("questions") or []:
+                for column in _question_columns(question):
+                    seen.setdefault(column.code, column)
+    return list(seen.values())
+
+
+def survey_columns(survey: Survey) -> list[Column]:
+    """Columns across every version that can have responses (newest version first)."""
+    versions = db.session.scalars(
+        select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number.desc())
+    )
+    definitions = [v.definition for v in versions if v.status != "draft"] or [
+        v.definition for v in survey.versions]
+    return definition_columns(definitions)
+
+
+@dataclass
+class ExportFilter:
+    """Which responses to export; ``center_ids`` None means every centre."""
+
+    center_ids: set[int] | None = None
+    start: datetime | None = None  # inclusive, naive UTC
+    end: datetime | None = None  # exclusive, naive UTC
+    channel: str | None = None
+
+
+def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int):  # noqa: ANN202
+    query = (select(Response.id, Response.submitted_at, Organisation.code, Response.channel)
+             .join(Organisation, Organisation.id == Response.center_id)
+             .where(Response.survey_id == survey_id, Response.id > after))
+    if flt.center_ids is not None:
+        query = query.where(Response.center_id.in_(sorted(flt.center_ids) or [-1]))
+    if flt.start is not None:
+        query = query.where(Response.submitted_at >= flt.start)
+    if flt.end is not None:
+        query = query.where(Response.submitted_at < flt.end)
+    if flt.channel:
+        query = query.where(Response.channel == flt.channel)
+    return query.order_by(Response.id).limit(limit)
+
+
+def _format_num(value: float | None) -> Any:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def iso_utc(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK,
+                 columns: list[Column] | None = None) -> Iterator[list[Any]]:
+    """Yield one list per response: the fixed columns then one typed value (or None) per column.
+
+    Keyset pagination on response.id; only one chunk of responses and its answers is in memory.
+    """
+    flt = flt or ExportFilter()
+    columns = columns if columns is not None else survey_columns(survey)
+    position = {c.code: i for i, c in enumerate(columns)}
+    kinds = [c.kind for c in columns]
+    width = len(columns)
+    connection = db.session.connection()
+    last = 0
+    while True:
+        heads = connection.execute(_response_query(survey.id, flt, last, chunk)).all()
+        if not heads:
+            return
+        lo, hi = heads[0][0], heads[-1][0]
+        values: dict[int, list[Any]] = {h[0]: [None] * width for h in heads}
+        answers = connection.execute(
+            select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.option_code, Answer.text)
+            .where(Answer.survey_id == survey.id, Answer.response_id >= lo, Answer.response_id <= hi)
+            .order_by(Answer.response_id, Answer.id)
+        )
+        for response_id, code, num, option, text in answers:
+            row = values.get(response_id)
+            index = position.get(code)
+            if row is None or index is None:
+                continue
+            kind = kinds[index]
+            if kind == "num":
+                row[index] = _format_num(num)
+            elif kind in ("option", "multi"):
+                row[index] = option if kind == "option" or row[index] is None else f"{row[index]};{option}"
+                other = position.get(code + OTHER_SUFFIX) if text is not None else None
+                if other is not None:
+                    row[other] = text
+            else:
+                row[index] = text if text is not None else (option if option is not None else _format_num(num))
+        for response_id, submitted_at, center, channel in heads:
+            yield [response_id, submitted_at, center, channel, *values[response_id]]
+        last = hi
+        if len(heads) < chunk:
+            return
+
+
+def header(columns: list[Column]) -> list[str]:
+    return [*FIXED_COLUMNS, *(c.code for c in columns)]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return neutralise_cell(value)
+
+
+class _Line:
+    """A file-like sink for csv.writer that hands back what was written."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK, bom: bool = True) -> Iterator[str]:
+    """CSV text in pieces (about one chunk of responses each), header first; UTF-8 BOM for Excel."""
+    columns = survey_columns(survey)
+    sink = _Line()
+    writer = csv.writer(sink, lineterminator="\r\n")
+    writer.writerow([_cell(h) for h in header(columns)])
+    yield ("\ufeff" if bom else "") + sink.take()
+    for count, record in enumerate(iter_records(survey, flt, chunk, columns), start=1):
+        writer.writerow(["" if v is None else _cell(v) for v in record])
+        if count % 1000 == 0:
+            yield sink.take()
+    rest = sink.take()
+    if rest:
+        yield rest
+
+
+def write_csv(survey: Survey, out: io.TextIOBase, flt: ExportFilter | None = None) -> int:
+    """Write the CSV to an open text file; returns the number of responses."""
+    rows = -1
+    for piece in iter_csv(survey, flt):
+        out.write(piece)
+        rows += piece.count("\r\n")
+    return rows
+
+
+def write_xlsx(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None = None) -> int:
+    """Write an XLSX file with openpyxl's write-only mode (rows go straight to disk)."""
+    from openpyxl import Workbook
+
+    columns = survey_columns(survey)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Ответы")
+    sheet.append([_cell(h) for h in header(columns)])
+    count = 0
+    for record in iter_records(survey, flt, columns=columns):
+        sheet.append([_cell(v) for v in record])
+        count += 1
+    book.save(path)
+    return count
+
+
+def _spss_name(code: str) -> str:
+    """SPSS variable names: start with a letter, letters/digits/_ only."""
+    name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in code)
+    return name if name[:1].isalpha() else f"q_{name}"
+
+
+def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None = None) -> int:
+    """Write an SPSS .sav file with variable labels (question texts) and value labels (options, scales).
+
+    Choice questions are coded 1..k in option order (value labels give the texts); multi-choice stays
+    a ``;``-separated string. pyreadstat writes a whole frame, so this one holds the rows in memory.
+    """
+    import pandas as pd
+    import pyreadstat
+
+    columns = survey_columns(survey)
+    names = ["response_id", "submitted_at", "center", "channel", *(_spss_name(c.code) for c in columns)]
+    option_index = [{code: float(i) for i, code in enumerate(c.options, 1)} if c.kind == "option" else None
+                    for c in columns]
+    data: dict[str, list[Any]] = {name: [] for name in names}
+    for record in iter_records(survey, flt, columns=columns):
+        data["response_id"].append(record[0])
+        data["submitted_at"].append(record[1])
+        data["center"].append(record[2])
+        data["channel"].append(record[3])
+        for name, column, coding, value in zip(names[4:], columns, option_index, record[4:], strict=True):
+            if coding is not None:
+                value = coding.get(value) if value is not None else None
+            elif column.kind == "num":
+                value = None if value is None else float(value)
+            else:
+                value = "" if value is None else str(value)
+            data[name].append(value)
+    frame = pd.DataFrame(data, columns=names)
+    for name, column in zip(names[4:], columns, strict=True):
+        if column.kind in ("num", "option"):
+            frame[name] = frame[name].astype("float64")
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
+    labels = ["Номер ответа", "Время отправки (UTC)", "ЦОК", "Канал", *(c.label[:250] for c in columns)]
+    value_labels = {name: c.value_labels for name, c in zip(names[4:], columns, strict=True)
+                    if c.value_labels and c.kind in ("num", "option")}
+    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels)
+    return len(frame)
+
+
+def export_to_file(survey: Survey, fmt: str, path: str | os.PathLike, flt: ExportFilter | None = None) -> int:
+    """Write an export of ``fmt`` (csv, xlsx, sav) to ``path``; returns the number of responses."""
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            return write_csv(survey, out, flt)
+    if fmt == "xlsx":
+        return write_xlsx(survey, path, flt)
+    if fmt == "sav":
+        return write_sav(survey, path, flt)
+    raise ValueError(f"Неизвестный формат выгрузки «{fmt}»")
+
+
+def export_to_tempfile(survey: Survey, fmt: str, flt: ExportFilter | None = None) -> str:
+    """XLSX/SAV need a file; the caller streams it and removes it."""
+    handle, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="otklik-export-")
+    os.close(handle)
+    try:
+        export_to_file(survey, fmt, path, flt)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def iter_file_and_remove(path: str, block: int = 256 * 1024) -> Iterator[bytes]:
+    """Stream a temporary file's bytes, deleting it afterwards."""
+    try:
+        with open(path, "rb") as handle:
+            while data := handle.read(block):
+                yield data
+    finally:
+        os.unlink(path)
+
+
+MIME_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+}

@@ -1,0 +1,346 @@
+"""Designer forms and the structured edits they make to a definition document.
+
+The edits work on a copy of the raw JSON document; the caller validates the result with
+``validate_definition`` and saves nothing when it fails.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.surveys.models import CHANNEL_LABELS
+
+QUESTION_TYPE_LABELS = {
+    "rating": "Оценка по шкале",
+    "nps": "Готовность рекомендовать (NPS 0–10)",
+    "ces": "Усилие клиента (CES 1–7)",
+    "single_choice": "Один вариант",
+    "multi_choice": "Несколько вариантов",
+    "dropdown": "Выпадающий список",
+    "matrix": "Матрица (строки × шкала)",
+    "yes_no": "Да / нет",
+    "text": "Текст",
+    "number": "Число",
+    "date": "Дата",
+    "contact": "Контакты (с согласием)",
+}
+OP_LABELS = {"": "—", "eq": "равно", "ne": "не равно", "in": "одно из (через ;)", "gt": "больше",
+             "gte": "не меньше", "lt": "меньше", "lte": "не больше", "answered": "есть ответ",
+             "not_answered": "нет ответа"}
+
+COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
+TYPE_KEYS = {
+    "single_choice": {"options", "shuffle", "other"},
+    "dropdown": {"options", "shuffle", "other"},
+    "multi_choice": {"options", "shuffle", "other", "min_selections", "max_selections"},
+    "rating": {"scale", "style", "labels"},
+    "nps": {"labels", "style"},
+    "ces": {"labels", "style"},
+    "matrix": {"rows", "scale", "labels"},
+    "yes_no": set(),
+    "text": {"max_length", "multiline"},
+    "number": {"min", "max", "integer"},
+    "date": {"min", "max"},
+    "contact": {"fields"},
+}
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
+class CreateForm(FlaskForm):
+    template = SelectField("Основа", choices=[], validate_choice=False)
+    slug = StringField("Код анкеты (латиницей, для ссылок)", validators=[
+        DataRequired("Укажите код"), Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис")])
+    title = StringField("Название", validators=[Optional(), Length(max=300)])
+
+
+class DuplicateForm(FlaskForm):
+    slug = StringField("Код новой анкеты", validators=[
+        DataRequired("Укажите код"), Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис")])
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Файл JSON", validators=[FileRequired("Выберите файл")])
+
+
+class JsonForm(FlaskForm):
+    document = TextAreaField("Определение анкеты (JSON)", validators=[DataRequired("Документ пуст")])
+
+
+class ActionForm(FlaskForm):
+    """Buttons that only need the CSRF token (publish, close, remove, move)."""
+
+
+class QuestionForm(FlaskForm):
+    page = HiddenField()
+    index = HiddenField()
+    code = StringField("Код вопроса", validators=[DataRequired("Укажите код"),
+                                                  Regexp(CODE_PATTERN, message="Латинские буквы, цифры, _")])
+    type = SelectField("Тип", choices=list(QUESTION_TYPE_LABELS.items()))
+    text_ru = TextAreaField("Текст вопроса", validators=[DataRequired("Укажите текст"), Length(max=2000)])
+    help_ru = StringField("Подсказка", validators=[Optional(), Length(max=500)])
+    required = BooleanField("Обязательный")
+    options = TextAreaField("Варианты: по одному в строке, «код | текст»", validators=[Optional()])
+    other = BooleanField("Вариант «Другое» со своим ответом")
+    shuffle = BooleanField("Перемешивать варианты")
+    min_selections = IntegerField("Выбрать не меньше", validators=[Optional()])
+    max_selections = IntegerField("Выбрать не больше", validators=[Optional()])
+    rows = TextAreaField("Строки матрицы: «код | текст»", validators=[Optional()])
+    scale_min = IntegerField("Шкала от", validators=[Optional()])
+    scale_max = IntegerField("Шкала до", validators=[Optional()])
+    style = SelectField("Вид шкалы", choices=[("numbers", "Цифры"), ("stars", "Звезды"), ("faces", "Смайлики")])
+    label_min = StringField("Подпись минимума", validators=[Optional(), Length(max=200)])
+    label_max = StringField("Подпись максимума", validators=[Optional(), Length(max=200)])
+    max_length = IntegerField("Максимум символов", validators=[Optional()])
+    number_min = StringField("Минимум", validators=[Optional(), Length(max=32)])
+    number_max = StringField("Максимум", validators=[Optional(), Length(max=32)])
+    cond_question = SelectField("Показывать, если вопрос", choices=[("", "— всегда —")], validate_choice=False)
+    cond_op = SelectField("Условие", choices=list(OP_LABELS.items()))
+    cond_value = StringField("Значение", validators=[Optional(), Length(max=200)])
+
+
+class AssignForm(FlaskForm):
+    target = SelectField("Куда", choices=[("all", "Все ЦОК"), ("branch", "Все ЦОК филиала"),
+                                          ("list", "Выбранные ЦОК")])
+    branch = SelectField("Филиал", choices=[], coerce=int, validate_choice=False)
+    centers = SelectMultipleField("ЦОК", choices=[], coerce=int, validate_choice=False)
+    channels = SelectMultipleField("Каналы", choices=list(CHANNEL_LABELS.items()))
+
+
+# --------------------------------------------------------------------------- document edits
+
+
+def _lang(existing: Any, ru: str) -> dict[str, str] | None:
+    """Replace the Russian text and keep other languages; empty → None."""
+    if not ru.strip():
+        return None
+    result = dict(existing) if isinstance(existing, dict) else {}
+    result["ru"] = ru.strip()
+    return result
+
+
+def parse_pairs(text: str, what: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Lines «code | текст» → [{"code", "text": {"ru"}}]; errors with line numbers."""
+    items: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, label = line.partition("|")
+        if not sep or not code.strip() or not label.strip():
+            errors.append(f"{what}, строка {number}: нужно «код | текст»")
+            continue
+        items.append({"code": code.strip(), "text": {"ru": label.strip()}})
+    return items, errors
+
+
+def format_pairs(items: Any) -> str:
+    lines = []
+    for item in items or []:
+        if isinstance(item, dict):
+            text = item.get("text") or {}
+            lines.append(f"{item.get('code', '')} | {text.get('ru', '') if isinstance(text, dict) else text}")
+    return "\n".join(lines)
+
+
+def _number(value: str) -> float | int | None:
+    value = (value or "").strip().replace(",", ".")
+    if not value:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _condition_value(raw: str, op: str) -> Any:
+    raw = raw.strip()
+    if op in ("answered", "not_answered"):
+        return None
+    if op == "in":
+        return [_scalar(v.strip()) for v in raw.split(";") if v.strip()]
+    return _scalar(raw)
+
+
+def _scalar(raw: str) -> Any:
+    try:
+        return _number(raw)
+    except ValueError:
+        return raw
+
+
+def question_from_form(form: QuestionForm, existing: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """Build a question dict from the form, keeping translations and fields the form does not show."""
+    qtype = form.type.data
+    question = copy.deepcopy(existing) if existing else {}
+    allowed = COMMON_KEYS | TYPE_KEYS.get(qtype, set())
+    question = {k: v for k, v in question.items() if k in allowed}
+    errors: list[str] = []
+    question["code"] = form.code.data.strip()
+    question["type"] = qtype
+    question["text"] = _lang(question.get("text"), form.text_ru.data or "") or {"ru": ""}
+    help_text = _lang(question.get("help"), form.help_ru.data or "")
+    if help_text:
+        question["help"] = help_text
+    else:
+        question.pop("help", None)
+    question["required"] = bool(form.required.data)
+    if qtype in ("single_choice", "dropdown", "multi_choice"):
+        options, problems = parse_pairs(form.options.data, "Варианты")
+        errors += problems
+        old = {o.get("code"): o for o in (existing or {}).get("options") or [] if isinstance(o, dict)}
+        for option in options:  # keep other languages of unchanged options
+            previous = old.get(option["code"])
+            if previous and isinstance(previous.get("text"), dict):
+                option["text"] = {**previous["text"], "ru": option["text"]["ru"]}
+        question["options"] = options
+        question["other"] = bool(form.other.data)
+        question["shuffle"] = bool(form.shuffle.data)
+        if qtype == "multi_choice":
+            for key in ("min_selections", "max_selections"):
+                value = getattr(form, key).data
+                if value is None:
+                    question.pop(key, None)
+                else:
+                    question[key] = value
+    if qtype in ("rating", "matrix"):
+        question["scale"] = {"min": form.scale_min.data if form.scale_min.data is not None else 1,
+                             "max": form.scale_max.data if form.scale_max.data is not None else 5}
+    if qtype == "rating":
+        question["style"] = form.style.data or "numbers"
+    if qtype == "matrix":
+        rows, problems = parse_pairs(form.rows.data, "Строки")
+        errors += problems
+        question["rows"] = rows
+    if qtype in ("rating", "nps", "ces", "matrix"):
+        labels = {}
+        for end, field in (("min", form.label_min), ("max", form.label_max)):
+            text = _lang((question.get("labels") or {}).get(end), field.data or "")
+            if text:
+                labels[end] = text
+        if labels:
+            question["labels"] = labels
+        else:
+            question.pop("labels", None)
+    if qtype == "text" and form.max_length.data is not None:
+        question["max_length"] = form.max_length.data
+    if qtype == "number":
+        for key, field in (("min", form.number_min), ("max", form.number_max)):
+            try:
+                value = _number(field.data)
+            except ValueError:
+                errors.append(f"{field.label.text}: ожидается число")
+                continue
+            if value is None:
+                question.pop(key, None)
+            else:
+                question[key] = value
+    if form.cond_question.data and form.cond_op.data:
+        clause = {"question": form.cond_question.data, "op": form.cond_op.data}
+        value = _condition_value(form.cond_value.data or "", form.cond_op.data)
+        if value is not None:
+            clause["value"] = value
+        question["show_if"] = {"all": [clause]}
+    elif form.cond_question.data == "" and not _complex_condition(existing):
+        question.pop("show_if", None)
+    return question, errors
+
+
+def _complex_condition(question: dict[str, Any] | None) -> bool:
+    show_if = (question or {}).get("show_if") or {}
+    clauses = (show_if.get("all") or []) + (show_if.get("any") or [])
+    return len(clauses) > 1 or bool(show_if.get("any"))
+
+
+def fill_question_form(form: QuestionForm, question: dict[str, Any]) -> None:
+    """Show a question's current values in the form (GET)."""
+    form.code.data = question.get("code", "")
+    form.type.data = question.get("type", "rating")
+    form.text_ru.data = (question.get("text") or {}).get("ru", "")
+    form.help_ru.data = (question.get("help") or {}).get("ru", "")
+    form.required.data = bool(question.get("required"))
+    form.options.data = format_pairs(question.get("options"))
+    form.rows.data = format_pairs(question.get("rows"))
+    form.other.data = bool(question.get("other"))
+    form.shuffle.data = bool(question.get("shuffle"))
+    form.min_selections.data = question.get("min_selections")
+    form.max_selections.data = question.get("max_selections")
+    scale = question.get("scale") or {}
+    form.scale_min.data = scale.get("min")
+    form.scale_max.data = scale.get("max")
+    form.style.data = question.get("style", "numbers")
+    labels = question.get("labels") or {}
+    form.label_min.data = (labels.get("min") or {}).get("ru", "")
+    form.label_max.data = (labels.get("max") or {}).get("ru", "")
+    form.max_length.data = question.get("max_length")
+    form.number_min.data = "" if question.get("min") is None else str(question.get("min"))
+    form.number_max.data = "" if question.get("max") is None else str(question.get("max"))
+    clauses = ((question.get("show_if") or {}).get("all") or []) + ((question.get("show_if") or {}).get("any") or [])
+    if len(clauses) == 1 and not _complex_condition(question):
+        clause = clauses[0]
+        form.cond_question.data = clause.get("question", "")
+        form.cond_op.data = clause.get("op", "")
+        value = clause.get("value")
+        form.cond_value.data = ";".join(map(str, value)) if isinstance(value, list) else (
+            "" if value is None else str(value))
+
+
+def new_question(doc: dict[str, Any], qtype: str) -> dict[str, Any]:
+    """A placeholder question of ``qtype`` with a free code, valid enough to edit further."""
+    used = {q.get("code") for p in doc.get("pages") or [] for q in p.get("questions") or []}
+    number = 1
+    while f"q{number}" in used:
+        number += 1
+    code = f"q{number}"
+    question: dict[str, Any] = {"code": code, "type": qtype, "text": {"ru": "Новый вопрос"}}
+    if qtype in ("single_choice", "multi_choice", "dropdown"):
+        question["options"] = [{"code": "a", "text": {"ru": "Вариант 1"}}, {"code": "b", "text": {"ru": "Вариант 2"}}]
+    elif qtype == "rating":
+        question["scale"] = {"min": 1, "max": 5}
+    elif qtype == "matrix":
+        question["rows"] = [{"code": f"{code}_r1", "text": {"ru": "Строка 1"}}]
+        question["scale"] = {"min": 1, "max": 5}
+    return question
+
+
+def move_question(doc: dict[str, Any], page: int, index: int, delta: int) -> None:
+    """Move a question up/down; past a page's edge it goes to the neighbouring page."""
+    pages = doc["pages"]
+    questions = pages[page]["questions"]
+    target = index + delta
+    if 0 <= target < len(questions):
+        questions[index], questions[target] = questions[target], questions[index]
+    elif target < 0 and page > 0:
+        pages[page - 1]["questions"].append(questions.pop(index))
+    elif target >= len(questions) and page + 1 < len(pages):
+        pages[page + 1]["questions"].insert(0, questions.pop(index))
+
+
+def blank_definition(slug: str, title: str) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "title": {"ru": title or "Новая анкета"},
+        "pages": [{"questions": [{"code": "overall", "type": "rating", "required": True, "scale": {"min": 1, "max": 5},
+                                  "text": {"ru": "Насколько вы удовлетворены обслуживанием?"}}]}],
+    }
+
+
+def parse_json(text: str) -> tuple[Any, list[str]]:
+    """Parse the JSON editor's text; a syntax error is reported with its line and column."""
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [f"(JSON) строка {exc.lineno}, позиция {exc.colno}: {exc.msg}"]
