@@ -8,6 +8,7 @@ from scipy import stats as sps
 
 from app.analysis.stats.proportions import (
     chi_square_independence,
+    choice_shares,
     clopper_pearson,
     cochran_armitage_trend,
     newcombe_difference,
@@ -126,6 +127,19 @@ def test_cochran_armitage_equals_weighted_regression_sum_of_squares():
     assert res.extra["direction"] == "up"
     flat = cochran_armitage_trend([10, 11, 10, 11], [50, 50, 50, 50])
     assert flat.extra["direction"] == "flat"
+
+
+def test_choice_shares_single_and_multiple_choice():
+    single = choice_shares({"phone": 81, "site": 182})
+    # Newcombe (1998) 81/263 -> (0.2553, 0.3662); tolerance 1e-4.
+    assert single["phone"].ci.to_list() == pytest.approx([0.2553, 0.3662], abs=1e-4)
+    assert single["phone"].share + single["site"].share == pytest.approx(1.0)
+    multiple = choice_shares({"phone": 81, "site": 200}, n=263)
+    assert multiple["site"].n == 263 and multiple["site"].share == pytest.approx(200 / 263)
+    with pytest.raises(ValueError):
+        choice_shares({"phone": 300}, n=263)
+    with pytest.raises(ValueError):
+        choice_shares({})
 
 
 @pytest.mark.parametrize("call", [

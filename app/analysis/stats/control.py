@@ -130,7 +130,8 @@ def p_chart(counts: Sequence[int], totals: Sequence[int], labels: Sequence[Any] 
     Returns
     -------
     PChartResult
-        ``sigma_z`` is reported whenever there are at least two points (None otherwise).
+        ``sigma_z`` is reported whenever there are at least two points and 0 < p-bar < 1 (None
+        otherwise; then ``laney=True`` falls back to plain limits and ``laney_used`` is False).
 
     Notes
     -----

@@ -114,7 +114,27 @@ def kruskal_wallis(groups: Mapping[str, Sequence[float]]) -> TestResult:
 def kruskal_from_counts(groups: Mapping[str, Mapping[float, int]]) -> TestResult:
     """Kruskal-Wallis H test from aggregated ``{group: {value: count}}``; same result as on raw values.
 
-    See :func:`kruskal_wallis` for the formula and the result.
+    Parameters
+    ----------
+    groups : mapping name -> mapping value -> count
+        What ``GROUP BY centre, value`` returns; at least two groups with at least one answer each.
+
+    Returns
+    -------
+    TestResult
+        As :func:`kruskal_wallis`.
+
+    Notes
+    -----
+    Each distinct value v with total count :math:`t_v` over all groups gets the mid-rank
+    :math:`r_v = \\sum_{u \\le v} t_u - (t_v - 1)/2`; then :math:`R_i = \\sum_v c_{iv} r_v` and H as in
+    :func:`kruskal_wallis`, with the tie term :math:`\\sum_v (t_v^3 - t_v)`. Cost grows with the number
+    of distinct values, not of answers.
+
+    References
+    ----------
+    .. [1] Kruskal, W. H., Wallis, W. A. (1952). Use of ranks in one-criterion variance analysis.
+       JASA 47, 583-621.
     """
     _check_groups(groups)
     names, _values, matrix = _pool_counts(groups)
@@ -198,7 +218,18 @@ def mann_whitney(a: Sequence[float], b: Sequence[float], method: str = "asymptot
 def mann_whitney_from_counts(a: Mapping[float, int], b: Mapping[float, int]) -> TestResult:
     """Mann-Whitney U test from aggregated ``{value: count}`` of two samples (asymptotic).
 
-    Same result as ``mann_whitney(expand(a), expand(b))``; see :func:`mann_whitney`.
+    Same result as ``mann_whitney(expand(a), expand(b))``; see :func:`mann_whitney` for the result.
+
+    Notes
+    -----
+    Mid-ranks per distinct value as in :func:`kruskal_from_counts`;
+    :math:`U_1 = \\sum_v a_v r_v - n_1(n_1+1)/2`, then the tie- and continuity-corrected normal
+    approximation of :func:`mann_whitney`.
+
+    References
+    ----------
+    .. [1] Mann, H. B., Whitney, D. R. (1947). On a test of whether one of two random variables is
+       stochastically larger than the other. Ann. Math. Statist. 18, 50-60.
     """
     _names, _values, matrix = _pool_counts({"a": a, "b": b})
     return _mann_whitney_core(matrix[0], matrix[1])

@@ -104,7 +104,17 @@ def nps_from_scores(scores: Iterable[float | None], confidence: float = 0.95) ->
     """NPS from raw 0-10 answers (9-10 promoters, 7-8 passives, 0-6 detractors).
 
     Missing answers (``None`` or NaN) are skipped; any other value must be a whole number 0...10.
-    See :func:`nps_from_counts` for the interval.
+
+    Notes
+    -----
+    :math:`P = \\#\\{x \\ge 9\\}`, :math:`D = \\#\\{x \\le 6\\}`, passives the rest; then
+    :func:`nps_from_counts` (adjusted-Wald interval).
+
+    References
+    ----------
+    .. [1] Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review 81(12), 46-54.
+    .. [2] Rocks, B. (2016). Interval estimation for the "net promoter score". The American
+       Statistician 70(4), 365-372.
     """
     if isinstance(scores, str | bytes):
         raise ValueError("scores must be a sequence of numbers 0..10")

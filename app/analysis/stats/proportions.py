@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from app.analysis.stats._base import (
     Interval,
     TestResult,
     as_float_array,
+    check_count,
     check_k_n,
     z_value,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "ProportionEstimate",
     "TestResult",
     "chi_square_independence",
+    "choice_shares",
     "clopper_pearson",
     "cochran_armitage_trend",
     "newcombe_difference",
@@ -89,6 +91,37 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> ProportionEstimate:
     low = 0.0 if k == 0 else max(0.0, centre - half)
     high = 1.0 if k == n else min(1.0, centre + half)
     return ProportionEstimate(k=k, n=n, share=share, ci=Interval(low, high), method="wilson")
+
+
+def choice_shares(counts: Mapping[str, int], n: int | None = None,
+                  confidence: float = 0.95) -> dict[str, ProportionEstimate]:
+    """Share of each option of a choice question, each with its Wilson interval.
+
+    Parameters
+    ----------
+    counts : mapping option -> count
+        How many respondents chose each option.
+    n : int, optional
+        Respondents who answered the question. Default: the sum of counts (single choice). For a
+        multiple-choice question pass the number of respondents; shares then need not sum to 1.
+    confidence : float
+        Two-sided level.
+
+    Notes
+    -----
+    :math:`\\hat p_o = c_o / n` with the Wilson interval of :func:`wilson` for each option o. The
+    intervals are marginal (one at a time), not simultaneous.
+
+    References
+    ----------
+    .. [1] Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
+       comparison of seven methods. Statistics in Medicine 17, 857-872.
+    """
+    if not isinstance(counts, Mapping) or not counts:
+        raise ValueError("counts must be a non-empty mapping option -> count")
+    checked = {str(option): check_count(c, f"count of {option!r}") for option, c in counts.items()}
+    total = sum(checked.values()) if n is None else check_count(n, "n")
+    return {option: wilson(c, total, confidence) for option, c in checked.items()}
 
 
 def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> ProportionEstimate:
