@@ -1,1 +1,247 @@
-"""API v1 routes."""
+"""API v1: published definitions, idempotent response posting (kiosks' offline sync), staff listing."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app, jsonify, request
+from sqlalchemy import func, select
+
+from app.api import bp
+from app.api.openapi import openapi_document
+from app.api.tokens import user_for_token
+from app.auth.decorators import public
+from app.extensions import db, limiter
+from app.models import Organisation
+from app.surveys import services
+from app.surveys.models import Answer, Response, SurveyVersion
+from app.surveys.schema import SurveyDefinition
+
+PER_PAGE_DEFAULT = 100
+PER_PAGE_MAX = 500
+LIST_ROLES = ("admin", "marketing", "manager")
+
+
+def _error(status: int, message: str, error: str | None = None, **extra: Any):
+    body = {"error": error or _ERROR_NAMES.get(status, "error"), "message": message, **extra}
+    return jsonify(body), status
+
+
+_ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+                410: "gone", 422: "invalid"}
+
+
+@bp.get("/health")
+@public
+def health():
+    """Liveness for load balancers and kiosks."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/surveys/<slug>")
+@public
+def survey_definition(slug: str):
+    """The published definition; kiosks cache it by ETag (the version id)."""
+    try:
+        version, defn = services.require_published(slug)
+    except services.SurveyClosed as exc:
+        return _error(410, str(exc))
+    except services.SurveyNotFound as exc:
+        return _error(404, str(exc))
+    response = jsonify({"slug": slug, "version": version.number, "version_id": version.id,
+                        "definition": version.definition})
+    response.set_etag(f"v{version.id}-{version.published_at:%Y%m%d%H%M%S%f}")
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+# --------------------------------------------------------------------------- posting responses
+
+
+def _kiosk_header() -> str | None:
+    return request.headers.get("X-Kiosk-Token")
+
+
+def _public_limit() -> str:
+    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+
+
+def _kiosk_limit() -> str:
+    return current_app.config.get("RATELIMIT_KIOSK_SUBMIT", "600 per minute")
+
+
+def _kiosk_key() -> str:
+    return "kiosk:" + (request.remote_addr or "")
+
+
+def _find_kiosk(token: str):
+    from app.kiosk.models import Kiosk
+
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == digest))
+    if kiosk is None or not kiosk.active or kiosk.revoked_at is not None:
+        return None
+    return kiosk
+
+
+@bp.post("/surveys/<slug>/responses")
+@public
+@limiter.limit(_public_limit, exempt_when=lambda: bool(_kiosk_header()))
+@limiter.limit(_kiosk_limit, key_func=_kiosk_key, exempt_when=lambda: not _kiosk_header())
+def post_response(slug: str):
+    """Store one response exactly once (201 created, 200 same id and body, 409 same id other body)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "Ожидается объект JSON (Content-Type: application/json).")
+    kiosk = None
+    token = _kiosk_header()
+    if token is not None:
+        kiosk = _find_kiosk(token)
+        if kiosk is None:
+            return _error(403, "Киоск не зарегистрирован или отключен.")
+    missing = [name for name in ("client_submission_id", "answers") if name not in body]
+    if kiosk is None and "center" not in body:
+        missing.append("center")
+    if "channel" not in body and kiosk is None:
+        missing.append("channel")
+    if missing:
+        return _error(400, "Не хватает полей: " + ", ".join(missing), missing=missing)
+    answers = body["answers"]
+    center = kiosk.center_id if kiosk is not None else body["center"]
+    channel = body.get("channel", "kiosk")
+    sid = body["client_submission_id"]
+    problems = []
+    if not isinstance(answers, dict):
+        problems.append("answers должен быть объектом")
+    if not isinstance(sid, str):
+        problems.append("client_submission_id должен быть строкой")
+    if not isinstance(channel, str):
+        problems.append("channel должен быть строкой")
+    if isinstance(center, bool) or not isinstance(center, str | int):
+        problems.append("center должен быть кодом или названием ЦОК")
+    duration = body.get("duration_seconds")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
+        problems.append("duration_seconds должен быть целым числом")
+    if problems:
+        return _error(400, "; ".join(problems))
+    try:
+        result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
+                                          client_submission_id=sid, duration_seconds=duration,
+                                          kiosk_id=kiosk.id if kiosk is not None else None)
+    except services.SubmissionConflict as exc:
+        return _error(409, str(exc))
+    except services.InvalidSubmission as exc:
+        return jsonify({"error": "invalid", "message": "Ответы не прошли проверку.", "errors": exc.errors}), 422
+    except services.SurveyClosed as exc:
+        return _error(410, str(exc))
+    except services.SurveyNotFound as exc:
+        return _error(404, str(exc))
+    if result.created:
+        return jsonify({"id": result.response_id, "status": "created"}), 201
+    return jsonify({"id": result.response_id, "status": "already_stored"}), 200
+
+
+# --------------------------------------------------------------------------- staff listing
+
+
+def _bearer_user():
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    return user_for_token(header[7:].strip())
+
+
+def _parse_day(value: str | None) -> date | None:
+    if not value:
+        return None
+    return date.fromisoformat(value)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value == int(value) else value
+
+
+def answers_json(defn: SurveyDefinition | None, rows: list[Answer]) -> dict[str, Any]:
+    """Rebuild the answer JSON of one response from its tidy rows."""
+    result: dict[str, Any] = {}
+    for row in rows:
+        q = defn.question(row.question_code) if defn else None
+        qtype = q.type if q is not None else None
+        if qtype == "multi_choice":
+            result.setdefault(row.question_code, []).append(row.option_code)
+        elif qtype == "yes_no" and row.value_num is not None:
+            result[row.question_code] = bool(row.value_num)
+        elif row.value_num is not None:
+            result[row.question_code] = _number(row.value_num)
+        elif row.option_code is not None:
+            result[row.question_code] = row.option_code
+        else:
+            result[row.question_code] = row.text
+        if row.option_code == "other" and row.text:
+            result[row.question_code + "__other"] = row.text
+    return result
+
+
+@bp.get("/surveys/<slug>/responses")
+@public  # authenticated by the bearer token below, not by the session
+def list_responses(slug: str):
+    """Responses of a survey in the token owner's centres, newest first, 100 per page."""
+    user = _bearer_user()
+    if user is None:
+        response, status = _error(401, "Нужен токен API: заголовок Authorization: Bearer <токен>.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
+        return response, status
+    if not user.has_role(*LIST_ROLES):
+        return _error(403, "Нет прав на просмотр ответов.")
+    survey = services.get_survey(slug)
+    if survey is None:
+        return _error(404, "Анкета не найдена")
+    from app.org.services import find_center, visible_center_ids
+
+    visible = visible_center_ids(user)
+    try:
+        start, end = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
+        page = int(request.args.get("page", "1"))
+        per_page = int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
+    except ValueError:
+        return _error(400, "Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.")
+    if page < 1 or not 1 <= per_page <= PER_PAGE_MAX:
+        return _error(400, f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
+    query = select(Response).where(Response.survey_id == survey.id, Response.center_id.in_(visible))
+    if request.args.get("center"):
+        center = find_center(request.args["center"])
+        if center is None or center.id not in visible:
+            return _error(404, "ЦОК не найден")
+        query = query.where(Response.center_id == center.id)
+    if start:
+        query = query.where(Response.submitted_at >= datetime.combine(start, time.min))
+    if end:
+        query = query.where(Response.submitted_at < datetime.combine(end + timedelta(days=1), time.min))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    responses = list(db.session.scalars(
+        query.order_by(Response.submitted_at.desc(), Response.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    ids = [r.id for r in responses]
+    by_response: dict[int, list[Answer]] = {}
+    if ids:
+        for row in db.session.scalars(select(Answer).where(Answer.response_id.in_(ids)).order_by(Answer.id)):
+            by_response.setdefault(row.response_id, []).append(row)
+    versions = {v.id: v for v in db.session.scalars(
+        select(SurveyVersion).where(SurveyVersion.id.in_({r.version_id for r in responses})))} if ids else {}
+    codes = dict(db.session.execute(select(Organisation.id, Organisation.code).where(
+        Organisation.id.in_({r.center_id for r in responses})))) if ids else {}
+    items = []
+    for r in responses:
+        version = versions.get(r.version_id)
+        defn = services.definition_of(version) if version is not None else None
+        items.append({"id": r.id, "submitted_at": r.submitted_at.isoformat() + "Z", "center": codes.get(r.center_id),
+                      "channel": r.channel, "version": version.number if version else None,
+                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, []))})
+    return jsonify({"survey": slug, "page": page, "per_page": per_page, "total": total, "items": items})

@@ -1,1 +1,251 @@
-"""Respondent pages (public): one survey page at a time, validated idempotent submission."""
+"""Respondent pages: /s/<short_code>, one page at a time, fully usable without JavaScript.
+
+Answers of earlier pages travel in a signed hidden token; conditions are evaluated on the server
+between pages (and live in the browser by static/js/survey.js). The final POST goes through the same
+idempotent ``submit_response`` as the API, so retrying it shows the same thank-you page.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_babel import get_locale
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.datastructures import MultiDict
+
+from app.auth.decorators import public
+from app.extensions import limiter
+from app.surveys import bp, services
+from app.surveys.schema import CONTACT_FIELDS, OTHER_SUFFIX, SurveyDefinition, evaluate_condition
+from app.surveys.schema import validate_submission as check_answers
+
+STATE_SALT = "survey-respond-state"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STATE_SALT)
+
+
+def current_lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and str(locale).startswith("en") else "ru"
+
+
+# --------------------------------------------------------------------------- form <-> answer JSON
+
+
+def answers_from_form(defn: SurveyDefinition, form: MultiDict, page_codes: set[str] | None = None) -> dict[str, Any]:
+    """Answer JSON from HTML form fields; questions absent from the form are left out.
+
+    Field names: the question code (multi-choice repeated), matrix row codes, ``<code>__other``,
+    ``contact_name``/``contact_phone``/``contact_email``/``contact_consent``.
+    """
+    answers: dict[str, Any] = {}
+    for q in defn.questions():
+        if q.type == "matrix":
+            for row in q.rows:
+                if form.get(row.code, ""):
+                    answers[row.code] = form.get(row.code)
+        elif q.type == "multi_choice":
+            chosen = [v for v in form.getlist(q.code) if v]
+            if chosen:
+                answers[q.code] = chosen
+        elif q.type == "contact":
+            if form.get("contact_consent"):
+                answers[q.code] = {name: form.get(f"contact_{name}", "") for name in CONTACT_FIELDS}
+                answers[q.code]["consent"] = form.get("contact_consent") in ("1", "on", "yes", "true")
+        elif form.get(q.code, ""):
+            answers[q.code] = form.get(q.code)
+        if getattr(q, "other", False) and form.get(q.code + OTHER_SUFFIX, "").strip():
+            answers[q.code + OTHER_SUFFIX] = form.get(q.code + OTHER_SUFFIX)
+    return answers
+
+
+def page_answer_keys(defn: SurveyDefinition, page_index: int) -> set[str]:
+    keys: set[str] = set()
+    for q in defn.pages[page_index].questions:
+        keys.update(q.answer_codes)
+        keys.add(q.code + OTHER_SUFFIX)
+    return keys
+
+
+def page_items(defn: SurveyDefinition, page_index: int, answers: dict[str, Any]) -> list[tuple[Any, str]]:
+    """(question, mode) of a page: "show"; "live" when its condition refers to this page (JS decides,
+    shown without JS); questions hidden by answers of earlier pages are left out."""
+    if not 0 <= page_index < len(defn.pages):
+        return []
+    here = page_answer_keys(defn, page_index)
+    known = {k: v for k, v in answers.items() if k not in here}
+    items: list[tuple[Any, str]] = []
+    for q in defn.pages[page_index].questions:
+        if q.show_if is None:
+            items.append((q, "show"))
+        elif any(c.question in here for c in q.show_if.clauses):
+            items.append((q, "live"))
+        elif evaluate_condition(q.show_if, known):
+            items.append((q, "show"))
+    return items
+
+
+def page_has_visible(defn: SurveyDefinition, page_index: int, clean: dict[str, Any]) -> bool:
+    return any(evaluate_condition(q.show_if, clean) for q in defn.pages[page_index].questions)
+
+
+def shuffled_options(q: Any, seed: str) -> list[Any]:
+    options = list(q.all_options)
+    if getattr(q, "shuffle", False):
+        fixed = [o for o in options if o.code == "other"]
+        movable = [o for o in options if o.code != "other"]
+        random.Random(f"{seed}:{q.code}").shuffle(movable)
+        options = movable + fixed
+    return options
+
+
+@bp.app_template_global("survey_page_items")
+def _tpl_page_items(defn: SurveyDefinition, page_index: int, answers: dict[str, Any]) -> list[tuple[Any, str]]:
+    return page_items(defn, page_index, answers or {})
+
+
+@bp.app_template_global("survey_options")
+def _tpl_options(q: Any, seed: str = "") -> list[Any]:
+    return shuffled_options(q, seed)
+
+
+@bp.app_template_global("survey_text")
+def _tpl_text(obj: Any, lang: str = "ru") -> str:
+    return SurveyDefinition.text(obj, lang)
+
+
+@bp.app_template_global("survey_consent_text")
+def _tpl_consent() -> str:
+    return services.consent_text()
+
+
+@bp.app_template_global("survey_condition_json")
+def _tpl_condition(q: Any) -> dict[str, Any] | None:
+    return q.show_if.model_dump(exclude_none=True) if q.show_if is not None else None
+
+
+# --------------------------------------------------------------------------- views
+
+
+def _unavailable(code: int, message: str):
+    return render_template("surveys/respond_unavailable.html", code=code, message=message), code
+
+
+def _load(short_code: str):
+    assignment = services.assignment_by_code(short_code)
+    if assignment is None:
+        return None, None, None, _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
+    if not assignment.active:
+        return None, None, None, _unavailable(410, "Опрос по этой ссылке больше не проводится. Спасибо за "
+                                                   "желание помочь нам!")
+    version = services.published_version_for(assignment.survey_id)
+    if version is None:
+        return None, None, None, _unavailable(410, "Этот опрос завершен. Спасибо за желание помочь нам!")
+    return assignment, version, services.definition_of(version), None
+
+
+def _render(assignment, defn: SurveyDefinition, *, page: int, answers: dict[str, Any], errors: dict[str, str],
+            sid: str, started: int, status: int = 200):
+    lang = current_lang()
+    state = _serializer().dumps({"a": answers, "t": started})
+    known = {k: v for k, v in answers.items() if k not in page_answer_keys(defn, page) and k != "contact"}
+    visible_pages = [i for i in range(len(defn.pages)) if page_has_visible(defn, i, check_answers(defn, answers)[0])]
+    step = visible_pages.index(page) + 1 if page in visible_pages else page + 1
+    total = max(len(visible_pages), step)
+    return render_template("surveys/respond.html", defn=defn, assignment=assignment, page_index=page,
+                           answers=answers, errors=errors, lang=lang, sid=sid, state=state, known=known,
+                           step=step, total=total, is_last=_next_page(defn, page, answers) is None), status
+
+
+def _next_page(defn: SurveyDefinition, page: int, answers: dict[str, Any]) -> int | None:
+    clean = check_answers(defn, answers)[0]
+    for index in range(page + 1, len(defn.pages)):
+        if page_has_visible(defn, index, clean):
+            return index
+    return None
+
+
+def _previous_page(defn: SurveyDefinition, page: int, answers: dict[str, Any]) -> int:
+    clean = check_answers(defn, answers)[0]
+    for index in range(page - 1, -1, -1):
+        if page_has_visible(defn, index, clean):
+            return index
+    return 0
+
+
+def _page_errors(defn: SurveyDefinition, page: int, errors: dict[str, str]) -> dict[str, str]:
+    keys = page_answer_keys(defn, page)
+    return {k: v for k, v in errors.items() if k in keys or k.split(".")[0] in keys}
+
+
+def _submit_limit() -> str:
+    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+
+
+@bp.route("/s/<short_code>", methods=["GET", "POST"])
+@public
+@limiter.limit(_submit_limit, methods=["POST"])
+def respond(short_code: str):
+    """The survey of one (survey, centre, channel) assignment."""
+    assignment, version, defn, refusal = _load(short_code)
+    if refusal is not None:
+        return refusal
+    if request.method == "GET":
+        return _render(assignment, defn, page=0, answers={}, errors={}, sid=services.new_submission_id(),
+                       started=int(time.time()))
+    form = request.form
+    try:
+        state = _serializer().loads(form.get("_state", ""))
+    except BadSignature:
+        state = {}
+    answers: dict[str, Any] = state.get("a") if isinstance(state.get("a"), dict) else {}
+    started = state.get("t") if isinstance(state.get("t"), int) else int(time.time())
+    sid = form.get("client_submission_id", "") or services.new_submission_id()
+    try:
+        page = max(0, min(int(form.get("_page", "0")), len(defn.pages) - 1))
+    except ValueError:
+        page = 0
+    # Merge: this page's answers are replaced by the form (unchecked boxes clear them); answers to
+    # other questions present in the form (a one-shot post) are taken as well.
+    for key in page_answer_keys(defn, page):
+        answers.pop(key, None)
+    answers.update(answers_from_form(defn, form))
+    action = form.get("_action", "next")
+    if action == "consent_yes":
+        answers["contact"] = {**dict.fromkeys(CONTACT_FIELDS, ""), "consent": True}
+        return _render(assignment, defn, page=page, answers=answers, errors={}, sid=sid, started=started)
+    if action == "consent_no":
+        answers.pop("contact", None)
+        action = "next"
+    if action == "back":
+        return _render(assignment, defn, page=_previous_page(defn, page, answers), answers=answers, errors={},
+                       sid=sid, started=started)
+    clean, errors = check_answers(defn, answers)
+    page_errors = _page_errors(defn, page, errors)
+    if page_errors:
+        return _render(assignment, defn, page=page, answers=answers, errors=page_errors, sid=sid,
+                       started=started, status=422)
+    following = _next_page(defn, page, answers)
+    if following is not None and action != "submit":
+        return _render(assignment, defn, page=following, answers=answers, errors={}, sid=sid, started=started)
+    try:
+        result = services.submit_response(
+            slug=assignment.survey.slug, center=assignment.center_id, channel=assignment.channel,
+            answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started)
+    except services.InvalidSubmission as exc:
+        first = min((defn.page_of(k.split(".")[0]) or 0 for k in exc.errors), default=0)
+        return _render(assignment, defn, page=first, answers=answers, errors=_page_errors(defn, first, exc.errors)
+                       or exc.errors, sid=sid, started=started, status=422)
+    except services.SubmissionConflict:
+        return _unavailable(409, "Эти ответы уже были отправлены. Откройте опрос заново, чтобы ответить еще раз.")
+    except services.SurveyClosed:
+        return _unavailable(410, "Этот опрос завершен. Спасибо за желание помочь нам!")
+    except services.SurveyNotFound:
+        return _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
+    return render_template("surveys/respond_thanks.html", defn=defn, lang=current_lang(), assignment=assignment,
+                           response_id=result.response_id), 200

@@ -346,11 +346,11 @@ def _path(loc: tuple[Any, ...]) -> str:
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's union branch names (question type tags, 'list[...]' of unions) from a location."""
     cleaned: list[Any] = []
-    for part in loc:
+    for index, part in enumerate(loc):
         if isinstance(part, str) and ("[" in part or part.startswith("function-")):
             continue
-        is_tag = (isinstance(part, str) and part in QUESTION_TYPES and len(cleaned) >= 2
-                  and isinstance(cleaned[-1], int) and cleaned[-2] == "questions")
+        is_tag = (isinstance(part, str) and part in QUESTION_TYPES and index >= 2
+                  and isinstance(loc[index - 1], int) and loc[index - 2] == "questions")
         if not is_tag:
             cleaned.append(part)
     return tuple(cleaned)

@@ -1,0 +1,132 @@
+"""The hand-written OpenAPI 3.0 document of API v1 (kept true to routes.py; schemathesis checks it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {400: "Неверный запрос", 401: "Нет или неверный токен", 403: "Доступ запрещен", 404: "Не найдено",
+             409: "Тот же идентификатор отправки с другим содержимым", 410: "Опрос завершен",
+             429: "Слишком много запросов"}
+    return {str(code): _json(_ERROR, texts[code]) for code in codes}
+
+
+SLUG = {"name": "slug", "in": "path", "required": True, "description": "Код анкеты",
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Отклик API",
+            "version": "1.0.0",
+            "description": "Чтение опубликованных анкет, отправка ответов (идемпотентно по client_submission_id) "
+                           "и выгрузка ответов по токену сотрудника.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/health": {"get": {
+                "operationId": "health", "summary": "Проверка работоспособности",
+                "responses": {"200": _json({"type": "object", "required": ["status"],
+                                            "properties": {"status": {"type": "string", "enum": ["ok"]}}}, "OK")},
+            }},
+            "/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "Этот документ",
+                "responses": {"200": _json({"type": "object"}, "Документ OpenAPI")},
+            }},
+            "/surveys/{slug}": {"get": {
+                "operationId": "getSurvey", "summary": "Опубликованная версия анкеты",
+                "parameters": [SLUG],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/PublishedSurvey"}, "Опубликованная анкета"),
+                    "304": {"description": "Не изменилась (If-None-Match)"},
+                    **_errors(404, 410),
+                },
+            }},
+            "/surveys/{slug}/responses": {
+                "post": {
+                    "operationId": "postResponse", "summary": "Отправить ответ",
+                    "description": "Повтор с тем же client_submission_id и тем же телом возвращает 200 и тот же id. "
+                                   "Киоски передают заголовок X-Kiosk-Token; тогда ЦОК берется из киоска.",
+                    "parameters": [SLUG, {"name": "X-Kiosk-Token", "in": "header", "required": False,
+                                          "schema": {"type": "string"}, "description": "Токен киоска"}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ResponseSubmission"}}}},
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Stored"}, "Ответ сохранен"),
+                        "200": _json({"$ref": "#/components/schemas/Stored"}, "Уже сохранен ранее (повтор)"),
+                        "422": _json({"$ref": "#/components/schemas/ValidationErrors"}, "Ответы не прошли проверку"),
+                        **_errors(400, 403, 404, 409, 410, 429),
+                    },
+                },
+                "get": {
+                    "operationId": "listResponses", "summary": "Ответы (для сотрудников)",
+                    "security": [{"bearerAuth": []}],
+                    "parameters": [
+                        SLUG,
+                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                         "description": "С даты (UTC), включительно"},
+                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                         "description": "По дату (UTC), включительно"},
+                        {"name": "center", "in": "query", "schema": {"type": "string"},
+                         "description": "Код или название ЦОК"},
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                        {"name": "per_page", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/ResponsePage"}, "Страница ответов"),
+                        **_errors(400, 401, 403, 404),
+                    },
+                },
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "flask api create-token EMAIL --name NAME"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["message"], "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"},
+                    "missing": {"type": "array", "items": {"type": "string"}}}},
+                "PublishedSurvey": {"type": "object", "required": ["slug", "version", "version_id", "definition"],
+                                    "properties": {"slug": {"type": "string"}, "version": {"type": "integer"},
+                                                   "version_id": {"type": "integer"},
+                                                   "definition": {"type": "object"}}},
+                "ResponseSubmission": {
+                    "type": "object", "required": ["client_submission_id", "answers"],
+                    "properties": {
+                        "client_submission_id": {"type": "string", "minLength": 8, "maxLength": 64,
+                                                 "description": "UUID, созданный клиентом"},
+                        "center": {"oneOf": [{"type": "string"}, {"type": "integer"}],
+                                   "description": "Код или название ЦОК (обязателен без X-Kiosk-Token)"},
+                        "channel": {"type": "string", "enum": ["kiosk", "online", "qr", "sms", "email"]},
+                        "duration_seconds": {"type": "integer", "minimum": 0},
+                        "answers": {"type": "object", "description": "Ответы по кодам вопросов"},
+                    }},
+                "Stored": {"type": "object", "required": ["id", "status"], "properties": {
+                    "id": {"type": "integer"}, "status": {"type": "string", "enum": ["created", "already_stored"]}}},
+                "ValidationErrors": {"type": "object", "required": ["errors"], "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"},
+                    "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                "ResponsePage": {"type": "object", "required": ["survey", "page", "per_page", "total", "items"],
+                                 "properties": {
+                                     "survey": {"type": "string"}, "page": {"type": "integer"},
+                                     "per_page": {"type": "integer"}, "total": {"type": "integer"},
+                                     "items": {"type": "array", "items": {"type": "object", "properties": {
+                                         "id": {"type": "integer"}, "submitted_at": {"type": "string"},
+                                         "center": {"type": "string", "nullable": True},
+                                         "channel": {"type": "string"},
+                                         "version": {"type": "integer", "nullable": True},
+                                         "duration_seconds": {"type": "integer", "nullable": True},
+                                         "answers": {"type": "object"}}}}}},
+            },
+        },
+    }
