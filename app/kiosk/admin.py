@@ -1,0 +1,86 @@
+"""Admin pages: register kiosks, show a new URL once, revoke and re-issue, watch heartbeats."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.auth.decorators import roles_required
+from app.extensions import db
+from app.kiosk import bp
+from app.kiosk.forms import ActionForm, KioskForm, KioskSettingsForm
+from app.kiosk.models import Kiosk
+from app.kiosk.services import KioskError, overview, register_kiosk, reissue, revoke, update_settings
+from app.org.services import centers
+
+
+def kiosk_url(token: str) -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return base + url_for("kiosk.home", token=token)
+
+
+def _list_page(form: KioskForm, status: int = 200):
+    return render_template("kiosk/admin_list.html", form=form, rows=overview(), action_form=ActionForm(),
+                           settings_form=KioskSettingsForm), status
+
+
+def _form() -> KioskForm:
+    form = KioskForm()
+    form.center.choices = [(c.id, f"{c.name} ({c.code})") for c in centers()]
+    return form
+
+
+@bp.route("/admin/kiosks", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_list():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            kiosk, token = register_kiosk(form.center.data, form.name.data, form.inactivity_seconds.data,
+                                          current_user)
+        except KioskError as exc:
+            flash(str(exc), "error")
+            return _list_page(form, 422)
+        return render_template("kiosk/issued.html", kiosk=kiosk, url=kiosk_url(token), reissued=False)
+    return _list_page(form, 422 if form.errors else 200)
+
+
+def _kiosk_or_404(kiosk_id: int) -> Kiosk:
+    return db.session.get(Kiosk, kiosk_id) or abort(404)
+
+
+@bp.route("/admin/kiosks/<int:kiosk_id>/revoke", methods=["POST"])
+@roles_required("admin")
+def admin_revoke(kiosk_id: int):
+    kiosk = _kiosk_or_404(kiosk_id)
+    if ActionForm().validate_on_submit():
+        revoke(kiosk, current_user)
+        flash(f"Киоск «{kiosk.name}» отключен: его адрес больше не действует.", "success")
+    return redirect(url_for("kiosk.admin_list"))
+
+
+@bp.route("/admin/kiosks/<int:kiosk_id>/reissue", methods=["POST"])
+@roles_required("admin")
+def admin_reissue(kiosk_id: int):
+    kiosk = _kiosk_or_404(kiosk_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    token = reissue(kiosk, current_user)
+    return render_template("kiosk/issued.html", kiosk=kiosk, url=kiosk_url(token), reissued=True)
+
+
+@bp.route("/admin/kiosks/<int:kiosk_id>/settings", methods=["POST"])
+@roles_required("admin")
+def admin_settings(kiosk_id: int):
+    kiosk = _kiosk_or_404(kiosk_id)
+    form = KioskSettingsForm()
+    if form.validate_on_submit():
+        try:
+            update_settings(kiosk, form.name.data, form.inactivity_seconds.data, current_user)
+        except KioskError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Настройки киоска сохранены.", "success")
+    else:
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("kiosk.admin_list"))

@@ -1,0 +1,26 @@
+"""Kiosk admin forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from app.kiosk.services import INACTIVITY_MAX, INACTIVITY_MIN
+
+
+class KioskForm(FlaskForm):
+    center = SelectField("ЦОК", coerce=int, choices=[])
+    name = StringField("Название киоска", validators=[DataRequired("Укажите название"), Length(max=200)],
+                       default="Киоск в зале обслуживания")
+    inactivity_seconds = IntegerField(
+        "Возврат на главный экран после бездействия, секунд", default=60,
+        validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")])
+
+
+class KioskSettingsForm(FlaskForm):
+    name = StringField("Название киоска", validators=[DataRequired("Укажите название"), Length(max=200)])
+    inactivity_seconds = IntegerField(
+        "Бездействие, секунд", validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")])
+
+
+class ActionForm(FlaskForm):
+    """CSRF only."""

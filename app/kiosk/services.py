@@ -1,0 +1,157 @@
+"""Kiosk registration, device tokens, heartbeats and the admin overview."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app import audit
+from app.database import write_transaction
+from app.extensions import db
+from app.kiosk.models import Kiosk
+from app.models import Organisation, OrgKind, User, utcnow
+from app.reviews.models import ReviewEntry
+
+SILENT_AFTER = timedelta(minutes=15)
+INACTIVITY_MIN, INACTIVITY_MAX = 2, 3600
+
+
+class KioskError(ValueError):
+    """A refusal with a Russian message for the admin."""
+
+
+def hash_token(token: str) -> str:
+    """What is stored (and what the survey API looks up): sha256 hex of the URL token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def demo_token(secret: str, center_code: str = "KUR") -> str:
+    """A stable token for the demo kiosk only, derived from the instance secret (never for real kiosks)."""
+    digest = hmac.new(secret.encode(), f"demo-kiosk:{center_code}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def _check(name: str, inactivity_seconds: int) -> tuple[str, int]:
+    name = (name or "").strip()
+    if not name:
+        raise KioskError("Укажите название киоска")
+    if len(name) > 200:
+        raise KioskError("Название не длиннее 200 знаков")
+    try:
+        seconds = int(inactivity_seconds)
+    except (TypeError, ValueError):
+        raise KioskError("Время бездействия — целое число секунд") from None
+    if not INACTIVITY_MIN <= seconds <= INACTIVITY_MAX:
+        raise KioskError(f"Время бездействия — от {INACTIVITY_MIN} до {INACTIVITY_MAX} секунд")
+    return name, seconds
+
+
+def register_kiosk(center_id: int, name: str, inactivity_seconds: int = 60, user: User | None = None,
+                   token: str | None = None) -> tuple[Kiosk, str]:
+    """Create a kiosk; returns it and its token, which is shown once and stored only hashed."""
+    name, seconds = _check(name, inactivity_seconds)
+    token = token or new_token()
+    with write_transaction():
+        center = db.session.get(Organisation, center_id)
+        if center is None or center.kind != OrgKind.CENTER:
+            raise KioskError("Киоск можно зарегистрировать только в ЦОК")
+        kiosk = Kiosk(center_id=center.id, name=name, token_hash=hash_token(token), inactivity_seconds=seconds)
+        db.session.add(kiosk)
+        db.session.flush()
+        audit.record("kiosk.register", kiosk, summary=center.code, **_who(user))
+    return kiosk, token
+
+
+def _who(user: User | None) -> dict:
+    return {"user_id": user.id} if user is not None else {}
+
+
+def reissue(kiosk: Kiosk, user: User | None = None) -> str:
+    """A new token for the kiosk (the old URL stops working); the kiosk is active again."""
+    token = new_token()
+    with write_transaction():
+        kiosk.token_hash = hash_token(token)
+        kiosk.active, kiosk.revoked_at = True, None
+        audit.record("kiosk.reissue", kiosk, summary=kiosk.center.code, **_who(user))
+    return token
+
+
+def revoke(kiosk: Kiosk, user: User | None = None) -> None:
+    with write_transaction():
+        kiosk.active, kiosk.revoked_at = False, utcnow()
+        audit.record("kiosk.revoke", kiosk, summary=kiosk.center.code, **_who(user))
+
+
+def update_settings(kiosk: Kiosk, name: str, inactivity_seconds: int, user: User | None = None) -> None:
+    name, seconds = _check(name, inactivity_seconds)
+    with write_transaction():
+        kiosk.name, kiosk.inactivity_seconds = name, seconds
+        audit.record("kiosk.update", kiosk, summary=kiosk.center.code, **_who(user))
+
+
+def kiosk_by_token(token: str) -> Kiosk | None:
+    """The active kiosk with this token, or None (unknown or revoked)."""
+    if not token or len(token) > 128:
+        return None
+    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == hash_token(token)))
+    if kiosk is None or not kiosk.active or kiosk.revoked_at is not None:
+        return None
+    return kiosk
+
+
+def heartbeat(kiosk: Kiosk, pending: object) -> None:
+    try:
+        count = max(0, min(int(pending), 1_000_000))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        count = 0
+    with write_transaction():
+        kiosk.last_seen_at = utcnow()
+        kiosk.pending_count = count
+
+
+@dataclass(frozen=True)
+class KioskRow:
+    kiosk: Kiosk
+    silent: bool
+    submissions_today: int
+
+
+def _today_start_utc(now: datetime) -> datetime:
+    zone = ZoneInfo(current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def overview(now: datetime | None = None) -> list[KioskRow]:
+    """Every kiosk with silence flag and today's submissions (survey responses + review entries)."""
+    from app.surveys.models import Response
+
+    now = now or utcnow()
+    since = _today_start_utc(now)
+    kiosks = list(db.session.scalars(select(Kiosk).join(Organisation, Organisation.id == Kiosk.center_id)
+                                     .order_by(Organisation.name, Kiosk.name)))
+    responses = dict(db.session.execute(
+        select(Response.kiosk_id, func.count()).where(Response.kiosk_id.is_not(None), Response.submitted_at >= since)
+        .group_by(Response.kiosk_id)).all())
+    entries = dict(db.session.execute(
+        select(ReviewEntry.kiosk_id, func.count())
+        .where(ReviewEntry.kiosk_id.is_not(None), ReviewEntry.created_at >= since)
+        .group_by(ReviewEntry.kiosk_id)).all())
+    rows = []
+    for kiosk in kiosks:
+        silent = kiosk.active and (kiosk.last_seen_at is None or now - kiosk.last_seen_at > SILENT_AFTER)
+        rows.append(KioskRow(kiosk, silent, int(responses.get(kiosk.id, 0)) + int(entries.get(kiosk.id, 0))))
+    return rows
