@@ -1,0 +1,231 @@
+"""Report sections fed by the appeals registry: complaint control charts, on-time answers, promises kept,
+and the composite ranking of centres and branches that combines them with satisfaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from app.analysis import queries
+from app.analysis.stats import composite, control, proportions
+
+if TYPE_CHECKING:
+    from app.analysis.report import _Context
+
+DEFAULT_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
+
+PRIORITY_METHOD = {
+    "formula": "priority = impact × gap × confidence",
+    "impact": "для атрибута-фактора — его доля в R² по относительным весам Джонсона; для итоговых показателей "
+              "(общая оценка, NPS), жалоб, сроков ответа и обещаний — 1/k, средняя доля одного из k атрибутов "
+              "(итоговый показатель говорит, что плохо, но не почему); без анализа факторов — 0,5",
+    "gap": "отставание в долях единицы: от остальной сети, от прошлого периода, от среднего по атрибутам "
+           "(матрица «важность–исполнение»), от целевого значения или от центральной линии контрольной карты; "
+           "для NPS — в пунктах / 100",
+    "confidence": "1 − p (для сравнений ЦОК — p с поправкой Холма; для целевых показателей — точный "
+                  "биномиальный односторонний тест)",
+}
+
+
+def rank_weights() -> dict[str, float]:
+    weights = dict(current_app.config.get("ANALYSIS_RANK_WEIGHTS") or DEFAULT_RANK_WEIGHTS)
+    return {k: float(v) for k, v in weights.items() if k in DEFAULT_RANK_WEIGHTS}
+
+
+def build(ctx: _Context, report: dict[str, Any]) -> dict[str, Any]:
+    appeals = appeals_section(ctx)
+    control_section = complaints_control(ctx)
+    ranking = ranking_section(ctx, report, appeals, control_section)
+    return {"appeals": appeals, "complaints_control": control_section, "ranking": ranking}
+
+
+def _share(k: int, n: int, confidence: float) -> dict[str, Any]:
+    if n <= 0:
+        return {"k": k, "n": n, "share": None, "ci": None}
+    estimate = proportions.wilson(k, n, confidence)
+    return {"k": k, "n": n, "share": estimate.share, "ci": estimate.ci.to_list()}
+
+
+def appeals_section(ctx: _Context) -> dict[str, Any]:
+    """On-time answers and promises kept per centre in the period, with Wilson intervals."""
+    timely = queries.appeal_timeliness(ctx.bounds, ctx.center_ids)
+    promised = queries.promise_counts(ctx.bounds, ctx.center_ids)
+    t_map = {int(r.center_id): (int(r.on_time), int(r.due)) for r in timely.itertuples()}
+    p_map = {int(r.center_id): (int(r.kept), int(r.due)) for r in promised.itertuples()}
+    centers = []
+    for center in ctx.centers:
+        ok, due = t_map.get(center.id, (0, 0))
+        kept, total = p_map.get(center.id, (0, 0))
+        centers.append({"center": center.code, "name": center.name,
+                        "on_time": {**_share(ok, due, ctx.confidence), "low_n": ctx.low_n(due)},
+                        "promises": {**_share(kept, total, ctx.confidence), "low_n": ctx.low_n(total)}})
+    ok_all, due_all = sum(v[0] for v in t_map.values()), sum(v[1] for v in t_map.values())
+    kept_all, total_all = sum(v[0] for v in p_map.values()), sum(v[1] for v in p_map.values())
+    return {
+        "on_time_target": float(current_app.config.get("ANALYSIS_TARGET_ON_TIME", 0.95)),
+        "promises_target": float(current_app.config.get("ANALYSIS_TARGET_PROMISES", 0.9)),
+        "on_time": {**_share(ok_all, due_all, ctx.confidence), "low_n": ctx.low_n(due_all)},
+        "promises": {**_share(kept_all, total_all, ctx.confidence), "low_n": ctx.low_n(total_all)},
+        "centers": centers,
+    }
+
+
+def complaints_control(ctx: _Context) -> dict[str, Any]:
+    """Complaint share (complaints / (complaints + applications)): p-chart per centre over the trend quarters
+    and a funnel plot of centres for the period. Points above the limits are listed as signals."""
+    quarters = queries.trend_quarters(ctx.period.end, 4)
+    frame = queries.appeal_counts([q.bounds() for q in quarters], ctx.center_ids)
+    period_frame = queries.appeal_counts([ctx.bounds], ctx.center_ids)
+    section: dict[str, Any] = {"quarters": [q.label for q in quarters], "centers": [], "funnel": [], "signals": [],
+                               "network": None, "notes": []}
+    if period_frame.empty and frame.empty:
+        section["notes"].append("Нет обращений за период: контрольные карты не строятся.")
+        return section
+    per_q: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for r in frame.itertuples():
+        cell = per_q[int(r.center_id)][int(r.period)]
+        cell[1] += int(r.count)
+        if r.kind == "complaint":
+            cell[0] += int(r.count)
+    period_totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    topics: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    network_topics: dict[str, int] = defaultdict(int)
+    for r in period_frame.itertuples():
+        cid = int(r.center_id)
+        period_totals[cid][1] += int(r.count)
+        topics[cid][r.topic][1] += int(r.count)
+        if r.kind == "complaint":
+            period_totals[cid][0] += int(r.count)
+            topics[cid][r.topic][0] += int(r.count)
+            network_topics[r.topic] += int(r.count)
+    network_complaints = sum(v[0] for v in period_totals.values())
+    network_total = sum(v[1] for v in period_totals.values())
+    section["network"] = {**_share(network_complaints, network_total, ctx.confidence),
+                          "low_n": ctx.low_n(network_total)}
+    current_labels = {q.label for q in quarters if q.end >= ctx.period.start}
+    for center in ctx.centers:
+        cells = per_q.get(center.id, {})
+        labels = [quarters[i].label for i in sorted(cells) if cells[i][1] > 0]
+        counts = [cells[i][0] for i in sorted(cells) if cells[i][1] > 0]
+        totals = [cells[i][1] for i in sorted(cells) if cells[i][1] > 0]
+        if len(totals) < 2:
+            continue
+        chart = control.p_chart(counts, totals, labels, sigma=3, laney="auto")
+        low_n = ctx.low_n(period_totals.get(center.id, [0, 0])[1])
+        section["centers"].append({"center": center.code, "name": center.name, "low_n": low_n, **chart.to_dict()})
+        for point in chart.signals:
+            if point.beyond == "above" and point.label in current_labels and not low_n:
+                section["signals"].append({"center": center.code, "kind": "p_chart", "quarter": point.label,
+                                           "share": point.share, "limit": point.ucl, "center_line": point.center,
+                                           "count": point.count, "n": point.n,
+                                           "topic": _top_topic(topics.get(center.id, {}), network_topics,
+                                                               network_total)})
+    ids = [c for c in (c.id for c in ctx.centers) if period_totals.get(c, [0, 0])[1] > 0]
+    if ids:
+        funnel = control.funnel_points([period_totals[i][0] for i in ids], [period_totals[i][1] for i in ids],
+                                       [ctx.center_code(i) for i in ids])
+        for cid, point in zip(ids, funnel, strict=True):
+            point["low_n"] = ctx.low_n(period_totals[cid][1])
+            section["funnel"].append(point)
+            if point.get("beyond_99_8") == "above" and not point["low_n"]:
+                section["signals"].append({"center": point["label"], "kind": "funnel", "quarter": None,
+                                           "share": point["share"], "limit": point["upper_99_8"],
+                                           "center_line": point["p0"], "count": point["count"], "n": point["n"],
+                                           "z": point["z"],
+                                           "topic": _top_topic(topics.get(cid, {}), network_topics, network_total)})
+    return section
+
+
+def _top_topic(center_topics: dict[str, list[int]], network_topics: dict[str, int], network_total: int) -> str | None:
+    """The topic whose complaints most exceed what the network's topic mix predicts for this centre."""
+    if not center_topics:
+        return None
+    total = sum(v[1] for v in center_topics.values())
+    best, best_excess = None, None
+    for topic, (complaints, _n) in center_topics.items():
+        expected = total * network_topics.get(topic, 0) / network_total if network_total else 0.0
+        excess = complaints - expected
+        if complaints > 0 and (best_excess is None or excess > best_excess):
+            best, best_excess = topic, excess
+    return best
+
+
+def _scaled_components(top2: float | None, nps_value: float | None, complaint_share: float | None,
+                       on_time: float | None, promises: float | None) -> dict[str, float | None]:
+    """Each component on 0–100 (min–max over its natural range; complaint share inverted)."""
+    def scaled(value: float | None, lo: float, hi: float, higher_is_better: bool = True) -> float | None:
+        return None if value is None else composite.scale_0_100(value, lo, hi, higher_is_better)
+
+    return {
+        "top2box": scaled(top2, 0.0, 1.0),
+        "nps": scaled(nps_value, -100.0, 100.0),
+        "complaints": scaled(complaint_share, 0.0, 1.0, higher_is_better=False),
+        "on_time": scaled(on_time, 0.0, 1.0),
+        "promises": scaled(promises, 0.0, 1.0),
+    }
+
+
+def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, Any],
+                    control_section: dict[str, Any]) -> dict[str, Any]:
+    weights = rank_weights()
+    target = ctx.settings["target"]
+    nps_code = next((c for c, q in ctx.catalogue.items() if q.type == "nps"), None)
+    funnel = {p["label"]: p for p in control_section["funnel"]}
+    appeal_rows = {r["center"]: r for r in appeals["centers"]}
+
+    def row(level: str, code: str, name: str, n: int, questions: dict[str, Any], complaints: tuple[int, int],
+            on_time: tuple[int, int], promises: tuple[int, int]) -> dict[str, Any]:
+        t = questions.get(target, {}) if target else {}
+        scaled = _scaled_components(
+            t.get("top2box"), questions.get(nps_code, {}).get("nps") if nps_code else None,
+            complaints[0] / complaints[1] if complaints[1] else None,
+            on_time[0] / on_time[1] if on_time[1] else None, promises[0] / promises[1] if promises[1] else None)
+        return {"level": level, "code": code, "name": name, "n": n, "low_n": ctx.low_n(n), "rank": None,
+                "rank_range": None, "index": composite.composite_index(scaled, weights), "components": scaled,
+                "top2box": t.get("top2box"), "top2box_ci": t.get("top2box_ci")}
+
+    centers = []
+    for c in report["centers"]:
+        f = funnel.get(c["center"], {})
+        a = appeal_rows.get(c["center"], {})
+        centers.append(row("center", c["center"], c["name"], c["n"], c["questions"],
+                           (f.get("count", 0), f.get("n", 0)),
+                           (a.get("on_time", {}).get("k", 0), a.get("on_time", {}).get("n", 0)),
+                           (a.get("promises", {}).get("k", 0), a.get("promises", {}).get("n", 0))))
+    branches = []
+    by_code = {r["code"]: r for r in centers}
+    for b in report["branches"]:
+        members = [by_code[c] for c in b["centers"] if c in by_code]
+        sums = [0, 0, 0, 0, 0, 0]
+        for code in b["centers"]:
+            f, a = funnel.get(code, {}), appeal_rows.get(code, {})
+            sums = [x + y for x, y in zip(sums, [f.get("count", 0), f.get("n", 0), a.get("on_time", {}).get("k", 0),
+                                                 a.get("on_time", {}).get("n", 0), a.get("promises", {}).get("k", 0),
+                                                 a.get("promises", {}).get("n", 0)], strict=True)]
+        if members:
+            branches.append(row("branch", b["branch"], b["name"], b["n"], b["questions"], (sums[0], sums[1]),
+                                (sums[2], sums[3]), (sums[4], sums[5])))
+    _assign_ranks(centers)
+    _assign_ranks(branches)
+    return {"weights": weights, "target": target, "centers": centers, "branches": branches,
+            "note": "Малые выборки (n < {}) не ранжируются; диапазон места показывает, какие места "
+                    "различимы с учетом интервала доли двух лучших оценок.".format(ctx.min_n)}
+
+
+def _assign_ranks(rows: list[dict[str, Any]]) -> None:
+    """Rank by index (1 = best) and give each rank the range that the top-2-box intervals allow:
+    a group is surely ahead only when its interval lies wholly above, surely behind when wholly below."""
+    ranked = [r for r in rows if not r["low_n"] and r["index"] is not None]
+    ranked.sort(key=lambda r: r["index"], reverse=True)
+    for position, r in enumerate(ranked, start=1):
+        r["rank"] = position
+    for r in ranked:
+        ci = r.get("top2box_ci")
+        if not ci:
+            continue
+        better = sum(1 for o in ranked if o is not r and o.get("top2box_ci") and o["top2box_ci"][0] > ci[1])
+        worse = sum(1 for o in ranked if o is not r and o.get("top2box_ci") and o["top2box_ci"][1] < ci[0])
+        r["rank_range"] = [better + 1, len(ranked) - worse]
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))

@@ -1,0 +1,357 @@
+"""SQL aggregation for the analysis: the database groups and counts, pandas gets small tidy frames.
+
+Nothing here loads all answers. Every query filters on the survey, a time range and (optionally)
+the centres of a scope, and groups by period, centre, question and value. Periods are computed in
+Python (dates in the company's time zone, converted to the naive UTC stored in the tables) and turned
+into ``CASE`` expressions, so the same SQL runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from flask import current_app
+from sqlalchemy import and_, case, func, literal, select
+
+from app.appeals.models import Appeal, Promise
+from app.extensions import db
+from app.models import Organisation, OrgKind, Topic, utcnow
+from app.surveys.models import Answer, Response, Survey, SurveyVersion
+
+# Cap of respondent rows fetched for the driver analysis and reliability (the most recently stored
+# complete responses of the period). Stated in the report's methods when it applies.
+SAMPLE_CAP_DEFAULT = 200_000
+EXCLUDED_APPEAL_STATUSES = ("duplicate",)
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[QqКк]\s*([1-4])\s*$")
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of calendar days, both ends included (dates in the company's time zone)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("Конец периода раньше его начала")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        year, quarter = quarter_of(self.start)
+        if self == quarter_period(year, quarter):
+            return f"{year}Q{quarter}"
+        return f"{self.start.isoformat()}…{self.end.isoformat()}"
+
+    def bounds(self, tz: str | None = None) -> tuple[datetime, datetime]:
+        """Half-open ``[start, end)`` in naive UTC, the way timestamps are stored."""
+        return local_day_start(self.start, tz), local_day_start(self.end + timedelta(days=1), tz)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label}
+
+
+def local_day_start(day: date, tz: str | None = None) -> datetime:
+    """Midnight of ``day`` in the company's time zone, as naive UTC."""
+    zone = ZoneInfo(tz or _config("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    local = datetime.combine(day, time(), tzinfo=zone)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    nxt = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return Period(start, nxt - timedelta(days=1))
+
+
+def parse_quarter(text: str) -> Period | None:
+    """``2026Q3`` (also ``2026-Q3``, ``2026 К3``) → the quarter; anything else → None."""
+    match = _QUARTER_RE.match(text or "")
+    return quarter_period(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def previous_period(period: Period) -> Period:
+    """The previous quarter for a whole quarter, otherwise the same number of days just before."""
+    year, quarter = quarter_of(period.start)
+    if period == quarter_period(year, quarter):
+        return quarter_period(year - 1, 4) if quarter == 1 else quarter_period(year, quarter - 1)
+    end = period.start - timedelta(days=1)
+    return Period(end - timedelta(days=period.days - 1), end)
+
+
+def trend_quarters(until: date, count: int = 4) -> list[Period]:
+    """The ``count`` quarters up to the one containing ``until`` (the last one ends at ``until``)."""
+    year, quarter = quarter_of(until)
+    periods: list[Period] = []
+    for _ in range(count):
+        periods.append(quarter_period(year, quarter))
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    periods.reverse()
+    last = periods[-1]
+    periods[-1] = Period(last.start, min(last.end, until))
+    return periods
+
+
+def _config(key: str, default):  # noqa: ANN001, ANN202
+    try:
+        return current_app.config.get(key, default)
+    except RuntimeError:  # outside an app context
+        return default
+
+
+# --------------------------------------------------------------------------- scope and survey
+
+
+def survey_by_slug(slug: str) -> Survey | None:
+    return db.session.scalar(select(Survey).where(Survey.slug == slug))
+
+
+def survey_definitions(survey: Survey) -> list[dict]:
+    """Definitions of the versions that can have responses (published or closed), oldest first.
+
+    A draft-only survey falls back to its drafts so that a report still knows its questions.
+    """
+    versions = list(db.session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
+                                       .order_by(SurveyVersion.number)))
+    used = [v.definition for v in versions if v.status in ("published", "closed")]
+    return used or [v.definition for v in versions]
+
+
+def scope_centers(scope: Organisation | None) -> list[Organisation]:
+    """Centres at or below the scope (None or the company: every centre)."""
+    from app.org.services import centers_under
+
+    return centers_under(scope)
+
+
+def org_tree() -> dict[int, Organisation]:
+    return {o.id: o for o in db.session.scalars(select(Organisation))}
+
+
+def branch_id_of(center: Organisation, tree: dict[int, Organisation]) -> int | None:
+    parent = tree.get(center.parent_id) if center.parent_id else None
+    return parent.id if parent is not None and parent.kind == OrgKind.BRANCH else None
+
+
+def _center_filter(column, center_ids: Sequence[int] | None):  # noqa: ANN001, ANN202
+    """None = no filter (whole company); an empty list matches nothing."""
+    if center_ids is None:
+        return literal(True)
+    return column.in_(list(center_ids)) if center_ids else literal(False)
+
+
+def _period_case(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+    """``CASE`` giving the index of the period a timestamp falls in (periods must not overlap)."""
+    if len(bounds) == 1:
+        return literal(0)
+    return case(*[(and_(column >= lo, column < hi), index) for index, (lo, hi) in enumerate(bounds)],
+                else_=-1)
+
+
+def _range(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+    if len(bounds) == 1:
+        lo, hi = bounds[0]
+        return and_(column >= lo, column < hi)
+    from sqlalchemy import or_
+
+    return or_(*[and_(column >= lo, column < hi) for lo, hi in bounds])
+
+
+# --------------------------------------------------------------------------- survey answers
+
+
+def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
+                 codes: Sequence[str], by_channel: bool = False) -> pd.DataFrame:
+    """Answer counts: columns ``period, center_id, [channel,] question_code, value_num, option_code, count``.
+
+    ``GROUP BY`` runs in the database; the frame has one row per distinct value per group, i.e. a few
+    thousand rows whatever the number of responses.
+    """
+    columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
+               "option_code", "count"]
+    if not codes or not bounds:
+        return pd.DataFrame(columns=columns)
+    period = _period_case(Answer.submitted_at, bounds).label("period")
+    keys = [period, Answer.center_id]
+    if by_channel:
+        keys.append(Response.channel)
+    keys += [Answer.question_code, Answer.value_num, Answer.option_code]
+    query = (select(*keys, func.count().label("count"))
+             .where(Answer.survey_id == survey_id, Answer.question_code.in_(list(codes)),
+                    _range(Answer.submitted_at, bounds), _center_filter(Answer.center_id, center_ids),
+                    (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
+             .group_by(*keys))
+    if by_channel:
+        query = query.join(Response, Response.id == Answer.response_id)
+    rows = db.session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
+
+
+def response_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
+                    center_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Responses per period and centre: columns ``period, center_id, n``."""
+    columns = ["period", "center_id", "n"]
+    if not bounds:
+        return pd.DataFrame(columns=columns)
+    period = _period_case(Response.submitted_at, bounds).label("period")
+    query = (select(period, Response.center_id, func.count().label("n"))
+             .where(Response.survey_id == survey_id, _range(Response.submitted_at, bounds),
+                    _center_filter(Response.center_id, center_ids))
+             .group_by(period, Response.center_id))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=columns)
+    return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"(\+?\d[\d\s()\-]{8,}\d)")
+
+
+def mask_personal(text: str) -> str:
+    """Hide e-mail addresses and phone numbers in a comment shown in a report."""
+    return _PHONE.sub("[телефон скрыт]", _EMAIL.sub("[e-mail скрыт]", text))
+
+
+def text_summary(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                 codes: Sequence[str], samples: int = 5) -> dict[str, dict]:
+    """Per text question: the number of non-empty answers and a few recent samples (contacts masked)."""
+    result: dict[str, dict] = {}
+    lo, hi = bounds
+    for code in codes:
+        where = (Answer.survey_id == survey_id, Answer.question_code == code, Answer.submitted_at >= lo,
+                 Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids),
+                 Answer.text.is_not(None), Answer.text != "")
+        n = db.session.scalar(select(func.count()).select_from(Answer).where(*where)) or 0
+        texts = db.session.scalars(select(Answer.text).where(*where)
+                                   .order_by(Answer.submitted_at.desc()).limit(samples)) if n else []
+        result[code] = {"n": int(n), "samples": [mask_personal(t)[:500] for t in texts]}
+    return result
+
+
+def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                      codes: Sequence[str], cap: int = SAMPLE_CAP_DEFAULT) -> tuple[pd.DataFrame, bool]:
+    """Wide per-respondent numeric answers for ``codes`` (only for drivers and reliability).
+
+    Pivoted in SQL (``MAX(CASE …)`` grouped by response), so only ``len(codes)`` numbers per respondent
+    travel. At most ``cap`` responses, the most recently stored first; returns ``(frame, capped)``.
+    Columns: ``response_id, center_id, <codes…>``; a missing answer is NaN.
+    """
+    codes = list(dict.fromkeys(codes))
+    columns = ["response_id", "center_id", *codes]
+    if not codes:
+        return pd.DataFrame(columns=columns), False
+    lo, hi = bounds
+    pivots = [func.max(case((Answer.question_code == code, Answer.value_num))).label(f"c{i}")
+              for i, code in enumerate(codes)]
+    query = (select(Answer.response_id, func.max(Answer.center_id), *pivots)
+             .where(Answer.survey_id == survey_id, Answer.question_code.in_(codes), Answer.submitted_at >= lo,
+                    Answer.submitted_at < hi, Answer.value_num.is_not(None),
+                    _center_filter(Answer.center_id, center_ids))
+             .group_by(Answer.response_id)
+             .having(func.count() >= min(2, len(codes)))
+             .order_by(Answer.response_id.desc())
+             .limit(cap + 1))
+    rows = db.session.execute(query).all()
+    capped = len(rows) > cap
+    frame = pd.DataFrame(rows[:cap], columns=columns)
+    for code in codes:
+        frame[code] = pd.to_numeric(frame[code], errors="coerce").astype(float)
+    return frame, capped
+
+
+def center_counts_for(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                      code: str) -> pd.DataFrame:
+    """Value counts of one question per centre in one period (used for before/after effects)."""
+    return value_counts(survey_id, [bounds], center_ids, [code])
+
+
+# --------------------------------------------------------------------------- appeals
+
+
+def appeal_counts(bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Appeals per period, centre, kind and topic code: columns ``period, center_id, kind, topic, count``."""
+    columns = ["period", "center_id", "kind", "topic", "count"]
+    if not bounds:
+        return pd.DataFrame(columns=columns)
+    period = _period_case(Appeal.received_at, bounds).label("period")
+    keys = [period, Appeal.center_id, Appeal.kind, Appeal.topic_id]
+    query = (select(*keys, func.count())
+             .where(_range(Appeal.received_at, bounds), _center_filter(Appeal.center_id, center_ids),
+                    Appeal.status.not_in(EXCLUDED_APPEAL_STATUSES))
+             .group_by(*keys))
+    rows = db.session.execute(query).all()
+    topics = dict(db.session.execute(select(Topic.id, Topic.code)).all())
+    frame = pd.DataFrame([(p, c, k, topics.get(t, "other"), n) for p, c, k, t, n in rows], columns=columns)
+    return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
+
+
+def appeal_timeliness(bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                      now: datetime | None = None) -> pd.DataFrame:
+    """On-time answers per centre for appeals received in the period: columns ``center_id, due, on_time``.
+
+    ``due`` counts appeals already answered or whose deadline has passed (by the end of the period or
+    now, whichever is earlier); ``on_time`` those answered no later than their deadline.
+    """
+    lo, hi = bounds
+    cutoff = min(hi, now or utcnow())
+    on_time = func.sum(case((and_(Appeal.answered_at.is_not(None), Appeal.answered_at <= Appeal.due_at), 1),
+                            else_=0))
+    query = (select(Appeal.center_id, func.count(), on_time)
+             .where(Appeal.received_at >= lo, Appeal.received_at < hi,
+                    _center_filter(Appeal.center_id, center_ids),
+                    Appeal.status.not_in(("duplicate", "rejected")),
+                    (Appeal.answered_at.is_not(None)) | (Appeal.due_at < cutoff))
+             .group_by(Appeal.center_id))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["center_id", "due", "on_time"])
+    frame["on_time"] = frame["on_time"].fillna(0).astype(int)
+    return frame
+
+
+def promise_counts(bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                   now: datetime | None = None) -> pd.DataFrame:
+    """Promises due in the period per centre: columns ``center_id, due, kept``.
+
+    A promise counts once resolved or once its date has passed (an open promise past its date was not
+    kept); ``kept`` is those marked kept.
+    """
+    lo, hi = bounds
+    cutoff = min(hi, now or utcnow())
+    kept = func.sum(case((Promise.status == "kept", 1), else_=0))
+    query = (select(Appeal.center_id, func.count(), kept)
+             .join(Appeal, Appeal.id == Promise.appeal_id)
+             .where(Promise.due_at >= lo, Promise.due_at < hi, _center_filter(Appeal.center_id, center_ids),
+                    (Promise.status != "open") | (Promise.due_at < cutoff))
+             .group_by(Appeal.center_id))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["center_id", "due", "kept"])
+    frame["kept"] = frame["kept"].fillna(0).astype(int)
+    return frame
+
+
+def distinct_respondents(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                         codes: Sequence[str]) -> dict[str, int]:
+    """Respondents who answered each multi-choice question (the denominator of its option shares)."""
+    if not codes:
+        return {}
+    lo, hi = bounds
+    query = (select(Answer.question_code, func.count(func.distinct(Answer.response_id)))
+             .where(Answer.survey_id == survey_id, Answer.question_code.in_(list(codes)), Answer.submitted_at >= lo,
+                    Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids))
+             .group_by(Answer.question_code))
+    return {code: int(n) for code, n in db.session.execute(query).all()}

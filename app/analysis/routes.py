@@ -1,0 +1,196 @@
+"""Analysis pages: the satisfaction report (HTML, JSON, CSV) and corrective actions. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.analysis import actions as action_services
+from app.analysis import bp
+from app.analysis.models import ACTION_STATUSES, CorrectiveAction
+from app.analysis.queries import Period, parse_quarter, quarter_of, quarter_period
+from app.analysis.report import ReportError, build_report, report_to_csv
+from app.auth.decorators import roles_required
+from app.extensions import db
+from app.models import Organisation, OrgKind
+from app.org.services import branches, centers_under, company
+from app.surveys.models import Survey
+
+VIEW_ROLES = ("manager", "marketing")
+
+
+def allowed_scopes(user) -> list[Organisation]:  # noqa: ANN001
+    """The scopes a user may choose: their own node and everything below it."""
+    own = user.scope
+    if own is None or own.kind == OrgKind.COMPANY:
+        root = company()
+        return ([root] if root else []) + [o for b in branches() for o in (b, *centers_under(b))]
+    if own.kind == OrgKind.BRANCH:
+        return [own, *centers_under(own)]
+    return [own]
+
+
+def resolve_scope(code: str | None) -> Organisation | None:
+    """The requested scope if the user may see it (404 otherwise); default: the user's own scope."""
+    scopes = allowed_scopes(current_user)
+    if not code:
+        chosen = scopes[0] if scopes else None
+    else:
+        chosen = next((o for o in scopes if o.code == code.strip().upper()), None)
+        if chosen is None:
+            abort(404)
+    return None if chosen is None or chosen.kind == OrgKind.COMPANY else chosen
+
+
+def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
+    year, quarter = quarter_of(today or date.today())
+    out = []
+    for _ in range(count):
+        out.append(f"{year}Q{quarter}")
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    return out
+
+
+def parse_request_period(args) -> Period:  # noqa: ANN001
+    """``period=2026Q3`` or ``from``/``to`` ISO dates; default the current quarter."""
+    if args.get("from") or args.get("to"):
+        try:
+            return Period(date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", "")))
+        except ValueError:
+            raise ReportError("Укажите даты периода в формате ГГГГ-ММ-ДД (начало не позже конца)") from None
+    if args.get("period"):
+        found = parse_quarter(args["period"])
+        if found is None:
+            raise ReportError("Период задается как 2026Q3 или датами")
+        return found
+    return quarter_period(*quarter_of(date.today()))
+
+
+def _report_from_request() -> tuple[dict[str, Any] | None, str | None]:
+    slug = request.args.get("survey", "").strip()
+    if not slug:
+        return None, None
+    scope = resolve_scope(request.args.get("scope"))
+    try:
+        period = parse_request_period(request.args)
+        return build_report(slug, period.start, period.end, scope), None
+    except ReportError as exc:
+        return None, str(exc)
+
+
+@bp.route("/")
+@roles_required(*VIEW_ROLES)
+def index():
+    report, error = _report_from_request()
+    if error:
+        flash(error, "error")
+    surveys = list(db.session.scalars(select(Survey).order_by(Survey.is_main.desc(), Survey.title)))
+    query_args = {k: v for k, v in request.args.items() if k in ("survey", "period", "from", "to", "scope") and v}
+    return render_template("analysis/index.html", report=report, surveys=surveys,
+                           scopes=allowed_scopes(current_user), presets=quarter_presets(), args=request.args,
+                           query_args=query_args, statuses=ACTION_STATUSES)
+
+
+@bp.route("/report.json")
+@roles_required(*VIEW_ROLES)
+def report_json():
+    report, error = _report_from_request()
+    if report is None:
+        abort(400, error or "Не выбрана анкета")
+    body = json.dumps(report, ensure_ascii=False, allow_nan=False)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.json"'})
+
+
+@bp.route("/report.csv")
+@roles_required(*VIEW_ROLES)
+def report_csv():
+    report, error = _report_from_request()
+    if report is None:
+        abort(400, error or "Не выбрана анкета")
+    return Response(report_to_csv(report), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.csv"'})
+
+
+def _filename(report: dict[str, Any]) -> str:
+    return f"{report['survey']}-{report['scope']}-{report['period']['from']}-{report['period']['to']}"
+
+
+def _owner_or_404(code: str) -> Organisation:
+    owner = next((o for o in allowed_scopes(current_user) if o.code == (code or "").strip().upper()), None)
+    if owner is None:
+        abort(404)
+    return owner
+
+
+@bp.route("/actions/new", methods=["POST"])
+@roles_required("manager")
+def create_action():
+    form = request.form
+    owner = _owner_or_404(form.get("center", ""))
+    try:
+        evidence = json.loads(form.get("evidence") or "{}") if len(form.get("evidence", "")) < 20000 else {}
+    except ValueError:
+        evidence = {}
+    try:
+        due = date.fromisoformat(form["due_date"]) if form.get("due_date") else date.today() + timedelta(days=90)
+        priority = float(form.get("priority") or 0)
+    except ValueError:
+        flash("Неверная дата или приоритет.", "error")
+        return redirect(url_for("analysis.actions"))
+    try:
+        action = action_services.create_action(
+            title=form.get("action", ""), owner=owner, metric=form.get("question", ""),
+            survey_slug=form.get("survey") or None, finding=form.get("finding", ""),
+            evidence=evidence if isinstance(evidence, dict) else {}, priority=priority, due_date=due,
+            user=current_user)
+    except action_services.ActionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("analysis.actions"))
+    flash("Корректирующее мероприятие создано.", "success")
+    return redirect(url_for("analysis.action_detail", action_id=action.id))
+
+
+def _visible_action(action_id: int) -> CorrectiveAction:
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None or action.owner_id not in {o.id for o in allowed_scopes(current_user)}:
+        abort(404)
+    return action
+
+
+@bp.route("/actions")
+@roles_required(*VIEW_ROLES)
+def actions():
+    scopes = allowed_scopes(current_user)
+    ids = {o.id for o in scopes}
+    rows = [a for a in action_services.visible_actions(None) if a.owner_id in ids]
+    status = request.args.get("status")
+    if status in ACTION_STATUSES:
+        rows = [a for a in rows if a.status == status]
+    return render_template("analysis/actions.html", actions=rows, statuses=ACTION_STATUSES, status=status)
+
+
+@bp.route("/actions/<int:action_id>")
+@roles_required(*VIEW_ROLES)
+def action_detail(action_id: int):
+    action = _visible_action(action_id)
+    return render_template("analysis/action.html", action=action, data=action_services.action_dict(action),
+                           statuses=ACTION_STATUSES)
+
+
+@bp.route("/actions/<int:action_id>/status", methods=["POST"])
+@roles_required("manager")
+def action_status(action_id: int):
+    action = _visible_action(action_id)
+    try:
+        on = date.fromisoformat(request.form["on"]) if request.form.get("on") else None
+        action_services.set_status(action, request.form.get("status", ""), on)
+        flash("Статус изменен.", "success")
+    except (ValueError, action_services.ActionError) as exc:
+        flash(str(exc) if isinstance(exc, action_services.ActionError) else "Неверная дата.", "error")
+    return redirect(url_for("analysis.action_detail", action_id=action.id))
