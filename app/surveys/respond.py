@@ -220,8 +220,8 @@ def respond(short_code: str):
         answers["contact"] = {**dict.fromkeys(CONTACT_FIELDS, ""), "consent": True}
         return _render(assignment, defn, page=page, answers=answers, errors={}, sid=sid, started=started)
     if action == "consent_no":
-        answers.pop("contact", None)
-        action = "next"
+        answers["contact"] = {**dict.fromkeys(CONTACT_FIELDS, ""), "consent": False}
+        return _render(assignment, defn, page=page, answers=answers, errors={}, sid=sid, started=started)
     if action == "back":
         return _render(assignment, defn, page=_previous_page(defn, page, answers), answers=answers, errors={},
                        sid=sid, started=started)

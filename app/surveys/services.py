@@ -501,6 +501,7 @@ def _close_the_loop(response: Response, defn: SurveyDefinition, clean: dict[str,
                 topic_code=topic_code, center_id=response.center_id, received_at=now, text="\n".join(lines),
                 contact_id=response.contact_id, external_source="survey", external_id=str(response.id), user=None)
             response.appeal_id = appeal.id
+            audit.record("survey.close_the_loop", appeal, summary=f"response {response.id}")
     except Exception:  # noqa: BLE001 - the customer's answers must be stored even if the appeal is not
         log.exception("close the loop failed for response %s", response.id)
 
