@@ -6,6 +6,7 @@ import io
 
 import segno
 from flask import Response, abort, current_app, render_template
+from markupsafe import Markup
 
 from app.auth.decorators import roles_required
 from app.extensions import db
@@ -47,7 +48,9 @@ def poster_html(assignment: SurveyAssignment) -> str:
         center=assignment.center,
         survey=assignment.survey,
         url=url,
-        qr_data_uri=_qr(url).svg_data_uri(scale=10, border=2),
+        # Inline SVG rather than a data: URI: nothing goes through the PDF URL fetcher, and the markup is
+        # segno's own output for our short link (no staff or customer text in it).
+        qr_svg_markup=Markup(_qr(url).svg_inline(scale=10, border=2, omitsize=True, title="QR-код")),  # noqa: S704
         call_to_action=CALL_TO_ACTION,
         font_css=PDF_FONT_CSS,
         company_name=current_app.config.get("COMPANY_NAME", ""),
