@@ -1,0 +1,167 @@
+"""Russian number formats and report periods (2026Q3, 2026H1, 2026, or dates).
+
+Pure helpers shared by charts, templates and the CLI: one place decides how a number looks
+(``1 661``, ``4,1 %``, ``[78,2; 83,0]``) so that the text of a PDF can be checked against the JSON.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from app.nav import format_number, format_percent
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+class PeriodError(ValueError):
+    """A period the user typed that cannot be understood (Russian message)."""
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def num(value: Any, decimals: int = 0) -> str:
+    """``1661`` → ``1 661`` (non-breaking space), ``4.12`` with 1 decimal → ``4,1``; missing → ``—``."""
+    if not is_number(value):
+        return "—"
+    text = format_number(value, decimals)
+    return text.replace("-", MINUS) if text.startswith("-") else text
+
+
+def pct(share: Any, decimals: int = 1) -> str:
+    """A fraction as a Russian percentage: ``0.0412`` → ``4,1 %``."""
+    if not is_number(share):
+        return "—"
+    return format_percent(share, decimals).replace("-", MINUS)
+
+
+def signed(value: Any, decimals: int = 1, suffix: str = "") -> str:
+    """A change with its sign: ``+2,3``, ``−1,0`` (true minus sign), ``0,0``."""
+    if not is_number(value):
+        return "—"
+    text = num(abs(value), decimals)
+    sign = "+" if value > 0 and text.strip("0,") else (MINUS if value < 0 and text.strip("0,") else "")
+    return f"{sign}{text}{suffix}"
+
+
+def ci_pair(ci: Any) -> tuple[float, float] | None:
+    """An interval given as ``[low, high]`` or ``{"low":…, "high":…}``; None when absent."""
+    if isinstance(ci, dict):
+        ci = (ci.get("low"), ci.get("high"))
+    if isinstance(ci, list | tuple) and len(ci) == 2 and all(is_number(v) for v in ci):
+        return float(ci[0]), float(ci[1])
+    return None
+
+
+def ci_text(ci: Any, decimals: int = 1, percent: bool = False) -> str:
+    """``[78,2; 83,0]`` (or with ``%``) — a semicolon because the comma is the decimal mark."""
+    pair = ci_pair(ci)
+    if pair is None:
+        return ""
+    if percent:
+        return f"[{num(pair[0] * 100, decimals)}; {num(pair[1] * 100, decimals)}]{NBSP}%"
+    return f"[{num(pair[0], decimals)}; {num(pair[1], decimals)}]"
+
+
+def p_value_text(p: Any) -> str:
+    if not is_number(p):
+        return "—"
+    if p < 0.001:
+        return "p < 0,001"
+    return f"p = {num(p, 3)}"
+
+
+_PHONE = re.compile(r"(?:\+7|\b8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_DIGITS = re.compile(r"\b\d[\d\s-]{8,}\d\b")  # account numbers, passports, SNILS
+
+
+def mask_personal(text: str) -> str:
+    """Hide e-mail addresses, phone numbers and long digit runs in a customer's comment."""
+    text = _EMAIL.sub("[e-mail скрыт]", text)
+    text = _PHONE.sub("[телефон скрыт]", text)
+    return _LONG_DIGITS.sub("[номер скрыт]", text)
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+    code: str = ""  # 2026Q3, 2026H1, 2026 or ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label,
+                "code": self.code}
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def quarter(year: int, q: int) -> Period:
+    return Period(date(year, 3 * q - 2, 1), _month_end(year, 3 * q), f"{QUARTER_ROMAN[q]} квартал {year} г.",
+                  f"{year}Q{q}")
+
+
+def parse_period(code: str | None = None, date_from: str | date | None = None,
+                 date_to: str | date | None = None) -> Period:
+    """``2026Q3`` / ``2026H1`` / ``2026`` or explicit dates (both required) → :class:`Period`."""
+    if code:
+        text = code.strip().upper()
+        if m := re.fullmatch(r"(\d{4})Q([1-4])", text):
+            return quarter(int(m[1]), int(m[2]))
+        if m := re.fullmatch(r"(\d{4})H([12])", text):
+            year, half = int(m[1]), int(m[2])
+            start = date(year, 1 if half == 1 else 7, 1)
+            return Period(start, _month_end(year, 6 if half == 1 else 12), f"{half}-е полугодие {year} г.", text)
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return Period(date(year, 1, 1), date(year, 12, 31), f"{year} год", text)
+        raise PeriodError(f"Непонятный период «{code}»: ожидается 2026Q3, 2026H1 или 2026")
+    if not date_from or not date_to:
+        raise PeriodError("Укажите период (например, 2026Q3) или обе даты: начало и конец")
+    try:
+        start = date_from if isinstance(date_from, date) else date.fromisoformat(str(date_from))
+        end = date_to if isinstance(date_to, date) else date.fromisoformat(str(date_to))
+    except ValueError:
+        raise PeriodError("Даты указываются в виде ГГГГ-ММ-ДД") from None
+    if end < start:
+        raise PeriodError("Конец периода раньше начала")
+    return Period(start, end, f"{start:%d.%m.%Y} — {end:%d.%m.%Y}")
+
+
+def period_label(period: dict[str, Any] | None) -> str:
+    """A human label for a ``{"from", "to"}`` dict of a source report (quarter names when exact)."""
+    if not period:
+        return ""
+    try:
+        start, end = date.fromisoformat(str(period["from"])[:10]), date.fromisoformat(str(period["to"])[:10])
+    except (KeyError, ValueError):
+        return ""
+    if start.day == 1 and start.month in (1, 4, 7, 10):
+        q = quarter(start.year, (start.month + 2) // 3)
+        if q.end == end:
+            return q.label
+    return parse_period(None, start, end).label
+
+
+def quarter_short(code: str) -> str:
+    """``2026Q3`` → ``III кв. 2026``; other strings unchanged."""
+    m = re.fullmatch(r"(\d{4})-?Q([1-4])", str(code).strip().upper())
+    return f"{QUARTER_ROMAN[int(m[2])]} кв. {m[1]}" if m else str(code)

@@ -1,0 +1,289 @@
+"""Building report PDFs (and their HTML previews), the archive, and background builds.
+
+``build_pdf`` is the one entry point used by the web pages, the CLI and the benchmark: it resolves the
+parameters, asks the analysis / appeals packages for their report dict, turns it into a template
+context (``context.py``) and renders it with WeasyPrint through ``app.pdf.render_pdf``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, render_template
+from sqlalchemy import select
+
+from app import audit
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Organisation, OrgKind, User, utcnow
+from app.nav import local_time
+from app.org.services import centers_under, visible_center_ids
+from app.pdf import PDF_FONT_CSS, render_pdf
+from app.reports import context as ctxmod
+from app.reports import sources
+from app.reports.fmt import Period, PeriodError, parse_period, period_label
+from app.reports.models import ReportArchive
+from app.reports.sources import ReportError
+
+log = logging.getLogger("otklik.reports")
+
+Progress = Callable[[int], None]
+
+REPORT_TYPES = {
+    "satisfaction": "Отчет об удовлетворенности клиентов",
+    "appeals": "Мониторинг обращений клиентов",
+    "center": "Карточка ЦОК",
+}
+
+
+def _noop(_: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Resolved parameters of one report."""
+
+    report_type: str
+    period: Period
+    org: Organisation
+    survey: str | None
+
+    @property
+    def title(self) -> str:
+        if self.report_type == "satisfaction" and "Q" in self.period.code:
+            return "Квартальный отчет об удовлетворенности клиентов"
+        if self.report_type == "center":
+            return "Карточки ЦОК" if self.org.kind != OrgKind.CENTER else "Карточка ЦОК"
+        return REPORT_TYPES[self.report_type]
+
+    @property
+    def scope_name(self) -> str:
+        return self.org.name
+
+    def full_title(self) -> str:
+        return f"{self.title} — {self.scope_name}, {self.period.label}"
+
+    def params(self) -> dict[str, Any]:
+        return {"type": self.report_type, "period": self.period.code, "from": self.period.start.isoformat(),
+                "to": self.period.end.isoformat(), "scope": self.org.code, "survey": self.survey}
+
+
+def resolve(report_type: str, params: dict[str, Any]) -> Spec:
+    """Validate the type, period, scope and survey; raise :class:`ReportError` with a Russian message."""
+    if report_type not in REPORT_TYPES:
+        raise ReportError(f"Неизвестный вид отчета «{report_type}»")
+    try:
+        period = parse_period(params.get("period") or None, params.get("from") or None, params.get("to") or None)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from None
+    org = sources.scope_org(params.get("scope"))
+    survey = None
+    if report_type in ("satisfaction", "center"):
+        survey = params.get("survey") or sources.main_survey_slug()
+    return Spec(report_type, period, org, survey)
+
+
+def user_may_use(user: User | None, org: Organisation) -> bool:
+    """A user may report on a scope that lies entirely within their own scope (CLI: user None)."""
+    if user is None or user.scope is None:
+        return True
+    return _within(org, user.scope) and {c.id for c in centers_under(org)} <= visible_center_ids(user)
+
+
+def _within(org: Organisation, scope: Organisation) -> bool:
+    node: Organisation | None = org
+    while node is not None:
+        if node.id == scope.id:
+            return True
+        node = node.parent
+    return scope.kind == OrgKind.COMPANY
+
+
+def _meta(spec: Spec, user: User | None) -> dict[str, Any]:
+    return {"title": spec.title, "company": current_app.config["COMPANY_NAME"], "scope_name": spec.scope_name,
+            "period_label": spec.period.label, "report_type": spec.report_type,
+            "generated_at": local_time(utcnow()), "author": (user.name or user.email) if user else ""}
+
+
+# ------------------------------------------------------------------ rendering from source dicts
+
+
+def render_satisfaction(report: dict[str, Any], meta: dict[str, Any], comments: list[dict[str, Any]] | None = None,
+                        pdf: bool = True, progress: Progress = _noop) -> str:
+    """HTML of the satisfaction report from an analysis report dict."""
+    comments = comments if comments is not None else report.get("comments") or []
+    ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments, progress=progress)
+    return render_template("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
+
+
+def render_appeals(report: dict[str, Any], meta: dict[str, Any], pdf: bool = True,
+                   topic_names: dict[str, str] | None = None, center_names: dict[str, str] | None = None) -> str:
+    ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
+    return render_template("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
+
+
+def render_centers(report: dict[str, Any], meta: dict[str, Any], codes: list[str] | None = None,
+                   pdf: bool = True) -> str:
+    cards = ctxmod.center_cards(report, codes)
+    if not cards:
+        raise ReportError("В отчете нет данных по выбранным ЦОК")
+    min_n = report.get("min_n") or (report.get("methods") or {}).get("min_n") or 30
+    return render_template("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=min_n,
+                           font_css=PDF_FONT_CSS)
+
+
+def appeals_pdf(report: dict[str, Any]) -> bytes:
+    """PDF of an appeals monitoring report dict (used by ``flask appeals report --format pdf``)."""
+    org = sources.scope_org(report.get("scope") if report.get("scope") != "company" else None)
+    period = report.get("period") or {}
+    meta = {"title": REPORT_TYPES["appeals"], "company": current_app.config["COMPANY_NAME"], "scope_name": org.name,
+            "period_label": period_label(period), "report_type": "appeals", "generated_at": local_time(utcnow()),
+            "author": ""}
+    return render_pdf(render_appeals(report, meta, topic_names=sources.topic_names(),
+                                     center_names=sources.center_names()))
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_html(report_type: str, params: dict[str, Any], user: User | None = None, pdf: bool = False,
+               progress: Progress = _noop, network_report: dict[str, Any] | None = None) -> str:
+    """The report as HTML (``pdf=False``: the browser preview; ``pdf=True``: the input of WeasyPrint)."""
+    spec = resolve(report_type, params)
+    if not user_may_use(user, spec.org):
+        raise ReportError("Этот отчет вне вашей зоны ответственности")
+    progress(5)
+    meta = _meta(spec, user)
+    if spec.report_type == "satisfaction":
+        report = sources.satisfaction_report(spec.survey, spec.period, spec.org)
+        progress(45)
+        comments = report.get("comments") or sources.comment_samples(spec.survey, spec.period, spec.org)
+        return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress)
+    if spec.report_type == "appeals":
+        report = sources.appeals_report(spec.period, spec.org)
+        progress(45)
+        return render_appeals(report, meta, pdf=pdf, topic_names=sources.topic_names(),
+                              center_names=sources.center_names())
+    network = network_report or sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
+    progress(45)
+    codes = [c.code for c in centers_under(spec.org)]
+    return render_centers(network, meta, codes, pdf=pdf)
+
+
+def build_pdf(report_type: str, params: dict[str, Any], user: User | None = None,
+              progress: Progress = _noop, network_report: dict[str, Any] | None = None) -> bytes:
+    """Build one report PDF; ``progress`` receives percentages as the work advances."""
+    html = build_html(report_type, params, user, pdf=True, progress=progress, network_report=network_report)
+    progress(80)
+    data = render_pdf(html)
+    progress(100)
+    return data
+
+
+# ------------------------------------------------------------------ archive and background builds
+
+
+def request_report(report_type: str, params: dict[str, Any], user: User) -> ReportArchive:
+    """Check the request and store a pending archive row; the caller then starts the build."""
+    spec = resolve(report_type, params)
+    if not user_may_use(user, spec.org):
+        raise ReportError("Этот отчет вне вашей зоны ответственности")
+    with write_transaction():
+        row = ReportArchive(report_type=report_type, params=spec.params(), title=spec.full_title()[:300],
+                            status="pending", progress=0, created_by_id=user.id)
+        db.session.add(row)
+        db.session.flush()
+        audit.record("report.request", row, summary=f"{report_type} {spec.org.code} {spec.period.code}")
+    return row
+
+
+def run_archived(archive_id: int) -> None:
+    """Build an archived request (in whatever thread calls it), recording progress and the outcome."""
+    row = db.session.get(ReportArchive, archive_id)
+    if row is None:
+        return
+    user = db.session.get(User, row.created_by_id) if row.created_by_id else None
+    params, report_type = dict(row.params), row.report_type
+    with write_transaction():
+        row.status, row.progress = "running", 1
+    last = {"value": 1}
+
+    def progress(value: int) -> None:
+        if value - last["value"] >= 5 or value == 100:
+            last["value"] = value
+            with write_transaction():
+                db.session.get(ReportArchive, archive_id).progress = min(99, value)
+
+    try:
+        data = build_pdf(report_type, params, user=user, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row for the user
+        db.session.rollback()
+        log.exception("report %s failed", archive_id)
+        message = str(exc) if isinstance(exc, ReportError) else "Внутренняя ошибка при построении отчета"
+        with write_transaction():
+            row = db.session.get(ReportArchive, archive_id)
+            row.status, row.error, row.finished_at = "failed", message[:500], utcnow()
+        return
+    with write_transaction():
+        row = db.session.get(ReportArchive, archive_id)
+        row.pdf, row.size_bytes, row.status, row.progress, row.finished_at = data, len(data), "done", 100, utcnow()
+
+
+_threads: dict[int, threading.Thread] = {}
+
+
+def start_background(app: Flask, archive_id: int) -> threading.Thread:
+    """Run :func:`run_archived` in a daemon thread with its own app context (and DB session)."""
+
+    def target() -> None:
+        with app.app_context():
+            try:
+                run_archived(archive_id)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=target, name=f"report-{archive_id}", daemon=True)
+    _threads[archive_id] = thread
+    thread.start()
+    return thread
+
+
+def wait_for(archive_id: int, timeout: float = 120.0) -> None:
+    """Join a background build started in this process (tests, CLI)."""
+    thread = _threads.pop(archive_id, None)
+    if thread is not None:
+        thread.join(timeout)
+
+
+def can_access(user: User, row: ReportArchive) -> bool:
+    """Archive rows are visible to users whose scope covers the report's scope."""
+    code = (row.params or {}).get("scope")
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
+    if org is None:
+        return user.role == "admin"
+    return user_may_use(user, org)
+
+
+def visible_archive(user: User, limit: int = 100) -> list[ReportArchive]:
+    rows = db.session.scalars(select(ReportArchive).order_by(ReportArchive.created_at.desc(), ReportArchive.id.desc())
+                              .limit(limit * 3))
+    return [r for r in rows if can_access(user, r)][:limit]
+
+
+def scopes_for(user: User) -> list[Organisation]:
+    """Organisations a user can pick as a report scope: their scope and everything below it."""
+    root = user.scope
+    orgs = list(db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)))
+    allowed = [o for o in orgs if user_may_use(user, o)] if root is not None else orgs
+    order = {OrgKind.COMPANY: 0, OrgKind.BRANCH: 1, OrgKind.CENTER: 2}
+    return sorted(allowed, key=lambda o: (order.get(o.kind, 3), o.name))
+
+
+def finished_label(row: ReportArchive) -> str:
+    return local_time(row.finished_at) if isinstance(row.finished_at, datetime) else "—"

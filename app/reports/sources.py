@@ -1,0 +1,110 @@
+"""Where the report numbers come from: the analysis report, the appeals report, and a few lookups.
+
+The analysis and appeals packages compute; this module only calls them and reads names and comment
+samples (text answers) that the renderers show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Organisation, OrgKind, Topic
+from app.org.services import centers_under, company
+from app.reports.fmt import Period
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (Russian message for the user)."""
+
+
+def main_survey_slug() -> str:
+    from app.surveys.models import Survey
+
+    slug = db.session.scalar(select(Survey.slug).where(Survey.is_main.is_(True)).order_by(Survey.id).limit(1))
+    if not slug:
+        raise ReportError("Не выбрана основная анкета удовлетворенности: укажите анкету (--survey)")
+    return slug
+
+
+def survey_title(slug: str) -> str:
+    from app.surveys.models import Survey
+
+    return db.session.scalar(select(Survey.title).where(Survey.slug == slug)) or slug
+
+
+def scope_org(code: str | None) -> Organisation:
+    """The organisation a report covers (the company when no code is given)."""
+    if not code or code.lower() == "company":
+        root = company()
+        if root is None:
+            raise ReportError("Не загружено дерево подразделений")
+        return root
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+    if org is None:
+        raise ReportError(f"Нет подразделения с кодом «{code}»")
+    return org
+
+
+def scope_argument(org: Organisation) -> str | None:
+    """What the analysis functions take as ``scope``: None for the whole company, else the code."""
+    return None if org.kind == OrgKind.COMPANY else org.code
+
+
+def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
+    try:
+        from app.analysis.report import build_report
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("app.analysis"):
+            raise ReportError("Модуль статистического анализа еще не установлен") from None
+        raise
+    config = current_app.config
+    report = build_report(slug, period.start, period.end, scope=scope_argument(org),
+                          min_n=config.get("ANALYSIS_MIN_N", 30), confidence=config.get("ANALYSIS_CONFIDENCE", 0.95),
+                          previous=True)
+    report.setdefault("survey_title", survey_title(slug))
+    return report
+
+
+def appeals_report(period: Period, org: Organisation) -> dict[str, Any]:
+    try:
+        from app.appeals.report import monitoring_report
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("app.appeals"):
+            raise ReportError("Модуль мониторинга обращений еще не установлен") from None
+        raise
+    return monitoring_report(period.start, period.end, None if org.kind == OrgKind.COMPANY else org)
+
+
+def topic_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Topic.code, Topic.name_ru)).tuples().all())
+
+
+def center_names() -> dict[str, str]:
+    rows = db.session.execute(select(Organisation.code, Organisation.name)
+                              .where(Organisation.kind == OrgKind.CENTER)).tuples().all()
+    return dict(rows)
+
+
+def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8) -> list[dict[str, Any]]:
+    """A spread of customers' free-text answers of the period (newest first, at most one per response)."""
+    from app.surveys.models import Answer, Survey
+
+    survey_id = db.session.scalar(select(Survey.id).where(Survey.slug == slug))
+    if survey_id is None:
+        return []
+    ids = [c.id for c in centers_under(org)]
+    start = datetime.combine(period.start, time.min)
+    end = datetime.combine(period.end + timedelta(days=1), time.min)
+    query = (select(Answer.text, Organisation.code)
+             .join(Organisation, Organisation.id == Answer.center_id)
+             .where(Answer.survey_id == survey_id, Answer.submitted_at >= start, Answer.submitted_at < end,
+                    Answer.text.is_not(None), func.length(Answer.text) >= 15, Answer.center_id.in_(ids))
+             .order_by(Answer.submitted_at.desc()).limit(limit * 20))
+    rows = db.session.execute(query).all()
+    step = max(1, len(rows) // limit)
+    return [{"text": text, "center": code} for text, code in rows[::step][:limit]]
