@@ -210,8 +210,8 @@ def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, An
     _assign_ranks(centers)
     _assign_ranks(branches)
     return {"weights": weights, "target": target, "centers": centers, "branches": branches,
-            "note": "Малые выборки (n < {}) не ранжируются; диапазон места показывает, какие места "
-                    "различимы с учетом интервала доли двух лучших оценок.".format(ctx.min_n)}
+            "note": f"Малые выборки (n < {ctx.min_n}) не ранжируются; диапазон места показывает, какие места "
+                    "различимы с учетом интервала доли двух лучших оценок."}
 
 
 def _assign_ranks(rows: list[dict[str, Any]]) -> None:

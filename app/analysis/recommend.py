@@ -224,7 +224,8 @@ def build_recommendations(report: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             p = float(sps.binomtest(share["k"], share["n"], target, alternative="less").pvalue)
             finding = (f"{where(center if center != owner else '')} доля {what} {format_percent(share['share'])}"
-                       f"{fmt_ci(share.get('ci'))} ниже цели {format_percent(target)}; n = {format_number(share['n'])}, "
+                       f"{fmt_ci(share.get('ci'))} ниже цели {format_percent(target)}; "
+                       f"n = {format_number(share['n'])}, "
                        f"{fmt_p(p)} (односторонний биномиальный тест).")
             add(key + "_below_target", center, key, finding, target - share["share"], 1 - p,
                 {"share": share["share"], "ci": share.get("ci"), "n": share["n"], "target": target, "p_value": p})
