@@ -235,8 +235,8 @@ def list_responses(slug: str):
             by_response.setdefault(row.response_id, []).append(row)
     versions = {v.id: v for v in db.session.scalars(
         select(SurveyVersion).where(SurveyVersion.id.in_({r.version_id for r in responses})))} if ids else {}
-    codes = dict(db.session.execute(select(Organisation.id, Organisation.code).where(
-        Organisation.id.in_({r.center_id for r in responses})))) if ids else {}
+    codes = {row.id: row.code for row in db.session.execute(select(Organisation.id, Organisation.code).where(
+        Organisation.id.in_({r.center_id for r in responses})))} if ids else {}
     items = []
     for r in responses:
         version = versions.get(r.version_id)
