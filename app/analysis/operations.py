@@ -217,6 +217,8 @@ def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, An
 def _assign_ranks(rows: list[dict[str, Any]]) -> None:
     """Rank by index (1 = best) and give each rank the range that the top-2-box intervals allow:
     a group is surely ahead only when its interval lies wholly above, surely behind when wholly below."""
+    for r in rows:
+        r["rank"], r["rank_range"] = None, None
     ranked = [r for r in rows if not r["low_n"] and r["index"] is not None]
     ranked.sort(key=lambda r: r["index"], reverse=True)
     for position, r in enumerate(ranked, start=1):
