@@ -1,0 +1,418 @@
+"""The quarterly appeals monitoring report (мониторинг обращений) and the regulator's form п. 4.1.
+
+All counting is done by the database with GROUP BY; Python only adds up a few hundred groups.
+Per period three queries run: one grouped count (kind, form, topic, centre, channel, contract flag,
+root cause of closed complaints) that also sums the processing flags, one histogram of days to
+answer (0.1-day buckets), and one count of promises by state.
+
+Definitions (documented because the company's slide does not give them):
+
+* the period is the local calendar dates ``date_from`` … ``date_to`` inclusive (centre time zone);
+* ``on_time_share`` = answered by the due time / (answered + still open past the due time);
+* ``median_days`` / ``p90_days``: days from receipt to answer of the answered appeals of the period,
+  nearest-rank percentiles of a histogram in 0.1-day buckets (value = lower edge of the bucket);
+* ``overdue``: appeals of the period still registered / in progress after their due time (now);
+* ``promises_kept_share`` = kept / (kept + broken) of the promises on appeals of the period;
+* ``previous`` is the period of the same number of days just before; ``changes`` tests each share
+  against it with a two-proportion z-test (pooled, no continuity correction; α = 0.05);
+* ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, and_, case, cast, func, select, text
+
+from app.appeals.models import CHANNELS, FORMS, KINDS, Appeal, Promise, RootCause
+from app.appeals.services import OPEN_STATUSES, center_timezone
+from app.extensions import db
+from app.models import Organisation, OrgKind, Setting, Topic, utcnow
+
+ALPHA = 0.05
+REGULATOR_SETTING_KEY = "regulator_channel_rows"
+REGULATOR_ROWS: dict[str, str] = {
+    "in_person": "Очная форма",
+    "phone": "Заочная — по телефону",
+    "internet": "Электронная — через Интернет",
+    "mail": "Письменная — почтой",
+    "other": "Прочее",
+}
+DEFAULT_REGULATOR_MAP: dict[str, str] = {
+    "visit": "in_person", "review_book": "in_person", "phone": "phone", "web": "internet",
+    "email": "internet", "letter": "mail", "kiosk": "other",
+}
+REGULATOR_COLUMNS: dict[str, str] = {
+    "appeals": "Количество обращений",
+    "complaints": "Обращения, содержащие жалобу",
+    "service_requests": "Обращения, содержащие заявку на оказание услуг",
+    "contracts": "Обращения, по которым заключены договоры (ТП, передача)",
+    "complaints_resolved": "Жалобы, по которым приняты меры (дан ответ)",
+}
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def period_bounds(date_from: date, date_to: date, tz: str | None = None) -> tuple[datetime, datetime]:
+    """Local dates [from, to] → naive UTC [start, end)."""
+    zone = ZoneInfo(tz or center_timezone())
+
+    def utc(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+    return utc(date_from), utc(date_to + timedelta(days=1))
+
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """The period of the same number of days that ends the day before ``date_from``."""
+    length = (date_to - date_from).days + 1
+    end = date_from - timedelta(days=1)
+    return end - timedelta(days=length - 1), end
+
+
+def shift_year(day: date, years: int = -1) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def scope_center_ids(scope: Organisation | None) -> list[int] | None:
+    """Centre ids under a scope; None means the whole company (no filter)."""
+    if scope is None or scope.kind == OrgKind.COMPANY:
+        return None
+    if scope.kind == OrgKind.CENTER:
+        return [scope.id]
+    return list(db.session.scalars(select(Organisation.id).where(Organisation.parent_id == scope.id,
+                                                                 Organisation.kind == OrgKind.CENTER)))
+
+
+def _share(part: int | float, whole: int | float) -> float | None:
+    return part / whole if whole else None
+
+
+def _days_bucket_expr():
+    """Days from receipt to answer ×10, truncated, in the dialect's date arithmetic."""
+    if db.engine.dialect.name == "sqlite":
+        days = func.julianday(Appeal.answered_at) - func.julianday(Appeal.received_at)
+        return cast(days * 10, Integer)
+    seconds = func.extract("epoch", Appeal.answered_at - Appeal.received_at)
+    return cast(func.floor(seconds / 8640.0), Integer)
+
+
+def percentile_from_histogram(histogram: dict[int, int], q: float) -> float | None:
+    """Nearest-rank percentile of bucketed values (bucket b holds values in [b/10, (b+1)/10) days)."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(q * total))
+    running = 0
+    for bucket in sorted(histogram):
+        running += histogram[bucket]
+        if running >= rank:
+            return bucket / 10.0
+    return None  # pragma: no cover - unreachable
+
+
+def regulator_map() -> dict[str, str]:
+    """Channel → regulator row from Setting ``regulator_channel_rows`` (defaults for missing channels)."""
+    setting = db.session.get(Setting, REGULATOR_SETTING_KEY)
+    mapping = dict(DEFAULT_REGULATOR_MAP)
+    if setting is not None and isinstance(setting.value, dict):
+        mapping.update({k: v for k, v in setting.value.items() if k in CHANNELS and v in REGULATOR_ROWS})
+    return mapping
+
+
+# --- the grouped queries -------------------------------------------------------------------------
+
+def _period_filter(start: datetime, end: datetime, centers: list[int] | None):
+    condition = and_(Appeal.received_at >= start, Appeal.received_at < end)
+    if centers is not None:
+        condition = and_(condition, Appeal.center_id.in_(centers))
+    return condition
+
+
+def _grouped(start: datetime, end: datetime, centers: list[int] | None, now: datetime) -> list[Any]:
+    answered = Appeal.answered_at.is_not(None)
+    is_open = Appeal.status.in_(OPEN_STATUSES)
+    closed_complaint_cause = case(
+        (and_(Appeal.kind == "complaint", Appeal.status == "closed"), Appeal.root_cause_id), else_=None)
+    query = (
+        select(
+            Appeal.kind, Appeal.form, Appeal.topic_id, Appeal.center_id, Appeal.channel,
+            Appeal.led_to_contract, closed_complaint_cause.label("rc_cause"),
+            func.count().label("n"),
+            func.sum(case((answered, 1), else_=0)).label("answered"),
+            func.sum(case((and_(answered, Appeal.answered_at <= Appeal.due_at), 1), else_=0)).label("on_time"),
+            func.sum(case((and_(is_open, Appeal.due_at < now), 1), else_=0)).label("overdue"),
+        )
+        .where(_period_filter(start, end, centers))
+        .group_by(Appeal.kind, Appeal.form, Appeal.topic_id, Appeal.center_id, Appeal.channel,
+                  Appeal.led_to_contract, text("rc_cause"))
+    )
+    return list(db.session.execute(query))
+
+
+def _histogram(start: datetime, end: datetime, centers: list[int] | None) -> dict[int, int]:
+    # Grouped by the output name: the expression holds bound parameters, which PostgreSQL would not
+    # recognise as the same expression in GROUP BY.
+    bucket = _days_bucket_expr().label("days_bucket")
+    query = (select(bucket, func.count()).where(_period_filter(start, end, centers),
+                                                Appeal.answered_at.is_not(None))
+             .group_by(text("days_bucket")))
+    return {int(b): int(n) for b, n in db.session.execute(query) if b is not None}
+
+
+def _promises(start: datetime, end: datetime, centers: list[int] | None, now: datetime) -> dict[str, int]:
+    state = case((and_(Promise.status == "open", Promise.due_at < now), "overdue"), else_=Promise.status)
+    query = (select(state.label("promise_state"), func.count()).join(Appeal, Appeal.id == Promise.appeal_id)
+             .where(_period_filter(start, end, centers)).group_by(text("promise_state")))
+    counts = {"open": 0, "overdue": 0, "kept": 0, "broken": 0}
+    counts.update({s: int(n) for s, n in db.session.execute(query)})
+    return counts
+
+
+# --- building the report -------------------------------------------------------------------------
+
+def _figures(date_from: date, date_to: date, centers: list[int] | None, center_rows: list[Organisation],
+             topics: list[Topic], now: datetime) -> dict[str, Any]:
+    start, end = period_bounds(date_from, date_to)
+    groups = _grouped(start, end, centers, now)
+    total = 0
+    kind_n: dict[str, int] = defaultdict(int)
+    kind_form_n: dict[tuple[str, str], int] = defaultdict(int)
+    kind_topic_n: dict[tuple[str, int], int] = defaultdict(int)
+    center_n: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "complaints": 0, "applications": 0})
+    cause_n: dict[int | None, int] = defaultdict(int)
+    answered = on_time = overdue = 0
+    for row in groups:
+        n = int(row.n)
+        total += n
+        kind_n[row.kind] += n
+        kind_form_n[(row.kind, row.form)] += n
+        kind_topic_n[(row.kind, row.topic_id)] += n
+        bucket = center_n[row.center_id]
+        bucket["total"] += n
+        bucket["complaints" if row.kind == "complaint" else "applications"] += n
+        answered += int(row.answered or 0)
+        on_time += int(row.on_time or 0)
+        overdue += int(row.overdue or 0)
+        if row.kind == "complaint" and row.rc_cause is not None:
+            cause_n[int(row.rc_cause)] += n
+    histogram = _histogram(start, end, centers)
+    promises = _promises(start, end, centers, now)
+    by_kind = [{"kind": k, "kind_name": KINDS[k], "count": kind_n.get(k, 0), "share": _share(kind_n.get(k, 0), total)}
+               for k in KINDS]
+    by_kind_form = [
+        {"kind": k, "form": f, "kind_name": KINDS[k], "form_name": FORMS[f], "count": kind_form_n.get((k, f), 0),
+         "share_of_total": _share(kind_form_n.get((k, f), 0), total),
+         "share_of_kind": _share(kind_form_n.get((k, f), 0), kind_n.get(k, 0))}
+        for k in KINDS for f in FORMS
+    ]
+    by_kind_topic = [
+        {"kind": k, "topic": t.code, "kind_name": KINDS[k], "topic_name": t.name_ru,
+         "count": kind_topic_n.get((k, t.id), 0),
+         "share_of_total": _share(kind_topic_n.get((k, t.id), 0), total),
+         "share_of_kind": _share(kind_topic_n.get((k, t.id), 0), kind_n.get(k, 0))}
+        for k in KINDS for t in topics if t.active or kind_topic_n.get((k, t.id))
+    ]
+    by_center = [{"center": c.code, "center_name": c.name, **center_n.get(c.id, {"total": 0, "complaints": 0,
+                                                                                   "applications": 0})}
+                 for c in center_rows]
+    causes = {c.id: c for c in db.session.scalars(select(RootCause))}
+    closed_complaints = sum(cause_n.values())
+    root_causes = sorted(
+        ({"code": causes[cid].code if cid in causes else "", "name": causes[cid].name_ru if cid in causes else "—",
+          "count": n, "share": _share(n, closed_complaints)} for cid, n in cause_n.items()),
+        key=lambda item: -item["count"])
+    outcome_known = answered + overdue
+    resolved_promises = promises["kept"] + promises["broken"]
+    processing = {
+        "answered": answered, "on_time": on_time, "on_time_share": _share(on_time, outcome_known),
+        "median_days": percentile_from_histogram(histogram, 0.5),
+        "p90_days": percentile_from_histogram(histogram, 0.9),
+        "overdue": overdue,
+        "promises_kept_share": _share(promises["kept"], resolved_promises),
+        "promises": promises,
+    }
+    return {"period": {"from": date_from.isoformat(), "to": date_to.isoformat()}, "total": total,
+            "by_kind": by_kind, "by_kind_form": by_kind_form, "by_kind_topic": by_kind_topic,
+            "by_center": by_center, "processing": processing, "root_causes": root_causes,
+            "_groups": groups}
+
+
+def _z_test(x1: int, n1: int, x2: int, n2: int) -> dict[str, Any]:
+    """Two-proportion z-test, current (1) against previous (2); no test when a period is empty."""
+    if not n1 or not n2:
+        return {"test": None, "statistic": None, "p_value": None, "significant": False}
+    try:
+        from app.analysis.stats.proportions import two_proportion_ztest
+    except ImportError:  # pragma: no cover - the stats package exists in this tree
+        two_proportion_ztest = None
+    if two_proportion_ztest is not None:
+        result = two_proportion_ztest(x1, n1, x2, n2)
+        z, p = result.statistic, result.p_value
+    else:  # pragma: no cover
+        from scipy.stats import norm
+
+        pooled = (x1 + x2) / (n1 + n2)
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = 0.0 if se == 0 else (x1 / n1 - x2 / n2) / se
+        p = 1.0 if se == 0 else float(2 * norm.sf(abs(z)))
+    return {"test": "two_proportion_z", "statistic": z, "p_value": p, "significant": bool(p < ALPHA)}
+
+
+def _changes(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each share of the current period against the previous one, with its test."""
+    items: list[tuple[str, str, int, int, int, int]] = []
+    prev_kind = {r["kind"]: r for r in previous["by_kind"]}
+    for row in current["by_kind"]:
+        old = prev_kind[row["kind"]]
+        items.append((f"by_kind.{row['kind']}", f"Доля: {row['kind_name'].lower()}",
+                      row["count"], current["total"], old["count"], previous["total"]))
+    prev_kind_n = {r["kind"]: r["count"] for r in previous["by_kind"]}
+    cur_kind_n = {r["kind"]: r["count"] for r in current["by_kind"]}
+    prev_kf = {(r["kind"], r["form"]): r["count"] for r in previous["by_kind_form"]}
+    for row in current["by_kind_form"]:
+        old = prev_kf.get((row["kind"], row["form"]), 0)
+        if row["count"] or old:
+            items.append((f"by_kind_form.{row['kind']}.{row['form']}",
+                          f"{row['kind_name']}, {row['form_name'].lower()}: доля от вида",
+                          row["count"], cur_kind_n[row["kind"]], old, prev_kind_n[row["kind"]]))
+    prev_kt = {(r["kind"], r["topic"]): r["count"] for r in previous["by_kind_topic"]}
+    for row in current["by_kind_topic"]:
+        old = prev_kt.get((row["kind"], row["topic"]), 0)
+        if row["count"] or old:
+            items.append((f"by_kind_topic.{row['kind']}.{row['topic']}",
+                          f"{row['kind_name']}, {row['topic_name'].lower()}: доля от вида",
+                          row["count"], cur_kind_n[row["kind"]], old, prev_kind_n[row["kind"]]))
+    cp, pp = current["processing"], previous["processing"]
+    items.append(("processing.on_time_share", "Ответы в срок", cp["on_time"], cp["answered"] + cp["overdue"],
+                  pp["on_time"], pp["answered"] + pp["overdue"]))
+    items.append(("processing.promises_kept_share", "Выполненные обещания", cp["promises"]["kept"],
+                  cp["promises"]["kept"] + cp["promises"]["broken"], pp["promises"]["kept"],
+                  pp["promises"]["kept"] + pp["promises"]["broken"]))
+    changes = []
+    for key, label, x1, n1, x2, n2 in items:
+        share1, share2 = _share(x1, n1), _share(x2, n2)
+        changes.append({"key": key, "label": label, "current": share1, "previous": share2,
+                        "difference": (share1 - share2) if share1 is not None and share2 is not None else None,
+                        "current_count": x1, "current_base": n1, "previous_count": x2, "previous_base": n2,
+                        **_z_test(x1, n1, x2, n2)})
+    return changes
+
+
+def _regulator_counts(groups: list[Any], mapping: dict[str, str]) -> dict[str, dict[str, int]]:
+    counts = {row: dict.fromkeys(REGULATOR_COLUMNS, 0) for row in REGULATOR_ROWS}
+    for g in groups:
+        row = counts[mapping.get(g.channel, "other")]
+        n = int(g.n)
+        row["appeals"] += n
+        if g.kind == "complaint":
+            row["complaints"] += n
+            row["complaints_resolved"] += int(g.answered or 0)
+        else:
+            row["service_requests"] += n
+        if g.led_to_contract:
+            row["contracts"] += n
+    return counts
+
+
+def _regulator_form(date_from: date, date_to: date, groups_n: list[Any], centers: list[int] | None,
+                    now: datetime) -> dict[str, Any]:
+    mapping = regulator_map()
+    prev_from, prev_to = shift_year(date_from), shift_year(date_to)
+    start, end = period_bounds(prev_from, prev_to)
+    current = _regulator_counts(groups_n, mapping)
+    previous = _regulator_counts(_grouped(start, end, centers, now), mapping)
+    rows = []
+    totals_n = dict.fromkeys(REGULATOR_COLUMNS, 0)
+    totals_p = dict.fromkeys(REGULATOR_COLUMNS, 0)
+    for code, label in REGULATOR_ROWS.items():
+        cells = {}
+        for column in REGULATOR_COLUMNS:
+            n, n_1 = current[code][column], previous[code][column]
+            totals_n[column] += n
+            totals_p[column] += n_1
+            cells[column] = {"n_1": n_1, "n": n, "change_pct": (n - n_1) / n_1 * 100 if n_1 else None}
+        rows.append({"row": code, "label": label, "cells": cells})
+    rows.append({"row": "total", "label": "Всего", "cells": {
+        c: {"n_1": totals_p[c], "n": totals_n[c],
+            "change_pct": (totals_n[c] - totals_p[c]) / totals_p[c] * 100 if totals_p[c] else None}
+        for c in REGULATOR_COLUMNS}})
+    return {"title": "Информация о качестве обслуживания потребителей, п. 4.1 (Приказ Минэнерго России № 186)",
+            "year_n": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+            "year_n_1": {"from": prev_from.isoformat(), "to": prev_to.isoformat()},
+            "columns": REGULATOR_COLUMNS, "channel_rows": mapping, "rows": rows}
+
+
+def monitoring_report(date_from: date, date_to: date, scope: Organisation | None = None,
+                      now: datetime | None = None) -> dict[str, Any]:
+    """The monitoring report of a period and scope as plain JSON-ready data.
+
+    Shares are fractions at full precision (None when the base is zero); rounding is for display.
+    """
+    if date_to < date_from:
+        raise ValueError("Дата окончания периода раньше даты начала")
+    now = now or utcnow()
+    centers = scope_center_ids(scope)
+    center_query = select(Organisation).where(Organisation.kind == OrgKind.CENTER)
+    if centers is not None:
+        center_query = center_query.where(Organisation.id.in_(centers))
+    center_rows = list(db.session.scalars(center_query.order_by(Organisation.name)))
+    topics = list(db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.id)))
+    current = _figures(date_from, date_to, centers, center_rows, topics, now)
+    prev_from, prev_to = previous_period(date_from, date_to)
+    previous = _figures(prev_from, prev_to, centers, center_rows, topics, now)
+    regulator = _regulator_form(date_from, date_to, current.pop("_groups"), centers, now)
+    previous.pop("_groups")
+    is_company = scope is None or scope.kind == OrgKind.COMPANY
+    report = {
+        "period": current["period"],
+        "scope": "company" if is_company else scope.code,
+        "scope_name": scope.name if scope is not None else "",
+        **{k: current[k] for k in ("total", "by_kind", "by_kind_form", "by_kind_topic", "by_center",
+                                    "processing", "root_causes")},
+        "previous": previous,
+        "changes": _changes(current, previous),
+        "regulator_form": regulator,
+        "generated_at": now.replace(microsecond=0).isoformat(),
+        "definitions": {"alpha": ALPHA, "test": "two-proportion z-test, pooled, no continuity correction",
+                        "days_bucket": 0.1},
+    }
+    return report
+
+
+def report_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The report as one flat table (section, kind, form/topic/centre, count, shares) for CSV."""
+    header = ["раздел", "вид", "форма", "тема", "ЦОК", "количество", "доля от всех", "доля от вида",
+              "предыдущий период", "p-значение"]
+    rows: list[list[Any]] = [["всего", "", "", "", "", report["total"], 1.0 if report["total"] else None, "",
+                              report["previous"]["total"], ""]]
+    changes = {c["key"]: c for c in report["changes"]}
+    for r in report["by_kind"]:
+        ch = changes.get(f"by_kind.{r['kind']}", {})
+        rows.append(["вид", r["kind_name"], "", "", "", r["count"], r["share"], "", ch.get("previous"),
+                     ch.get("p_value")])
+    for r in report["by_kind_form"]:
+        ch = changes.get(f"by_kind_form.{r['kind']}.{r['form']}", {})
+        rows.append(["вид и форма", r["kind_name"], r["form_name"], "", "", r["count"], r["share_of_total"],
+                     r["share_of_kind"], ch.get("previous"), ch.get("p_value")])
+    for r in report["by_kind_topic"]:
+        ch = changes.get(f"by_kind_topic.{r['kind']}.{r['topic']}", {})
+        rows.append(["вид и тема", r["kind_name"], "", r["topic_name"], "", r["count"], r["share_of_total"],
+                     r["share_of_kind"], ch.get("previous"), ch.get("p_value")])
+    for r in report["by_center"]:
+        rows.append(["ЦОК", "", "", "", r["center_name"], r["total"], "", "", "", ""])
+    p = report["processing"]
+    for key, label in (("on_time_share", "ответы в срок, доля"), ("median_days", "медиана дней до ответа"),
+                       ("p90_days", "90-й процентиль дней до ответа"), ("overdue", "просрочено сейчас"),
+                       ("promises_kept_share", "выполненные обещания, доля")):
+        rows.append(["обработка", label, "", "", "", p[key], "", "", report["previous"]["processing"][key], ""])
+    for r in report["root_causes"]:
+        rows.append(["коренные причины жалоб", r["name"], "", "", "", r["count"], r["share"], "", "", ""])
+    return header, rows

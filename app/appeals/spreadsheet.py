@@ -1,0 +1,116 @@
+"""CSV / XLSX writing with formula injection neutralised, and fast table reading.
+
+A spreadsheet treats a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+as a formula (OWASP "CSV injection"); customer text must never run as one. Such cells get a leading
+apostrophe. Numbers stay numbers (a negative number is not text from a customer).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Return ``value`` safe for a spreadsheet: text that could start a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise_cell(value)
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 CSV with BOM (Excel opens Cyrillic correctly), ``;`` separated as Russian Excel expects."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Обращения") -> bytes:
+    """One-sheet XLSX; text cells are neutralised and stored as strings, never as formulas."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([neutralise_cell(h) for h in header])
+    for row in rows:
+        sheet.append([neutralise_cell(v) if not isinstance(v, date | datetime) else v for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def iter_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Header and (line number, cells) of a CSV (UTF-8, ``,`` or ``;``) or XLSX file.
+
+    Lines are numbered as a person sees them in the file: the header is line 1. Empty rows are skipped.
+    """
+    if path.suffix.lower() == ".xlsx":
+        return _iter_xlsx(path)
+    handle = path.open("r", encoding="utf-8-sig", newline="")
+    first = handle.readline()
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    handle.seek(0)
+    if first.startswith("\ufeff"):  # pragma: no cover - utf-8-sig already strips it
+        handle.read(1)
+    reader = csv.reader(handle, delimiter=delimiter)
+    header = [h.strip() for h in next(reader, [])]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for cells in reader:
+                if any(cells):
+                    yield reader.line_num, cells
+        finally:
+            handle.close()
+
+    return header, rows()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _iter_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.active
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell_text(h).strip() for h in next(rows, ())]
+
+    def body() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, row in enumerate(rows, start=2):
+                if any(v not in (None, "") for v in row):
+                    yield number, [_cell_text(v) for v in row]
+        finally:
+            workbook.close()
+
+    return header, body()
