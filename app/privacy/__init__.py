@@ -1,0 +1,1 @@
+"""Customers' personal data (152-ФЗ): retention purge, export and erasure on request (CLI only)."""
