@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_JOURNAL_SIZE_LIMIT"])
         if app.config["CHECK_DATABASE_ON_START"]:
             check_database(engine)
+            engine.dispose()  # no pooled connection may cross a fork (gunicorn --preload)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)

@@ -19,4 +19,4 @@ MSG
 $FLASK demo logins
 echo "  Остановить: Ctrl+C"
 exec .venv/bin/gunicorn --bind "$host:$port" --workers "${WORKERS:-2}" --threads 4 \
-  --access-logfile - --graceful-timeout 10 wsgi:app
+  --access-logfile - --graceful-timeout 10 --preload wsgi:app

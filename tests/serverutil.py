@@ -36,15 +36,17 @@ class GunicornServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> GunicornServer:
+    def start(self, timeout: float = 180) -> GunicornServer:
         env = {**os.environ, "DATABASE_URL": self.database_url,
                "SECRET_KEY": "durability-test-secret", "OTKLIK_RATELIMIT_ENABLED": "false",
                **self.extra_env}
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [GUNICORN, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--graceful-timeout", "2", "--timeout", "60", "wsgi:app"],
+             "--graceful-timeout", "2", "--timeout", "60", "--preload", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+        if log is not subprocess.DEVNULL:
+            log.close()  # the child keeps its own descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
