@@ -38,6 +38,8 @@ TEST_NAMES = {"two_proportion_z": "z-тест для двух долей", "nps_
               "chi_square": "критерий хи-квадрат", "kruskal": "критерий Краскела — Уоллиса",
               "cochran_armitage": "тест Кокрена — Армитиджа", "mann_kendall": "тест Манна — Кендалла",
               "chi2_top2box": "хи-квадрат (доля «4»+«5»)"}
+RANK_COMPONENTS = {"top2box": "удовлетворенность", "nps": "NPS", "complaints": "доля жалоб",
+                   "on_time": "ответы в срок", "promises": "выполненные обещания"}
 DIRECTION = {"up": "рост", "down": "снижение", "increasing": "рост", "decreasing": "снижение"}
 
 
@@ -50,7 +52,7 @@ def _title(report: dict[str, Any], code: str | None) -> str:
         return ""
     titles = report.get("question_titles") or {}
     question = (report.get("questions") or {}).get(code) or {}
-    return titles.get(code) or question.get("title") or question.get("label") or code
+    return titles.get(code) or question.get("text") or question.get("title") or question.get("label") or code
 
 
 def _center_names(report: dict[str, Any]) -> dict[str, str]:
@@ -74,11 +76,25 @@ def nps_question(report: dict[str, Any]) -> str | None:
 
 
 def _changes(source: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """``changes`` as a list of dicts or a dict keyed by question → dict keyed by question."""
-    changes = (source or {}).get("changes") or {}
-    if isinstance(changes, dict):
-        return {k: v for k, v in changes.items() if isinstance(v, dict)}
-    return {c.get("question") or c.get("metric"): c for c in changes if isinstance(c, dict)}
+    """Network-level change of each question against the previous period, keyed by question.
+
+    The analysis report lists one entry per question and measure (``previous.questions``); the headline
+    uses the top-2-box share of scale questions and the NPS of NPS questions.
+    """
+    source = source or {}
+    entries = source.get("questions") if isinstance(source.get("questions"), list) else source.get("changes") or []
+    if isinstance(entries, dict):
+        entries = [{"question": k, **v} for k, v in entries.items() if isinstance(v, dict)]
+    out: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        if not isinstance(e, dict) or e.get("center"):
+            continue
+        measure = e.get("measure") or e.get("metric")
+        code = e.get("question")
+        if measure in ("top2box", "nps") or (code not in out and measure != "mean"):
+            diff = e.get("difference", e.get("diff"))
+            out[code] = {**e, "diff": diff}
+    return out
 
 
 def change_text(change: dict[str, Any] | None, points: bool) -> dict[str, Any]:
@@ -145,12 +161,14 @@ def satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: I
                          "p": p_value_text(c.get("p_adjusted") if is_number(c.get("p_adjusted")) else c.get("p_value"))}
                         for c in report.get("comparisons") or []],
         "reliability": [{"block": r.get("block"), "alpha": num(r.get("alpha"), 2),
-                         "warning": is_number(r.get("alpha")) and r["alpha"] < 0.7}
+                         "warning": r.get("warning") if isinstance(r.get("warning"), str)
+                         else ("Альфа ниже 0,7: блок согласован недостаточно."
+                               if is_number(r.get("alpha")) and r["alpha"] < 0.7 else "")}
                         for r in report.get("reliability") or []],
         "low_n_centers": [c.get("name") or c.get("center") for c in centers if c.get("low_n")],
         "control_findings": control_findings(report),
     }
-    for series in (report.get("trend") or {}).get("series") or []:
+    for series in _trend_series(report, main, nps_code):
         ctx["trends"].append(_trend(report, series, charts_on))
     progress(65)
     if charts_on:
@@ -222,6 +240,7 @@ def _ranking(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
                         "rank": r.get("rank") if not r.get("low_n") else None,
                         "rank_range": _rank_range(r),
                         "index": num(r.get("index"), 1), "ci": ci_text(r.get("index_ci") or r.get("ci"), 1),
+                        "top2box": pct(r.get("top2box")), "top2box_ci": ci_text(r.get("top2box_ci"), 1, True),
                         "low_n": bool(r.get("low_n")), "raw": r})
         return out
 
@@ -245,12 +264,15 @@ def _drivers(report: dict[str, Any]) -> dict[str, Any]:
     r2 = drivers.get("r2")
     rows = []
     for a in sorted(drivers.get("attributes") or [], key=lambda a: -(a.get("weight") or 0)):
-        share = a["weight"] / r2 if is_number(r2) and r2 and is_number(a.get("weight")) else None
+        share = a.get("share_of_r2")
+        if not is_number(share):
+            share = a["weight"] / r2 if is_number(r2) and r2 and is_number(a.get("weight")) else None
+        quadrant = charts.QUADRANT_LABELS.get(a.get("quadrant")) or a.get("quadrant_label") or a.get("quadrant") or ""
         rows.append({"title": _title(report, a.get("question")), "weight": num(a.get("weight"), 3),
                      "share": pct(share, 0), "beta": num(a.get("beta"), 2), "performance": pct(a.get("performance")),
-                     "quadrant": charts.QUADRANT_LABELS.get(a.get("quadrant"), a.get("quadrant") or "")})
+                     "quadrant": quadrant})
     return {"target": _title(report, drivers.get("target")), "r2": num(r2, 2), "n": num(drivers.get("n")),
-            "rows": rows}
+            "rows": rows, "note": drivers.get("note") or ""}
 
 
 def _owner(code: str | None, names: dict[str, str], scope_name: str = "Вся сеть") -> str:
@@ -265,13 +287,23 @@ def _evidence_text(evidence: dict[str, Any] | None) -> str:
         parts.append(f"оценка {pct(evidence['estimate'])} {ci_text(evidence.get('ci'), 1, True)}".strip())
     if is_number(evidence.get("diff")):
         parts.append(f"изменение {signed(evidence['diff'] * 100, 1)}\u00a0п.\u00a0п.")
+    if is_number(evidence.get("share")):
+        parts.append(f"доля {pct(evidence['share'])} {ci_text(evidence.get('ci'), 1, True)}".strip())
+    if is_number(evidence.get("target")):
+        parts.append(f"цель {pct(evidence['target'], 0)}")
+    if is_number(evidence.get("share_of_r2")):
+        parts.append(f"важность {pct(evidence['share_of_r2'], 0)} R²")
     if is_number(evidence.get("weight")):
         parts.append(f"важность {num(evidence['weight'], 2)}")
+    if is_number(evidence.get("network_performance")):
+        parts.append(f"сеть {pct(evidence['network_performance'])}")
     if is_number(evidence.get("performance")):
         parts.append(f"оценка {pct(evidence['performance'])}")
     if is_number(evidence.get("n")):
         parts.append(f"n = {num(evidence['n'])}")
-    if is_number(evidence.get("p_value")):
+    if is_number(evidence.get("p_adjusted")):
+        parts.append(p_value_text(evidence["p_adjusted"]) + " (Холм)")
+    elif is_number(evidence.get("p_value")):
         parts.append(p_value_text(evidence["p_value"]))
     return "; ".join(parts)
 
@@ -280,7 +312,7 @@ def _recommendations(recs: list[dict[str, Any]], report: dict[str, Any], names: 
     ordered = sorted(recs, key=lambda r: -(r.get("priority") or 0))
     return [{"priority": num(r.get("priority"), 2), "priority_raw": r.get("priority") or 0,
              "center": r.get("center"),
-             "owner": r.get("owner_name") or _owner(r.get("owner") or r.get("center"), names),
+             "owner": r.get("owner_name") or r.get("center_name") or _owner(r.get("owner") or r.get("center"), names),
              "question": _title(report, r.get("question")), "finding": r.get("finding") or "",
              "action": r.get("action") or "", "evidence": _evidence_text(r.get("evidence"))} for r in ordered]
 
@@ -289,15 +321,20 @@ def _actions(actions: list[dict[str, Any]], names: dict[str, str]) -> list[dict[
     rows = []
     for a in actions:
         effect = a.get("effect") or {}
-        if is_number(effect.get("diff")):
+        diff = effect.get("difference", effect.get("diff"))
+        before = effect.get("before_value", effect.get("before"))
+        after = effect.get("after_value", effect.get("after"))
+        if is_number(diff) and is_number(before):
             verdict = "значимо" if effect.get("significant") else "незначимо"
-            effect_text = (f"{pct(effect.get('before'))} → {pct(effect.get('after'))} "
-                           f"({signed(effect['diff'] * 100, 1)}\u00a0п.\u00a0п., {verdict}, "
-                           f"{p_value_text(effect.get('p_value'))})")
+            if effect.get("measure") == "nps":
+                change = f"{num(before, 1)} → {num(after, 1)} ({signed(diff, 1)}"
+            else:
+                change = f"{pct(before)} → {pct(after)} ({signed(diff * 100, 1)}\u00a0п.\u00a0п."
+            effect_text = f"{change}, {verdict}, {p_value_text(effect.get('p_value'))})"
         else:
-            effect_text = "оценка эффекта после завершения"
+            effect_text = effect.get("note") or "эффект оценивается после завершения"
         rows.append({"title": a.get("title") or "", "owner": a.get("owner_name") or _owner(a.get("owner"), names),
-                     "status": ACTION_STATUS.get(a.get("status"), a.get("status") or ""),
+                     "status": a.get("status_label") or ACTION_STATUS.get(a.get("status"), a.get("status") or ""),
                      "due": _ru_date(a.get("due_date")), "effect": effect_text,
                      "significant": bool(effect.get("significant"))})
     return rows
@@ -329,16 +366,35 @@ def _methods(report: dict[str, Any], min_n: int) -> list[str]:
     ]
     weighting = methods.get("weighting")
     lines.append(f"Взвешивание: {weighting}." if weighting else "Взвешивание: не применялось.")
-    for extra in methods.get("tests") or methods.get("notes") or []:
-        if isinstance(extra, str):
-            lines.append(extra if extra.endswith(".") else extra + ".")
+    extras: list[str] = []
+    for key in ("intervals", "tests"):
+        value = methods.get(key)
+        if isinstance(value, dict):
+            extras += [str(v) for v in value.values()]
+        elif isinstance(value, list):
+            extras += [str(v) for v in value]
+    for key in ("sampling",):
+        if isinstance(methods.get(key), str):
+            extras.append(methods[key])
+    ranking = methods.get("ranking") or {}
+    if isinstance(ranking, dict) and ranking.get("scaling"):
+        weights = ", ".join(f"{RANK_COMPONENTS.get(k, k)} {pct(v, 0)}"
+                            for k, v in (ranking.get("weights") or {}).items())
+        extras.append(f"Сводный индекс: {ranking['scaling']}; веса: {weights}")
+    priority = methods.get("priority")
+    if isinstance(priority, dict) and priority.get("formula"):
+        extras.append(f"Приоритет рекомендации: {priority['formula']}")
+    if extras:
+        lines.append("Подробно:")
+        lines += [e[0].upper() + e[1:] + ("" if e.endswith(".") else ".") for e in extras if e]
     return lines
 
 
 def _sample_sizes(report: dict[str, Any], names: dict[str, str], min_n: int) -> list[dict[str, Any]]:
     sizes = report.get("sample_sizes")
     if isinstance(sizes, dict):
-        sizes = [{"center": k, "n": v} for k, v in sizes.items()]
+        per_center = sizes.get("centers") if isinstance(sizes.get("centers"), dict) else sizes
+        sizes = [{"center": k, "n": v} for k, v in per_center.items() if is_number(v)]
     if not sizes:
         sizes = [{"center": c.get("center"), "name": c.get("name"), "n": c.get("n"), "low_n": c.get("low_n")}
                  for c in report.get("centers") or []]
@@ -351,6 +407,31 @@ def _sample_sizes(report: dict[str, Any], names: dict[str, str], min_n: int) -> 
     return rows
 
 
+def _trend_series(report: dict[str, Any], main: str | None, nps_code: str | None) -> list[dict[str, Any]]:
+    """Trend series of the headline questions (``trend.questions`` of the analysis report)."""
+    trend = report.get("trend") or {}
+    if trend.get("series"):
+        return list(trend["series"])
+    series = []
+    for code in (main, nps_code):
+        q = (trend.get("questions") or {}).get(code) if code else None
+        if not q:
+            continue
+        is_nps = code == nps_code
+        points = [{"period": p.get("quarter"), "value": p.get("nps") if is_nps else p.get("top2box"),
+                   "ci": p.get("nps_ci") if is_nps else p.get("top2box_ci"), "n": p.get("n")}
+                  for p in q.get("points") or []]
+        points = [p for p in points if is_number(p["value"])]
+        test = (q.get("mann_kendall") if is_nps else q.get("cochran_armitage")) or {}
+        direction = q.get("direction")
+        series.append({"question": code, "metric": "nps" if is_nps else "top2box", "points": points,
+                       "note": q.get("note"),
+                       "test": {"name": test.get("test") or ("mann_kendall" if is_nps else "cochran_armitage"),
+                                "p_value": test.get("p_value"), "direction": direction,
+                                "significant": direction in ("up", "down", "increasing", "decreasing")}})
+    return series
+
+
 def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> dict[str, Any]:
     metric = series.get("metric") or "top2box"
     is_share = metric not in ("nps", "mean", "index")
@@ -361,7 +442,9 @@ def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> d
                                         pair[0] if pair else None, pair[1] if pair else None))
     test = series.get("test") or {}
     direction = DIRECTION.get(test.get("direction"), "")
-    if test.get("significant") and direction:
+    if series.get("note"):
+        verdict = series["note"].rstrip(".")
+    elif test.get("significant") and direction:
         verdict = f"значимый {direction} ({TEST_NAMES.get(test.get('name'), test.get('name'))}, " \
                   f"{p_value_text(test.get('p_value'))})"
     else:
@@ -380,6 +463,7 @@ def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> d
 def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str | None,
                          centers: list[dict[str, Any]]) -> dict[str, str]:
     out: dict[str, str] = {}
+    names = _center_names(report)
     questions = report.get("questions") or {}
     bars = []
     for code, q in questions.items():
@@ -421,6 +505,14 @@ def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str 
                 dist_rows.append((_title(report, code), {str(k): v for k, v in distribution.items()}))
     if dist_rows and scale:
         out["distribution"] = charts.distribution_bars(dist_rows, scale)
+    funnel = (report.get("complaints_control") or {}).get("funnel") or []
+    if isinstance(funnel, list) and funnel:
+        points = [charts.FunnelPoint(names.get(p.get("label"), p.get("label")), p.get("n") or 0,
+                                     p.get("share") or 0.0, bool(p.get("low_n"))) for p in funnel if p.get("n")]
+        p0 = next((p.get("p0") for p in funnel if is_number(p.get("p0"))), None)
+        if points and is_number(p0):
+            out["complaints_funnel"] = charts.funnel_plot(points, p0, "Доля жалоб среди обращений, %",
+                                                          xlabel="Число обращений в ЦОК", higher_is_better=False)
     control = (report.get("complaints_control") or {}).get("p_chart") or {}
     if control.get("points"):
         out["p_chart"] = charts.p_chart(
@@ -441,12 +533,21 @@ def _numeric(text: str) -> bool:
 def control_findings(report: dict[str, Any]) -> list[str]:
     """Points beyond the limits of the complaint p-chart and the funnel, in words."""
     control = report.get("complaints_control") or {}
+    names = _center_names(report)
     out = []
+    for s in control.get("signals") or []:
+        name = names.get(s.get("center"), s.get("center"))
+        where = f"в квартале {s['quarter']}" if s.get("quarter") else "за период"
+        topic = TOPIC_FALLBACK.get(s.get("topic"), s.get("topic"))
+        text = (f"ЦОК {name}: доля жалоб {where} {pct(s.get('share'))} ({num(s.get('count'))} из "
+                f"{num(s.get('n'))}) выше контрольной границы {pct(s.get('limit'))}")
+        out.append(text + (f"; больше всего жалоб на тему «{topic}»." if topic else "."))
     for p in (control.get("p_chart") or {}).get("points") or []:
         if p.get("out"):
             out.append(f"{quarter_short(p.get('period') or '')}: доля жалоб {pct(p.get('p'), 2)} — за контрольной "
                        f"границей [{pct(p.get('lcl'), 2)}; {pct(p.get('ucl'), 2)}].")
-    for p in (control.get("funnel") or {}).get("points") or []:
+    funnel = control.get("funnel") or {}
+    for p in (funnel.get("points") or []) if isinstance(funnel, dict) else []:
         if p.get("out"):
             out.append(f"ЦОК {p.get('name') or p.get('center')}: доля жалоб {pct(p.get('p') or p.get('value'), 1)} "
                        f"при {num(p.get('n'))} обращениях — за границей 99,8\u00a0% воронки.")

@@ -161,7 +161,8 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
     progress(5)
     meta = _meta(spec, user)
     if spec.report_type == "satisfaction":
-        report = sources.satisfaction_report(spec.survey, spec.period, spec.org)
+        # ``network_report`` given with a satisfaction request is the already computed report of this scope.
+        report = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
         progress(45)
         comments = report.get("comments") or sources.comment_samples(spec.survey, spec.period, spec.org)
         return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress)

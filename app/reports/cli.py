@@ -1,0 +1,92 @@
+"""`flask reports build …` and `flask reports build-all …` for schedules (cron)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.models import OrgKind
+from app.org.services import branches, centers
+from app.reports import services, sources
+from app.reports.sources import ReportError
+
+reports_cli = AppGroup("reports", help="PDF-отчеты для руководителей.")
+
+
+def _params(period: str | None, date_from: str | None, date_to: str | None, scope: str | None,
+            survey: str | None) -> dict[str, str | None]:
+    return {"period": period, "from": date_from, "to": date_to, "scope": scope, "survey": survey}
+
+
+@reports_cli.command("build")
+@click.argument("report_type", type=click.Choice(sorted(services.REPORT_TYPES)))
+@click.option("--period", help="Период: 2026Q3, 2026H1 или 2026.")
+@click.option("--from", "date_from", help="Начало периода, ГГГГ-ММ-ДД (вместо --period).")
+@click.option("--to", "date_to", help="Конец периода, ГГГГ-ММ-ДД (вместо --period).")
+@click.option("--survey", help="Анкета (slug); по умолчанию основная анкета удовлетворенности.")
+@click.option("--scope", help="Код подразделения; по умолчанию вся компания.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Файл PDF.")
+def build_command(report_type: str, period: str | None, date_from: str | None, date_to: str | None,
+                  survey: str | None, scope: str | None, out: Path) -> None:
+    """Build one report PDF: satisfaction | appeals | center."""
+    started = time.perf_counter()
+    try:
+        data = services.build_pdf(report_type, _params(period, date_from, date_to, scope, survey))
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    click.echo(f"{out}: {len(data) // 1024} КБ за {time.perf_counter() - started:.1f} с")
+
+
+@reports_cli.command("build-all")
+@click.option("--period", help="Период: 2026Q3, 2026H1 или 2026.")
+@click.option("--from", "date_from", help="Начало периода, ГГГГ-ММ-ДД.")
+@click.option("--to", "date_to", help="Конец периода, ГГГГ-ММ-ДД.")
+@click.option("--survey", help="Анкета (slug); по умолчанию основная.")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path))
+def build_all_command(period: str | None, date_from: str | None, date_to: str | None, survey: str | None,
+                      directory: Path) -> None:
+    """Satisfaction report for the company and every branch, and a card for every centre."""
+    try:
+        written = build_all(_params(period, date_from, date_to, None, survey), directory, log=click.echo)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Готово: файлов {written} в {directory}")
+
+
+def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:  # noqa: ANN001
+    """Write every scheduled PDF; the network report is computed once and reused for all centre cards."""
+    directory.mkdir(parents=True, exist_ok=True)
+    spec = services.resolve("satisfaction", params)
+    tag = spec.period.code or f"{spec.period.start:%Y%m%d}-{spec.period.end:%Y%m%d}"
+    started = time.perf_counter()
+    written = 0
+
+    def write(name: str, data: bytes) -> None:
+        nonlocal written
+        (directory / name).write_bytes(data)
+        written += 1
+        log(f"[{time.perf_counter() - started:6.1f} с] {name} ({len(data) // 1024} КБ)")
+
+    network = sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
+    company_params = {**params, "survey": spec.survey, "scope": spec.org.code}
+    write(f"satisfaction-{spec.org.code}-{tag}.pdf",
+          services.build_pdf("satisfaction", company_params, network_report=network))
+    for branch in branches():
+        if branch.kind != OrgKind.BRANCH:
+            continue
+        data = services.build_pdf("satisfaction", {**company_params, "scope": branch.code})
+        write(f"satisfaction-{branch.code}-{tag}.pdf", data)
+    for center in centers():
+        data = services.build_pdf("center", {**company_params, "scope": center.code}, network_report=network)
+        write(f"center-{center.code}-{tag}.pdf", data)
+    return written
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(reports_cli)

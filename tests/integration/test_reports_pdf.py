@@ -1,0 +1,253 @@
+"""Each report built on demo-like data: key numbers in the PDF text, embedded fonts, no fetches, roles.
+
+Page images go to tests/output/reports/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Organisation
+from app.reports import services
+from app.reports.fmt import num, pct
+
+# app.pdf's fetcher returns dicts and hands data: URLs to default_url_fetcher, both deprecated in WeasyPrint 68;
+# with warnings as errors the fonts and charts would silently fail to load (change requested in app/pdf.py).
+pytestmark = pytest.mark.filterwarnings("ignore:.*WeasyPrint 69.0:DeprecationWarning")
+
+OUTPUT = Path(__file__).resolve().parents[1] / "output" / "reports"
+MALICIOUS = ('Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
+             '<img src="file:///etc/passwd"> звоните +7 912 345-67-89')
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
+    return " ".join(text.decode().replace("\u00a0", " ").split())
+
+
+def fonts_embedded(data: bytes, tmp_path: Path) -> list[str]:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(data)
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout.splitlines()
+    rows = lines[2:]
+    assert rows, "no fonts in the PDF"
+    for row in rows:
+        assert re.search(r"\byes\s+yes\s+yes\b", row), f"font not embedded: {row}"
+    return rows
+
+
+def page_images(data: bytes, name: str) -> int:
+    """Write page PNGs (50 dpi) under tests/output/reports/<name>-N.png; returns the page count."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    for old in OUTPUT.glob(f"{name}-*.png"):
+        old.unlink()
+    pdf = OUTPUT / f"{name}.pdf"
+    pdf.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(OUTPUT / name)], check=True)
+    return len(list(OUTPUT.glob(f"{name}-*.png")))
+
+
+def plain(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
+@pytest.fixture
+def demo(org):
+    """visit-csat with synthetic responses over four quarters, a malicious comment, and appeals."""
+    from app.appeals.services import create_appeal_in_session
+    from app.surveys.demo import seed_main_survey
+    from app.surveys.models import Answer, Response
+    from app.surveys.synthetic import generate_responses
+
+    survey, version, active = seed_main_survey()
+    generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30), n=6000, seed=3)
+    kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
+    with write_transaction():
+        when = datetime(2026, 8, 14, 9, 0)
+        response = Response(client_submission_id="malicious-1", body_hash="x", survey_id=survey.id,
+                            version_id=version.id, center_id=kur.id, channel="kiosk", submitted_at=when)
+        db.session.add(response)
+        db.session.flush()
+        db.session.add(Answer(response_id=response.id, survey_id=survey.id, center_id=kur.id, submitted_at=when,
+                              question_code="why", text=MALICIOUS))
+    rng = random.Random(5)
+    centres = [c for c in active if c.code in ("KUR", "LGV", "SHCH", "OBO", "ZHEL", "BEL", "BRN")]
+    topics = ["connection", "transmission", "metering", "quality", "other"]
+    with write_transaction():
+        for i in range(400):
+            centre = centres[i % len(centres)]
+            kind = "complaint" if rng.random() < (0.25 if centre.code == "LGV" else 0.06) else "application"
+            day = date(2026, 4, 1) + timedelta(days=rng.randrange(183))
+            create_appeal_in_session(kind=kind, form=rng.choice(["in_person", "remote", "interactive"]),
+                                     channel=rng.choice(["visit", "phone", "web", "letter"]),
+                                     topic_code=rng.choice(topics), center_id=centre.id,
+                                     received_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=10))
+    return survey
+
+
+def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
+    from app.analysis.report import build_report
+
+    data = services.build_pdf("satisfaction", {"period": "2026Q3"})
+    assert data.startswith(b"%PDF")
+    report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
+    text = pdf_text(data, tmp_path)
+    overall, nps = report["questions"]["overall"], report["questions"]["nps"]
+    assert "Квартальный отчет об удовлетворенности клиентов" in text
+    assert "III квартал 2026 г." in text
+    assert plain(pct(overall["top2box"])) in text
+    assert plain(num(nps["nps"], 1)) in text
+    assert plain(num(report["n_responses"])) in text
+    ranked = [r for r in report["ranking"]["centers"] if r["rank"]]
+    assert plain(num(ranked[0]["index"], 1)) in text
+    assert re.search(r"стр\. 1 из \d+", text)
+    assert "Содержание" in text and "Приложение. Методика и объем выборки" in text
+    fonts_embedded(data, tmp_path)
+    pages = page_images(data, "satisfaction-company")
+    assert pages >= 5
+
+
+def test_satisfaction_branch_scope(demo, tmp_path):
+    data = services.build_pdf("satisfaction", {"period": "2026Q3", "scope": "KURS"})
+    text = pdf_text(data, tmp_path)
+    assert "Курскэнерго" in text and "Курск" in text
+    assert "Белгород " not in text  # other branches' centres are not in a branch report
+    page_images(data, "satisfaction-KURS")
+
+
+def test_customer_text_is_escaped_and_nothing_is_fetched(demo, tmp_path):
+    from weasyprint import HTML
+
+    from app.pdf import BASE_URL, safe_url_fetcher
+
+    html = services.build_html("satisfaction", {"period": "2026Q3", "scope": "KUR"}, pdf=True)
+    assert '<img src="http://169.254.169.254' not in html
+    assert "&lt;img src=&#34;http://169.254.169.254/latest&#34;&gt;" in html
+    fetched: list[str] = []
+
+    def recording(url: str, *args, **kwargs):
+        fetched.append(url)
+        return safe_url_fetcher(url, *args, **kwargs)
+
+    data = HTML(string=html, base_url=BASE_URL, url_fetcher=recording).write_pdf()
+    assert fetched, "the fonts and the stylesheet are fetched through the fetcher"
+    assert all(u.startswith(("data:", "otklik-static:///static/")) for u in fetched), fetched
+    assert not any("169.254" in u or u.startswith("file:") for u in fetched)
+    text = pdf_text(data, tmp_path)
+    assert '<img src="http://169.254.169.254/latest">' in text.replace("\n", " ")
+    assert "345-67-89" not in text  # the phone number is masked
+
+
+def test_appeals_report_numbers(demo, tmp_path):
+    from app.appeals.report import monitoring_report
+
+    data = services.build_pdf("appeals", {"period": "2026Q3"})
+    report = monitoring_report(date(2026, 7, 1), date(2026, 9, 30), None)
+    text = pdf_text(data, tmp_path)
+    assert "Мониторинг обращений клиентов" in text
+    assert plain(num(report["total"])) in text
+    for kind in report["by_kind"]:
+        assert plain(f"{num(kind['count'])}") in text and plain(pct(kind["share"])) in text
+    for row in report["by_kind_form"]:
+        if row["count"]:
+            assert plain(pct(row["share_of_kind"])) in text
+    assert "Льгов" in text and "Форма раскрытия информации" in text
+    fonts_embedded(data, tmp_path)
+    page_images(data, "appeals-company")
+
+
+def test_appeals_pdf_entry_point_for_the_appeals_cli(demo):
+    from app.appeals.report import monitoring_report
+    from app.reports import appeals_pdf
+
+    data = appeals_pdf(monitoring_report(date(2026, 4, 1), date(2026, 6, 30), None))
+    assert data.startswith(b"%PDF")
+
+
+def test_center_cards_one_page_each(demo, tmp_path):
+    from pypdf import PdfReader
+
+    data = services.build_pdf("center", {"period": "2026Q3", "scope": "KURS"})
+    path = tmp_path / "cards.pdf"
+    path.write_bytes(data)
+    reader = PdfReader(str(path))
+    names = ["Обоянь", "Щигры", "Льгов", "Железногорск", "Курск"]
+    assert len(reader.pages) == len(names)
+    for page in reader.pages:
+        text = page.extract_text()
+        assert sum(f"Карточка ЦОК «{n}»" in text for n in names) == 1
+        assert "Три главные меры" in text
+    fonts_embedded(data, tmp_path)
+    page_images(data, "center-KURS")
+
+
+def test_cli_build_and_build_all(demo, runner, tmp_path):
+    out = tmp_path / "sat.pdf"
+    result = runner.invoke(args=["reports", "build", "satisfaction", "--period", "2026Q3", "--scope", "BELG",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    bad = runner.invoke(args=["reports", "build", "appeals", "--period", "2026Q7", "--out", str(out)])
+    assert bad.exit_code != 0 and "Непонятный период" in bad.output
+
+
+@pytest.mark.slow
+def test_cli_build_all_writes_every_file(demo, runner, tmp_path):
+    folder = tmp_path / "all"
+    result = runner.invoke(args=["reports", "build-all", "--period", "2026Q3", "--dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in folder.iterdir())
+    assert "satisfaction-MRSK-2026Q3.pdf" in files and "center-KUR-2026Q3.pdf" in files
+    assert sum(f.startswith("center-") for f in files) == 47
+    shutil.rmtree(folder)
+
+
+def test_pages_role_preview_archive_and_scope(demo, client, make_user, login):
+    operator = make_user("operator")
+    login(operator)
+    assert client.get("/reports/").status_code == 403
+    client.post("/logout")
+
+    manager = make_user("manager", scope="MRSK")
+    login(manager)
+    page = client.get("/reports/")
+    assert page.status_code == 200 and "Отчеты PDF" in page.get_data(as_text=True)
+    preview = client.get("/reports/preview?type=appeals&period=2026Q3&scope=KURS")
+    assert preview.status_code == 200
+    assert "Мониторинг обращений клиентов" in preview.get_data(as_text=True)
+    assert "<script" not in preview.get_data(as_text=True)
+    response = client.post("/reports/", data={"type": "appeals", "period": "2026Q3", "scope": "KURS"})
+    assert response.status_code == 302
+    archive_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    services.wait_for(archive_id)
+    status = client.get(f"/reports/{archive_id}/status").get_json()
+    assert status["status"] == "done" and status["progress"] == 100, status
+    pdf = client.get(status["download_url"])
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get(f"/reports/{archive_id}").status_code == 200
+    client.post("/logout")
+
+    belgorod = make_user("manager", scope="BELG")
+    login(belgorod)
+    assert client.get(f"/reports/{archive_id}/download").status_code == 404
+    assert client.get(f"/reports/{archive_id}/status").status_code == 404
+    refused = client.post("/reports/", data={"type": "appeals", "period": "2026Q3", "scope": "KURS"})
+    assert refused.status_code == 302 and "/reports/?" in refused.headers["Location"]
+    client.post("/logout")
+
+    kursk = make_user("manager", scope="KURS")
+    login(kursk)
+    assert client.get(f"/reports/{archive_id}/download").status_code == 200
+    assert "Мониторинг обращений клиентов — Курскэнерго" in client.get("/reports/").get_data(as_text=True)

@@ -1,0 +1,125 @@
+"""Pure parts of the reports: Russian formats, periods, the safe URL fetcher, charts, report contexts."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+import pytest
+
+from app.pdf import RefusedFetch, safe_url_fetcher
+from app.reports import charts, context
+from app.reports.fmt import PeriodError, ci_text, mask_personal, num, parse_period, pct, signed
+from tests.unit.test_reports_data import appeals_report, satisfaction_report
+
+
+def test_russian_number_formats():
+    assert num(1661) == "1\u00a0661"
+    assert num(40357) == "40\u00a0357"
+    assert pct(1661 / 40357) == "4,1\u00a0%"
+    assert pct(0.81878) == "81,9\u00a0%"
+    assert signed(-1.04) == "\u22121,0"
+    assert signed(2.26) == "+2,3"
+    assert signed(0.01) == "0,0"
+    assert ci_text([0.7823, 0.83], 1, percent=True) == "[78,2; 83,0]\u00a0%"
+    assert num(None) == "—" and pct(float("nan")) == "—"
+
+
+def test_periods():
+    q3 = parse_period("2026Q3")
+    assert (q3.start, q3.end, q3.label) == (date(2026, 7, 1), date(2026, 9, 30), "III квартал 2026 г.")
+    h1 = parse_period("2026h1")
+    assert (h1.start, h1.end) == (date(2026, 1, 1), date(2026, 6, 30))
+    year = parse_period("2026")
+    assert (year.start, year.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    dates = parse_period(None, "2007-01-01", "2007-06-30")
+    assert dates.days == 181
+    for bad in ("2026Q5", "26Q1", "Q3"):
+        with pytest.raises(PeriodError):
+            parse_period(bad)
+    with pytest.raises(PeriodError):
+        parse_period(None, "2026-02-01", "2026-01-01")
+
+
+def test_personal_data_masked_in_comments():
+    text = mask_personal("Звоните +7 (912) 345-67-89, пишите ivan.petrov@mail.ru")
+    assert "345" not in text and "mail.ru" not in text
+    assert "[телефон скрыт]" in text and "[e-mail скрыт]" in text
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/",
+    "https://example.com/logo.png",
+    "http://localhost/static/css/otklik.css",
+    "file:///etc/passwd",
+    "otklik-static:///static/../../../../etc/passwd",
+    "otklik-static:///static/%2e%2e/%2e%2e/pdf.py",
+    "otklik-static://evil.example/static/css/otklik.css",
+    "ftp://example.com/x",
+    "/etc/passwd",
+])
+def test_safe_url_fetcher_refuses_everything_but_static_and_data(url):
+    with pytest.raises(RefusedFetch):
+        safe_url_fetcher(url)
+
+
+# app.pdf hands data: URLs to WeasyPrint's deprecated default_url_fetcher (reported to its owner).
+@pytest.mark.filterwarnings("ignore:.*WeasyPrint 69.0:DeprecationWarning")
+def test_safe_url_fetcher_serves_static_files_and_data_urls():
+    font = safe_url_fetcher("otklik-static:///static/fonts/DejaVuSans.ttf")
+    assert font["string"][:4] in (b"\x00\x01\x00\x00", b"true")
+    data = safe_url_fetcher("data:text/plain;base64," + base64.b64encode(b"ok").decode())
+    body = data.get("string") or data["file_obj"].read()
+    assert body == b"ok"
+
+
+def _svg(url: str) -> str:
+    assert url.startswith("data:image/svg+xml;base64,")
+    return base64.b64decode(url.split(",", 1)[1]).decode()
+
+
+def test_charts_are_svg_with_text_as_paths():
+    svg = _svg(charts.headline_bars([charts.Bar("Общая оценка", 0.81, 0.80, 0.82)], "Доля, %"))
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "<text" not in svg  # glyphs are paths: the PDF needs no font for the charts
+    assert "#0072b2" in svg.lower()  # Okabe–Ito blue
+
+
+def test_satisfaction_context_from_fixture():
+    report = satisfaction_report()
+    ctx = context.satisfaction_context(report, scope_name="Компания", charts_on=False)
+    assert 3 <= len(ctx["findings"]) <= 5
+    main, nps = ctx["headline"]
+    assert main["value"] == pct(0.8123) and main["ci"] == "[80,2; 82,2]\u00a0%"
+    assert main["change"]["significant"] and main["change"]["direction"] == "up"
+    assert not nps["change"]["significant"] and nps["change"]["direction"] == ""
+    assert "в пределах случайных колебаний" in nps["change"]["text"]
+    low = [r for r in ctx["ranking"]["centers"] if r["low_n"]]
+    assert [r["code"] for r in low] == ["NEL"] and low[0]["rank"] is None
+    assert ctx["ranking"]["centers"][-1]["low_n"]  # greyed groups at the bottom
+    assert ctx["recommendations"][0]["owner"] == "Льгов"
+
+
+def test_center_cards_one_per_centre_with_three_actions():
+    report = satisfaction_report()
+    cards = context.center_cards(report, ["LGV", "KUR"], charts_on=False)
+    assert [c["code"] for c in cards] == ["KUR", "LGV"] or [c["code"] for c in cards] == ["LGV", "KUR"]
+    lgv = next(c for c in cards if c["code"] == "LGV")
+    assert len(lgv["actions"]) <= 3 and lgv["actions"][0]["center"] == "LGV"
+    assert any(row["below"] for row in lgv["rows"])
+
+
+def test_appeals_context_half_year_figures():
+    ctx = context.appeals_context(appeals_report(), charts_on=False)
+    complaint = next(k for k in ctx["kinds"] if k["kind"] == "complaint")
+    application = next(k for k in ctx["kinds"] if k["kind"] == "application")
+    assert ctx["total"] == "40\u00a0357"
+    assert (complaint["count"], complaint["share"]) == ("1\u00a0661", "4,1\u00a0%")
+    assert (application["count"], application["share"]) == ("38\u00a0696", "95,9\u00a0%")
+    forms = {f["label"]: (f["count"], f["share_of_total"]) for f in complaint["forms"]}
+    assert forms == {"Заочно": ("1\u00a0360", "3,4\u00a0%"), "Очно": ("301", "0,7\u00a0%")}
+    topics = [t["share_of_kind"] for t in complaint["topics"]]
+    assert topics == ["1,9\u00a0%", "3,2\u00a0%", "86,3\u00a0%", "8,6\u00a0%"]
+    assert [t["share_of_kind"] for t in application["topics"]] == ["24,3\u00a0%", "47,5\u00a0%", "28,2\u00a0%"]
+    assert ctx["changes"][0]["significant"] and not ctx["changes"][1]["significant"]
+    assert ctx["control"]["findings"]  # Льгов: 6,4 % complaints against 3,3 % pooled
