@@ -159,7 +159,8 @@ def satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: I
                          "test": TEST_NAMES.get(c.get("test"), c.get("test")),
                          "statistic": num(c.get("statistic"), 2),
                          "p": p_value_text(c.get("p_adjusted") if is_number(c.get("p_adjusted")) else c.get("p_value"))}
-                        for c in report.get("comparisons") or []],
+                        for c in report.get("comparisons") or []
+                        if c.get("scope") != "center"],  # across centres; centre-vs-rest tests feed the findings
         "reliability": [{"block": r.get("block"), "alpha": num(r.get("alpha"), 2),
                          "warning": r.get("warning") if isinstance(r.get("warning"), str)
                          else ("Альфа ниже 0,7: блок согласован недостаточно."
@@ -212,7 +213,10 @@ def satisfaction_findings(report: dict[str, Any], main: str | None, nps_code: st
                         f"оценку ({pct(share, 0)} объясненной дисперсии), а его оценка ниже средней.")
     recs = sorted(report.get("recommendations") or [], key=lambda r: -(r.get("priority") or 0))
     if recs and len(findings) < 5:
-        findings.append(f"Первоочередная мера: {recs[0].get('action')} ({recs[0].get('finding')}).")
+        action = str(recs[0].get("action") or "").rstrip(". ")
+        finding = str(recs[0].get("finding") or "").rstrip(". ")
+        action = action[:1].lower() + action[1:]
+        findings.append(f"Первоочередная мера — {action}. Основание: {finding}.")
     return findings[:5]
 
 

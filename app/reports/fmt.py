@@ -158,6 +158,10 @@ def period_label(period: dict[str, Any] | None) -> str:
         q = quarter(start.year, (start.month + 2) // 3)
         if q.end == end:
             return q.label
+    for code in (f"{start.year}H1", f"{start.year}H2", f"{start.year}"):
+        candidate = parse_period(code)
+        if (candidate.start, candidate.end) == (start, end):
+            return candidate.label
     return parse_period(None, start, end).label
 
 
