@@ -16,6 +16,7 @@ rows carry ``external_source``). Imported closed appeals need no root cause (his
 from __future__ import annotations
 
 import csv
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from sqlalchemy import insert, select
 from app import audit
 from app.appeals.models import CHANNELS, FORMS, KINDS, STATUSES, Appeal
 from app.appeals.services import AppealError, DeadlineResolver, center_timezone
-from app.appeals.spreadsheet import iter_table
+from app.appeals.spreadsheet import open_table
 from app.database import is_sqlite, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User, utcnow
@@ -36,6 +37,7 @@ OPTIONAL = ("external_id", "channel", "text", "status", "answered_at")
 CHUNK = 20_000
 MAX_ERRORS_SHOWN = 100
 DEFAULT_SOURCE = "import"
+IMPORTED_ANSWER = "Ответ дан до загрузки в систему (импорт)"
 CHANNEL_BY_FORM = {"in_person": "visit", "remote": "phone", "interactive": "web"}
 
 EXTRA_WORDS = {
@@ -231,16 +233,18 @@ class _Validator:
         text = cells[index].strip() if index is not None else ""
         due = self.resolver.due_for_date(kind, topic_id, received[1], channel)
         closed = status == "closed"
+        source = self.source if external_id else None
+        summary = IMPORTED_ANSWER if answered_at else ""
         if self.sqlite:
             due_value = self.due_text.get(due)
             if due_value is None:
                 due_value = self.due_text[due] = _sqlite_datetime(due)
             answered_value = answered_at.isoformat(" ", "microseconds") if answered_at is not None else None
             return (kind, form, channel, topic_id, center_id, received[0].isoformat(" ", "microseconds"), due_value,
-                    status, text, self.source if external_id else None, external_id, "", answered_value,
+                    status, text, source, external_id, summary, answered_value,
                     answered_value if closed else None, 0, self.user_id, self.now_value)
         return (kind, form, channel, topic_id, center_id, received[0], due, status, text,
-                self.source if external_id else None, external_id, "", answered_at,
+                source, external_id, summary, answered_at,
                 answered_at if closed else None, False, self.user_id, self.now)
 
     def row(self, line: int, cells: dict[str, str]) -> tuple[tuple | None, str | None]:
@@ -303,16 +307,18 @@ class _Validator:
         received_utc, received_local = received
         due = self.resolver.due_for_date(kind, topic_id, received_local, channel)
         closed_at = answered_at if status == "closed" else None
+        source = self.source if external_id else None
+        summary = IMPORTED_ANSWER if answered_at else ""
         if self.sqlite:  # pre-formatted: the driver's executemany then needs no per-value processing
             due_value = self.due_text.get(due)
             if due_value is None:
                 due_value = self.due_text[due] = _sqlite_datetime(due)
             answered_value = _sqlite_datetime(answered_at)
             return (kind, form, channel, topic_id, center_id, _sqlite_datetime(received_utc), due_value, status,
-                    (cells.get("text") or "").strip(), self.source if external_id else None, external_id, "",
+                    (cells.get("text") or "").strip(), source, external_id, summary,
                     answered_value, answered_value if closed_at else None, 0, self.user_id, self.now_value), None
         return (kind, form, channel, topic_id, center_id, received_utc, due, status, (cells.get("text") or "").strip(),
-                self.source if external_id else None, external_id, "", answered_at, closed_at, False,
+                source, external_id, summary, answered_at, closed_at, False,
                 self.user_id, self.now), None
 
 
@@ -340,18 +346,9 @@ def _insert_rows(rows: list[tuple], sqlite: bool) -> None:
                                            for row in rows[start:start + CHUNK]])
 
 
-def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
-                source: str = DEFAULT_SOURCE, display_name: str | None = None,
-                allowed_center_ids: set[int] | None = None) -> ImportResult:
-    """Validate a whole file, then (unless ``dry_run``) insert every row in one transaction.
-
-    Raises :class:`AppealImportError` with line-numbered Russian messages; nothing is stored then.
-    ``allowed_center_ids`` (the upload page: the user's scope) refuses rows of other centres.
-    """
-    try:
-        header, rows = iter_table(path)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise AppealImportError([f"Не удалось прочитать файл: {exc}"]) from None
+def _validate(header: list[str], rows, source: str, user: User | None, dry_run: bool,
+              allowed_center_ids: set[int] | None) -> tuple[ImportResult, list[tuple], list[str], int]:
+    """Check every row; valid rows are kept only while no error has been found."""
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
@@ -366,27 +363,42 @@ def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
     result = ImportResult(dry_run=dry_run)
     width = len(names)
     by_kind: dict[str, int] = {}
-    try:
-        for line, cells in rows:
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            record = validator.fast_row(cells, at)
-            problem = None
-            if record is None:
-                record, problem = validator.row(line, {name: cells[i] for name, i in positions})
-            result.rows += 1
-            if problem is not None:
-                error_count += 1
-                if len(errors) < MAX_ERRORS_SHOWN:
-                    errors.append(problem)
-                valid.clear()  # nothing will be stored: free the memory
-                continue
-            if not error_count:
-                valid.append(record)
-            by_kind[record[0]] = by_kind.get(record[0], 0) + 1
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise AppealImportError([f"Не удалось прочитать файл: {exc}"]) from None
+    for line, cells in rows:
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        record = validator.fast_row(cells, at)
+        problem = None
+        if record is None:
+            record, problem = validator.row(line, {name: cells[i] for name, i in positions})
+        result.rows += 1
+        if problem is not None:
+            error_count += 1
+            if len(errors) < MAX_ERRORS_SHOWN:
+                errors.append(problem)
+            valid.clear()  # nothing will be stored: free the memory
+            continue
+        if not error_count:
+            valid.append(record)
+        by_kind[record[0]] = by_kind.get(record[0], 0) + 1
     result.by_kind = by_kind
+    return result, valid, errors, error_count
+
+
+def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
+                source: str = DEFAULT_SOURCE, display_name: str | None = None,
+                allowed_center_ids: set[int] | None = None) -> ImportResult:
+    """Validate a whole file, then (unless ``dry_run``) insert every row in one transaction.
+
+    Raises :class:`AppealImportError` with line-numbered Russian messages; nothing is stored then.
+    ``allowed_center_ids`` (the upload page: the user's scope) refuses rows of other centres.
+    """
+    try:
+        with open_table(path) as (header, rows):
+            result, valid, errors, error_count = _validate(header, rows, source, user, dry_run, allowed_center_ids)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error, zipfile.BadZipFile, KeyError) as exc:
+        if isinstance(exc, AppealImportError):
+            raise
+        raise AppealImportError([f"Не удалось прочитать файл: {exc}"]) from None
     if error_count:
         raise AppealImportError(errors, error_count)
     if result.rows == 0:
@@ -394,7 +406,7 @@ def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
     if dry_run:
         return result
     with write_transaction():
-        _insert_rows(valid, sqlite)
+        _insert_rows(valid, is_sqlite())
         audit.record("appeal.import", summary=display_name or path.name, rows=len(valid), source=source,
                      **({"user_id": user.id} if user else {}))
     result.inserted = len(valid)

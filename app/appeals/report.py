@@ -13,7 +13,8 @@ Definitions (documented because the company's slide does not give them):
   nearest-rank percentiles of a histogram in 0.1-day buckets (value = lower edge of the bucket);
 * ``overdue``: appeals of the period still registered / in progress after their due time (now);
 * ``promises_kept_share`` = kept / (kept + broken) of the promises on appeals of the period;
-* ``previous`` is the period of the same number of days just before; ``changes`` tests each share
+* ``previous`` is the period of the same length just before (whole months: the same number of
+  months, so a quarter is compared with the previous quarter); ``changes`` tests each share
   against it with a two-proportion z-test (pooled, no continuity correction; α = 0.05);
 * ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier.
 """
@@ -68,7 +69,16 @@ def period_bounds(date_from: date, date_to: date, tz: str | None = None) -> tupl
 
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
-    """The period of the same number of days that ends the day before ``date_from``."""
+    """The period of the same length just before ``date_from``.
+
+    Whole calendar months (a quarter, a half-year, a year) are compared with the same number of
+    months before (Q2 with Q1, H1 with the previous H2); other periods with the same number of days.
+    """
+    if date_from.day == 1 and (date_to + timedelta(days=1)).day == 1:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        index = date_from.year * 12 + date_from.month - 1 - months
+        start = date(index // 12, index % 12 + 1, 1)
+        return start, date_from - timedelta(days=1)
     length = (date_to - date_from).days + 1
     end = date_from - timedelta(days=1)
     return end - timedelta(days=length - 1), end
@@ -96,12 +106,12 @@ def _share(part: int | float, whole: int | float) -> float | None:
 
 
 def _days_bucket_expr():
-    """Days from receipt to answer ×10, truncated, in the dialect's date arithmetic."""
+    """Days from receipt to answer in whole 0.1-day buckets (8 640 s), from rounded whole seconds."""
     if db.engine.dialect.name == "sqlite":
-        days = func.julianday(Appeal.answered_at) - func.julianday(Appeal.received_at)
-        return cast(days * 10, Integer)
-    seconds = func.extract("epoch", Appeal.answered_at - Appeal.received_at)
-    return cast(func.floor(seconds / 8640.0), Integer)
+        seconds = func.round((func.julianday(Appeal.answered_at) - func.julianday(Appeal.received_at)) * 86400)
+    else:
+        seconds = func.round(func.extract("epoch", Appeal.answered_at - Appeal.received_at))
+    return cast(seconds, Integer) // 8640
 
 
 def percentile_from_histogram(histogram: dict[int, int], q: float) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -58,31 +59,31 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
     return buffer.getvalue()
 
 
-def iter_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Header and (line number, cells) of a CSV (UTF-8, ``,`` or ``;``) or XLSX file.
+@contextmanager
+def open_table(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]]]]:
+    """Header and (line number, cells) of a CSV (UTF-8, ``,`` or ``;``) or XLSX file; closes the file.
 
     Lines are numbered as a person sees them in the file: the header is line 1. Empty rows are skipped.
     """
     if path.suffix.lower() == ".xlsx":
-        return _iter_xlsx(path)
-    handle = path.open("r", encoding="utf-8-sig", newline="")
-    first = handle.readline()
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    handle.seek(0)
-    if first.startswith("\ufeff"):  # pragma: no cover - utf-8-sig already strips it
-        handle.read(1)
-    reader = csv.reader(handle, delimiter=delimiter)
-    header = [h.strip() for h in next(reader, [])]
+        from openpyxl import load_workbook
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
+        workbook = load_workbook(path, read_only=True, data_only=True)
         try:
-            for cells in reader:
-                if any(cells):
-                    yield reader.line_num, cells
+            rows = workbook.active.iter_rows(values_only=True)
+            header = [_cell_text(h).strip() for h in next(rows, ())]
+            yield header, ((number, [_cell_text(v) for v in row]) for number, row in enumerate(rows, start=2)
+                           if any(v not in (None, "") for v in row))
         finally:
-            handle.close()
-
-    return header, rows()
+            workbook.close()
+        return
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+        yield header, ((reader.line_num, cells) for cells in reader if any(cells))
 
 
 def _cell_text(value: Any) -> str:
@@ -95,22 +96,3 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _iter_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.active
-    rows = sheet.iter_rows(values_only=True)
-    header = [_cell_text(h).strip() for h in next(rows, ())]
-
-    def body() -> Iterator[tuple[int, list[str]]]:
-        try:
-            for number, row in enumerate(rows, start=2):
-                if any(v not in (None, "") for v in row):
-                    yield number, [_cell_text(v) for v in row]
-        finally:
-            workbook.close()
-
-    return header, body()

@@ -96,9 +96,13 @@ def test_periods():
         resolve_period({"date_from": "2026-02-10", "date_to": "2026-01-10"}, date(2026, 11, 26))
     with pytest.raises(ValueError):
         resolve_period({"part": "q9"}, date(2026, 11, 26))
-    # Previous period of the same length: H1 2007 (181 days) → 4 Jul … 31 Dec 2006 (28 + 31 + 30 + 31 + 30 + 31 = 181).
-    assert previous_period(date(2007, 1, 1), date(2007, 6, 30)) == (date(2006, 7, 4), date(2006, 12, 31))
+    # Whole months: the same number of months before (H1 → previous H2, Q2 → Q1, a year → the year before).
+    assert previous_period(date(2007, 1, 1), date(2007, 6, 30)) == (date(2006, 7, 1), date(2006, 12, 31))
     assert previous_period(date(2026, 4, 1), date(2026, 6, 30)) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert previous_period(date(2026, 1, 1), date(2026, 12, 31)) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert previous_period(date(2026, 2, 1), date(2026, 2, 28)) == (date(2026, 1, 1), date(2026, 1, 31))
+    # Other periods: the same number of days (10 days → the 10 days before).
+    assert previous_period(date(2026, 3, 11), date(2026, 3, 20)) == (date(2026, 3, 1), date(2026, 3, 10))
     assert shift_year(date(2024, 2, 29)) == date(2023, 2, 28)
 
 
