@@ -146,9 +146,14 @@ class ExportFilter:
 
 
 def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int):  # noqa: ANN202
-    query = (select(Response.id, Response.submitted_at, Organisation.code, Response.channel)
-             .join(Organisation, Organisation.id == Response.center_id)
-             .where(Response.survey_id == survey_id, Response.id > after))
+    """The next chunk of responses after ``after``, walking the primary key.
+
+    A plain ``survey_id = ?`` makes the planner pick the (survey_id, submitted_at) index and sort every
+    response of the survey for each chunk (quadratic). ``survey_id + 0`` cannot use that index, so the
+    query walks the primary key from ``after`` and stops after ``limit`` matches: linear overall.
+    """
+    query = (select(Response.id, Response.submitted_at, Response.center_id, Response.channel)
+             .where((Response.survey_id + 0) == survey_id, Response.id > after))
     if flt.center_ids is not None:
         query = query.where(Response.center_id.in_(sorted(flt.center_ids) or [-1]))
     if flt.start is not None:
@@ -160,6 +165,17 @@ def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int): 
     return query.order_by(Response.id).limit(limit)
 
 
+def _raw_rows(connection: Any, statement: Any) -> list[tuple[Any, ...]]:
+    """Plain DBAPI tuples of a Core statement: SQLAlchemy's per-row processing would cost more than
+    the query itself on a million rows. Only columns whose driver types are already right are read
+    this way (integers, floats, strings; ``submitted_at`` is parsed by the caller)."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _format_num(value: float | None) -> Any:
     if value is None:
         return None
@@ -167,7 +183,7 @@ def _format_num(value: float | None) -> Any:
 
 
 def iso_utc(value: datetime) -> str:
-    return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK,
@@ -182,18 +198,21 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
     kinds = [c.kind for c in columns]
     width = len(columns)
     connection = db.session.connection()
+    center_codes = dict(connection.execute(select(Organisation.id, Organisation.code)).all())
     last = 0
     while True:
-        heads = connection.execute(_response_query(survey.id, flt, last, chunk)).all()
+        heads = _raw_rows(connection, _response_query(survey.id, flt, last, chunk))
         if not heads:
             return
         lo, hi = heads[0][0], heads[-1][0]
         values: dict[int, list[Any]] = {h[0]: [None] * width for h in heads}
-        answers = connection.execute(
+        # Answers of a response share its survey: the response-id range alone uses ix_answer_response.
+        # One chunk's answers (~10 per response) are fetched at once: fetchall is far cheaper per row.
+        answers = _raw_rows(connection, (
             select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.option_code, Answer.text)
-            .where(Answer.survey_id == survey.id, Answer.response_id >= lo, Answer.response_id <= hi)
+            .where(Answer.response_id >= lo, Answer.response_id <= hi)
             .order_by(Answer.response_id, Answer.id)
-        )
+        ))
         for response_id, code, num, option, text in answers:
             row = values.get(response_id)
             index = position.get(code)
@@ -201,7 +220,7 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
                 continue
             kind = kinds[index]
             if kind == "num":
-                row[index] = _format_num(num)
+                row[index] = None if num is None else (num if num % 1 else int(num))
             elif kind in ("option", "multi"):
                 row[index] = option if kind == "option" or row[index] is None else f"{row[index]};{option}"
                 other = position.get(code + OTHER_SUFFIX) if text is not None else None
@@ -209,8 +228,11 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
                     row[other] = text
             else:
                 row[index] = text if text is not None else (option if option is not None else _format_num(num))
-        for response_id, submitted_at, center, channel in heads:
-            yield [response_id, submitted_at, center, channel, *values[response_id]]
+        del answers
+        for response_id, submitted_at, center_id, channel in heads:
+            if isinstance(submitted_at, str):  # SQLite hands back its text form
+                submitted_at = datetime.fromisoformat(submitted_at)
+            yield [response_id, submitted_at, center_codes.get(center_id, ""), channel, *values[response_id]]
         last = hi
         if len(heads) < chunk:
             return
@@ -248,8 +270,16 @@ def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK
     writer = csv.writer(sink, lineterminator="\r\n")
     writer.writerow([_cell(h) for h in header(columns)])
     yield ("\ufeff" if bom else "") + sink.take()
+    # Only free text can start with a formula character: numbers and option codes are written as they are.
+    text_columns = [4 + i for i, c in enumerate(columns) if c.kind == "text"]
     for count, record in enumerate(iter_records(survey, flt, chunk, columns), start=1):
-        writer.writerow(["" if v is None else _cell(v) for v in record])
+        record[1] = iso_utc(record[1])
+        record[2] = neutralise_cell(record[2])
+        for index in text_columns:
+            value = record[index]
+            if value is not None and value.startswith(FORMULA_PREFIXES):
+                record[index] = "'" + value
+        writer.writerow(record)  # csv writes None as an empty cell
         if count % 1000 == 0:
             yield sink.take()
     rest = sink.take()
