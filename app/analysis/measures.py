@@ -154,6 +154,13 @@ def top2_k_n(info: QuestionInfo, counts: Mapping[Any, int] | None) -> tuple[int,
     return k, n
 
 
+def plain_mean(counts: Mapping[Any, int] | None) -> float | None:
+    """Mean of numeric counts without an interval (for differences inside tests)."""
+    values = numeric_counts(counts)
+    n = sum(values.values())
+    return sum(v * c for v, c in values.items()) / n if n else None
+
+
 def _value_label(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

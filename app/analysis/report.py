@@ -125,12 +125,20 @@ class _Context:
         self.network = merge_counts(self.by_center.values())
         multi = [c for c, q in self.catalogue.items() if q.type == "multi_choice"]
         self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi)
+        self._period_cache: dict[tuple, dict] = {self.bounds: self.by_center}
         self.drivers_n = 0
         self.sample_capped = False
         self.prev_n_total: int | None = None
         self.trend_n: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ helpers
+
+    def period_counts(self, bounds: tuple) -> dict:
+        """``{center_id: {code: {value: count}}}`` of one period; each period is queried once per report."""
+        if bounds not in self._period_cache:
+            frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric)
+            self._period_cache[bounds] = {key[1]: value for key, value in nest_counts(frame).items()}
+        return self._period_cache[bounds]
 
     def low_n(self, n: int) -> bool:
         return n < self.min_n
@@ -228,10 +236,9 @@ class _Context:
             base = {"question": code, "scope": "center", "center": self.center_code(center_id),
                     "n": sum(counts.values()), "n_rest": sum(rest.values())}
             mw = groups.mann_whitney_from_counts(counts, rest)
-            mine = measures.score_measure(info, counts, self.confidence)
-            other = measures.score_measure(info, rest, self.confidence)
-            families["mann_whitney"].append({**base, **_test_fields(mw), "measure": "mean", "estimate": mine["mean"],
-                                             "rest": other["mean"], "difference": mine["mean"] - other["mean"]})
+            mine, other = measures.plain_mean(counts), measures.plain_mean(rest)
+            families["mann_whitney"].append({**base, **_test_fields(mw), "measure": "mean", "estimate": mine,
+                                             "rest": other, "difference": mine - other})
             if info.is_score:
                 k1, n1 = measures.top2_k_n(info, counts)
                 k2, n2 = measures.top2_k_n(info, rest)
@@ -257,8 +264,7 @@ class _Context:
     def previous_section(self) -> dict[str, Any]:
         prev = queries.previous_period(self.period)
         bounds = prev.bounds()
-        frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric)
-        prev_by_center = {key[1]: value for key, value in nest_counts(frame).items()}
+        prev_by_center = self.period_counts(bounds)
         prev_network = merge_counts(prev_by_center.values())
         responses = queries.response_counts(self.survey.id, [bounds], self.center_ids)
         prev_n = {int(c): int(n) for c, n in zip(responses["center_id"], responses["n"], strict=True)}
@@ -288,18 +294,18 @@ class _Context:
         return section
 
     def _change(self, code: str, info: QuestionInfo, now_counts, prev_counts, center: str | None) -> list[dict]:
-        """Current against previous: top-2-box z-test, Mann–Whitney for means, NPS difference."""
+        """Current against previous: top-2-box z-test, NPS difference, and (network level) Mann–Whitney for means."""
         now_c, prev_c = measures.numeric_counts(now_counts), measures.numeric_counts(prev_counts)
         n_now, n_prev = sum(now_c.values()), sum(prev_c.values())
         base = {"question": code, "center": center, "n": n_now, "n_previous": n_prev}
         if self.low_n(n_now) or self.low_n(n_prev):
             return [{**base, "test": None, "low_n": True, "significant": False, "direction": None}]
         out = []
-        cur, old = measures.score_measure(info, now_c, self.confidence), measures.score_measure(info, prev_c,
-                                                                                                self.confidence)
-        mw = groups.mann_whitney_from_counts(now_c, prev_c)
-        out.append({**base, **_test_fields(mw), "measure": "mean", "current": cur["mean"], "previous": old["mean"],
-                    "difference": cur["mean"] - old["mean"], "low_n": False})
+        if center is None:
+            cur, old = measures.plain_mean(now_c), measures.plain_mean(prev_c)
+            mw = groups.mann_whitney_from_counts(now_c, prev_c)
+            out.append({**base, **_test_fields(mw), "measure": "mean", "current": cur, "previous": old,
+                        "difference": cur - old, "low_n": False})
         if info.is_score:
             k1, n1 = measures.top2_k_n(info, now_c)
             k2, n2 = measures.top2_k_n(info, prev_c)
@@ -320,14 +326,10 @@ class _Context:
 
     def trend_section(self) -> dict[str, Any]:
         quarters = queries.trend_quarters(self.period.end, TREND_QUARTERS)
-        bounds = [q.bounds() for q in quarters]
         codes = [c for c in self.numeric if self.catalogue[c].is_score or self.catalogue[c].type == "nps"]
-        frame = queries.value_counts(self.survey.id, bounds, self.center_ids, codes)
-        per_quarter: dict[int, dict[str, Counter]] = {}
-        for (index, _center), counts in nest_counts(frame).items():
-            per_quarter.setdefault(int(index), {})
-            for code, c in counts.items():
-                per_quarter[int(index)].setdefault(code, Counter()).update(c)
+        # One grouped query per quarter (index range scans); the report's own and previous quarter are reused.
+        per_quarter = {index: merge_counts(self.period_counts(q.bounds()).values())
+                       for index, q in enumerate(quarters)}
         section: dict[str, Any] = {"quarters": [q.to_dict() for q in quarters], "questions": {}, "notes": []}
         for code in codes:
             info = self.catalogue[code]
