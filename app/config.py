@@ -64,3 +64,11 @@ class DefaultConfig:
     # Company shown on public pages and report headers.
     COMPANY_NAME = "ПАО «МРСК Центра»"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    # Analysis: composite ranking weights (components scaled 0–100) and targets for recommendations.
+    ANALYSIS_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
+    ANALYSIS_TARGET_ON_TIME = 0.95
+    ANALYSIS_TARGET_PROMISES = 0.9
+    ANALYSIS_SAMPLE_CAP = 200_000  # most recent complete cases used for drivers and reliability
+    ANALYSIS_EFFECT_WINDOW_DAYS = 90
+    ANALYSIS_MAX_RECOMMENDATIONS = 50
