@@ -87,8 +87,6 @@ def test_role_matrix_matches_the_declared_roles(app, org):
     assert mismatches == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: /appeals/report 500s: msgid with a bare '% ' in _() (newstyle gettext "
-                   "formats it), app/templates/appeals/report.html:69 — write '5 %%' or move the text out of _()")
 def test_staff_pages_do_not_fail_for_an_allowed_role(app, org):
     """Admin passes every role check: each staff URL with sample arguments answers without a server error."""
     admin = as_user(app.test_client(), quick_user("admin"))
