@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from scipy import special
-from scipy import stats as sps
 
 
 def to_jsonable(value: Any) -> Any:
