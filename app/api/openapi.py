@@ -101,12 +101,12 @@ def openapi_document() -> dict[str, Any]:
                                                    "version_id": {"type": "integer"},
                                                    "definition": {"type": "object"}}},
                 "ResponseSubmission": {
-                    "type": "object", "required": ["client_submission_id", "answers"],
+                    "type": "object", "required": ["client_submission_id", "center", "channel", "answers"],
                     "properties": {
                         "client_submission_id": {"type": "string", "minLength": 8, "maxLength": 64,
                                                  "description": "UUID, созданный клиентом"},
                         "center": {"oneOf": [{"type": "string"}, {"type": "integer"}],
-                                   "description": "Код или название ЦОК (обязателен без X-Kiosk-Token)"},
+                                   "description": "Код или название ЦОК (с X-Kiosk-Token берется ЦОК киоска)"},
                         "channel": {"type": "string", "enum": ["kiosk", "online", "qr", "sms", "email"]},
                         "duration_seconds": {"type": "integer", "minimum": 0},
                         "answers": {"type": "object", "description": "Ответы по кодам вопросов"},
