@@ -77,9 +77,9 @@
     }).catch(function () { return pendingCount; });
   }
 
-  // A definitive answer from the server: 2xx (stored), 409/422 (never will be), 400/413 (malformed).
+  // A definitive answer: 2xx (stored); 409/422/410 (never will be); 400/413 (malformed). Others are retried.
   function definitive(status) {
-    return (status >= 200 && status < 300) || status === 409 || status === 422 || status === 400 || status === 413;
+    return (status >= 200 && status < 300) || [400, 409, 410, 413, 422].indexOf(status) >= 0;
   }
 
   var flushing = null;
@@ -155,8 +155,7 @@
     if (leaving) return;
     leaving = true;
     clearForms();
-    if (window.history && history.replaceState) history.replaceState(null, "", cfg.home);
-    window.location.replace(cfg.home);
+    window.location.replace(cfg.home);  // replaces this history entry: Back cannot return here
   }
 
   // ------------------------------------------------------------------ inactivity
@@ -368,7 +367,7 @@
                    duration_seconds: Math.round((Date.now() - started) / 1000) };
       return enqueue(form.dataset.submitUrl, body).then(function (item) {
         flush(true);
-        thanks("Ваши ответы приняты. Спасибо, что помогаете нам стать лучше!", null);
+        thanks(form.dataset.thanks || "Ваши ответы приняты. Спасибо, что помогаете нам стать лучше!", null);
         return item;
       });
     }
@@ -428,9 +427,15 @@
         });
       }
     });
-    form.addEventListener("change", function () { applyConditions(); render_nav(); });
+    form.addEventListener("change", function (event) {
+      var question = event.target.closest(".has-error");
+      if (question) question.classList.remove("has-error");
+      if (!form.querySelector(".kiosk-page:not(.hidden) .has-error")) fail("");
+      applyConditions();
+      renderNav();
+    });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
-    function render_nav() {
+    function renderNav() {
       var last = nextIndex(current, 1) === -1;
       show(form.querySelector('[data-nav="next"]'), !last);
       show(form.querySelector('[data-nav="submit"]'), last);

@@ -1,0 +1,243 @@
+"""Kiosk in real Chromium: touch-sized survey and review entry, inactivity reset, offline queue."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from tests.e2e.conftest import screenshot
+
+PORTRAIT = {"width": 1080, "height": 1920}
+SURVEY = {
+    "slug": "kiosk-e2e",
+    "title": {"ru": "Оценка визита в ЦОК"},
+    "pages": [
+        {"title": {"ru": "Общее впечатление"}, "questions": [
+            {"code": "overall", "type": "rating", "style": "faces", "required": True, "scale": {"min": 1, "max": 5},
+             "text": {"ru": "Насколько вы удовлетворены обслуживанием в целом?"}},
+            {"code": "nps", "type": "nps", "text": {"ru": "Порекомендуете ли вы наш центр знакомым?"}},
+            {"code": "purpose", "type": "single_choice", "text": {"ru": "С какой целью вы обращались?"},
+             "options": [{"code": "connection", "text": {"ru": "Технологическое присоединение"}},
+                         {"code": "metering", "text": {"ru": "Учет электроэнергии"}}]}]},
+        {"title": {"ru": "Оценка обслуживания"}, "questions": [
+            {"code": "wait", "type": "rating", "style": "stars", "scale": {"min": 1, "max": 5},
+             "text": {"ru": "Время ожидания в очереди"}},
+            {"code": "why", "type": "text", "max_length": 2000, "multiline": True,
+             "text": {"ru": "Что нам улучшить?"},
+             "show_if": {"all": [{"question": "overall", "op": "lte", "value": 3}]}}]},
+        {"title": {"ru": "Обратная связь"}, "questions": [
+            {"code": "contact", "type": "contact", "fields": ["name", "phone", "email"],
+             "text": {"ru": "Хотите, чтобы мы связались с вами?"}}]},
+    ],
+}
+
+
+def setup_kiosk(live_server, seconds: int = 60, with_survey: bool = True) -> str:
+    """Create a kiosk for KUR (and the kiosk survey) inside the live app; return the kiosk home URL."""
+    with live_server.app.app_context():
+        from app.kiosk.services import register_kiosk
+        from app.org.services import find_center
+
+        center = find_center("KUR")
+        if with_survey:
+            from app.surveys import services as surveys
+
+            survey = surveys.get_survey(SURVEY["slug"])
+            if survey is None:
+                survey = surveys.create_survey(SURVEY)
+                surveys.publish(survey)
+                surveys.assign(survey, [center.id], ["kiosk"])
+        _kiosk, token = register_kiosk(center.id, "Киоск e2e", seconds)
+        db.session.remove()
+    return f"{live_server.url}/kiosk/{token}"
+
+
+def count(live_server, model) -> int:
+    with live_server.app.app_context():
+        value = db.session.scalar(select(func.count()).select_from(model))
+        db.session.remove()
+        return value
+
+
+def wait_for_count(live_server, model, expected: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if count(live_server, model) == expected:
+            return
+        time.sleep(0.2)
+    assert count(live_server, model) == expected
+
+
+def assert_touch_size(locator, minimum: float = 48) -> None:
+    box = locator.bounding_box()
+    assert box is not None, locator
+    assert box["width"] >= minimum and box["height"] >= minimum, box
+
+
+@pytest.fixture
+def kiosk_page(browser):
+    context = browser.new_context(locale="ru-RU", viewport=PORTRAIT, has_touch=True)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+def tap(locator) -> None:
+    assert_touch_size(locator)
+    locator.tap()
+
+
+def test_kiosk_survey_by_touch(live_server, kiosk_page):
+    from app.surveys.models import Answer, Response
+
+    page = kiosk_page
+    home = setup_kiosk(live_server)
+    page.goto(home)
+    assert page.get_by_text("Курск").first.is_visible()
+    screenshot(page, "kiosk-home-1080x1920")
+    tap(page.get_by_role("link", name="Оценить обслуживание"))
+    page.wait_for_url(f"{home}/survey")
+    # Required question unanswered: the kiosk asks for it and stays on the page.
+    tap(page.locator('[data-nav="next"]'))
+    assert page.locator("#kiosk-form-error").is_visible()
+    tap(page.locator('#q-overall .scale-option:has(input[value="5"])'))
+    tap(page.locator('#q-nps .scale-option:has(input[value="9"])'))
+    tap(page.locator('#q-purpose .choice:has(input[value="metering"])'))
+    screenshot(page, "kiosk-survey-1080x1920")
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('#q-wait .scale-option:has(input[value="4"])'))
+    assert not page.locator("#q-why").is_visible()  # shown only when overall ≤ 3
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-variant="ask"] button[value="consent_no"]'))
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#kiosk-thanks").wait_for(state="visible")
+    screenshot(page, "kiosk-thanks-1080x1920")
+    wait_for_count(live_server, Response, 1)
+    page.locator("#kiosk-pending").wait_for(state="hidden")
+    with live_server.app.app_context():
+        response = db.session.scalar(select(Response))
+        answers = {a.question_code: (a.value_num, a.option_code) for a in
+                   db.session.scalars(select(Answer).where(Answer.response_id == response.id))}
+        assert response.channel == "kiosk" and response.kiosk_id is not None
+        assert answers["overall"][0] == 5 and answers["nps"][0] == 9 and answers["wait"][0] == 4
+        assert answers["purpose"][1] == "metering"
+        db.session.remove()
+    tap(page.get_by_role("button", name="На главный экран"))
+    page.wait_for_url(home)
+    assert not page.errors
+
+
+def test_kiosk_review_entry_by_touch_shows_receipt(live_server, kiosk_page):
+    from app.reviews.models import ReviewEntry
+
+    page = kiosk_page
+    home = setup_kiosk(live_server, with_survey=False)
+    page.goto(home)
+    assert page.get_by_role("link", name="Оценить обслуживание").count() == 0
+    tap(page.get_by_role("link", name="Книга отзывов и предложений"))
+    page.wait_for_url(f"{home}/review")
+    tap(page.locator('.choice:has(input[value="gratitude"])'))
+    tap(page.locator('.choice:has(input[name="topic"][value="metering"])'))
+    assert_touch_size(page.locator("#kiosk-text"))
+    page.locator("#kiosk-text").fill("Спасибо за быструю замену счетчика")
+    tap(page.locator('.choice:has(input[name="publish_consent"])'))
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#thanks-receipt").wait_for(state="visible")
+    number = page.locator("#thanks-number").inner_text()
+    assert number.startswith("KUR-") and len(page.locator("#thanks-code").inner_text()) == 6
+    with live_server.app.app_context():
+        entry = db.session.scalar(select(ReviewEntry))
+        assert entry.registration_number == number and entry.kiosk_id is not None and entry.publish_consent
+        db.session.remove()
+    assert count(live_server, ReviewEntry) == 1
+    assert not page.errors
+
+
+def test_inactivity_reset_leaves_no_trace(live_server, kiosk_page):
+    page = kiosk_page
+    home = setup_kiosk(live_server, seconds=3)
+    page.goto(home)
+    tap(page.get_by_role("link", name="Книга отзывов и предложений"))
+    page.wait_for_url(f"{home}/review")
+    tap(page.locator('.choice:has(input[value="complaint"])'))
+    page.locator("#kiosk-text").fill("Секретный текст прежнего посетителя")
+    page.locator("#kiosk-countdown").wait_for(state="visible", timeout=5000)
+    page.wait_for_url(home, timeout=10000)
+    assert "Секретный текст" not in page.content()
+    page.go_back()
+    assert "Секретный текст" not in page.content()
+    assert page.url in ("about:blank", home)
+    page.goto(f"{home}/review")
+    assert page.locator("#kiosk-text").input_value() == ""
+    assert not page.locator('input[value="complaint"]').is_checked()
+    # The survey page is cleared the same way.
+    page.goto(f"{home}/survey")
+    page.locator('#q-overall .scale-option:has(input[value="2"])').tap()
+    page.wait_for_url(home, timeout=10000)
+    page.go_back()
+    if page.url.endswith("/survey"):
+        assert not page.locator('#q-overall input[value="2"]').is_checked()
+    assert not page.errors
+
+
+def test_offline_review_is_stored_once_after_reconnect_and_survives_reload(live_server, kiosk_page):
+    from app.reviews.models import ReviewEntry
+
+    page = kiosk_page
+    home = setup_kiosk(live_server, with_survey=False)
+    page.goto(home)
+    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    tap(page.get_by_role("link", name="Книга отзывов и предложений"))  # served by the service worker
+    page.wait_for_url(f"{home}/review")
+    tap(page.locator('.choice:has(input[value="suggestion"])'))
+    tap(page.locator('.choice:has(input[name="topic"][value="other"])'))
+    page.locator("#kiosk-text").fill("Поставьте, пожалуйста, кулер с водой")
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#kiosk-thanks").wait_for(state="visible")
+    assert "как только появится связь" in page.locator("#thanks-message").inner_text()
+    assert page.locator("#kiosk-pending").inner_text() == "Ожидают отправки: 1"
+    page.reload()  # still offline: the page comes from the cache, the entry from IndexedDB
+    page.locator("#kiosk-pending").wait_for(state="visible")
+    assert page.locator("#kiosk-pending").inner_text() == "Ожидают отправки: 1"
+    assert count(live_server, ReviewEntry) == 0
+    page.context.set_offline(False)
+    page.locator("#kiosk-pending").wait_for(state="hidden", timeout=20000)
+    wait_for_count(live_server, ReviewEntry, 1)
+    page.reload()
+    page.wait_for_timeout(1500)
+    assert count(live_server, ReviewEntry) == 1
+
+
+def test_offline_survey_with_api_blocked_is_stored_once(live_server, kiosk_page):
+    from app.surveys.models import Response
+
+    page = kiosk_page
+    home = setup_kiosk(live_server)
+    page.route("**/api/**", lambda route: route.abort())
+    page.goto(f"{home}/survey")
+    tap(page.locator('#q-overall .scale-option:has(input[value="2"])'))
+    tap(page.locator('[data-nav="next"]'))
+    page.locator("#f-why").wait_for(state="visible")  # overall ≤ 3 shows «Что нам улучшить?»
+    page.locator("#f-why").fill("Очередь слишком длинная")
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#kiosk-thanks").wait_for(state="visible")
+    page.locator("#kiosk-pending").wait_for(state="visible")
+    page.reload()
+    page.locator("#kiosk-pending").wait_for(state="visible")
+    assert page.locator("#kiosk-pending").inner_text() == "Ожидают отправки: 1"
+    assert count(live_server, Response) == 0
+    page.unroute("**/api/**")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator("#kiosk-pending").wait_for(state="hidden", timeout=20000)
+    wait_for_count(live_server, Response, 1)
+    page.reload()
+    page.wait_for_timeout(1500)
+    assert count(live_server, Response) == 1
