@@ -18,6 +18,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.auth.decorators import roles_required
@@ -483,7 +484,8 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
 @roles_required("marketing", "manager")
 def responses():
     values, flt, survey = _response_filter()
-    query = select(Response).where(Response.center_id.in_(sorted(flt.center_ids or {-1})))
+    query = (select(Response).options(joinedload(Response.center), joinedload(Response.version).defer(
+        SurveyVersion.definition)).where(Response.center_id.in_(sorted(flt.center_ids or {-1}))))
     if survey is not None:
         query = query.where(Response.survey_id == survey.id)
     if flt.start:
