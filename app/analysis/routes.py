@@ -47,8 +47,14 @@ def resolve_scope(code: str | None) -> Organisation | None:
     return None if chosen is None or chosen.kind == OrgKind.COMPANY else chosen
 
 
-def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
+def last_complete_quarter(today: date | None = None) -> tuple[int, int]:
+    """Managers read finished quarters: the default is the quarter before the current one."""
     year, quarter = quarter_of(today or date.today())
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
+    year, quarter = last_complete_quarter(today)
     out = []
     for _ in range(count):
         out.append(f"{year}Q{quarter}")
@@ -57,7 +63,7 @@ def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
 
 
 def parse_request_period(args) -> Period:  # noqa: ANN001
-    """``period=2026Q3`` or ``from``/``to`` ISO dates; default the current quarter."""
+    """``period=2026Q3`` or ``from``/``to`` ISO dates; default the last complete quarter."""
     if args.get("from") or args.get("to"):
         try:
             return Period(date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", "")))
@@ -68,7 +74,7 @@ def parse_request_period(args) -> Period:  # noqa: ANN001
         if found is None:
             raise ReportError("Период задается как 2026Q3 или датами")
         return found
-    return quarter_period(*quarter_of(date.today()))
+    return quarter_period(*last_complete_quarter())
 
 
 def _report_from_request() -> tuple[dict[str, Any] | None, str | None]:
