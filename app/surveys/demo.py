@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.database import write_transaction
 from app.extensions import db
 from app.surveys import services
-from app.surveys.models import CHANNELS, Response
+from app.surveys.models import CHANNELS, Response, SurveyAssignment
 from app.surveys.schema import template
 
 MAIN_SLUG = "visit-csat"
@@ -31,7 +31,10 @@ def seed_main_survey() -> tuple[object, object, list]:
     if version is None:
         version = services.publish(survey)
     active = centers()
-    services.assign(survey, [c.id for c in active], CHANNELS)
+    assigned = db.session.scalar(select(func.count(SurveyAssignment.id)).where(
+        SurveyAssignment.survey_id == survey.id, SurveyAssignment.active.is_(True)))
+    if assigned < len(active) * len(CHANNELS):
+        services.assign(survey, [c.id for c in active], CHANNELS)
     return survey, version, active
 
 
