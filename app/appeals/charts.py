@@ -1,8 +1,9 @@
 """Server-rendered SVG chart of the monitoring report: kind → form → topic (no JavaScript).
 
-Left: a two-ring donut, the inner ring the kinds' shares of all appeals, the outer ring each kind
-split by form. Right: one 100 % bar per kind split by topic (share of the kind). Colours are the
-Okabe–Ito palette, safe for colour-blind readers; every segment is also labelled with its share.
+Left: the kinds' shares of all appeals, each followed by its forms (share of all appeals), as
+labelled horizontal bars (tiny complaint shares stay readable). Right: one 100 % bar per kind
+split by topic (share of the kind). Colours are the Okabe–Ito palette, safe for colour-blind
+readers; every bar is also labelled with its share.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from app.nav import format_percent  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 KIND_COLOURS = {"complaint": "#D55E00", "application": "#0072B2"}
-FORM_SHADES = {"in_person": 0.0, "remote": 0.35, "interactive": 0.6}
 
 
 def _lighten(hex_colour: str, amount: float) -> tuple[float, float, float]:
@@ -33,26 +33,39 @@ def _lighten(hex_colour: str, amount: float) -> tuple[float, float, float]:
 def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
     plt.rcParams["svg.fonttype"] = "none"  # keep text as text: smaller, selectable, Cyrillic by the browser
     figure = plt.figure(figsize=(10, 4.2))
-    donut, bars = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.5]})
+    forms, bars = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
     total = report["total"]
     kinds = [k for k in report["by_kind"] if k["count"]]
     if not total:
-        for axes in (donut, bars):
+        for axes in (forms, bars):
             axes.axis("off")
-        donut.text(0.5, 0.5, "Нет обращений за период", ha="center", va="center", fontsize=12)
+        forms.text(0.5, 0.5, "Нет обращений за период", ha="center", va="center", fontsize=12)
         return figure
-    donut.pie([k["count"] for k in kinds], radius=0.65, colors=[KIND_COLOURS.get(k["kind"], "#999") for k in kinds],
-              labels=[f"{k['kind_name']}\n{format_percent(k['share'])}" for k in kinds], labeldistance=0.35,
-              wedgeprops={"width": 0.35, "edgecolor": "white"}, textprops={"fontsize": 8, "color": "white"},
-              startangle=90, counterclock=False)
-    outer = [row for k in kinds for row in report["by_kind_form"] if row["kind"] == k["kind"] and row["count"]]
-    donut.pie([r["count"] for r in outer], radius=1.0,
-              colors=[_lighten(KIND_COLOURS.get(r["kind"], "#999999"), FORM_SHADES.get(r["form"], 0.5))
-                      for r in outer],
-              labels=[f"{r['form_name']}: {format_percent(r['share_of_total'])}" for r in outer],
-              labeldistance=1.08, wedgeprops={"width": 0.35, "edgecolor": "white"}, textprops={"fontsize": 8},
-              startangle=90, counterclock=False)
-    donut.set_title("Вид и форма обращения, доля от всех", fontsize=10)
+    labels, values, colours_left, bold = [], [], [], []
+    for k in kinds:
+        labels.append(f"{k['kind_name']}, всего")
+        values.append(k["share"] or 0.0)
+        colours_left.append(KIND_COLOURS.get(k["kind"], "#999999"))
+        bold.append(True)
+        for row in (r for r in report["by_kind_form"] if r["kind"] == k["kind"] and r["count"]):
+            labels.append(f"{row['form_name'].lower()}")
+            values.append(row["share_of_total"] or 0.0)
+            colours_left.append(_lighten(KIND_COLOURS.get(k["kind"], "#999999"), 0.45))
+            bold.append(False)
+    positions = list(range(len(labels)))
+    forms.barh(positions, values, color=colours_left, edgecolor="white")
+    for y, value in zip(positions, values, strict=True):
+        forms.text(value + 0.01, y, format_percent(value), va="center", fontsize=8)
+    forms.set_yticks(positions, labels)
+    for tick, is_bold in zip(forms.get_yticklabels(), bold, strict=True):
+        tick.set_fontweight("bold" if is_bold else "normal")
+        tick.set_fontsize(9 if is_bold else 8)
+    forms.invert_yaxis()
+    forms.set_xlim(0, 1.15)
+    forms.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0 %", "25 %", "50 %", "75 %", "100 %"])
+    forms.set_title("Вид и форма обращения, доля от всех", fontsize=10)
+    for side in ("top", "right"):
+        forms.spines[side].set_visible(False)
     topic_codes: list[str] = []
     names: dict[str, str] = {}
     for row in report["by_kind_topic"]:
@@ -79,7 +92,7 @@ def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
     bars.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0 %", "25 %", "50 %", "75 %", "100 %"])
     bars.invert_yaxis()
     bars.set_title("Темы обращений, доля от вида", fontsize=10)
-    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8,
+    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8,
                 frameon=False)
     for side in ("top", "right"):
         bars.spines[side].set_visible(False)
@@ -91,6 +104,6 @@ def kind_form_topic_svg(report: dict[str, Any]) -> str:
     """The chart as a ``data:image/svg+xml;base64,…`` URL for an <img> (CSP allows data: images)."""
     figure = kind_form_topic_figure(report)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg")
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
