@@ -38,7 +38,9 @@ class DefaultConfig:
     MAX_FORM_PARTS = 1000
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_PUBLIC_SUBMIT = "30 per minute"
+    # Per IP; phones behind a carrier's shared address post one form per survey page.
+    RATELIMIT_PUBLIC_SUBMIT = "120 per minute"
+    RATELIMIT_KIOSK_SUBMIT = "600 per minute"  # per kiosk device token
 
     # Locale.
     BABEL_DEFAULT_LOCALE = "ru"

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
@@ -21,18 +22,21 @@ MESSAGES = {
 }
 
 
-def _render(code: int, message: str | None = None):
+def _render(code: int, message: str | None = None, exc: Exception | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
+    # Keep the exception's own headers (Allow on 405, Retry-After on 429).
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"] \
+        if isinstance(exc, HTTPException) else []
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return {"error": title, "message": message or text}, code
-    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+        return {"error": title, "message": message or text}, code, headers
+    return render_template("errors/error.html", code=code, title=title, text=message or text), code, headers
 
 
 def register(app: Flask) -> None:
     for code in MESSAGES:
         if code == 500:
             continue
-        app.register_error_handler(code, lambda exc, code=code: _render(code))
+        app.register_error_handler(code, lambda exc, code=code: _render(code, exc=exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

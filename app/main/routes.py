@@ -27,6 +27,14 @@ def hello():
     return "hello"
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
+
+
 @bp.route("/healthz")
 def healthz():
     db.session.execute(select(1))
