@@ -81,12 +81,12 @@ def appeals_report(period: Period, org: Organisation) -> dict[str, Any]:
 
 
 def topic_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Topic.code, Topic.name_ru)).tuples().all())
+    return dict(db.session.execute(select(Topic.code, Topic.name_ru)).all())
 
 
 def center_names() -> dict[str, str]:
     rows = db.session.execute(select(Organisation.code, Organisation.name)
-                              .where(Organisation.kind == OrgKind.CENTER)).tuples().all()
+                              .where(Organisation.kind == OrgKind.CENTER)).all()
     return dict(rows)
 
 

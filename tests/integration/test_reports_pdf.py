@@ -231,7 +231,10 @@ def test_pages_role_preview_archive_and_scope(demo, client, make_user, login):
     response = client.post("/reports/", data={"type": "appeals", "period": "2026Q3", "scope": "KURS"})
     assert response.status_code == 302
     archive_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    thread = services._threads.get(archive_id)
     services.wait_for(archive_id)
+    assert thread is not None and not thread.is_alive()
+    db.session.rollback()  # the test shares one session with the views: end its read snapshot
     status = client.get(f"/reports/{archive_id}/status").get_json()
     assert status["status"] == "done" and status["progress"] == 100, status
     pdf = client.get(status["download_url"])

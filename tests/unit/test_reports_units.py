@@ -69,7 +69,7 @@ def test_safe_url_fetcher_serves_static_files_and_data_urls():
     font = safe_url_fetcher("otklik-static:///static/fonts/DejaVuSans.ttf")
     assert font["string"][:4] in (b"\x00\x01\x00\x00", b"true")
     data = safe_url_fetcher("data:text/plain;base64," + base64.b64encode(b"ok").decode())
-    body = data.get("string") or data["file_obj"].read()
+    body = data["string"] if isinstance(data, dict) else data.read()
     assert body == b"ok"
 
 
