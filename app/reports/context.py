@@ -288,7 +288,10 @@ def _evidence_text(evidence: dict[str, Any] | None) -> str:
         return ""
     parts = []
     if is_number(evidence.get("estimate")):
-        parts.append(f"оценка {pct(evidence['estimate'])} {ci_text(evidence.get('ci'), 1, True)}".strip())
+        if evidence.get("measure") in ("nps", "mean") or abs(evidence["estimate"]) > 1:  # points, not a share
+            parts.append(f"оценка {num(evidence['estimate'], 1)} {ci_text(evidence.get('ci'), 1)}".strip())
+        else:
+            parts.append(f"оценка {pct(evidence['estimate'])} {ci_text(evidence.get('ci'), 1, True)}".strip())
     if is_number(evidence.get("diff")):
         parts.append(f"изменение {signed(evidence['diff'] * 100, 1)}\u00a0п.\u00a0п.")
     if is_number(evidence.get("share")):
@@ -566,7 +569,7 @@ def center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
     """One card per centre from one network report: its figures against the network, rank, top actions."""
     questions = report.get("questions") or {}
     names = _center_names(report)
-    ranking = {r.get("center"): r for r in (report.get("ranking") or {}).get("centers") or []}
+    ranking = {r.get("center") or r.get("code"): r for r in (report.get("ranking") or {}).get("centers") or []}
     ranked_total = sum(1 for r in ranking.values() if r.get("rank") and not r.get("low_n"))
     recs = _recommendations(report.get("recommendations") or [], report, names)
     wanted = set(codes) if codes is not None else None
