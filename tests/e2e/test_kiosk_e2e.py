@@ -191,8 +191,9 @@ def test_offline_review_is_stored_once_after_reconnect_and_survives_reload(live_
     page = kiosk_page
     home = setup_kiosk(live_server, with_survey=False)
     page.goto(home)
-    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    # Arrow functions: a bare expression would be eval()-ed in the page, which the CSP forbids.
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
+    page.wait_for_function("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
     page.context.set_offline(True)
     tap(page.get_by_role("link", name="Книга отзывов и предложений"))  # served by the service worker
     page.wait_for_url(f"{home}/review")
