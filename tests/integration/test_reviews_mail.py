@@ -97,3 +97,15 @@ def test_without_mail_host_answers_wait(app, org, make_user, runner):
     assert send_pending_answers() == 0
     result = runner.invoke(args=["reviews", "send-answers"])
     assert "ожидают: 1" in result.output
+
+
+def test_answer_in_the_appeals_registry_sends_the_mail_at_once(app, org, make_user, login, client, smtp_sink):
+    _controller, sink = smtp_sink
+    entry = _entry(email="gleb@example.test")
+    login(make_user("operator", scope="KUR"))
+    response = client.post(f"/appeals/{entry.appeal_id}/answer", data={"summary": "Замена назначена на 12 мая"})
+    assert response.status_code == 302
+    assert len(sink.messages) == 1 and sink.messages[0][0] == ["gleb@example.test"]
+    assert "Замена назначена на 12 мая" in sink.messages[0][1].get_content()
+    db.session.expire_all()
+    assert db.session.get(ReviewEntry, entry.id).answer_sent_at is not None
