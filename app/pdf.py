@@ -7,13 +7,14 @@ and never follows redirects (it never makes a network request at all).
 
 from __future__ import annotations
 
+import base64
 import logging
 import mimetypes
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from weasyprint import HTML
-from weasyprint.urls import URLFetchingError
+from weasyprint.urls import URLFetcherResponse, URLFetchingError
 
 STATIC_ROOT = (Path(__file__).parent / "static").resolve()
 STATIC_PREFIX = "/static/"
@@ -26,12 +27,19 @@ class RefusedFetch(URLFetchingError):
     """A resource a report is not allowed to load."""
 
 
-def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:  # noqa: ANN001 - WeasyPrint API
+def _data_url(url: str) -> URLFetcherResponse:
+    """Decode a ``data:[<mime>][;base64],<payload>`` URL without any fetching machinery."""
+    header, _, payload = url[len("data:"):].partition(",")
+    params = header.split(";")
+    mime = params[0] or "text/plain"
+    body = base64.b64decode(payload) if "base64" in params[1:] else unquote_to_bytes(payload)
+    return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
+
+
+def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None, **_kwargs) -> URLFetcherResponse:  # noqa: ANN001
     """Serve ``data:`` URLs and files under app/static; refuse everything else."""
     if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url)
+        return _data_url(url)
     parts = urlsplit(url)
     path = unquote(parts.path)
     if parts.scheme == "otklik-static" and not parts.netloc:
@@ -41,8 +49,8 @@ def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:  # 
         target = (STATIC_ROOT / relative).resolve()
         if target.is_file() and STATIC_ROOT in target.parents:
             mime, _ = mimetypes.guess_type(target.name)
-            return {"string": target.read_bytes(), "mime_type": mime or "application/octet-stream",
-                    "redirected_url": url}
+            return URLFetcherResponse(url, body=target.read_bytes(),
+                                      headers={"Content-Type": mime or "application/octet-stream"})
     log.warning("pdf fetch refused: scheme=%s", parts.scheme or "relative")
     raise RefusedFetch(f"refused: {parts.scheme or 'relative'} URL")
 
@@ -53,6 +61,8 @@ def render_pdf(html: str) -> bytes:
 
 
 PDF_FONT_CSS = """
-@font-face { font-family: "DejaVu Sans"; src: url("otklik-static:///static/fonts/DejaVuSans.ttf"); font-weight: 400; }
-@font-face { font-family: "DejaVu Sans"; src: url("otklik-static:///static/fonts/DejaVuSans-Bold.ttf"); font-weight: 700; }
+@font-face { font-family: "DejaVu Sans"; font-weight: 400;
+             src: url("otklik-static:///static/fonts/DejaVuSans.ttf"); }
+@font-face { font-family: "DejaVu Sans"; font-weight: 700;
+             src: url("otklik-static:///static/fonts/DejaVuSans-Bold.ttf"); }
 """

@@ -23,7 +23,6 @@ from app.reports.fmt import num, pct
 
 # app.pdf's fetcher returns dicts and hands data: URLs to default_url_fetcher, both deprecated in WeasyPrint 68;
 # with warnings as errors the fonts and charts would silently fail to load (change requested in app/pdf.py).
-pytestmark = pytest.mark.filterwarnings("ignore:.*WeasyPrint 69.0:DeprecationWarning")
 
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "reports"
 MALICIOUS = ('Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
