@@ -146,8 +146,10 @@ def test_kiosk_review_entry_by_touch_shows_receipt(live_server, kiosk_page):
     assert_touch_size(page.locator("#kiosk-text"))
     page.locator("#kiosk-text").fill("Спасибо за быструю замену счетчика")
     tap(page.locator('.choice:has(input[name="publish_consent"])'))
+    screenshot(page, "kiosk-review-1080x1920")
     tap(page.locator('[data-nav="submit"]'))
     page.locator("#thanks-receipt").wait_for(state="visible")
+    screenshot(page, "kiosk-review-thanks-1080x1920")
     number = page.locator("#thanks-number").inner_text()
     assert number.startswith("KUR-") and len(page.locator("#thanks-code").inner_text()) == 6
     with live_server.app.app_context():
