@@ -12,6 +12,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import audit
 from app.appeals import bp, services
 from app.appeals.forms import AppealForm, ImportForm, PromiseForm
 from app.appeals.importer import AppealImportError, import_file
@@ -127,8 +128,6 @@ def new():
                         received_at=_local_to_utc(form.received_at.data), text=form.text.data or "",
                         contact_id=contact_id, external_source="manual" if form.external_id.data else None,
                         external_id=(form.external_id.data or "").strip() or None, user=current_user)
-                    from app import audit
-
                     audit.record("appeal.register", appeal, summary=f"{appeal.kind}/{appeal.channel}")
             except services.AppealError as exc:
                 flash(str(exc), "error")
@@ -147,7 +146,9 @@ def detail(appeal_id: int):
     promise_form = PromiseForm()
     causes = list(db.session.scalars(select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.name_ru)))
     now = utcnow()
+    contact = db.session.get(Contact, appeal.contact_id) if appeal.contact_id else None
     return render_template("appeals/detail.html", appeal=appeal, promise_form=promise_form, causes=causes,
+                           contact=contact,
                            statuses=STATUSES, kinds=KINDS, forms=FORMS, channels=CHANNELS,
                            promise_statuses=PROMISE_STATUSES, transitions=services.TRANSITIONS,
                            overdue=services.is_overdue(appeal, now), promise_state=services.promise_state, now=now)

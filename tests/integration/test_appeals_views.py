@@ -116,6 +116,7 @@ def test_register_work_and_close_through_the_pages(org, make_user, login, client
     assert appeal.contact_id is not None
     page = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
     assert "&lt;b&gt;Нет света&lt;/b&gt;" in page  # customer text escaped
+    assert "Иван" in page and "согласие" in page
     client.post(f"/appeals/{appeal.id}/status", data={"to_status": "in_progress"})
     client.post(f"/appeals/{appeal.id}/promise", data={"text": "Перезвонить", "due_at": "2027-01-11T10:00"})
     client.post(f"/appeals/{appeal.id}/answer", data={"summary": "Свет восстановлен"})
@@ -148,6 +149,7 @@ def test_registration_without_consent_keeps_no_contact(org, make_user, login, cl
 
 def test_upload_page(org, make_user, login, client):
     login(make_user("manager", "KURS"))
+    assert "Импорт обращений из файла" in client.get("/appeals/import").get_data(as_text=True)
     good = "received_at,kind,form,topic,center\n2026-03-02,жалоба,заочно,quality,KUR\n"
     response = client.post("/appeals/import", data={"file": (io.BytesIO(good.encode()), "a.csv"), "dry_run": "y"},
                            content_type="multipart/form-data")
