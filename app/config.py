@@ -74,3 +74,12 @@ class DefaultConfig:
     ANALYSIS_SAMPLE_CAP = 200_000  # most recent complete cases used for drivers and reliability
     ANALYSIS_EFFECT_WINDOW_DAYS = 90
     ANALYSIS_MAX_RECOMMENDATIONS = 50
+
+    # Review book and kiosks.
+    REVIEW_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",
+                       "question": "application"}
+    REVIEW_DUPLICATE_WINDOW_SECONDS = 600
+    REVIEW_STATUS_RATELIMIT = "20 per minute"
+    KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints
+    KIOSK_IP_RATELIMIT = "120 per minute"
+    MAIL_TIMEOUT = 10

@@ -79,10 +79,10 @@ def _svg(url: str) -> str:
     return base64.b64decode(url.split(",", 1)[1]).decode()
 
 
-def test_charts_are_svg_with_text_as_paths():
+def test_charts_are_svg_with_searchable_russian_text():
     svg = _svg(charts.headline_bars([charts.Bar("Общая оценка", 0.81, 0.80, 0.82)], "Доля, %"))
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    assert "<text" not in svg  # glyphs are paths: the PDF needs no font for the charts
+    assert "<text" in svg and "Общая оценка" in svg and "DejaVu Sans" in svg
     assert "#0072b2" in svg.lower()  # Okabe–Ito blue
 
 
