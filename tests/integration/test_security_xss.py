@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.appeals import services as appeals
@@ -168,3 +172,43 @@ def test_pdf_shows_customer_text_as_literal_text(app, org):
     text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = re.sub(r"\s+", "", text)
     assert re.sub(r"\s+", "", payload) in flat or "onerror=alert(1)" in flat, text[:500]
+
+
+# --------------------------------------------------------------------------- property: any text renders escaped
+
+customer_text = st.one_of(st.text(min_size=1, max_size=60),
+                          st.builds(lambda a, p, b: a + p + b, st.text(max_size=5), st.sampled_from(PAYLOADS),
+                                    st.text(max_size=5)))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(text=customer_text)
+def test_any_customer_text_renders_without_markup_in_book_and_status(app, text):
+    """Between two markers, the rendered customer text never contains a raw '<' (or '>')."""
+    from flask import render_template
+
+    from app.reviews.forms import StatusForm
+    from app.reviews.models import ENTRY_TYPES, MODERATION
+
+    wrapped = f"START{text}END"
+    now = datetime(2026, 1, 1, 12, 0)
+    center = SimpleNamespace(name="Курск", address="", code="KUR", timezone="Europe/Moscow")
+    entry = SimpleNamespace(text=wrapped, entry_type="complaint", topic=SimpleNamespace(name_ru="Учет"),
+                            created_at=now, registration_number="KUR-2026-000001", appeal_id=1, center=center,
+                            publish_consent=True)
+    appeal_row = SimpleNamespace(answered_at=now, answer_summary=wrapped)
+    pagination = SimpleNamespace(items=[entry], pages=1, page=1, has_prev=False, has_next=False)
+    state = SimpleNamespace(label="Дан ответ", answer=wrapped, answered_at=now, moderation="published",
+                            has_contact=False)
+    with app.test_request_context("/"):
+        pages = [
+            render_template("reviews/book.html", center=center, pagination=pagination, appeals={1: appeal_row},
+                            counts=dict.fromkeys(ENTRY_TYPES, 1), types=ENTRY_TYPES),
+            render_template("reviews/status.html", form=StatusForm(meta={"csrf": False}), entry=entry, state=state,
+                            looked_up=True, message="", types=ENTRY_TYPES, moderation_labels=MODERATION),
+        ]
+    for html in pages:
+        assert "START" in html
+        for chunk in html.split("START")[1:]:
+            shown = chunk.split("END", 1)[0]
+            assert "<" not in shown and ">" not in shown, shown
