@@ -163,7 +163,8 @@ def _grouped_query(start: datetime, end: datetime, centers: list[int] | None, no
             func.sum(case((and_(is_open, Appeal.due_at < now), 1), else_=0)).label("overdue"),
         )
         .where(_period_filter(start, end, centers))
-        .group_by(Appeal.kind, Appeal.form, Appeal.topic_id, Appeal.center_id, Appeal.channel,
+        # Most selective keys first: the sort compares fewer keys per row.
+        .group_by(Appeal.center_id, Appeal.topic_id, Appeal.channel, Appeal.form, Appeal.kind,
                   Appeal.led_to_contract, text("rc_cause"))
     )
     return query
