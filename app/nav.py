@@ -34,7 +34,8 @@ def staff_navigation() -> list[tuple[str, str]]:
 
 
 def template_context() -> dict:
-    return {"staff_navigation": staff_navigation, "company_name": current_app.config["COMPANY_NAME"]}
+    return {"staff_navigation": staff_navigation, "company_name": current_app.config["COMPANY_NAME"],
+            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
 
 
 def format_number(value: float | int | None, decimals: int = 0) -> str:

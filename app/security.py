@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
-PUBLIC_PREFIXES = ("/static/", "/s/", "/kiosk/", "/reviews/", "/book/", "/api/", "/q/")
-
 
 def content_security_policy(frame_ancestors: str) -> str:
     return (
@@ -30,7 +28,10 @@ def install(app: Flask) -> None:
             response.headers.setdefault("X-Frame-Options", "DENY")
         if config.get("BEHIND_HTTPS"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        staff_page = not request.path.startswith(PUBLIC_PREFIXES)
-        if staff_page and (current_user.is_authenticated or request.path.startswith(("/admin", "/login"))):
+        # Staff pages are never stored: decided by the view's role mark, not by its URL.
+        view = current_app.view_functions.get(request.endpoint or "")
+        staff_page = hasattr(view, "_staff_roles") or request.endpoint in ("auth.login", "auth.logout")
+        logged_in_page = current_user.is_authenticated and not request.path.startswith("/static/")
+        if staff_page or logged_in_page:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -597,7 +597,7 @@ def report_to_csv(report: dict[str, Any]) -> str:
 
 def _csv_safe(value: Any) -> Any:
     """Neutralise spreadsheet formulas in text cells."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
         return "'" + value
     return value
 

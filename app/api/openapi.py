@@ -104,6 +104,7 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object", "required": ["client_submission_id", "center", "channel", "answers"],
                     "properties": {
                         "client_submission_id": {"type": "string", "minLength": 8, "maxLength": 64,
+                                                 "pattern": "^[A-Za-z0-9_-]+$",
                                                  "description": "UUID, созданный клиентом"},
                         "center": {"oneOf": [{"type": "string"}, {"type": "integer"}],
                                    "description": "Код или название ЦОК (с X-Kiosk-Token берется ЦОК киоска)"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -12,6 +13,7 @@ from app.auth import bp
 from app.auth.decorators import roles_required, staff_required
 from app.auth.forms import LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm
 from app.auth.services import AuthError, authenticate, change_password, create_user, set_password, update_user
+from app.database import write_transaction
 from app.extensions import db, limiter
 from app.models import Organisation, User, utcnow
 
@@ -55,6 +57,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End this session and every copy of its cookie (the session version moves on)."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        with write_transaction():
+            user.session_version += 1
+        logging.getLogger("otklik.security").info("logout: account %s", user.id)
     logout_user()
     session.clear()
     flash("Вы вышли из системы.", "info")

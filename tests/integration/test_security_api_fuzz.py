@@ -6,7 +6,6 @@ strategy is driven by hypothesis directly (20 examples per operation, no shrinki
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
@@ -43,8 +42,5 @@ def test_api_has_no_server_errors_and_conforms_to_its_document(app, org):
     assert run_schema(app, CONFORMANCE) >= 4
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the OpenAPI document allows any 8-64 character client_submission_id but "
-                   "the API answers 422 unless it is ASCII [A-Za-z0-9_-]; app/api/openapi.py:106 — add "
-                   "\"pattern\": \"^[A-Za-z0-9_-]+$\" to client_submission_id")
 def test_api_accepts_every_request_its_document_allows(app, org):
     run_schema(app, [positive_data_acceptance])

@@ -111,9 +111,6 @@ def test_idle_timeout_and_absolute_timeout(client, make_user, monkeypatch, app):
     assert not logged_in(client), "a session older than the absolute lifetime ends however active"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: logout only clears the client's cookie; a copy of the old signed cookie "
-                   "stays valid. app/auth/routes.py:57 logout() must end the session server-side, e.g. increment "
-                   "current_user.session_version in a write_transaction before logout_user()")
 def test_logout_ends_the_session_for_a_copied_cookie(client, make_user):
     user = make_user("manager")
     client.post("/login", data={"email": user.email, "password": PASSWORD})

@@ -10,7 +10,7 @@ from tests.integration.test_security_access import sample_url, staff_rules
 from tests.integration.test_security_support import as_user, published_survey, quick_user
 
 PUBLIC_PAGES = ["/login", "/reviews/KUR/new", "/reviews/status", "/book/KUR"]
-# Staff pages under a public prefix that app/security.py does not recognise as staff (see the xfail below).
+# Staff pages under public-looking prefixes: no-store comes from the view's role mark, not the URL.
 NO_STORE_KNOWN_MISSING = {"/reviews/moderation"}
 
 
@@ -94,9 +94,6 @@ def test_hsts_and_cookie_flags_follow_behind_https(database_url, org, https):
         assert ("Secure" in session_cookie) is https
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: staff pages under /reviews/ (moderation) get no Cache-Control: no-store "
-                   "because app/security.py:8,33 decides 'staff page' by URL prefix and '/reviews/' is public; "
-                   "decide by the view's _staff_roles mark (current_app.view_functions[request.endpoint])")
 def test_moderation_page_is_not_stored(client, org):
     as_user(client, quick_user("operator"))
     response = client.get("/reviews/moderation")
@@ -104,9 +101,6 @@ def test_moderation_page_is_not_stored(client, org):
     assert "no-store" in response.headers.get("Cache-Control", "")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the landing page / raises UndefinedError: 'current_app' is undefined "
-                   "(not in the Jinja context), app/templates/main/landing.html:8 — pass a flag from the view or "
-                   "add current_app in app/nav.py template_context")
 def test_landing_page_renders_with_csp(client, org):
     response = client.get("/")
     assert response.status_code == 200

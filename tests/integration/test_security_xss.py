@@ -146,8 +146,6 @@ def test_survey_import_errors_are_escaped(client, org):
         assert_escaped(response.get_data(as_text=True), [payload])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: analysis page 500s when the report has centres but the centre "
-                   "row lacks 'nps' (Undefined|num), app/templates/analysis/_report.html:73")
 def test_analysis_page_escapes_titles_and_comment_samples(client, org):
     survey = published_survey("xss-analysis", PAYLOADS[0])
     for index in range(12):

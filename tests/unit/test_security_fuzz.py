@@ -92,8 +92,6 @@ def test_export_escapers_neutralise_every_formula_start(value):
     check_escaper(appeals_neutralise, value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the analysis CSV escaper ignores cells starting with TAB or CR, "
-                   "app/analysis/report.py:600 — use the prefixes (\"=\", \"+\", \"-\", \"@\", \"\\t\", \"\\r\")")
 @FAST
 @given(cell_values)
 def test_analysis_csv_escaper_neutralises_every_formula_start(value):
