@@ -1,0 +1,243 @@
+"""English second language: ?lang=en switches the UI and is remembered; the en catalogue is complete.
+
+Templates translate some labels at render time (`{{ _(label) }}`) whose Russian text lives in Python
+constants; those msgids reach the catalogue through app/translations/runtime_msgids.py, and
+`test_runtime_labels_are_translated` proves that file still covers the constants.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import refresh
+
+from app.extensions import db
+from app.models import Organisation, OrgKind
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "app" / "translations"
+CYRILLIC = re.compile("[А-Яа-яЁё]")
+
+
+def read_catalog(lang: str):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_catalogues():
+    """Compile a catalogue whose .mo is missing or older than its .po (what `make translations` does)."""
+    for lang in ("ru", "en"):
+        po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            catalog = read_catalog(lang)
+            with open(mo, "wb") as handle:
+                write_mo(handle, catalog, use_fuzzy=False)
+
+
+def page(client, url: str) -> str:
+    """GET a page as a fresh request would see it.
+
+    Flask-Babel caches the locale on `g`; the test app context is shared by all requests of a test, so
+    without refresh() a later request would reuse the first request's language instead of the session's.
+    """
+    refresh()
+    return client.get(url).get_data(as_text=True)
+
+
+def runtime_labels() -> dict[str, str]:
+    """Russian labels kept in Python and translated by templates at render time -> where they come from."""
+    from flask_wtf import FlaskForm
+
+    from app import nav
+    from app.analysis.models import ACTION_STATUSES
+    from app.appeals.models import CHANNELS, FORMS, KINDS, PROMISE_STATUSES, STATUSES
+    from app.appeals.periods import PARTS
+    from app.main.errors import MESSAGES
+    from app.models import ROLE_LABELS
+    from app.reports.services import REPORT_TYPES
+    from app.reviews.models import ENTRY_TYPES, MODERATION
+    from app.surveys.designer import STATUS_LABELS
+    from app.surveys.forms import OP_LABELS, QUESTION_TYPE_LABELS
+    from app.surveys.models import CHANNEL_LABELS
+
+    found: dict[str, str] = {}
+
+    def add(texts, source: str) -> None:
+        for text in texts:
+            if CYRILLIC.search(text or ""):
+                found.setdefault(text, source)
+
+    add((label for _endpoint, label, _roles in nav.NAVIGATION), "app.nav.NAVIGATION")
+    add(ROLE_LABELS.values(), "app.models.ROLE_LABELS")
+    for code, (title, text) in MESSAGES.items():
+        add((title, text), f"app.main.errors.MESSAGES[{code}]")
+    for name, mapping in [("ENTRY_TYPES", ENTRY_TYPES), ("MODERATION", MODERATION), ("KINDS", KINDS),
+                          ("FORMS", FORMS), ("CHANNELS", CHANNELS), ("STATUSES", STATUSES),
+                          ("PROMISE_STATUSES", PROMISE_STATUSES), ("ACTION_STATUSES", ACTION_STATUSES),
+                          ("REPORT_TYPES", REPORT_TYPES), ("CHANNEL_LABELS", CHANNEL_LABELS),
+                          ("STATUS_LABELS", STATUS_LABELS), ("QUESTION_TYPE_LABELS", QUESTION_TYPE_LABELS),
+                          ("OP_LABELS", OP_LABELS)]:
+        add(mapping.values(), name)
+    add((label for label, _first, _last in PARTS.values()), "app.appeals.periods.PARTS")
+
+    # Form field labels (macros.field translates them) and fixed choices some templates translate.
+    forms: list[type] = []
+    pending = list(FlaskForm.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        forms.append(cls)
+        pending.extend(cls.__subclasses__())
+    for cls in forms:
+        if not cls.__module__.startswith("app."):
+            continue
+        form = cls(meta={"csrf": False})
+        for field in form:
+            add([field.label.text], f"{cls.__module__}.{cls.__name__}.{field.name}")
+            choices = getattr(field, "choices", None) or []
+            add((choice[1] for choice in choices if isinstance(choice, tuple | list) and len(choice) == 2
+                 and isinstance(choice[1], str)), f"{cls.__module__}.{cls.__name__}.{field.name} choices")
+    return found
+
+
+def test_login_page_is_russian_by_default(client):
+    html = page(client, "/login")
+    assert "Вход для сотрудников" in html and "Электронная почта" in html
+    assert "Staff sign-in" not in html
+    assert '<html lang="ru">' in html
+
+
+def test_lang_switch_is_remembered_in_the_session(client):
+    html = page(client, "/login?lang=en")
+    assert "Staff sign-in" in html
+    assert "Вход для сотрудников" not in html
+    # Form labels come from Python and are translated by the field macro.
+    assert ">Email<" in html and ">Password<" in html
+
+    again = page(client, "/login")
+    assert "Staff sign-in" in again
+    assert '<html lang="en">' in again
+    with client.session_transaction() as session:
+        assert session["lang"] == "en"
+
+    back = page(client, "/login?lang=ru")
+    assert "Вход для сотрудников" in back and "Staff sign-in" not in back
+    assert "Вход для сотрудников" in page(client, "/login")
+
+
+def test_unknown_language_keeps_russian(client):
+    html = page(client, "/login?lang=de")
+    assert "Вход для сотрудников" in html
+
+
+def test_not_found_page_in_english(client):
+    page(client, "/login?lang=en")
+    refresh()
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Page not found" in html
+    assert "Страница не найдена" not in html
+
+
+def test_not_found_page_in_russian_by_default(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Страница не найдена" in response.get_data(as_text=True)
+
+
+def test_customer_review_form_in_english(client, org):
+    center = db.session.scalar(db.select(Organisation).where(Organisation.kind == OrgKind.CENTER)
+                               .order_by(Organisation.code))
+    refresh()
+    response = client.get(f"/reviews/{center.code}/new?lang=en")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Book of reviews and suggestions" in html
+    assert "Complaint" in html and "Gratitude" in html
+    assert "Continue" in html
+    assert "Книга отзывов и предложений" not in html
+    # The centre's own name is data, not UI text: it stays as entered.
+    assert center.name in html
+
+
+def test_staff_shell_in_english(client, make_user, login):
+    login(make_user("admin"))
+    html = page(client, "/dashboard?lang=en")
+    assert "Sign out" in html and "Administrator" in html
+    assert "Users" in html and "Выйти" not in html
+
+
+def test_staff_shell_stays_russian_by_default(client, make_user, login):
+    login(make_user("admin"))
+    html = page(client, "/dashboard")
+    assert "Выйти" in html and "Администратор" in html
+
+
+def test_english_catalogue_is_complete():
+    catalog = read_catalog("en")
+    missing = [m.id for m in catalog if m.id and not (m.string if isinstance(m.id, str) else all(m.string))]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert len(catalog) > 100
+    assert not missing, f"untranslated msgids: {missing[:20]}"
+    assert not fuzzy, f"fuzzy msgids: {fuzzy[:20]}"
+
+
+def test_english_translations_keep_placeholders():
+    """A translation must use the same %(name)s placeholders; a bare % breaks Jinja's formatting."""
+    placeholder = re.compile(r"%\((\w+)\)s")
+    for message in read_catalog("en"):
+        if not message.id or not isinstance(message.id, str):
+            continue
+        assert set(placeholder.findall(message.string)) == set(placeholder.findall(message.id)), message.id
+        assert message.string != message.id, message.id
+
+
+def test_catalogues_cover_the_same_msgids():
+    assert {m.id for m in read_catalog("en") if m.id} == {m.id for m in read_catalog("ru") if m.id}
+
+
+def test_runtime_labels_are_translated(app):
+    """Labels living in Python reach the catalogue; otherwise `_(label)` silently stays Russian."""
+    catalog = read_catalog("en")
+    with app.test_request_context():
+        labels = runtime_labels()
+    assert "Главная" in labels and "Электронная почта" in labels
+    missing = {text: source for text, source in labels.items()
+               if catalog.get(text) is None or not catalog.get(text).string}
+    assert not missing, f"add these to app/translations/runtime_msgids.py and translate them: {missing}"
+    # Jinja formats every _() result with %, so a label with a bare % would break the page.
+    assert not [text for text in labels if re.search(r"%(?!\(\w+\)s|%)", text)]
+
+
+def test_english_rendering_uses_compiled_catalogue(app):
+    """The .mo the app loads agrees with the .po (a stale compile would show Russian)."""
+    from flask_babel import force_locale, gettext
+
+    catalog = read_catalog("en")
+    with app.test_request_context(), force_locale("en"):
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and "%" not in message.id:
+                assert gettext(message.id) == message.string, message.id
+
+
+@pytest.mark.parametrize("lang, needle", [("ru", "Книга отзывов: модерация"), ("en", "Review book: moderation")])
+def test_moderation_filter_labels(client, make_user, login, lang, needle):
+    login(make_user("operator"))
+    html = page(client, f"/reviews/moderation?lang={lang}")
+    assert needle in html
+    assert ("На модерации" in html) == (lang == "ru")
+
+
+def test_surveys_question_scale_in_english(app):
+    """The face-scale names of _questions.html come through runtime_msgids.py."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("en"):
+        assert gettext("очень плохо") == "very bad"
+
