@@ -75,6 +75,7 @@ def runtime_labels() -> dict[str, str]:
 
     add((label for _endpoint, label, _roles in nav.NAVIGATION), "app.nav.NAVIGATION")
     add(ROLE_LABELS.values(), "app.models.ROLE_LABELS")
+    add((Organisation(kind=kind.value).kind_label for kind in OrgKind), "app.models.Organisation.kind_label")
     for code, (title, text) in MESSAGES.items():
         add((title, text), f"app.main.errors.MESSAGES[{code}]")
     for name, mapping in [("ENTRY_TYPES", ENTRY_TYPES), ("MODERATION", MODERATION), ("KINDS", KINDS),
@@ -171,6 +172,13 @@ def test_staff_shell_in_english(client, make_user, login):
     html = page(client, "/dashboard?lang=en")
     assert "Sign out" in html and "Administrator" in html
     assert "Users" in html and "Выйти" not in html
+
+
+def test_operator_dashboard_names_scope_kind_in_english(client, make_user, login):
+    login(make_user("operator", scope="KUR"))
+    html = page(client, "/dashboard?lang=en")
+    assert "Service centre operator" in html and "Service centre «" in html
+    assert "ЦОК «" not in html
 
 
 def test_staff_shell_stays_russian_by_default(client, make_user, login):
