@@ -196,6 +196,20 @@ def test_english_catalogue_is_complete():
     assert not fuzzy, f"fuzzy msgids: {fuzzy[:20]}"
 
 
+def test_catalogue_is_extracted_from_the_current_sources():
+    """A new `_("…")` in a template must reach the catalogue (re-run extraction, then translate it)."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with open(ROOT / "babel.cfg", encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    extracted = extract_from_dir(str(ROOT), method_map, options_map)
+    in_sources = {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in extracted}
+    in_catalogue = {m.id for m in read_catalog("en") if m.id}
+    missing = sorted(in_sources - in_catalogue)
+    assert not missing, f"run pybabel extract/update and translate: {missing[:20]}"
+
+
 def test_english_translations_keep_placeholders():
     """A translation must use the same %(name)s placeholders; a bare % breaks Jinja's formatting."""
     placeholder = re.compile(r"%\((\w+)\)s")
