@@ -1,4 +1,4 @@
-"""`flask analysis report`: the satisfaction report as JSON or CSV, for scripts and schedules."""
+"""`flask analysis report|refresh`: the satisfaction report as JSON or CSV, and the daily counts for cron."""
 
 from __future__ import annotations
 
@@ -55,6 +55,30 @@ def report_command(slug: str, date_from: date | None, date_to: date | None, peri
         click.echo(f"Отчет записан в {out}", err=True)
     else:
         click.echo(text)
+
+
+@analysis_cli.command("refresh")
+@click.option("--survey", "slug", help="Код анкеты (по умолчанию все анкеты).")
+def refresh_command(slug: str | None) -> None:
+    """Add the responses stored since the last run to the daily counts (incremental; run it from cron)."""
+    import time
+
+    from app.analysis.aggregates import fixed_offset_seconds, refresh_aggregates
+    from app.analysis.queries import survey_by_slug
+
+    survey_id = None
+    if slug:
+        survey = survey_by_slug(slug)
+        if survey is None:
+            raise click.ClickException(f"Анкета «{slug}» не найдена")
+        survey_id = survey.id
+    if fixed_offset_seconds() is None:
+        click.echo("В часовом поясе есть переход на летнее время: дневные итоги не ведутся, "
+                   "отчеты читают ответы напрямую.")
+        return
+    started = time.perf_counter()
+    done = refresh_aggregates(survey_id)
+    click.echo(f"Учтено новых анкет: {sum(done.values())} ({time.perf_counter() - started:.1f} с).")
 
 
 def register_cli(app: Flask) -> None:

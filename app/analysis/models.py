@@ -1,11 +1,11 @@
-"""Corrective actions and the editable action catalogue."""
+"""Corrective actions, the editable action catalogue, and the pre-aggregated daily answer counts."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -47,3 +47,75 @@ class CorrectiveAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[Organisation] = relationship()
+
+
+class AnswerDailyCount(db.Model):
+    """Answers per survey, local day, centre, question and value: what ``value_counts`` sums for a report.
+
+    Maintained incrementally by :func:`app.analysis.aggregates.refresh_aggregates` from answers with a
+    response id above the survey's :class:`AggregateWatermark`. NULL never enters the key (a unique key
+    with NULLs behaves differently on SQLite and PostgreSQL): a missing option is ``''`` and a missing
+    number is ``has_value = False`` with ``value_num = 0``. Only answers with a number or an option are
+    counted (text-only answers are not counted by ``value_counts`` either).
+    """
+
+    __tablename__ = "answer_daily_count"
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "question_code", "has_value",
+                                           "value_num", "option_code", name="pk_answer_daily_count"),)
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)  # local date in DEFAULT_CENTER_TIMEZONE
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    question_code: Mapped[str] = mapped_column(String(64))
+    has_value: Mapped[bool] = mapped_column()
+    value_num: Mapped[float] = mapped_column()
+    option_code: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column()
+
+
+class AnswerMonthlyCount(db.Model):
+    """The same counts per calendar month (``month`` = its first local day): a quarter reads 3 rows per value
+    and centre instead of ~90. Kept by the same refresh, in the same transaction as the daily counts."""
+
+    __tablename__ = "answer_monthly_count"
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "month", "center_id", "question_code", "has_value",
+                                           "value_num", "option_code", name="pk_answer_monthly_count"),)
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    question_code: Mapped[str] = mapped_column(String(64))
+    has_value: Mapped[bool] = mapped_column()
+    value_num: Mapped[float] = mapped_column()
+    option_code: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column()
+
+
+class ResponseDailyCount(db.Model):
+    """Respondents per survey, local day and centre: ``question_code = ''`` counts responses, any other
+    code counts the distinct responses that answered that question (the denominator of option shares)."""
+
+    __tablename__ = "response_daily_count"
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "question_code",
+                                           name="pk_response_daily_count"),)
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    question_code: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column()
+
+
+class AggregateWatermark(db.Model):
+    """How far the daily counts of a survey go: every response with ``id <= last_response_id`` is counted.
+
+    ``utc_offset_seconds`` is the fixed offset the local days were computed with; a different offset in
+    the configuration makes the next refresh rebuild the survey's counts.
+    """
+
+    __tablename__ = "aggregate_watermark"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True)
+    last_response_id: Mapped[int] = mapped_column(default=0)
+    utc_offset_seconds: Mapped[int] = mapped_column(default=0)
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ into ``CASE`` expressions, so the same SQL runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,16 +17,19 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
+from app.analysis import aggregates
+from app.analysis.models import AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
 from app.appeals.models import Appeal, Promise
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, utcnow
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
 
-# Cap of respondent rows fetched for the driver analysis and reliability (the most recently stored
-# complete responses of the period). Stated in the report's methods when it applies.
-SAMPLE_CAP_DEFAULT = 200_000
+# Cap of responses read for the driver analysis and reliability: above it a systematic sample of the
+# period (every k-th response in time order). 20 000 complete cases give relative weights to about ±0.01;
+# stated in the report's methods when it applies.
+SAMPLE_CAP_DEFAULT = 20_000
 EXCLUDED_APPEAL_STATUSES = ("duplicate",)
 
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[QqКк]\s*([1-4])\s*$")
@@ -182,27 +186,114 @@ def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], ce
     """Answer counts: columns ``period, center_id, [channel,] question_code, value_num, option_code, count``.
 
     ``GROUP BY`` runs in the database; the frame has one row per distinct value per group, i.e. a few
-    thousand rows whatever the number of responses.
+    thousand rows whatever the number of responses. Whole local days without channels are summed from the
+    daily counts (:mod:`app.analysis.aggregates`) plus the answers stored since their last refresh; any
+    other request reads the answers.
     """
     columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
                "option_code", "count"]
     if not codes or not bounds:
         return pd.DataFrame(columns=columns)
+    if not by_channel:
+        frame = _aggregated(lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes,
+                                                                       mark), survey_id, bounds)
+        if frame is not None:
+            return frame
+    return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel)
+
+
+def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+    """Run ``read(watermark, days)`` when the daily counts can answer, else return None.
+
+    The watermark is read again afterwards: a refresh committed in between (PostgreSQL reads each
+    statement at its own snapshot) would count its responses twice, so the read is retried.
+    """
+    offset = aggregates.fixed_offset_seconds()
+    days = aggregates.whole_days(bounds, offset) if offset is not None else None
+    if days is None:
+        return None
+    for _attempt in range(3):
+        mark = aggregates.watermark(survey_id, offset)
+        if mark is None:
+            return None
+        result = read(mark, days)
+        if aggregates.watermark(survey_id, offset) == mark:
+            return result
+    return None
+
+
+def _value_counts_from_days(survey_id: int, days: list[tuple[date, date]], bounds: Sequence[tuple[datetime, datetime]],
+                            center_ids: Sequence[int] | None, codes: Sequence[str], mark: int) -> pd.DataFrame:
+    """Whole months from the monthly counts, the days around them from the daily counts, plus the tail."""
+    columns = ["period", "center_id", "question_code", "value_num", "option_code", "count"]
+    month_pieces, day_pieces = _split_months(days)
+    totals: Counter = Counter()
+    for table, column, pieces in ((AnswerMonthlyCount, AnswerMonthlyCount.month, month_pieces),
+                                  (AnswerDailyCount, AnswerDailyCount.day, day_pieces)):
+        if not pieces:
+            continue
+        period = case(*[(and_(column >= lo, column < hi), index) for lo, hi, index in pieces], else_=-1)
+        keys = [period, table.center_id, table.question_code, table.has_value, table.value_num, table.option_code]
+        query = (select(*keys, func.sum(table.count))
+                 .where(table.survey_id == survey_id, table.question_code.in_(list(codes)),
+                        or_(*[and_(column >= lo, column < hi) for lo, hi, _ in pieces]),
+                        _center_filter(table.center_id, center_ids))
+                 .group_by(*keys))
+        for p, c, q, has, v, o, n in db.session.execute(query):
+            totals[(p, c, q, v if has else None, o or None)] += int(n)
+    for *key, n in _value_counts_raw_rows(survey_id, bounds, center_ids, codes, False, after_response_id=mark):
+        totals[tuple(key)] += int(n)
+    frame = pd.DataFrame([(*key, n) for key, n in totals.items()], columns=columns)
+    return frame[frame["period"] >= 0]
+
+
+def _split_months(days: list[tuple[date, date]]) -> tuple[list[tuple[date, date, int]], list[tuple[date, date, int]]]:
+    """Split each ``[first, after_last)`` into whole calendar months and the loose days before and after."""
+    months, loose = [], []
+    for index, (lo, hi) in enumerate(days):
+        first = lo if lo.day == 1 else _next_month(lo)
+        end = hi.replace(day=1)
+        if first < end:
+            months.append((first, end, index))
+            loose += [(a, b, index) for a, b in ((lo, first), (end, hi)) if a < b]
+        else:
+            loose.append((lo, hi, index))
+    return months, loose
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _value_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
+                      codes: Sequence[str], by_channel: bool) -> pd.DataFrame:
+    columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
+               "option_code", "count"]
+    frame = pd.DataFrame(_value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel), columns=columns)
+    return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
+
+
+def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
+                           center_ids: Sequence[int] | None, codes: Sequence[str], by_channel: bool,
+                           after_response_id: int | None = None) -> list[tuple]:
+    """Counts straight from the answers; with ``after_response_id`` only those of later responses."""
     period = _period_case(Answer.submitted_at, bounds).label("period")
     keys = [period, Answer.center_id]
     if by_channel:
         keys.append(Response.channel)
     keys += [Answer.question_code, Answer.value_num, Answer.option_code]
+    if after_response_id is None:
+        scope = (Answer.survey_id == survey_id,)
+    else:  # walk the response-id index, not the survey's answers of the whole period
+        scope = (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id)
     query = (select(*keys, func.count().label("count"))
-             .where(Answer.survey_id == survey_id, Answer.question_code.in_(list(codes)),
+             .where(*scope, Answer.question_code.in_(list(codes)),
                     _range(Answer.submitted_at, bounds), _center_filter(Answer.center_id, center_ids),
                     (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
              .group_by(*keys))
     if by_channel:
         query = query.join(Response, Response.id == Answer.response_id)
-    rows = db.session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def response_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
@@ -211,12 +302,37 @@ def response_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
     columns = ["period", "center_id", "n"]
     if not bounds:
         return pd.DataFrame(columns=columns)
+    frame = _aggregated(lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark),
+                        survey_id, bounds)
+    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids)
+
+
+def _response_counts_from_days(survey_id: int, days: list[tuple[date, date]],
+                               bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
+                               mark: int) -> pd.DataFrame:
+    table = ResponseDailyCount
+    period = _period_case(table.day, days).label("period")
+    query = (select(period, table.center_id, func.sum(table.count))
+             .where(table.survey_id == survey_id, table.question_code == "", _range(table.day, days),
+                    _center_filter(table.center_id, center_ids))
+             .group_by(period, table.center_id))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["period", "center_id", "n"])
+    tail = _response_counts_raw(survey_id, bounds, center_ids, after_response_id=mark)
+    if len(tail):
+        frame = pd.concat([frame, tail], ignore_index=True).groupby(["period", "center_id"], as_index=False)["n"].sum()
+    frame["n"] = frame["n"].astype(int)
+    return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
+
+
+def _response_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
+                         center_ids: Sequence[int] | None, after_response_id: int | None = None) -> pd.DataFrame:
     period = _period_case(Response.submitted_at, bounds).label("period")
+    scope = ((Response.survey_id == survey_id,) if after_response_id is None
+             else (Response.id > after_response_id, (Response.survey_id + 0) == survey_id))
     query = (select(period, Response.center_id, func.count().label("n"))
-             .where(Response.survey_id == survey_id, _range(Response.submitted_at, bounds),
-                    _center_filter(Response.center_id, center_ids))
+             .where(*scope, _range(Response.submitted_at, bounds), _center_filter(Response.center_id, center_ids))
              .group_by(period, Response.center_id))
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=columns)
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["period", "center_id", "n"])
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
@@ -250,30 +366,45 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
     """Wide per-respondent numeric answers for ``codes`` (only for drivers and reliability).
 
     Pivoted in SQL (``MAX(CASE …)`` grouped by response), so only ``len(codes)`` numbers per respondent
-    travel. At most ``cap`` responses, the most recently stored first; returns ``(frame, capped)``.
+    travel. A period with more than ``cap`` responses is sampled systematically: every k-th response in
+    order of submission time (ids from ``ix_response_survey_submitted``), so the sample spreads evenly over
+    the period, and only those responses' answers are read. Returns ``(frame, capped)``.
     Columns: ``response_id, center_id, <codes…>``; a missing answer is NaN.
     """
     codes = list(dict.fromkeys(codes))
     columns = ["response_id", "center_id", *codes]
     if not codes:
         return pd.DataFrame(columns=columns), False
+    cap = max(1, int(cap))
     lo, hi = bounds
+    ids = list(db.session.scalars(
+        select(Response.id)
+        .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
+               _center_filter(Response.center_id, center_ids))
+        .order_by(Response.submitted_at, Response.id)))
+    capped = len(ids) > cap
+    if capped:
+        step = len(ids) / cap
+        ids = [ids[int(i * step)] for i in range(cap)]
+    ids.sort()
     pivots = [func.max(case((Answer.question_code == code, Answer.value_num))).label(f"c{i}")
               for i, code in enumerate(codes)]
-    query = (select(Answer.response_id, func.max(Answer.center_id), *pivots)
-             .where(Answer.survey_id == survey_id, Answer.question_code.in_(codes), Answer.submitted_at >= lo,
-                    Answer.submitted_at < hi, Answer.value_num.is_not(None),
-                    _center_filter(Answer.center_id, center_ids))
-             .group_by(Answer.response_id)
-             .having(func.count() >= min(2, len(codes)))
-             .order_by(Answer.response_id.desc())
-             .limit(cap + 1))
-    rows = db.session.execute(query).all()
-    capped = len(rows) > cap
-    frame = pd.DataFrame(rows[:cap], columns=columns)
+    rows: list = []
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start:start + _ID_CHUNK]
+        query = (select(Answer.response_id, func.max(Answer.center_id), *pivots)
+                 .where(Answer.response_id.in_(chunk), Answer.question_code.in_(codes),
+                        Answer.value_num.is_not(None))
+                 .group_by(Answer.response_id)
+                 .having(func.count() >= min(2, len(codes))))
+        rows.extend(db.session.execute(query).all())
+    frame = pd.DataFrame(rows, columns=columns)
     for code in codes:
         frame[code] = pd.to_numeric(frame[code], errors="coerce").astype(float)
     return frame, capped
+
+
+_ID_CHUNK = 2_000  # bound parameters per IN list (SQLite allows 32 766, PostgreSQL 65 535)
 
 
 def center_counts_for(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
@@ -349,9 +480,31 @@ def distinct_respondents(survey_id: int, bounds: tuple[datetime, datetime], cent
     """Respondents who answered each multi-choice question (the denominator of its option shares)."""
     if not codes:
         return {}
+    frame = _aggregated(lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes, mark),
+                        survey_id, [bounds])
+    return frame if frame is not None else _respondents_raw(survey_id, bounds, center_ids, codes)
+
+
+def _respondents_from_days(survey_id: int, days: list[tuple[date, date]], bounds: tuple[datetime, datetime],
+                           center_ids: Sequence[int] | None, codes: Sequence[str], mark: int) -> dict[str, int]:
+    table = ResponseDailyCount
+    query = (select(table.question_code, func.sum(table.count))
+             .where(table.survey_id == survey_id, table.question_code.in_(list(codes)), _range(table.day, days),
+                    _center_filter(table.center_id, center_ids))
+             .group_by(table.question_code))
+    out = {code: int(n) for code, n in db.session.execute(query).all()}
+    for code, n in _respondents_raw(survey_id, bounds, center_ids, codes, after_response_id=mark).items():
+        out[code] = out.get(code, 0) + n
+    return out
+
+
+def _respondents_raw(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
+                     codes: Sequence[str], after_response_id: int | None = None) -> dict[str, int]:
     lo, hi = bounds
+    scope = ((Answer.survey_id == survey_id,) if after_response_id is None
+             else (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id))
     query = (select(Answer.question_code, func.count(func.distinct(Answer.response_id)))
-             .where(Answer.survey_id == survey_id, Answer.question_code.in_(list(codes)), Answer.submitted_at >= lo,
+             .where(*scope, Answer.question_code.in_(list(codes)), Answer.submitted_at >= lo,
                     Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids))
              .group_by(Answer.question_code))
     return {code: int(n) for code, n in db.session.execute(query).all()}

@@ -58,6 +58,10 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
     except ValueError as exc:
         raise ReportError(str(exc)) from None
     scope = _resolve_scope(scope)
+    # Count the responses stored since the last refresh (cheap when cron keeps up); reads are exact either way.
+    from app.analysis.aggregates import refresh_aggregates
+
+    refresh_aggregates(survey.id)
     ctx = _Context(survey, period, scope, min_n, confidence)
     report: dict[str, Any] = {
         "survey": survey.slug,
@@ -132,6 +136,16 @@ class _Context:
         self.trend_n: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ helpers
+
+    def prefetch_periods(self, periods: list[tuple]) -> None:
+        """Fetch the counts of several non-overlapping periods in one grouped query (trend quarters)."""
+        missing = [b for b in dict.fromkeys(periods) if b not in self._period_cache]
+        if not missing:
+            return
+        frame = queries.value_counts(self.survey.id, missing, self.center_ids, self.numeric)
+        nested = nest_counts(frame)
+        for index, bounds in enumerate(missing):
+            self._period_cache[bounds] = {key[1]: value for key, value in nested.items() if key[0] == index}
 
     def period_counts(self, bounds: tuple) -> dict:
         """``{center_id: {code: {value: count}}}`` of one period; each period is queried once per report."""
@@ -264,6 +278,7 @@ class _Context:
     def previous_section(self) -> dict[str, Any]:
         prev = queries.previous_period(self.period)
         bounds = prev.bounds()
+        self.prefetch_periods([q.bounds() for q in queries.trend_quarters(self.period.end, TREND_QUARTERS)])
         prev_by_center = self.period_counts(bounds)
         prev_network = merge_counts(prev_by_center.values())
         responses = queries.response_counts(self.survey.id, [bounds], self.center_ids)
@@ -327,7 +342,8 @@ class _Context:
     def trend_section(self) -> dict[str, Any]:
         quarters = queries.trend_quarters(self.period.end, TREND_QUARTERS)
         codes = [c for c in self.numeric if self.catalogue[c].is_score or self.catalogue[c].type == "nps"]
-        # One grouped query per quarter (index range scans); the report's own and previous quarter are reused.
+        # One grouped query for all quarters not fetched yet (the report's own and previous quarter are reused).
+        self.prefetch_periods([q.bounds() for q in quarters])
         per_quarter = {index: merge_counts(self.period_counts(q.bounds()).values())
                        for index, q in enumerate(quarters)}
         section: dict[str, Any] = {"quarters": [q.to_dict() for q in quarters], "questions": {}, "notes": []}
@@ -520,8 +536,10 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
         },
         "low_n": f"Группы с n < {ctx.min_n} отмечены как малые выборки и не участвуют в тестах, "
                  "рейтинге и рекомендациях.",
-        "sampling": (f"Для анализа факторов и надежности берется не более {cap} последних полных анкет периода"
-                     + (" — ограничение применено." if ctx.sample_capped else " — ограничение не понадобилось.")),
+        "sampling": (f"Для анализа факторов и надежности берется не более {cap} анкет периода: если их больше, "
+                     "систематическая выборка — каждая k-я анкета в порядке поступления, равномерно по всему "
+                     "периоду; учитываются только полностью заполненные"
+                     + (" — выборка применена." if ctx.sample_capped else " — выборка не понадобилась.")),
         "sample_cap": cap,
         "sample_capped": ctx.sample_capped,
         "ranking": {"weights": weights,
