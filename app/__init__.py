@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 from flask import Flask, request, session
 
 from app.config import DefaultConfig
@@ -104,6 +105,7 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = flask_babel.get_locale
     limiter.init_app(app)
 
     from app import nav

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask_babel
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -108,6 +109,8 @@ def app(database_url, app_config, tmp_path):
     instance = tmp_path / "instance"
     instance.mkdir(exist_ok=True)
     application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **app_config})
+    # The test keeps one app context across requests; Flask-Babel caches the locale in it.
+    application.before_request(flask_babel.refresh)
     if PG_URL:
         _truncate_all(application)
     with application.app_context():
