@@ -8,11 +8,15 @@ idempotent ``submit_response`` as the API, so retrying it shows the same thank-y
 from __future__ import annotations
 
 import random
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, get_template_attribute, render_template, request, session
 from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
@@ -26,7 +30,13 @@ STATE_SALT = "survey-respond-state"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STATE_SALT)
+    """The state signer, made once per app and secret key (it is stateless and thread-safe)."""
+    secret = current_app.config["SECRET_KEY"]
+    cached = current_app.extensions.get("otklik.surveys.state_serializer")
+    if cached is None or cached[0] != secret:
+        cached = current_app.extensions["otklik.surveys.state_serializer"] = (
+            secret, URLSafeSerializer(secret, salt=STATE_SALT))
+    return cached[1]
 
 
 def current_lang() -> str:
@@ -43,24 +53,26 @@ def answers_from_form(defn: SurveyDefinition, form: MultiDict, page_codes: set[s
     Field names: the question code (multi-choice repeated), matrix row codes, ``<code>__other``,
     ``contact_name``/``contact_phone``/``contact_email``/``contact_consent``.
     """
+    # Look up only the fields that were sent: a MultiDict miss builds an exception each time.
+    first = {key: form.get(key) for key in form}
     answers: dict[str, Any] = {}
     for q in defn.questions():
         if q.type == "matrix":
             for row in q.rows:
-                if form.get(row.code, ""):
-                    answers[row.code] = form.get(row.code)
+                if first.get(row.code):
+                    answers[row.code] = first[row.code]
         elif q.type == "multi_choice":
-            chosen = [v for v in form.getlist(q.code) if v]
+            chosen = [v for v in form.getlist(q.code) if v] if q.code in first else []
             if chosen:
                 answers[q.code] = chosen
         elif q.type == "contact":
-            if form.get("contact_consent"):
-                answers[q.code] = {name: form.get(f"contact_{name}", "") for name in CONTACT_FIELDS}
-                answers[q.code]["consent"] = form.get("contact_consent") in ("1", "on", "yes", "true")
-        elif form.get(q.code, ""):
-            answers[q.code] = form.get(q.code)
-        if getattr(q, "other", False) and form.get(q.code + OTHER_SUFFIX, "").strip():
-            answers[q.code + OTHER_SUFFIX] = form.get(q.code + OTHER_SUFFIX)
+            if first.get("contact_consent"):
+                answers[q.code] = {name: first.get(f"contact_{name}", "") for name in CONTACT_FIELDS}
+                answers[q.code]["consent"] = first["contact_consent"] in ("1", "on", "yes", "true")
+        elif first.get(q.code):
+            answers[q.code] = first[q.code]
+        if getattr(q, "other", False) and (first.get(q.code + OTHER_SUFFIX) or "").strip():
+            answers[q.code + OTHER_SUFFIX] = first[q.code + OTHER_SUFFIX]
     return answers
 
 
@@ -137,33 +149,106 @@ def _unavailable(code: int, message: str):
 
 
 def _load(short_code: str):
-    assignment = services.assignment_by_code(short_code)
+    """(assignment, published version, definition, refusal) from the per-app cache (services.CACHE_TTL_SECONDS)."""
+    assignment = services.assignment_info(short_code)
     if assignment is None:
         return None, None, None, _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
     if not assignment.active:
         return None, None, None, _unavailable(410, "Опрос по этой ссылке больше не проводится. Спасибо за "
                                                    "желание помочь нам!")
-    version = services.published_version_for(assignment.survey_id)
-    if version is None:
+    published = services.published_info(assignment.slug)
+    if published is None:
         return None, None, None, _unavailable(410, "Этот опрос завершен. Спасибо за желание помочь нам!")
-    return assignment, version, services.definition_of(version), None
+    return assignment, published, published.definition, None
 
 
-def _render(assignment, defn: SurveyDefinition, *, page: int, answers: dict[str, Any], errors: dict[str, str],
-            sid: str, started: int, status: int = 200):
+def _navigation(defn: SurveyDefinition, page: int, answers: dict[str, Any]) -> tuple[int, int, bool]:
+    """(step, total steps, is the last page) of a page given the answers so far."""
+    clean = check_answers(defn, answers)[0]
+    visible_pages = [i for i in range(len(defn.pages)) if page_has_visible(defn, i, clean)]
+    step = visible_pages.index(page) + 1 if page in visible_pages else page + 1
+    following = next((i for i in range(page + 1, len(defn.pages)) if page_has_visible(defn, i, clean)), None)
+    return step, max(len(visible_pages), step), following is None
+
+
+def _fresh_parts(published: services.PublishedInfo, page: int, lang: str) -> tuple[Any, tuple[int, int, bool]]:
+    """The questions HTML (None when options are shuffled per respondent) and the navigation of a page
+    without answers: they depend only on the published version and the language, so once per worker."""
+    key = ("fresh", page, lang)
+    cached = published.fragments.get(key)
+    if cached is None:
+        defn = published.definition
+        shuffled = any(getattr(q, "shuffle", False) for q in defn.pages[page].questions)
+        html = None if shuffled else get_template_attribute("surveys/_questions.html", "render_page")(
+            defn, page, {}, {}, lang, seed="")
+        cached = published.fragments[key] = (html, _navigation(defn, page, {}))
+    return cached
+
+
+# Whole anonymous pages are cached with these placeholders for their per-request values (CSRF token,
+# submission id, state, response number). The values are URL-safe tokens, which escaping leaves as they
+# are, so filling them in gives exactly what rendering them would.
+_HOLE = "otklikhole{}8q3z"
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9._-]*\Z")
+
+
+def _page_from_cache(published: services.PublishedInfo, key: tuple, render: Callable[..., str],
+                     values: dict[str, str]) -> str | None:
+    """The page for ``key`` with ``values`` filled in, rendered once per worker and cache period; None for a
+    signed-in staff member or a waiting flash message (the page has per-user parts then)."""
+    if current_user.is_authenticated or "_flashes" in session:
+        return None
+    if not all(_SAFE_VALUE.match(value) for value in values.values()):
+        return None
+    html = published.fragments.get(key)
+    if html is None:
+        html = published.fragments[key] = render(**{name: _HOLE.format(name) for name in values})
+    for name, value in values.items():
+        html = html.replace(_HOLE.format(name), value)
+    return html
+
+
+def _render(assignment, published: services.PublishedInfo, *, page: int, answers: dict[str, Any],
+            errors: dict[str, str], sid: str, started: int, status: int = 200):
+    defn = published.definition
     lang = current_lang()
     state = _serializer().dumps({"a": answers, "t": started})
+    if not answers and not errors:
+        questions_html, (step, total, is_last) = _fresh_parts(published, page, lang)
+        if questions_html is not None:
+            def render(csrf: str, sid: str, state: str) -> str:
+                return render_template("surveys/respond.html", defn=defn, assignment=assignment, page_index=page,
+                                       answers={}, errors={}, lang=lang, sid=sid, state=state, known={}, step=step,
+                                       total=total, is_last=is_last, questions_html=questions_html,
+                                       csrf_token=lambda: csrf)
+
+            html = _page_from_cache(published, ("page", assignment, page, lang), render,
+                                    {"csrf": generate_csrf(), "sid": sid, "state": state})
+            if html is not None:
+                return html, status
+    else:
+        questions_html = None
+        step, total, is_last = _navigation(defn, page, answers)
     known = {k: v for k, v in answers.items() if k not in page_answer_keys(defn, page) and k != "contact"}
-    visible_pages = [i for i in range(len(defn.pages)) if page_has_visible(defn, i, check_answers(defn, answers)[0])]
-    step = visible_pages.index(page) + 1 if page in visible_pages else page + 1
-    total = max(len(visible_pages), step)
     return render_template("surveys/respond.html", defn=defn, assignment=assignment, page_index=page,
                            answers=answers, errors=errors, lang=lang, sid=sid, state=state, known=known,
-                           step=step, total=total, is_last=_next_page(defn, page, answers) is None), status
+                           step=step, total=total, is_last=is_last, questions_html=questions_html), status
 
 
-def _next_page(defn: SurveyDefinition, page: int, answers: dict[str, Any]) -> int | None:
-    clean = check_answers(defn, answers)[0]
+def _thanks(published: services.PublishedInfo, assignment, response_id: int):
+    lang = current_lang()
+
+    def render(response_id: str) -> str:
+        return render_template("surveys/respond_thanks.html", defn=published.definition, lang=lang,
+                               assignment=assignment, response_id=response_id)
+
+    html = _page_from_cache(published, ("thanks", assignment, lang), render, {"response_id": str(response_id)})
+    return (html if html is not None else render(str(response_id))), 200
+
+
+def _next_page(defn: SurveyDefinition, page: int, answers: dict[str, Any],
+               clean: dict[str, Any] | None = None) -> int | None:
+    clean = check_answers(defn, answers)[0] if clean is None else clean
     for index in range(page + 1, len(defn.pages)):
         if page_has_visible(defn, index, clean):
             return index
@@ -192,11 +277,11 @@ def _submit_limit() -> str:
 @limiter.limit(_submit_limit, methods=["POST"])
 def respond(short_code: str):
     """The survey of one (survey, centre, channel) assignment."""
-    assignment, version, defn, refusal = _load(short_code)
+    assignment, published, defn, refusal = _load(short_code)
     if refusal is not None:
         return refusal
     if request.method == "GET":
-        return _render(assignment, defn, page=0, answers={}, errors={}, sid=services.new_submission_id(),
+        return _render(assignment, published, page=0, answers={}, errors={}, sid=services.new_submission_id(),
                        started=int(time.time()))
     form = request.form
     try:
@@ -218,28 +303,28 @@ def respond(short_code: str):
     action = form.get("_action", "next")
     if action == "consent_yes":
         answers["contact"] = {**dict.fromkeys(CONTACT_FIELDS, ""), "consent": True}
-        return _render(assignment, defn, page=page, answers=answers, errors={}, sid=sid, started=started)
+        return _render(assignment, published, page=page, answers=answers, errors={}, sid=sid, started=started)
     if action == "consent_no":
         answers["contact"] = {**dict.fromkeys(CONTACT_FIELDS, ""), "consent": False}
-        return _render(assignment, defn, page=page, answers=answers, errors={}, sid=sid, started=started)
+        return _render(assignment, published, page=page, answers=answers, errors={}, sid=sid, started=started)
     if action == "back":
-        return _render(assignment, defn, page=_previous_page(defn, page, answers), answers=answers, errors={},
+        return _render(assignment, published, page=_previous_page(defn, page, answers), answers=answers, errors={},
                        sid=sid, started=started)
     clean, errors = check_answers(defn, answers)
     page_errors = _page_errors(defn, page, errors)
     if page_errors:
-        return _render(assignment, defn, page=page, answers=answers, errors=page_errors, sid=sid,
+        return _render(assignment, published, page=page, answers=answers, errors=page_errors, sid=sid,
                        started=started, status=422)
-    following = _next_page(defn, page, answers)
-    if following is not None and action != "submit":
-        return _render(assignment, defn, page=following, answers=answers, errors={}, sid=sid, started=started)
+    following = _next_page(defn, page, answers, clean) if action != "submit" else None
+    if following is not None:
+        return _render(assignment, published, page=following, answers=answers, errors={}, sid=sid, started=started)
     try:
         result = services.submit_response(
-            slug=assignment.survey.slug, center=assignment.center_id, channel=assignment.channel,
+            slug=assignment.slug, center=assignment.center_id, channel=assignment.channel,
             answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started)
     except services.InvalidSubmission as exc:
         first = min((defn.page_of(k.split(".")[0]) or 0 for k in exc.errors), default=0)
-        return _render(assignment, defn, page=first, answers=answers, errors=_page_errors(defn, first, exc.errors)
+        return _render(assignment, published, page=first, answers=answers, errors=_page_errors(defn, first, exc.errors)
                        or exc.errors, sid=sid, started=started, status=422)
     except services.SubmissionConflict:
         return _unavailable(409, "Эти ответы уже были отправлены. Откройте опрос заново, чтобы ответить еще раз.")
@@ -247,5 +332,4 @@ def respond(short_code: str):
         return _unavailable(410, "Этот опрос завершен. Спасибо за желание помочь нам!")
     except services.SurveyNotFound:
         return _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
-    return render_template("surveys/respond_thanks.html", defn=defn, lang=current_lang(), assignment=assignment,
-                           response_id=result.response_id), 200
+    return _thanks(published, assignment, result.response_id)

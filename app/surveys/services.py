@@ -1,8 +1,10 @@
 """Survey business rules: versions (draft → published → closed), assignments and idempotent submission.
 
-Published definitions never change, so their parsed form is cached in-process by version; the
-submission path costs one idempotency read, one version read, one centre read and one write
-transaction.
+Published definitions never change, so their parsed form is cached in-process by version. The public
+hot path (survey page, response POST) reads what it needs from a short-lived per-app cache (see
+:data:`CACHE_TTL_SECONDS`), so a submission costs one write transaction: two INSERT statements (the
+response, then all its answers in one executemany) and the commit. Idempotency is checked by the
+unique ``client_submission_id``: a retry fails the insert and is answered from the stored row.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ import logging
 import secrets
 import string
 import threading
+import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from app import audit
 from app.database import write_transaction
@@ -133,6 +138,167 @@ def _parse(doc: dict[str, Any]) -> SurveyDefinition:
         raise InvalidDefinition(exc.errors) from None
 
 
+# --------------------------------------------------------------------------- hot-path cache
+
+CACHE_TTL_SECONDS = 5.0
+"""How long a worker answers the public pages from its cache (short code → assignment, slug → published
+version, centre code → id). A publish, close, assignment or any ORM change to surveys, versions,
+assignments or organisations committed in the same process clears the cache at once; other processes
+(gunicorn workers) see it within this many seconds. ``SURVEY_CACHE_SECONDS`` in the config overrides it;
+0 turns the cache off."""
+
+_CACHE_LIMIT = 10_000  # entries per app; unknown short codes are cached too, so the dict is bounded
+_EXTENSION_KEY = "otklik.surveys.hot_cache"
+_CHANGED_FLAG = "otklik.surveys.changed"
+
+
+class _HotCache:
+    """A TTL dict with a generation counter: a value loaded before a clear is never stored after it."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.entries: dict[tuple, tuple[float, Any]] = {}
+        self.generation = 0
+
+    def get(self, key: tuple, loader: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        hit = self.entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        generation = self.generation
+        value = loader()
+        if self.ttl > 0 and generation == self.generation:
+            if len(self.entries) >= _CACHE_LIMIT:
+                self.entries.clear()
+            self.entries[key] = (now + self.ttl, value)
+        return value
+
+    def clear(self) -> None:
+        self.generation += 1
+        self.entries = {}
+
+
+def _hot_cache() -> _HotCache:
+    extensions = current_app.extensions
+    cache = extensions.get(_EXTENSION_KEY)
+    if cache is None:
+        cache = extensions.setdefault(_EXTENSION_KEY, _HotCache(
+            float(current_app.config.get("SURVEY_CACHE_SECONDS", CACHE_TTL_SECONDS))))
+    return cache
+
+
+def invalidate_caches() -> None:
+    """Forget cached assignments, published versions and centres of the current app (this process)."""
+    if has_app_context():
+        cache = current_app.extensions.get(_EXTENSION_KEY)
+        if cache is not None:
+            cache.clear()
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    """What the respondent page needs of an assignment (a plain value, safe to share between requests)."""
+
+    id: int
+    survey_id: int
+    slug: str
+    center_id: int
+    center_name: str
+    channel: str
+    short_code: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class PublishedInfo:
+    """The published version of a survey and its parsed definition; ``fragments`` caches rendered HTML
+    that depends only on this version (filled by the respondent page)."""
+
+    survey_id: int
+    slug: str
+    version_id: int
+    number: int
+    definition: SurveyDefinition
+    fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def assignment_info(code: str) -> AssignmentInfo | None:
+    """The assignment of a short code (cached, see :data:`CACHE_TTL_SECONDS`)."""
+    code = (code or "").strip().lower()
+    return _hot_cache().get(("assignment", code), lambda: _load_assignment(code))
+
+
+def _load_assignment(code: str) -> AssignmentInfo | None:
+    row = db.session.execute(
+        select(SurveyAssignment.id, SurveyAssignment.survey_id, Survey.slug, SurveyAssignment.center_id,
+               Organisation.name, SurveyAssignment.channel, SurveyAssignment.short_code, SurveyAssignment.active)
+        .join(Survey, Survey.id == SurveyAssignment.survey_id)
+        .join(Organisation, Organisation.id == SurveyAssignment.center_id)
+        .where(SurveyAssignment.short_code == code)
+    ).first()
+    return AssignmentInfo(*row) if row is not None else None
+
+
+def published_info(slug: str) -> PublishedInfo | None:
+    """The published version of a survey with its definition (cached); None when there is none."""
+    state = _published_state(slug)
+    return state if isinstance(state, PublishedInfo) else None
+
+
+def require_published_info(slug: str) -> PublishedInfo:
+    """Like :func:`require_published`, from the cache: SurveyNotFound / SurveyClosed when not published."""
+    state = _published_state(slug)
+    if isinstance(state, PublishedInfo):
+        return state
+    if state == "closed":
+        raise SurveyClosed()
+    raise SurveyNotFound()
+
+
+def _published_state(slug: str) -> PublishedInfo | str:
+    return _hot_cache().get(("published", slug), lambda: _load_published(slug))
+
+
+def _load_published(slug: str) -> PublishedInfo | str:
+    version = db.session.scalar(
+        select(SurveyVersion).join(Survey, Survey.id == SurveyVersion.survey_id)
+        .where(Survey.slug == slug, SurveyVersion.status == "published"))
+    if version is None:
+        return "closed" if get_survey(slug) is not None and _has_closed(slug) else "missing"
+    return PublishedInfo(version.survey_id, slug, version.id, version.number, definition_of(version))
+
+
+_WATCHED: tuple[type, ...] = (Survey, SurveyVersion, SurveyAssignment, Organisation)
+
+
+def _watched(obj: Any) -> bool:
+    return isinstance(obj, _WATCHED)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _context: Any) -> None:
+    if any(_watched(obj) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info[_CHANGED_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state: Any) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and issubclass(state.bind_mapper.class_, _WATCHED):
+        state.session.info[_CHANGED_FLAG] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_after_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED_FLAG, False):
+        invalidate_caches()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED_FLAG, None)
+
+
 # --------------------------------------------------------------------------- versions
 
 
@@ -209,6 +375,7 @@ def publish(survey: Survey, user: User | None = None) -> SurveyVersion:
                 version.status, version.closed_at = "closed", now
         draft.status, draft.published_at = "published", now
         audit.record("survey.publish", survey, summary=f"{survey.slug} v{draft.number}", **_user(user))
+    invalidate_caches()
     return draft
 
 
@@ -224,6 +391,7 @@ def close(survey: Survey, user: User | None = None) -> None:
         if not changed:
             raise SurveyError("Анкета не опубликована")
         audit.record("survey.close", survey, summary=survey.slug, **_user(user))
+    invalidate_caches()
 
 
 def duplicate(survey: Survey, new_slug: str, user: User | None = None) -> Survey:
@@ -307,6 +475,7 @@ def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
         db.session.flush()
         audit.record("survey.assign", survey, summary=survey.slug, centers=len(center_ids), channels=channels,
                      **_user(user))
+    invalidate_caches()
     return result
 
 
@@ -359,19 +528,27 @@ def _existing(client_submission_id: str) -> tuple[int, str] | None:
 
 
 def _resolve_center(center: str | int) -> int:
+    """The centre id of a code, exact name or id (cached; centres change rarely, see CACHE_TTL_SECONDS)."""
     if isinstance(center, int) and not isinstance(center, bool):
-        found = db.session.scalar(select(Organisation.id).where(
-            Organisation.id == center, Organisation.kind == OrgKind.CENTER))
+        key: tuple = ("center-id", center)
     elif isinstance(center, str):
-        from app.org.services import find_center
-
-        org = find_center(center)
-        found = org.id if org is not None else None
+        key = ("center", center)
     else:
-        found = None
+        key = ()
+    found = _hot_cache().get(key, lambda: _load_center(center)) if key else None
     if found is None:
         raise InvalidSubmission({"center": "Неизвестный центр обслуживания"})
     return found
+
+
+def _load_center(center: str | int) -> int | None:
+    if isinstance(center, int):
+        return db.session.scalar(select(Organisation.id).where(
+            Organisation.id == center, Organisation.kind == OrgKind.CENTER))
+    from app.org.services import find_center
+
+    org = find_center(center)
+    return org.id if org is not None else None
 
 
 def submit_response(*, slug: str, center: str | int, channel: str, answers: dict[str, Any],
@@ -380,31 +557,36 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     """Validate and store one submission exactly once.
 
     Same ``client_submission_id`` and body → the original id (created=False), even if the survey was
-    closed since; same id with another body → :class:`SubmissionConflict`.
+    closed or changed since; same id with another body → :class:`SubmissionConflict`. The stored row is
+    looked up only when the insert or a check fails, so a new submission costs one write transaction.
     """
     submission_id = _check_submission_id(client_submission_id)
     digest = body_hash(slug, center, channel, answers)
-    prior = _existing(submission_id)
-    if prior is not None:
-        return _replay(prior, digest)
-    version, defn = require_published(slug)
-    if channel not in CHANNELS:
-        raise InvalidSubmission({"channel": "Неизвестный канал"})
-    center_id = _resolve_center(center)
-    clean, errors = _validate_submission(defn, answers)
-    if errors:
-        raise InvalidSubmission(errors)
+    try:
+        info = require_published_info(slug)
+        if channel not in CHANNELS:
+            raise InvalidSubmission({"channel": "Неизвестный канал"})
+        center_id = _resolve_center(center)
+        clean, errors = _validate_submission(info.definition, answers)
+        if errors:
+            raise InvalidSubmission(errors)
+    except SurveyError:
+        prior = _existing(submission_id)  # a retry of what was accepted before is answered as then
+        if prior is not None:
+            return _replay(prior, digest)
+        raise
     if duration_seconds is not None:
         try:
             duration_seconds = max(0, min(int(duration_seconds), 86400))
         except (TypeError, ValueError, OverflowError):
             duration_seconds = None
+    rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(info.definition, clean)]  # before the lock
     try:
         with write_transaction():
-            response_id = _store(version, defn, center_id, channel, clean, submission_id, digest,
-                                 duration_seconds, kiosk_id)
+            response_id = _store(info, center_id, channel, clean, rows, submission_id, digest, duration_seconds,
+                                 kiosk_id)
     except IntegrityError:
-        # A concurrent post with the same id won the race: answer as a retry.
+        # The id is stored already (a retry, or a concurrent post that won the race): answer as a retry.
         prior = _existing(submission_id)
         if prior is None:
             raise
@@ -445,26 +627,53 @@ def answer_rows(defn: SurveyDefinition, clean: dict[str, Any]) -> list[dict[str,
     return rows
 
 
-def _store(version: SurveyVersion, defn: SurveyDefinition, center_id: int, channel: str, clean: dict[str, Any],
+_RESPONSE_INSERT = insert(Response.__table__)
+_ANSWER_INSERT = insert(Answer.__table__)
+_ANSWER_DEFAULTS = {"value_num": None, "option_code": None, "text": None}
+
+
+@dataclass
+class _Stored:
+    """The few response fields close-the-loop reads (the row itself is written with Core)."""
+
+    id: int
+    channel: str
+    center_id: int
+    contact_id: int | None
+    appeal_id: int | None = None
+
+
+def _store(info: PublishedInfo, center_id: int, channel: str, clean: dict[str, Any], rows: list[dict[str, Any]],
            submission_id: str, digest: str, duration: int | None, kiosk_id: int | None) -> int:
+    """Insert the response and all its answers (one executemany) inside the caller's write transaction."""
+    defn = info.definition
     now = utcnow()
-    response = Response(client_submission_id=submission_id, body_hash=digest, survey_id=version.survey_id,
-                        version_id=version.id, center_id=center_id, channel=channel, kiosk_id=kiosk_id,
-                        submitted_at=now, duration_seconds=duration)
+    contact_id = None
     contact = clean.get("contact") if defn.contact_question() is not None else None
     if contact and contact.get("consent") is True:
         record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
                          purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
         db.session.add(record)
         db.session.flush()
-        response.contact_id = record.id
-    db.session.add(response)
-    db.session.flush()  # IntegrityError here when the same id was stored concurrently
-    db.session.add_all(Answer(response_id=response.id, survey_id=version.survey_id, center_id=center_id,
-                              submitted_at=now, **row) for row in answer_rows(defn, clean))
-    if response.contact_id is not None:
-        _close_the_loop(response, defn, clean, now)
-    return response.id
+        contact_id = record.id
+    connection = db.session.connection()
+    # IntegrityError here when this submission id is stored already.
+    response_id = connection.execute(_RESPONSE_INSERT, {
+        "client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
+        "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
+        "submitted_at": now, "duration_seconds": duration, "contact_id": contact_id, "appeal_id": None,
+    }).inserted_primary_key[0]
+    if rows:
+        common = {"response_id": response_id, "survey_id": info.survey_id, "center_id": center_id,
+                  "submitted_at": now}
+        connection.execute(_ANSWER_INSERT, [{**row, **common} for row in rows])
+    if contact_id is not None:
+        stored = _Stored(response_id, channel, center_id, contact_id)
+        _close_the_loop(stored, defn, clean, now)
+        if stored.appeal_id is not None:
+            connection.execute(update(Response.__table__).where(Response.__table__.c.id == response_id)
+                               .values(appeal_id=stored.appeal_id))
+    return response_id
 
 
 def loop_rule_matched(defn: SurveyDefinition, clean: dict[str, Any]) -> Any | None:
@@ -476,7 +685,7 @@ def loop_rule_matched(defn: SurveyDefinition, clean: dict[str, Any]) -> Any | No
     return None
 
 
-def _close_the_loop(response: Response, defn: SurveyDefinition, clean: dict[str, Any], now: datetime) -> None:
+def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, Any], now: datetime) -> None:
     """Open an appeal for a low score from a customer who agreed to be contacted (if appeals exist)."""
     rule = loop_rule_matched(defn, clean)
     if rule is None:
@@ -507,7 +716,10 @@ def _close_the_loop(response: Response, defn: SurveyDefinition, clean: dict[str,
 
 
 __all__ = [
+    "CACHE_TTL_SECONDS",
     "CONSENT_VERSION",
+    "AssignmentInfo",
+    "PublishedInfo",
     "InvalidDefinition",
     "InvalidSubmission",
     "SubmissionConflict",
@@ -517,15 +729,19 @@ __all__ = [
     "SurveyNotFound",
     "assign",
     "assignment_by_code",
+    "assignment_info",
     "close",
     "consent_text",
     "create_survey",
     "definition_of",
     "draft_for_edit",
     "duplicate",
+    "invalidate_caches",
     "publish",
+    "published_info",
     "published_version",
     "require_published",
+    "require_published_info",
     "save_draft",
     "submit_response",
     "survey_for_center",
