@@ -145,8 +145,9 @@ def validate(data: EntryInput) -> tuple[dict[str, str], str]:
     errors: dict[str, str] = {}
     if data.entry_type not in ENTRY_TYPES:
         errors["entry_type"] = "Выберите вид записи"
-    topic_codes = {t.code for t in active_topics()}
-    if data.topic_code not in topic_codes:
+    topic_active = bool(data.topic_code) and db.session.scalar(select(Topic.id).where(
+        Topic.code == data.topic_code, Topic.active.is_(True))) is not None  # one row, not every topic
+    if not topic_active:
         errors["topic"] = "Выберите тему"
     text = normalise_text(data.text)
     if len(text) < TEXT_MIN:
