@@ -46,6 +46,9 @@ def load_configuration(app: Flask, overrides: dict[str, Any]) -> None:
 
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{Path(app.instance_path) / 'otklik.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A local file cannot go away between checkouts: skip the per-checkout SELECT 1.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if app.config.get("BEHIND_HTTPS"):

@@ -9,8 +9,11 @@ PY=.venv/bin/python
 echo "== ruff"
 .venv/bin/ruff check .
 
-echo "== pytest on SQLite"
-$PY -m pytest -p no:cacheprovider "$@"
+echo "== pytest on SQLite: unit and integration"
+$PY -m pytest -p no:cacheprovider --ignore=tests/e2e "$@"
+
+echo "== pytest: browser tests in Chromium"
+$PY -m pytest -p no:cacheprovider tests/e2e "$@"
 
 echo "== pytest on PostgreSQL"
 pgdir="$(mktemp -d /tmp/otklik-pg.XXXXXX)"

@@ -136,13 +136,25 @@ async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, s
 
 
 def run_clients(base_url: str, seconds: float, ledger: Ledger, seed: int, tolerate_disconnects: bool) -> None:
+    """Run the clients' event loop in a thread of its own (the browser tests keep one in the main thread)."""
     until = time.monotonic() + seconds
+    failure: list[BaseException] = []
 
     async def main() -> None:
         await asyncio.gather(*(client_loop(i, base_url, until, ledger, seed, tolerate_disconnects)
                                for i in range(CLIENTS)))
 
-    asyncio.run(main())
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def test_concurrent_clients_lose_and_duplicate_nothing(fresh_database_url, tmp_path):
