@@ -71,7 +71,7 @@ class DefaultConfig:
     ANALYSIS_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
     ANALYSIS_TARGET_ON_TIME = 0.95
     ANALYSIS_TARGET_PROMISES = 0.9
-    ANALYSIS_SAMPLE_CAP = 200_000  # most recent complete cases used for drivers and reliability
+    ANALYSIS_SAMPLE_CAP = 20_000  # systematic sample of complete cases for drivers and reliability
     ANALYSIS_EFFECT_WINDOW_DAYS = 90
     ANALYSIS_MAX_RECOMMENDATIONS = 50
 
@@ -83,3 +83,4 @@ class DefaultConfig:
     KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints
     KIOSK_IP_RATELIMIT = "120 per minute"
     MAIL_TIMEOUT = 10
+    ANALYSIS_REFRESH_BATCH = 20_000  # responses per aggregate-refresh transaction
