@@ -20,6 +20,7 @@ from app.analysis.measures import QuestionInfo, merge_counts, nest_counts
 from app.analysis.stats import drivers as drivers_stats
 from app.analysis.stats import groups, multiple, nps, proportions, trend
 from app.models import Organisation, OrgKind
+from app.spreadsheet import neutralise_cell
 
 TREND_QUARTERS = 4
 
@@ -615,9 +616,9 @@ def report_to_csv(report: dict[str, Any]) -> str:
 
 def _csv_safe(value: Any) -> Any:
     """Neutralise spreadsheet formulas in text cells."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
-        return "'" + value
-    return value
+    if isinstance(value, str) and _is_number(value):
+        return value  # a number written as text (e.g. "-0.12") stays a number
+    return neutralise_cell(value)
 
 
 def _is_number(text: str) -> bool:

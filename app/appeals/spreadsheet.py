@@ -15,14 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from app.spreadsheet import FORMULA_STARTS, neutralise_cell
 
-
-def neutralise_cell(value: Any) -> Any:
-    """Return ``value`` safe for a spreadsheet: text that could start a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+__all__ = ["FORMULA_STARTS", "neutralise_cell", "to_csv"]
 
 
 def _csv_value(value: Any) -> Any:

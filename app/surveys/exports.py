@@ -20,23 +20,17 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Organisation
+from app.spreadsheet import FORMULA_STARTS, neutralise_cell
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
 
 FIXED_COLUMNS = ("response_id", "submitted_at", "center", "channel")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = FORMULA_STARTS
 CHUNK = 5000
 
 NUMERIC_TYPES = {"rating", "nps", "ces", "number", "yes_no"}
 OPTION_TYPES = {"single_choice", "dropdown"}
 OTHER_SUFFIX = "__other"
 SKIPPED_TYPES = {"contact"}  # personal data lives in app.models.Contact, never in exports
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Prefix strings a spreadsheet would read as a formula (= + - @ tab CR) with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _ru(text: Any) -> str:
