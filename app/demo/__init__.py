@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Callable
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -124,8 +125,17 @@ def seed_command(org_only: bool) -> None:
 
 @demo_cli.command("logins")
 def logins_command() -> None:
-    """Print the demo logins."""
+    """Print the demo logins and, when it exists, the demo kiosk's URL."""
     click.echo(demo_logins_text())
+    try:
+        from app.kiosk.demo import demo_url
+        from app.kiosk.models import Kiosk
+        from app.kiosk.services import demo_token, hash_token
+    except ImportError:
+        return
+    token = demo_token(current_app.config["SECRET_KEY"])
+    if db.session.scalar(select(Kiosk.id).where(Kiosk.token_hash == hash_token(token), Kiosk.active)):
+        click.echo(f"  Демо-киоск ЦОК Курск: {demo_url()}")
 
 
 @demo_cli.command("is-empty")
