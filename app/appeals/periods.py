@@ -42,7 +42,7 @@ def resolve_period(args: Any, today: date) -> dict[str, Any]:
         raise ValueError("Неверный период")
     year = int(year_text)
     start, end = part_dates(year, part)
-    return {"from": start, "to": end, "label": f"{PARTS[part][0]} {year} г."}
+    return {"from": start, "to": end, "label": f"{PARTS[part][0]} {year} г.", "part": part}
 
 
 def period_choices(today: date) -> dict[str, Any]:
