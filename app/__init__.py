@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_babel
+from babel import Locale
 from flask import Flask, request, session
 
 from app.config import DefaultConfig
@@ -97,6 +98,9 @@ def register_extensions(app: Flask) -> None:
             engine.dispose()  # no pooled connection may cross a fork (gunicorn --preload)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True)
+    from app.sessions import CachedSignerSessionInterface
+
+    app.session_interface = CachedSignerSessionInterface()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -117,12 +121,17 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.filters.update(nav.FILTERS)
 
 
-def select_locale() -> str:
+# Flask-Babel parses the selector's answer on every request unless it is a Locale already, and
+# parsing a string looks for the locale's data file on disk.
+_LOCALES = {"ru": Locale("ru"), "en": Locale("en")}
+
+
+def select_locale() -> Locale:
     """?lang=en switches and remembers the language; Russian is the default."""
     wanted = request.args.get("lang")
-    if wanted in ("ru", "en"):
+    if wanted in _LOCALES:
         session["lang"] = wanted
-    return session.get("lang", "ru")
+    return _LOCALES.get(session.get("lang"), _LOCALES["ru"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from flask_login import current_user
+
+from app.sessions import has_login_session
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -31,7 +32,7 @@ def install(app: Flask) -> None:
         # Staff pages are never stored: decided by the view's role mark, not by its URL.
         view = current_app.view_functions.get(request.endpoint or "")
         staff_page = hasattr(view, "_staff_roles") or request.endpoint in ("auth.login", "auth.logout")
-        logged_in_page = current_user.is_authenticated and not request.path.startswith("/static/")
+        logged_in_page = has_login_session() and not request.path.startswith("/static/")
         if staff_page or logged_in_page:
             response.headers["Cache-Control"] = "no-store"
         return response

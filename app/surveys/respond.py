@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import current_app, get_template_attribute, render_template, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
 from app.auth.decorators import public
 from app.extensions import limiter
+from app.sessions import has_login_session
 from app.surveys import bp, services
 from app.surveys.schema import CONTACT_FIELDS, OTHER_SUFFIX, SurveyDefinition, evaluate_condition
 from app.surveys.schema import validate_submission as check_answers
@@ -196,7 +196,7 @@ def _page_from_cache(published: services.PublishedInfo, key: tuple, render: Call
                      values: dict[str, str]) -> str | None:
     """The page for ``key`` with ``values`` filled in, rendered once per worker and cache period; None for a
     signed-in staff member or a waiting flash message (the page has per-user parts then)."""
-    if current_user.is_authenticated or "_flashes" in session:
+    if has_login_session() or "_flashes" in session:
         return None
     if not all(_SAFE_VALUE.match(value) for value in values.values()):
         return None
