@@ -24,12 +24,12 @@ from itertools import chain
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Connection, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, joinedload
 
 from app import audit
-from app.database import write_transaction
+from app.database import write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyAssignment, SurveyVersion
@@ -581,10 +581,16 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         except (TypeError, ValueError, OverflowError):
             duration_seconds = None
     rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(info.definition, clean)]  # before the lock
+    fields = {"client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
+              "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
+              "duration_seconds": duration_seconds}
     try:
-        with write_transaction():
-            response_id = _store(info, center_id, channel, clean, rows, submission_id, digest, duration_seconds,
-                                 kiosk_id)
+        if _wants_contact(info.definition, clean):
+            with write_transaction():
+                response_id = _store_with_contact(info.definition, clean, rows, fields)
+        else:
+            with write_connection() as connection:
+                response_id = _insert_response(connection, rows, fields, utcnow())
     except IntegrityError:
         # The id is stored already (a retry, or a concurrent post that won the race): answer as a retry.
         prior = _existing(submission_id)
@@ -643,36 +649,41 @@ class _Stored:
     appeal_id: int | None = None
 
 
-def _store(info: PublishedInfo, center_id: int, channel: str, clean: dict[str, Any], rows: list[dict[str, Any]],
-           submission_id: str, digest: str, duration: int | None, kiosk_id: int | None) -> int:
-    """Insert the response and all its answers (one executemany) inside the caller's write transaction."""
-    defn = info.definition
-    now = utcnow()
-    contact_id = None
+def _wants_contact(defn: SurveyDefinition, clean: dict[str, Any]) -> bool:
     contact = clean.get("contact") if defn.contact_question() is not None else None
-    if contact and contact.get("consent") is True:
-        record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
-                         purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
-        db.session.add(record)
-        db.session.flush()
-        contact_id = record.id
-    connection = db.session.connection()
+    return bool(contact) and contact.get("consent") is True
+
+
+def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields: dict[str, Any], now: datetime,
+                     contact_id: int | None = None) -> int:
+    """Insert the response and all its answers (one executemany) inside the caller's write transaction."""
     # IntegrityError here when this submission id is stored already.
     response_id = connection.execute(_RESPONSE_INSERT, {
-        "client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
-        "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
-        "submitted_at": now, "duration_seconds": duration, "contact_id": contact_id, "appeal_id": None,
-    }).inserted_primary_key[0]
+        **fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None}).inserted_primary_key[0]
     if rows:
-        common = {"response_id": response_id, "survey_id": info.survey_id, "center_id": center_id,
+        common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
                   "submitted_at": now}
         connection.execute(_ANSWER_INSERT, [{**row, **common} for row in rows])
-    if contact_id is not None:
-        stored = _Stored(response_id, channel, center_id, contact_id)
-        _close_the_loop(stored, defn, clean, now)
-        if stored.appeal_id is not None:
-            connection.execute(update(Response.__table__).where(Response.__table__.c.id == response_id)
-                               .values(appeal_id=stored.appeal_id))
+    return response_id
+
+
+def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: list[dict[str, Any]],
+                        fields: dict[str, Any]) -> int:
+    """The response of a customer who left contacts: the contact, the response, and close-the-loop's appeal
+    in the session's write transaction."""
+    now = utcnow()
+    contact = clean["contact"]
+    record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
+                     purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
+    db.session.add(record)
+    db.session.flush()
+    connection = db.session.connection()
+    response_id = _insert_response(connection, rows, fields, now, contact_id=record.id)
+    stored = _Stored(response_id, fields["channel"], fields["center_id"], record.id)
+    _close_the_loop(stored, defn, clean, now)
+    if stored.appeal_id is not None:
+        connection.execute(update(Response.__table__).where(Response.__table__.c.id == response_id)
+                           .values(appeal_id=stored.appeal_id))
     return response_id
 
 
