@@ -1,0 +1,75 @@
+"""SQLite writers of this app queue on a flock beside the database (app.database.WriterQueue).
+
+The queue only changes who waits where; these tests pin that it is really held for the whole write
+transaction, released after it (also on error), re-entrant, and absent on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.database import write_connection, write_transaction, writer_turn
+from app.extensions import db
+
+# Another process tries to take the same lock without waiting: exit 0 when it got it, 1 when busy.
+PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except BlockingIOError:
+    sys.exit(1)
+sys.exit(0)
+"""
+
+
+def lock_is_free(path: Path) -> bool:
+    return subprocess.run([sys.executable, "-c", PROBE, str(path)], check=False).returncode == 0
+
+
+@pytest.fixture
+def lock_path(app) -> Path:
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the writer queue exists for SQLite only")
+        return Path(db.engine.url.database).resolve().with_name(Path(db.engine.url.database).name + ".writers")
+
+
+def test_write_transaction_holds_the_queue_until_it_has_committed(app, lock_path):
+    with app.app_context():
+        assert lock_is_free(lock_path)
+        with write_transaction():
+            db.session.execute(text("CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY)"))
+            assert not lock_is_free(lock_path)
+        assert lock_is_free(lock_path)
+
+
+def test_write_connection_holds_the_queue_and_releases_it_on_error(app, lock_path):
+    with app.app_context():
+        with pytest.raises(RuntimeError), write_connection() as connection:
+            connection.execute(text("SELECT 1"))
+            assert not lock_is_free(lock_path)
+            raise RuntimeError("rolled back")
+        assert lock_is_free(lock_path)
+
+
+def test_nested_turns_release_only_at_the_outermost(app, lock_path):
+    with app.app_context():
+        with writer_turn():
+            with writer_turn():
+                assert not lock_is_free(lock_path)
+            assert not lock_is_free(lock_path)
+        assert lock_is_free(lock_path)
+
+
+def test_no_queue_on_postgresql(app):
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("PostgreSQL queues its writers itself")
+        assert isinstance(writer_turn(), contextlib.nullcontext)
