@@ -27,7 +27,8 @@ lint: install
 	@$(VENV)/bin/ruff check .
 
 bench: install translations
-	@$(PY) -m bench.run_all
+	@scripts/system-deps.sh bench
+	@$(PY) -m bench.load_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,40 +1,44 @@
-"""Load benchmark (issue 8): the app under gunicorn, measured against a bare "hello" view.
+"""Load benchmark (issue 8): the app under gunicorn, loaded by wrk, measured against a bare "hello" view.
 
-Usage: ``python -m bench.load_bench`` (``make bench`` runs it). Environment:
+Usage: ``make bench`` (installs wrk when missing, then ``python -m bench.load_bench``). Environment:
 ``BENCH_SECONDS`` (default 30 per cell), ``BENCH_CONNECTIONS`` (default "16,64,256"),
 ``BENCH_WORKERS`` (default "2,4"), ``BENCH_THREADS`` (default 1: sync workers; 4 = gthread as in scripts/run.sh),
 ``BENCH_DATABASES`` (default "sqlite,postgresql"; PostgreSQL uses a throwaway cluster started by
 scripts/pg-cluster.sh). Loopback only.
 
-Besides rates and latencies each row shows the server's CPU time per completed unit (master and
-workers, from /proc): on a shared machine rates move with the neighbours' load, CPU per unit much
-less. Before the SQLite runs the cost of one durable commit (WAL, synchronous=FULL) on the bench
-disk is measured: every submission waits for one, so it bounds the write scenarios.
+The load comes from wrk (C, a few percent of a core) with the Lua scenarios in bench/wrk/: a Python
+client on the same two cores took as much CPU as the server's workers and capped every figure. The
+scenarios that submit write each acknowledged id to a file, and the bench compares those ids with the
+rows stored. Latencies are per HTTP request (the HTML cycle is two). Besides rates and latencies each
+row shows the server's CPU time per completed unit (master and workers, from /proc): on a shared
+machine rates move with the neighbours' load, CPU per unit much less. Before the SQLite runs the cost
+of one durable commit (WAL, synchronous=FULL) on the bench disk is measured: every submission waits
+for one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
-import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from bench.loadclient import LoadResult, run_load
 from tests.serverutil import GunicornServer
 
 ROOT = Path(__file__).resolve().parent.parent
 KIOSK_TOKEN = "bench-kiosk-token-0123456789abcdefgh"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-SID = re.compile(r'name="client_submission_id" value="([^"]+)"')
-STATE = re.compile(r'name="_state" value="([^"]*)"')
+WRK_SCRIPTS = ROOT / "bench" / "wrk"
 
 
 def prepare(database_url: str) -> str:
@@ -65,75 +69,106 @@ def prepare(database_url: str) -> str:
     return code
 
 
-class Acks:
-    def __init__(self) -> None:
-        self.responses: set[str] = set()
-        self.reviews: set[str] = set()
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    script: str  # in bench/wrk/
+    path: str
+    acknowledges: str | None = None  # "responses" or "reviews": the ids it writes are compared with the rows
+
+    @property
+    def stateful(self) -> bool:
+        """Scenarios that keep per-connection state run one connection per wrk thread."""
+        return self.script != "get.lua"
 
 
-def scenarios(short_code: str, acks: Acks) -> dict:
-    async def hello(session, _base, _i, _n):
-        async with session.get("/bench/hello") as reply:
-            await reply.read()
-            return reply.status == 200
-
-    async def survey_page(session, _base, _i, _n):
-        async with session.get(f"/s/{short_code}") as reply:
-            await reply.read()
-            return reply.status == 200
-
-    async def api_post(session, _base, _i, _n):
-        sid = str(uuid.uuid4())
-        body = {"client_submission_id": sid, "center": "KUR", "channel": "online",
-                "answers": {"overall": 5, "nps": 9, "wait": 4}}
-        async with session.post("/api/v1/surveys/visit-csat/responses", json=body) as reply:
-            await reply.read()
-            if reply.status == 201:
-                acks.responses.add(sid)
-                return True
-            return False
-
-    async def html_cycle(session, _base, _i, _n):
-        async with session.get(f"/s/{short_code}") as reply:
-            page = await reply.text()
-            if reply.status != 200:
-                return False
-        sid = SID.search(page).group(1)
-        form = {"csrf_token": CSRF.search(page).group(1), "client_submission_id": sid, "_page": "0",
-                "_state": STATE.search(page).group(1), "_action": "submit", "overall": "5", "nps": "10"}
-        async with session.post(f"/s/{short_code}", data=form) as reply:
-            await reply.read()
-            if reply.status == 200:
-                acks.responses.add(sid)
-                return True
-            return False
-
-    async def review(session, _base, _i, _n):
-        sid = str(uuid.uuid4())
-        body = {"client_submission_id": sid, "entry_type": "suggestion", "topic": "other",
-                "text": f"Предложение {sid}: продлить часы работы по субботам.", "publish_consent": False,
-                "wants_answer": False}
-        async with session.post(f"/kiosk/{KIOSK_TOKEN}/reviews", json=body) as reply:
-            await reply.read()
-            if reply.status == 201:
-                acks.reviews.add(sid)
-                return True
-            return False
-
-    return {"hello (ceiling)": hello, "survey page GET": survey_page, "API response POST": api_post,
-            "HTML cycle GET+POST": html_cycle, "review entry POST": review}
+def scenarios(short_code: str) -> list[Scenario]:
+    return [Scenario("hello (ceiling)", "get.lua", "/bench/hello"),
+            Scenario("survey page GET", "get.lua", f"/s/{short_code}"),
+            Scenario("API response POST", "api.lua", "/api/v1/surveys/visit-csat/responses", "responses"),
+            Scenario("HTML cycle GET+POST", "cycle.lua", f"/s/{short_code}", "responses"),
+            Scenario("review entry POST", "review.lua", f"/kiosk/{KIOSK_TOKEN}/reviews", "reviews")]
 
 
-def stored_equals_acknowledged(database_url: str, acks: Acks) -> bool:
+@dataclass
+class Result:
+    scenario: Scenario
+    connections: int
+    seconds: float
+    requests: int
+    errors: int  # socket errors, HTTP status >= 400, and units the script saw fail
+    units: int  # completed units: requests, or acknowledged submissions
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    server_cpu_ms: float  # per completed unit
+
+    @property
+    def rate(self) -> float:
+        return self.units / self.seconds if self.seconds else 0.0
+
+    @staticmethod
+    def header() -> str:
+        return (f"{'scenario':<22} {'conns':>5} {'units/s':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+                f"{'p99 ms':>7} {'errors':>6} {'% hello':>7} {'srv CPU ms':>10}")
+
+    def row(self, ceiling: float) -> str:
+        requests_per_second = self.requests / self.seconds
+        return (f"{self.scenario.name:<22} {self.connections:>5} {self.rate:>8.1f} {requests_per_second:>8.1f} "
+                f"{self.p50_ms:>7.1f} {self.p95_ms:>7.1f} {self.p99_ms:>7.1f} {self.errors:>6} "
+                f"{100 * self.rate / ceiling:>6.0f}% {self.server_cpu_ms:>10.2f}")
+
+
+def run_wrk(scenario: Scenario, base_url: str, connections: int, seconds: float, ack_prefix: Path,
+            server_pid: int) -> Result:
+    if not base_url.startswith("http://127."):
+        raise ValueError("load is sent to loopback addresses only")
+    threads = connections if scenario.stateful else min(2, connections)
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+               "-s", str(WRK_SCRIPTS / scenario.script), base_url, "--", scenario.path, str(ack_prefix),
+               uuid.uuid4().hex[:8]]
+    cpu_before = process_tree_cpu_seconds(server_pid)
+    output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    cpu = process_tree_cpu_seconds(server_pid) - cpu_before
+    line = next((x for x in output.splitlines() if x.startswith("WRKRESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{output}")
+    summary = json.loads(line.removeprefix("WRKRESULT "))
+    errors = summary["socket_errors"] + summary["http_errors"]
+    if scenario.acknowledges:
+        units = len(read_acks(ack_prefix))
+        errors += summary["failed_units"]
+    else:
+        units = summary["requests"] - summary["http_errors"]
+    return Result(scenario, connections, summary["duration_us"] / 1e6, summary["requests"], errors, units,
+                  summary["p50_ms"], summary["p95_ms"], summary["p99_ms"],
+                  1000 * cpu / units if units else float("nan"))
+
+
+def read_acks(prefix: Path) -> set[str]:
+    ids: set[str] = set()
+    for path in prefix.parent.glob(f"{prefix.name}-*.txt"):
+        ids.update(line for line in path.read_text().splitlines() if line)
+    return ids
+
+
+def compare_stored(database_url: str, responses: set[str], reviews: set[str]) -> tuple[bool, int]:
+    """(every acknowledged id is stored, how many stored ids were not acknowledged).
+
+    wrk stops at the deadline without reading the replies still in flight: those submissions are
+    stored but never acknowledged, at most one per connection and cell. An acknowledged id that is
+    missing would be a lost submission.
+    """
     from app.reviews.models import ReviewEntry
     from app.surveys.models import Response
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        responses = set(connection.execute(select(Response.client_submission_id)).scalars())
-        reviews = set(connection.execute(select(ReviewEntry.client_submission_id)).scalars())
+        stored_responses = set(connection.execute(select(Response.client_submission_id)).scalars())
+        stored_reviews = set(connection.execute(select(ReviewEntry.client_submission_id)).scalars())
     engine.dispose()
-    return responses == acks.responses and reviews == acks.reviews
+    all_stored = responses <= stored_responses and reviews <= stored_reviews
+    return all_stored, len(stored_responses - responses) + len(stored_reviews - reviews)
 
 
 def durable_commit_ms(folder: Path, count: int = 200) -> tuple[float, float]:
@@ -189,15 +224,46 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def check_targets(results: list[Result], stored_ok: bool) -> list[str]:
+    """The issue's targets for 2 workers on SQLite, as lines "met"/"NOT met"."""
+    by_name: dict[tuple[str, int], Result] = {(r.scenario.name, r.connections): r for r in results}
+    lines = []
+    for conns in sorted({r.connections for r in results}):
+        hello = by_name.get(("hello (ceiling)", conns))
+        if hello is None or not hello.rate:
+            continue
+        page, api = by_name.get(("survey page GET", conns)), by_name.get(("API response POST", conns))
+        cycle = by_name.get(("HTML cycle GET+POST", conns))
+        checks = [("survey page GET >= 40 % of hello", page and page.rate / hello.rate >= 0.40,
+                   page and f"{100 * page.rate / hello.rate:.0f} %"),
+                  ("API response POST >= 25 % of hello", api and api.rate / hello.rate >= 0.25,
+                   api and f"{100 * api.rate / hello.rate:.0f} %"),
+                  ("HTML cycle >= 500 submissions/s", cycle and cycle.rate >= 500, cycle and f"{cycle.rate:.0f}/s")]
+        if conns == 64:
+            worst = max((r for r in results if r.connections == 64), key=lambda r: r.p99_ms)
+            checks.append(("p99 < 150 ms at 64 connections (every scenario)", worst.p99_ms < 150,
+                           f"worst {worst.p99_ms:.0f} ms ({worst.scenario.name})"))
+        for label, ok, figure in checks:
+            if figure is not None:
+                lines.append(f"  {conns:>3} conns  {label:<48} {figure:>24}  {'met' if ok else 'NOT met'}")
+    errors = sum(r.errors for r in results)
+    lines.append(f"  all      zero errors{'':<37} {errors:>24}  {'met' if errors == 0 else 'NOT met'}")
+    lines.append(f"  all      stored = acknowledged{'':<27} {str(stored_ok):>24}  {'met' if stored_ok else 'NOT met'}")
+    return lines
+
+
 def main() -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: run scripts/system-deps.sh bench (make bench does).")
     seconds = float(os.environ.get("BENCH_SECONDS", "30"))
     connections = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "16,64,256").split(",")]
     worker_counts = [int(w) for w in os.environ.get("BENCH_WORKERS", "2,4").split(",")]
     databases = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
     threads = int(os.environ.get("BENCH_THREADS", "1"))
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0:1]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, Python "
-          f"{platform.python_version()}; {seconds:.0f} s per cell; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{platform.python_version()}, {' '.join(wrk_version) or 'wrk'}; {seconds:g} s per cell; "
+          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for database in databases:
         with tempfile.TemporaryDirectory(prefix="otklik-bench-") as folder:
             if database == "postgresql":
@@ -212,28 +278,37 @@ def main() -> None:
                     print(f"\ndurable SQLite commit on the bench disk: median {median_ms:.2f} ms, p95 {p95_ms:.2f} ms "
                           f"(one writer at a time: at most ~{1000 / median_ms:.0f} submissions/s)")
                 for workers in worker_counts:
-                    acks = Acks()
                     server = GunicornServer(url, workers=workers, threads=threads,
                                             extra_env={"OTKLIK_BENCH_HELLO": "true"},
                                             log_path=Path(folder) / "gunicorn.log").start()
                     kind = f"{threads} threads each (gthread)" if threads > 1 else "sync"
                     print(f"\n== {database}, gunicorn {workers} workers, {kind}")
-                    print(LoadResult.header() + "   % of hello  srv CPU ms")
+                    print(Result.header(), flush=True)
+                    acks = Path(folder) / f"acks-{workers}"
+                    acks.mkdir()
+                    results: list[Result] = []
                     try:
                         for conns in connections:
                             ceiling = None
-                            for name, scenario in scenarios(short_code, acks).items():
-                                cpu_before = process_tree_cpu_seconds(server.process.pid)
-                                result = run_load(name, server.url, scenario, conns, seconds)
-                                cpu = process_tree_cpu_seconds(server.process.pid) - cpu_before
+                            for index, scenario in enumerate(scenarios(short_code)):
+                                result = run_wrk(scenario, server.url, conns, seconds,
+                                                 acks / f"{scenario.acknowledges}-{conns}-{index}", server.process.pid)
                                 ceiling = ceiling or result.rate
-                                per_unit = 1000 * cpu / result.completed if result.completed else float("nan")
-                                print(result.row() + f"   {100 * result.rate / ceiling:8.0f} %  {per_unit:10.2f}",
-                                      flush=True)
+                                results.append(result)
+                                print(result.row(ceiling), flush=True)
                     finally:
                         server.stop()
-                    print(f"stored = acknowledged: {stored_equals_acknowledged(url, acks)} "
-                          f"({len(acks.responses)} responses, {len(acks.reviews)} review entries)")
+                    responses = read_acks(acks / "responses")
+                    reviews = read_acks(acks / "reviews")
+                    stored_ok, in_flight = compare_stored(url, responses, reviews)
+                    in_flight_bound = sum(r.connections for r in results if r.scenario.acknowledges)
+                    stored_ok = stored_ok and in_flight <= in_flight_bound
+                    print(f"stored = acknowledged: {stored_ok} ({len(responses)} responses and {len(reviews)} review "
+                          f"entries acknowledged, all stored; {in_flight} more stored whose replies were in flight "
+                          f"when wrk stopped, at most {in_flight_bound})")
+                    if database == "sqlite" and workers == 2 and threads == 1:
+                        print("targets (issue 8: 2 workers, SQLite):")
+                        print("\n".join(check_targets(results, stored_ok)))
             finally:
                 if database == "postgresql":
                     subprocess.run([str(ROOT / "scripts/pg-cluster.sh"), "stop", str(Path(folder) / "pg")],

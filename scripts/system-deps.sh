@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Otklik's tests and PDF reports need, only when missing.
-# Usage: scripts/system-deps.sh [run|test]
+# Usage: scripts/system-deps.sh [run|test|bench]
 set -euo pipefail
 mode="${1:-test}"
 need=()
@@ -13,6 +13,12 @@ if [ "$mode" = "test" ]; then
   have chromium || need+=(chromium)
   have pdftotext || need+=(poppler-utils)
   have redis-server || need+=(redis-server)
+  if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    need+=(postgresql)
+  fi
+fi
+if [ "$mode" = "bench" ]; then
+  have wrk || need+=(wrk)
   if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need+=(postgresql)
   fi

@@ -1,0 +1,34 @@
+-- Shared by the load scenarios (loaded with dofile from the repository root): thread numbering,
+-- acknowledgement files and one JSON summary line that bench/load_bench.py reads.
+-- Scenarios that keep state between requests run with one connection per thread (wrk -t N -c N).
+local threads = {}
+
+function setup(thread)
+  thread:set("index", #threads)
+  table.insert(threads, thread)
+end
+
+-- Called from a thread's init(): failures counts units the scenario did not complete; with a prefix,
+-- every acknowledged submission id goes to "<prefix>-<thread>.txt".
+function start_thread(ack_prefix)
+  failures = 0
+  if ack_prefix and ack_prefix ~= "" then
+    acks = io.open(ack_prefix .. "-" .. index .. ".txt", "w")
+  end
+end
+
+function acknowledge(id)
+  acks:write(id, "\n")
+  acks:flush()
+end
+
+function done(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do failed = failed + (thread:get("failures") or 0) end
+  local errors = summary.errors
+  io.write(string.format('WRKRESULT {"requests": %d, "duration_us": %d, "socket_errors": %d, '
+    .. '"http_errors": %d, "failed_units": %d, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f}\n',
+    summary.requests, summary.duration, errors.connect + errors.read + errors.write + errors.timeout,
+    errors.status, failed, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+end
