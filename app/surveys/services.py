@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 import string
 import threading
@@ -507,11 +508,14 @@ def body_hash(slug: str, center: Any, channel: str, answers: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_SUBMISSION_ID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _check_submission_id(value: Any) -> str:
     if not isinstance(value, str) or not 8 <= len(value.strip()) <= 64:
         raise InvalidSubmission({"client_submission_id": "Нужен идентификатор отправки (UUID)"})
     value = value.strip()
-    if not all(ch.isalnum() or ch in "-_" for ch in value) or not value.isascii():
+    if not _SUBMISSION_ID_CHARS.fullmatch(value):
         raise InvalidSubmission({"client_submission_id": "Идентификатор отправки содержит недопустимые символы"})
     return value
 
