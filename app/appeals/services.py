@@ -13,10 +13,14 @@ Working days follow the Russian production calendar, see :mod:`app.appeals.deadl
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
+from itertools import chain
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.appeals.deadlines import DEFAULT_TZ, due_date, end_of_day_utc, local_date, to_naive_utc
@@ -116,7 +120,90 @@ def written_term() -> tuple[int, bool]:
 
 def compute_due(kind: str, topic_id: int | None, received_at: datetime, channel: str | None = None) -> datetime:
     """When an appeal received at ``received_at`` (naive UTC) must be answered (naive UTC)."""
-    return DeadlineResolver().due(kind, topic_id, to_naive_utc(received_at), channel)
+    return shared_resolver().due(kind, topic_id, to_naive_utc(received_at), channel)
+
+
+# --- the per-process deadline cache ----------------------------------------------------------------
+
+DEADLINE_CACHE_SECONDS = 5.0
+"""How long a process reuses the rules and the written term it read (``DEADLINE_CACHE_SECONDS`` in the
+config overrides it; 0 turns the cache off). Every appeal used to read all rules and the setting again;
+admins edit them rarely. A committed ORM change to a rule or to the written-term setting in this process
+clears the cache at once (see :func:`invalidate_deadline_cache`); other processes see it within the TTL."""
+
+_RESOLVER_KEY = "otklik.appeals.shared_resolver"
+_RULES_CHANGED = "otklik.appeals.deadline_rules_changed"
+
+
+class _ResolverSlot:
+    """The app's shared resolver with its expiry; the generation counter keeps a resolver that was being
+    built while the cache was cleared from being stored after the clear."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.resolver: DeadlineResolver | None = None
+        self.expires_at = 0.0
+        self.generation = 0
+
+    def clear(self) -> None:
+        self.generation += 1
+        self.resolver = None
+
+
+def _resolver_slot() -> _ResolverSlot:
+    slot = current_app.extensions.get(_RESOLVER_KEY)
+    if slot is None:
+        ttl = float(current_app.config.get("DEADLINE_CACHE_SECONDS", DEADLINE_CACHE_SECONDS))
+        slot = current_app.extensions.setdefault(_RESOLVER_KEY, _ResolverSlot(ttl))
+    return slot
+
+
+def shared_resolver() -> DeadlineResolver:
+    """A resolver whose rules were read at most ``DEADLINE_CACHE_SECONDS`` ago (a new one outside an app)."""
+    if not has_app_context():
+        return DeadlineResolver()
+    slot = _resolver_slot()
+    now = time.monotonic()
+    resolver = slot.resolver
+    if resolver is not None and slot.expires_at > now:
+        return resolver
+    generation = slot.generation
+    resolver = DeadlineResolver()
+    if slot.ttl > 0 and generation == slot.generation:
+        slot.resolver, slot.expires_at = resolver, now + slot.ttl
+    return resolver
+
+
+def invalidate_deadline_cache() -> None:
+    """Forget the current app's deadline rules and written term (called after a committed change)."""
+    if has_app_context():
+        slot = current_app.extensions.get(_RESOLVER_KEY)
+        if slot is not None:
+            slot.clear()
+
+
+def _affects_deadlines(obj: Any) -> bool:
+    return isinstance(obj, DeadlineRule) or (isinstance(obj, Setting) and obj.key == WRITTEN_DEADLINE_KEY)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_rule_changes(session: Session, _context: Any) -> None:
+    if any(_affects_deadlines(obj) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info[_RULES_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_rule_changes(state: Any) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
+            and issubclass(state.bind_mapper.class_, (DeadlineRule, Setting)):
+        state.session.info[_RULES_CHANGED] = True
+
+
+# The flag is not dropped on rollback: a needless reload is harmless, a missed clear is not.
+@event.listens_for(Session, "after_commit")
+def _clear_after_rule_commit(session: Session) -> None:
+    if session.info.pop(_RULES_CHANGED, False):
+        invalidate_deadline_cache()
 
 
 # --- registration --------------------------------------------------------------------------------
@@ -315,10 +402,12 @@ __all__ = [
     "close",
     "compute_due",
     "create_appeal_in_session",
+    "invalidate_deadline_cache",
     "is_overdue",
     "link_corrective_action",
     "promise_state",
     "register_appeal",
     "resolve_promise",
     "set_root_cause",
+    "shared_resolver",
 ]
