@@ -11,7 +11,7 @@ from app.auth.decorators import public
 from app.extensions import csrf, limiter
 from app.kiosk import bp
 from app.kiosk.models import Kiosk
-from app.kiosk.services import hash_token, heartbeat, kiosk_by_token
+from app.kiosk.services import hash_token, heartbeat, kiosk_by_token, kiosk_ref_by_token
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.models import ENTRY_TYPES
 from app.reviews.services import (
@@ -19,6 +19,7 @@ from app.reviews.services import (
     ContactInput,
     DuplicateEntry,
     EntryInput,
+    KioskNotRegistered,
     ReviewError,
     SubmissionConflict,
     active_topics,
@@ -149,7 +150,7 @@ def _text(body: dict[str, Any], key: str, limit: int = 5000) -> str:
 @limiter.limit(kiosk_ip_limit)
 def post_review(token: str):
     """A review-book entry from a kiosk (JSON, from the offline queue); idempotent by client_submission_id."""
-    kiosk = kiosk_by_token(token)
+    kiosk = kiosk_ref_by_token(token)
     if kiosk is None:
         return _json_not_registered()
     body = request.get_json(silent=True)
@@ -164,12 +165,15 @@ def post_review(token: str):
     if wants_answer and raw_contact is not None:
         contact = ContactInput(name=_text(raw_contact, "name", 300), email=_text(raw_contact, "email", 300),
                                phone=_text(raw_contact, "phone", 60), consent=raw_contact.get("consent") is True)
-    data = EntryInput(center_code=kiosk.center.code, entry_type=_text(body, "entry_type", 32),
+    data = EntryInput(center_code=kiosk.center_code, entry_type=_text(body, "entry_type", 32),
                       topic_code=_text(body, "topic", 32), text=_text(body, "text", TEXT_MAX + 1000),
                       wants_answer=wants_answer, publish_consent=body.get("publish_consent") is True,
-                      contact=contact, client_submission_id=csid, kiosk_id=kiosk.id)
+                      contact=contact, client_submission_id=csid, kiosk_id=kiosk.id,
+                      kiosk_token_hash=kiosk.token_hash)
     try:
         receipt = submit_entry(data)
+    except KioskNotRegistered:
+        return _json_not_registered()
     except (SubmissionConflict, DuplicateEntry) as exc:
         return {"error": str(exc)}, 409
     except ReviewError as exc:

@@ -8,16 +8,20 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.database import write_transaction
 from app.extensions import db
 from app.kiosk.models import Kiosk
 from app.models import Organisation, OrgKind, User, utcnow
+from app.reviews.lookups import lookup_cache, note_change
 from app.reviews.models import ReviewEntry
 
 SILENT_AFTER = timedelta(minutes=15)
@@ -109,6 +113,60 @@ def kiosk_by_token(token: str) -> Kiosk | None:
     if kiosk is None or not kiosk.active or kiosk.revoked_at is not None:
         return None
     return kiosk
+
+
+@dataclass(frozen=True)
+class KioskRef:
+    """What a kiosk's POST needs of its kiosk: a plain value, safe to keep in the lookup cache."""
+
+    id: int
+    center_id: int
+    center_code: str
+    token_hash: str
+
+
+def kiosk_ref_by_token(token: str) -> KioskRef | None:
+    """Like :func:`kiosk_by_token`, from the short-lived lookup cache (:mod:`app.reviews.lookups`).
+
+    Only registered kiosks are remembered, so random tokens cannot fill the cache. The write
+    transaction of an entry checks again that the kiosk still holds this token (see ``submit_entry``).
+    """
+    if not token or len(token) > 128:
+        return None
+    digest = hash_token(token)
+    return lookup_cache().get(("kiosk", digest), lambda: _load_kiosk_ref(digest), remember_missing=False)
+
+
+def _load_kiosk_ref(digest: str) -> KioskRef | None:
+    row = db.session.execute(
+        select(Kiosk.id, Kiosk.center_id, Organisation.code, Kiosk.active, Kiosk.revoked_at)
+        .join(Organisation, Organisation.id == Kiosk.center_id).where(Kiosk.token_hash == digest)).first()
+    if row is None or not row.active or row.revoked_at is not None:
+        return None
+    return KioskRef(row.id, row.center_id, row.code, digest)
+
+
+# A heartbeat writes the kiosk row every minute; only these columns decide who may post.
+_ACCESS_FIELDS = ("token_hash", "active", "revoked_at", "center_id")
+
+
+def _access_changed(kiosk: Kiosk) -> bool:
+    state = inspect(kiosk)
+    return any(state.attrs[name].history.has_changes() for name in _ACCESS_FIELDS)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_access_changes(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, Kiosk) for obj in chain(session.new, session.deleted)) or any(
+            isinstance(obj, Kiosk) and _access_changed(obj) for obj in session.dirty):
+        note_change(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_access_changes(state: Any) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and issubclass(state.bind_mapper.class_, Kiosk):
+        note_change(state.session)
 
 
 def heartbeat(kiosk: Kiosk, pending: object) -> None:

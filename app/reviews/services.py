@@ -7,21 +7,23 @@ import hmac
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.appeals.models import STATUSES, Appeal
-from app.appeals.services import create_appeal_in_session
-from app.database import write_transaction
+from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolver
+from app.database import write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.reviews.consent import CONSENT_PURPOSE, CONSENT_VERSION
+from app.reviews.lookups import CenterRef, TopicRef, center_ref, topic_ref
 from app.reviews.models import ENTRY_TYPES, RegistrationCounter, ReviewEntry
 
 TEXT_MAX = 4000
@@ -55,6 +57,10 @@ class SubmissionConflict(ReviewError):
     """The same client_submission_id arrived with a different body."""
 
 
+class KioskNotRegistered(ReviewError):
+    """The kiosk that sent the entry was revoked or got a new token meanwhile."""
+
+
 @dataclass(frozen=True)
 class ContactInput:
     name: str = ""
@@ -74,16 +80,22 @@ class EntryInput:
     contact: ContactInput | None = None
     client_submission_id: str = ""
     kiosk_id: int | None = None
+    kiosk_token_hash: str | None = None  # given by the kiosk: checked again inside the write transaction
 
 
 @dataclass(frozen=True)
 class Receipt:
     """What the customer is shown: the registration number and the check code (only here in clear)."""
 
-    entry: ReviewEntry
+    entry_id: int
     registration_number: str
     check_code: str
     created: bool
+
+    @property
+    def entry(self) -> ReviewEntry:
+        """The stored entry, loaded on demand (the hot path writes it with Core and never needs it)."""
+        return db.session.get(ReviewEntry, self.entry_id)
 
 
 # --- small pure helpers ---------------------------------------------------------------------------
@@ -145,9 +157,8 @@ def validate(data: EntryInput) -> tuple[dict[str, str], str]:
     errors: dict[str, str] = {}
     if data.entry_type not in ENTRY_TYPES:
         errors["entry_type"] = "Выберите вид записи"
-    topic_active = bool(data.topic_code) and db.session.scalar(select(Topic.id).where(
-        Topic.code == data.topic_code, Topic.active.is_(True))) is not None  # one row, not every topic
-    if not topic_active:
+    topic = topic_ref(data.topic_code) if data.topic_code else None
+    if topic is None or not topic.active:
         errors["topic"] = "Выберите тему"
     text = normalise_text(data.text)
     if len(text) < TEXT_MIN:
@@ -174,47 +185,69 @@ def validate(data: EntryInput) -> tuple[dict[str, str], str]:
 
 # --- submission ------------------------------------------------------------------------------------
 
-def _local_year(center: Organisation, now: datetime) -> int:
-    zone = ZoneInfo(center.timezone or current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+def _local_year(timezone: str | None, now: datetime) -> int:
+    zone = ZoneInfo(timezone or current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).year
 
 
-def next_sequence(center_id: int, year: int) -> int:
-    """Increment the centre's counter inside the caller's write transaction.
+_COUNTER_STEP = (update(RegistrationCounter)
+                 .where(RegistrationCounter.center_id == bindparam("counter_center_id"),
+                        RegistrationCounter.year == bindparam("counter_year"))
+                 .values(last_value=RegistrationCounter.last_value + 1)
+                 .returning(RegistrationCounter.last_value))
+_COUNTER_INSERT = insert(RegistrationCounter.__table__)
+
+
+def next_sequence(center_id: int, year: int, connection: Connection | None = None) -> int:
+    """Increment the centre's counter inside the caller's write transaction (the session's by default).
 
     ``UPDATE … RETURNING`` locks the row (PostgreSQL) or runs under the BEGIN IMMEDIATE lock (SQLite),
     so two transactions never get the same value. The first entry of a year inserts the row; a
     concurrent first insert fails on the unique constraint and the caller retries.
     """
-    statement = (update(RegistrationCounter)
-                 .where(RegistrationCounter.center_id == center_id, RegistrationCounter.year == year)
-                 .values(last_value=RegistrationCounter.last_value + 1)
-                 .returning(RegistrationCounter.last_value)
-                 .execution_options(synchronize_session=False))
-    value = db.session.execute(statement).scalar()
+    connection = connection if connection is not None else db.session.connection()
+    value = connection.execute(_COUNTER_STEP, {"counter_center_id": center_id, "counter_year": year}).scalar()
     if value is None:
-        db.session.add(RegistrationCounter(center_id=center_id, year=year, last_value=1))
-        db.session.flush()
+        connection.execute(_COUNTER_INSERT, {"center_id": center_id, "year": year, "last_value": 1})
         value = 1
     return int(value)
 
 
-def _same_body(entry: ReviewEntry, data: EntryInput, center: Organisation, topic: Topic, text: str) -> bool:
-    return (entry.center_id == center.id and entry.entry_type == data.entry_type and entry.topic_id == topic.id
-            and entry.body_hash == text_hash(center.id, text) and entry.text == text
-            and entry.wants_answer == bool(data.wants_answer)
-            and entry.publish_consent == bool(data.publish_consent))
+@cache
+def _precheck() -> Select:
+    """One statement instead of three: is the kiosk still registered with this token, is this submission
+    id stored already, and was the same text stored for the centre within the duplicate window?"""
+    from app.kiosk.models import Kiosk  # the kiosk package imports this module
+
+    return select(
+        select(Kiosk.id).where(Kiosk.token_hash == bindparam("kiosk_token_hash"), Kiosk.active.is_(True),
+                               Kiosk.revoked_at.is_(None)).scalar_subquery().label("kiosk_id"),
+        select(ReviewEntry.id).where(ReviewEntry.client_submission_id == bindparam("csid"))
+        .scalar_subquery().label("existing_id"),
+        select(ReviewEntry.id).where(ReviewEntry.center_id == bindparam("center_id"),
+                                     ReviewEntry.body_hash == bindparam("digest"),
+                                     ReviewEntry.created_at >= bindparam("since"))
+        .limit(1).scalar_subquery().label("duplicate_id"),
+    )
+_STORED_BODY = select(ReviewEntry.registration_number, ReviewEntry.center_id, ReviewEntry.entry_type,
+                      ReviewEntry.topic_id, ReviewEntry.body_hash, ReviewEntry.text, ReviewEntry.wants_answer,
+                      ReviewEntry.publish_consent).where(ReviewEntry.id == bindparam("entry_id"))
+_CONTACT_INSERT = insert(Contact.__table__)
+_ENTRY_INSERT = insert(ReviewEntry.__table__)
 
 
-def _existing_receipt(data: EntryInput, center: Organisation, topic: Topic, text: str) -> Receipt | None:
-    existing = db.session.scalar(select(ReviewEntry).where(
-        ReviewEntry.client_submission_id == data.client_submission_id))
-    if existing is None:
-        return None
-    if not _same_body(existing, data, center, topic, text):
+def _existing_receipt(connection: Connection, entry_id: int, data: EntryInput, center: CenterRef,
+                      topic: TopicRef, text: str) -> Receipt:
+    """The first receipt of a repeated submission, or :class:`SubmissionConflict` when the body differs."""
+    stored = connection.execute(_STORED_BODY, {"entry_id": entry_id}).one()
+    same_body = (stored.center_id == center.id and stored.entry_type == data.entry_type
+                 and stored.topic_id == topic.id and stored.body_hash == text_hash(center.id, text)
+                 and stored.text == text and stored.wants_answer == bool(data.wants_answer)
+                 and stored.publish_consent == bool(data.publish_consent))
+    if not same_body:
         raise SubmissionConflict("Эта отправка уже принята с другим содержанием. Обновите страницу и "
                                  "отправьте запись заново.")
-    return Receipt(existing, existing.registration_number, check_code_for(data.client_submission_id), False)
+    return Receipt(entry_id, stored.registration_number, check_code_for(data.client_submission_id), False)
 
 
 def submit_entry(data: EntryInput) -> Receipt:
@@ -222,19 +255,23 @@ def submit_entry(data: EntryInput) -> Receipt:
 
     Idempotent by ``client_submission_id``: the same body again returns the first receipt; another
     body raises :class:`SubmissionConflict`. The same text for the same centre within the duplicate
-    window raises :class:`DuplicateEntry`.
+    window raises :class:`DuplicateEntry`. The centre, the topic and the deadline rules come from
+    short-lived per-process caches; the write itself is Core statements on one write connection.
     """
-    center = find_center(data.center_code)
+    center = center_ref(data.center_code)
     if center is None or not center.active:
         raise ReviewError("ЦОК не найден")
     errors, text = validate(data)
     if errors:
         raise ReviewError("Проверьте заполнение формы", errors)
-    csid = data.client_submission_id or str(uuid.uuid4())
-    data = EntryInput(**{**data.__dict__, "client_submission_id": csid})
+    topic = topic_ref(data.topic_code)
+    assert topic is not None  # validate() refuses an unknown or inactive topic
+    resolver = shared_resolver()  # read (when stale) before the write lock is taken
+    if not data.client_submission_id:
+        data = replace(data, client_submission_id=str(uuid.uuid4()))
     for attempt in range(3):
         try:
-            return _submit_once(data, center.id, text)
+            return _submit_once(data, center, topic, text, resolver)
         except IntegrityError:
             # A concurrent first counter row or the same submission id committed first; try again.
             if attempt == 2:
@@ -242,45 +279,43 @@ def submit_entry(data: EntryInput) -> Receipt:
     raise AssertionError("unreachable")
 
 
-def _submit_once(data: EntryInput, center_id: int, text: str) -> Receipt:
-    with write_transaction():
-        center = db.session.get(Organisation, center_id)
-        topic = db.session.scalar(select(Topic).where(Topic.code == data.topic_code))
-        found = _existing_receipt(data, center, topic, text)
-        if found is not None:
-            return found
-        now = utcnow()
-        digest = text_hash(center.id, text)
-        window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
-        duplicate = db.session.scalar(select(ReviewEntry.id).where(
-            ReviewEntry.center_id == center.id, ReviewEntry.body_hash == digest,
-            ReviewEntry.created_at >= now - timedelta(seconds=window)).limit(1))
-        if duplicate is not None:
+def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str,
+                 resolver: DeadlineResolver) -> Receipt:
+    digest = text_hash(center.id, text)
+    window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
+    with write_connection() as connection:
+        now = utcnow()  # under the write lock, so that times follow the registration numbers
+        kiosk_id, existing_id, duplicate_id = connection.execute(_precheck(), {
+            "kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,
+            "center_id": center.id, "digest": digest, "since": now - timedelta(seconds=window)}).one()
+        if data.kiosk_token_hash is not None and kiosk_id != data.kiosk_id:
+            raise KioskNotRegistered("Киоск не зарегистрирован")
+        if existing_id is not None:
+            return _existing_receipt(connection, existing_id, data, center, topic, text)
+        if duplicate_id is not None:
             raise DuplicateEntry("Такая запись уже принята несколько минут назад. Повторно отправлять ее не нужно.")
-        contact = None
+        contact_id = None
         if data.wants_answer and data.contact is not None:
-            contact = Contact(name=data.contact.name.strip(), email=data.contact.email.strip(),
-                              phone=data.contact.phone.strip(), purpose=CONSENT_PURPOSE,
-                              consent_version=CONSENT_VERSION, consented_at=now)
-            db.session.add(contact)
-            db.session.flush()
-        year = _local_year(center, now)
-        number = format_number(center.code, year, next_sequence(center.id, year))
+            contact_id = connection.execute(_CONTACT_INSERT, {
+                "name": data.contact.name.strip(), "email": data.contact.email.strip(),
+                "phone": data.contact.phone.strip(), "purpose": CONSENT_PURPOSE,
+                "consent_version": CONSENT_VERSION, "consented_at": now}).inserted_primary_key[0]
+        year = _local_year(center.timezone, now)
+        number = format_number(center.code, year, next_sequence(center.id, year, connection))
         code = check_code_for(data.client_submission_id)
-        appeal = create_appeal_in_session(
-            kind=kind_for(data.entry_type), form="interactive",
-            channel="kiosk" if data.kiosk_id else "review_book", topic_code=topic.code, center_id=center.id,
-            received_at=now, text=text, contact_id=contact.id if contact else None,
-            external_source="review_book", external_id=number)
-        entry = ReviewEntry(
-            registration_number=number, check_code_hash=hash_check_code(number, code),
-            client_submission_id=data.client_submission_id, body_hash=digest, center_id=center.id,
-            entry_type=data.entry_type, topic_id=topic.id, text=text, wants_answer=bool(data.wants_answer),
-            publish_consent=bool(data.publish_consent), contact_id=contact.id if contact else None,
-            moderation="pending", appeal_id=appeal.id, kiosk_id=data.kiosk_id, created_at=now)
-        db.session.add(entry)
-        db.session.flush()
-    return Receipt(entry, number, code, True)
+        appeal_id = insert_appeal(
+            connection, kind=kind_for(data.entry_type), form="interactive",
+            channel="kiosk" if data.kiosk_id else "review_book", topic_id=topic.id, center_id=center.id,
+            received_at=now, text=text, contact_id=contact_id, external_source="review_book",
+            external_id=number, resolver=resolver)
+        entry_id = connection.execute(_ENTRY_INSERT, {
+            "registration_number": number, "check_code_hash": hash_check_code(number, code),
+            "client_submission_id": data.client_submission_id, "body_hash": digest, "center_id": center.id,
+            "entry_type": data.entry_type, "topic_id": topic.id, "text": text,
+            "wants_answer": bool(data.wants_answer), "publish_consent": bool(data.publish_consent),
+            "contact_id": contact_id, "moderation": "pending", "published_at": None, "appeal_id": appeal_id,
+            "kiosk_id": data.kiosk_id, "answer_sent_at": None, "created_at": now}).inserted_primary_key[0]
+    return Receipt(entry_id, number, code, True)
 
 
 # --- status look-up and consent withdrawal ---------------------------------------------------------
@@ -387,7 +422,8 @@ def published_counts(center_id: int) -> dict[str, int]:
 
 
 __all__ = [
-    "ContactInput", "DuplicateEntry", "EntryInput", "Receipt", "ReviewError", "SubmissionConflict",
+    "ContactInput", "DuplicateEntry", "EntryInput", "KioskNotRegistered", "Receipt", "ReviewError",
+    "SubmissionConflict",
     "active_topics", "appeals_by_id", "check_code_for", "entry_status", "find_center", "hash_check_code",
     "lookup", "moderate",
     "moderation_query", "next_sequence", "published_counts", "published_query", "submit_entry",
