@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -20,6 +21,7 @@ from app.models import Contact, Topic
 from app.org.services import find_center
 from app.reviews.consent import CONSENT_VERSION
 from app.reviews.models import RegistrationCounter, ReviewEntry
+from app.reviews.services import EntryInput, submit_entry
 
 RECEIVED = datetime(2026, 12, 30, 9, 0)
 # Defaults from 30.12.2026: a complaint 10 working days → 22.01.2027; an application 15 → 29.01.2027.
@@ -122,9 +124,9 @@ def test_a_second_kiosk_entry_reads_no_kiosk_centre_topic_or_rules(client, org):
         assert _post(client, token).status_code == 201
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     writes = [s.split("(")[0].strip() for s in seen if not s.lstrip().upper().startswith("SELECT")]
-    # One combined check (kiosk still registered, submission id, duplicate text), the appeal-number
-    # clash check; the counter step and three inserts. No topic, centre or deadline-rule reads.
-    assert len(reads) == 2, reads
+    # One combined check (kiosk still registered, submission id, duplicate text), the counter step and
+    # three inserts. No topic, centre or deadline-rule reads.
+    assert len(reads) == 1, reads
     assert not any("FROM topic" in s or "FROM organisation" in s or "deadline_rule" in s or "FROM setting" in s
                    for s in reads)
     assert writes == ["UPDATE registration_counter SET last_value=", "INSERT INTO appeal",
@@ -196,3 +198,18 @@ def test_a_topic_or_centre_deactivated_in_this_process_is_refused_at_once(client
     db.session.commit()
     refused = _post(client, token, topic="other")
     assert refused.status_code == 422 and refused.get_json() == {"errors": {"form": "ЦОК не найден"}}
+
+
+def test_a_taken_appeal_number_is_refused_with_the_appeals_message(org):
+    """The unique constraint, not a SELECT first, finds the clash; the message and the rollback stay."""
+    year = datetime.now(ZoneInfo("Europe/Moscow")).year
+    taken = f"KUR-{year}-000001"
+    appeals.register_appeal(kind="application", form="interactive", channel="review_book", topic_code="other",
+                            center_id=find_center("KUR").id, received_at=datetime.now(UTC),
+                            external_source="review_book", external_id=taken)
+    with pytest.raises(appeals.AppealError, match=f"«{taken}» уже зарегистрировано"):
+        submit_entry(EntryInput(center_code="KUR", entry_type="question", topic_code="other",
+                                text="Когда заменят счетчик?", client_submission_id=str(uuid.uuid4())))
+    assert db.session.scalar(select(func.count()).select_from(ReviewEntry)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Appeal)) == 1
+    assert db.session.scalar(select(RegistrationCounter.last_value)) is None
