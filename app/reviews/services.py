@@ -229,6 +229,8 @@ def _precheck() -> Select:
                                      ReviewEntry.created_at >= bindparam("since"))
         .limit(1).scalar_subquery().label("duplicate_id"),
     )
+
+
 _STORED_BODY = select(ReviewEntry.registration_number, ReviewEntry.center_id, ReviewEntry.entry_type,
                       ReviewEntry.topic_id, ReviewEntry.body_hash, ReviewEntry.text, ReviewEntry.wants_answer,
                       ReviewEntry.publish_consent).where(ReviewEntry.id == bindparam("entry_id"))
