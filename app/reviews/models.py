@@ -19,7 +19,11 @@ class ReviewEntry(db.Model):
     """An entry in a centre's review book; each becomes an appeal so its deadline is tracked."""
 
     __tablename__ = "review_entry"
-    __table_args__ = (Index("ix_review_entry_center_created", "center_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_review_entry_center_created", "center_id", "created_at"),
+        # The duplicate-text check looks up one text of one centre in a recent window.
+        Index("ix_review_entry_center_body", "center_id", "body_hash", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_number: Mapped[str] = mapped_column(String(32), unique=True)  # KUR-2026-000123
