@@ -4,7 +4,8 @@ Usage: ``make bench`` (installs wrk when missing, then ``python -m bench.load_be
 ``BENCH_SECONDS`` (default 30 per cell), ``BENCH_CONNECTIONS`` (default "16,64,256"),
 ``BENCH_WORKERS`` (default "2,4"), ``BENCH_THREADS`` (default 1: sync workers; 4 = gthread as in scripts/run.sh),
 ``BENCH_DATABASES`` (default "sqlite,postgresql"; PostgreSQL uses a throwaway cluster started by
-scripts/pg-cluster.sh). Loopback only.
+scripts/pg-cluster.sh), ``BENCH_WARMUP`` (default 2: seconds of the same load, unmeasured, before each
+cell). Loopback only.
 
 The load comes from wrk (C, a few percent of a core) with the Lua scenarios in bench/wrk/: a Python
 client on the same two cores took as much CPU as the server's workers and capped every figure. The
@@ -260,9 +261,11 @@ def main() -> None:
     worker_counts = [int(w) for w in os.environ.get("BENCH_WORKERS", "2,4").split(",")]
     databases = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
     threads = int(os.environ.get("BENCH_THREADS", "1"))
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0:1]
+    warmup = float(os.environ.get("BENCH_WARMUP", "2"))
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[:2]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, Python "
-          f"{platform.python_version()}, {' '.join(wrk_version) or 'wrk'}; {seconds:g} s per cell; "
+          f"{platform.python_version()}, {' '.join(wrk_version) or 'wrk'}; {seconds:g} s per cell after "
+          f"{warmup:g} s of warm-up; "
           f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for database in databases:
         with tempfile.TemporaryDirectory(prefix="otklik-bench-") as folder:
@@ -295,6 +298,9 @@ def main() -> None:
                         for conns in connections:
                             ceiling = None
                             for index, scenario in enumerate(scenarios(short_code)):
+                                if warmup > 0:  # steady state: first renders, caches, lazy imports per worker
+                                    warm_acks = acks / f"{scenario.acknowledges}-{conns}-{index}-warmup"
+                                    run_wrk(scenario, server.url, conns, warmup, warm_acks, server.process.pid)
                                 result = run_wrk(scenario, server.url, conns, seconds,
                                                  acks / f"{scenario.acknowledges}-{conns}-{index}", server.process.pid)
                                 ceiling = ceiling or result.rate
