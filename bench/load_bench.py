@@ -148,7 +148,7 @@ def run_wrk(scenario: Scenario, base_url: str, connections: int, seconds: float,
 
 def read_acks(prefix: Path) -> set[str]:
     ids: set[str] = set()
-    for path in prefix.parent.glob(f"{prefix.name}-*.txt"):
+    for path in prefix.parent.glob(f"{prefix.name}-[0-9]*.txt"):  # thread files, warm-up ones for the whole run
         ids.update(line for line in path.read_text().splitlines() if line)
     return ids
 
