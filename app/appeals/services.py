@@ -13,15 +13,12 @@ Working days follow the Russian production calendar, see :mod:`app.appeals.deadl
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
-from itertools import chain
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, event, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app import audit
 from app.appeals.deadlines import DEFAULT_TZ, due_date, end_of_day_utc, local_date, to_naive_utc
@@ -36,6 +33,7 @@ from app.appeals.models import (
     Promise,
     RootCause,
 )
+from app.cache import app_cache, clear_cache, clear_on_commit
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Setting, Topic, User, utcnow
@@ -132,79 +130,26 @@ config overrides it; 0 turns the cache off). Every appeal used to read all rules
 admins edit them rarely. A committed ORM change to a rule or to the written-term setting in this process
 clears the cache at once (see :func:`invalidate_deadline_cache`); other processes see it within the TTL."""
 
-_RESOLVER_KEY = "otklik.appeals.shared_resolver"
-_RULES_CHANGED = "otklik.appeals.deadline_rules_changed"
-
-
-class _ResolverSlot:
-    """The app's shared resolver with its expiry; the generation counter keeps a resolver that was being
-    built while the cache was cleared from being stored after the clear."""
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self.resolver: DeadlineResolver | None = None
-        self.expires_at = 0.0
-        self.generation = 0
-
-    def clear(self) -> None:
-        self.generation += 1
-        self.resolver = None
-
-
-def _resolver_slot() -> _ResolverSlot:
-    slot = current_app.extensions.get(_RESOLVER_KEY)
-    if slot is None:
-        ttl = float(current_app.config.get("DEADLINE_CACHE_SECONDS", DEADLINE_CACHE_SECONDS))
-        slot = current_app.extensions.setdefault(_RESOLVER_KEY, _ResolverSlot(ttl))
-    return slot
+_DEADLINES = "appeals.deadlines"
 
 
 def shared_resolver() -> DeadlineResolver:
     """A resolver whose rules were read at most ``DEADLINE_CACHE_SECONDS`` ago (a new one outside an app)."""
     if not has_app_context():
         return DeadlineResolver()
-    slot = _resolver_slot()
-    now = time.monotonic()
-    resolver = slot.resolver
-    if resolver is not None and slot.expires_at > now:
-        return resolver
-    generation = slot.generation
-    resolver = DeadlineResolver()
-    if slot.ttl > 0 and generation == slot.generation:
-        slot.resolver, slot.expires_at = resolver, now + slot.ttl
-    return resolver
+    return app_cache(_DEADLINES, "DEADLINE_CACHE_SECONDS", DEADLINE_CACHE_SECONDS).get(("resolver",), DeadlineResolver)
 
 
 def invalidate_deadline_cache() -> None:
     """Forget the current app's deadline rules and written term (called after a committed change)."""
-    if has_app_context():
-        slot = current_app.extensions.get(_RESOLVER_KEY)
-        if slot is not None:
-            slot.clear()
+    clear_cache(_DEADLINES)
 
 
 def _affects_deadlines(obj: Any) -> bool:
     return isinstance(obj, DeadlineRule) or (isinstance(obj, Setting) and obj.key == WRITTEN_DEADLINE_KEY)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_rule_changes(session: Session, _context: Any) -> None:
-    if any(_affects_deadlines(obj) for obj in chain(session.new, session.dirty, session.deleted)):
-        session.info[_RULES_CHANGED] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_rule_changes(state: Any) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, (DeadlineRule, Setting)):
-        state.session.info[_RULES_CHANGED] = True
-
-
-# The flag is not dropped on rollback: a needless reload is harmless, a missed clear is not.
-@event.listens_for(Session, "after_commit")
-def _clear_after_rule_commit(session: Session) -> None:
-    if session.info.pop(_RULES_CHANGED, False):
-        invalidate_deadline_cache()
+clear_on_commit(_DEADLINES, _affects_deadlines, (DeadlineRule, Setting), bulk_inserts=True)
 
 
 # --- registration --------------------------------------------------------------------------------

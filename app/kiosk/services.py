@@ -8,20 +8,20 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, inspect, select
 
 from app import audit
+from app.cache import clear_on_commit
 from app.database import write_transaction
 from app.extensions import db
 from app.kiosk.models import Kiosk
 from app.models import Organisation, OrgKind, User, utcnow
-from app.reviews.lookups import lookup_cache, note_change
+from app.reviews.lookups import CACHE as LOOKUPS
+from app.reviews.lookups import lookup_cache
 from app.reviews.models import ReviewEntry
 
 SILENT_AFTER = timedelta(minutes=15)
@@ -155,18 +155,11 @@ def _access_changed(kiosk: Kiosk) -> bool:
     return any(state.attrs[name].history.has_changes() for name in _ACCESS_FIELDS)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_access_changes(session: Session, _context: Any) -> None:
-    if any(isinstance(obj, Kiosk) for obj in chain(session.new, session.deleted)) or any(
-            isinstance(obj, Kiosk) and _access_changed(obj) for obj in session.dirty):
-        note_change(session)
+def _kiosk_access_changed(obj: Any) -> bool:
+    return isinstance(obj, Kiosk) and _access_changed(obj)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_access_changes(state: Any) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, Kiosk):
-        note_change(state.session)
+clear_on_commit(LOOKUPS, lambda obj: isinstance(obj, Kiosk), (Kiosk,), changed_dirty=_kiosk_access_changed)
 
 
 def heartbeat(kiosk: Kiosk, pending: object) -> None:

@@ -8,16 +8,11 @@ centre in this process clears the cache at once; other processes see it within t
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
-from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic
 
@@ -25,53 +20,17 @@ CACHE_TTL_SECONDS = 5.0
 """How long a worker reuses a looked-up topic, centre or kiosk; ``REVIEW_CACHE_SECONDS`` in the config
 overrides it, 0 turns the cache off."""
 
-_CACHE_LIMIT = 10_000  # entries per app; unknown codes are cached too, so the dict stays bounded
-_EXTENSION_KEY = "otklik.reviews.lookups"
-_CHANGED_FLAG = "otklik.reviews.lookups_changed"
-
-
-class TtlCache:
-    """A TTL dict with a generation counter: a value loaded before a clear is never stored after it."""
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self.entries: dict[tuple, tuple[float, Any]] = {}
-        self.generation = 0
-
-    def get(self, key: tuple, loader: Callable[[], Any], remember_missing: bool = True) -> Any:
-        """The cached value of ``key``, or ``loader()`` (stored unless it is None and not to be remembered)."""
-        now = time.monotonic()
-        hit = self.entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        generation = self.generation
-        value = loader()
-        if self.ttl > 0 and generation == self.generation and (value is not None or remember_missing):
-            if len(self.entries) >= _CACHE_LIMIT:
-                self.entries = {}
-            self.entries[key] = (now + self.ttl, value)
-        return value
-
-    def clear(self) -> None:
-        self.generation += 1
-        self.entries = {}
+CACHE = "reviews.lookups"
 
 
 def lookup_cache() -> TtlCache:
     """The current app's cache (one per app, so test apps never share it)."""
-    cache = current_app.extensions.get(_EXTENSION_KEY)
-    if cache is None:
-        ttl = float(current_app.config.get("REVIEW_CACHE_SECONDS", CACHE_TTL_SECONDS))
-        cache = current_app.extensions.setdefault(_EXTENSION_KEY, TtlCache(ttl))
-    return cache
+    return app_cache(CACHE, "REVIEW_CACHE_SECONDS", CACHE_TTL_SECONDS)
 
 
 def invalidate_lookups() -> None:
     """Forget the current app's cached topics, centres and kiosks (this process)."""
-    if has_app_context():
-        cache = current_app.extensions.get(_EXTENSION_KEY)
-        if cache is not None:
-            cache.clear()
+    clear_cache(CACHE)
 
 
 @dataclass(frozen=True)
@@ -114,28 +73,5 @@ def _load_center(code: str) -> CenterRef | None:
     return CenterRef(*row) if row is not None else None
 
 
-# --- invalidation ------------------------------------------------------------------------------------
-
-def note_change(session: Session) -> None:
-    """Clear the cache when ``session`` commits (app.kiosk.services calls it for kiosk access changes)."""
-    session.info[_CHANGED_FLAG] = True
-
-
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _context: Any) -> None:
-    if any(isinstance(obj, (Topic, Organisation)) for obj in chain(session.new, session.dirty, session.deleted)):
-        note_change(session)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state: Any) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, (Topic, Organisation)):
-        note_change(state.session)
-
-
-# The flag is not dropped on rollback: a needless reload is harmless, a missed clear is not.
-@event.listens_for(Session, "after_commit")
-def _clear_after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED_FLAG, False):
-        invalidate_lookups()
+# Kiosk access changes are watched by app.kiosk.services, which shares this cache.
+clear_on_commit(CACHE, lambda obj: isinstance(obj, (Topic, Organisation)), (Topic, Organisation))

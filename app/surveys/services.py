@@ -17,20 +17,18 @@ import secrets
 import sqlite3
 import string
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app import audit
+from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
 from app.database import write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
@@ -149,52 +147,16 @@ assignments or organisations committed in the same process clears the cache at o
 (gunicorn workers) see it within this many seconds. ``SURVEY_CACHE_SECONDS`` in the config overrides it;
 0 turns the cache off."""
 
-_CACHE_LIMIT = 10_000  # entries per app; unknown short codes are cached too, so the dict is bounded
-_EXTENSION_KEY = "otklik.surveys.hot_cache"
-_CHANGED_FLAG = "otklik.surveys.changed"
+_CACHE = "surveys"
 
 
-class _HotCache:
-    """A TTL dict with a generation counter: a value loaded before a clear is never stored after it."""
-
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self.entries: dict[tuple, tuple[float, Any]] = {}
-        self.generation = 0
-
-    def get(self, key: tuple, loader: Callable[[], Any]) -> Any:
-        now = time.monotonic()
-        hit = self.entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        generation = self.generation
-        value = loader()
-        if self.ttl > 0 and generation == self.generation:
-            if len(self.entries) >= _CACHE_LIMIT:
-                self.entries.clear()
-            self.entries[key] = (now + self.ttl, value)
-        return value
-
-    def clear(self) -> None:
-        self.generation += 1
-        self.entries = {}
-
-
-def _hot_cache() -> _HotCache:
-    extensions = current_app.extensions
-    cache = extensions.get(_EXTENSION_KEY)
-    if cache is None:
-        cache = extensions.setdefault(_EXTENSION_KEY, _HotCache(
-            float(current_app.config.get("SURVEY_CACHE_SECONDS", CACHE_TTL_SECONDS))))
-    return cache
+def _hot_cache() -> TtlCache:
+    return app_cache(_CACHE, "SURVEY_CACHE_SECONDS", CACHE_TTL_SECONDS)
 
 
 def invalidate_caches() -> None:
     """Forget cached assignments, published versions and centres of the current app (this process)."""
-    if has_app_context():
-        cache = current_app.extensions.get(_EXTENSION_KEY)
-        if cache is not None:
-            cache.clear()
+    clear_cache(_CACHE)
 
 
 @dataclass(frozen=True)
@@ -271,34 +233,7 @@ def _load_published(slug: str) -> PublishedInfo | str:
 
 
 _WATCHED: tuple[type, ...] = (Survey, SurveyVersion, SurveyAssignment, Organisation)
-
-
-def _watched(obj: Any) -> bool:
-    return isinstance(obj, _WATCHED)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _context: Any) -> None:
-    if any(_watched(obj) for obj in chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED_FLAG] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state: Any) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and issubclass(state.bind_mapper.class_, _WATCHED):
-        state.session.info[_CHANGED_FLAG] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _clear_after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED_FLAG, False):
-        invalidate_caches()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED_FLAG, None)
+clear_on_commit(_CACHE, lambda obj: isinstance(obj, _WATCHED), _WATCHED)
 
 
 # --------------------------------------------------------------------------- versions

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select, text
 
+from app import cache
 from app.appeals import rules
 from app.appeals import services as appeals
 from app.appeals.models import Appeal, AppealStatusChange
@@ -81,7 +82,7 @@ def test_a_rule_changed_elsewhere_shows_after_the_ttl(org, monkeypatch):
     """Another process's edit fires no event here: the cached rules serve until the TTL runs out."""
     other = _topic_id("other")
     clock = [1000.0]
-    monkeypatch.setattr(appeals.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
     assert appeals.compute_due("complaint", other, RECEIVED, "phone") == COMPLAINT_DEFAULT
     with db.engine.begin() as connection:  # a Core write, like another worker's commit
         connection.execute(text("INSERT INTO deadline_rule (kind, topic_id, days, working_days) "
