@@ -32,3 +32,22 @@ function done(summary, latency, requests)
     errors.status, failed, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000))
 end
+
+-- A JSON POST scenario: a new UUID-shaped client_submission_id per request, unique per run and
+-- thread; a 201 acknowledges it. Arguments: <path> <ack file prefix> <run id (8 hex digits)>.
+function json_post_scenario(body_for)
+  function init(args)
+    path, run, counter = args[1], args[3], 0
+    start_thread(args[2])
+  end
+
+  function request()
+    counter = counter + 1
+    sid = string.format("%s-%04x-4000-8000-%012x", run, index, counter)
+    return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body_for(sid))
+  end
+
+  function response(status, headers, body)
+    if status == 201 then acknowledge(sid) else failures = failures + 1 end
+  end
+end

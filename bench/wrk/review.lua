@@ -2,20 +2,8 @@
 -- Arguments: <path> <ack file prefix> <run id>. One connection per thread.
 dofile("bench/wrk/common.lua")
 
-function init(args)
-  path, run, counter = args[1], args[3], 0
-  start_thread(args[2])
-end
-
-function request()
-  counter = counter + 1
-  sid = string.format("%s-%04x-4000-8000-%012x", run, index, counter)  -- UUID-shaped, unique per run
-  local body = '{"client_submission_id": "' .. sid .. '", "entry_type": "suggestion", "topic": "other", '
+json_post_scenario(function(sid)
+  return '{"client_submission_id": "' .. sid .. '", "entry_type": "suggestion", "topic": "other", '
     .. '"text": "Предложение ' .. sid .. ': продлить часы работы по субботам.", '
     .. '"publish_consent": false, "wants_answer": false}'
-  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
-end
-
-function response(status, headers, body)
-  if status == 201 then acknowledge(sid) else failures = failures + 1 end
-end
+end)
