@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, Response, current_app, request
 
 from app.sessions import has_login_session
@@ -15,24 +17,33 @@ def content_security_policy(frame_ancestors: str) -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def fixed_headers(kiosk_origins: tuple[str, ...], behind_https: bool, kiosk_page: bool) -> tuple[tuple[str, str], ...]:
+    """The headers every response gets, built once per configuration: adding them one by one, each
+    with its look-up and value check, was a seventh of a bare request's time."""
+    ancestors = " ".join(kiosk_origins) if kiosk_page and kiosk_origins else "'none'"
+    headers = [("Content-Security-Policy", content_security_policy(ancestors)),
+               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+    if ancestors == "'none'":
+        headers.append(("X-Frame-Options", "DENY"))
+    if behind_https:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return tuple(headers)
+
+
 def install(app: Flask) -> None:
     @app.after_request
     def set_headers(response: Response) -> Response:
         config = current_app.config
-        kiosk_origins = " ".join(config.get("KIOSK_FRAME_ANCESTORS") or ())
-        is_kiosk = request.path.startswith("/kiosk/")
-        ancestors = kiosk_origins if is_kiosk and kiosk_origins else "'none'"
-        response.headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if ancestors == "'none'":
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        if config.get("BEHIND_HTTPS"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        path, endpoint = request.path, request.endpoint or ""
+        fixed = fixed_headers(tuple(config.get("KIOSK_FRAME_ANCESTORS") or ()), bool(config.get("BEHIND_HTTPS")),
+                              path.startswith("/kiosk/"))
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}  # (name, value) pairs
+        headers.extend((name, value) for name, value in fixed if name.lower() not in present)  # a view's own win
         # Staff pages are never stored: decided by the view's role mark, not by its URL.
-        view = current_app.view_functions.get(request.endpoint or "")
-        staff_page = hasattr(view, "_staff_roles") or request.endpoint in ("auth.login", "auth.logout")
-        logged_in_page = has_login_session() and not request.path.startswith("/static/")
-        if staff_page or logged_in_page:
-            response.headers["Cache-Control"] = "no-store"
+        staff_page = (hasattr(current_app.view_functions.get(endpoint), "_staff_roles")
+                      or endpoint in ("auth.login", "auth.logout"))
+        if staff_page or (has_login_session() and not path.startswith("/static/")):
+            headers["Cache-Control"] = "no-store"
         return response

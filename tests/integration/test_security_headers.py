@@ -105,3 +105,19 @@ def test_landing_page_renders_with_csp(client, org):
     response = client.get("/")
     assert response.status_code == 200
     assert csp_of(response)["frame-ancestors"] == "'none'"
+
+
+def test_a_view_s_own_header_wins_and_none_is_sent_twice(app):
+    from flask import Response
+
+    from app.auth.decorators import public
+
+    def own_framing() -> Response:
+        return Response("ok", headers={"X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "no-referrer"})
+
+    app.add_url_rule("/test-own-headers", "test_own_headers", public(own_framing))
+    response = app.test_client().get("/test-own-headers")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    for name in ("Content-Security-Policy", "X-Content-Type-Options"):
+        assert len(response.headers.getlist(name)) == 1, name
