@@ -12,13 +12,17 @@ import contextlib
 import contextvars
 import fcntl
 import os
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.sql import Executable
 
 from app.extensions import db
 
@@ -114,6 +118,101 @@ def write_connection() -> Iterator[Connection]:
         _write_intent.reset(token)
 
 
+@dataclass(frozen=True)
+class _DriverPlan:
+    sql: str
+    names: tuple[str, ...]  # the positional parameters, in order
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    fills: dict[str, Callable[[], Any]]  # values of parameters the caller leaves out: defaults and literals
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+class DriverStatement:
+    """A Core statement that on SQLite runs straight on the driver's cursor; Core elsewhere.
+
+    For the hot write paths (a survey response, a review entry): SQLAlchemy's work per execution
+    (~0.1 ms on the bench machine) is more than SQLite's own for a one-row insert. The statement is
+    compiled once per set of parameter names, and values go through the column types' own bind
+    processors and Python-side defaults, so the rows are the ones Core would write (tests compare them).
+    Driver errors are raised as SQLAlchemy's (``IntegrityError`` …), as Core would raise them.
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[Dialect, tuple[str, ...]], _DriverPlan] = {}
+
+    def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _DriverPlan:
+        plan = self._plans.get((dialect, keys))
+        if plan is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
+            if "POSTCOMPILE" in compiled.string:
+                raise ValueError("expanding parameters are not supported on the driver path")
+            names = tuple(compiled.positiontup or ())
+            table = getattr(self.statement, "table", None)
+            fills: dict[str, Callable[[], Any]] = {}
+            for name in (n for n in names if n not in keys):
+                column = table.c.get(name) if table is not None else None
+                default = (column.onupdate if compiled.isupdate else column.default) if column is not None else None
+                if default is not None:  # a column's Python-side default, as Core's execution would apply it
+                    fills[name] = (lambda d=default: d.arg(None)) if default.is_callable else (lambda d=default: d.arg)
+                elif not compiled.binds[name].required:  # a literal in the statement (LIMIT 1, + 1, IS 1)
+                    fills[name] = lambda b=compiled.binds[name]: b.effective_value
+            processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                               for name in names)
+            results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                            for column in getattr(self.statement, "exported_columns", ()))
+            plan = self._plans[(dialect, keys)] = _DriverPlan(compiled.string, names, processors, fills, results)
+        return plan
+
+    def _values(self, plan: _DriverPlan, params: dict[str, Any]) -> list[Any]:
+        values = []
+        for name, processor in zip(plan.names, plan.processors, strict=True):
+            value = params[name] if name in params else plan.fills[name]()
+            values.append(processor(value) if processor is not None else value)
+        return values
+
+    def _run(self, connection: Connection, params: Sequence[dict[str, Any]], many: bool) -> Any:
+        plan = self._plan(connection.dialect, tuple(params[0]))
+        rows = [self._values(plan, row) for row in params]
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            if many:
+                cursor.executemany(plan.sql, rows)
+                return None
+            cursor.execute(plan.sql, rows[0])
+            row = cursor.fetchone() if cursor.description else None
+            if row is not None:
+                row = tuple(result(value) if result is not None else value
+                            for result, value in zip(plan.results, row, strict=True))
+            return cursor.lastrowid, row
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(plan.sql, rows[0], exc, sqlite3.Error) from exc
+        finally:
+            cursor.close()
+
+    def insert(self, connection: Connection, params: dict[str, Any]) -> int:
+        """Insert one row; its new primary key."""
+        if connection.dialect.name != "sqlite":
+            return connection.execute(self.statement, params).inserted_primary_key[0]
+        return self._run(connection, [params], many=False)[0]
+
+    def insert_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that all have the same keys (one executemany)."""
+        if not rows:
+            return
+        if connection.dialect.name != "sqlite":
+            connection.execute(self.statement, rows)
+            return
+        self._run(connection, rows, many=True)
+
+    def first(self, connection: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of a SELECT or of a statement with RETURNING, or None."""
+        if connection.dialect.name != "sqlite":
+            row = connection.execute(self.statement, params).first()
+            return tuple(row) if row is not None else None
+        return self._run(connection, [params], many=False)[1]
+
+
 class WriterQueue:
     """Queue this app's SQLite writers in the kernel instead of in SQLite's busy handler.
 
@@ -193,6 +292,7 @@ def wal_checkpoint() -> None:
 
 __all__ = [
     "ConfigError",
+    "DriverStatement",
     "check_database",
     "configure_sqlite",
     "is_sqlite",

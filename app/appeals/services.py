@@ -34,7 +34,7 @@ from app.appeals.models import (
     RootCause,
 )
 from app.cache import app_cache, clear_cache, clear_on_commit
-from app.database import write_transaction
+from app.database import DriverStatement, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Setting, Topic, User, utcnow
 
@@ -197,8 +197,8 @@ def create_appeal_in_session(*, kind: str, form: str, channel: str, topic_code: 
     return appeal
 
 
-_APPEAL_INSERT = insert(Appeal.__table__)
-_HISTORY_INSERT = insert(AppealStatusChange.__table__)
+_APPEAL_INSERT = DriverStatement(insert(Appeal.__table__))
+_HISTORY_INSERT = DriverStatement(insert(AppealStatusChange.__table__))
 _EXTERNAL_ID_CONSTRAINT = ("uq_appeal_external", "appeal.external_source")  # PostgreSQL / SQLite wording
 
 
@@ -225,17 +225,17 @@ def insert_appeal(connection: Connection, *, kind: str, form: str, channel: str,
     received = to_naive_utc(received_at)
     due_at = (resolver or shared_resolver()).due(kind, topic_id, received, channel)
     try:
-        appeal_id = connection.execute(_APPEAL_INSERT, {
+        appeal_id = _APPEAL_INSERT.insert(connection, {
             "kind": kind, "form": form, "channel": channel, "topic_id": topic_id, "center_id": center_id,
             "received_at": received, "due_at": due_at, "status": "registered", "text": text or "",
             "contact_id": contact_id, "external_source": external_source, "external_id": external_id or None,
-            "created_by_id": None}).inserted_primary_key[0]
+            "created_by_id": None})
     except IntegrityError as exc:
         if external_id and _is_external_id_clash(exc):
             raise AppealError(f"Обращение с внешним номером «{external_id}» уже зарегистрировано") from None
         raise
-    connection.execute(_HISTORY_INSERT, {"appeal_id": appeal_id, "from_status": None, "to_status": "registered",
-                                         "user_id": None, "note": "Зарегистрировано"})
+    _HISTORY_INSERT.insert(connection, {"appeal_id": appeal_id, "from_status": None, "to_status": "registered",
+                                        "user_id": None, "note": "Зарегистрировано"})
     return appeal_id
 
 

@@ -13,13 +13,13 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.appeals.models import STATUSES, Appeal
 from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolver
-from app.database import write_connection, write_transaction
+from app.database import DriverStatement, write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.reviews.consent import CONSENT_PURPOSE, CONSENT_VERSION
@@ -190,12 +190,12 @@ def _local_year(timezone: str | None, now: datetime) -> int:
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).year
 
 
-_COUNTER_STEP = (update(RegistrationCounter)
-                 .where(RegistrationCounter.center_id == bindparam("counter_center_id"),
-                        RegistrationCounter.year == bindparam("counter_year"))
-                 .values(last_value=RegistrationCounter.last_value + 1)
-                 .returning(RegistrationCounter.last_value))
-_COUNTER_INSERT = insert(RegistrationCounter.__table__)
+_COUNTER_STEP = DriverStatement(update(RegistrationCounter)
+                                .where(RegistrationCounter.center_id == bindparam("counter_center_id"),
+                                       RegistrationCounter.year == bindparam("counter_year"))
+                                .values(last_value=RegistrationCounter.last_value + 1)
+                                .returning(RegistrationCounter.last_value))
+_COUNTER_INSERT = DriverStatement(insert(RegistrationCounter.__table__))
 
 
 def next_sequence(center_id: int, year: int, connection: Connection | None = None) -> int:
@@ -206,20 +206,20 @@ def next_sequence(center_id: int, year: int, connection: Connection | None = Non
     concurrent first insert fails on the unique constraint and the caller retries.
     """
     connection = connection if connection is not None else db.session.connection()
-    value = connection.execute(_COUNTER_STEP, {"counter_center_id": center_id, "counter_year": year}).scalar()
-    if value is None:
-        connection.execute(_COUNTER_INSERT, {"center_id": center_id, "year": year, "last_value": 1})
-        value = 1
-    return int(value)
+    row = _COUNTER_STEP.first(connection, {"counter_center_id": center_id, "counter_year": year})
+    if row is None:
+        _COUNTER_INSERT.insert(connection, {"center_id": center_id, "year": year, "last_value": 1})
+        return 1
+    return int(row[0])
 
 
 @cache
-def _precheck() -> Select:
+def _precheck() -> DriverStatement:
     """One statement instead of three: is the kiosk still registered with this token, is this submission
     id stored already, and was the same text stored for the centre within the duplicate window?"""
     from app.kiosk.models import Kiosk  # the kiosk package imports this module
 
-    return select(
+    return DriverStatement(select(
         select(Kiosk.id).where(Kiosk.token_hash == bindparam("kiosk_token_hash"), Kiosk.active.is_(True),
                                Kiosk.revoked_at.is_(None)).scalar_subquery().label("kiosk_id"),
         select(ReviewEntry.id).where(ReviewEntry.client_submission_id == bindparam("csid"))
@@ -228,14 +228,14 @@ def _precheck() -> Select:
                                      ReviewEntry.body_hash == bindparam("digest"),
                                      ReviewEntry.created_at >= bindparam("since"))
         .limit(1).scalar_subquery().label("duplicate_id"),
-    )
+    ))
 
 
 _STORED_BODY = select(ReviewEntry.registration_number, ReviewEntry.center_id, ReviewEntry.entry_type,
                       ReviewEntry.topic_id, ReviewEntry.body_hash, ReviewEntry.text, ReviewEntry.wants_answer,
                       ReviewEntry.publish_consent).where(ReviewEntry.id == bindparam("entry_id"))
-_CONTACT_INSERT = insert(Contact.__table__)
-_ENTRY_INSERT = insert(ReviewEntry.__table__)
+_CONTACT_INSERT = DriverStatement(insert(Contact.__table__))
+_ENTRY_INSERT = DriverStatement(insert(ReviewEntry.__table__))
 
 
 def _existing_receipt(connection: Connection, entry_id: int, data: EntryInput, center: CenterRef,
@@ -287,9 +287,9 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
     window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
     with write_connection() as connection:
         now = utcnow()  # under the write lock, so that times follow the registration numbers
-        kiosk_id, existing_id, duplicate_id = connection.execute(_precheck(), {
+        kiosk_id, existing_id, duplicate_id = _precheck().first(connection, {
             "kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,
-            "center_id": center.id, "digest": digest, "since": now - timedelta(seconds=window)}).one()
+            "center_id": center.id, "digest": digest, "since": now - timedelta(seconds=window)})
         if data.kiosk_token_hash is not None and kiosk_id != data.kiosk_id:
             raise KioskNotRegistered("Киоск не зарегистрирован")
         if existing_id is not None:
@@ -298,10 +298,10 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
             raise DuplicateEntry("Такая запись уже принята несколько минут назад. Повторно отправлять ее не нужно.")
         contact_id = None
         if data.wants_answer and data.contact is not None:
-            contact_id = connection.execute(_CONTACT_INSERT, {
+            contact_id = _CONTACT_INSERT.insert(connection, {
                 "name": data.contact.name.strip(), "email": data.contact.email.strip(),
                 "phone": data.contact.phone.strip(), "purpose": CONSENT_PURPOSE,
-                "consent_version": CONSENT_VERSION, "consented_at": now}).inserted_primary_key[0]
+                "consent_version": CONSENT_VERSION, "consented_at": now})
         year = _local_year(center.timezone, now)
         number = format_number(center.code, year, next_sequence(center.id, year, connection))
         code = check_code_for(data.client_submission_id)
@@ -310,13 +310,13 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
             channel="kiosk" if data.kiosk_id else "review_book", topic_id=topic.id, center_id=center.id,
             received_at=now, text=text, contact_id=contact_id, external_source="review_book",
             external_id=number, resolver=resolver)
-        entry_id = connection.execute(_ENTRY_INSERT, {
+        entry_id = _ENTRY_INSERT.insert(connection, {
             "registration_number": number, "check_code_hash": hash_check_code(number, code),
             "client_submission_id": data.client_submission_id, "body_hash": digest, "center_id": center.id,
             "entry_type": data.entry_type, "topic_id": topic.id, "text": text,
             "wants_answer": bool(data.wants_answer), "publish_consent": bool(data.publish_consent),
             "contact_id": contact_id, "moderation": "pending", "published_at": None, "appeal_id": appeal_id,
-            "kiosk_id": data.kiosk_id, "answer_sent_at": None, "created_at": now}).inserted_primary_key[0]
+            "kiosk_id": data.kiosk_id, "answer_sent_at": None, "created_at": now})
     return Receipt(entry_id, number, code, True)
 
 

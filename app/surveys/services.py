@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import secrets
-import sqlite3
 import string
 import threading
 import uuid
@@ -29,7 +28,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from app import audit
 from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
-from app.database import write_connection, write_transaction
+from app.database import DriverStatement, write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyAssignment, SurveyVersion
@@ -531,7 +530,7 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         else:
             with write_connection() as connection:
                 response_id = _insert_response(connection, rows, fields, utcnow())
-    except (IntegrityError, sqlite3.IntegrityError):
+    except IntegrityError:
         # The id is stored already (a retry, or a concurrent post that won the race): answer as a retry.
         prior = _existing(submission_id)
         if prior is None:
@@ -573,8 +572,8 @@ def answer_rows(defn: SurveyDefinition, clean: dict[str, Any]) -> list[dict[str,
     return rows
 
 
-_RESPONSE_INSERT = insert(Response.__table__)
-_ANSWER_INSERT = insert(Answer.__table__)
+_RESPONSE_INSERT = DriverStatement(insert(Response.__table__))
+_ANSWER_INSERT = DriverStatement(insert(Answer.__table__))
 _ANSWER_DEFAULTS = {"value_num": None, "option_code": None, "text": None}
 
 
@@ -598,49 +597,15 @@ def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields:
                      contact_id: int | None = None) -> int:
     """Insert the response and all its answers (one executemany) inside the caller's write transaction.
 
-    Raises IntegrityError (SQLAlchemy's, or sqlite3's on SQLite) when this submission id is stored already.
+    On SQLite through the driver (:class:`~app.database.DriverStatement`): SQLAlchemy's statement
+    execution cost more than SQLite's own work here. Raises IntegrityError when this submission id is
+    stored already.
     """
-    if connection.dialect.name == "sqlite":
-        return _insert_response_sqlite(connection, rows, fields, now, contact_id)
-    response_id = connection.execute(_RESPONSE_INSERT, {
-        **fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None}).inserted_primary_key[0]
-    if rows:
-        common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
-                  "submitted_at": now}
-        connection.execute(_ANSWER_INSERT, [{**row, **common} for row in rows])
-    return response_id
-
-
-_RESPONSE_COLUMNS = ("client_submission_id", "body_hash", "survey_id", "version_id", "center_id", "channel", "kiosk_id",
-                     "submitted_at", "duration_seconds", "contact_id")
-_ANSWER_COLUMNS = ("response_id", "survey_id", "center_id", "submitted_at", "question_code", "value_num",
-                   "option_code", "text")
-_SQLITE_RESPONSE_INSERT = ("INSERT INTO response (client_submission_id, body_hash, survey_id, version_id, center_id, "
-                           "channel, kiosk_id, submitted_at, duration_seconds, contact_id) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_SQLITE_ANSWER_INSERT = ("INSERT INTO answer (response_id, survey_id, center_id, submitted_at, question_code, "
-                         "value_num, option_code, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-
-
-def _insert_response_sqlite(connection: Connection, rows: list[dict[str, Any]], fields: dict[str, Any], now: datetime,
-                            contact_id: int | None) -> int:
-    """The same rows through the SQLite driver: SQLAlchemy's statement execution cost more than SQLite's
-    own work here (~0.25 ms of a submission's ~0.4 ms, docs/benchmarks.md). The timestamp is stored
-    by the column type's own bind processor, so the rows are exactly what the Core insert writes."""
-    column_type = Response.__table__.c.submitted_at.type.dialect_impl(connection.dialect)
-    stamp = column_type.bind_processor(connection.dialect)(now)
-    values = {**fields, "submitted_at": stamp, "contact_id": contact_id}
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(_SQLITE_RESPONSE_INSERT, [values[name] for name in _RESPONSE_COLUMNS])
-        response_id = cursor.lastrowid
-        if rows:
-            common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
-                      "submitted_at": stamp}
-            cursor.executemany(_SQLITE_ANSWER_INSERT,
-                               [[{**row, **common}[name] for name in _ANSWER_COLUMNS] for row in rows])
-    finally:
-        cursor.close()
+    response_id = _RESPONSE_INSERT.insert(connection, {
+        **fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None})
+    common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
+              "submitted_at": now}
+    _ANSWER_INSERT.insert_many(connection, [{**row, **common} for row in rows])
     return response_id
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from app import cache
 from app.appeals import rules
@@ -23,6 +23,7 @@ from app.org.services import find_center
 from app.reviews.consent import CONSENT_VERSION
 from app.reviews.models import RegistrationCounter, ReviewEntry
 from app.reviews.services import EntryInput, submit_entry
+from tests.sqltrace import Statements
 
 RECEIVED = datetime(2026, 12, 30, 9, 0)
 # Defaults from 30.12.2026: a complaint 10 working days → 22.01.2027; an application 15 → 29.01.2027.
@@ -31,17 +32,9 @@ COMPLAINT_DEFAULT = datetime(2027, 1, 22, 20, 59, 59)
 
 @contextmanager
 def statements() -> Iterator[list[str]]:
-    """Every SQL statement the engine runs inside the block."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _executemany):  # noqa: ANN001
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    """Every SQL statement the database runs inside the block (tests/sqltrace.py)."""
+    with Statements() as log:
+        yield log.seen
 
 
 def _topic_id(code: str) -> int:

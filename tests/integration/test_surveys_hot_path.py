@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 from flask import render_template
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app import create_app
 from app.database import write_connection
@@ -20,6 +20,7 @@ from app.surveys.demo import seed_main_survey
 from app.surveys.models import SurveyAssignment
 from app.surveys.schema import template
 from tests.conftest import BASE_CONFIG
+from tests.sqltrace import Statements
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
@@ -29,50 +30,6 @@ def code(org) -> str:
     seed_main_survey()
     return db.session.scalar(select(SurveyAssignment.short_code).where(
         SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")))
-
-
-class Statements:
-    """Statements the database ran while active (transaction control and pragmas excluded).
-
-    On SQLite they come from the driver's trace callback, which also sees the statements the hot path
-    sends past SQLAlchemy; on PostgreSQL from the engine's cursor events.
-    """
-
-    SKIPPED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __enter__(self) -> Statements:
-        self.sqlite = db.engine.dialect.name == "sqlite"
-        if self.sqlite:
-            event.listen(db.engine, "checkout", self._trace)
-            event.listen(db.engine, "checkin", self._untrace)
-        else:
-            event.listen(db.engine, "before_cursor_execute", self._record_cursor)
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        if self.sqlite:
-            event.remove(db.engine, "checkout", self._trace)
-            event.remove(db.engine, "checkin", self._untrace)
-        else:
-            event.remove(db.engine, "before_cursor_execute", self._record_cursor)
-
-    def _trace(self, dbapi_connection, _record, _proxy) -> None:
-        dbapi_connection.set_trace_callback(self._record)
-
-    def _untrace(self, dbapi_connection, _record) -> None:
-        if dbapi_connection is not None:
-            dbapi_connection.set_trace_callback(None)
-
-    def _record_cursor(self, _conn, _cursor, statement, *_args) -> None:
-        self._record(statement)
-
-    def _record(self, statement: str) -> None:
-        verb = statement.lstrip().split()[0].upper()
-        if verb not in self.SKIPPED:
-            self.seen.append(verb)
 
 
 def test_cached_survey_page_equals_a_full_render_and_differs_per_visit(app, client, code):
@@ -159,15 +116,15 @@ def test_warm_hot_path_runs_no_reads(client, code):
     assert client.get(f"/s/{code}").status_code == 200
     with Statements() as page:
         assert client.get(f"/s/{code}").status_code == 200
-    assert page.seen == []
+    assert page.verbs == []
     with Statements() as post:
         body = {**body, "client_submission_id": str(uuid.uuid4())}
         assert client.post("/api/v1/surveys/visit-csat/responses", json=body).status_code == 201
-    assert post.seen and set(post.seen) == {"INSERT"}  # the response and its answers, nothing read
+    assert post.verbs and set(post.verbs) == {"INSERT"}  # the response and its answers, nothing read
     with Statements() as retry:
         reply = client.post("/api/v1/surveys/visit-csat/responses", json=body)
     assert reply.status_code == 200 and reply.get_json()["status"] == "already_stored"
-    assert "SELECT" in retry.seen  # a retry is answered from the stored row
+    assert "SELECT" in retry.verbs  # a retry is answered from the stored row
 
 
 def test_retry_is_answered_as_before_even_when_now_invalid(code):
@@ -203,11 +160,11 @@ def test_sqlite_driver_insert_writes_what_the_core_insert_writes(app, code):
                 "duration_seconds": 42}
 
     with write_connection() as connection:
-        driver_id = services._insert_response_sqlite(connection, rows, fields("driver-0001"), now, None)
-        core = connection.execute(services._RESPONSE_INSERT, {
+        driver_id = services._insert_response(connection, rows, fields("driver-0001"), now, None)
+        core = connection.execute(services._RESPONSE_INSERT.statement, {
             **fields("core-000001"), "submitted_at": now, "contact_id": None, "appeal_id": None})
         core_id = core.inserted_primary_key[0]
-        connection.execute(services._ANSWER_INSERT, [
+        connection.execute(services._ANSWER_INSERT.statement, [
             {**row, "response_id": core_id, "survey_id": info.survey_id, "center_id": kur, "submitted_at": now}
             for row in rows])
     with db.engine.connect() as connection:
