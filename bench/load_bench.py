@@ -7,14 +7,14 @@ Usage: ``make bench`` (installs wrk when missing, then ``python -m bench.load_be
 scripts/pg-cluster.sh), ``BENCH_WARMUP`` (default 2: seconds of the same load, unmeasured, before each
 cell). Loopback only.
 
-The load comes from wrk (C, a few percent of a core) with the Lua scenarios in bench/wrk/: a Python
-client on the same two cores took as much CPU as the server's workers and capped every figure. The
-scenarios that submit write each acknowledged id to a file, and the bench compares those ids with the
-rows stored. Latencies are per HTTP request (the HTML cycle is two). Besides rates and latencies each
-row shows the server's CPU time per completed unit (master and workers, from /proc): on a shared
-machine rates move with the neighbours' load, CPU per unit much less. Before the SQLite runs the cost
-of one durable commit (WAL, synchronous=FULL) on the bench disk is measured: every submission waits
-for one.
+The load comes from wrk (C, two threads) with the Lua scenarios in bench/wrk/: a Python client on the
+same two cores took as much CPU as the server's workers and capped every figure. The scenarios that
+submit write the id each acknowledgement names (response number, registration number) to a file, and
+the bench compares those ids with the rows stored. Latencies are per HTTP request (the HTML cycle is
+two). Besides rates and latencies each row shows the server's CPU time per completed unit (master and
+workers, from /proc): on a shared machine rates move with the neighbours' load, CPU per unit much
+less. Before the SQLite runs the cost of one durable commit (WAL, synchronous=FULL) on the bench disk
+is measured: every submission waits for one.
 """
 
 from __future__ import annotations
@@ -77,11 +77,6 @@ class Scenario:
     path: str
     acknowledges: str | None = None  # "responses" or "reviews": the ids it writes are compared with the rows
 
-    @property
-    def stateful(self) -> bool:
-        """Scenarios that keep per-connection state run one connection per wrk thread."""
-        return self.script != "get.lua"
-
 
 def scenarios(short_code: str) -> list[Scenario]:
     return [Scenario("hello (ceiling)", "get.lua", "/bench/hello"),
@@ -124,7 +119,7 @@ def run_wrk(scenario: Scenario, base_url: str, connections: int, seconds: float,
             server_pid: int) -> Result:
     if not base_url.startswith("http://127."):
         raise ValueError("load is sent to loopback addresses only")
-    threads = connections if scenario.stateful else min(2, connections)
+    threads = min(2, connections)  # wrk shares the two cores: one event loop per core, not per connection
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
                "-s", str(WRK_SCRIPTS / scenario.script), base_url, "--", scenario.path, str(ack_prefix),
                uuid.uuid4().hex[:8]]
@@ -156,6 +151,7 @@ def read_acks(prefix: Path) -> set[str]:
 def compare_stored(database_url: str, responses: set[str], reviews: set[str]) -> tuple[int, int]:
     """(acknowledged ids that are not stored, stored ids that were not acknowledged).
 
+    The ids are the ones the server's replies named: response numbers and registration numbers.
     wrk stops at the deadline without reading the replies still in flight: those submissions are
     stored but never acknowledged, at most one per connection and cell. An acknowledged id that is
     missing would be a lost submission.
@@ -165,8 +161,8 @@ def compare_stored(database_url: str, responses: set[str], reviews: set[str]) ->
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        stored_responses = set(connection.execute(select(Response.client_submission_id)).scalars())
-        stored_reviews = set(connection.execute(select(ReviewEntry.client_submission_id)).scalars())
+        stored_responses = {str(key) for key in connection.execute(select(Response.id)).scalars()}
+        stored_reviews = set(connection.execute(select(ReviewEntry.registration_number)).scalars())
     engine.dispose()
     missing = len(responses - stored_responses) + len(reviews - stored_reviews)
     return missing, len(stored_responses - responses) + len(stored_reviews - reviews)

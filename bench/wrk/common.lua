@@ -1,6 +1,8 @@
 -- Shared by the load scenarios (loaded with dofile from the repository root): thread numbering,
 -- acknowledgement files and one JSON summary line that bench/load_bench.py reads.
--- Scenarios that keep state between requests run with one connection per thread (wrk -t N -c N).
+-- wrk tells a script neither which connection a response came on nor which request it answers, so
+-- the scenarios keep no per-request state: each acknowledgement is the id the server's reply names
+-- (a response number, a registration number), and any connection of a thread may send any request.
 local threads = {}
 
 function setup(thread)
@@ -34,8 +36,9 @@ function done(summary, latency, requests)
 end
 
 -- A JSON POST scenario: a new UUID-shaped client_submission_id per request, unique per run and
--- thread; a 201 acknowledges it. Arguments: <path> <ack file prefix> <run id (8 hex digits)>.
-function json_post_scenario(body_for)
+-- thread; a 201 acknowledges the id that ack_pattern captures from the reply.
+-- Arguments: <path> <ack file prefix> <run id (8 hex digits)>.
+function json_post_scenario(body_for, ack_pattern)
   function init(args)
     path, run, counter = args[1], args[3], 0
     start_thread(args[2])
@@ -43,11 +46,12 @@ function json_post_scenario(body_for)
 
   function request()
     counter = counter + 1
-    sid = string.format("%s-%04x-4000-8000-%012x", run, index, counter)
+    local sid = string.format("%s-%04x-4000-8000-%012x", run, index, counter)
     return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body_for(sid))
   end
 
   function response(status, headers, body)
-    if status == 201 then acknowledge(sid) else failures = failures + 1 end
+    local id = status == 201 and body:match(ack_pattern)
+    if id then acknowledge(id) else failures = failures + 1 end
   end
 end

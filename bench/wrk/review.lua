@@ -1,9 +1,9 @@
--- A kiosk review-book entry: POST /kiosk/<token>/reviews with a new client_submission_id each time.
--- Arguments: <path> <ack file prefix> <run id>. One connection per thread.
+-- A kiosk review-book entry: POST /kiosk/<token>/reviews with a new client_submission_id each time;
+-- acknowledges the registration number from the reply. Arguments: <path> <ack file prefix> <run id>.
 dofile("bench/wrk/common.lua")
 
 json_post_scenario(function(sid)
   return '{"client_submission_id": "' .. sid .. '", "entry_type": "suggestion", "topic": "other", '
     .. '"text": "Предложение ' .. sid .. ': продлить часы работы по субботам.", '
     .. '"publish_consent": false, "wants_answer": false}'
-end)
+end, '"registration_number":%s*"([^"]+)"')
