@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, select
 
-from app import create_app
-from app.extensions import db
-from tests.conftest import BASE_CONFIG, migrate_to_head
+from app.surveys.models import SurveyAssignment
+from tests.integration.test_durability import prepare
 from tests.serverutil import GunicornServer
 
 pytestmark = pytest.mark.slow
@@ -27,19 +27,12 @@ STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     database_url = f"sqlite:///{tmp_path_factory.mktemp('serving') / 'serving.db'}"
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
-    migrate_to_head(app)
-    with app.app_context():
-        from app.demo import seed_org_tree, seed_topics
-        from app.surveys.demo import seed_main_survey
-        from app.surveys.models import SurveyAssignment
-
-        seed_topics()
-        seed_org_tree()
-        seed_main_survey()
-        code = db.session.query(SurveyAssignment.short_code).filter_by(channel="online").first()[0]
-        db.session.remove()
-        db.engine.dispose()
+    prepare(database_url)  # migrated, with the tree, the published survey and a kiosk
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        code = connection.execute(select(SurveyAssignment.short_code)
+                                  .where(SurveyAssignment.channel == "online")).scalars().first()
+    engine.dispose()
     running = GunicornServer(database_url, workers=1).start()
     running.short_code = code
     yield running
