@@ -277,8 +277,8 @@ def _submit_limit() -> str:
 def respond(short_code: str):
     """The first page of the survey of one (survey, centre, channel) assignment (HEAD too).
 
-    A view of its own, without the rate limiter: only posts are limited, and evaluating the limiter
-    to find that out was a tenth of the page's time.
+    A view of its own, without the rate limiter: only posts are limited, and asking the limiter
+    to find that out cost several per cent of the page's time.
     """
     assignment, published, _defn, refusal = _load(short_code)
     if refusal is not None:
