@@ -28,7 +28,6 @@ class GunicornServer:
     database_url: str
     workers: int = 4
     threads: int = 1  # > 1 runs gunicorn's gthread workers, as scripts/run.sh does (--threads 4)
-    worker_class: str = "app.serving.CoalescingSyncWorker"  # used when threads == 1
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
@@ -45,8 +44,7 @@ class GunicornServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [GUNICORN, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             *(["--worker-class", self.worker_class] if self.threads == 1 else ["--threads", str(self.threads)]),
-             "--graceful-timeout", "2", "--timeout", "60", "--preload", "wsgi:app"],
+             "--threads", str(self.threads), "--graceful-timeout", "2", "--timeout", "60", "--preload", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         if log is not subprocess.DEVNULL:
             log.close()  # the child keeps its own descriptor

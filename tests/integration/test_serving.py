@@ -1,9 +1,6 @@
-"""Gunicorn with the coalescing sync worker (app/serving.py) serves every kind of response intact.
-
-The bench and the durability tests run on this worker; here each write path of gunicorn is checked on
-its own against the file or page it must deliver: a page (headers + body in one write), a static file
-(sendfile), a HEAD request (headers only), an error page and a survey POST with its redirect-free
-thank-you page.
+"""The app under gunicorn's sync worker (as in the bench and the durability tests) serves every kind of
+response intact: a page with its length, a static file (sendfile), a HEAD request (headers only, the
+GET view's status), error replies, and a survey POST with its thank-you page.
 """
 
 from __future__ import annotations
