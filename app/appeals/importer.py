@@ -16,6 +16,7 @@ rows carry ``external_source``). Imported closed appeals need no root cause (his
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from app import audit
-from app.appeals.models import CHANNELS, FORMS, KINDS, STATUSES, Appeal
+from app.appeals.models import CHANNELS, FORMS, KINDS, RESERVED_SOURCES, STATUSES, Appeal
 from app.appeals.services import AppealError, DeadlineResolver, center_timezone
 from app.appeals.spreadsheet import open_table
 from app.database import is_sqlite, write_transaction
@@ -39,6 +40,7 @@ MAX_ERRORS_SHOWN = 100
 DEFAULT_SOURCE = "import"
 IMPORTED_ANSWER = "Ответ дан до загрузки в систему (импорт)"
 CHANNEL_BY_FORM = {"in_person": "visit", "remote": "phone", "interactive": "web"}
+SOURCE_RE = re.compile(r"[a-z0-9_-]{1,32}\Z")  # appeal.external_source is String(32)
 
 EXTRA_WORDS = {
     "kind": {"жалобы": "complaint", "заявления": "application", "заявка": "application"},
@@ -384,6 +386,16 @@ def _validate(header: list[str], rows, source: str, user: User | None, dry_run: 
     return result, valid, errors, error_count
 
 
+def check_source(source: str) -> None:
+    """Refuse a source name the column cannot hold or whose numbers the system assigns itself."""
+    if not SOURCE_RE.match(source or ""):
+        raise AppealImportError([f"Источник внешних номеров «{source}» не подходит: нужны от 1 до 32 строчных "
+                                 "латинских букв, цифр, «_» или «-», например crm или paper_book"])
+    if source in RESERVED_SOURCES:
+        raise AppealImportError([f"Источник «{source}» занят: такие номера система присваивает сама. Укажите "
+                                 "другой источник, например paper_book для бумажной книги отзывов"])
+
+
 def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
                 source: str = DEFAULT_SOURCE, display_name: str | None = None,
                 allowed_center_ids: set[int] | None = None) -> ImportResult:
@@ -392,6 +404,7 @@ def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
     Raises :class:`AppealImportError` with line-numbered Russian messages; nothing is stored then.
     ``allowed_center_ids`` (the upload page: the user's scope) refuses rows of other centres.
     """
+    check_source(source)
     try:
         with open_table(path) as (header, rows):
             result, valid, errors, error_count = _validate(header, rows, source, user, dry_run, allowed_center_ids)

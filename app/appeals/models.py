@@ -17,6 +17,11 @@ CHANNELS = {"visit": "Личный визит", "phone": "Телефон", "lett
 STATUSES = {"registered": "Зарегистрировано", "in_progress": "В работе", "answered": "Дан ответ",
             "closed": "Закрыто", "rejected": "Отклонено", "duplicate": "Дубликат"}
 PROMISE_STATUSES = {"open": "Ожидает", "kept": "Выполнено", "broken": "Не выполнено"}
+# External-number sources the system numbers itself; an import must not take their numbers, or a later
+# review-book entry would clash with an imported appeal and could not be saved.
+REVIEW_BOOK_SOURCE = "review_book"
+MANUAL_SOURCE = "manual"
+RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, MANUAL_SOURCE)
 
 
 class Appeal(db.Model):

@@ -16,7 +16,17 @@ from app import audit
 from app.appeals import bp, services
 from app.appeals.forms import AppealForm, ImportForm, PromiseForm
 from app.appeals.importer import AppealImportError, import_file
-from app.appeals.models import CHANNELS, FORMS, KINDS, PROMISE_STATUSES, STATUSES, Appeal, Promise, RootCause
+from app.appeals.models import (
+    CHANNELS,
+    FORMS,
+    KINDS,
+    MANUAL_SOURCE,
+    PROMISE_STATUSES,
+    STATUSES,
+    Appeal,
+    Promise,
+    RootCause,
+)
 from app.appeals.periods import period_choices, resolve_period
 from app.appeals.queries import EXPORT_HEADER, Filters, appeals_query, export_rows, promise_flags
 from app.appeals.report import monitoring_report, report_rows
@@ -126,7 +136,7 @@ def new():
                         kind=form.kind.data, form=form.form.data, channel=form.channel.data,
                         topic_code=form.topic.data, center_id=form.center.data,
                         received_at=_local_to_utc(form.received_at.data), text=form.text.data or "",
-                        contact_id=contact_id, external_source="manual" if form.external_id.data else None,
+                        contact_id=contact_id, external_source=MANUAL_SOURCE if form.external_id.data else None,
                         external_id=(form.external_id.data or "").strip() or None, user=current_user)
                     audit.record("appeal.register", appeal, summary=f"{appeal.kind}/{appeal.channel}")
             except services.AppealError as exc:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.appeals.models import STATUSES, Appeal
+from app.appeals.models import REVIEW_BOOK_SOURCE, STATUSES, Appeal
 from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolver
 from app.database import DriverStatement, write_connection, write_transaction
 from app.extensions import db
@@ -308,7 +308,7 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
         appeal_id = insert_appeal(
             connection, kind=kind_for(data.entry_type), form="interactive",
             channel="kiosk" if data.kiosk_id else "review_book", topic_id=topic.id, center_id=center.id,
-            received_at=now, text=text, contact_id=contact_id, external_source="review_book",
+            received_at=now, text=text, contact_id=contact_id, external_source=REVIEW_BOOK_SOURCE,
             external_id=number, resolver=resolver)
         entry_id = _ENTRY_INSERT.insert(connection, {
             "registration_number": number, "check_code_hash": hash_check_code(number, code),

@@ -144,3 +144,30 @@ def test_cli_import(org, runner, tmp_path):
     assert result.exit_code != 0
     assert "ничего не сохранено" in result.output and "строка 3" in result.output
     assert _count() == 1
+
+
+@pytest.mark.parametrize("source", ["review_book", "manual"])
+def test_sources_the_system_numbers_itself_are_refused(org, tmp_path, source):
+    # An imported "review_book" number would later be the next kiosk entry's number: that entry could
+    # then never be saved. The import is refused before the file is read.
+    path = _write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,KUR-2026-000001,,,,\n")
+    with pytest.raises(AppealImportError, match=f"Источник «{source}» занят.*paper_book"):
+        import_file(path, source=source)
+    assert _count() == 0
+    assert import_file(path, source="paper_book").inserted == 1
+
+
+@pytest.mark.parametrize("source", ["", "CRM", "crm system", "x" * 33, "crm;drop"])
+def test_source_names_the_column_cannot_hold_are_refused(org, tmp_path, source):
+    path = _write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,E1,,,,\n")
+    with pytest.raises(AppealImportError, match="не подходит: нужны от 1 до 32"):
+        import_file(path, source=source)
+    assert _count() == 0
+
+
+def test_cli_refuses_a_reserved_source_with_nothing_stored(org, runner, tmp_path):
+    path = _write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,KUR-2026-000001,,,,\n")
+    result = runner.invoke(args=["appeals", "import", str(path), "--source", "review_book"])
+    assert result.exit_code == 1
+    assert "Импорт отменен, ничего не сохранено" in result.output and "занят" in result.output
+    assert _count() == 0
