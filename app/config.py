@@ -41,6 +41,7 @@ class DefaultConfig:
     # Per IP; phones behind a carrier's shared address post one form per survey page.
     RATELIMIT_PUBLIC_SUBMIT = "120 per minute"
     RATELIMIT_KIOSK_SUBMIT = "600 per minute"  # per kiosk device token
+    RATELIMIT_KIOSK_IP_SUBMIT = "1200 per minute"  # per address, all kiosk survey posts from it
 
     # Locale.
     BABEL_DEFAULT_LOCALE = "ru"

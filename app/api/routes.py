@@ -78,15 +78,28 @@ def _kiosk_limit() -> str:
     return current_app.config.get("RATELIMIT_KIOSK_SUBMIT", "600 per minute")
 
 
+def _kiosk_ip_limit() -> str:
+    return current_app.config.get("RATELIMIT_KIOSK_IP_SUBMIT", "1200 per minute")
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def _kiosk_key() -> str:
-    return "kiosk:" + (request.remote_addr or "")
+    """Per kiosk device: kiosks of one hall often share an address. A made-up token gets a bucket of
+    its own, so the per-address limit below is what stops a client that keeps inventing them."""
+    return "kiosk-token:" + _token_digest(_kiosk_header() or "")[:24]
+
+
+def _kiosk_ip_key() -> str:
+    return "kiosk-ip:" + (request.remote_addr or "")
 
 
 def _find_kiosk(token: str):
     from app.kiosk.models import Kiosk
 
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == digest))
+    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == _token_digest(token)))
     if kiosk is None or not kiosk.active or kiosk.revoked_at is not None:
         return None
     return kiosk
@@ -96,6 +109,7 @@ def _find_kiosk(token: str):
 @public
 @limiter.limit(_public_limit, exempt_when=lambda: bool(_kiosk_header()))
 @limiter.limit(_kiosk_limit, key_func=_kiosk_key, exempt_when=lambda: not _kiosk_header())
+@limiter.limit(_kiosk_ip_limit, key_func=_kiosk_ip_key, exempt_when=lambda: not _kiosk_header())
 def post_response(slug: str):
     """Store one response exactly once (201 created, 200 same id and body, 409 same id other body)."""
     body = request.get_json(silent=True)
