@@ -1,7 +1,8 @@
 """All-or-nothing import of appeals from CSV or XLSX (``flask appeals import`` and the upload page).
 
 Columns: ``received_at``, ``kind``, ``form``, ``topic``, ``center`` (required); ``external_id``,
-``channel``, ``text``, ``status``, ``answered_at`` (optional). Values may be codes or Russian words.
+``channel``, ``text``, ``status``, ``answered_at``, ``led_to_contract`` (optional; да/нет, 1/0, yes/no).
+Values may be codes or Russian words.
 Naive times are local time of the centres (``DEFAULT_CENTER_TIMEZONE``), a date alone means midnight.
 
 Every row is validated first; any error aborts the whole import with line-numbered messages and
@@ -34,7 +35,9 @@ from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User, utcnow
 
 REQUIRED = ("received_at", "kind", "form", "topic", "center")
-OPTIONAL = ("external_id", "channel", "text", "status", "answered_at")
+OPTIONAL = ("external_id", "channel", "text", "status", "answered_at", "led_to_contract")
+YES_NO = {"": False, "0": False, "1": True, "нет": False, "да": True, "no": False, "yes": True,
+          "false": False, "true": True}
 CHUNK = 20_000
 MAX_ERRORS_SHOWN = 100
 DEFAULT_SOURCE = "import"
@@ -224,6 +227,11 @@ class _Validator:
             answered_at = parsed[0]
         elif status == "answered" or status == "closed":
             return None
+        index = at.get("led_to_contract")
+        contract = YES_NO.get(cells[index]) if index is not None else False
+        if contract is None:
+            return None
+        # Last of the checks: a row sent on to row() must not have its external id marked as seen.
         index = at.get("external_id")
         external_id = (cells[index] or None) if index is not None else None
         if external_id is not None:
@@ -244,10 +252,10 @@ class _Validator:
             answered_value = answered_at.isoformat(" ", "microseconds") if answered_at is not None else None
             return (kind, form, channel, topic_id, center_id, received[0].isoformat(" ", "microseconds"), due_value,
                     status, text, source, external_id, summary, answered_value,
-                    answered_value if closed else None, 0, self.user_id, self.now_value)
+                    answered_value if closed else None, int(contract), self.user_id, self.now_value)
         return (kind, form, channel, topic_id, center_id, received[0], due, status, text,
                 source, external_id, summary, answered_at,
-                answered_at if closed else None, False, self.user_id, self.now)
+                answered_at if closed else None, contract, self.user_id, self.now)
 
     def row(self, line: int, cells: dict[str, str]) -> tuple[tuple | None, str | None]:
         problems: list[str] = []
@@ -304,6 +312,10 @@ class _Validator:
             elif external_id in self.existing_external:
                 problems.append(f"обращение с внешним номером «{external_id}» уже загружено")
             self.seen_external.add(external_id)
+        raw_contract = (cells.get("led_to_contract") or "").strip()
+        contract = YES_NO.get(raw_contract.lower())
+        if contract is None:
+            problems.append(f"led_to_contract: ожидается «да» или «нет», получено «{raw_contract}»")
         if problems:
             return None, f"строка {line}: " + "; ".join(problems)
         received_utc, received_local = received
@@ -318,9 +330,10 @@ class _Validator:
             answered_value = _sqlite_datetime(answered_at)
             return (kind, form, channel, topic_id, center_id, _sqlite_datetime(received_utc), due_value, status,
                     (cells.get("text") or "").strip(), source, external_id, summary,
-                    answered_value, answered_value if closed_at else None, 0, self.user_id, self.now_value), None
+                    answered_value, answered_value if closed_at else None, int(bool(contract)), self.user_id,
+                    self.now_value), None
         return (kind, form, channel, topic_id, center_id, received_utc, due, status, (cells.get("text") or "").strip(),
-                source, external_id, summary, answered_at, closed_at, False,
+                source, external_id, summary, answered_at, closed_at, bool(contract),
                 self.user_id, self.now), None
 
 

@@ -88,7 +88,7 @@ def promise_flags(appeal_ids: list[int], now: datetime | None = None) -> dict[in
 
 
 EXPORT_HEADER = ["№", "Поступило", "Вид", "Форма", "Канал", "Тема", "ЦОК", "Статус", "Срок ответа", "Дата ответа",
-                 "Внешний номер", "Текст обращения", "Краткое содержание ответа"]
+                 "Внешний номер", "Текст обращения", "Краткое содержание ответа", "Заключен договор"]
 
 
 def export_rows(center_ids: set[int], filters: Filters, fmt_time) -> list[list[Any]]:
@@ -102,5 +102,5 @@ def export_rows(center_ids: set[int], filters: Filters, fmt_time) -> list[list[A
                      CHANNELS.get(a.channel, a.channel), topics.get(a.topic_id, ""), centers.get(a.center_id, ""),
                      STATUSES.get(a.status, a.status), fmt_time(a.due_at),
                      fmt_time(a.answered_at) if a.answered_at else "", a.external_id or "", a.text or "",
-                     a.answer_summary or ""])
+                     a.answer_summary or "", "да" if a.led_to_contract else "нет"])
     return rows

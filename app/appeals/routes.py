@@ -240,6 +240,15 @@ def link_action(appeal_id: int):
                 "Связь с корректирующим мероприятием сохранена.")
 
 
+@bp.route("/<int:appeal_id>/contract", methods=["POST"])
+@roles_required("operator", "manager")
+def contract(appeal_id: int):
+    appeal = _scoped_appeal(appeal_id)
+    signed = request.form.get("led_to_contract") == "1"
+    return _act(appeal, lambda: services.set_led_to_contract(appeal, signed, current_user),
+                "Отмечено: по обращению заключен договор." if signed else "Отметка о договоре снята.")
+
+
 # --- upload --------------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -359,6 +359,15 @@ def link_corrective_action(appeal: Appeal, action_id: int | None, user: User | N
     return appeal
 
 
+def set_led_to_contract(appeal: Appeal, led_to_contract: bool, user: User | None) -> Appeal:
+    """Mark whether the appeal ended in a connection or transmission contract: a column of the
+    regulator's п. 4.1 form, known only when the contract is signed, so it can be set at any stage."""
+    with write_transaction():
+        appeal.led_to_contract = bool(led_to_contract)
+        audit.record("appeal.contract", appeal, summary="contract" if led_to_contract else "no contract", **_who(user))
+    return appeal
+
+
 def set_root_cause(appeal: Appeal, root_cause_id: int | None, user: User | None) -> Appeal:
     with write_transaction():
         if root_cause_id is not None and db.session.get(RootCause, root_cause_id) is None:
@@ -397,6 +406,7 @@ __all__ = [
     "promise_state",
     "register_appeal",
     "resolve_promise",
+    "set_led_to_contract",
     "set_root_cause",
     "shared_resolver",
 ]

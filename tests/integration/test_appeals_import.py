@@ -171,3 +171,36 @@ def test_cli_refuses_a_reserved_source_with_nothing_stored(org, runner, tmp_path
     assert result.exit_code == 1
     assert "Импорт отменен, ничего не сохранено" in result.output and "занят" in result.output
     assert _count() == 0
+
+
+def test_led_to_contract_column_feeds_the_regulator_form(org, tmp_path):
+    from datetime import date
+
+    from app.appeals.report import monitoring_report
+
+    header = HEADER.rstrip("\n") + ",led_to_contract\n"
+    path = _write(tmp_path, (
+        "2026-03-02 10:00,application,remote,quality,KUR,C1,letter,,,,да\n"
+        "2026-03-02 11:00,application,remote,quality,KUR,C2,letter,,,,1\n"
+        "2026-03-02 12:00,application,remote,quality,KUR,C3,letter,,,,Нет\n"
+        "2026-03-02 13:00,application,remote,quality,KUR,C4,letter,,,,\n"
+        "2026-03-02 14:00,application,remote,quality,KUR,C5,letter,,,,YES\n"
+    ), header=header)
+    assert import_file(path).inserted == 5
+    marked = {a.external_id: a.led_to_contract for a in db.session.scalars(select(Appeal))}
+    assert marked == {"C1": True, "C2": True, "C3": False, "C4": False, "C5": True}
+    form = monitoring_report(date(2026, 1, 1), date(2026, 3, 31))["regulator_form"]
+    rows = {r["row"]: r["cells"] for r in form["rows"]}
+    assert rows["mail"]["contracts"]["n"] == 3 and rows["total"]["contracts"]["n"] == 3
+
+
+def test_led_to_contract_must_be_yes_or_no(org, tmp_path):
+    header = HEADER.rstrip("\n") + ",led_to_contract\n"
+    path = _write(tmp_path, (
+        "2026-03-02 10:00,application,remote,quality,KUR,C1,letter,,,,да\n"
+        "2026-03-02 11:00,application,remote,quality,KUR,C2,letter,,,,может быть\n"
+    ), header=header)
+    with pytest.raises(AppealImportError,
+                       match="^строка 3: led_to_contract: ожидается «да» или «нет», получено «может быть»$"):
+        import_file(path)
+    assert _count() == 0

@@ -35,10 +35,12 @@ def test_operator_of_kur_cannot_see_or_change_an_lgv_appeal(org, make_user, logi
                       (f"/appeals/{foreign.id}/answer", {"summary": "x"}),
                       (f"/appeals/{foreign.id}/close", {"root_cause": "1"}),
                       (f"/appeals/{foreign.id}/promise", {"text": "x", "due_at": "2026-03-10T10:00"}),
-                      (f"/appeals/{foreign.id}/action", {"action_id": "1"})):
+                      (f"/appeals/{foreign.id}/action", {"action_id": "1"}),
+                      (f"/appeals/{foreign.id}/contract", {"led_to_contract": "1"})):
         assert client.post(url, data=data).status_code == 404, url
     db.session.expire_all()
     assert db.session.get(Appeal, foreign.id).status == "registered"
+    assert db.session.get(Appeal, foreign.id).led_to_contract is False
     promise = services.add_promise(foreign, "Перезвонить", datetime(2026, 3, 5), None)
     assert client.post(f"/appeals/promise/{promise.id}/resolve", data={"kept": "1"}).status_code == 404
     db.session.expire_all()
@@ -217,3 +219,25 @@ def test_admin_pages_edit_rules_causes_topics_and_regulator_rows(org, make_user,
     assert db.session.get(Setting, "regulator_channel_rows").value["kiosk"] == "internet"
     client.post(f"/appeals/admin/deadlines/{rule.id}/delete")
     assert db.session.scalar(select(func.count()).select_from(DeadlineRule)) == 0
+
+
+def test_marking_that_an_appeal_led_to_a_contract(org, make_user, login, client):
+    # The regulator's п. 4.1 form counts appeals that ended in a contract; only people know that.
+    appeal = _appeal(kind="application", topic_code="quality")
+    login(make_user("operator", "KUR"))
+    page = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
+    assert "не заключен" in page and "Отметить: заключен договор" in page
+    reply = client.post(f"/appeals/{appeal.id}/contract", data={"led_to_contract": "1"}, follow_redirects=True)
+    assert "Отмечено: по обращению заключен договор." in reply.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).led_to_contract is True
+    assert "Снять отметку о договоре" in client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
+    header, row = client.get("/appeals/export.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()[:2]
+    assert header.endswith("Заключен договор") and row.endswith("да")
+    client.post(f"/appeals/{appeal.id}/contract", data={"led_to_contract": "0"})
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).led_to_contract is False
+    from app.models import AuditEvent
+
+    events = [e.summary for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "appeal.contract"))]
+    assert events == ["contract", "no contract"]
