@@ -61,8 +61,8 @@ def build_all_command(period: str | None, date_from: str | None, date_to: str | 
 
 def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:  # noqa: ANN001
     """Write every scheduled PDF; the network report is computed once and reused for all centre cards."""
+    spec = services.resolve("satisfaction", params)  # a bad request leaves no empty folder behind
     directory.mkdir(parents=True, exist_ok=True)
-    spec = services.resolve("satisfaction", params)
     tag = spec.period.code or f"{spec.period.start:%Y%m%d}-{spec.period.end:%Y%m%d}"
     started = time.perf_counter()
     written = 0

@@ -86,6 +86,7 @@ def resolve(report_type: str, params: dict[str, Any]) -> Spec:
     survey = None
     if report_type in ("satisfaction", "center"):
         survey = params.get("survey") or sources.main_survey_slug()
+        sources.check_survey(survey)
     return Spec(report_type, period, org, survey)
 
 

@@ -31,6 +31,14 @@ def main_survey_slug() -> str:
     return slug
 
 
+def check_survey(slug: str) -> None:
+    """Refuse an unknown survey before anything is queued (a typo in --survey or the page's URL)."""
+    from app.surveys.models import Survey
+
+    if db.session.scalar(select(Survey.id).where(Survey.slug == slug)) is None:
+        raise ReportError(f"Анкета «{slug}» не найдена")
+
+
 def survey_title(slug: str) -> str:
     from app.surveys.models import Survey
 
@@ -57,15 +65,19 @@ def scope_argument(org: Organisation) -> str | None:
 
 def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
     try:
+        from app.analysis.report import ReportError as AnalysisError
         from app.analysis.report import build_report
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("app.analysis"):
             raise ReportError("Модуль статистического анализа еще не установлен") from None
         raise
     config = current_app.config
-    report = build_report(slug, period.start, period.end, scope=scope_argument(org),
-                          min_n=config.get("ANALYSIS_MIN_N", 30), confidence=config.get("ANALYSIS_CONFIDENCE", 0.95),
-                          previous=True)
+    try:
+        report = build_report(slug, period.start, period.end, scope=scope_argument(org),
+                              min_n=config.get("ANALYSIS_MIN_N", 30),
+                              confidence=config.get("ANALYSIS_CONFIDENCE", 0.95), previous=True)
+    except AnalysisError as exc:  # an unknown survey, a period it cannot cover: the user's input
+        raise ReportError(str(exc)) from None
     report.setdefault("survey_title", survey_title(slug))
     return report
 

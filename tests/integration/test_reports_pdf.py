@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.database import write_transaction
 from app.extensions import db
@@ -200,6 +200,29 @@ def test_cli_build_and_build_all(demo, runner, tmp_path):
     assert out.read_bytes().startswith(b"%PDF")
     bad = runner.invoke(args=["reports", "build", "appeals", "--period", "2026Q7", "--out", str(out)])
     assert bad.exit_code != 0 and "Непонятный период" in bad.output
+
+
+@pytest.mark.parametrize("command", [["build", "satisfaction"], ["build", "center", "--scope", "KUR"], ["build-all"]])
+def test_cli_unknown_survey_is_a_clear_error(demo, runner, tmp_path, command):
+    out = ["--dir", str(tmp_path / "all")] if command == ["build-all"] else ["--out", str(tmp_path / "x.pdf")]
+    result = runner.invoke(args=["reports", *command, "--period", "2026Q3", "--survey", "nope", *out])
+    assert result.exit_code == 1 and "Анкета «nope» не найдена" in result.output, result.output
+    assert result.exc_info[0] is SystemExit  # a ClickException, not a traceback
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "all").exists()
+
+
+def test_pages_refuse_an_unknown_survey_before_queueing(demo, client, make_user, login):
+    from app.reports.models import ReportArchive
+
+    login(make_user("manager", scope="MRSK"))
+    for url in ("/reports/preview?type=satisfaction&period=2026Q3&survey=nope",
+                "/reports/preview?type=center&period=2026Q3&scope=KUR&survey=nope"):
+        reply = client.get(url, follow_redirects=True)
+        assert reply.status_code == 200 and "Анкета «nope» не найдена" in reply.get_data(as_text=True), url
+    reply = client.post("/reports/", data={"type": "satisfaction", "period": "2026Q3", "survey": "nope"},
+                        follow_redirects=True)
+    assert "Анкета «nope» не найдена" in reply.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ReportArchive)) == 0
 
 
 @pytest.mark.slow
