@@ -23,7 +23,8 @@ from app.models import Organisation
 from app.spreadsheet import FORMULA_STARTS, neutralise_cell
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
 
-FIXED_COLUMNS = ("response_id", "submitted_at", "center", "channel")
+FIXED_COLUMNS = ("response_id", "submitted_at", "center", "channel")  # the head of every record
+LEADING_COLUMNS = ("submitted_at", "center", "channel")  # CSV/XLSX: the import format's columns come first
 FORMULA_PREFIXES = FORMULA_STARTS
 CHUNK = 5000
 
@@ -232,8 +233,19 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
             return
 
 
-def header(columns: list[Column]) -> list[str]:
-    return [*FIXED_COLUMNS, *(c.code for c in columns)]
+def export_layout(columns: list[Column]) -> tuple[list[str], list[int]]:
+    """The CSV/XLSX header and, for each of its columns, the record position it takes.
+
+    The import format's columns lead: ``submitted_at``, ``center``, ``channel``, one column per question
+    code; then the «Другое» texts (``<code>__other``) and ``response_id``, so that an export is a file
+    ``import-responses`` reads and the question columns are where the format puts them.
+    """
+    fixed = len(FIXED_COLUMNS)
+    questions = [fixed + i for i, c in enumerate(columns) if not c.code.endswith(OTHER_SUFFIX)]
+    others = [fixed + i for i, c in enumerate(columns) if c.code.endswith(OTHER_SUFFIX)]
+    order = [FIXED_COLUMNS.index(name) for name in LEADING_COLUMNS] + questions + others + [0]
+    names = [*FIXED_COLUMNS, *(c.code for c in columns)]
+    return [names[i] for i in order], order
 
 
 def _cell(value: Any) -> Any:
@@ -260,9 +272,10 @@ class _Line:
 def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK, bom: bool = True) -> Iterator[str]:
     """CSV text in pieces (about one chunk of responses each), header first; UTF-8 BOM for Excel."""
     columns = survey_columns(survey)
+    names, order = export_layout(columns)
     sink = _Line()
     writer = csv.writer(sink, lineterminator="\r\n")
-    writer.writerow([_cell(h) for h in header(columns)])
+    writer.writerow([_cell(h) for h in names])
     yield ("\ufeff" if bom else "") + sink.take()
     # Only free text can start with a formula character: numbers and option codes are written as they are.
     text_columns = [4 + i for i, c in enumerate(columns) if c.kind == "text"]
@@ -273,7 +286,7 @@ def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK
             value = record[index]
             if value is not None and value.startswith(FORMULA_PREFIXES):
                 record[index] = "'" + value
-        writer.writerow(record)  # csv writes None as an empty cell
+        writer.writerow([record[i] for i in order])  # csv writes None as an empty cell
         if count % 1000 == 0:
             yield sink.take()
     rest = sink.take()
@@ -281,10 +294,11 @@ def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK
         yield rest
 
 
-def write_csv(survey: Survey, out: io.TextIOBase, flt: ExportFilter | None = None) -> int:
-    """Write the CSV to an open text file; returns the number of responses."""
+def write_csv(survey: Survey, out: io.TextIOBase, flt: ExportFilter | None = None, bom: bool = False) -> int:
+    """Write the CSV to an open text file; returns the number of responses. No BOM by default: a file
+    for programs, like the command line's standard output (the staff page's download has one for Excel)."""
     rows = -1
-    for piece in iter_csv(survey, flt):
+    for piece in iter_csv(survey, flt, bom=bom):
         out.write(piece)
         rows += piece.count("\r\n")
     return rows
@@ -297,10 +311,11 @@ def write_xlsx(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None
     columns = survey_columns(survey)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Ответы")
-    sheet.append([_cell(h) for h in header(columns)])
+    names, order = export_layout(columns)
+    sheet.append([_cell(h) for h in names])
     count = 0
     for record in iter_records(survey, flt, columns=columns):
-        sheet.append([_cell(v) for v in record])
+        sheet.append([_cell(record[i]) for i in order])
         count += 1
     book.save(path)
     return count

@@ -152,13 +152,15 @@ def test_export_import_round_trip(runner, published, tmp_path):
 def test_export_formats_to_files(runner, published, tmp_path):
     services.submit_response(slug="visit-csat", center="KUR", channel="kiosk", answers={"overall": 4},
                              client_submission_id=str(uuid.uuid4()))
-    for fmt in ("xlsx", "sav"):
+    for fmt in ("xlsx", "sav", "csv"):
         out = tmp_path / f"x.{fmt}"
         result = runner.invoke(args=["surveys", "export-responses", "visit-csat", "--format", fmt, "--out", str(out)])
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 100
+    # Plain UTF-8 without a BOM, in a file as on standard output: a program reads the first header as is.
+    assert (tmp_path / "x.csv").read_bytes().startswith(b"submitted_at,center,channel,overall,")
     result = runner.invoke(args=["surveys", "export-responses", "visit-csat"])
-    assert result.exit_code == 0 and result.output.startswith("response_id,submitted_at,center,channel")
+    assert result.exit_code == 0 and result.output.startswith("submitted_at,center,channel,overall,")
 
 
 def test_generate_command(runner, published):

@@ -69,8 +69,12 @@ def _csv_rows(survey, flt=None, chunk=exports.CHUNK):
 
 def test_csv_columns_values_and_neutralisation(survey, answered):
     rows = _csv_rows(survey)
-    assert list(rows[0].keys())[:4] == ["response_id", "submitted_at", "center", "channel"]
     header = list(rows[0].keys())
+    # The import format's columns first (issue 3): submitted_at, center, channel, then the question codes;
+    # the «Другое» texts and the response number follow.
+    codes = [c.code for c in exports.survey_columns(survey) if not c.code.endswith("__other")]
+    assert header[:3 + len(codes)] == ["submitted_at", "center", "channel", *codes]
+    assert header[3 + len(codes):] == ["purpose__other", "response_id"]
     for code in ("overall", "nps", "purpose", "purpose__other", "why", "channels_used", "grid_light", "grid_seats"):
         assert code in header
     assert "grid" not in header and "contact" not in header
@@ -121,7 +125,7 @@ def test_xlsx_opens_with_openpyxl(survey, answered, tmp_path):
     sheet = load_workbook(path, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
-    assert header[:4] == ("response_id", "submitted_at", "center", "channel")
+    assert header[:3] == ("submitted_at", "center", "channel") and header[-1] == "response_id"
     why = header.index("why")
     assert rows[2][why] == "'=HYPERLINK(\"http://evil\")"
     assert rows[1][header.index("overall")] == 5
