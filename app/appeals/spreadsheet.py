@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.spreadsheet import FORMULA_STARTS, neutralise_cell
+from app.spreadsheet import FORMULA_STARTS, neutralise_cell, numbered_rows
 
 __all__ = ["FORMULA_STARTS", "neutralise_cell", "to_csv"]
 
@@ -78,7 +78,7 @@ def open_table(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter)
         header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
-        yield header, ((reader.line_num, cells) for cells in reader if any(cells))
+        yield header, numbered_rows(reader)
 
 
 def _cell_text(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from app import audit
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, User
+from app.spreadsheet import numbered_rows
 
 
 class OrgError(ValueError):
@@ -133,33 +135,45 @@ class OrgRow:
 IMPORT_COLUMNS = ("branch_code", "branch_name", "center_code", "center_name", "address", "timezone")
 
 
-def read_table(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts of stripped strings."""
+def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line, row) of a CSV (UTF-8, comma or semicolon) or XLSX file, rows as dicts of stripped strings.
+
+    Lines are numbered as a person sees the file (header = line 1, blank lines counted, then skipped).
+    A file that is not UTF-8 or not a readable XLSX raises :class:`OrgError` with a Russian message.
+    """
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True, data_only=True).active
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            raise OrgError("Не удалось прочитать файл XLSX: сохраните его в Excel заново или выгрузите CSV") from None
         rows = sheet.iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(rows, [])]
         return [
-            {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)}
-            for row in rows
+            (line, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)})
+            for line, row in enumerate(rows, start=2)
             if any(v not in (None, "") for v in row)
         ]
-    raw = path.read_bytes().decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(raw.splitlines()[0] if raw else ",", delimiters=",;")
-    reader = csv.DictReader(io.StringIO(raw), dialect=dialect)
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise OrgError("Файл должен быть в кодировке UTF-8 (в Excel: «Сохранить как» → «CSV UTF-8»)") from None
+    first = raw.splitlines()[0] if raw else ""
+    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
+    header = [h.strip() for h in next(reader, [])]
+    return [(line, {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)})
+            for line, cells in numbered_rows(reader)]
 
 
-def parse_org_rows(rows: list[dict[str, str]]) -> tuple[list[OrgRow], list[str]]:
+def parse_org_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[OrgRow], list[str]]:
     """Validate every row; return the rows and every error with its line number (header = line 1)."""
     errors: list[str] = []
-    if rows and (missing := [c for c in IMPORT_COLUMNS if c not in rows[0]]):
+    if rows and (missing := [c for c in IMPORT_COLUMNS if c not in rows[0][1]]):
         return [], [f"Нет столбцов: {', '.join(missing)}"]
     parsed: list[OrgRow] = []
     seen: set[str] = set()
-    for index, row in enumerate(rows, start=2):
+    for index, row in rows:
         problems = [f"пустое поле {c}" for c in IMPORT_COLUMNS[:4] if not row.get(c)]
         tz = row.get("timezone") or "Europe/Moscow"
         try:

@@ -24,6 +24,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind
 from app.org.services import find_center
+from app.spreadsheet import numbered_rows
 from app.surveys import exports, services
 from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyVersion
 from app.surveys.schema import DefinitionError, SurveyDefinition, validate_definition, validate_submission
@@ -74,13 +75,11 @@ def _read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     text = raw.decode("utf-8-sig")
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    start = 2
-    for row in reader:
-        rows.append((start, {(k or "").strip(): (v or "") for k, v in row.items() if k is not None}))
-        start = reader.line_num + 1
-    return [h.strip() for h in reader.fieldnames or []], rows
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in next(reader, [])]
+    rows = [(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)})
+            for line, cells in numbered_rows(reader)]
+    return header, rows
 
 
 def _column_kinds(defn: SurveyDefinition) -> dict[str, str]:

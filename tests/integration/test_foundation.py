@@ -70,6 +70,42 @@ def test_org_import_all_or_nothing(runner, app, tmp_path):
     assert db.session.scalar(select(func.count(Organisation.id))) == 4
 
 
+def test_org_import_numbers_lines_as_the_file_shows_them(runner, app, tmp_path):
+    # A two-line quoted address and a blank line must not shift the reported line.
+    path = tmp_path / "tree.csv"
+    path.write_text("branch_code,branch_name,center_code,center_name,address,timezone\n"
+                    'B1,Филиал 1,C1,Центр 1,"ул. Ленина, 1\nкорпус 2",Europe/Moscow\n'
+                    "\n"
+                    "B1,Филиал 1,C2,,адрес,Europe/Moscow\n", encoding="utf-8")
+    result = runner.invoke(args=["org", "import", str(path)])
+    assert result.exit_code == 1 and "строка 5: пустое поле center_name" in result.output, result.output
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["branch_code", "branch_name", "center_code", "center_name", "address", "timezone"])
+    sheet.append(["B1", "Филиал 1", "C1", "Центр 1", "адрес", "Europe/Moscow"])
+    sheet.append([])
+    sheet.append(["B1", "Филиал 1", "C2", None, "адрес", "Europe/Moscow"])
+    book.save(tmp_path / "tree.xlsx")
+    result = runner.invoke(args=["org", "import", str(tmp_path / "tree.xlsx")])
+    assert result.exit_code == 1 and "строка 4: пустое поле center_name" in result.output, result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
+def test_org_import_unreadable_files_get_a_russian_message(runner, app, tmp_path):
+    cp1251 = tmp_path / "tree.csv"
+    cp1251.write_bytes("branch_code,branch_name,center_code,center_name,address,timezone\n"
+                       "B1,Филиал,C1,Центр,адрес,Europe/Moscow\n".encode("cp1251"))
+    broken = tmp_path / "tree.xlsx"
+    broken.write_bytes(b"not a zip at all")
+    for path, message in ((cp1251, "кодировке UTF-8"), (broken, "Не удалось прочитать файл XLSX")):
+        result = runner.invoke(args=["org", "import", str(path)])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert result.exc_info[0] is SystemExit and "Traceback" not in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
 def test_org_import_xlsx(runner, app, tmp_path):
     from openpyxl import Workbook
 

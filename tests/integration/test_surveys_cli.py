@@ -84,6 +84,18 @@ def test_import_responses_all_or_nothing_with_line_numbers(runner, published, tm
     assert _count(Response) == 0 and _count(Answer) == 0
 
 
+def test_import_line_numbers_count_blank_lines_and_multiline_cells(runner, published, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("submitted_at,center,channel,overall,why\n"
+                    '2025-03-01T10:00:00,KUR,kiosk,5,"Долго,\nочень долго"\n'
+                    "\n"
+                    "2025-03-01T11:00:00,KUR,kiosk,9,\n", encoding="utf-8")
+    result = runner.invoke(args=["surveys", "import-responses", "visit-csat", str(path)])
+    assert result.exit_code != 0 and "строка 5" in result.output and "overall" in result.output, result.output
+    assert "строка 2" not in result.output and "строка 3" not in result.output and "строка 4" not in result.output
+    assert _count(Response) == 0
+
+
 def test_import_unknown_column_refused(runner, published, tmp_path):
     path = _write(tmp_path / "r.csv", [["2025-03-01T10:00:00", "KUR", "kiosk", "5", "x"]],
                   ["submitted_at", "center", "channel", "overall", "shoe_size"])
