@@ -34,6 +34,8 @@ def _cfg(key: str, default: Any) -> Any:
 
 
 def _resolve_scope(scope: Organisation | str | None) -> Organisation | None:
+    if isinstance(scope, str) and scope.strip().lower() == "company":  # as the report's own "scope" says
+        return None
     if isinstance(scope, str):
         from app.org.services import find_org
 

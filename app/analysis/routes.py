@@ -13,44 +13,22 @@ from sqlalchemy import select
 from app.analysis import actions as action_services
 from app.analysis import bp
 from app.analysis.models import ACTION_STATUSES, CorrectiveAction
-from app.analysis.queries import Period, parse_quarter, quarter_of, quarter_period
 from app.analysis.report import ReportError, build_report, report_to_csv
+from app.analysis.scopes import allowed_scopes, chosen_scope, last_complete_quarter, request_period
 from app.auth.decorators import roles_required
 from app.extensions import db
-from app.models import Organisation, OrgKind
-from app.org.services import branches, centers_under, company
+from app.models import Organisation
 from app.surveys.models import Survey
 
 VIEW_ROLES = ("manager", "marketing")
 
 
-def allowed_scopes(user) -> list[Organisation]:  # noqa: ANN001
-    """The scopes a user may choose: their own node and everything below it."""
-    own = user.scope
-    if own is None or own.kind == OrgKind.COMPANY:
-        root = company()
-        return ([root] if root else []) + [o for b in branches() for o in (b, *centers_under(b))]
-    if own.kind == OrgKind.BRANCH:
-        return [own, *centers_under(own)]
-    return [own]
-
-
 def resolve_scope(code: str | None) -> Organisation | None:
     """The requested scope if the user may see it (404 otherwise); default: the user's own scope."""
-    scopes = allowed_scopes(current_user)
-    if not code:
-        chosen = scopes[0] if scopes else None
-    else:
-        chosen = next((o for o in scopes if o.code == code.strip().upper()), None)
-        if chosen is None:
-            abort(404)
-    return None if chosen is None or chosen.kind == OrgKind.COMPANY else chosen
-
-
-def last_complete_quarter(today: date | None = None) -> tuple[int, int]:
-    """Managers read finished quarters: the default is the quarter before the current one."""
-    year, quarter = quarter_of(today or date.today())
-    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    try:
+        return chosen_scope(current_user, code)
+    except LookupError:
+        abort(404)
 
 
 def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
@@ -62,28 +40,13 @@ def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
     return out
 
 
-def parse_request_period(args) -> Period:  # noqa: ANN001
-    """``period=2026Q3`` or ``from``/``to`` ISO dates; default the last complete quarter."""
-    if args.get("from") or args.get("to"):
-        try:
-            return Period(date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", "")))
-        except ValueError:
-            raise ReportError("Укажите даты периода в формате ГГГГ-ММ-ДД (начало не позже конца)") from None
-    if args.get("period"):
-        found = parse_quarter(args["period"])
-        if found is None:
-            raise ReportError("Период задается как 2026Q3 или датами")
-        return found
-    return quarter_period(*last_complete_quarter())
-
-
 def _report_from_request() -> tuple[dict[str, Any] | None, str | None]:
     slug = request.args.get("survey", "").strip()
     if not slug:
         return None, None
     scope = resolve_scope(request.args.get("scope"))
     try:
-        period = parse_request_period(request.args)
+        period = request_period(request.args)
         return build_report(slug, period.start, period.end, scope), None
     except ReportError as exc:
         return None, str(exc)

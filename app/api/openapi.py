@@ -28,8 +28,8 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "Отклик API",
             "version": "1.0.0",
-            "description": "Чтение опубликованных анкет, отправка ответов (идемпотентно по client_submission_id) "
-                           "и выгрузка ответов по токену сотрудника.",
+            "description": "Чтение опубликованных анкет, отправка ответов (идемпотентно по client_submission_id), "
+                           "выгрузка ответов и отчет об удовлетворенности по токену сотрудника.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
@@ -88,6 +88,32 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/surveys/{slug}/report": {"get": {
+                "operationId": "surveyReport", "summary": "Отчет об удовлетворенности (для руководителей)",
+                "description": "То же, что flask analysis report: период кварталом (period=2026Q3) или датами "
+                               "(from, to); по умолчанию последний завершенный квартал. scope — company или код "
+                               "подразделения в зоне ответственности владельца токена.",
+                "security": [{"bearerAuth": []}],
+                "parameters": [
+                    SLUG,
+                    {"name": "period", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"},
+                     "description": "Квартал, например 2026Q3"},
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Начало периода (вместе с to)"},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Конец периода, включительно"},
+                    {"name": "scope", "in": "query", "schema": {"type": "string"},
+                     "description": "company или код филиала/ЦОК"},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"],
+                                                                 "default": "json"}},
+                ],
+                "responses": {
+                    "200": {"description": "Отчет", "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SatisfactionReport"}},
+                        "text/csv": {"schema": {"type": "string"}}}},
+                    **_errors(400, 401, 403, 404),
+                },
+            }},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
@@ -117,6 +143,20 @@ def openapi_document() -> dict[str, Any]:
                 "ValidationErrors": {"type": "object", "required": ["errors"], "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"},
                     "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                "SatisfactionReport": {
+                    "type": "object",
+                    "required": ["survey", "period", "scope", "n_responses", "questions", "centers", "comparisons",
+                                 "drivers", "reliability", "recommendations"],
+                    "properties": {
+                        "survey": {"type": "string"},
+                        "period": {"type": "object", "required": ["from", "to"], "properties": {
+                            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}},
+                        "scope": {"type": "string"}, "n_responses": {"type": "integer"},
+                        "questions": {"type": "object"}, "centers": {"type": "array", "items": {"type": "object"}},
+                        "comparisons": {"type": "array", "items": {"type": "object"}},
+                        "drivers": {"type": "object", "nullable": True},
+                        "reliability": {"type": "array", "items": {"type": "object"}},
+                        "recommendations": {"type": "array", "items": {"type": "object"}}}},
                 "ResponsePage": {"type": "object", "required": ["survey", "page", "per_page", "total", "items"],
                                  "properties": {
                                      "survey": {"type": "string"}, "page": {"type": "integer"},

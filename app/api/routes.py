@@ -1,4 +1,4 @@
-"""API v1: published definitions, idempotent response posting (kiosks' offline sync), staff listing."""
+"""API v1: published definitions, idempotent response posting (kiosks' sync), staff listing, the report."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from app.surveys.schema import SurveyDefinition
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 500
 LIST_ROLES = ("admin", "marketing", "manager")
+REPORT_ROLES = ("manager", "marketing")  # as the analysis pages
 
 
 def _error(status: int, message: str, error: str | None = None, **extra: Any):
@@ -173,6 +174,18 @@ def _bearer_user():
     return user_for_token(header[7:].strip())
 
 
+def _staff_user(roles: tuple[str, ...], forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
+    """The bearer token's user if they have one of ``roles``; otherwise the 401/403 reply to send."""
+    user = _bearer_user()
+    if user is None:
+        response, status = _error(401, "Нужен токен API: заголовок Authorization: Bearer <токен>.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
+        return None, (response, status)
+    if not user.has_role(*roles):
+        return None, _error(403, forbidden)
+    return user, None
+
+
 def _parse_day(value: str | None) -> date | None:
     if not value:
         return None
@@ -208,13 +221,9 @@ def answers_json(defn: SurveyDefinition | None, rows: list[Answer]) -> dict[str,
 @public  # authenticated by the bearer token below, not by the session
 def list_responses(slug: str):
     """Responses of a survey in the token owner's centres, newest first, 100 per page."""
-    user = _bearer_user()
-    if user is None:
-        response, status = _error(401, "Нужен токен API: заголовок Authorization: Bearer <токен>.")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
-        return response, status
-    if not user.has_role(*LIST_ROLES):
-        return _error(403, "Нет прав на просмотр ответов.")
+    user, refusal = _staff_user(LIST_ROLES, "Нет прав на просмотр ответов.")
+    if refusal is not None:
+        return refusal
     survey = services.get_survey(slug)
     if survey is None:
         return _error(404, "Анкета не найдена")
@@ -259,3 +268,35 @@ def list_responses(slug: str):
                       "channel": r.channel, "version": version.number if version else None,
                       "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, []))})
     return jsonify({"survey": slug, "page": page, "per_page": per_page, "total": total, "items": items})
+
+
+# --------------------------------------------------------------------------- satisfaction report
+
+
+@bp.get("/surveys/<slug>/report")
+@public  # authenticated by the bearer token below, not by the session
+def survey_report(slug: str):
+    """The satisfaction report of ``flask analysis report`` for the token owner's scopes (JSON or CSV)."""
+    from app.analysis.report import ReportError, build_report, report_to_csv
+    from app.analysis.scopes import chosen_scope, request_period
+
+    user, refusal = _staff_user(REPORT_ROLES, "Отчет доступен руководителям и маркетологам.")
+    if refusal is not None:
+        return refusal
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return _error(400, "format: json или csv.")
+    if services.get_survey(slug) is None:
+        return _error(404, "Анкета не найдена")
+    try:
+        scope = chosen_scope(user, request.args.get("scope"))
+    except LookupError:
+        return _error(404, "Подразделение не найдено или вне вашей зоны ответственности")
+    try:
+        period = request_period(request.args)
+        report = build_report(slug, period.start, period.end, scope)
+    except ReportError as exc:
+        return _error(400, str(exc))
+    if fmt == "csv":
+        return current_app.response_class(report_to_csv(report), mimetype="text/csv; charset=utf-8")
+    return jsonify(report)
