@@ -39,6 +39,9 @@ def test_report_equals_the_cli_report(client, runner, make_user, answered):
                                  answered["to"], "--format", "json"])
     assert result.exit_code == 0, result.output
     assert reply.json == json.loads(result.output)
+    named = runner.invoke(args=["analysis", "report", "visit-csat", "--from", answered["from"], "--to",
+                                answered["to"], "--scope", "company", "--format", "json"])
+    assert named.exit_code == 0 and json.loads(named.output) == reply.json  # the report's own word for the scope
     assert reply.json["scope"] == "company" and reply.json["n_responses"] == 6
     assert {"questions", "centers", "comparisons", "drivers", "reliability", "recommendations"} <= set(reply.json)
     csv_reply = _get(client, token, **answered, format="csv")
