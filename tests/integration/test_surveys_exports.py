@@ -138,14 +138,27 @@ def test_sav_reads_back_with_labels(survey, answered, tmp_path):
     frame, meta = pyreadstat.read_sav(str(path))
     assert len(frame) == 3
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert labels["overall"] == "Насколько вы удовлетворены обслуживанием в центре сегодня?" or labels["overall"]
-    assert "Цель" in labels["purpose"] or labels["purpose"]
+    texts = {c.code: c.label for c in exports.survey_columns(survey)}
+    assert labels["overall"] == texts["overall"] and labels["overall"]  # the question's Russian text
+    assert labels["purpose"] == texts["purpose"] and labels["response_id"] == "Номер ответа"
     purpose_labels = meta.variable_value_labels["purpose"]
     assert purpose_labels[3.0] == "Учет электроэнергии"
     assert frame["purpose"].tolist()[0] == 3.0
     assert meta.variable_value_labels["overall"][5.0].startswith("5 — ")
     assert frame["overall"].tolist() == [5.0, 2.0, 4.0]
     assert frame["channels_used"].tolist()[0] == "site;tv"
+    assert frame["response_id"].tolist() == answered
+    assert frame["center"].tolist() == ["KUR", "LGV", "BEL"] and frame["channel"].tolist() == ["kiosk", "qr", "kiosk"]
+    assert frame["purpose__other"].tolist() == ["", "@SUM(1+1)", ""]  # SPSS runs no formulas: kept as typed
+    stored = db.session.scalar(select(Response.submitted_at).where(Response.id == answered[0]))
+    assert abs(frame["submitted_at"].tolist()[0].to_pydatetime() - stored).total_seconds() < 1
+
+
+def test_sav_with_no_responses(survey, tmp_path):
+    path = tmp_path / "empty.sav"
+    assert exports.write_sav(survey, path) == 0
+    frame, meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == 0 and "overall" in meta.column_names
 
 
 def test_responses_page_is_scoped_and_single_response_is_404_outside(client, make_user, login, survey, answered):
