@@ -7,8 +7,9 @@ leading apostrophe.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,7 +21,27 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
-def numbered_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+class LineCountingReader(Protocol):
+    """A ``csv.reader``: records, and the number of physical lines read so far."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+def csv_table(handle: TextIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Header and numbered records of a CSV file opened with ``newline=""`` (UTF-8 BOM already removed or
+    not: it is stripped from the header), separated by ``,`` or ``;``, whichever its first line has more of."""
+    first = handle.readline()
+    handle.seek(0)
+    reader = csv.reader(handle, delimiter=";" if first.count(";") > first.count(",") else ",")
+    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    return header, numbered_rows(reader)
+
+
+def numbered_rows(reader: LineCountingReader) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of a ``csv.reader``'s records, numbered as a person sees the file: the line a record
     starts on, counting blank lines and the extra lines of multi-line quoted cells; blank rows skipped."""
     start = reader.line_num + 1

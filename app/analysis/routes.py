@@ -14,13 +14,13 @@ from app.analysis import actions as action_services
 from app.analysis import bp
 from app.analysis.models import ACTION_STATUSES, CorrectiveAction
 from app.analysis.report import ReportError, build_report, report_to_csv
-from app.analysis.scopes import allowed_scopes, chosen_scope, last_complete_quarter, request_period
+from app.analysis.scopes import REPORT_ROLES, allowed_scopes, chosen_scope, last_complete_quarter, request_period
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.models import Organisation
 from app.surveys.models import Survey
 
-VIEW_ROLES = ("manager", "marketing")
+VIEW_ROLES = REPORT_ROLES
 
 
 def resolve_scope(code: str | None) -> Organisation | None:
@@ -82,7 +82,7 @@ def report_csv():
     report, error = _report_from_request()
     if report is None:
         abort(400, error or "Не выбрана анкета")
-    return Response(report_to_csv(report), mimetype="text/csv; charset=utf-8",
+    return Response(report_to_csv(report), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.csv"'})
 
 

@@ -13,6 +13,8 @@ from app.analysis.report import ReportError
 from app.models import Organisation, OrgKind, User
 from app.org.services import branches, centers_under, company
 
+REPORT_ROLES = ("manager", "marketing")  # who reads the satisfaction report, on the pages and through the API
+
 
 def allowed_scopes(user: User) -> list[Organisation]:
     """The scopes a user may choose: their own node and everything below it."""

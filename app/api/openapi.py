@@ -96,7 +96,7 @@ def openapi_document() -> dict[str, Any]:
                 "security": [{"bearerAuth": []}],
                 "parameters": [
                     SLUG,
-                    {"name": "period", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"},
+                    {"name": "period", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}[Qq][1-4]$"},
                      "description": "Квартал, например 2026Q3"},
                     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
                      "description": "Начало периода (вместе с to)"},

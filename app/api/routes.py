@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from app.api.openapi import openapi_document
 from app.api.tokens import user_for_token
 from app.auth.decorators import public
 from app.extensions import db, limiter
+from app.kiosk.services import hash_token
 from app.models import Organisation
 from app.surveys import services
 from app.surveys.models import Answer, Response, SurveyVersion
@@ -22,7 +22,6 @@ from app.surveys.schema import SurveyDefinition
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 500
 LIST_ROLES = ("admin", "marketing", "manager")
-REPORT_ROLES = ("manager", "marketing")  # as the analysis pages
 
 
 def _error(status: int, message: str, error: str | None = None, **extra: Any):
@@ -83,14 +82,10 @@ def _kiosk_ip_limit() -> str:
     return current_app.config.get("RATELIMIT_KIOSK_IP_SUBMIT", "1200 per minute")
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _kiosk_key() -> str:
     """Per kiosk device: kiosks of one hall often share an address. A made-up token gets a bucket of
     its own, so the per-address limit below is what stops a client that keeps inventing them."""
-    return "kiosk-token:" + _token_digest(_kiosk_header() or "")[:24]
+    return "kiosk-token:" + hash_token(_kiosk_header() or "")[:24]
 
 
 def _kiosk_ip_key() -> str:
@@ -100,7 +95,7 @@ def _kiosk_ip_key() -> str:
 def _find_kiosk(token: str):
     from app.kiosk.models import Kiosk
 
-    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == _token_digest(token)))
+    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == hash_token(token)))
     if kiosk is None or not kiosk.active or kiosk.revoked_at is not None:
         return None
     return kiosk
@@ -278,7 +273,7 @@ def list_responses(slug: str):
 def survey_report(slug: str):
     """The satisfaction report of ``flask analysis report`` for the token owner's scopes (JSON or CSV)."""
     from app.analysis.report import ReportError, build_report, report_to_csv
-    from app.analysis.scopes import chosen_scope, request_period
+    from app.analysis.scopes import REPORT_ROLES, chosen_scope, request_period
 
     user, refusal = _staff_user(REPORT_ROLES, "Отчет доступен руководителям и маркетологам.")
     if refusal is not None:
@@ -298,5 +293,5 @@ def survey_report(slug: str):
     except ReportError as exc:
         return _error(400, str(exc))
     if fmt == "csv":
-        return current_app.response_class(report_to_csv(report), mimetype="text/csv; charset=utf-8")
+        return current_app.response_class(report_to_csv(report), mimetype="text/csv")  # charset added by Werkzeug
     return jsonify(report)

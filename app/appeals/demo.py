@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.appeals.models import Appeal, AppealStatusChange, DeadlineRule, Promise, RootCause
+from app.appeals.models import DEMO_SOURCE, Appeal, AppealStatusChange, DeadlineRule, Promise, RootCause
 from app.appeals.services import DeadlineResolver
 from app.database import write_transaction
 from app.extensions import db
@@ -65,7 +65,7 @@ def seed_rules() -> int:
 
 def seed_appeals(now: datetime | None = None) -> int:
     """Four quarters of demo appeals with history, answers, promises and root causes."""
-    if db.session.scalar(select(Appeal.id).where(Appeal.external_source == "demo").limit(1)) is not None:
+    if db.session.scalar(select(Appeal.id).where(Appeal.external_source == DEMO_SOURCE).limit(1)) is not None:
         return 0
     centers = list(db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER,
                                                                   Organisation.active.is_(True))))
@@ -93,7 +93,7 @@ def seed_appeals(now: datetime | None = None) -> int:
             due = resolver.due(kind, topic_id, received, channel)
             appeal = Appeal(kind=kind, form=form, channel=channel, topic_id=topic_id, center_id=center.id,
                             received_at=received, due_at=due, status="registered", text=TEXTS[kind],
-                            external_source="demo", external_id=f"D{number + 1:05d}", created_by_id=user_id,
+                            external_source=DEMO_SOURCE, external_id=f"D{number + 1:05d}", created_by_id=user_id,
                             led_to_contract=kind == "application" and topic in ("connection", "transmission")
                             and rng.random() < 0.3, created_at=received)
             history = [AppealStatusChange(from_status=None, to_status="registered", at=received, user_id=user_id)]

@@ -43,7 +43,7 @@ MAX_ERRORS_SHOWN = 100
 DEFAULT_SOURCE = "import"
 IMPORTED_ANSWER = "Ответ дан до загрузки в систему (импорт)"
 CHANNEL_BY_FORM = {"in_person": "visit", "remote": "phone", "interactive": "web"}
-SOURCE_RE = re.compile(r"[a-z0-9_-]{1,32}\Z")  # appeal.external_source is String(32)
+SOURCE_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}\Z")  # appeal.external_source is String(32)
 
 EXTRA_WORDS = {
     "kind": {"жалобы": "complaint", "заявления": "application", "заявка": "application"},
@@ -402,11 +402,12 @@ def _validate(header: list[str], rows, source: str, user: User | None, dry_run: 
 def check_source(source: str) -> None:
     """Refuse a source name the column cannot hold or whose numbers the system assigns itself."""
     if not SOURCE_RE.match(source or ""):
-        raise AppealImportError([f"Источник внешних номеров «{source}» не подходит: нужны от 1 до 32 строчных "
-                                 "латинских букв, цифр, «_» или «-», например crm или paper_book"])
+        raise AppealImportError([f"Источник внешних номеров «{source}» не подходит: нужны от 1 до 32 латинских "
+                                 "букв, цифр, «_», «.» или «-», например crm или paper_book"])
     if source in RESERVED_SOURCES:
-        raise AppealImportError([f"Источник «{source}» занят: такие номера система присваивает сама. Укажите "
-                                 "другой источник, например paper_book для бумажной книги отзывов"])
+        raise AppealImportError([f"Источник «{source}» занят: такие номера присваивает система или вводят "
+                                 "сотрудники. Укажите другой источник, например paper_book для бумажной "
+                                 "книги отзывов"])
 
 
 def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
@@ -421,7 +422,7 @@ def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
     try:
         with open_table(path) as (header, rows):
             result, valid, errors, error_count = _validate(header, rows, source, user, dry_run, allowed_center_ids)
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
         if isinstance(exc, AppealImportError):
             raise
         raise AppealImportError([f"Не удалось прочитать файл: {exc}"]) from None

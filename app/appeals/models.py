@@ -17,11 +17,14 @@ CHANNELS = {"visit": "Личный визит", "phone": "Телефон", "lett
 STATUSES = {"registered": "Зарегистрировано", "in_progress": "В работе", "answered": "Дан ответ",
             "closed": "Закрыто", "rejected": "Отклонено", "duplicate": "Дубликат"}
 PROMISE_STATUSES = {"open": "Ожидает", "kept": "Выполнено", "broken": "Не выполнено"}
-# External-number sources the system numbers itself; an import must not take their numbers, or a later
-# review-book entry would clash with an imported appeal and could not be saved.
+# External-number sources whose numbers Otklik assigns (review book, survey close-the-loop, demo data) or
+# staff type in (manual): an import must not take them, or a later entry of that source would clash with
+# an imported appeal and could not be saved.
 REVIEW_BOOK_SOURCE = "review_book"
+SURVEY_SOURCE = "survey"
 MANUAL_SOURCE = "manual"
-RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, MANUAL_SOURCE)
+DEMO_SOURCE = "demo"
+RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, SURVEY_SOURCE, MANUAL_SOURCE, DEMO_SOURCE)
 
 
 class Appeal(db.Model):

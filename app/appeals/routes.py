@@ -244,7 +244,11 @@ def link_action(appeal_id: int):
 @roles_required("operator", "manager")
 def contract(appeal_id: int):
     appeal = _scoped_appeal(appeal_id)
-    signed = request.form.get("led_to_contract") == "1"
+    value = request.form.get("led_to_contract")
+    if value not in ("0", "1"):
+        flash("Не указано, заключен ли договор: обновите страницу и нажмите кнопку еще раз.", "error")
+        return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+    signed = value == "1"
     return _act(appeal, lambda: services.set_led_to_contract(appeal, signed, current_user),
                 "Отмечено: по обращению заключен договор." if signed else "Отметка о договоре снята.")
 

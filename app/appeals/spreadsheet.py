@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.spreadsheet import FORMULA_STARTS, neutralise_cell, numbered_rows
+from app.spreadsheet import FORMULA_STARTS, csv_table, neutralise_cell
 
 __all__ = ["FORMULA_STARTS", "neutralise_cell", "to_csv"]
 
@@ -73,12 +73,7 @@ def open_table(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list
             workbook.close()
         return
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter)
-        header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
-        yield header, numbered_rows(reader)
+        yield csv_table(handle)
 
 
 def _cell_text(value: Any) -> str:

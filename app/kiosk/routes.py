@@ -186,6 +186,7 @@ def post_review(token: str):
 @public
 @csrf.exempt
 @limiter.limit(kiosk_limit, key_func=token_key)
+@limiter.limit(kiosk_ip_limit)  # a made-up token gets a bucket of its own; the address does not
 def post_heartbeat(token: str):
     kiosk = kiosk_by_token(token)
     if kiosk is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from app import audit
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, User
-from app.spreadsheet import numbered_rows
+from app.spreadsheet import csv_table
 
 
 class OrgError(ValueError):
@@ -144,26 +143,24 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
-        try:
+        try:  # read-only sheets are parsed while the rows are read: a damaged one fails in the loop
             sheet = load_workbook(path, read_only=True, data_only=True).active
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            rows = sheet.iter_rows(values_only=True)
+            header = [str(h or "").strip() for h in next(rows, [])]
+            return [
+                (line, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)})
+                for line, row in enumerate(rows, start=2)
+                if any(v not in (None, "") for v in row)
+            ]
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):  # SyntaxError: XML parse errors
             raise OrgError("Не удалось прочитать файл XLSX: сохраните его в Excel заново или выгрузите CSV") from None
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows, [])]
-        return [
-            (line, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)})
-            for line, row in enumerate(rows, start=2)
-            if any(v not in (None, "") for v in row)
-        ]
     try:
         raw = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise OrgError("Файл должен быть в кодировке UTF-8 (в Excel: «Сохранить как» → «CSV UTF-8»)") from None
-    first = raw.splitlines()[0] if raw else ""
-    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
-    header = [h.strip() for h in next(reader, [])]
+    header, records = csv_table(io.StringIO(raw, newline=""))
     return [(line, {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)})
-            for line, cells in numbered_rows(reader)]
+            for line, cells in records]
 
 
 def parse_org_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[OrgRow], list[str]]:

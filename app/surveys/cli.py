@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -24,7 +23,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind
 from app.org.services import find_center
-from app.spreadsheet import numbered_rows
+from app.spreadsheet import csv_table
 from app.surveys import exports, services
 from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyVersion
 from app.surveys.schema import DefinitionError, SurveyDefinition, validate_definition, validate_submission
@@ -72,13 +71,9 @@ def _target_version(survey: Survey) -> SurveyVersion:
 
 
 def _read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    text = raw.decode("utf-8-sig")
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in next(reader, [])]
+    header, records = csv_table(io.StringIO(raw.decode("utf-8-sig"), newline=""))
     rows = [(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)})
-            for line, cells in numbered_rows(reader)]
+            for line, cells in records]
     return header, rows
 
 

@@ -644,6 +644,7 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
     if rule is None:
         return
     try:
+        from app.appeals.models import SURVEY_SOURCE
         from app.appeals.services import create_appeal_in_session
     except ImportError:
         return
@@ -661,7 +662,7 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
             appeal = create_appeal_in_session(
                 kind="application", form="interactive", channel="kiosk" if response.channel == "kiosk" else "web",
                 topic_code=topic_code, center_id=response.center_id, received_at=now, text="\n".join(lines),
-                contact_id=response.contact_id, external_source="survey", external_id=str(response.id), user=None)
+                contact_id=response.contact_id, external_source=SURVEY_SOURCE, external_id=str(response.id), user=None)
             response.appeal_id = appeal.id
             audit.record("survey.close_the_loop", appeal, summary=f"response {response.id}")
     except Exception:  # noqa: BLE001 - the customer's answers must be stored even if the appeal is not

@@ -45,7 +45,7 @@ def test_report_equals_the_cli_report(client, runner, make_user, answered):
     assert reply.json["scope"] == "company" and reply.json["n_responses"] == 6
     assert {"questions", "centers", "comparisons", "drivers", "reliability", "recommendations"} <= set(reply.json)
     csv_reply = _get(client, token, **answered, format="csv")
-    assert csv_reply.status_code == 200 and csv_reply.mimetype == "text/csv"
+    assert csv_reply.status_code == 200 and csv_reply.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
 def test_report_is_limited_to_the_token_owners_scope(client, make_user, answered):

@@ -146,7 +146,7 @@ def test_cli_import(org, runner, tmp_path):
     assert _count() == 1
 
 
-@pytest.mark.parametrize("source", ["review_book", "manual"])
+@pytest.mark.parametrize("source", ["review_book", "survey", "manual", "demo"])
 def test_sources_the_system_numbers_itself_are_refused(org, tmp_path, source):
     # An imported "review_book" number would later be the next kiosk entry's number: that entry could
     # then never be saved. The import is refused before the file is read.
@@ -157,12 +157,18 @@ def test_sources_the_system_numbers_itself_are_refused(org, tmp_path, source):
     assert import_file(path, source="paper_book").inserted == 1
 
 
-@pytest.mark.parametrize("source", ["", "CRM", "crm system", "x" * 33, "crm;drop"])
+@pytest.mark.parametrize("source", ["", "crm system", "x" * 33, "crm;drop", "срм"])
 def test_source_names_the_column_cannot_hold_are_refused(org, tmp_path, source):
     path = _write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,E1,,,,\n")
     with pytest.raises(AppealImportError, match="не подходит: нужны от 1 до 32"):
         import_file(path, source=source)
     assert _count() == 0
+
+
+@pytest.mark.parametrize("source", ["CRM", "1C", "crm.v2"])
+def test_source_names_used_by_other_systems_are_accepted(org, tmp_path, source):
+    path = _write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,E1,,,,\n")
+    assert import_file(path, source=source).inserted == 1
 
 
 def test_cli_refuses_a_reserved_source_with_nothing_stored(org, runner, tmp_path):

@@ -234,6 +234,10 @@ def test_marking_that_an_appeal_led_to_a_contract(org, make_user, login, client)
     assert "Снять отметку о договоре" in client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
     header, row = client.get("/appeals/export.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()[:2]
     assert header.endswith("Заключен договор") and row.endswith("да")
+    refused = client.post(f"/appeals/{appeal.id}/contract", data={}, follow_redirects=True)
+    assert "Не указано, заключен ли договор" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).led_to_contract is True  # a missing value changes nothing
     client.post(f"/appeals/{appeal.id}/contract", data={"led_to_contract": "0"})
     db.session.expire_all()
     assert db.session.get(Appeal, appeal.id).led_to_contract is False

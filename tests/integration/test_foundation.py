@@ -93,13 +93,33 @@ def test_org_import_numbers_lines_as_the_file_shows_them(runner, app, tmp_path):
     assert db.session.scalar(select(func.count(Organisation.id))) == 0
 
 
+def _xlsx_with_a_cut_sheet(path):
+    """A real workbook whose sheet XML is cut in half: openpyxl opens it and fails while reading rows."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["branch_code", "branch_name", "center_code", "center_name", "address", "timezone"])
+    book.active.append(["B1", "Филиал", "C1", "Центр", "адрес", "Europe/Moscow"])
+    whole = path.with_suffix(".whole.xlsx")
+    book.save(whole)
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+    return path
+
+
 def test_org_import_unreadable_files_get_a_russian_message(runner, app, tmp_path):
     cp1251 = tmp_path / "tree.csv"
     cp1251.write_bytes("branch_code,branch_name,center_code,center_name,address,timezone\n"
                        "B1,Филиал,C1,Центр,адрес,Europe/Moscow\n".encode("cp1251"))
     broken = tmp_path / "tree.xlsx"
     broken.write_bytes(b"not a zip at all")
-    for path, message in ((cp1251, "кодировке UTF-8"), (broken, "Не удалось прочитать файл XLSX")):
+    damaged = _xlsx_with_a_cut_sheet(tmp_path / "damaged.xlsx")
+    for path, message in ((cp1251, "кодировке UTF-8"), (broken, "Не удалось прочитать файл XLSX"),
+                          (damaged, "Не удалось прочитать файл XLSX")):
         result = runner.invoke(args=["org", "import", str(path)])
         assert result.exit_code == 1 and message in result.output, result.output
         assert result.exc_info[0] is SystemExit and "Traceback" not in result.output

@@ -45,3 +45,14 @@ def test_kiosk_json_needs_no_csrf_but_public_form_does(client, org):
     refused = client.post("/reviews/KUR/new", data={"step": "entry", "entry_type": "question", "topic": "other",
                                                     "text": "Без токена CSRF", "wants_answer": "no"})
     assert refused.status_code == 400
+
+
+def test_heartbeats_are_limited_per_token_and_per_ip(client, org):
+    def beat(token: str, ip: str) -> int:
+        return client.post(f"/kiosk/{token}/heartbeat", environ_base={"REMOTE_ADDR": ip},
+                           json={"pending": 0}).status_code
+
+    first = _token()
+    assert [beat(first, "10.0.1.1") for _ in range(4)] == [200, 200, 200, 429]
+    # Made-up tokens each get a bucket of their own; the address limit stops them all the same.
+    assert [beat(f"made-up-{i}", "10.0.1.2") for i in range(5)] == [404, 404, 404, 404, 429]
