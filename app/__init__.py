@@ -13,6 +13,7 @@ import flask_babel
 from babel import Locale
 from flask import Flask, request, session
 
+from app import parsing
 from app.config import DefaultConfig
 from app.database import ConfigError, check_database, configure_sqlite, normalise_database_url
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -27,6 +28,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_configuration(app, config_overrides or {})
     register_extensions(app)
+    parsing.install(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -104,11 +105,13 @@ def create_action():
     owner = _owner_or_404(form.get("center", ""))
     try:
         evidence = json.loads(form.get("evidence") or "{}") if len(form.get("evidence", "")) < 20000 else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         evidence = {}
     try:
         due = date.fromisoformat(form["due_date"]) if form.get("due_date") else date.today() + timedelta(days=90)
         priority = float(form.get("priority") or 0)
+        if not math.isfinite(priority):
+            raise ValueError(priority)
     except ValueError:
         flash("Неверная дата или приоритет.", "error")
         return redirect(url_for("analysis.actions"))

@@ -13,6 +13,7 @@ from app.appeals.services import DEFAULT_TERMS, AppealError, written_term
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.models import Topic
+from app.parsing import form_id
 
 
 def _topics() -> list[Topic]:
@@ -52,7 +53,7 @@ def delete_deadline(rule_id: int):
 def written_deadline():
     raw = request.form.get("days", "")
     try:
-        rules.save_written_term(int(raw) if raw.isdigit() else 0, request.form.get("working_days") == "y")
+        rules.save_written_term(min(form_id(raw) or 0, 10_000), request.form.get("working_days") == "y")
     except AppealError as exc:
         flash(str(exc), "error")
     else:

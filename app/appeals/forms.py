@@ -3,9 +3,15 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from app.appeals.models import CHANNELS, FORMS, KINDS
+
+
+def plausible_year(_form: FlaskForm, field: DateTimeLocalField) -> None:
+    """A browser accepts year 1 or 9999; such a time cannot even be moved between time zones."""
+    if field.data is not None and not 1900 <= field.data.year <= 2100:
+        raise ValidationError("Дата должна быть между 1900 и 2100 годом")
 
 
 class AppealForm(FlaskForm):
@@ -15,7 +21,7 @@ class AppealForm(FlaskForm):
     topic = SelectField("Тема", choices=[])
     center = SelectField("ЦОК", choices=[], coerce=int)
     received_at = DateTimeLocalField("Дата и время поступления (местное время)", format="%Y-%m-%dT%H:%M",
-                                     validators=[DataRequired("Укажите дату и время поступления")])
+                                     validators=[DataRequired("Укажите дату и время поступления"), plausible_year])
     text = TextAreaField("Содержание обращения", validators=[Optional(), Length(max=20000)])
     external_id = StringField("Внешний номер (если есть)", validators=[Optional(), Length(max=64)])
     contact_name = StringField("Имя клиента", validators=[Optional(), Length(max=200)])
@@ -27,7 +33,7 @@ class AppealForm(FlaskForm):
 class PromiseForm(FlaskForm):
     text = TextAreaField("Что обещано клиенту", validators=[DataRequired("Опишите обещание"), Length(max=2000)])
     due_at = DateTimeLocalField("Срок (местное время)", format="%Y-%m-%dT%H:%M",
-                                validators=[DataRequired("Укажите срок")])
+                                validators=[DataRequired("Укажите срок"), plausible_year])
 
 
 class ImportForm(FlaskForm):
@@ -52,5 +58,7 @@ class TopicForm(FlaskForm):
     code = StringField("Код", validators=[DataRequired("Укажите код"), Length(max=32)])
     name_ru = StringField("Название", validators=[DataRequired("Укажите название"), Length(max=200)])
     name_en = StringField("Название (англ.)", validators=[Optional(), Length(max=200)])
-    sort_order = IntegerField("Порядок", default=0, validators=[Optional()])
+    sort_order = IntegerField("Порядок", default=0,
+                              validators=[Optional(), NumberRange(-1_000_000, 1_000_000,
+                                                                  "Порядок — от −1 000 000 до 1 000 000")])
     active = BooleanField("Действует", default=True)

@@ -37,6 +37,7 @@ from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, utcnow
 from app.nav import local_time
 from app.org.services import centers_under, visible_center_ids
+from app.parsing import form_id
 
 PAGE_SIZE = 50
 CONSENT_VERSION = "appeal-answer-v1"
@@ -196,8 +197,7 @@ def answer(appeal_id: int):
 @roles_required("operator", "manager")
 def close(appeal_id: int):
     appeal = _scoped_appeal(appeal_id)
-    cause = request.form.get("root_cause", "")
-    cause_id = int(cause) if cause.isdigit() else None
+    cause_id = form_id(request.form.get("root_cause"))
     note = request.form.get("note", "")[:2000]
     return _act(appeal, lambda: services.close(appeal, cause_id, current_user, note), "Обращение закрыто.")
 
@@ -232,10 +232,10 @@ def resolve_promise(promise_id: int):
 def link_action(appeal_id: int):
     appeal = _scoped_appeal(appeal_id)
     raw = request.form.get("action_id", "").strip()
-    if raw and not raw.isdigit():
-        flash("Номер мероприятия — целое число.", "error")
+    action_id = form_id(raw)
+    if raw and action_id is None:
+        flash("Номер мероприятия — целое положительное число.", "error")
         return redirect(url_for("appeals.detail", appeal_id=appeal.id))
-    action_id = int(raw) if raw else None
     return _act(appeal, lambda: services.link_corrective_action(appeal, action_id, current_user),
                 "Связь с корректирующим мероприятием сохранена.")
 

@@ -12,7 +12,15 @@ from sqlalchemy import select
 from app.auth import bp
 from app.auth.decorators import roles_required, staff_required
 from app.auth.forms import LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm
-from app.auth.services import AuthError, authenticate, change_password, create_user, set_password, update_user
+from app.auth.services import (
+    AuthError,
+    authenticate,
+    change_password,
+    check_password_policy,
+    create_user,
+    set_password,
+    update_user,
+)
 from app.database import write_transaction
 from app.extensions import db, limiter
 from app.models import Organisation, User, utcnow
@@ -127,6 +135,8 @@ def user_edit(user_id: int):
         try:
             if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
                 raise AuthError("Нельзя отключить себя или снять с себя роль администратора.")
+            if form.new_password.data:  # checked first: a refused password must not leave the rest saved
+                check_password_policy(form.new_password.data, user.email)
             update_user(user, role=form.role.data, scope_code=form.scope.data or None,
                         name=form.name.data or "", active=form.active.data)
             if form.new_password.data:

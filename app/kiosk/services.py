@@ -165,7 +165,7 @@ clear_on_commit(LOOKUPS, lambda obj: isinstance(obj, Kiosk), (Kiosk,), changed_d
 def heartbeat(kiosk: Kiosk, pending: object) -> None:
     try:
         count = max(0, min(int(pending), 1_000_000))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         count = 0
     with write_transaction():
         kiosk.last_seen_at = utcnow()

@@ -124,6 +124,8 @@ def parse_period(code: str | None = None, date_from: str | date | None = None,
     """``2026Q3`` / ``2026H1`` / ``2026`` or explicit dates (both required) → :class:`Period`."""
     if code:
         text = code.strip().upper()
+        if (m := re.match(r"\d{4}", text)) and not 1900 <= int(m[0]) <= 2100:
+            raise PeriodError(f"Год периода «{code}» вне 1900–2100")
         if m := re.fullmatch(r"(\d{4})Q([1-4])", text):
             return quarter(int(m[1]), int(m[2]))
         if m := re.fullmatch(r"(\d{4})H([12])", text):

@@ -284,7 +284,7 @@ def structure(survey_id: int):
             pages.pop(page)
         else:
             abort(400)
-    except IndexError:
+    except (IndexError, OverflowError):  # OverflowError: an index beyond a C integer
         abort(404)
     errors = _save(survey, doc)
     if errors:
@@ -426,7 +426,7 @@ def assign(survey_id: int):
             branch = next((b for b in branch_list if b.id == form.branch.data), None)
             chosen = [c.id for c in centers_under(branch)] if branch else []
         else:
-            chosen = list(form.centers.data or [])
+            chosen = [c for c in form.centers.data or [] if 0 < c < 2**63]
         if not chosen:
             errors.append("Выберите хотя бы один ЦОК")
         if not form.channels.data:

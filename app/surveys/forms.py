@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -119,7 +120,7 @@ class AssignForm(FlaskForm):
                                           ("list", "Выбранные ЦОК")])
     branch = SelectField("Филиал", choices=[], coerce=int, validate_choice=False)
     centers = SelectMultipleField("ЦОК", choices=[], coerce=int, validate_choice=False)
-    channels = SelectMultipleField("Каналы", choices=list(CHANNEL_LABELS.items()))
+    channels = SelectMultipleField("Каналы", choices=list(CHANNEL_LABELS.items()), validate_choice=False)
 
 
 # --------------------------------------------------------------------------- document edits
@@ -163,6 +164,8 @@ def _number(value: str) -> float | int | None:
     if not value:
         return None
     number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)  # inf / nan: not a number a respondent can type, and not valid JSON
     return int(number) if number.is_integer() else number
 
 
@@ -342,5 +345,7 @@ def parse_json(text: str) -> tuple[Any, list[str]]:
     """Parse the JSON editor's text; a syntax error is reported with its line and column."""
     try:
         return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        return None, [f"(JSON) строка {exc.lineno}, позиция {exc.colno}: {exc.msg}"]
+    except json.JSONDecodeError as exc:  # Python's own message is English: the place is what helps
+        return None, [f"(JSON) ошибка синтаксиса: строка {exc.lineno}, позиция {exc.colno}"]
+    except RecursionError:
+        return None, ["(JSON) слишком глубокая вложенность скобок"]

@@ -481,6 +481,8 @@ def _resolve_center(center: str | int) -> int:
 
 
 def _load_center(center: str | int) -> int | None:
+    if isinstance(center, int) and not 0 < center < 2**63:  # beyond any id: the driver would overflow
+        return None
     if isinstance(center, int):
         return db.session.scalar(select(Organisation.id).where(
             Organisation.id == center, Organisation.kind == OrgKind.CENTER))

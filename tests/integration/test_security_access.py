@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from app.api.tokens import create_token, revoke_token
 from app.appeals.models import Appeal, Promise
@@ -41,7 +42,8 @@ def staff_rules(app):  # noqa: ANN001, ANN201
 def sample_url(rule) -> str:  # noqa: ANN001
     values = {}
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__.replace("Converter", "").lower() or "default"
+        kind = "integer" if isinstance(converter, IntegerConverter) else (
+            type(converter).__name__.replace("Converter", "").lower() or "default")
         values[name] = FMT.get(rule.endpoint) if name == "fmt" else SAMPLE_ARGS.get(kind, "KUR")
     return rule.build(values, append_unknown=False)[1]
 
