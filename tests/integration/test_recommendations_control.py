@@ -96,7 +96,8 @@ class Writer:
                 received = start + timedelta(days=int(rng.integers(0, days)), hours=9)
                 due = received + timedelta(days=10)
                 answered = received + timedelta(days=5) if rng.random() < on_time else due + timedelta(days=3)
-                self.appeals.append({"id": aid, "kind": "complaint" if rng.random() < COMPLAINT_SHARE else "application",
+                kind = "complaint" if rng.random() < COMPLAINT_SHARE else "application"
+                self.appeals.append({"id": aid, "kind": kind,
                                      "form": "written", "channel": "portal", "topic_id": self.topic_id,
                                      "center_id": center.id, "received_at": received, "due_at": due,
                                      "status": "answered", "text": "", "answer_summary": "", "answered_at": answered,
