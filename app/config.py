@@ -87,4 +87,10 @@ class DefaultConfig:
     KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints
     KIOSK_IP_RATELIMIT = "120 per minute"
     MAIL_TIMEOUT = 10
+    # Bursts of anonymous answers are held apart until a marketer releases or discards them.
+    QUARANTINE_ENABLED = True
+    QUARANTINE_WINDOW_MINUTES = 10
+    QUARANTINE_FACTOR = 5  # times the assignment's (or kiosk's) usual answers per window
+    QUARANTINE_MIN_COUNT = 30  # and at least this many answers in the window
+    QUARANTINE_RATE_CACHE_SECONDS = 300
     ANALYSIS_REFRESH_BATCH = 20_000  # responses per aggregate-refresh transaction

@@ -40,6 +40,7 @@ class GunicornServer:
     def start(self, timeout: float = 180) -> GunicornServer:
         env = {**os.environ, "DATABASE_URL": self.database_url,
                "SECRET_KEY": "durability-test-secret", "OTKLIK_RATELIMIT_ENABLED": "false",
+               "OTKLIK_QUARANTINE_ENABLED": "false",
                **self.extra_env}
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
