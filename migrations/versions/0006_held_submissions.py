@@ -1,7 +1,7 @@
 """surveys: held submissions (bursts of anonymous answers kept apart until a marketer decides)
 
-Revision ID: 0005_held_submissions
-Revises: 0004_review_duplicate_index
+Revision ID: 0006_held_submissions
+Revises: 0005_login_throttle
 Create Date: 2026-12-02 09:20:00
 
 A burst of anonymous posts moved a centre's share from 59 % to 36 % in seconds. Submissions that
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0005_held_submissions'
-down_revision = '0004_review_duplicate_index'
+revision = '0006_held_submissions'
+down_revision = '0005_login_throttle'
 branch_labels = None
 depends_on = None
 
