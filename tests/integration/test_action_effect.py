@@ -221,3 +221,25 @@ def test_action_page_shows_the_effect_in_plain_russian(planted, make_user, login
     for text in ("Изменение в ЦОК", "Изменение в сравнительных ЦОК", "Эффект мероприятия", "регрессия к среднему",
                  "+40,0"):
         assert text in html, text
+
+
+def test_report_section_shows_the_effect_in_plain_russian(planted, app):
+    """«Выполнение ранее принятых мер» of the satisfaction report, built from a real report."""
+    from app.analysis.report import build_report
+    from app.reports.services import render_satisfaction
+
+    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
+                                   survey_slug="mini")
+    actions.set_status(action, "in_progress", date(2026, 7, 1))
+    actions.set_status(action, "done", date(2026, 7, 10))
+    report = build_report("mini", date(2026, 7, 1), date(2026, 9, 30), scope="LGV")
+    assert report["actions"][0]["effect"]["verdict"] == "improved"
+    meta = {"title": "Отчет", "company": "МРСК", "scope_name": "Льгов", "period_label": "III квартал 2026",
+            "report_type": "satisfaction", "generated_at": "", "author": ""}
+    with app.test_request_context("/"):
+        html = render_satisfaction(report, meta, pdf=False)
+    section = html[html.index('id="sec-actions"'):html.index('id="sec-methods"')]
+    for text in ("В ЦОК: +50,0\u00a0п.\u00a0п. (30,0\u00a0% → 80,0\u00a0%)", "В сравнительных ЦОК: +10,0",
+                 "Эффект мероприятия: +40,0\u00a0п.\u00a0п. [+30,3; +49,7]", "Эффект подтвержден",
+                 "регрессия к среднему"):
+        assert text in section, text
