@@ -243,3 +243,15 @@ def test_report_section_shows_the_effect_in_plain_russian(planted, app):
                  "Эффект мероприятия: +40,0\u00a0п.\u00a0п. [+30,3; +49,7]", "Эффект подтвержден",
                  "регрессия к среднему"):
         assert text in section, text
+
+
+def test_analysis_page_lists_the_effect(planted, make_user, login, client):
+    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
+                                   survey_slug="mini")
+    actions.set_status(action, "in_progress", date(2026, 7, 1))
+    actions.set_status(action, "done", date(2026, 7, 10))
+    login(make_user("manager", scope="MRSK"))
+    html = client.get("/analysis/?survey=mini&from=2026-07-01&to=2026-09-30&scope=LGV").get_data(as_text=True)
+    item = html[html.index("Электронная очередь"):]
+    item = item[:item.index("</li>")]
+    assert "+40,0 п.п. [30,3; 49,7]" in item and "мероприятие дало эффект" in item
