@@ -255,3 +255,16 @@ def test_analysis_page_lists_the_effect(planted, make_user, login, client):
     item = html[html.index("Электронная очередь"):]
     item = item[:item.index("</li>")]
     assert "+40,0 п.п. [30,3; 49,7]" in item and "мероприятие дало эффект" in item
+
+
+def test_regression_to_the_mean_alone_is_no_evidence(org, runner):
+    # Four comparison centres at exactly 50 % before: no spread between centres, so LGV's 30 % is taken as
+    # chance and a return to about 50 % is expected without any action. LGV 30 % → 45 % beats the flat
+    # comparison beyond chance (plain DiD +15 points, interval above 0) but not beyond that expectation.
+    version = make_survey(SMALL_DEFINITION)
+    seed(version, {"LGV": (60, 90), **dict.fromkeys(KURSK_OTHERS, (100, 100))})
+    data = json.loads(run(runner, "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01").output)
+    assert data["estimate"] == pytest.approx(0.15) and data["ci"][0] > 0
+    assert data["rtm"]["expected_shift"] == pytest.approx(0.2) and data["rtm"]["adjusted_ci"][0] < 0
+    assert data["verdict"] == "no_evidence" and "регрессия к среднему" in data["note"]
+    assert "ожидается около +20,0" in data["regression_to_mean"]
