@@ -116,6 +116,7 @@ class HeldSubmission(db.Model):
     duration_seconds: Mapped[int | None] = mapped_column()
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     address_hash: Mapped[str | None] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="held", index=True)  # held | released | discarded

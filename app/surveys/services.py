@@ -531,7 +531,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
               "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
               "duration_seconds": duration_seconds}
     if may_hold and integrity.enabled():
-        held = _hold_if_burst(fields, answers, client_address)
+        contact = clean["contact"] if _wants_contact(info.definition, clean) else None
+        held = _hold_if_burst(fields, answers, client_address, contact)
         if held is not None:
             return _replay(held, digest) if held[1] != "" else SubmissionResult(held[0], True)
     try:
@@ -550,8 +551,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     return SubmissionResult(response_id, True)
 
 
-def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None
-                   ) -> tuple[int, str] | None:
+def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None,
+                   contact: dict[str, Any] | None = None) -> tuple[int, str] | None:
     """``(held id, "")`` when this submission is held now, ``(id, body hash)`` of an earlier hold of the same
     submission id (a retry), None to store it normally."""
     prior = integrity.held_prior(fields["client_submission_id"])
@@ -564,16 +565,30 @@ def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_addre
     if reasons is None or _existing(fields["client_submission_id"]) is not None:
         return None
     try:
-        return integrity.hold(fields, answers, reasons, address), ""
+        # Personal data lives only in Contact: the held answers keep a link, not the contact itself.
+        kept = {k: v for k, v in answers.items() if k != "contact"} if isinstance(answers, dict) else answers
+        return integrity.hold(fields, kept, reasons, address, _contact_record(contact)), ""
     except IntegrityError:  # a concurrent retry of the same submission was held first
         return integrity.held_prior(fields["client_submission_id"])
+
+
+def _contact_record(contact: dict[str, Any] | None) -> Contact | None:
+    """A new Contact of a consented callback request (not flushed: the caller's transaction adds it)."""
+    if not contact:
+        return None
+    return Contact(name=contact["name"], phone=contact["phone"], email=contact["email"], purpose="survey_callback",
+                   consent_version=CONSENT_VERSION, consented_at=utcnow())
 
 
 def store_released(held: Any) -> int:
     """A released held submission as a normal response, at its original time, in the caller's transaction."""
     version = db.session.get(SurveyVersion, held.version_id)
     defn = definition_of(version)
-    clean, errors = _validate_submission(defn, held.answers)
+    answers = dict(held.answers)
+    record = db.session.get(Contact, held.contact_id) if held.contact_id else None
+    if record is not None:
+        answers["contact"] = {"name": record.name, "phone": record.phone, "email": record.email, "consent": True}
+    clean, errors = _validate_submission(defn, answers)
     if errors:
         raise integrity.HoldError("Ответ больше не проходит проверку анкеты и не может быть принят")
     rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(defn, clean)]
@@ -581,7 +596,7 @@ def store_released(held: Any) -> int:
               "survey_id": held.survey_id, "version_id": held.version_id, "center_id": held.center_id,
               "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds}
     if _wants_contact(defn, clean):
-        return _store_with_contact(defn, clean, rows, fields, now=held.received_at)
+        return _store_with_contact(defn, clean, rows, fields, now=held.received_at, record=record)
     return _insert_response(db.session.connection(), rows, fields, held.received_at)
 
 
@@ -656,15 +671,16 @@ def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields:
 
 
 def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: list[dict[str, Any]],
-                        fields: dict[str, Any], now: datetime | None = None) -> int:
-    """The response of a customer who left contacts: the contact, the response, and close-the-loop's appeal
-    in the session's write transaction."""
+                        fields: dict[str, Any], now: datetime | None = None, record: Contact | None = None) -> int:
+    """The response of a customer who left contacts: the contact (``record`` when it exists already), the
+    response, and close-the-loop's appeal in the session's write transaction."""
     now = now or utcnow()
-    contact = clean["contact"]
-    record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
-                     purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
-    db.session.add(record)
-    db.session.flush()
+    if record is None:
+        contact = clean["contact"]
+        record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
+                         purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
+        db.session.add(record)
+        db.session.flush()
     connection = db.session.connection()
     response_id = _insert_response(connection, rows, fields, now, contact_id=record.id)
     stored = _Stored(response_id, fields["channel"], fields["center_id"], record.id)
