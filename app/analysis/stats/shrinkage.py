@@ -421,17 +421,22 @@ class RankedGroup:
 
 @dataclass(frozen=True)
 class RankSimulation:
+    """Per-group results (input order), the priors used, and each component's posterior mean on 0–100
+    per group (None where the group has no data for it)."""
+
     groups: tuple[RankedGroup, ...]
     priors: dict[str, BetaPrior | DirichletPrior]
     draws: int
     seed: int
     ranked: int
     bottom_places: int
+    component_means: dict[str, tuple[float | None, ...]]
 
     def to_dict(self) -> dict[str, Any]:
         return {"groups": [g.to_dict() for g in self.groups],
                 "priors": {k: v.to_dict() for k, v in self.priors.items()}, "draws": self.draws,
-                "seed": self.seed, "ranked": self.ranked, "bottom_places": self.bottom_places}
+                "seed": self.seed, "ranked": self.ranked, "bottom_places": self.bottom_places,
+                "component_means": {k: list(v) for k, v in self.component_means.items()}}
 
 
 def bottom_places(groups: int) -> int:
@@ -545,6 +550,8 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
             present[name] = data.sum(axis=1) > 0
         fitted[name] = prior
 
+    component_means = {name: tuple(float(m) if on else None for m, on in zip(means[name], present[name], strict=True))
+                       for name in prepared}
     total_weight = np.zeros(size)
     for name in prepared:
         total_weight += w[name] * present[name]
@@ -553,7 +560,7 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
     groups_ranked = len(ranked_ids)
     empty = RankedGroup(None, None, None, None, None)
     if groups_ranked == 0:
-        return RankSimulation(tuple([empty] * size), fitted, draws, seed, 0, 0)
+        return RankSimulation(tuple([empty] * size), fitted, draws, seed, 0, 0, component_means)
 
     # Exact posterior mean of the index (linear in the components).
     index_mean = np.zeros(groups_ranked)
@@ -606,4 +613,4 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
             index=float(index_mean[j]), index_ci=Interval(float(ci_lo[j]), float(ci_hi[j])), rank=rank,
             rank_range=(min(int(rank_lo[j]), rank), max(int(rank_hi[j]), rank)),
             p_bottom=float(p_bottom[j]) if groups_ranked > 1 else None)
-    return RankSimulation(tuple(results), fitted, draws, seed, groups_ranked, bottom)
+    return RankSimulation(tuple(results), fitted, draws, seed, groups_ranked, bottom, component_means)
