@@ -290,6 +290,9 @@ def test_reproducible_eligibility_and_input_checks():
     assert first.groups[2].rank is None  # no answers: not ranked
     assert first.groups[3].rank is None  # not eligible, though it informs the prior
     assert first.ranked == 2 and {g.rank for g in first.groups[:2]} == {1, 2}
+    empty = simulate_ranking({"top2box": ShareComponent([], []), "nps": NpsComponent([])},
+                             {"top2box": 1.0, "nps": 1.0}, eligible=[])
+    assert empty.groups == () and empty.ranked == 0  # a report without branches
     single = simulate_ranking({"top2box": ShareComponent([5], [9])}, {"top2box": 1.0})
     assert single.groups[0].rank == 1 and single.groups[0].p_bottom is None
     for call in (

@@ -516,7 +516,7 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
     if len(sizes) > 1:
         raise ValueError("every component needs one entry per group")
     size = sizes.pop() if sizes else (len(eligible) if eligible is not None else 0)
-    allowed = np.ones(size, dtype=bool) if eligible is None else np.asarray([bool(e) for e in eligible])
+    allowed = np.ones(size, dtype=bool) if eligible is None else np.asarray([bool(e) for e in eligible], dtype=bool)
     if allowed.shape != (size,):
         raise ValueError("eligible needs one entry per group")
     w = {}
