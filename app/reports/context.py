@@ -368,8 +368,8 @@ def _methods(report: dict[str, Any], min_n: int) -> list[str]:
         "кварталов — тест Кокрена — Армитиджа и тест Манна — Кендалла с оценкой наклона Сена.",
         "Ключевые факторы: относительные веса Джонсона (в сумме дают R²), стандартизованные коэффициенты МНК; "
         "только полные анкеты.",
-        f"Группы с числом ответов меньше {num(min_n)} отмечены серым и не участвуют в рейтинге, тестах и "
-        "рекомендациях.",
+        f"Группы с числом ответов меньше {num(min_n)} отмечены серым и не участвуют в тестах и "
+        "рекомендациях; в рейтинге их оценки сильнее сглажены к средней по сети.",
     ]
     weighting = methods.get("weighting")
     lines.append(f"Взвешивание: {weighting}." if weighting else "Взвешивание: не применялось.")
@@ -388,6 +388,7 @@ def _methods(report: dict[str, Any], min_n: int) -> list[str]:
         weights = ", ".join(f"{RANK_COMPONENTS.get(k, k)} {pct(v, 0)}"
                             for k, v in (ranking.get("weights") or {}).items())
         extras.append(f"Сводный индекс: {ranking['scaling']}; веса: {weights}")
+        extras += [f"Рейтинг: {ranking[key]}" for key in ("shrinkage", "rank") if isinstance(ranking.get(key), str)]
     priority = methods.get("priority")
     if isinstance(priority, dict) and priority.get("formula"):
         extras.append(f"Приоритет рекомендации: {priority['formula']}")
