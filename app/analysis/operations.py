@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from app.analysis.report import _Context
 
 DEFAULT_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
+RANK_LEVEL = 0.90  # rank_range: the 5 % and 95 % quantiles of the simulated ranks
+RANK_DRAWS = shrinkage.DEFAULT_DRAWS  # joint posterior draws per ranking (issue 14: at least 2000, fixed seed)
 
 PRIORITY_METHOD = {
     "formula": "priority = impact × gap × confidence",
@@ -236,10 +238,6 @@ def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, An
                     "для сведения."}
 
 
-RANK_LEVEL = 0.90  # rank_range: the 5 % and 95 % quantiles of the simulated ranks
-RANK_DRAWS = shrinkage.DEFAULT_DRAWS
-
-
 def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confidence: float) -> dict[str, Any]:
     """Shrink each row's components across the rows (one scope, one level), rank by the posterior mean
     of the index and fill ``rank``, ``rank_range``, ``p_bottom``, ``index``, ``index_ci`` and the shrunken
@@ -259,7 +257,7 @@ def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confide
     for i, (r, g) in enumerate(zip(rows, result.groups, strict=True)):
         r.update(rank=g.rank, rank_range=list(g.rank_range) if g.rank_range else None, p_bottom=g.p_bottom,
                  index=g.index, index_ci=g.index_ci.to_list() if g.index_ci else None,
-                 components_shrunk={name: result.component_means.get(name, ())[i] if name in result.component_means
+                 components_shrunk={name: result.component_means[name][i] if name in result.component_means
                                     else None for name in r["components"]})
         if counts[i]["top2box"][1] > 0:
             r.update(top2box_shrunk=top2[i].mean, top2box_shrunk_ci=top2[i].ci.to_list())
