@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize, special
 from scipy import stats as sps
 
@@ -307,3 +309,37 @@ def test_reproducible_eligibility_and_input_checks():
     ):
         with pytest.raises(ValueError):
             call()
+
+
+@st.composite
+def networks(draw):
+    """Any small network: 1–15 groups, shares anywhere in [0, 1] (including all-0 and all-n), missing data."""
+    groups = draw(st.integers(min_value=1, max_value=15))
+    n = draw(st.lists(st.integers(min_value=0, max_value=500), min_size=groups, max_size=groups))
+    k = [draw(st.integers(min_value=0, max_value=m)) for m in n]
+    nps = [draw(st.lists(st.integers(min_value=0, max_value=80), min_size=3, max_size=3)) for _ in range(groups)]
+    return k, n, nps
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(networks())
+def test_invariants_on_any_network(network):
+    """Whatever the data: ranks are a permutation of 1..R over the ranked groups, each range holds its
+    rank, bottom-fifth probabilities add up to the bottom places, intervals hold their estimates, shrunken
+    shares lie between the raw share and the prior mean."""
+    k, n, nps = network
+    result = simulate_ranking({"top2box": ShareComponent(k, n), "nps": NpsComponent(nps)},
+                              {"top2box": 0.7, "nps": 0.3})
+    ranked = [g for g in result.groups if g.rank is not None]
+    assert sorted(g.rank for g in ranked) == list(range(1, len(ranked) + 1)) and len(ranked) == result.ranked
+    for g in ranked:
+        assert 1 <= g.rank_range[0] <= g.rank <= g.rank_range[1] <= len(ranked)
+        assert 0.0 <= g.index_ci.low <= g.index_ci.high <= 100.0 and 0.0 <= g.index <= 100.0
+    if len(ranked) > 1:
+        assert sum(g.p_bottom for g in ranked) == pytest.approx(result.bottom_places)
+    prior = result.priors["top2box"]
+    for s in shrink_shares(k, n, prior):
+        assert 0.0 <= s.ci.low <= s.mean <= s.ci.high <= 1.0
+        if s.share is not None:
+            lo, hi = sorted((s.share, prior.mean))
+            assert lo - 1e-12 <= s.mean <= hi + 1e-12
