@@ -236,13 +236,13 @@ def _ranking(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     ranking = report.get("ranking") or {}
 
     def rows(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-        ranked = sorted(items, key=lambda r: (bool(r.get("low_n")) or r.get("rank") is None, r.get("rank") or 0))
+        # Groups with answers are ranked however few (issue 14); only unranked ones go to the bottom.
+        ranked = sorted(items, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
         out = []
         for r in ranked:
             code = r.get(key) or r.get("code")
             out.append({"code": code, "name": r.get("name") or names.get(code, code),
-                        "rank": r.get("rank") if not r.get("low_n") else None,
-                        "rank_range": _rank_range(r),
+                        "rank": r.get("rank"), "rank_range": _rank_range(r), "p_bottom": pct(r.get("p_bottom")),
                         "index": num(r.get("index"), 1), "ci": ci_text(r.get("index_ci") or r.get("ci"), 1),
                         "top2box": pct(r.get("top2box")), "top2box_ci": ci_text(r.get("top2box_ci"), 1, True),
                         "low_n": bool(r.get("low_n")), "raw": r})
@@ -405,8 +405,8 @@ def _methods(report: dict[str, Any], min_n: int) -> list[str]:
         "кварталов — тест Кокрена — Армитиджа и тест Манна — Кендалла с оценкой наклона Сена.",
         "Ключевые факторы: относительные веса Джонсона (в сумме дают R²), стандартизованные коэффициенты МНК; "
         "только полные анкеты.",
-        f"Группы с числом ответов меньше {num(min_n)} отмечены серым и не участвуют в рейтинге, тестах и "
-        "рекомендациях.",
+        f"Группы с числом ответов меньше {num(min_n)} отмечены серым и не участвуют в тестах и "
+        "рекомендациях; в рейтинге их оценки сильнее сглажены к средней по сети.",
     ]
     weighting = methods.get("weighting")
     lines.append(f"Взвешивание: {weighting}." if weighting else "Взвешивание: не применялось.")
@@ -425,6 +425,7 @@ def _methods(report: dict[str, Any], min_n: int) -> list[str]:
         weights = ", ".join(f"{RANK_COMPONENTS.get(k, k)} {pct(v, 0)}"
                             for k, v in (ranking.get("weights") or {}).items())
         extras.append(f"Сводный индекс: {ranking['scaling']}; веса: {weights}")
+        extras += [f"Рейтинг: {ranking[key]}" for key in ("shrinkage", "rank") if isinstance(ranking.get(key), str)]
     priority = methods.get("priority")
     if isinstance(priority, dict) and priority.get("formula"):
         extras.append(f"Приоритет рекомендации: {priority['formula']}")
@@ -521,8 +522,9 @@ def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str 
     if len(chart_rows) > 25:
         chart_rows = []
     rank_rows = [charts.RankRow(r["name"], r["raw"]["index"],
-                                *(ci_pair(r["raw"].get("index_ci") or r["raw"].get("ci")) or (None, None)))
-                 for r in chart_rows if is_number(r["raw"].get("index")) and not r["low_n"]]
+                                *(ci_pair(r["raw"].get("index_ci") or r["raw"].get("ci")) or (None, None)),
+                                muted=r["low_n"])
+                 for r in chart_rows if is_number(r["raw"].get("index"))]
     if rank_rows:
         out["ranking"] = charts.ranking_dots(rank_rows)
     if main and main in questions and is_number(questions[main].get("top2box")):
@@ -607,7 +609,7 @@ def center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
     questions = report.get("questions") or {}
     names = _center_names(report)
     ranking = {r.get("center") or r.get("code"): r for r in (report.get("ranking") or {}).get("centers") or []}
-    ranked_total = sum(1 for r in ranking.values() if r.get("rank") and not r.get("low_n"))
+    ranked_total = sum(1 for r in ranking.values() if r.get("rank"))
     recs = _recommendations(report.get("recommendations") or [], report, names)
     wanted = set(codes) if codes is not None else None
     cards = []
@@ -642,7 +644,7 @@ def center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
         chart = charts.center_vs_network(bars_c, bars_net) if charts_on and bars_c else ""
         cards.append({"code": code, "name": c.get("name") or code, "branch": c.get("branch"), "n": num(c.get("n")),
                       "low_n": bool(c.get("low_n")), "rows": rows, "chart": chart,
-                      "rank": rank.get("rank") if not rank.get("low_n") else None, "ranked_total": ranked_total,
+                      "rank": rank.get("rank"), "ranked_total": ranked_total,
                       "rank_range": _rank_range(rank), "index": num(rank.get("index"), 1),
                       "index_ci": ci_text(rank.get("index_ci") or rank.get("ci"), 1), "actions": own_recs})
     return cards
