@@ -625,13 +625,17 @@ def report_to_csv(report: dict[str, Any]) -> str:
            for a in report["drivers"]["attributes"]])
     table("reliability", ["block", "alpha", "n", "k", "warning"],
           [[r["block"], r["alpha"], r["n"], r["k"], r["warning"]] for r in report["reliability"]])
-    table("ranking", ["level", "code", "name", "rank", "index", "low_n", "top2box", "top2box_low", "top2box_high"],
-          [[r["level"], r["code"], r["name"], r["rank"], r["index"], r["low_n"], r.get("top2box"),
-            ci(r.get("top2box_ci"), 0), ci(r.get("top2box_ci"), 1)]
+    table("ranking", ["level", "code", "name", "rank", "rank_low", "rank_high", "p_bottom", "index", "index_low",
+                      "index_high", "low_n", "top2box", "top2box_low", "top2box_high", "top2box_shrunk"],
+          [[r["level"], r["code"], r["name"], r["rank"], ci(r.get("rank_range"), 0), ci(r.get("rank_range"), 1),
+            r.get("p_bottom"), r["index"], ci(r.get("index_ci"), 0), ci(r.get("index_ci"), 1), r["low_n"],
+            r.get("top2box"), ci(r.get("top2box_ci"), 0), ci(r.get("top2box_ci"), 1), r.get("top2box_shrunk")]
            for r in report["ranking"]["centers"] + report["ranking"]["branches"]])
-    table("recommendations", ["priority", "center", "question", "rule", "finding", "action"],
-          [[r["priority"], r["center"], r["question"], r["rule"], r["finding"], r["action"]]
-           for r in report["recommendations"]])
+    table("recommendations", ["priority", "center", "question", "rule", "responsible_role", "finding", "action",
+                              "difference", "p_value", "q_value", "family_size"],
+          [[r["priority"], r["center"], r["question"], r["rule"], r["responsible_role"], r["finding"], r["action"],
+            r["evidence"]["difference"], r["evidence"]["p_value"], r["evidence"]["q_value"],
+            r["evidence"]["family_size"]] for r in report["recommendations"]])
     return buffer.getvalue()
 
 
