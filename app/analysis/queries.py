@@ -113,6 +113,30 @@ def trend_quarters(until: date, count: int = 4) -> list[Period]:
     return periods
 
 
+def month_period(year: int, month: int) -> Period:
+    start = date(year, month, 1)
+    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return Period(start, nxt - timedelta(days=1))
+
+
+def month_label(period: Period) -> str:
+    """``2026-07`` for the month a period starts in."""
+    return f"{period.start.year:04d}-{period.start.month:02d}"
+
+
+def trend_months(until: date, count: int = 12) -> list[Period]:
+    """The ``count`` calendar months up to the one containing ``until`` (the last one ends at ``until``)."""
+    year, month = until.year, until.month
+    periods: list[Period] = []
+    for _ in range(count):
+        periods.append(month_period(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    periods.reverse()
+    last = periods[-1]
+    periods[-1] = Period(last.start, min(last.end, until))
+    return periods
+
+
 def _config(key: str, default):  # noqa: ANN001, ANN202
     try:
         return current_app.config.get(key, default)
