@@ -23,6 +23,7 @@ from app.models import Organisation, OrgKind
 from app.spreadsheet import neutralise_cell
 
 TREND_QUARTERS = 4
+MONTHLY_MONTHS = 12
 
 
 class ReportError(ValueError):
@@ -87,6 +88,7 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
     report["comparisons"] = ctx.comparisons()
     report["previous"] = ctx.previous_section() if previous else None
     report["trend"] = ctx.trend_section()
+    report["monthly"] = ctx.monthly_section()
     report["drivers"] = ctx.drivers_section()
     report["reliability"] = ctx.reliability_section()
     ops = operations.build(ctx, report)
@@ -356,9 +358,11 @@ class _Context:
             for index, quarter in enumerate(quarters):
                 counts = per_quarter.get(index, {}).get(code)
                 m = measures.measure(info, counts, self.confidence)
-                points.append({"quarter": quarter.label, "n": m["n"], "mean": m.get("mean"),
+                points.append({"quarter": quarter.label, "index": index + 1, "n": m["n"], "mean": m.get("mean"),
                                "top2box": m.get("top2box"), "top2box_ci": m.get("top2box_ci"),
-                               "top2box_k": m.get("top2box_k"), "nps": m.get("nps"), "nps_ci": m.get("nps_ci")})
+                               "top2box_k": m.get("top2box_k"), "nps": m.get("nps"), "nps_ci": m.get("nps_ci"),
+                               "promoters": m.get("promoters"), "passives": m.get("passives"),
+                               "detractors": m.get("detractors")})
             section["questions"][code] = self._trend_tests(info, points)
         target = self.settings["target"]
         if target in section["questions"]:
@@ -368,26 +372,87 @@ class _Context:
         return section
 
     def _trend_tests(self, info: QuestionInfo, points: list[dict[str, Any]]) -> dict[str, Any]:
+        """Quarters with n < min_n are left out of the tests; the others keep their real quarter number."""
         usable = [p for p in points if not self.low_n(p["n"])]
         out: dict[str, Any] = {"points": points, "cochran_armitage": None, "mann_kendall": None,
-                               "direction": None, "note": None}
+                               "regression": None, "direction": None, "note": None}
         if len(usable) < 3:
             out["note"] = "Меньше трех кварталов с достаточным числом ответов: тренд не оценивается."
             return out
         if info.is_score:
-            ca = proportions.cochran_armitage_trend([p["top2box_k"] for p in usable], [p["n"] for p in usable],
-                                                    alpha=self.alpha)
-            out["cochran_armitage"] = {**_test_fields(ca), "slope": ca.extra.get("slope"),
-                                       "direction": ca.extra.get("direction")}
-            out["direction"] = {"up": "up", "down": "down"}.get(ca.extra.get("direction"), "none")
+            out["cochran_armitage"] = self._armitage(usable)
+            out["direction"] = out["cochran_armitage"]["direction"]
             series = [p["mean"] for p in usable]
         else:
+            out["regression"] = self._nps_regression(usable)
+            out["direction"] = out["regression"]["direction"]
             series = [p["nps"] for p in usable]
-        mk = trend.mann_kendall(series, alpha=self.alpha)
-        out["mann_kendall"] = mk.to_dict()
-        if not info.is_score:
-            out["direction"] = mk.direction
+        out["mann_kendall"] = trend.mann_kendall(series, alpha=self.alpha).to_dict()  # descriptive (Sen's slope)
         return out
+
+    def _armitage(self, usable: list[dict[str, Any]]) -> dict[str, Any]:
+        """Cochran–Armitage over the periods kept, scored by their real position in time."""
+        ca = proportions.cochran_armitage_trend([p["top2box_k"] for p in usable], [p["n"] for p in usable],
+                                                scores=[p["index"] for p in usable], alpha=self.alpha)
+        direction = {"up": "up", "down": "down"}.get(ca.extra.get("direction"), "none")
+        return {**_test_fields(ca), "slope": ca.extra.get("slope"), "scores": [p["index"] for p in usable],
+                "direction": direction}
+
+    def _nps_regression(self, usable: list[dict[str, Any]]) -> dict[str, Any]:
+        """OLS of respondents' −1/0/+1 scores on the period's real position in time (slope in NPS points)."""
+        result = trend.nps_score_regression([p["promoters"] for p in usable], [p["passives"] for p in usable],
+                                            [p["detractors"] for p in usable], [p["index"] for p in usable],
+                                            self.confidence)
+        return {**result.to_dict(), "scores": [p["index"] for p in usable]}
+
+    def monthly_section(self) -> dict[str, Any]:
+        """The last 12 months ending with the period: n, top-2-box of the target question, NPS, and their trends."""
+        months = queries.trend_months(self.period.end, MONTHLY_MONTHS)
+        self.prefetch_periods([m.bounds() for m in months])
+        per_month = [merge_counts(self.period_counts(m.bounds()).values()) for m in months]
+        target = self.settings["target"]
+        target = target if target and self.catalogue[target].is_score else None
+        nps_code = next((c for c, q in self.catalogue.items() if q.type == "nps"), None)
+        section: dict[str, Any] = {
+            "months": [{"month": queries.month_label(m), "index": i + 1, **m.to_dict()} for i, m in enumerate(months)],
+            "top2box": None, "nps": None, "notes": []}
+        if target:
+            info = self.catalogue[target]
+            points = []
+            for i, m in enumerate(months):
+                k, n = measures.top2_k_n(info, per_month[i].get(target))
+                share = proportions.wilson(k, n, self.confidence) if n else None
+                points.append({"month": queries.month_label(m), "index": i + 1, "n": n, "k": k,
+                               "share": share.share if share else None,
+                               "ci": share.ci.to_list() if share else None, "low_n": self.low_n(n)})
+            entry: dict[str, Any] = {"question": target, "points": points, "cochran_armitage": None,
+                                     "direction": None, "note": None}
+            usable = [{**p, "top2box_k": p["k"]} for p in points if not p["low_n"]]
+            if len(usable) >= 3:
+                entry["cochran_armitage"] = self._armitage(usable)
+                entry["direction"] = entry["cochran_armitage"]["direction"]
+            else:
+                entry["note"] = "Меньше трех месяцев с достаточным числом ответов: тренд не оценивается."
+            section["top2box"] = entry
+        if nps_code:
+            points = []
+            for i, m in enumerate(months):
+                mm = measures.nps_measure(per_month[i].get(nps_code), self.confidence)
+                points.append({"month": queries.month_label(m), "index": i + 1, "n": mm["n"],
+                               "promoters": mm["promoters"], "passives": mm["passives"],
+                               "detractors": mm["detractors"], "nps": mm["nps"], "ci": mm["nps_ci"],
+                               "low_n": self.low_n(mm["n"])})
+            entry = {"question": nps_code, "points": points, "regression": None, "direction": None, "note": None}
+            usable = [p for p in points if not p["low_n"]]
+            if len(usable) >= 3:
+                entry["regression"] = self._nps_regression(usable)
+                entry["direction"] = entry["regression"]["direction"]
+            else:
+                entry["note"] = "Меньше трех месяцев с достаточным числом ответов: тренд не оценивается."
+            section["nps"] = entry
+        if not any(p["n"] for key in ("top2box", "nps") if section[key] for p in section[key]["points"]):
+            section["notes"].append("Нет ответов за последние 12 месяцев.")
+        return section
 
     def driver_frame(self) -> Any:
         if getattr(self, "_wide", None) is None:
@@ -529,7 +594,12 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                               "один тест, все ЦОК»",
             "previous_period": "z-тест двух долей, разность NPS с интервалом, Манна–Уитни для средних; "
                                "по ЦОК — с поправкой Холма",
-            "trend": "Кохрана–Армитиджа для долей, Манна–Кендалла с оценкой наклона Сена для NPS и средних",
+            "trend": "по кварталам (4 последних) и по месяцам (12 последних, раздел «по месяцам»): для доли двух "
+                     "лучших оценок — тест Кохрана–Армитиджа, для NPS — регрессия (МНК) оценок респондентов "
+                     "(+1 промоутер, 0 нейтрал, −1 критик) на номер периода, наклон в пунктах NPS за период с "
+                     "интервалом и t-тестом; периоды с n меньше минимального не входят в тесты, остальные "
+                     "сохраняют свой номер во времени; тренд оценивается при трех и более таких периодах; "
+                     "для средних по кварталам — Манна–Кендалла с оценкой наклона Сена (описательно)",
             "complaints": "p-карта доли жалоб по месяцам за последние 12 месяцев, границы 3σ; p′ Лейни "
                           "(границы, расширенные в σz раз), когда у ЦОК не меньше 5 месяцев с обращениями и "
                           "разброс между месяцами σz превышает 1 + 2,7/√(m − 1) (m — число месяцев), иначе "

@@ -14,7 +14,7 @@ from app.appeals.models import Appeal
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic
-from tests.integration.test_analysis_report import Q3, SMALL_DEFINITION, make_survey
+from tests.integration.test_analysis_report import Q3, SMALL_DEFINITION, add_responses, make_survey, ratings
 
 
 def _add_appeals(center_code: str, month: date, complaints: int, applications: int) -> None:
@@ -82,3 +82,51 @@ def test_a_planted_complaint_spike_in_a_month_of_the_period_is_a_signal(org):
     assert [p["label"] for p in chart["points"] if p["beyond"]] == ["2026-08"]
     signals = [s for s in section["signals"] if s["kind"] == "p_chart"]
     assert [(s["center"], s["month"]) for s in signals] == [("KUR", "2026-08")]
+
+
+def _monthly_responses(version, top2_share, nps_mix, n: int = 100, skip: date | None = None) -> None:  # noqa: ANN001
+    """``n`` respondents a month in the 12 months to September 2026; shares may depend on the month index."""
+    for index, month in enumerate(_months(date(2026, 9, 1)), start=1):
+        if month == skip:
+            n_month = 5  # too few: left out of the tests
+        else:
+            n_month = n
+        high = round(top2_share(index) * n_month)
+        promoters, detractors = (round(f * n_month) for f in nps_mix(index))
+        rows = ratings(overall={5: high, 2: n_month - high}, wait={4: n_month},
+                       nps={10: promoters, 8: n_month - promoters - detractors, 2: detractors})
+        add_responses(version, "KUR", datetime(month.year, month.month, 12, 9), rows)
+
+
+def test_monthly_section_finds_planted_trends_with_real_month_scores(org):
+    version = make_survey(SMALL_DEFINITION)
+    # top-2-box from 40 % to 62 %, NPS from about 0 to +44 over the months; March 2026 nearly empty.
+    _monthly_responses(version, lambda i: 0.38 + 0.02 * i, lambda i: (0.3 + 0.02 * i, 0.3 - 0.02 * i),
+                       skip=date(2026, 3, 1))
+    monthly = build_report("mini", *Q3)["monthly"]
+    assert [m["month"] for m in monthly["months"]][0] == "2025-10" and monthly["months"][-1]["month"] == "2026-09"
+    top2 = monthly["top2box"]
+    assert top2["question"] == "overall" and len(top2["points"]) == 12
+    march = next(p for p in top2["points"] if p["month"] == "2026-03")
+    assert march["low_n"] is True and march["index"] == 6
+    assert top2["cochran_armitage"]["scores"] == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]
+    assert top2["direction"] == "up" and top2["cochran_armitage"]["p_value"] < 0.001
+    last = top2["points"][-1]
+    assert last["share"] == pytest.approx(0.62) and last["ci"][0] < 0.62 < last["ci"][1]
+    nps = monthly["nps"]
+    assert nps["regression"]["scores"] == top2["cochran_armitage"]["scores"]
+    assert nps["direction"] == "up" and nps["regression"]["ci"][0] > 0
+    # 4 NPS points a month on the −100…100 scale (promoters +2 %, detractors −2 % a month).
+    assert nps["regression"]["slope"] == pytest.approx(4.0, abs=0.3)
+    assert nps["points"][-1]["nps"] == pytest.approx(100 * (0.54 - 0.06))
+
+
+def test_monthly_section_is_quiet_on_a_flat_series(org):
+    version = make_survey(SMALL_DEFINITION)
+    _monthly_responses(version, lambda i: 0.6, lambda i: (0.45, 0.25))
+    report = build_report("mini", *Q3)
+    monthly = report["monthly"]
+    assert monthly["top2box"]["direction"] == "none" and monthly["top2box"]["cochran_armitage"]["p_value"] > 0.5
+    assert monthly["nps"]["direction"] == "none" and monthly["nps"]["regression"]["p_value"] > 0.5
+    # The quarterly NPS trend uses the same regression on the quarter number, and is quiet too.
+    assert report["trend"]["questions"]["nps"]["regression"]["direction"] == "none"
