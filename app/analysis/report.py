@@ -18,12 +18,16 @@ from flask import current_app
 from app.analysis import measures, operations, queries
 from app.analysis.measures import QuestionInfo, merge_counts, nest_counts
 from app.analysis.stats import drivers as drivers_stats
-from app.analysis.stats import groups, multiple, nps, proportions, trend
+from app.analysis.stats import groups, multiple, nps, proportions, samplesize, trend
 from app.models import Organisation, OrgKind
 from app.spreadsheet import neutralise_cell
 
 TREND_QUARTERS = 4
 MONTHLY_MONTHS = 12
+# A centre's sample-size need: ±5 points on the top-2-box share at 95 %, at its own share from 30 answers on.
+SAMPLE_SIZE_MARGIN = 0.05
+SAMPLE_SIZE_CONFIDENCE = 0.95
+SAMPLE_SIZE_OWN_MIN = 30
 
 
 class ReportError(ValueError):
@@ -198,10 +202,31 @@ class _Context:
         for center in self.centers:
             n = self.n_by_center.get(center.id, 0)
             branch = self.branch_of(center)
+            questions = self.group_questions(self.by_center.get(center.id, {}))
             rows.append({"center": center.code, "name": center.name, "branch": branch.code if branch else None,
                          "branch_name": branch.name if branch else None, "n": n, "low_n": self.low_n(n),
-                         "questions": self.group_questions(self.by_center.get(center.id, {}))})
+                         "questions": questions, "sample_size": self.sample_size_need(questions)})
         return rows
+
+    def sample_size_need(self, questions: dict[str, Any]) -> dict[str, Any] | None:
+        """Answers a centre needs for ±5 points on the target question's top-2-box share at 95 %, at its own
+        share (the network's while it has fewer than 30 answers, or when its share is 0 or 1) and how many
+        it has. None when the survey has no scale target question."""
+        target = self.settings["target"]
+        if not target or not self.catalogue[target].is_score:
+            return None
+        have = int((questions.get(target) or {}).get("n") or 0)
+        own = (questions.get(target) or {}).get("top2box")
+        network = measures.measure(self.catalogue[target], self.network.get(target), self.confidence).get("top2box")
+        if have >= SAMPLE_SIZE_OWN_MIN and own is not None and 0.0 < own < 1.0:
+            share, basis = own, "center"
+        elif network is not None and 0.0 < network < 1.0:
+            share, basis = network, "network"
+        else:
+            share, basis = 0.5, "worst_case"
+        needed = samplesize.n_for_proportion(SAMPLE_SIZE_MARGIN, share, SAMPLE_SIZE_CONFIDENCE)
+        return {"question": target, "needed": needed, "have": have, "enough": have >= needed, "at_share": share,
+                "basis": basis, "margin": SAMPLE_SIZE_MARGIN, "confidence": SAMPLE_SIZE_CONFIDENCE}
 
     def branch_rows(self) -> list[dict[str, Any]]:
         members: dict[int, list[int]] = {}
@@ -615,6 +640,14 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                      "систематическая выборка — каждая k-я анкета в порядке поступления, равномерно по всему "
                      "периоду; учитываются только полностью заполненные"
                      + (" — выборка применена." if ctx.sample_capped else " — выборка не понадобилась.")),
+        "sample_size": {
+            "margin": SAMPLE_SIZE_MARGIN, "confidence": SAMPLE_SIZE_CONFIDENCE, "own_share_from": SAMPLE_SIZE_OWN_MIN,
+            "text": "Нужный объем выборки ЦОК — число ответов на целевой вопрос, при котором 95-процентный интервал "
+                    "доли двух лучших оценок не шире ±5 процентных пунктов: n = z²·p(1 − p)/0,05², z = 1,96 "
+                    "(Кокрен, 1977), с округлением вверх; p — доля ЦОК за период, а при менее чем 30 ответах "
+                    "(или доле 0 или 100 %) — доля по сети; без данных — p = 0,5 (385 ответов). Рядом — "
+                    "сколько ответов у ЦОК есть.",
+        },
         "sample_cap": cap,
         "sample_capped": ctx.sample_capped,
         "ranking": {"weights": weights,
@@ -661,8 +694,10 @@ def report_to_csv(report: dict[str, Any]) -> str:
                    for code, q in report["questions"].items() if q["type"] in measures.CHOICE_TYPES
                    for opt, o in q["options"].items()]
     table("choices", ["question", "option", "k", "n", "share", "low", "high"], choice_rows)
-    table("centers", ["center", "name", "branch", "n", "low_n"],
-          [[c["center"], c["name"], c["branch"], c["n"], c["low_n"]] for c in report["centers"]])
+    table("centers", ["center", "name", "branch", "n", "low_n", "sample_needed", "sample_have", "sample_basis"],
+          [[c["center"], c["name"], c["branch"], c["n"], c["low_n"], *(
+              [c["sample_size"]["needed"], c["sample_size"]["have"], c["sample_size"]["basis"]]
+              if c.get("sample_size") else [None, None, None])] for c in report["centers"]])
     table("comparisons", ["question", "test", "center", "statistic", "p_value", "p_adjusted", "significant",
                           "difference"],
           [[c["question"], c["test"], c.get("center"), c["statistic"], c["p_value"], c.get("p_adjusted"),
