@@ -205,25 +205,29 @@ def _range(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001
 # --------------------------------------------------------------------------- survey answers
 
 
+def _split_names(by_channel: bool, by_version: bool) -> list[str]:
+    return [*(["channel"] if by_channel else []), *(["version_id"] if by_version else [])]
+
+
 def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                 codes: Sequence[str], by_channel: bool = False) -> pd.DataFrame:
-    """Answer counts: columns ``period, center_id, [channel,] question_code, value_num, option_code, count``.
+                 codes: Sequence[str], by_channel: bool = False, by_version: bool = False) -> pd.DataFrame:
+    """Answer counts: columns ``period, center_id, [channel,] [version_id,] question_code, value_num,
+    option_code, count``.
 
     ``GROUP BY`` runs in the database; the frame has one row per distinct value per group, i.e. a few
-    thousand rows whatever the number of responses. Whole local days without channels are summed from the
-    daily counts (:mod:`app.analysis.aggregates`) plus the answers stored since their last refresh; any
-    other request reads the answers.
+    thousand rows whatever the number of responses. Whole local days are summed from the daily/monthly
+    counts (:mod:`app.analysis.aggregates`, kept per channel and survey version) plus the answers stored
+    since their last refresh; any other request reads the answers.
     """
-    columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
-               "option_code", "count"]
+    split = _split_names(by_channel, by_version)
+    columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     if not codes or not bounds:
         return pd.DataFrame(columns=columns)
-    if not by_channel:
-        frame = _aggregated(lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes,
-                                                                       mark), survey_id, bounds)
-        if frame is not None:
-            return frame
-    return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel)
+    frame = _aggregated(lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes,
+                                                                   mark, split), survey_id, bounds)
+    if frame is not None:
+        return frame
+    return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel, by_version)
 
 
 def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
@@ -247,9 +251,11 @@ def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]
 
 
 def _value_counts_from_days(survey_id: int, days: list[tuple[date, date]], bounds: Sequence[tuple[datetime, datetime]],
-                            center_ids: Sequence[int] | None, codes: Sequence[str], mark: int) -> pd.DataFrame:
-    """Whole months from the monthly counts, the days around them from the daily counts, plus the tail."""
-    columns = ["period", "center_id", "question_code", "value_num", "option_code", "count"]
+                            center_ids: Sequence[int] | None, codes: Sequence[str], mark: int,
+                            split: Sequence[str] = ()) -> pd.DataFrame:
+    """Whole months from the monthly counts, the days around them from the daily counts, plus the tail.
+    Channels and versions are summed over unless ``split`` names them."""
+    columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     month_pieces, day_pieces = _split_months(days)
     totals: Counter = Counter()
     for table, column, pieces in ((AnswerMonthlyCount, AnswerMonthlyCount.month, month_pieces),
@@ -257,15 +263,18 @@ def _value_counts_from_days(survey_id: int, days: list[tuple[date, date]], bound
         if not pieces:
             continue
         period = case(*[(and_(column >= lo, column < hi), index) for lo, hi, index in pieces], else_=-1)
-        keys = [period, table.center_id, table.question_code, table.has_value, table.value_num, table.option_code]
+        keys = [period, table.center_id, *(getattr(table, name) for name in split), table.question_code,
+                table.has_value, table.value_num, table.option_code]
         query = (select(*keys, func.sum(table.count))
                  .where(table.survey_id == survey_id, table.question_code.in_(list(codes)),
                         or_(*[and_(column >= lo, column < hi) for lo, hi, _ in pieces]),
                         _center_filter(table.center_id, center_ids))
                  .group_by(*keys))
-        for p, c, q, has, v, o, n in db.session.execute(query):
-            totals[(p, c, q, v if has else None, o or None)] += int(n)
-    for *key, n in _value_counts_raw_rows(survey_id, bounds, center_ids, codes, False, after_response_id=mark):
+        for row in db.session.execute(query):
+            *head, has, v, o, n = row
+            totals[(*head, v if has else None, o or None)] += int(n)
+    for *key, n in _value_counts_raw_rows(survey_id, bounds, center_ids, codes, "channel" in split,
+                                          after_response_id=mark, by_version="version_id" in split):
         totals[tuple(key)] += int(n)
     frame = pd.DataFrame([(*key, n) for key, n in totals.items()], columns=columns)
     return frame[frame["period"] >= 0]
@@ -290,21 +299,24 @@ def _next_month(day: date) -> date:
 
 
 def _value_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                      codes: Sequence[str], by_channel: bool) -> pd.DataFrame:
-    columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
+                      codes: Sequence[str], by_channel: bool, by_version: bool = False) -> pd.DataFrame:
+    columns = ["period", "center_id", *_split_names(by_channel, by_version), "question_code", "value_num",
                "option_code", "count"]
-    frame = pd.DataFrame(_value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel), columns=columns)
+    frame = pd.DataFrame(_value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel,
+                                                by_version=by_version), columns=columns)
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
 def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
                            center_ids: Sequence[int] | None, codes: Sequence[str], by_channel: bool,
-                           after_response_id: int | None = None) -> list[tuple]:
+                           after_response_id: int | None = None, by_version: bool = False) -> list[tuple]:
     """Counts straight from the answers; with ``after_response_id`` only those of later responses."""
     period = _period_case(Answer.submitted_at, bounds).label("period")
     keys = [period, Answer.center_id]
     if by_channel:
         keys.append(Response.channel)
+    if by_version:
+        keys.append(Response.version_id)
     keys += [Answer.question_code, Answer.value_num, Answer.option_code]
     if after_response_id is None:
         scope = (Answer.survey_id == survey_id,)
@@ -315,48 +327,55 @@ def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, date
                     _range(Answer.submitted_at, bounds), _center_filter(Answer.center_id, center_ids),
                     (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
              .group_by(*keys))
-    if by_channel:
+    if by_channel or by_version:
         query = query.join(Response, Response.id == Answer.response_id)
     return [tuple(row) for row in db.session.execute(query)]
 
 
 def response_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                    center_ids: Sequence[int] | None) -> pd.DataFrame:
-    """Responses per period and centre: columns ``period, center_id, n``."""
-    columns = ["period", "center_id", "n"]
+                    center_ids: Sequence[int] | None, by_channel: bool = False) -> pd.DataFrame:
+    """Responses per period and centre: columns ``period, center_id, [channel,] n``."""
+    columns = ["period", "center_id", *(["channel"] if by_channel else []), "n"]
     if not bounds:
         return pd.DataFrame(columns=columns)
-    frame = _aggregated(lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark),
+    frame = _aggregated(lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark,
+                                                                      by_channel),
                         survey_id, bounds)
-    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids)
+    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids,
+                                                                by_channel=by_channel)
 
 
 def _response_counts_from_days(survey_id: int, days: list[tuple[date, date]],
                                bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                               mark: int) -> pd.DataFrame:
+                               mark: int, by_channel: bool = False) -> pd.DataFrame:
     table = ResponseDailyCount
     period = _period_case(table.day, days).label("period")
-    query = (select(period, table.center_id, func.sum(table.count))
+    keys = [period, table.center_id, *([table.channel] if by_channel else [])]
+    names = ["period", "center_id", *(["channel"] if by_channel else [])]
+    query = (select(*keys, func.sum(table.count))
              .where(table.survey_id == survey_id, table.question_code == "", _range(table.day, days),
                     _center_filter(table.center_id, center_ids))
-             .group_by(period, table.center_id))
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["period", "center_id", "n"])
-    tail = _response_counts_raw(survey_id, bounds, center_ids, after_response_id=mark)
+             .group_by(*keys))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=[*names, "n"])
+    tail = _response_counts_raw(survey_id, bounds, center_ids, after_response_id=mark, by_channel=by_channel)
     if len(tail):
-        frame = pd.concat([frame, tail], ignore_index=True).groupby(["period", "center_id"], as_index=False)["n"].sum()
+        frame = pd.concat([frame, tail], ignore_index=True).groupby(names, as_index=False)["n"].sum()
     frame["n"] = frame["n"].astype(int)
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
 def _response_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                         center_ids: Sequence[int] | None, after_response_id: int | None = None) -> pd.DataFrame:
+                         center_ids: Sequence[int] | None, after_response_id: int | None = None,
+                         by_channel: bool = False) -> pd.DataFrame:
     period = _period_case(Response.submitted_at, bounds).label("period")
+    keys = [period, Response.center_id, *([Response.channel] if by_channel else [])]
     scope = ((Response.survey_id == survey_id,) if after_response_id is None
              else (Response.id > after_response_id, (Response.survey_id + 0) == survey_id))
-    query = (select(period, Response.center_id, func.count().label("n"))
+    query = (select(*keys, func.count().label("n"))
              .where(*scope, _range(Response.submitted_at, bounds), _center_filter(Response.center_id, center_ids))
-             .group_by(period, Response.center_id))
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["period", "center_id", "n"])
+             .group_by(*keys))
+    frame = pd.DataFrame(db.session.execute(query).all(),
+                         columns=["period", "center_id", *(["channel"] if by_channel else []), "n"])
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
