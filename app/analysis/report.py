@@ -28,6 +28,8 @@ MONTHLY_MONTHS = 12
 SAMPLE_SIZE_MARGIN = 0.05
 SAMPLE_SIZE_CONFIDENCE = 0.95
 SAMPLE_SIZE_OWN_MIN = 30
+# The channel mix "moved" only when the change is significant AND some channel's share changed this much.
+MIX_MIN_CHANGE = 0.05
 
 
 class ReportError(ValueError):
@@ -93,6 +95,7 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
     report["previous"] = ctx.previous_section() if previous else None
     report["trend"] = ctx.trend_section()
     report["monthly"] = ctx.monthly_section()
+    report["channels"] = ctx.channels_section()
     report["drivers"] = ctx.drivers_section()
     report["reliability"] = ctx.reliability_section()
     ops = operations.build(ctx, report)
@@ -479,6 +482,66 @@ class _Context:
             section["notes"].append("Нет ответов за последние 12 месяцев.")
         return section
 
+    def channels_section(self) -> dict[str, Any]:
+        """Key measures per channel in the period and the previous one, and whether the channel mix moved.
+
+        The mix "moved" when the chi-square test of responses by channel × period has p < alpha and some
+        channel's share of responses changed by at least :data:`MIX_MIN_CHANGE`: a network figure then
+        mixes channels in other proportions than before, which by itself can shift it."""
+        from app.surveys.models import CHANNEL_LABELS
+
+        prev = queries.previous_period(self.period)
+        periods = [self.bounds, prev.bounds()]
+        target = self.settings["target"]
+        target = target if target and self.catalogue[target].is_score else None
+        nps_code = next((c for c, q in self.catalogue.items() if q.type == "nps"), None)
+        codes = [c for c in (target, nps_code) if c]
+        frame = queries.value_counts(self.survey.id, periods, self.center_ids, codes, by_channel=True)
+        nested = nest_counts(frame, keys=("period", "channel"))
+        responses = queries.response_counts(self.survey.id, periods, self.center_ids, by_channel=True)
+        n_by: dict[tuple[int, str], int] = Counter()
+        for row in responses.itertuples(index=False):
+            n_by[(int(row.period), str(row.channel))] += int(row.n)
+        channels = sorted({c for _, c in n_by}, key=lambda c: (-n_by.get((0, c), 0), c))
+        totals = [sum(n_by.get((p, c), 0) for c in channels) for p in (0, 1)]
+
+        def rows(period: int) -> list[dict[str, Any]]:
+            out = []
+            for channel in channels:
+                n = n_by.get((period, channel), 0)
+                counts = nested.get((period, channel), {})
+                row: dict[str, Any] = {"channel": channel, "label": CHANNEL_LABELS.get(channel, channel), "n": n,
+                                       "share_of_responses": n / totals[period] if totals[period] else None,
+                                       "low_n": self.low_n(n), "top2box": None, "nps": None}
+                if target:
+                    k, m = measures.top2_k_n(self.catalogue[target], counts.get(target))
+                    share = proportions.wilson(k, m, self.confidence) if m else None
+                    row["top2box"] = {"n": m, "k": k, "share": share.share if share else None,
+                                      "ci": share.ci.to_list() if share else None}
+                if nps_code:
+                    mm = measures.nps_measure(counts.get(nps_code), self.confidence)
+                    row["nps"] = {"n": mm["n"], "nps": mm["nps"], "ci": mm["nps_ci"]}
+                out.append(row)
+            return out
+
+        section: dict[str, Any] = {"question": target, "nps_question": nps_code, "period": self.period.to_dict(),
+                                   "previous_period": prev.to_dict(), "current": rows(0), "previous": rows(1),
+                                   "mix_test": None, "mix_note": None, "min_change": MIX_MIN_CHANGE}
+        if len(channels) >= 2 and all(totals):
+            table = [[n_by.get((p, c), 0) for p in (0, 1)] for c in channels]
+            test = proportions.chi_square_independence(table)
+            changes = {c: n_by.get((0, c), 0) / totals[0] - n_by.get((1, c), 0) / totals[1] for c in channels}
+            biggest = max(changes, key=lambda c: abs(changes[c]))
+            section["mix_test"] = {**_test_fields(test), "test": "chi_square_channel_mix",
+                                   "largest_change": changes[biggest], "largest_change_channel": biggest}
+            if test.p_value is not None and test.p_value < self.alpha and abs(changes[biggest]) >= MIX_MIN_CHANGE:
+                section["mix_note"] = (
+                    f"Состав ответов по каналам изменился по сравнению с предыдущим периодом: доля канала "
+                    f"«{CHANNEL_LABELS.get(biggest, biggest)}» {_points(changes[biggest])}. Изменение общих "
+                    "показателей отчасти может объясняться другим соотношением каналов; сравнивайте каналы "
+                    "по отдельности.")
+        return section
+
     def driver_frame(self) -> Any:
         if getattr(self, "_wide", None) is None:
             codes = [c for c in [self.settings["target"], *self.settings["drivers"],
@@ -589,6 +652,12 @@ def _holm(entries: list[dict[str, Any]], alpha: float) -> list[dict[str, Any]]:
     return entries
 
 
+def _points(change: float) -> str:
+    """A change of a share in Russian percentage points: «выросла на 7,5 п. п.»."""
+    text = f"{abs(change) * 100:.1f}".replace(".", ",")
+    return f"{'выросла' if change > 0 else 'снизилась'} на {text} п. п."
+
+
 def _direction(entry: dict[str, Any]) -> str | None:
     if not entry.get("significant") or entry.get("difference") is None:
         return None
@@ -633,6 +702,9 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                        "только полностью заполненные анкеты; матрица «важность–исполнение» с делением по "
                        "средним; для ЦОК — важность по сети, исполнение ЦОК",
             "reliability": "альфа Кронбаха, предупреждение ниже 0,7",
+            "channels": "доля двух лучших оценок (Уилсон) и NPS по каналам за период и предыдущий период; "
+                        "состав по каналам считается изменившимся, если хи-квадрат «канал × период» по числу "
+                        "анкет дает p < α и доля хотя бы одного канала изменилась не меньше чем на 5 п. п.",
         },
         "low_n": f"Группы с n < {ctx.min_n} отмечены как малые выборки и не участвуют в тестах, "
                  "рейтинге и рекомендациях.",

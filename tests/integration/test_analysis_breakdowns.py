@@ -37,3 +37,72 @@ def test_sample_size_need_per_centre_and_in_methods(org):
     assert rows["OBO"]["have"] == 0 and rows["OBO"]["basis"] == "network"
     assert report["methods"]["sample_size"]["margin"] == 0.05
     assert "±5" in report["methods"]["sample_size"]["text"]
+
+
+def _add(version, center: str, when, channel: str, overall: dict[int, int], nps: dict[int, int]) -> None:  # noqa: ANN001
+    """Responses of one channel (add_responses stores 'kiosk'; the channel is set on the rows just added)."""
+    from sqlalchemy import func, select, update
+
+    from app.database import write_transaction
+    from app.extensions import db
+    from app.surveys.models import Response
+
+    before = db.session.scalar(select(func.max(Response.id))) or 0
+    n = sum(overall.values())
+    add_responses(version, center, when, ratings(overall=overall, wait={4: n}, nps=nps))
+    with write_transaction():
+        db.session.execute(update(Response).where(Response.id > before).values(channel=channel))
+
+
+def test_channel_breakdown_and_a_note_when_the_mix_moved(org):
+    from datetime import datetime
+
+    version = make_survey(SMALL_DEFINITION)
+    q2, q3 = datetime(2026, 5, 5, 9), datetime(2026, 8, 5, 9)
+    # Q3: half kiosk (top-2-box 80 %), half QR (40 %); Q2: 90 % kiosk. Same quality per channel.
+    _add(version, "KUR", q3, "kiosk", {5: 80, 2: 20}, {10: 60, 8: 20, 3: 20})
+    _add(version, "KUR", q3, "qr", {5: 40, 2: 60}, {10: 20, 8: 30, 3: 50})
+    _add(version, "KUR", q2, "kiosk", {5: 144, 2: 36}, {10: 108, 8: 36, 3: 36})
+    _add(version, "KUR", q2, "qr", {5: 8, 2: 12}, {10: 4, 8: 6, 3: 10})
+    report = build_report("mini", *Q3)
+    section = report["channels"]
+    current = {r["channel"]: r for r in section["current"]}
+    previous = {r["channel"]: r for r in section["previous"]}
+    assert [r["channel"] for r in section["current"]] == ["kiosk", "qr"]
+    assert current["kiosk"]["n"] == 100 and current["qr"]["n"] == 100
+    assert current["kiosk"]["top2box"]["share"] == pytest.approx(0.8)
+    assert current["qr"]["top2box"]["share"] == pytest.approx(0.4)
+    lo, hi = current["qr"]["top2box"]["ci"]
+    assert lo < 0.4 < hi
+    assert current["kiosk"]["nps"]["nps"] == pytest.approx(40.0) and current["qr"]["nps"]["nps"] == pytest.approx(-30)
+    assert previous["kiosk"]["top2box"]["share"] == pytest.approx(0.8) and previous["qr"]["n"] == 20
+    assert previous["kiosk"]["share_of_responses"] == pytest.approx(0.9)
+    assert section["mix_test"]["p_value"] < 0.001
+    assert abs(section["mix_test"]["largest_change"]) == pytest.approx(0.4)  # kiosk −40, QR +40 points
+    assert "40,0 п. п." in section["mix_note"] and "Киоск в ЦОК" in section["mix_note"]
+    # The channel split sums to the whole: same total n as the report.
+    assert sum(r["n"] for r in section["current"]) == report["n_responses"]
+
+
+def test_no_mix_note_for_the_same_mix_or_a_small_significant_change(org):
+    from datetime import datetime
+
+    version = make_survey(SMALL_DEFINITION)
+    q2, q3 = datetime(2026, 5, 5, 9), datetime(2026, 8, 5, 9)
+    _add(version, "KUR", q3, "kiosk", {5: 80, 2: 20}, {10: 100})
+    _add(version, "KUR", q3, "qr", {5: 70, 2: 30}, {10: 100})
+    _add(version, "KUR", q2, "kiosk", {5: 75, 2: 25}, {10: 100})
+    _add(version, "KUR", q2, "qr", {5: 70, 2: 30}, {10: 100})
+    section = build_report("mini", *Q3)["channels"]
+    assert section["mix_test"]["p_value"] == pytest.approx(1.0) and section["mix_note"] is None
+
+    # 2 000 a period, kiosk share 50 % → 54 %: significant (p ≈ 0.01) but under 5 points: no note.
+    version2 = make_survey({**SMALL_DEFINITION, "slug": "mini2"})
+    _add(version2, "KUR", q3, "kiosk", {5: 1080}, {10: 1080})
+    _add(version2, "KUR", q3, "qr", {5: 920}, {10: 920})
+    _add(version2, "KUR", q2, "kiosk", {5: 1000}, {10: 1000})
+    _add(version2, "KUR", q2, "qr", {5: 1000}, {10: 1000})
+    section = build_report("mini2", *Q3)["channels"]
+    assert section["mix_test"]["p_value"] < 0.05
+    assert abs(section["mix_test"]["largest_change"]) == pytest.approx(0.04)
+    assert section["mix_note"] is None
