@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -162,6 +162,15 @@ def survey_definitions(survey: Survey) -> list[dict]:
     return used or [v.definition for v in versions]
 
 
+def survey_versions(survey: Survey) -> list[tuple[int, int, dict]]:
+    """``(version_id, number, definition)`` of the versions that can have responses, oldest first (drafts
+    when a survey has nothing else, as :func:`survey_definitions`)."""
+    versions = list(db.session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
+                                       .order_by(SurveyVersion.number)))
+    used = [(v.id, v.number, v.definition) for v in versions if v.status in ("published", "closed")]
+    return used or [(v.id, v.number, v.definition) for v in versions]
+
+
 def scope_centers(scope: Organisation | None) -> list[Organisation]:
     """Centres at or below the scope (None or the company: every centre)."""
     from app.org.services import centers_under
@@ -209,16 +218,29 @@ def _split_names(by_channel: bool, by_version: bool) -> list[str]:
     return [*(["channel"] if by_channel else []), *(["version_id"] if by_version else [])]
 
 
+Exclusions = Mapping[str, Sequence[int]]  # question code → survey version ids whose answers are left out
+
+
 def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                 codes: Sequence[str], by_channel: bool = False, by_version: bool = False) -> pd.DataFrame:
+                 codes: Sequence[str], by_channel: bool = False, by_version: bool = False,
+                 exclude_versions: Exclusions | None = None) -> pd.DataFrame:
     """Answer counts: columns ``period, center_id, [channel,] [version_id,] question_code, value_num,
     option_code, count``.
 
     ``GROUP BY`` runs in the database; the frame has one row per distinct value per group, i.e. a few
     thousand rows whatever the number of responses. Whole local days are summed from the daily/monthly
     counts (:mod:`app.analysis.aggregates`, kept per channel and survey version) plus the answers stored
-    since their last refresh; any other request reads the answers.
+    since their last refresh; any other request reads the answers. ``exclude_versions`` leaves out the
+    answers of the given versions to the given questions (a question whose scale changed).
     """
+    exclude = {code: set(ids) for code, ids in (exclude_versions or {}).items() if ids and code in codes}
+    if exclude:
+        frame = value_counts(survey_id, bounds, center_ids, codes, by_channel, True)
+        if len(frame):
+            dropped = [code in exclude and version in exclude[code]
+                       for code, version in zip(frame["question_code"], frame["version_id"], strict=True)]
+            frame = frame[[not d for d in dropped]]
+        return frame if by_version else frame.drop(columns=["version_id"])
     split = _split_names(by_channel, by_version)
     columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     if not codes or not bounds:
@@ -405,7 +427,8 @@ def text_summary(survey_id: int, bounds: tuple[datetime, datetime], center_ids: 
 
 
 def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                      codes: Sequence[str], cap: int = SAMPLE_CAP_DEFAULT) -> tuple[pd.DataFrame, bool]:
+                      codes: Sequence[str], cap: int = SAMPLE_CAP_DEFAULT,
+                      exclude_versions: Exclusions | None = None) -> tuple[pd.DataFrame, bool]:
     """Wide per-respondent numeric answers for ``codes`` (only for drivers and reliability).
 
     Pivoted in SQL (``MAX(CASE …)`` grouped by response), so only ``len(codes)`` numbers per respondent
@@ -420,11 +443,20 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
         return pd.DataFrame(columns=columns), False
     cap = max(1, int(cap))
     lo, hi = bounds
-    ids = list(db.session.scalars(
-        select(Response.id)
-        .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
-               _center_filter(Response.center_id, center_ids))
-        .order_by(Response.submitted_at, Response.id)))
+    exclude = {code: set(v) for code, v in (exclude_versions or {}).items() if v and code in codes}
+    if exclude:
+        rows = db.session.execute(
+            select(Response.id, Response.version_id)
+            .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
+                   _center_filter(Response.center_id, center_ids))
+            .order_by(Response.submitted_at, Response.id)).all()
+        ids, version_of = [r[0] for r in rows], {r[0]: r[1] for r in rows}
+    else:
+        ids = list(db.session.scalars(
+            select(Response.id)
+            .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
+                   _center_filter(Response.center_id, center_ids))
+            .order_by(Response.submitted_at, Response.id)))
     capped = len(ids) > cap
     if capped:
         step = len(ids) / cap
@@ -444,6 +476,10 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
     frame = pd.DataFrame(rows, columns=columns)
     for code in codes:
         frame[code] = pd.to_numeric(frame[code], errors="coerce").astype(float)
+    if exclude and len(frame):
+        versions = frame["response_id"].map(version_of)
+        for code, left_out in exclude.items():
+            frame.loc[versions.isin(list(left_out)), code] = float("nan")
     return frame, capped
 
 
@@ -519,35 +555,45 @@ def promise_counts(bounds: tuple[datetime, datetime], center_ids: Sequence[int] 
 
 
 def distinct_respondents(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                         codes: Sequence[str]) -> dict[str, int]:
-    """Respondents who answered each multi-choice question (the denominator of its option shares)."""
+                         codes: Sequence[str], exclude_versions: Exclusions | None = None) -> dict[str, int]:
+    """Respondents who answered each multi-choice question (the denominator of its option shares);
+    ``exclude_versions`` as in :func:`value_counts`."""
     if not codes:
         return {}
-    frame = _aggregated(lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes, mark),
-                        survey_id, [bounds])
-    return frame if frame is not None else _respondents_raw(survey_id, bounds, center_ids, codes)
+    by_version = _aggregated(lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes,
+                                                                       mark), survey_id, [bounds])
+    if by_version is None:
+        by_version = _respondents_raw(survey_id, bounds, center_ids, codes)
+    out: dict[str, int] = {}
+    for (code, version), n in by_version.items():
+        if version not in (exclude_versions or {}).get(code, ()):
+            out[code] = out.get(code, 0) + n
+    return out
 
 
 def _respondents_from_days(survey_id: int, days: list[tuple[date, date]], bounds: tuple[datetime, datetime],
-                           center_ids: Sequence[int] | None, codes: Sequence[str], mark: int) -> dict[str, int]:
+                           center_ids: Sequence[int] | None, codes: Sequence[str],
+                           mark: int) -> dict[tuple[str, int], int]:
     table = ResponseDailyCount
-    query = (select(table.question_code, func.sum(table.count))
+    query = (select(table.question_code, table.version_id, func.sum(table.count))
              .where(table.survey_id == survey_id, table.question_code.in_(list(codes)), _range(table.day, days),
                     _center_filter(table.center_id, center_ids))
-             .group_by(table.question_code))
-    out = {code: int(n) for code, n in db.session.execute(query).all()}
-    for code, n in _respondents_raw(survey_id, bounds, center_ids, codes, after_response_id=mark).items():
-        out[code] = out.get(code, 0) + n
+             .group_by(table.question_code, table.version_id))
+    out = {(code, int(version)): int(n) for code, version, n in db.session.execute(query).all()}
+    for key, n in _respondents_raw(survey_id, bounds, center_ids, codes, after_response_id=mark).items():
+        out[key] = out.get(key, 0) + n
     return out
 
 
 def _respondents_raw(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                     codes: Sequence[str], after_response_id: int | None = None) -> dict[str, int]:
+                     codes: Sequence[str], after_response_id: int | None = None) -> dict[tuple[str, int], int]:
+    """``{(question_code, version_id): respondents}`` straight from the answers."""
     lo, hi = bounds
     scope = ((Answer.survey_id == survey_id,) if after_response_id is None
              else (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id))
-    query = (select(Answer.question_code, func.count(func.distinct(Answer.response_id)))
+    query = (select(Answer.question_code, Response.version_id, func.count(func.distinct(Answer.response_id)))
+             .join(Response, Response.id == Answer.response_id)
              .where(*scope, Answer.question_code.in_(list(codes)), Answer.submitted_at >= lo,
                     Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids))
-             .group_by(Answer.question_code))
-    return {code: int(n) for code, n in db.session.execute(query).all()}
+             .group_by(Answer.question_code, Response.version_id))
+    return {(code, int(version)): int(n) for code, version, n in db.session.execute(query).all()}

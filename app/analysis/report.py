@@ -88,6 +88,8 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
     }
     if ctx.n_total == 0:
         report["notes"].append("За выбранный период в этой области нет ответов на анкету.")
+    report["scale_changes"] = ctx.scale_changes
+    report["notes"].extend(change["note"] for change in ctx.scale_changes)
     report["questions"] = ctx.network_questions()
     report["centers"] = ctx.center_rows()
     report["branches"] = ctx.branch_rows()
@@ -123,7 +125,8 @@ class _Context:
                  confidence: float) -> None:
         self.survey, self.period, self.scope = survey, period, scope
         self.min_n, self.confidence, self.alpha = min_n, confidence, 1.0 - confidence
-        self.definitions = queries.survey_definitions(survey)
+        versions = queries.survey_versions(survey)
+        self.definitions = [definition for _, _, definition in versions]
         self.catalogue: dict[str, QuestionInfo] = measures.question_catalogue(self.definitions)
         self.settings = measures.analysis_settings(self.definitions, self.catalogue)
         self.tree = queries.org_tree()
@@ -132,15 +135,22 @@ class _Context:
         self.center_ids_all = [c.id for c in self.centers]
         self.bounds = period.bounds()
         self.counted = [c for c, q in self.catalogue.items() if q.type != "text"]
+        frame = queries.value_counts(survey.id, [self.bounds], self.center_ids, self.counted, by_version=True)
+        # A question whose scale changed between the versions answering in the period is not pooled.
+        self.excluded, self.scale_changes = self._scale_changes(versions, frame)
+        if self.excluded and len(frame):
+            dropped = [v in self.excluded.get(c, ()) for c, v in zip(frame["question_code"], frame["version_id"],
+                                                                      strict=True)]
+            frame = frame[[not d for d in dropped]]
         self.numeric = [c for c, q in self.catalogue.items() if q.is_numeric]
-        frame = queries.value_counts(survey.id, [self.bounds], self.center_ids, self.counted)
         self.by_center = {key[1]: value for key, value in nest_counts(frame).items()}
         responses = queries.response_counts(survey.id, [self.bounds], self.center_ids)
         self.n_by_center = {int(c): int(n) for c, n in zip(responses["center_id"], responses["n"], strict=True)}
         self.n_total = sum(self.n_by_center.values())
         self.network = merge_counts(self.by_center.values())
         multi = [c for c, q in self.catalogue.items() if q.type == "multi_choice"]
-        self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi)
+        self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi,
+                                                        self.excluded)
         self._period_cache: dict[tuple, dict] = {self.bounds: self.by_center}
         self.drivers_n = 0
         self.sample_capped = False
@@ -149,12 +159,49 @@ class _Context:
 
     # ------------------------------------------------------------------ helpers
 
+    def _scale_changes(self, versions: list[tuple[int, int, dict]],
+                       frame: Any) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+        """Per question: the versions with answers in the period whose scale (type, bounds, options) differs
+        from the newest of them are left out, and the catalogue describes the scale that is kept."""
+        per_version = {vid: measures.question_catalogue([definition]) for vid, _, definition in versions}
+        numbers = {vid: number for vid, number, _ in versions}
+        answered: Counter = Counter()
+        for code, version, count in zip(frame["question_code"], frame["version_id"], frame["count"], strict=True):
+            answered[(code, int(version))] += int(count)
+        excluded: dict[str, list[int]] = {}
+        changes: list[dict[str, Any]] = []
+        for code in self.counted:
+            vids = [vid for vid, _, _ in versions if answered.get((code, vid))]
+            known = [vid for vid in vids if code in per_version[vid]]
+            if not known:
+                continue
+            kept_info = per_version[known[-1]][code]
+            scale = _scale_signature(kept_info)
+            if scale != _scale_signature(self.catalogue[code]):  # a newer version without answers yet
+                kept_info.text = self.catalogue[code].text
+                self.catalogue[code] = kept_info
+            drop = [vid for vid in vids if code not in per_version[vid]
+                    or _scale_signature(per_version[vid][code]) != scale]
+            if not drop:
+                continue
+            excluded[code] = drop
+            left_out = sum(answered[(code, vid)] for vid in drop)
+            changes.append({
+                "question": code, "kept_versions": [numbers[v] for v in vids if v not in drop],
+                "excluded_versions": [numbers[v] for v in drop], "answers_left_out": left_out,
+                "note": (f"Вопрос «{self.catalogue[code].text or code}»: шкала менялась между версиями анкеты; "
+                         f"учтены только ответы версий с последней шкалой "
+                         f"({', '.join(str(numbers[v]) for v in vids if v not in drop)}), не учтено "
+                         f"{_answers(left_out)} версий {', '.join(str(numbers[v]) for v in drop)}.")})
+        return excluded, changes
+
     def prefetch_periods(self, periods: list[tuple]) -> None:
         """Fetch the counts of several non-overlapping periods in one grouped query (trend quarters)."""
         missing = [b for b in dict.fromkeys(periods) if b not in self._period_cache]
         if not missing:
             return
-        frame = queries.value_counts(self.survey.id, missing, self.center_ids, self.numeric)
+        frame = queries.value_counts(self.survey.id, missing, self.center_ids, self.numeric,
+                                     exclude_versions=self.excluded)
         nested = nest_counts(frame)
         for index, bounds in enumerate(missing):
             self._period_cache[bounds] = {key[1]: value for key, value in nested.items() if key[0] == index}
@@ -162,7 +209,8 @@ class _Context:
     def period_counts(self, bounds: tuple) -> dict:
         """``{center_id: {code: {value: count}}}`` of one period; each period is queried once per report."""
         if bounds not in self._period_cache:
-            frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric)
+            frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric,
+                                         exclude_versions=self.excluded)
             self._period_cache[bounds] = {key[1]: value for key, value in nest_counts(frame).items()}
         return self._period_cache[bounds]
 
@@ -496,7 +544,8 @@ class _Context:
         target = target if target and self.catalogue[target].is_score else None
         nps_code = next((c for c, q in self.catalogue.items() if q.type == "nps"), None)
         codes = [c for c in (target, nps_code) if c]
-        frame = queries.value_counts(self.survey.id, periods, self.center_ids, codes, by_channel=True)
+        frame = queries.value_counts(self.survey.id, periods, self.center_ids, codes, by_channel=True,
+                                     exclude_versions=self.excluded)
         nested = nest_counts(frame, keys=("period", "channel"))
         responses = queries.response_counts(self.survey.id, periods, self.center_ids, by_channel=True)
         n_by: dict[tuple[int, str], int] = Counter()
@@ -548,7 +597,7 @@ class _Context:
                                  *(c for b in self.settings["blocks"].values() for c in b)] if c]
             cap = int(_cfg("ANALYSIS_SAMPLE_CAP", queries.SAMPLE_CAP_DEFAULT))
             self._wide, self.sample_capped = queries.respondent_scores(self.survey.id, self.bounds,
-                                                                       self.center_ids, codes, cap)
+                                                                       self.center_ids, codes, cap, self.excluded)
         return self._wide
 
     def drivers_section(self) -> dict[str, Any]:
@@ -652,6 +701,20 @@ def _holm(entries: list[dict[str, Any]], alpha: float) -> list[dict[str, Any]]:
     return entries
 
 
+def _scale_signature(info: QuestionInfo | None) -> tuple | None:
+    """What makes answers of two versions comparable: type, scale bounds and the set of options."""
+    if info is None:
+        return None
+    return (info.type, info.scale_min, info.scale_max, tuple(sorted(info.options)))
+
+
+def _answers(n: int) -> str:
+    """«1 ответ», «3 ответа», «25 ответов»."""
+    tail, tens = n % 10, n % 100
+    word = "ответ" if tail == 1 and tens != 11 else ("ответа" if 2 <= tail <= 4 and not 12 <= tens <= 14 else "ответов")
+    return f"{n} {word}"
+
+
 def _points(change: float) -> str:
     """A change of a share in Russian percentage points: «выросла на 7,5 п. п.»."""
     text = f"{abs(change) * 100:.1f}".replace(".", ",")
@@ -712,6 +775,11 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                      "систематическая выборка — каждая k-я анкета в порядке поступления, равномерно по всему "
                      "периоду; учитываются только полностью заполненные"
                      + (" — выборка применена." if ctx.sample_capped else " — выборка не понадобилась.")),
+        "scale_changes": "Если шкала вопроса (тип, границы шкалы или набор вариантов) различается между версиями "
+                         "анкеты, на которые есть ответы за период, ответы не объединяются: учитываются только "
+                         "версии с шкалой самой новой из них, во всех разделах отчета (в том числе тренды, "
+                         "сравнение с прошлым периодом, каналы, факторы); число неучтенных ответов указано в "
+                         "примечаниях.",
         "sample_size": {
             "margin": SAMPLE_SIZE_MARGIN, "confidence": SAMPLE_SIZE_CONFIDENCE, "own_share_from": SAMPLE_SIZE_OWN_MIN,
             "text": "Нужный объем выборки ЦОК — число ответов на целевой вопрос, при котором 95-процентный интервал "

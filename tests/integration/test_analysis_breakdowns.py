@@ -106,3 +106,60 @@ def test_no_mix_note_for_the_same_mix_or_a_small_significant_change(org):
     assert section["mix_test"]["p_value"] < 0.05
     assert abs(section["mix_test"]["largest_change"]) == pytest.approx(0.04)
     assert section["mix_note"] is None
+
+
+def _two_versions():  # noqa: ANN202
+    """Version 1 asks «overall» on 1–10, version 2 on 1–5; «wait» and NPS keep their scale."""
+    import copy
+
+    from app.database import write_transaction
+    from app.extensions import db
+    from app.surveys.models import SurveyVersion
+
+    old = copy.deepcopy(SMALL_DEFINITION)
+    old["pages"][0]["questions"][0]["scale"] = {"min": 1, "max": 10}
+    first = make_survey(old)
+    with write_transaction():
+        second = SurveyVersion(survey_id=first.survey_id, number=2, status="published",
+                               definition=copy.deepcopy(SMALL_DEFINITION))
+        db.session.add(second)
+    return first, second
+
+
+def test_a_question_whose_scale_changed_is_not_pooled_across_versions(org):
+    from datetime import datetime
+
+    first, second = _two_versions()
+    when = datetime(2026, 8, 5, 9)
+    # v1: 40 answers of 10/10 on overall (top-2-box of 1–10 is 9–10); v2: 60 answers, 30 of them 5/5.
+    add_responses(first, "KUR", when, ratings(overall={10: 40}, wait={5: 40}, nps={10: 40}))
+    add_responses(second, "KUR", when, ratings(overall={5: 30, 1: 30}, wait={1: 60}, nps={0: 60}))
+    report = build_report("mini", *Q3)
+    overall = report["questions"]["overall"]
+    assert overall["n"] == 60 and overall["top2box"] == pytest.approx(0.5)
+    assert overall["mean"] == pytest.approx(3.0)
+    assert report["questions"]["wait"]["n"] == 100  # same scale: pooled
+    assert report["questions"]["nps"]["n"] == 100
+    [change] = report["scale_changes"]
+    assert change["question"] == "overall" and change["answers_left_out"] == 40
+    assert change["kept_versions"] == [2] and change["excluded_versions"] == [1]
+    assert any("не учтено 40 ответов" in note and "Общая оценка" in note for note in report["notes"])
+    kur = next(c for c in report["centers"] if c["center"] == "KUR")
+    assert kur["questions"]["overall"]["n"] == 60
+    # The monthly and channel views use the same answers.
+    august = next(p for p in report["monthly"]["top2box"]["points"] if p["month"] == "2026-08")
+    assert august["n"] == 60 and august["k"] == 30
+    assert report["channels"]["current"][0]["top2box"]["n"] == 60
+    assert report["drivers"]["n"] == 60  # complete cases: version 1's overall is left out there too
+
+
+def test_one_version_in_the_period_uses_its_own_scale(org):
+    from datetime import datetime
+
+    first, _second = _two_versions()  # version 2 (1–5) is published but has no answers yet
+    add_responses(first, "KUR", datetime(2026, 8, 5, 9), ratings(overall={10: 30, 9: 10, 5: 60}, wait={5: 100},
+                                                                 nps={10: 100}))
+    report = build_report("mini", *Q3)
+    assert report["scale_changes"] == []
+    overall = report["questions"]["overall"]
+    assert overall["n"] == 100 and overall["top2box"] == pytest.approx(0.4)  # 9 and 10 of 1–10
