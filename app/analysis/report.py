@@ -161,8 +161,10 @@ class _Context:
 
     def _scale_changes(self, versions: list[tuple[int, int, dict]],
                        frame: Any) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
-        """Per question: the versions with answers in the period whose scale (type, bounds, options) differs
-        from the newest of them are left out, and the catalogue describes the scale that is kept."""
+        """Per question: the scale of the newest version answering in the period (the newest definition when
+        none does) is kept; every version with another scale (type, bounds, options) is left out of all
+        reads of the report, so neither the period nor its comparisons over time pool two scales. The
+        catalogue describes the kept scale; ``changes`` lists the answers of the period left out."""
         per_version = {vid: measures.question_catalogue([definition]) for vid, _, definition in versions}
         numbers = {vid: number for vid, number, _ in versions}
         answered: Counter = Counter()
@@ -173,18 +175,18 @@ class _Context:
         for code in self.counted:
             vids = [vid for vid, _, _ in versions if answered.get((code, vid))]
             known = [vid for vid in vids if code in per_version[vid]]
-            if not known:
-                continue
-            kept_info = per_version[known[-1]][code]
+            kept_info = per_version[known[-1]][code] if known else self.catalogue[code]
             scale = _scale_signature(kept_info)
             if scale != _scale_signature(self.catalogue[code]):  # a newer version without answers yet
                 kept_info.text = self.catalogue[code].text
                 self.catalogue[code] = kept_info
-            drop = [vid for vid in vids if code not in per_version[vid]
-                    or _scale_signature(per_version[vid][code]) != scale]
+            other = [vid for vid, _, _ in versions
+                     if code in per_version[vid] and _scale_signature(per_version[vid][code]) != scale]
+            drop = [vid for vid in vids if vid in other or code not in per_version[vid]]
+            if other or drop:
+                excluded[code] = sorted(set(other) | set(drop))
             if not drop:
                 continue
-            excluded[code] = drop
             left_out = sum(answered[(code, vid)] for vid in drop)
             changes.append({
                 "question": code, "kept_versions": [numbers[v] for v in vids if v not in drop],
@@ -776,10 +778,10 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                      "периоду; учитываются только полностью заполненные"
                      + (" — выборка применена." if ctx.sample_capped else " — выборка не понадобилась.")),
         "scale_changes": "Если шкала вопроса (тип, границы шкалы или набор вариантов) различается между версиями "
-                         "анкеты, на которые есть ответы за период, ответы не объединяются: учитываются только "
-                         "версии с шкалой самой новой из них, во всех разделах отчета (в том числе тренды, "
-                         "сравнение с прошлым периодом, каналы, факторы); число неучтенных ответов указано в "
-                         "примечаниях.",
+                         "анкеты, ответы на разных шкалах не объединяются: берется шкала самой новой версии с "
+                         "ответами за период (без ответов — самой новой версии анкеты), ответы версий с другой "
+                         "шкалой не учитываются во всех разделах отчета (в том числе тренды, сравнение с прошлым "
+                         "периодом, каналы, факторы); число неучтенных ответов периода указано в примечаниях.",
         "sample_size": {
             "margin": SAMPLE_SIZE_MARGIN, "confidence": SAMPLE_SIZE_CONFIDENCE, "own_share_from": SAMPLE_SIZE_OWN_MIN,
             "text": "Нужный объем выборки ЦОК — число ответов на целевой вопрос, при котором 95-процентный интервал "

@@ -163,3 +163,21 @@ def test_one_version_in_the_period_uses_its_own_scale(org):
     assert report["scale_changes"] == []
     overall = report["questions"]["overall"]
     assert overall["n"] == 100 and overall["top2box"] == pytest.approx(0.4)  # 9 and 10 of 1–10
+
+
+def test_a_scale_change_between_periods_is_not_compared_across_it(org):
+    """Q2 answered on the old 1–10 scale only, Q3 on the new 1–5 scale only: nothing is pooled in the period,
+    and the previous period and the trend do not set the old scale's answers against the new ones."""
+    from datetime import datetime
+
+    first, second = _two_versions()
+    add_responses(first, "KUR", datetime(2026, 5, 5, 9), ratings(overall={10: 50}, wait={5: 50}, nps={10: 50}))
+    add_responses(second, "KUR", datetime(2026, 8, 5, 9), ratings(overall={5: 50}, wait={5: 50}, nps={10: 50}))
+    report = build_report("mini", *Q3)
+    assert report["scale_changes"] == []  # nothing left out inside the period
+    assert report["questions"]["overall"]["n"] == 50
+    previous = {(c["question"], c.get("measure")): c for c in report["previous"]["questions"]}
+    assert previous[("overall", None)]["n_previous"] == 0 and previous[("overall", None)]["low_n"] is True
+    assert previous[("wait", "top2box")]["n_previous"] == 50  # same scale: compared
+    q2 = next(p for p in report["trend"]["questions"]["overall"]["points"] if p["quarter"] == "2026Q2")
+    assert q2["n"] == 0
