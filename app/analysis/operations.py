@@ -62,20 +62,26 @@ def appeals_section(ctx: _Context) -> dict[str, Any]:
     }
 
 
+CONTROL_MONTHS = 12
+
+
 def complaints_control(ctx: _Context) -> dict[str, Any]:
-    """Complaint share (complaints / (complaints + applications)): p-chart per centre over the trend quarters
-    and a funnel plot of centres for the period. Points above the limits are listed as signals."""
-    quarters = queries.trend_quarters(ctx.period.end, 4)
-    frame = queries.appeal_counts([q.bounds() for q in quarters], ctx.center_ids)
+    """Complaint share (complaints / (complaints + applications)): a monthly p-chart per centre over the last
+    12 months ending with the period (Laney's p' when the months vary more than binomially, as
+    :func:`control.p_chart` decides with ``laney="auto"``) and a funnel plot of centres for the period.
+    Points above the limits are listed as signals."""
+    months = queries.trend_months(ctx.period.end, CONTROL_MONTHS)
+    frame = queries.appeal_counts([m.bounds() for m in months], ctx.center_ids)
     period_frame = queries.appeal_counts([ctx.bounds], ctx.center_ids)
-    section: dict[str, Any] = {"quarters": [q.label for q in quarters], "centers": [], "funnel": [], "signals": [],
+    labels_all = [queries.month_label(m) for m in months]
+    section: dict[str, Any] = {"months": labels_all, "centers": [], "funnel": [], "signals": [],
                                "network": None, "notes": []}
     if period_frame.empty and frame.empty:
         section["notes"].append("Нет обращений за период: контрольные карты не строятся.")
         return section
-    per_q: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    per_m: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for r in frame.itertuples():
-        cell = per_q[int(r.center_id)][int(r.period)]
+        cell = per_m[int(r.center_id)][int(r.period)]
         cell[1] += int(r.count)
         if r.kind == "complaint":
             cell[0] += int(r.count)
@@ -94,22 +100,25 @@ def complaints_control(ctx: _Context) -> dict[str, Any]:
     network_total = sum(v[1] for v in period_totals.values())
     section["network"] = {**_share(network_complaints, network_total, ctx.confidence),
                           "low_n": ctx.low_n(network_total)}
-    current_labels = {q.label for q in quarters if q.end >= ctx.period.start}
+    current = {queries.month_label(m): m for m in months if m.end >= ctx.period.start}
     for center in ctx.centers:
-        cells = per_q.get(center.id, {})
-        labels = [quarters[i].label for i in sorted(cells) if cells[i][1] > 0]
-        counts = [cells[i][0] for i in sorted(cells) if cells[i][1] > 0]
-        totals = [cells[i][1] for i in sorted(cells) if cells[i][1] > 0]
-        if len(totals) < 2:
+        cells = per_m.get(center.id, {})
+        used = [i for i in sorted(cells) if cells[i][1] > 0]  # months without appeals have no share
+        if len(used) < 2:
             continue
-        chart = control.p_chart(counts, totals, labels, sigma=3, laney="auto")
+        chart = control.p_chart([cells[i][0] for i in used], [cells[i][1] for i in used],
+                                [labels_all[i] for i in used], sigma=3, laney="auto")
         low_n = ctx.low_n(period_totals.get(center.id, [0, 0])[1])
-        section["centers"].append({"center": center.code, "name": center.name, "low_n": low_n, **chart.to_dict()})
+        drawn = chart.to_dict()
+        drawn["center_line"] = drawn.pop("center")  # the chart's centre line; "center" is the centre's code
+        section["centers"].append({**drawn, "center": center.code, "name": center.name, "low_n": low_n})
         for point in chart.signals:
-            if point.beyond == "above" and point.label in current_labels and not low_n:
-                section["signals"].append({"center": center.code, "kind": "p_chart", "quarter": point.label,
+            if point.beyond == "above" and point.label in current and not low_n:
+                year, quarter = queries.quarter_of(current[point.label].start)
+                section["signals"].append({"center": center.code, "kind": "p_chart", "month": point.label,
+                                           "quarter": f"{year}Q{quarter}",
                                            "share": point.share, "limit": point.ucl, "center_line": point.center,
-                                           "count": point.count, "n": point.n,
+                                           "count": point.count, "n": point.n, "laney_used": chart.laney_used,
                                            "topic": _top_topic(topics.get(center.id, {}), network_topics,
                                                                network_total)})
     ids = [c for c in (c.id for c in ctx.centers) if period_totals.get(c, [0, 0])[1] > 0]
@@ -120,7 +129,7 @@ def complaints_control(ctx: _Context) -> dict[str, Any]:
             point["low_n"] = ctx.low_n(period_totals[cid][1])
             section["funnel"].append(point)
             if point.get("beyond_99_8") == "above" and not point["low_n"]:
-                section["signals"].append({"center": point["label"], "kind": "funnel", "quarter": None,
+                section["signals"].append({"center": point["label"], "kind": "funnel", "month": None, "quarter": None,
                                            "share": point["share"], "limit": point["upper_99_8"],
                                            "center_line": point["p0"], "count": point["count"], "n": point["n"],
                                            "z": point["z"],
