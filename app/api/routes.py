@@ -119,8 +119,8 @@ def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
             try:
                 named = services.resolve_center(body["center"])
             except services.InvalidSubmission:
-                named = None
-            if named != kiosk.center_id:
+                named = None  # e.g. a code renamed while the answer waited in the kiosk's queue: the kiosk's own
+            if named is not None and named != kiosk.center_id:
                 raise _Refused("Киоск принимает ответы только для своего ЦОК.")
         return {"center": kiosk.center_id, "kiosk_id": kiosk.id, "require_assignment": True,
                 "allowed_center_ids": {kiosk.center_id}}

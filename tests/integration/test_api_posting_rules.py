@@ -122,6 +122,9 @@ def test_kiosk_channel_needs_the_token_of_an_active_kiosk_of_that_centre(client,
     # The kiosk's own body (kiosk.js) may leave the centre out: it is the kiosk's.
     assert client.post(URL, json=body(center=None, channel=None), headers={"X-Kiosk-Token": kur_token}).status_code \
         == 201
+    # A code no centre has (renamed while the answer waited in the kiosk's queue) is the kiosk's centre.
+    queued = client.post(URL, json=body(center="OLDKUR", channel="kiosk"), headers={"X-Kiosk-Token": kur_token})
+    assert queued.status_code == 201 and db.session.get(Response, queued.json["id"]).center_id == _kur.center_id
     revoke(_kur)
     refused(client.post(URL, json=body(channel="kiosk"), headers={"X-Kiosk-Token": kur_token}), counts())
 
