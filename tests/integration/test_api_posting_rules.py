@@ -22,7 +22,7 @@ from app.kiosk.services import register_kiosk, revoke
 from app.models import utcnow
 from app.org.services import find_center
 from app.surveys import services
-from app.surveys.models import Answer, Response
+from app.surveys.models import Answer, Response, SurveyAssignment
 from app.surveys.schema import template
 
 SLUG = "visit-csat"
@@ -136,6 +136,18 @@ def test_kiosk_post_needs_the_kiosk_assignment_too(client, survey):
     services.assign(survey, [find_center("LGV").id], ["kiosk"])
     assert client.post(URL, json=body(center="LGV", channel="kiosk"),
                        headers={"X-Kiosk-Token": lgv_token}).status_code == 201
+
+
+def test_the_kiosk_assignment_has_no_public_link(client, survey):
+    """Its short code would otherwise store ``kiosk`` answers from any browser, without a kiosk token."""
+    kiosk = db.session.scalar(select(SurveyAssignment).where(SurveyAssignment.channel == "kiosk"))
+    online = db.session.scalar(select(SurveyAssignment).where(SurveyAssignment.channel == "online"))
+    before = counts()
+    page = client.get(f"/s/{kiosk.short_code}")
+    assert page.status_code == 404 and "киоске" in page.get_data(as_text=True)
+    assert client.post(f"/s/{kiosk.short_code}", data={"overall": "1", "nps": "0"}).status_code == 404
+    assert counts() == before
+    assert client.get(f"/s/{online.short_code}").status_code == 200
 
 
 # --------------------------------------------------------------------------- phone (call centre)
