@@ -1,7 +1,7 @@
 """channel and survey version as key columns of the analysis aggregate tables
 
 Revision ID: 0005_aggregate_channel_version
-Revises: 0004_review_duplicate_index
+Revises: 0006_held_submissions
 Create Date: 2026-12-02 09:00:00
 
 The daily/monthly counts are derived data: the tables are dropped and created again with ``channel`` and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_aggregate_channel_version'
-down_revision = '0004_review_duplicate_index'
+down_revision = '0006_held_submissions'
 branch_labels = None
 depends_on = None
 
