@@ -101,7 +101,7 @@ def export(fmt: str):
     else:
         body = to_xlsx(EXPORT_HEADER, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype,
+    return Response(body, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="appeals-{stamp}.{fmt}"'})
 
 
@@ -348,7 +348,7 @@ def report_download(fmt: str):
                         headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
     if fmt == "csv":
         header, rows = report_rows(report_data)
-        return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8",
+        return Response(to_csv(header, rows), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     from app.appeals.pdf import PdfUnavailable, report_pdf
 

@@ -33,7 +33,7 @@ def _csv_value(value: Any) -> Any:
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 CSV with BOM (Excel opens Cyrillic correctly), ``;`` separated as Russian Excel expects."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise_cell(h) for h in header])
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -548,7 +549,13 @@ def export_responses():
     with write_transaction():
         audit.record("survey.export", survey, summary=f"{survey.slug} {fmt}")
     if fmt == "csv":
-        return FlaskResponse(stream_with_context(exports.iter_csv(survey, flt)), mimetype=exports.MIME_TYPES[fmt],
-                             headers=headers)
+        survey_id = survey.id
+
+        def pieces() -> Iterator[str]:
+            # The stream runs after the view returned: the request's session has been removed by then, so the
+            # survey is loaded again in the session the stream uses (the one above is detached).
+            yield from exports.iter_csv(db.session.get(Survey, survey_id), flt)
+
+        return FlaskResponse(stream_with_context(pieces()), content_type=exports.MIME_TYPES[fmt], headers=headers)
     path = exports.export_to_tempfile(survey, fmt, flt)
-    return FlaskResponse(exports.iter_file_and_remove(path), mimetype=exports.MIME_TYPES[fmt], headers=headers)
+    return FlaskResponse(exports.iter_file_and_remove(path), content_type=exports.MIME_TYPES[fmt], headers=headers)
