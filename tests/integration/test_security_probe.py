@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import contextvars
+import json
 import re
 from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
 from app.surveys.demo import seed_main_survey
+from tests.integration.test_analysis_pages import data  # noqa: F401 - a fixture
 from tests.integration.test_security_support import appeal, as_user, quick_user, submit
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 
 
 def served(client, url: str):  # noqa: ANN001, ANN201
@@ -66,3 +76,43 @@ def test_csv_exports_quote_every_cell(client, org):
         reply = client.get(url)
         assert reply.status_code == 200 and every_cell_quoted(reply.get_data(as_text=True), ";"), url
     assert '"\'=1+2;x"' in responses  # the start-of-cell guard stays
+
+
+# --------------------------------------------------------------------------- JSON inside HTML attributes
+
+
+class _Forms(HTMLParser):
+    """The hidden inputs of each form on a page, by the form's action."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.forms.append((values.get("action") or "", {}))
+        elif tag == "input" and self.forms and values.get("type") == "hidden" and values.get("name"):
+            self.forms[-1][1][values["name"]] = values.get("value") or ""
+
+
+@pytest.mark.usefixtures("data")
+def test_a_recommendations_evidence_survives_the_create_action_form(client, make_user, login):
+    from app.analysis.models import CorrectiveAction
+
+    login(make_user("manager", scope="MRSK"))
+    report = client.get("/analysis/report.json?survey=visit-csat&period=2026Q3").get_json()
+    parser = _Forms()
+    parser.feed(client.get("/analysis/?survey=visit-csat&period=2026Q3").get_data(as_text=True))
+    fields = next(values for action, values in parser.forms if action == "/analysis/actions/new")
+    assert json.loads(fields["evidence"]) == report["recommendations"][0]["evidence"] != {}
+    assert client.post("/analysis/actions/new", data=fields).status_code == 302
+    stored = db.session.scalar(select(CorrectiveAction))
+    assert stored.evidence == report["recommendations"][0]["evidence"]
+
+
+def test_no_template_puts_tojson_inside_a_double_quoted_attribute():
+    """Flask's ``tojson`` escapes < > & ' for HTML but leaves ``"``: only a single-quoted attribute holds it."""
+    found = [f"{path.name}: {match.group(0)}" for path in TEMPLATES.rglob("*.html")
+             for match in re.finditer(r'="[^"]*\|\s*tojson[^"]*"', path.read_text(encoding="utf-8"))]
+    assert found == []
