@@ -116,3 +116,37 @@ def test_no_template_puts_tojson_inside_a_double_quoted_attribute():
     found = [f"{path.name}: {match.group(0)}" for path in TEMPLATES.rglob("*.html")
              for match in re.finditer(r'="[^"]*\|\s*tojson[^"]*"', path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+# --------------------------------------------------------------------------- appeals and corrective actions
+
+
+def test_an_appeal_links_only_actions_of_its_centre_and_says_the_same_for_foreign_and_missing(client, org):
+    from app.analysis.models import CorrectiveAction
+    from app.appeals.models import Appeal
+    from app.database import write_transaction
+    from tests.integration.test_security_support import center_id
+
+    item = appeal("KUR", "Обращение")
+    with write_transaction():
+        foreign = CorrectiveAction(title="Чужое", metric="wait", owner_id=center_id("BRN"))
+        own = CorrectiveAction(title="Своё", metric="wait", owner_id=center_id("KUR"))
+        branch = CorrectiveAction(title="Филиала", metric="wait", owner_id=center_id("KURS"))
+        db.session.add_all([foreign, own, branch])
+    as_user(client, quick_user("operator", scope="KUR"))
+
+    def link(action_id: int) -> str:
+        return client.post(f"/appeals/{item.id}/action", data={"action_id": str(action_id)},
+                           follow_redirects=True).get_data(as_text=True)
+
+    def message(page: str, action_id: int) -> str:
+        return re.search(r"Корректирующее мероприятие № \d+[^<]*", page).group(0).replace(str(action_id), "N")
+
+    assert "не найдено" in link(foreign.id)
+    assert message(link(foreign.id), foreign.id) == message(link(foreign.id + 1000), foreign.id + 1000)
+    db.session.expire_all()
+    assert db.session.get(Appeal, item.id).corrective_action_id is None
+    for allowed in (own, branch):
+        assert "Связь с корректирующим мероприятием сохранена" in link(allowed.id)
+        db.session.expire_all()
+        assert db.session.get(Appeal, item.id).corrective_action_id == allowed.id
