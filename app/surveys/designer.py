@@ -27,6 +27,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.org.services import branches, centers, centers_under, visible_center_ids
+from app.parsing import query_int
 from app.surveys import bp, distribution, exports, services  # noqa: F401 - distribution registers its views
 from app.surveys.forms import (
     OP_LABELS,
@@ -321,7 +322,7 @@ def _preview_context(doc: Any, page: int, device: str) -> dict[str, Any]:
 @roles_required("marketing")
 def preview(survey_id: int):
     survey = _survey(survey_id)
-    context = _preview_context(_latest(survey).definition, request.args.get("page", 0, type=int),
+    context = _preview_context(_latest(survey).definition, query_int("page", 0),
                                request.args.get("device", "phone"))
     return render_template("surveys/preview.html", survey=survey, **context)
 
@@ -332,7 +333,7 @@ def preview_live(survey_id: int):
     """Render an unsaved document (the JSON editor's text) as a preview fragment; saves nothing."""
     _survey(survey_id)
     doc, errors = parse_json(request.get_data(as_text=True))
-    context = _preview_context(doc if not errors else None, request.args.get("page", 0, type=int),
+    context = _preview_context(doc if not errors else None, query_int("page", 0),
                                request.args.get("device", "phone"))
     if errors:
         context["errors"] = errors
@@ -464,8 +465,9 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
     """The responses page's filters, always narrowed to the user's visible centres."""
     visible = visible_center_ids(current_user)
     args = request.args
-    survey = db.session.get(Survey, args.get("survey", type=int)) if args.get("survey", type=int) else None
-    center_id = args.get("center", type=int)
+    survey_id = query_int("survey")
+    survey = db.session.get(Survey, survey_id) if survey_id else None
+    center_id = query_int("center")
     start, end = _parse_day(args.get("start")), _parse_day(args.get("end"))
     channel = args.get("channel") if args.get("channel") in CHANNELS else None
     center_ids = visible & {center_id} if center_id else visible
