@@ -143,16 +143,17 @@ def _status_page(form: StatusForm, entry: ReviewEntry | None, looked_up: bool, m
 @public
 @limiter.limit(status_limit)
 def status():
-    """Status and official answer for a number + check code; a wrong pair shows only a neutral message."""
+    """Status and official answer for a number + check code, looked up by a POST only: a URL holding the check
+    code ends in access logs, proxies and browser history. A GET only fills in the number (a QR code on a
+    receipt may carry it); a code in the query string is ignored. A wrong pair shows only a neutral message."""
     form = StatusForm()
     number = code = None
     if request.method == "POST":
         if not form.validate_on_submit():
             return _status_page(form, None, False, status=400)
         number, code = form.number.data, form.code.data
-    elif request.args.get("number"):
-        number, code = request.args.get("number", ""), request.args.get("code", "")
-        form.number.data, form.code.data = number, code
+    else:
+        form.number.data = (request.args.get("number") or "").strip()
     entry = lookup(number or "", code or "") if number else None
     return _status_page(form, entry, number is not None)
 
