@@ -14,7 +14,7 @@ from app import audit
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, User
-from app.spreadsheet import csv_table
+from app.spreadsheet import SpreadsheetTooLarge, csv_table, xlsx_rows
 
 
 class OrgError(ValueError):
@@ -141,17 +141,16 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     A file that is not UTF-8 or not a readable XLSX raises :class:`OrgError` with a Russian message.
     """
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
         try:  # read-only sheets are parsed while the rows are read: a damaged one fails in the loop
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-            rows = sheet.iter_rows(values_only=True)
+            rows = xlsx_rows(path)
             header = [str(h or "").strip() for h in next(rows, [])]
             return [
                 (line, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)})
                 for line, row in enumerate(rows, start=2)
                 if any(v not in (None, "") for v in row)
             ]
+        except SpreadsheetTooLarge as exc:
+            raise OrgError(str(exc)) from None
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):  # SyntaxError: XML parse errors
             raise OrgError("Не удалось прочитать файл XLSX: сохраните его в Excel заново или выгрузите CSV") from None
     try:

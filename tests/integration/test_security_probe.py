@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextvars
 import json
 import re
+import zipfile
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.surveys.demo import seed_main_survey
@@ -150,3 +151,175 @@ def test_an_appeal_links_only_actions_of_its_centre_and_says_the_same_for_foreig
         assert "Связь с корректирующим мероприятием сохранена" in link(allowed.id)
         db.session.expire_all()
         assert db.session.get(Appeal, item.id).corrective_action_id == allowed.id
+
+
+# --------------------------------------------------------------------------- integers in query strings
+
+HUGE = "9223372036854775807999"
+
+
+def test_integers_beyond_a_database_integer_in_query_strings_are_a_bad_request(client, org):
+    from app.api.tokens import create_token
+
+    survey, _version, _centres = seed_main_survey()
+    admin, manager, marketing = quick_user("admin"), quick_user("manager"), quick_user("marketing")
+    public = ["/book/KUR?page=" + HUGE]
+    staff = {manager: [f"/appeals/?center={HUGE}", f"/appeals/?page={HUGE}", f"/appeals/export.csv?center={HUGE}",
+                       f"/appeals/?page={2**62}", "/appeals/?page=" + "9" * 5000],
+             admin: [f"/admin/audit?page={HUGE}", f"/reviews/moderation?page={HUGE}"],
+             marketing: [f"/surveys/responses?survey={HUGE}", f"/surveys/responses?center={HUGE}",
+                         f"/surveys/{survey.id}/preview?page={HUGE}"]}
+    for url in public:
+        reply = client.get(url)
+        assert reply.status_code == 400 and "слишком велико" in reply.get_data(as_text=True), url
+    for user, urls in staff.items():
+        as_user(client, user)
+        for url in urls:
+            reply = client.get(url)
+            assert reply.status_code == 400 and "слишком велико" in reply.get_data(as_text=True), url
+    as_user(client, None)
+    token = create_token(marketing.email, "probe")
+    for query in (f"page={HUGE}", f"page={2**62}", f"per_page={HUGE}"):
+        reply = client.get(f"/api/v1/surveys/visit-csat/responses?{query}",
+                           headers={"Authorization": f"Bearer {token}"})
+        assert reply.status_code == 400 and reply.json["message"], query
+
+
+def test_ordinary_and_odd_integers_in_query_strings_behave_as_before(client, org):
+    as_user(client, quick_user("manager"))
+    for url in ("/book/KUR?page=2", "/book/KUR?page=abc", "/book/KUR?page=-5", "/appeals/?center=²",
+                "/appeals/?center=abc", "/appeals/?page=0", f"/appeals/?page={2**40}"):
+        assert client.get(url).status_code == 200, url
+
+
+# --------------------------------------------------------------------------- the review status lookup
+
+
+@pytest.fixture
+def real_server(app):  # noqa: ANN001, ANN201
+    """The test app behind Werkzeug's own server in a thread: its access log is what a deployment logs."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_status_lookup_is_a_post_and_no_url_or_log_holds_the_check_code(client, org, caplog, real_server):
+    import logging
+
+    import requests
+
+    from tests.integration.test_reviews_book import post_entry, receipt_of
+
+    caplog.set_level(logging.DEBUG)
+    receipt = post_entry(client)
+    number, code = receipt_of(receipt)
+    hrefs = re.findall(r'(?:href|action)="([^"]*)"', receipt.get_data(as_text=True))
+    assert f"/reviews/status?number={number}" in hrefs  # the receipt's link carries the number alone
+    assert not [h for h in hrefs if code in h]
+
+    by_url = client.get(f"/reviews/status?number={number}&code={code}").get_data(as_text=True)
+    assert "Зарегистрировано" not in by_url and code not in by_url  # a GET looks nothing up
+    assert f'value="{number}"' in by_url and 'method="post"' in by_url  # it fills in the number of a QR code
+
+    with requests.Session() as browser:  # the receipt's link, then the form, as a browser follows them
+        assert browser.get(f"{real_server}/reviews/status", params={"number": number}, timeout=30).ok
+        found = browser.post(f"{real_server}/reviews/status", data={"number": number, "code": code}, timeout=30)
+        assert "Зарегистрировано" in found.text
+        browser.post(f"{real_server}/reviews/status", data={"number": number, "code": "AAAAAA"}, timeout=30)
+    logged = [f"{r.name} {r.getMessage()}" for r in caplog.records]
+    assert [line for line in logged if line.startswith("werkzeug") and "POST /reviews/status" in line]
+    assert not [line for line in logged if code in line]
+
+
+# --------------------------------------------------------------------------- XLSX uploads
+
+
+def _appeals_workbook(path: Path, rows: int, padding_mb: int = 0) -> Path:
+    """An appeals XLSX with ``rows`` data rows; ``padding_mb`` of XML comment inflate its sheet (tiny zipped)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["received_at", "kind", "form", "topic", "center", "external_id"])
+    for number in range(rows):
+        sheet.append(["2026-03-02", "complaint", "remote", "quality", "KUR", f"X{number}"])
+    book.save(path)
+    if padding_mb:
+        inflated = path.with_suffix(".tmp")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(inflated, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<sheetData>", b"<!--" + b"x" * (padding_mb * 1024 * 1024) + b"--><sheetData>")
+                target.writestr(item, data)
+        inflated.replace(path)
+    return path
+
+
+def test_xlsx_imports_refuse_a_sheet_too_large_when_unpacked(org, runner, client, tmp_path):
+    from app.appeals.importer import AppealImportError, import_file
+    from app.appeals.models import Appeal
+
+    bomb = _appeals_workbook(tmp_path / "bomb.xlsx", rows=2, padding_mb=25)
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(AppealImportError, match="слишком велик"):
+        import_file(bomb)
+    result = runner.invoke(args=["appeals", "import", str(bomb)])
+    assert result.exit_code != 0 and "распакованном виде" in result.output
+    as_user(client, quick_user("manager"))
+    with bomb.open("rb") as handle:
+        page = client.post("/appeals/import", data={"file": (handle, "bomb.xlsx")},
+                           content_type="multipart/form-data").get_data(as_text=True)
+    assert "Файл XLSX слишком велик" in page
+    tree = tmp_path / "tree.xlsx"
+    tree.write_bytes(bomb.read_bytes())
+    result = runner.invoke(args=["org", "import", str(tree)])
+    assert result.exit_code != 0 and "Файл XLSX слишком велик" in result.output
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_xlsx_imports_refuse_too_many_rows(app, org, runner, tmp_path):
+    from app.appeals.importer import AppealImportError, import_file
+    from app.appeals.models import Appeal
+
+    app.config["XLSX_MAX_ROWS"] = 20
+    assert import_file(_appeals_workbook(tmp_path / "fits.xlsx", rows=20), dry_run=True).rows == 20
+    with pytest.raises(AppealImportError, match="больше 20 строк"):
+        import_file(_appeals_workbook(tmp_path / "long.xlsx", rows=21))
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+# --------------------------------------------------------------------------- files on disk
+
+
+def test_sqlite_database_and_its_wal_and_shm_are_owner_only_and_so_is_instance(tmp_path):
+    import os
+    import stat
+
+    from sqlalchemy import text
+
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    path = tmp_path / "new.db"
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with application.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("CREATE TABLE probe (x INTEGER)"))
+            connection.execute(text("INSERT INTO probe VALUES (1)"))
+        with db.engine.connect() as connection:  # the WAL and shared-memory files exist while it is open
+            connection.execute(text("SELECT x FROM probe")).all()
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("new.db*")}
+        db.engine.dispose()
+    assert set(modes) >= {"new.db", "new.db-wal", "new.db-shm"}
+    assert set(modes.values()) == {0o600}, modes
+    assert stat.S_IMODE(os.stat(application.instance_path).st_mode) == 0o700
+    from app import protect_instance_folder
+
+    protect_instance_folder(tmp_path / "fresh" / "instance")
+    assert stat.S_IMODE((tmp_path / "fresh" / "instance").stat().st_mode) == 0o700
