@@ -323,3 +323,79 @@ def test_sqlite_database_and_its_wal_and_shm_are_owner_only_and_so_is_instance(t
 
     protect_instance_folder(tmp_path / "fresh" / "instance")
     assert stat.S_IMODE((tmp_path / "fresh" / "instance").stat().st_mode) == 0o700
+
+
+# --------------------------------------------------------------------------- codes
+
+
+@pytest.mark.parametrize("where", ["question", "option", "matrix row"])
+def test_question_and_option_codes_match_the_whole_string(where):
+    from app.surveys.schema import DefinitionError, validate_definition
+
+    def doc(suffix: dict[str, str]) -> dict:
+        return {"slug": "codes", "title": {"ru": "Коды"}, "pages": [{"questions": [
+            {"code": "pick" + suffix.get("question", ""), "type": "single_choice", "text": {"ru": "Выбор"},
+             "options": [{"code": "a" + suffix.get("option", ""), "text": {"ru": "А"}},
+                         {"code": "b", "text": {"ru": "Б"}}]},
+            {"code": "grid", "type": "matrix", "text": {"ru": "Оцените"}, "scale": {"min": 1, "max": 5},
+             "rows": [{"code": "grid_a" + suffix.get("matrix row", ""), "text": {"ru": "А"}}]}]}]}
+
+    validate_definition(doc({}))
+    with pytest.raises(DefinitionError):
+        validate_definition(doc({where: "\n"}))
+
+
+def test_organisation_codes_are_latin_capitals_and_digits_on_the_admin_page(client, org):
+    from app.models import AuditEvent, Organisation
+    from tests.integration.test_security_support import center_id
+
+    as_user(client, quick_user("admin"))
+    before = db.session.scalar(select(func.count(Organisation.id)))
+    form = {"kind": "center", "name": "Новый ЦОК", "parent": str(center_id("KURS")), "timezone": "Europe/Moscow",
+            "active": "y"}
+    for bad in ("KUR-2", "КУР", "K", "2KUR", "KUR 2", "KUR_2", "A" * 17):
+        reply = client.post("/admin/org/new", data={**form, "code": bad})
+        assert reply.status_code == 400 and "латинских заглавных букв" in reply.get_data(as_text=True), bad
+    assert db.session.scalar(select(func.count(Organisation.id))) == before
+    assert client.post("/admin/org/new", data={**form, "code": "kur9"}).status_code == 302
+    created = db.session.scalar(select(Organisation).where(Organisation.code == "KUR9"))
+    assert created is not None
+
+    renamed = client.post(f"/admin/org/{created.id}", data={**form, "code": "KUR10"})
+    assert renamed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, created.id).code == "KUR10"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "org.update"))
+    assert event.details.get("renamed_from") == "KUR9"
+
+
+def test_flask_org_import_refuses_a_code_a_receipt_could_not_carry(runner, org, tmp_path):
+    from app.models import Organisation
+
+    path = tmp_path / "tree.csv"
+    path.write_text("branch_code,branch_name,center_code,center_name,address,timezone\n"
+                    "KURS,Курскэнерго,KUR-2,Курск 2,адрес,Europe/Moscow\n"
+                    "BR-1,Филиал,NEW1,Новый,адрес,Europe/Moscow\n", encoding="utf-8")
+    before = db.session.scalar(select(func.count(Organisation.id)))
+    result = runner.invoke(args=["org", "import", str(path)])
+    assert result.exit_code != 0
+    assert "строка 2: Код «KUR-2» не подходит" in result.output and "строка 3: Код «BR-1» не подходит" in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == before
+
+
+def test_every_receipt_number_round_trips_through_the_status_lookup(client, org):
+    from sqlalchemy import update
+
+    from app.database import write_transaction
+    from app.models import Organisation
+    from tests.integration.test_reviews_book import post_entry, receipt_of
+
+    number, code = receipt_of(post_entry(client, center="KUR"))
+    assert "Зарегистрировано" in client.post("/reviews/status", data={"number": number, "code": code}).get_data(
+        as_text=True)
+    with write_transaction():  # a centre coded before the rule existed
+        db.session.execute(update(Organisation).where(Organisation.code == "LGV").values(code="LGV-2"))
+    number, code = receipt_of(post_entry(client, center="LGV-2"))
+    assert number.startswith("LGV-2-")
+    assert "Зарегистрировано" in client.post("/reviews/status", data={"number": number, "code": code}).get_data(
+        as_text=True)
