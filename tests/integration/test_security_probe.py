@@ -399,3 +399,57 @@ def test_every_receipt_number_round_trips_through_the_status_lookup(client, org)
     assert number.startswith("LGV-2-")
     assert "Зарегистрировано" in client.post("/reviews/status", data={"number": number, "code": code}).get_data(
         as_text=True)
+
+
+# --------------------------------------------------------------------------- security log, audit address, caching
+
+SECURITY_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ security client=(?P<client>\S+) account=(?P<account>\S+) "
+                           r"event=(?P<event>.+)")
+
+
+def test_security_log_lines_carry_time_client_address_event_and_account(client, make_user, caplog):
+    import logging
+
+    from app.security import security_formatter
+
+    caplog.set_level(logging.INFO, logger="otklik")
+    operator = quick_user("operator")
+    as_user(client, operator)
+    assert client.get("/admin/users", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
+    as_user(client, None)
+    client.post("/login", data={"email": "nobody@example.test", "password": "x" * 12},
+                environ_base={"REMOTE_ADDR": "10.4.5.6"})
+    lines = [security_formatter().format(r) for r in caplog.records if r.name == "otklik.security"]
+    parsed = [m.groupdict() for m in map(SECURITY_LINE.fullmatch, lines) if m]
+    assert len(parsed) == len(lines) >= 2, lines
+    refused = next(p for p in parsed if "access refused" in p["event"])
+    assert (refused["client"], refused["account"]) == ("10.1.2.3", str(operator.id))
+    failed = next(p for p in parsed if "login failed" in p["event"])
+    assert (failed["client"], failed["account"]) == ("10.4.5.6", "-")
+
+
+def test_audit_events_store_the_client_address(client, org, runner):
+    from app.models import AuditEvent
+    from tests.integration.test_security_support import center_id
+
+    as_user(client, quick_user("admin"))
+    reply = client.post("/admin/org/new", data={"kind": "center", "code": "NEW1", "name": "Новый ЦОК",
+                                                "parent": str(center_id("KURS")), "timezone": "Europe/Moscow",
+                                                "active": "y"}, environ_base={"REMOTE_ADDR": "2001:db8::7"})
+    assert reply.status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "org.create"))
+    assert event.client_address == "2001:db8::7"
+    assert "2001:db8::7" in client.get("/admin/audit").get_data(as_text=True)
+
+
+def test_status_page_and_bearer_token_api_are_never_stored(client, org):
+    from app.api.tokens import create_token
+
+    seed_main_survey()
+    for reply in (client.get("/reviews/status"),
+                  client.post("/reviews/status", data={"number": "KUR-2026-000001", "code": "ABCDEF"})):
+        assert reply.headers.get("Cache-Control") == "no-store"
+    token = create_token(quick_user("marketing").email, "probe")
+    reply = client.get("/api/v1/surveys/visit-csat/responses", headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200 and reply.headers.get("Cache-Control") == "no-store"
+    assert "no-store" not in client.get("/book/KUR").headers.get("Cache-Control", "")  # public pages stay cacheable
