@@ -828,7 +828,7 @@ def report_to_csv(report: dict[str, Any]) -> str:
     """Flat tables separated by a blank line: headline questions, centres, comparisons, drivers, ranking,
     recommendations. Semicolon-separated with a UTF-8 BOM-free header, values unrounded."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
         writer.writerow([f"# {title}"])

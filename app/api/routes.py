@@ -15,6 +15,7 @@ from app.auth.decorators import public
 from app.extensions import db, limiter
 from app.kiosk.services import hash_token, kiosk_ref_by_token
 from app.models import Organisation
+from app.parsing import MAX_ID, parse_int
 from app.surveys import services
 from app.surveys.models import STAFF_CHANNELS, Answer, Response, SurveyVersion
 from app.surveys.schema import SurveyDefinition
@@ -276,12 +277,14 @@ def list_responses(slug: str):
     visible = visible_center_ids(user)
     try:
         start, end = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
-        page = int(request.args.get("page", "1"))
-        per_page = int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
+        page = parse_int(request.args.get("page", "1"))
+        per_page = parse_int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
     except ValueError:
         return _error(400, "Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.")
     if page < 1 or not 1 <= per_page <= PER_PAGE_MAX:
         return _error(400, f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
+    if page > MAX_ID // per_page:  # the row offset would overflow a database integer
+        return _error(400, "Слишком большой номер страницы page.")
     query = select(Response).where(Response.survey_id == survey.id, Response.center_id.in_(visible))
     if request.args.get("center"):
         center = find_center(request.args["center"])
