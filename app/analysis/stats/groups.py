@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from scipy import special
 from scipy import stats as sps
 
 from app.analysis.stats._base import TestResult, as_float_array, counts_to_arrays
@@ -70,7 +71,7 @@ def _kruskal_core(names: list[str], matrix: np.ndarray) -> TestResult:
     h = (12.0 / (big_n * (big_n + 1.0)) * float((rank_sums ** 2 / sizes).sum()) - 3.0 * (big_n + 1.0)) / correction
     h = max(h, 0.0)
     extra.update(epsilon_squared=h / (big_n - 1.0), degenerate=False)
-    return TestResult("kruskal", float(h), float(sps.chi2.sf(h, df)), df, extra)
+    return TestResult("kruskal", float(h), float(special.chdtrc(df, h)), df, extra)
 
 
 def kruskal_wallis(groups: Mapping[str, Sequence[float]]) -> TestResult:
@@ -160,7 +161,7 @@ def _mann_whitney_core(a_counts: np.ndarray, b_counts: np.ndarray) -> TestResult
     mu = n1 * n2 / 2.0
     z = max(abs(u1 - mu) - 0.5, 0.0) / math.sqrt(variance)
     extra.update(z=math.copysign(z, u1 - mu), degenerate=False)
-    return TestResult("mann_whitney", u1, float(min(1.0, 2.0 * sps.norm.sf(z))), None, extra)
+    return TestResult("mann_whitney", u1, float(min(1.0, 2.0 * special.ndtr(-z))), None, extra)
 
 
 def mann_whitney(a: Sequence[float], b: Sequence[float], method: str = "asymptotic") -> TestResult:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special
 
 from app.analysis.stats._base import Interval, as_float_array, check_confidence, counts_to_arrays
 from app.analysis.stats.proportions import ProportionEstimate, wilson
@@ -33,7 +33,7 @@ def _t_estimate(n: int, mean: float, sd: float, confidence: float) -> MeanEstima
     check_confidence(confidence)
     if n < 2:
         raise ValueError("a t-interval needs at least two values")
-    half = float(sps.t.ppf(1.0 - (1.0 - confidence) / 2.0, n - 1)) * sd / math.sqrt(n)
+    half = float(special.stdtrit(n - 1, 1.0 - (1.0 - confidence) / 2.0)) * sd / math.sqrt(n)
     return MeanEstimate(n=n, mean=mean, sd=sd, ci=Interval(mean - half, mean + half))
 
 

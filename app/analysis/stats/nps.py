@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special
 
 from app.analysis.stats._base import Interval, TestResult, check_count, z_value
 
@@ -174,4 +174,4 @@ def nps_difference(a: NpsEstimate, b: NpsEstimate, confidence: float = 0.95) -> 
         return TestResult("nps_difference_z", 0.0, 1.0, None, extra)
     extra["difference_ci"] = [diff - z_crit * se, diff + z_crit * se]
     z = diff / se
-    return TestResult("nps_difference_z", float(z), float(2.0 * sps.norm.sf(abs(z))), None, extra)
+    return TestResult("nps_difference_z", float(z), float(2.0 * special.ndtr(-abs(z))), None, extra)
