@@ -110,4 +110,9 @@ class DefaultConfig:
     QUARANTINE_FACTOR = 5  # times the assignment's (or kiosk's) usual answers per window
     QUARANTINE_MIN_COUNT = 30  # and at least this many answers in the window
     QUARANTINE_RATE_CACHE_SECONDS = 300
+    # Review book: anonymous entries (no contact details) arriving in a burst at one centre wait
+    # «на проверке» before they become appeals; QUARANTINE_ENABLED switches this off too.
+    REVIEW_CHECK_WINDOW_MINUTES = 10
+    REVIEW_CHECK_FACTOR = 5  # times the centre's usual review entries per window
+    REVIEW_CHECK_MIN_COUNT = 30  # and at least this many entries at the centre in the window
     ANALYSIS_REFRESH_BATCH = 20_000  # responses per aggregate-refresh transaction

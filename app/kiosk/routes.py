@@ -15,6 +15,7 @@ from app.kiosk.services import hash_token, heartbeat, kiosk_by_token, kiosk_ref_
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.models import ENTRY_TYPES
 from app.reviews.services import (
+    CHECK_RECEIPT_TEXT,
     TEXT_MAX,
     ContactInput,
     DuplicateEntry,
@@ -169,7 +170,7 @@ def post_review(token: str):
                       topic_code=_text(body, "topic", 32), text=_text(body, "text", TEXT_MAX + 1000),
                       wants_answer=wants_answer, publish_consent=body.get("publish_consent") is True,
                       contact=contact, client_submission_id=csid, kiosk_id=kiosk.id,
-                      kiosk_token_hash=kiosk.token_hash)
+                      kiosk_token_hash=kiosk.token_hash, client_address=request.remote_addr)
     try:
         receipt = submit_entry(data)
     except KioskNotRegistered:
@@ -178,8 +179,11 @@ def post_review(token: str):
         return {"error": str(exc)}, 409
     except ReviewError as exc:
         return {"errors": exc.errors or {"form": str(exc)}}, 422
-    return ({"registration_number": receipt.registration_number, "check_code": receipt.check_code,
-             "created": receipt.created}, 201 if receipt.created else 200)
+    reply = {"registration_number": receipt.registration_number, "check_code": receipt.check_code,
+             "created": receipt.created}
+    if receipt.in_check:
+        reply.update(in_check=True, message=CHECK_RECEIPT_TEXT)
+    return reply, 201 if receipt.created else 200
 
 
 @bp.route("/kiosk/<token>/heartbeat", methods=["POST"])

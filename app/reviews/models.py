@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -13,16 +14,21 @@ from app.models import Organisation, Topic, utcnow
 ENTRY_TYPES = {"complaint": "Жалоба", "suggestion": "Предложение", "gratitude": "Благодарность",
                "question": "Вопрос"}
 MODERATION = {"pending": "На модерации", "published": "Опубликовано", "hidden": "Не публикуется"}
+# A burst check, separate from the publication moderation: NULL for an entry that was never held.
+CHECK_STATES = {"checking": "На проверке", "accepted": "Принята после проверки", "rejected": "Отклонена как спам"}
 
 
 class ReviewEntry(db.Model):
-    """An entry in a centre's review book; each becomes an appeal so its deadline is tracked."""
+    """An entry in a centre's review book; each becomes an appeal so its deadline is tracked (an entry
+    held for a burst check becomes one only when an operator accepts it)."""
 
     __tablename__ = "review_entry"
     __table_args__ = (
         Index("ix_review_entry_center_created", "center_id", "created_at"),
         # The duplicate-text check looks up one text of one centre in a recent window.
         Index("ix_review_entry_center_body", "center_id", "body_hash", "created_at"),
+        # The page of entries on check lists one state of the user's centres.
+        Index("ix_review_entry_check_state", "check_state", "center_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +49,15 @@ class ReviewEntry(db.Model):
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"))
     answer_sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Burst check («на проверке»): an anonymous entry that arrived far above its centre's usual rate
+    # waits here without an appeal until an operator accepts it (the appeal is registered with
+    # received_at = created_at) or rejects it as spam (kept, marked). ``check_address_hash`` is a keyed
+    # hash of the client address of a held entry, never the address itself.
+    check_state: Mapped[str | None] = mapped_column(String(16))
+    check_reasons: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    check_address_hash: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime | None] = mapped_column()
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     center: Mapped[Organisation] = relationship()
     topic: Mapped[Topic] = relationship()

@@ -14,12 +14,12 @@ from app.auth.decorators import public, roles_required
 from app.extensions import db, limiter
 from app.models import Organisation
 from app.org.services import can_see_center, visible_center_ids
-from app.parsing import query_page
-from app.reviews import bp
+from app.parsing import form_id, query_page
+from app.reviews import bp, check
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.forms import ContactForm, ModerationForm, StatusForm
 from app.reviews.mail import send_pending_answers
-from app.reviews.models import ENTRY_TYPES, MODERATION, ReviewEntry
+from app.reviews.models import CHECK_STATES, ENTRY_TYPES, MODERATION, ReviewEntry
 from app.reviews.services import (
     TEXT_MAX,
     ContactInput,
@@ -68,7 +68,8 @@ def _entry_input(form: ContactForm, center: Organisation, wants_answer: bool, wi
     return EntryInput(center_code=center.code, entry_type=form.entry_type.data or "",
                       topic_code=form.topic.data or "", text=form.text.data or "", wants_answer=wants_answer,
                       publish_consent=bool(form.publish_consent.data), contact=contact,
-                      client_submission_id=(form.client_submission_id.data or "").strip())
+                      client_submission_id=(form.client_submission_id.data or "").strip(),
+                      client_address=request.remote_addr)
 
 
 def _render_form(template: str, form: ContactForm, center: Organisation, errors: dict[str, str] | None = None,
@@ -217,6 +218,47 @@ def moderate_entry(entry_id: int):
         flash(f"Запись {entry.registration_number}: "
               + ("опубликована." if entry.moderation == "published" else "не публикуется."), "success")
     return redirect(url_for("reviews.moderation", state=request.args.get("state", "pending")))
+
+
+@bp.route("/reviews/check")
+@roles_required("operator", "manager")
+def check_list():
+    """Entries held «на проверке» in the user's centres, grouped by centre, with why they were held."""
+    visible = visible_center_ids(current_user)
+    groups: dict[int, dict] = {}
+    for entry in check.pending(visible):
+        group = groups.setdefault(entry.center_id, {"center": entry.center, "items": [], "reasons": {}})
+        group["items"].append(entry)
+        if (entry.check_reasons or {}).get("arrived", 0) >= group["reasons"].get("arrived", 0):
+            group["reasons"] = entry.check_reasons or {}
+    for group in groups.values():
+        bodies = [e.body_hash for e in group["items"]]
+        group["identical"] = max((bodies.count(b) for b in set(bodies)), default=0)
+        addresses = [e.check_address_hash for e in group["items"] if e.check_address_hash]
+        group["one_address"] = max((addresses.count(a) for a in set(addresses)), default=0)
+    return render_template("reviews/check.html", groups=list(groups.values()), types=ENTRY_TYPES,
+                           decided=check.recently_decided(visible), labels=CHECK_STATES)
+
+
+@bp.route("/reviews/check/decide", methods=["POST"])
+@roles_required("operator", "manager")
+def check_decide():
+    """Accept (register the appeals, received when the entries were) or reject as spam the chosen entries."""
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    decision = request.form.get("decision")
+    visible = visible_center_ids(current_user)
+    ids = [i for i in (form_id(v.strip()) for v in request.form.getlist("ids")) if i is not None]
+    allowed = [i for i in ids if (e := db.session.get(ReviewEntry, i)) is not None and e.center_id in visible]
+    if decision not in ("accept", "reject") or not allowed:
+        flash("Не выбраны записи или решение", "error")
+        return redirect(url_for("reviews.check_list"))
+    if decision == "accept":
+        flash(f"Зарегистрировано обращений: {check.accept(allowed, current_user)}", "success")
+    else:
+        flash(f"Отклонено как спам: {check.reject(allowed, current_user)}", "success")
+    return redirect(url_for("reviews.check_list"))
 
 
 @bp.after_app_request

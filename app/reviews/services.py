@@ -22,9 +22,10 @@ from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolve
 from app.database import DriverStatement, write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
+from app.reviews import check
 from app.reviews.consent import CONSENT_PURPOSE, CONSENT_VERSION
 from app.reviews.lookups import CenterRef, TopicRef, center_ref, topic_ref
-from app.reviews.models import ENTRY_TYPES, RegistrationCounter, ReviewEntry
+from app.reviews.models import CHECK_STATES, ENTRY_TYPES, RegistrationCounter, ReviewEntry
 
 TEXT_MAX = 4000
 TEXT_MIN = 3
@@ -41,6 +42,9 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
 # Any centre code without spaces: numbers issued before codes were limited to Latin capitals and digits
 # (a centre coded KUR-2 or with a Cyrillic code) must still find their entry.
 NUMBER_RE = re.compile(r"^\S{1,28}-\d{4}-\d{6}$")
+CHECK_RECEIPT_TEXT = ("Запись на проверке: в этот ЦОК сейчас поступает необычно много записей, поэтому сотрудник "
+                      "проверит ее, прежде чем зарегистрировать обращение. Срок ответа считается со дня получения "
+                      "записи.")
 
 
 class ReviewError(ValueError):
@@ -83,6 +87,12 @@ class EntryInput:
     client_submission_id: str = ""
     kiosk_id: int | None = None
     kiosk_token_hash: str | None = None  # given by the kiosk: checked again inside the write transaction
+    client_address: str | None = None  # only its keyed hash is kept, and only for an entry held for check
+
+    @property
+    def has_contact(self) -> bool:
+        """Contact details are stored only with a wanted answer; such entries are never held for check."""
+        return bool(self.wants_answer and self.contact is not None)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,7 @@ class Receipt:
     registration_number: str
     check_code: str
     created: bool
+    in_check: bool = False  # held «на проверке»: no appeal yet; the deadline still counts from receipt
 
     @property
     def entry(self) -> ReviewEntry:
@@ -216,11 +227,16 @@ def next_sequence(center_id: int, year: int, connection: Connection | None = Non
 
 
 @cache
-def _precheck() -> DriverStatement:
+def _precheck(with_burst_count: bool = False) -> DriverStatement:
     """One statement instead of three: is the kiosk still registered with this token, is this submission
-    id stored already, and was the same text stored for the centre within the duplicate window?"""
+    id stored already, and was the same text stored for the centre within the duplicate window? With
+    ``with_burst_count`` (an anonymous entry, burst check on), also the centre's entries in the check
+    window, so the burst rule costs no statement of its own."""
     from app.kiosk.models import Kiosk  # the kiosk package imports this module
 
+    burst = [select(func.count()).select_from(ReviewEntry).where(
+        ReviewEntry.center_id == bindparam("center_id"), ReviewEntry.created_at >= bindparam("window_since"))
+        .scalar_subquery().label("recent")] if with_burst_count else []
     return DriverStatement(select(
         select(Kiosk.id).where(Kiosk.token_hash == bindparam("kiosk_token_hash"), Kiosk.active.is_(True),
                                Kiosk.revoked_at.is_(None)).scalar_subquery().label("kiosk_id"),
@@ -230,12 +246,14 @@ def _precheck() -> DriverStatement:
                                      ReviewEntry.body_hash == bindparam("digest"),
                                      ReviewEntry.created_at >= bindparam("since"))
         .limit(1).scalar_subquery().label("duplicate_id"),
+        *burst,
     ))
 
 
 _STORED_BODY = select(ReviewEntry.registration_number, ReviewEntry.center_id, ReviewEntry.entry_type,
                       ReviewEntry.topic_id, ReviewEntry.body_hash, ReviewEntry.text, ReviewEntry.wants_answer,
-                      ReviewEntry.publish_consent).where(ReviewEntry.id == bindparam("entry_id"))
+                      ReviewEntry.publish_consent, ReviewEntry.check_state
+                      ).where(ReviewEntry.id == bindparam("entry_id"))
 _CONTACT_INSERT = DriverStatement(insert(Contact.__table__))
 _ENTRY_INSERT = DriverStatement(insert(ReviewEntry.__table__))
 
@@ -251,7 +269,8 @@ def _existing_receipt(connection: Connection, entry_id: int, data: EntryInput, c
     if not same_body:
         raise SubmissionConflict("Эта отправка уже принята с другим содержанием. Обновите страницу и "
                                  "отправьте запись заново.")
-    return Receipt(entry_id, stored.registration_number, check_code_for(data.client_submission_id), False)
+    return Receipt(entry_id, stored.registration_number, check_code_for(data.client_submission_id), False,
+                   stored.check_state == "checking")
 
 
 def submit_entry(data: EntryInput) -> Receipt:
@@ -271,11 +290,13 @@ def submit_entry(data: EntryInput) -> Receipt:
     topic = topic_ref(data.topic_code)
     assert topic is not None  # validate() refuses an unknown or inactive topic
     resolver = shared_resolver()  # read (when stale) before the write lock is taken
+    # An anonymous entry may be held for a burst check; the centre's usual rate is cached, read here.
+    usual = check.usual_per_window(center.id, utcnow()) if check.enabled() and not data.has_contact else None
     if not data.client_submission_id:
         data = replace(data, client_submission_id=str(uuid.uuid4()))
     for attempt in range(3):
         try:
-            return _submit_once(data, center, topic, text, resolver)
+            return _submit_once(data, center, topic, text, resolver, usual)
         except IntegrityError:
             # A concurrent first counter row or the same submission id committed first; try again.
             if attempt == 2:
@@ -283,15 +304,32 @@ def submit_entry(data: EntryInput) -> Receipt:
     raise AssertionError("unreachable")
 
 
+def _check_reasons(connection: Connection, data: EntryInput, center: CenterRef, digest: str, since: datetime,
+                   arriving: int, usual: float) -> tuple[dict, str | None]:
+    """Why a held entry was held (rate, identical texts, one address) and its address's keyed hash."""
+    address = check.address_hash(data.client_address)
+    recent = select(func.count()).select_from(ReviewEntry).where(ReviewEntry.center_id == center.id,
+                                                                 ReviewEntry.created_at >= since)
+    identical = 1 + int(connection.execute(recent.where(ReviewEntry.body_hash == digest)).scalar() or 0)
+    same_address = None
+    if address is not None:
+        same_address = 1 + int(connection.execute(
+            recent.where(ReviewEntry.check_address_hash == address)).scalar() or 0)
+    return check.reasons(arriving=arriving, usual=usual, identical=identical, same_address=same_address), address
+
+
 def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str,
-                 resolver: DeadlineResolver) -> Receipt:
+                 resolver: DeadlineResolver, usual: float | None = None) -> Receipt:
     digest = text_hash(center.id, text)
     window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
     with write_connection() as connection:
         now = utcnow()  # under the write lock, so that times follow the registration numbers
-        kiosk_id, existing_id, duplicate_id = _precheck().first(connection, {
-            "kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,
-            "center_id": center.id, "digest": digest, "since": now - timedelta(seconds=window)})
+        params = {"kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,
+                  "center_id": center.id, "digest": digest, "since": now - timedelta(seconds=window)}
+        burst_since = now - timedelta(minutes=check.settings()[0])
+        if usual is not None:
+            params["window_since"] = burst_since
+        kiosk_id, existing_id, duplicate_id, *recent = _precheck(usual is not None).first(connection, params)
         if data.kiosk_token_hash is not None and kiosk_id != data.kiosk_id:
             raise KioskNotRegistered("Киоск не зарегистрирован")
         if existing_id is not None:
@@ -307,19 +345,30 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
         year = _local_year(center.timezone, now)
         number = format_number(center.code, year, next_sequence(center.id, year, connection))
         code = check_code_for(data.client_submission_id)
-        appeal_id = insert_appeal(
-            connection, kind=kind_for(data.entry_type), form="interactive",
-            channel="kiosk" if data.kiosk_id else "review_book", topic_id=topic.id, center_id=center.id,
-            received_at=now, text=text, contact_id=contact_id, external_source=REVIEW_BOOK_SOURCE,
-            external_id=number, resolver=resolver)
+        held: dict = {}
+        arriving = 1 + int(recent[0] or 0) if recent else 0
+        if usual is not None and contact_id is None and check.is_burst(arriving, usual):
+            reasons, address = _check_reasons(connection, data, center, digest, burst_since, arriving, usual)
+            held = {"check_state": "checking", "check_reasons": reasons, "check_address_hash": address}
+            appeal_id = None  # no appeal, so no queue item, until an operator accepts the entry
+        else:
+            appeal_id = insert_appeal(
+                connection, kind=kind_for(data.entry_type), form="interactive",
+                channel="kiosk" if data.kiosk_id else "review_book", topic_id=topic.id, center_id=center.id,
+                received_at=now, text=text, contact_id=contact_id, external_source=REVIEW_BOOK_SOURCE,
+                external_id=number, resolver=resolver)
         entry_id = _ENTRY_INSERT.insert(connection, {
             "registration_number": number, "check_code_hash": hash_check_code(number, code),
             "client_submission_id": data.client_submission_id, "body_hash": digest, "center_id": center.id,
             "entry_type": data.entry_type, "topic_id": topic.id, "text": text,
             "wants_answer": bool(data.wants_answer), "publish_consent": bool(data.publish_consent),
             "contact_id": contact_id, "moderation": "pending", "published_at": None, "appeal_id": appeal_id,
-            "kiosk_id": data.kiosk_id, "answer_sent_at": None, "created_at": now})
-    return Receipt(entry_id, number, code, True)
+            "kiosk_id": data.kiosk_id, "answer_sent_at": None, "created_at": now, **held})
+    if held:
+        current_app.logger.warning("review entry held for check: center=%s arrived=%s in %s min",
+                                   center.code, held["check_reasons"]["arrived"],
+                                   held["check_reasons"]["window_minutes"])
+    return Receipt(entry_id, number, code, True, bool(held))
 
 
 # --- status look-up and consent withdrawal ---------------------------------------------------------
@@ -344,12 +393,15 @@ class EntryStatus:
     answered_at: datetime | None
     moderation: str
     has_contact: bool
+    check_state: str | None = None
 
 
 def entry_status(entry: ReviewEntry) -> EntryStatus:
     appeal = db.session.get(Appeal, entry.appeal_id) if entry.appeal_id else None
     answered = appeal is not None and appeal.answered_at is not None and bool((appeal.answer_summary or "").strip())
-    if appeal is None:
+    if entry.check_state in ("checking", "rejected"):
+        label = CHECK_STATES[entry.check_state]
+    elif appeal is None:
         label = "Зарегистрировано"
     elif appeal.status == "closed" and answered:
         label = "Дан ответ, обращение закрыто"
@@ -357,7 +409,7 @@ def entry_status(entry: ReviewEntry) -> EntryStatus:
         label = STATUSES.get(appeal.status, appeal.status)
     return EntryStatus(label=label, answer=appeal.answer_summary if answered else "",
                        answered_at=appeal.answered_at if answered else None, moderation=entry.moderation,
-                       has_contact=entry.contact_id is not None)
+                       has_contact=entry.contact_id is not None, check_state=entry.check_state)
 
 
 def withdraw_consent(entry: ReviewEntry) -> bool:
@@ -380,7 +432,9 @@ def withdraw_consent(entry: ReviewEntry) -> bool:
 # --- moderation and the public book ----------------------------------------------------------------
 
 def moderation_query(center_ids: set[int], state: str = "pending"):
-    query = select(ReviewEntry).where(ReviewEntry.center_id.in_(center_ids or {-1}))
+    query = select(ReviewEntry).where(ReviewEntry.center_id.in_(center_ids or {-1}),
+                                      ~ReviewEntry.check_state.in_(("checking", "rejected"))
+                                      | ReviewEntry.check_state.is_(None))  # those wait on the check page
     if state in ("pending", "published", "hidden"):
         query = query.where(ReviewEntry.moderation == state)
     return query.order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc())
@@ -392,6 +446,8 @@ def moderate(entry: ReviewEntry, action: str, user: User | None) -> ReviewEntry:
         raise ReviewError("Неизвестное действие")
     if action == "publish" and not entry.publish_consent:
         raise ReviewError("Автор не разрешил публиковать эту запись")
+    if action == "publish" and entry.check_state in ("checking", "rejected"):
+        raise ReviewError("Запись на проверке или отклонена как спам: опубликовать ее нельзя")
     with write_transaction():
         entry.moderation = "published" if action == "publish" else "hidden"
         entry.published_at = utcnow() if action == "publish" else None

@@ -61,7 +61,7 @@ def runtime_labels() -> dict[str, str]:
     from app.main.errors import MESSAGES
     from app.models import ROLE_LABELS
     from app.reports.services import REPORT_TYPES
-    from app.reviews.models import ENTRY_TYPES, MODERATION
+    from app.reviews.models import CHECK_STATES, ENTRY_TYPES, MODERATION
     from app.surveys.designer import STATUS_LABELS
     from app.surveys.forms import OP_LABELS, QUESTION_TYPE_LABELS
     from app.surveys.models import CHANNEL_LABELS
@@ -78,7 +78,8 @@ def runtime_labels() -> dict[str, str]:
     add((Organisation(kind=kind.value).kind_label for kind in OrgKind), "app.models.Organisation.kind_label")
     for code, (title, text) in MESSAGES.items():
         add((title, text), f"app.main.errors.MESSAGES[{code}]")
-    for name, mapping in [("ENTRY_TYPES", ENTRY_TYPES), ("MODERATION", MODERATION), ("KINDS", KINDS),
+    for name, mapping in [("ENTRY_TYPES", ENTRY_TYPES), ("MODERATION", MODERATION), ("CHECK_STATES", CHECK_STATES),
+                          ("KINDS", KINDS),
                           ("FORMS", FORMS), ("CHANNELS", CHANNELS), ("STATUSES", STATUSES),
                           ("PROMISE_STATUSES", PROMISE_STATUSES), ("ACTION_STATUSES", ACTION_STATUSES),
                           ("REPORT_TYPES", REPORT_TYPES), ("CHANNEL_LABELS", CHANNEL_LABELS),

@@ -192,6 +192,8 @@
       $("thanks-code").textContent = receipt.check_code || "";
       show($("thanks-receipt"), true);
     }
+    // An anonymous entry held «на проверке» in a burst: the receipt says so (the deadline runs from receipt).
+    show($("thanks-check"), !!(receipt && receipt.in_check));
     show($("kiosk-thanks"), true);
     window.scrollTo(0, 0);
     setTimeout(goHome, receipt && receipt.registration_number ? THANKS_RECEIPT_MS : THANKS_MS);
