@@ -156,7 +156,14 @@ def openapi_document() -> dict[str, Any]:
                         "comparisons": {"type": "array", "items": {"type": "object"}},
                         "drivers": {"type": "object", "nullable": True},
                         "reliability": {"type": "array", "items": {"type": "object"}},
-                        "recommendations": {"type": "array", "items": {"type": "object"}}}},
+                        "recommendations": {"type": "array", "items": {"type": "object"}},
+                        "monthly": {"type": "object", "description": "Последние 12 месяцев: доля двух лучших "
+                                    "оценок и NPS по месяцам с интервалами и тестами тренда"},
+                        "channels": {"type": "object", "description": "Показатели по каналам за период и "
+                                     "предыдущий период; mix_note — если изменился состав по каналам"},
+                        "scale_changes": {"type": "array", "items": {"type": "object"},
+                                          "description": "Вопросы, чья шкала менялась между версиями анкеты, "
+                                                         "и число неучтенных ответов"}}},
                 "ResponsePage": {"type": "object", "required": ["survey", "page", "per_page", "total", "items"],
                                  "properties": {
                                      "survey": {"type": "string"}, "page": {"type": "integer"},
