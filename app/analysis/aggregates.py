@@ -131,7 +131,9 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
     has_value = Answer.value_num.is_not(None)
     value = func.coalesce(Answer.value_num, 0.0)
     option = func.coalesce(Answer.option_code, "")
-    in_range = (Answer.response_id > lo, Answer.response_id <= hi, _no_index(Answer.survey_id) == survey_id)
+    # The response id range is repeated on the joined responses so that the join walks their primary key.
+    in_range = (Answer.response_id > lo, Answer.response_id <= hi, _no_index(Answer.survey_id) == survey_id,
+                Response.id > lo, Response.id <= hi)
     split = (Response.channel, Response.version_id)
     for table, when in ((AnswerDailyCount.__table__, day),
                         (AnswerMonthlyCount.__table__, local_month(Answer.submitted_at, offset))):

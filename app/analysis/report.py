@@ -825,8 +825,9 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
 
 
 def report_to_csv(report: dict[str, Any]) -> str:
-    """Flat tables separated by a blank line: headline questions, centres, comparisons, drivers, ranking,
-    recommendations. Semicolon-separated with a UTF-8 BOM-free header, values unrounded."""
+    """Flat tables separated by a blank line: headline questions, centres, comparisons, previous period,
+    months, channels, drivers, ranking, recommendations. Semicolon-separated with a UTF-8 BOM-free header,
+    values unrounded."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_ALL)
 
@@ -869,6 +870,23 @@ def report_to_csv(report: dict[str, Any]) -> str:
           [[c["question"], c.get("center"), c.get("measure"), c.get("current"), c.get("previous"),
             c.get("difference"), c.get("p_adjusted", c.get("p_value")), c.get("significant")]
            for c in prev.get("questions", []) + prev.get("centers", [])])
+    monthly = report.get("monthly") or {}
+    top2 = {p["month"]: p for p in (monthly.get("top2box") or {}).get("points", [])}
+    nps_m = {p["month"]: p for p in (monthly.get("nps") or {}).get("points", [])}
+    table("monthly", ["month", "top2box_n", "top2box", "top2box_low", "top2box_high", "nps_n", "nps", "nps_low",
+                      "nps_high"],
+          [[m["month"], top2.get(m["month"], {}).get("n"), top2.get(m["month"], {}).get("share"),
+            ci(top2.get(m["month"], {}).get("ci"), 0), ci(top2.get(m["month"], {}).get("ci"), 1),
+            nps_m.get(m["month"], {}).get("n"), nps_m.get(m["month"], {}).get("nps"),
+            ci(nps_m.get(m["month"], {}).get("ci"), 0), ci(nps_m.get(m["month"], {}).get("ci"), 1)]
+           for m in monthly.get("months", [])])
+    channels = report.get("channels") or {}
+    table("channels", ["period", "channel", "n", "share_of_responses", "top2box", "top2box_low", "top2box_high",
+                       "nps", "nps_low", "nps_high"],
+          [[which, r["channel"], r["n"], r["share_of_responses"], (r["top2box"] or {}).get("share"),
+            ci((r["top2box"] or {}).get("ci"), 0), ci((r["top2box"] or {}).get("ci"), 1),
+            (r["nps"] or {}).get("nps"), ci((r["nps"] or {}).get("ci"), 0), ci((r["nps"] or {}).get("ci"), 1)]
+           for which in ("current", "previous") for r in channels.get(which, [])])
     table("drivers", ["question", "weight", "share_of_r2", "beta", "performance", "quadrant"],
           [[a["question"], a["weight"], a["share_of_r2"], a["beta"], a["performance"], a["quadrant"]]
            for a in report["drivers"]["attributes"]])

@@ -179,7 +179,14 @@ def openapi_document() -> dict[str, Any]:
                         "recommendations": {"type": "array", "items": {"type": "object"}},
                         "actions": {"type": "array", "description": "Корректирующие мероприятия области отчета",
                                     "items": {"type": "object", "properties": {
-                                        "effect": {"$ref": "#/components/schemas/ActionEffect"}}}}}},
+                                        "effect": {"$ref": "#/components/schemas/ActionEffect"}}}},
+                        "monthly": {"type": "object", "description": "Последние 12 месяцев: доля двух лучших "
+                                    "оценок и NPS по месяцам с интервалами и тестами тренда"},
+                        "channels": {"type": "object", "description": "Показатели по каналам за период и "
+                                     "предыдущий период; mix_note — если изменился состав по каналам"},
+                        "scale_changes": {"type": "array", "items": {"type": "object"},
+                                          "description": "Вопросы, чья шкала менялась между версиями анкеты, "
+                                                         "и число неучтенных ответов"}}},
                 "ActionEffect": {
                     "type": "object", "nullable": True,
                     "description": "Эффект мероприятия (как flask analysis action-effect): разность разностей с "

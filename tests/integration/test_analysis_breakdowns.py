@@ -3,11 +3,13 @@ and questions whose scale changed between survey versions."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 
 import pytest
 
-from app.analysis.report import build_report
+from app.analysis.report import build_report, report_to_csv
 from tests.integration.test_analysis_report import Q3, SMALL_DEFINITION, add_responses, make_survey, ratings
 
 
@@ -80,6 +82,9 @@ def test_channel_breakdown_and_a_note_when_the_mix_moved(org):
     assert section["mix_test"]["p_value"] < 0.001
     assert abs(section["mix_test"]["largest_change"]) == pytest.approx(0.4)  # kiosk −40, QR +40 points
     assert "40,0 п. п." in section["mix_note"] and "Киоск в ЦОК" in section["mix_note"]
+    rows = list(csv.reader(io.StringIO(report_to_csv(report)), delimiter=";"))
+    start = rows.index(["# channels"])
+    assert rows[start + 2][:3] == ["current", "kiosk", "100"] and float(rows[start + 2][4]) == pytest.approx(0.8)
     # The channel split sums to the whole: same total n as the report.
     assert sum(r["n"] for r in section["current"]) == report["n_responses"]
 
