@@ -27,7 +27,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.org.services import branches, centers, centers_under, visible_center_ids
-from app.parsing import query_int
+from app.parsing import query_int, query_page
 from app.surveys import bp, distribution, exports, services  # noqa: F401 - distribution registers its views
 from app.surveys.forms import (
     OP_LABELS,
@@ -497,8 +497,8 @@ def responses():
         query = query.where(Response.submitted_at < flt.end)
     if flt.channel:
         query = query.where(Response.channel == flt.channel)
-    page = db.paginate(query.order_by(Response.submitted_at.desc(), Response.id.desc()), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(query.order_by(Response.submitted_at.desc(), Response.id.desc()), page=query_page(PAGE_SIZE),
+                       per_page=PAGE_SIZE, error_out=False)
     visible = visible_center_ids(current_user)
     center_list = [c for c in centers(active_only=False) if c.id in visible]
     surveys = list(db.session.scalars(select(Survey).order_by(Survey.title)))

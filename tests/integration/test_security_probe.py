@@ -168,6 +168,7 @@ def test_integers_beyond_a_database_integer_in_query_strings_are_a_bad_request(c
                        f"/appeals/?page={2**62}", "/appeals/?page=" + "9" * 5000],
              admin: [f"/admin/audit?page={HUGE}", f"/reviews/moderation?page={HUGE}"],
              marketing: [f"/surveys/responses?survey={HUGE}", f"/surveys/responses?center={HUGE}",
+                         f"/surveys/responses?page={HUGE}",
                          f"/surveys/{survey.id}/preview?page={HUGE}"]}
     for url in public:
         reply = client.get(url)
