@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app import audit
@@ -28,6 +28,7 @@ from app.reports import context as ctxmod
 from app.reports import sources
 from app.reports.fmt import Period, PeriodError, parse_period, period_label
 from app.reports.models import ReportArchive
+from app.reports.render import render_strict
 from app.reports.sources import ReportError
 
 log = logging.getLogger("otklik.reports")
@@ -116,17 +117,18 @@ def _meta(spec: Spec, user: User | None) -> dict[str, Any]:
 
 
 def render_satisfaction(report: dict[str, Any], meta: dict[str, Any], comments: list[dict[str, Any]] | None = None,
-                        pdf: bool = True, progress: Progress = _noop) -> str:
+                        pdf: bool = True, progress: Progress = _noop, comments_note: str = "") -> str:
     """HTML of the satisfaction report from an analysis report dict."""
-    comments = comments if comments is not None else report.get("comments") or []
-    ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments, progress=progress)
-    return render_template("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
+    ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments or [],
+                                      comments_note=comments_note, progress=progress,
+                                      pdf_limit=int(current_app.config.get("ANALYSIS_PDF_RECOMMENDATIONS", 10)))
+    return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
 def render_appeals(report: dict[str, Any], meta: dict[str, Any], pdf: bool = True,
                    topic_names: dict[str, str] | None = None, center_names: dict[str, str] | None = None) -> str:
     ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
-    return render_template("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
+    return render_strict("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
 def render_centers(report: dict[str, Any], meta: dict[str, Any], codes: list[str] | None = None,
@@ -134,8 +136,7 @@ def render_centers(report: dict[str, Any], meta: dict[str, Any], codes: list[str
     cards = ctxmod.center_cards(report, codes)
     if not cards:
         raise ReportError("В отчете нет данных по выбранным ЦОК")
-    min_n = report.get("min_n") or (report.get("methods") or {}).get("min_n") or 30
-    return render_template("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=min_n,
+    return render_strict("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report["min_n"],
                            font_css=PDF_FONT_CSS)
 
 
@@ -165,8 +166,8 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
         # ``network_report`` given with a satisfaction request is the already computed report of this scope.
         report = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
         progress(45)
-        comments = report.get("comments") or sources.comment_samples(spec.survey, spec.period, spec.org)
-        return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress)
+        comments, note = sources.comment_samples(spec.survey, spec.period, spec.org)
+        return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress, comments_note=note)
     if spec.report_type == "appeals":
         report = sources.appeals_report(spec.period, spec.org)
         progress(45)

@@ -5,30 +5,26 @@ Page images go to tests/output/reports/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import random
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from app.database import write_transaction
 from app.extensions import db
-from app.models import Organisation
 from app.reports import services
 from app.reports.fmt import num, pct
+from tests.integration import reports_seed
+
+demo = reports_seed.demo  # the seeded data (a fixture shared with test_reports_render.py)
 
 # app.pdf's fetcher returns dicts and hands data: URLs to default_url_fetcher, both deprecated in WeasyPrint 68;
 # with warnings as errors the fonts and charts would silently fail to load (change requested in app/pdf.py).
 
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "reports"
-MALICIOUS = ('Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
-             '<img src="file:///etc/passwd"> звоните +7 912 345-67-89')
-
-
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
@@ -60,40 +56,6 @@ def page_images(data: bytes, name: str) -> int:
 
 def plain(text: str) -> str:
     return text.replace("\u00a0", " ")
-
-
-@pytest.fixture
-def demo(org):
-    """visit-csat with synthetic responses over four quarters, a malicious comment, and appeals."""
-    from app.appeals.services import create_appeal_in_session
-    from app.surveys.demo import seed_main_survey
-    from app.surveys.models import Answer, Response
-    from app.surveys.synthetic import generate_responses
-
-    survey, version, active = seed_main_survey()
-    generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30), n=6000, seed=3)
-    kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
-    with write_transaction():
-        when = datetime(2026, 8, 14, 9, 0)
-        response = Response(client_submission_id="malicious-1", body_hash="x", survey_id=survey.id,
-                            version_id=version.id, center_id=kur.id, channel="kiosk", submitted_at=when)
-        db.session.add(response)
-        db.session.flush()
-        db.session.add(Answer(response_id=response.id, survey_id=survey.id, center_id=kur.id, submitted_at=when,
-                              question_code="why", text=MALICIOUS))
-    rng = random.Random(5)
-    centres = [c for c in active if c.code in ("KUR", "LGV", "SHCH", "OBO", "ZHEL", "BEL", "BRN")]
-    topics = ["connection", "transmission", "metering", "quality", "other"]
-    with write_transaction():
-        for i in range(400):
-            centre = centres[i % len(centres)]
-            kind = "complaint" if rng.random() < (0.25 if centre.code == "LGV" else 0.06) else "application"
-            day = date(2026, 4, 1) + timedelta(days=rng.randrange(183))
-            create_appeal_in_session(kind=kind, form=rng.choice(["in_person", "remote", "interactive"]),
-                                     channel=rng.choice(["visit", "phone", "web", "letter"]),
-                                     topic_code=rng.choice(topics), center_id=centre.id,
-                                     received_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=10))
-    return survey
 
 
 def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
