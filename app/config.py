@@ -75,6 +75,9 @@ class DefaultConfig:
     ANALYSIS_SAMPLE_CAP = 20_000  # systematic sample of complete cases for drivers and reliability
     ANALYSIS_EFFECT_WINDOW_DAYS = 90
     ANALYSIS_MAX_RECOMMENDATIONS = 50
+    ANALYSIS_PDF_RECOMMENDATIONS = 10  # shown in the PDF's actions table; the rest go to the appendix
+    # Smallest gap worth acting on, per measure: shares 0–1, mean score points, NPS points, complaint share.
+    ANALYSIS_MIN_EFFECT = {"share": 0.05, "mean": 0.2, "nps": 5, "complaints": 0.02}
 
     # Review book and kiosks.
     REVIEW_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",

@@ -1,23 +1,29 @@
-"""Rules that turn the report's findings into prioritised corrective actions.
+"""Rules that turn the report's tests into corrective actions a manager can trust.
 
-Each recommendation carries the finding in Russian with its numbers, an action from the editable
-catalogue (``ActionTemplate``; the defaults below when the table is empty), an owner (centre, branch
-or the company), and ``priority = impact × gap × confidence`` (see ``operations.PRIORITY_METHOD``).
-Low-n groups never appear: the report leaves them out of the tests these rules read.
+Every test that could produce a recommendation is gathered first (each centre against the rest, the
+previous-period comparisons, complaint shares against the network, on-time answers and promises against
+their targets); Benjamini–Hochberg runs over that whole family before any rule filters anything. A
+recommendation then needs ``q_value ≤ α`` *and* a gap a manager would care about
+(``|difference| ≥ min_effect``). Quadrants of the importance–performance matrix only describe; they
+never add a recommendation of their own. The family is defined in :data:`FAMILY_METHOD` and reported in
+``methods``.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 from scipy import stats as sps
 from sqlalchemy import select
 
+from app.analysis.stats import multiple
 from app.extensions import db
 from app.nav import format_number, format_percent
 
-OUTCOME_IMPACT = 0.5
+DEFAULT_MIN_EFFECT: dict[str, float] = {"share": 0.05, "mean": 0.2, "nps": 5.0, "complaints": 0.02}
 
 DEFAULT_ACTIONS: dict[str, str] = {
     "wait": "Ввести предварительную запись на прием и электронную очередь; пересмотреть график окон в часы пик.",
@@ -51,12 +57,80 @@ DEFAULT_ACTIONS: dict[str, str] = {
 }
 
 QUESTION_LABELS = {
-    "overall": "общая удовлетворенность", "nps": "готовность рекомендовать (NPS)", "wait": "время ожидания",
+    "overall": "общая удовлетворенность", "nps": "готовность рекомендовать", "wait": "время ожидания",
     "politeness": "вежливость", "competence": "компетентность", "comfort": "комфорт в зале",
     "clarity": "понятность ответа",
 }
 TOPIC_LABELS = {"connection": "технологическое присоединение", "transmission": "передача и энергоснабжение",
                 "metering": "учет электроэнергии", "quality": "качество электроэнергии", "other": "прочие вопросы"}
+
+# Who acts, by the level of the owner; a few topics belong to a technical service rather than the hall.
+RESPONSIBLE_ROLES = {
+    "center": "начальник ЦОК",
+    "branch": "руководитель службы по работе с клиентами филиала",
+    "company": "директор по работе с клиентами",
+}
+TOPIC_ROLES = {
+    "center": {"connection": "начальник ЦОК совместно с отделом технологического присоединения РЭС",
+               "transmission": "начальник ЦОК совместно с главным инженером РЭС",
+               "quality": "начальник ЦОК совместно с главным инженером РЭС"},
+}
+
+FAMILY_METHOD = {
+    "family": "все проверки, которые могут дать рекомендацию, вместе: каждый ЦОК против остальной сети "
+              "(z-тест доли двух лучших оценок, z-тест разности NPS) по каждому вопросу; изменение к "
+              "предыдущему периоду по сети и по каждому ЦОК (те же тесты); доля жалоб ЦОК против средней "
+              "по сети (точный биномиальный тест, односторонний); доля ответов в срок и выполненных обещаний "
+              "против цели (точный биномиальный тест, односторонний) по сети и по ЦОК",
+    "adjustment": "поправка Бенджамини–Хохберга (контроль доли ложных открытий) по всему семейству, до "
+                  "любого отбора",
+    "rule": "рекомендация появляется, только если q ≤ α и отставание не меньше практически значимого "
+            "порога (min_effect) в неблагоприятную сторону; квадранты матрицы «важность–исполнение» только "
+            "описывают и рекомендаций не создают",
+}
+
+PRIORITY_METHOD = {
+    "formula": "приоритет = число затронутых клиентов за период × величина разрыва",
+    "meaning": "ожидаемый выигрыш: сколько клиентов за период получили бы хороший опыт (или сколько жалоб "
+               "и просроченных ответов не было бы), если разрыв закрыть",
+    "affected": "для оценок — число ответивших в ЦОК (по сети — всех ответивших); для жалоб, сроков и "
+                "обещаний — число обращений за период",
+    "gap": "отставание в долях единицы: от остальной сети, от прошлого периода, от средней доли жалоб по "
+           "сети или от цели; для NPS — в пунктах / 100",
+}
+
+
+@dataclass
+class Candidate:
+    """One test of the family: what was compared, its raw p-value and which direction calls for action."""
+
+    rule: str
+    center: str
+    question: str
+    measure: str  # share | nps | mean | complaints
+    test: str
+    alternative: str
+    estimate: float
+    reference: float
+    difference: float
+    difference_ci: list[float] | None
+    n: int
+    n_reference: int | None
+    p_value: float
+    adverse: bool  # the estimate lies on the side that calls for action
+    affected: int
+    extra: dict[str, Any] = field(default_factory=dict)
+    q_value: float | None = None
+
+
+def min_effects() -> dict[str, float]:
+    """``ANALYSIS_MIN_EFFECT`` over the defaults (a dict or its JSON text)."""
+    configured = current_app.config.get("ANALYSIS_MIN_EFFECT") or {}
+    if isinstance(configured, str):
+        configured = json.loads(configured)
+    merged = dict(DEFAULT_MIN_EFFECT)
+    merged.update({k: float(v) for k, v in dict(configured).items()})
+    return merged
 
 
 def catalogue() -> dict[str, str]:
@@ -78,17 +152,26 @@ def action_for(key: str, texts: dict[str, str]) -> str:
     return texts.get(key) or texts.get("default", DEFAULT_ACTIONS["default"])
 
 
-def label(code: str) -> str:
+def label(code: str, questions: dict[str, Any] | None = None) -> str:
+    """The Russian name of what a recommendation is about; never the code itself."""
     if code.startswith("topic:"):
-        return f"жалобы по теме «{TOPIC_LABELS.get(code[6:], code[6:])}»"
-    return {"on_time": "ответы на обращения в срок", "promises": "выполнение обещаний клиентам"}.get(
-        code, f"«{QUESTION_LABELS.get(code, code)}»")
+        return f"жалобы по теме «{TOPIC_LABELS.get(code[6:], 'прочие вопросы')}»"
+    if code in ("on_time", "promises"):
+        return {"on_time": "ответы на обращения в срок", "promises": "выполнение обещаний клиентам"}[code]
+    text = ((questions or {}).get(code) or {}).get("text")
+    return f"«{QUESTION_LABELS.get(code) or text or 'вопрос анкеты'}»"
 
 
 def fmt_p(p: float | None) -> str:
     if p is None:
         return "—"
     return "p < 0,001" if p < 0.001 else f"p = {format_number(p, 3)}"
+
+
+def fmt_q(q: float | None) -> str:
+    if q is None:
+        return "—"
+    return "q < 0,001" if q < 0.001 else f"q = {format_number(q, 3)}"
 
 
 def fmt_ci(ci: list[float] | None, share: bool = True) -> str:
@@ -108,148 +191,246 @@ def fmt_value(measure: str, value: float | None) -> str:
     return format_percent(value)
 
 
-def build_recommendations(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """All rules, merged by (owner, question) keeping the highest priority, sorted by priority."""
-    texts = catalogue()
+# --------------------------------------------------------------------------- the family
+
+
+def gather_family(report: dict[str, Any]) -> list[Candidate]:
+    """Every test that can produce a recommendation, with its raw p-value, before any filtering."""
     owner = report.get("scope_code") or report["scope"]
-    drivers = report.get("drivers") or {}
-    shares = {a["question"]: a["share_of_r2"] for a in drivers.get("attributes", [])}
-    names = {c["center"]: c["name"] for c in report.get("centers", [])}
-    recs: list[dict[str, Any]] = []
-
-    alpha = 1.0 - float(report.get("confidence", 0.95))
-    outcome_impact = 1.0 / len(shares) if shares else OUTCOME_IMPACT
-
-    def impact(question: str) -> float:
-        return shares.get(question, outcome_impact)
-
-    def add(rule: str, center: str, question: str, finding: str, gap: float, confidence: float,
-            evidence: dict[str, Any], action_key: str | None = None) -> None:
-        if gap <= 0:
-            return
-        imp = impact(question)
-        recs.append({"priority": imp * gap * confidence, "impact": imp, "gap": gap, "confidence": confidence,
-                     "rule": rule, "center": center, "center_name": names.get(center, report.get("scope_name")),
-                     "question": question, "finding": finding, "action": action_for(action_key or question, texts),
-                     "evidence": evidence})
-
-    def where(center: str) -> str:
-        return f"В ЦОК {names[center]}" if center in names else "По сети"
-
-    # 1. Importance–performance: network.
-    attrs = drivers.get("attributes") or []
-    if attrs:
-        mean_perf = sum(a["performance"] for a in attrs) / len(attrs)
-        questions = report.get("questions", {})
-        for a in attrs:
-            if a["quadrant"] != "concentrate":
-                continue
-            n = questions.get(a["question"], {}).get("n") or 0
-            gap = mean_perf - a["performance"]
-            p = _z_p(a["performance"], mean_perf, n)
-            finding = (f"{where('')} {label(a['question'])} — в зоне «сосредоточить усилия»: важность "
-                       f"{format_percent(a['share_of_r2'])} объясненной дисперсии, доля высоких оценок "
-                       f"{format_percent(a['performance'])}{fmt_ci(a.get('performance_ci'))} при среднем по "
-                       f"атрибутам {format_percent(mean_perf)}; n = {format_number(n)}, {fmt_p(p)}.")
-            add("ipa_network", owner, a["question"], finding, gap, 1 - p,
-                {"share_of_r2": a["share_of_r2"], "performance": a["performance"], "mean_performance": mean_perf,
-                 "n": n, "p_value": p})
-    # 2. Importance–performance: centres (network importance, centre performance), kept when the centre's
-    #    attribute is below the rest at the unadjusted level; confidence uses the Holm-adjusted p.
-    z_tests = {(c["center"], c["question"]): c for c in report.get("comparisons", [])
-               if c.get("test") == "two_proportion_z"}
-    for center, rows in (drivers.get("centers") or {}).items():
-        for r in rows:
-            test = z_tests.get((center, r["question"]))
-            if (r["quadrant"] != "concentrate" or test is None or test["difference"] >= 0
-                    or test["p_value"] >= alpha):
-                continue
-            gap = r["network_performance"] - r["performance"]
-            finding = (f"{where(center)} {label(r['question'])} — в зоне «сосредоточить усилия»: доля высоких "
-                       f"оценок {format_percent(r['performance'])}{fmt_ci(test.get('estimate_ci'))} против "
-                       f"{format_percent(r['network_performance'])} по сети; n = {format_number(test['n'])}, "
-                       f"{fmt_p(test.get('p_adjusted'))} (поправка Холма).")
-            add("ipa_center", center, r["question"], finding, gap, 1 - test.get("p_adjusted", 1.0),
-                {"performance": r["performance"], "network_performance": r["network_performance"],
-                 "importance": r["importance"], "n": test["n"], "p_adjusted": test.get("p_adjusted")})
-    # 3. A centre significantly below the rest (Holm-adjusted).
+    out: list[Candidate] = []
     for c in report.get("comparisons", []):
-        if c.get("scope") != "center" or c.get("direction") != "below" or c["test"] == "mann_whitney":
+        if c.get("scope") != "center" or c.get("p_value") is None:
             continue
-        nps_like = c["measure"] == "nps"
-        gap = -c["difference"] / (100.0 if nps_like else 1.0)
-        what = "NPS" if nps_like else "доля высоких оценок"
-        finding = (f"{where(c['center'])} {label(c['question'])}: {what} {fmt_value(c['measure'], c['estimate'])}"
-                   f"{fmt_ci(c.get('estimate_ci'), not nps_like)} ниже остальной сети "
-                   f"({fmt_value(c['measure'], c['rest'])}); n = {format_number(c['n'])}, "
-                   f"{fmt_p(c.get('p_adjusted'))} (поправка Холма).")
-        add("below_rest", c["center"], c["question"], finding, gap, 1 - c.get("p_adjusted", 1.0),
-            {k: c.get(k) for k in ("test", "estimate", "rest", "difference", "difference_ci", "n", "n_rest",
-                                   "p_value", "p_adjusted")})
-    # 4. A significant decline against the previous period.
+        if c.get("test") not in ("two_proportion_z", "nps_difference_z"):
+            continue
+        measure = "nps" if c["measure"] == "nps" else "share"
+        out.append(Candidate("below_rest", c["center"], c["question"], measure, c["test"], "two-sided",
+                             c["estimate"], c["rest"], c["difference"], c.get("difference_ci"), c["n"],
+                             c.get("n_rest"), float(c["p_value"]), c["difference"] < 0, int(c["n"]),
+                             {"estimate_ci": c.get("estimate_ci")}))
     previous = report.get("previous") or {}
     for c in previous.get("questions", []) + previous.get("centers", []):
-        if c.get("direction") != "down" or c.get("measure") not in ("top2box", "nps"):
+        if c.get("p_value") is None or c.get("measure") not in ("top2box", "nps"):
             continue
-        nps_like = c["measure"] == "nps"
-        center = c.get("center") or owner
-        p = c.get("p_adjusted", c.get("p_value"))
-        diff_text = f" (разность{fmt_ci(c['difference_ci'], not nps_like)})" if c.get("difference_ci") else ""
-        finding = (f"{where(c.get('center') or '')} {label(c['question'])}: снижение к прошлому периоду с "
-                   f"{fmt_value(c['measure'], c['previous'])} до {fmt_value(c['measure'], c['current'])}"
-                   f"{diff_text}; "
-                   f"n = {format_number(c['n'])} и {format_number(c['n_previous'])}, {fmt_p(p)}.")
-        add("decline", center, c["question"], finding, -c["difference"] / (100.0 if nps_like else 1.0), 1 - p,
-            {k: c.get(k) for k in ("measure", "current", "previous", "difference", "difference_ci", "n",
-                                   "n_previous", "p_value", "p_adjusted")})
-    # 5. Complaint share beyond the control limit.
-    for s in (report.get("complaints_control") or {}).get("signals", []):
-        topic = s.get("topic") or "other"
-        z = s.get("z")
-        p = float(2 * sps.norm.sf(abs(z))) if z is not None else _z_p(s["share"], s["center_line"], s["n"])
-        chart = "на p-карте за " + s["quarter"] if s["kind"] == "p_chart" else "на воронке (99,8 %)"
-        finding = (f"{where(s['center'])} доля жалоб {format_percent(s['share'])} ({s['count']} из {s['n']}) выше "
-                   f"контрольной границы {format_percent(s['limit'])} {chart}; больше всего жалоб сверх ожидаемого "
-                   f"по теме «{TOPIC_LABELS.get(topic, topic)}», {fmt_p(p)}.")
-        add("complaints_" + s["kind"], s["center"], f"topic:{topic}", finding, s["share"] - s["center_line"], 1 - p,
-            dict(s))
-    # 6. On-time answers and promises kept below target.
+        measure = "nps" if c["measure"] == "nps" else "share"
+        out.append(Candidate("decline", c.get("center") or owner, c["question"], measure, c["test"], "two-sided",
+                             c["current"], c["previous"], c["difference"], c.get("difference_ci"), c["n"],
+                             c.get("n_previous"), float(c["p_value"]), c["difference"] < 0, int(c["n"]),
+                             {"current_ci": c.get("current_ci")}))
+    control = report.get("complaints_control") or {}
+    for point in control.get("funnel", []):
+        if point.get("low_n") or not point.get("n") or point.get("p0") in (None, 0.0, 1.0):
+            continue
+        p0, k, n = float(point["p0"]), int(point["count"]), int(point["n"])
+        p = float(sps.binomtest(k, n, p0, alternative="greater").pvalue)
+        topic = _topic_of(control, point["label"])
+        out.append(Candidate("complaints_above_network", point["label"], f"topic:{topic}", "complaints",
+                             "binomial_exact", "greater", k / n, p0, k / n - p0, None, n, None, p, k / n > p0, n,
+                             {"count": k}))
     appeals = report.get("appeals") or {}
-    for key, target_key, what in (("on_time", "on_time_target", "ответов в срок"),
-                                  ("promises", "promises_target", "выполненных обещаний")):
+    for key, target_key in (("on_time", "on_time_target"), ("promises", "promises_target")):
         target = appeals.get(target_key)
-        rows = [(owner, appeals.get(key) or {})] + [(r["center"], r[key]) for r in appeals.get("centers", [])]
+        if target is None:
+            continue
+        rows = [(owner, appeals.get(key) or {})] + [(r["center"], r.get(key) or {}) for r in appeals.get("centers", [])]
         for center, share in rows:
-            if target is None or share.get("share") is None or share.get("low_n") or share["share"] >= target:
+            if share.get("share") is None or share.get("low_n") or not share.get("n"):
                 continue
-            p = float(sps.binomtest(share["k"], share["n"], target, alternative="less").pvalue)
-            finding = (f"{where(center if center != owner else '')} доля {what} {format_percent(share['share'])}"
-                       f"{fmt_ci(share.get('ci'))} ниже цели {format_percent(target)}; "
-                       f"n = {format_number(share['n'])}, "
-                       f"{fmt_p(p)} (односторонний биномиальный тест).")
-            add(key + "_below_target", center, key, finding, target - share["share"], 1 - p,
-                {"share": share["share"], "ci": share.get("ci"), "n": share["n"], "target": target, "p_value": p})
+            k, n = int(share["k"]), int(share["n"])
+            p = float(sps.binomtest(k, n, float(target), alternative="less").pvalue)
+            out.append(Candidate(f"{key}_below_target", center, key, "share", "binomial_exact", "less", k / n,
+                                 float(target), k / n - float(target), share.get("ci"), n, None, p,
+                                 k / n < float(target), n, {"estimate_ci": share.get("ci")}))
+    return out
+
+
+def _topic_of(control: dict[str, Any], center: str) -> str:
+    """The topic a centre's complaint excess is mostly about (from the control section's signals)."""
+    for s in control.get("signals", []):
+        if s.get("center") == center and s.get("topic"):
+            return str(s["topic"])
+    return "other"
+
+
+def adjust_family(family: list[Candidate]) -> None:
+    """Benjamini–Hochberg over the whole family, in place."""
+    adjusted = multiple.adjust_pvalues([c.p_value for c in family], method="fdr_bh") if family else []
+    for candidate, q in zip(family, adjusted, strict=True):
+        candidate.q_value = q
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+def build_recommendations(report: dict[str, Any], family: list[Candidate] | None = None) -> list[dict[str, Any]]:
+    """Recommendations from the report's family: BH first, then the rules; one per (owner, question)."""
+    if family is None:
+        family = gather_family(report)
+        adjust_family(family)
+    alpha = 1.0 - float(report.get("confidence", 0.95))
+    thresholds = min_effects()
+    texts = catalogue()
+    names = {c["center"]: c["name"] for c in report.get("centers", [])}
+    branches = {b["branch"]: b["name"] for b in report.get("branches", [])}
+    owner = report.get("scope_code") or report["scope"]
+    quadrants = _quadrants(report)
+    recs: list[dict[str, Any]] = []
+    for c in family:
+        threshold = thresholds.get(c.measure, thresholds["share"])
+        if not c.adverse or c.q_value is None or c.q_value > alpha or abs(c.difference) < threshold:
+            continue
+        level = _level(c.center, owner, report, names, branches)
+        place = names.get(c.center) or branches.get(c.center) or report.get("scope_name") or "сеть"
+        recs.append(_recommendation(c, level, place, report, texts, threshold, quadrants.get((c.center, c.question))
+                                    or quadrants.get((None, c.question))))
     return _merge(recs)
 
 
-def _z_p(share: float, reference: float, n: int) -> float:
-    """Two-sided normal p-value of a share against a fixed reference value."""
-    if not n or share in (0.0, 1.0) and reference in (0.0, 1.0):
-        return 1.0
-    var = reference * (1 - reference) / n
-    if var <= 0:
-        return 1.0
-    return float(2 * sps.norm.sf(abs(share - reference) / var ** 0.5))
+def _level(center: str, owner: str, report: dict[str, Any], names: dict[str, str], branches: dict[str, str]) -> str:
+    if center in names:
+        return "center"
+    if center in branches:
+        return "branch"
+    if center == owner:
+        return {"center": "center", "branch": "branch"}.get(report.get("scope_kind") or "", "company")
+    return "company"
+
+
+def _quadrants(report: dict[str, Any]) -> dict[tuple[str | None, str], str]:
+    """Descriptive importance–performance quadrants, network-wide (None) and per centre."""
+    drivers = report.get("drivers") or {}
+    out: dict[tuple[str | None, str], str] = {(None, a["question"]): a["quadrant"]
+                                              for a in drivers.get("attributes", [])}
+    for center, rows in (drivers.get("centers") or {}).items():
+        for r in rows:
+            out[(center, r["question"])] = r["quadrant"]
+    return out
+
+
+def responsible_role(level: str, question: str) -> str:
+    """A role, never a unit's name: the unit is in ``center``."""
+    if question.startswith("topic:"):
+        special = TOPIC_ROLES.get(level, {}).get(question[6:])
+        if special:
+            return special
+    return RESPONSIBLE_ROLES[level]
+
+
+def _recommendation(c: Candidate, level: str, place: str, report: dict[str, Any], texts: dict[str, str],
+                    threshold: float, quadrant: str | None) -> dict[str, Any]:
+    questions = report.get("questions") or {}
+    what = label(c.question, questions)
+    scale = 100.0 if c.measure == "nps" else 1.0
+    gap = abs(c.difference) / scale
+    priority = c.affected * gap
+    where = f"В ЦОК {place}" if level == "center" else ("По филиалу " + place if level == "branch" else "По сети")
+    finding, why, effect = _texts(c, where, what, priority)
+    if quadrant == "concentrate":
+        finding += (" Фактор входит в зону «сосредоточить усилия» матрицы «важность–исполнение»: он сильно "
+                    "влияет на общую оценку.")
+    evidence = {"test": c.test, "alternative": c.alternative, "measure": c.measure, "estimate": c.estimate,
+                "reference": c.reference, "difference": c.difference, "difference_ci": c.difference_ci, "n": c.n,
+                "n_reference": c.n_reference, "p_value": c.p_value, "q_value": c.q_value,
+                "family_size": None, "min_effect": threshold, **{k: v for k, v in c.extra.items() if v is not None}}
+    return {"rule": c.rule, "center": c.center, "center_name": place, "level": level, "question": c.question,
+            "question_label": what.strip("«»"), "finding": finding, "why": why, "expected_effect": effect,
+            "action": action_for(c.question, texts), "responsible_role": responsible_role(level, c.question),
+            "priority": priority, "gap": gap, "affected": c.affected, "quadrant": quadrant, "evidence": evidence}
+
+
+def _texts(c: Candidate, where: str, what: str, priority: float) -> tuple[str, str, str]:
+    """The statistician's finding, the manager's one-sentence reason and the expected effect."""
+    stats = f"n = {format_number(c.n)}, {fmt_p(c.p_value)}, {fmt_q(c.q_value)} (Бенджамини–Хохберг)"
+    gain = max(1, round(priority))
+    if c.rule == "below_rest":
+        if c.measure == "nps":
+            value = f"NPS {fmt_value('nps', c.estimate)}{fmt_ci(c.extra.get('estimate_ci'), False)}"
+            why = (f"{where} индекс готовности рекомендовать — {fmt_value('nps', c.estimate)} (вероятно, от "
+                   f"{_range(c.extra.get('estimate_ci'), False)}), в остальной сети — {fmt_value('nps', c.reference)}.")
+        else:
+            value = f"доля высоких оценок {format_percent(c.estimate)}{fmt_ci(c.extra.get('estimate_ci'))}"
+            why = (f"{where} {what} высоко оценили {format_percent(c.estimate)} клиентов (вероятно, от "
+                   f"{_range(c.extra.get('estimate_ci'))}), в остальной сети — {format_percent(c.reference)}.")
+        finding = (f"{where} {what}: {value} ниже остальной сети ({fmt_value(c.measure, c.reference)}); "
+                   f"{stats}.")
+        effect = (f"Если подтянуть до уровня сети — примерно {_clients(gain)} за период с хорошей оценкой "
+                  "вместо плохой.")
+    elif c.rule == "decline":
+        share = c.measure != "nps"
+        now, before = fmt_value(c.measure, c.estimate), fmt_value(c.measure, c.reference)
+        unit = "п. п." if share else "пунктов"
+        ci = c.difference_ci
+        drop = (f" (снижение на {_points(-ci[1], share)}–{_points(-ci[0], share)} {unit})"
+                if ci and ci[1] < 0 else "")
+        if share:
+            why = f"{where} доля высоких оценок ({what}) снизилась с {before} до {now} к прошлому периоду{drop}."
+        else:
+            why = f"{where} индекс готовности рекомендовать снизился с {before} до {now} к прошлому периоду{drop}."
+        finding = (f"{where} {what}: снижение к прошлому периоду с {before} до {now}"
+                   f"{' (разность' + fmt_ci(ci, share) + ')' if ci else ''}; n = {format_number(c.n)} и "
+                   f"{format_number(c.n_reference or 0)}, {fmt_p(c.p_value)}, {fmt_q(c.q_value)} "
+                   "(Бенджамини–Хохберг).")
+        effect = f"Вернуть прежний уровень — примерно {_clients(gain)} за период с хорошей оценкой."
+    elif c.rule == "complaints_above_network":
+        count = int(c.extra.get("count", round(c.estimate * c.n)))
+        why = (f"{where} жалобы составили {format_percent(c.estimate)} обращений ({count} из "
+               f"{format_number(c.n)}) при {format_percent(c.reference)} в среднем по сети; больше всего — {what}.")
+        finding = (f"{where} доля жалоб {format_percent(c.estimate)} ({count} из {format_number(c.n)}) выше "
+                   f"средней по сети {format_percent(c.reference)}; {stats}.")
+        effect = f"При доле жалоб на уровне сети — примерно на {format_number(gain)} жалоб меньше за период."
+    else:
+        noun = "ответов в срок" if c.question == "on_time" else "выполненных обещаний"
+        why = (f"{where} доля {noun} — {format_percent(c.estimate)} (вероятно, от "
+               f"{_range(c.extra.get('estimate_ci'))}) при цели {format_percent(c.reference)}.")
+        finding = (f"{where} доля {noun} {format_percent(c.estimate)}{fmt_ci(c.extra.get('estimate_ci'))} ниже цели "
+                   f"{format_percent(c.reference)}; односторонний точный биномиальный тест, {stats}.")
+        effect = f"Достичь цели — примерно {format_number(gain)} обращений за период закрыты как положено."
+    return finding, why, effect
+
+
+def _range(ci: list[float] | None, share: bool = True) -> str:
+    if not ci:
+        return "—"
+    f = format_percent if share else (lambda v: format_number(v, 0))
+    return f"{f(ci[0])} до {f(ci[1])}"
+
+
+def _points(value: float, share: bool) -> str:
+    return format_number(value * 100 if share else value, 0)
+
+
+def _clients(count: int) -> str:
+    tail = count % 100
+    word = "клиентов" if 11 <= tail <= 14 else {1: "клиент", 2: "клиента", 3: "клиента", 4: "клиента"}.get(
+        count % 10, "клиентов")
+    return f"{format_number(count)} {word}"
 
 
 def _merge(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One recommendation per (owner, question): the highest priority, with the other findings attached."""
+    """One recommendation per (owner, question): the highest priority, the other findings nested."""
     best: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in sorted(recs, key=lambda r: r["priority"], reverse=True):
         key = (rec["center"], rec["question"])
         if key in best:
             best[key].setdefault("related_findings", []).append({"rule": rec["rule"], "finding": rec["finding"]})
         else:
-            best[key] = rec
+            best[key] = {**rec, "related_findings": []}
     limit = int(current_app.config.get("ANALYSIS_MAX_RECOMMENDATIONS", 50))
     return sorted(best.values(), key=lambda r: r["priority"], reverse=True)[:limit]
+
+
+def recommendations_section(report: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The recommendations and the description of their family (size, counts per rule) for ``methods``."""
+    family = gather_family(report)
+    adjust_family(family)
+    recs = build_recommendations(report, family)
+    for rec in recs:
+        rec["evidence"]["family_size"] = len(family)
+    by_rule: dict[str, int] = {}
+    for c in family:
+        by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
+    alpha = 1.0 - float(report.get("confidence", 0.95))
+    described = {**FAMILY_METHOD, "family_size": len(family), "tests_by_rule": by_rule, "fdr": alpha,
+                 "min_effect": min_effects(),
+                 "discoveries": sum(1 for c in family if c.q_value is not None and c.q_value <= alpha)}
+    return recs, described

@@ -23,6 +23,7 @@ from app.models import Organisation, OrgKind
 from app.spreadsheet import neutralise_cell
 
 TREND_QUARTERS = 4
+MIN_N_FLOOR = 10  # below this a single respondent could make a centre "significant"
 
 
 class ReportError(ValueError):
@@ -50,6 +51,9 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
                  min_n: int | None = None, confidence: float | None = None, previous: bool = True) -> dict[str, Any]:
     """Build the report for a survey, a period (dates included) and a scope (None = the company)."""
     min_n = int(_cfg("ANALYSIS_MIN_N", 30) if min_n is None else min_n)
+    if min_n < MIN_N_FLOOR:
+        raise ReportError(f"Минимальный размер группы — не меньше {MIN_N_FLOOR} ответов: по меньшему числу "
+                          "выводы о ЦОК ненадежны")
     confidence = float(_cfg("ANALYSIS_CONFIDENCE", 0.95) if confidence is None else confidence)
     if not 0 < confidence < 1:
         raise ReportError("Уровень доверия должен быть между 0 и 1")
@@ -93,9 +97,10 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
     report.update(ops)
     from app.analysis import actions, recommend
 
-    report["recommendations"] = recommend.build_recommendations(report)
+    report["recommendations"], family = recommend.recommendations_section(report)
     report["actions"] = actions.actions_for_report(report, ctx.center_ids_all)
     report["methods"] = methods_section(ctx)
+    report["methods"]["recommendations"] = family
     report["sample_sizes"] = ctx.sample_sizes()
     return report
 
@@ -506,6 +511,8 @@ def _direction(entry: dict[str, Any]) -> str | None:
 
 
 def methods_section(ctx: _Context) -> dict[str, Any]:
+    from app.analysis import recommend
+
     weights = operations.rank_weights()
     cap = int(_cfg("ANALYSIS_SAMPLE_CAP", queries.SAMPLE_CAP_DEFAULT))
     return {
@@ -549,7 +556,7 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                     "scaling": "доля двух лучших оценок × 100; (NPS + 100) / 2; (1 − доля жалоб) × 100; доля "
                                "ответов в срок × 100; доля выполненных обещаний × 100; при отсутствии компонента "
                                "веса остальных нормируются"},
-        "priority": operations.PRIORITY_METHOD,
+        "priority": recommend.PRIORITY_METHOD,
         "on_time_target": float(_cfg("ANALYSIS_TARGET_ON_TIME", 0.95)),
         "promises_target": float(_cfg("ANALYSIS_TARGET_PROMISES", 0.9)),
     }

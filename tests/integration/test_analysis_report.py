@@ -110,7 +110,11 @@ def test_known_structure_is_found(synthetic):
     assert (top["center"], top["question"]) == ("LGV", "wait")
     assert "Льгов" in top["finding"] and "p" in top["finding"] and "n = " in top["finding"]
     assert "запись" in top["action"]
-    assert top["priority"] == pytest.approx(top["impact"] * top["gap"] * top["confidence"])
+    assert top["priority"] == pytest.approx(top["affected"] * top["gap"])
+    assert top["responsible_role"] == "начальник ЦОК" and "confidence" not in top
+    evidence = top["evidence"]
+    assert evidence["q_value"] <= 0.05 and abs(evidence["difference"]) >= evidence["min_effect"]
+    assert evidence["family_size"] == report["methods"]["recommendations"]["family_size"]
     priorities = [r["priority"] for r in report["recommendations"]]
     assert priorities == sorted(priorities, reverse=True)
 
@@ -158,7 +162,11 @@ def test_json_contract(synthetic):
     assert {"target", "r2", "attributes"} <= set(report["drivers"])
     assert {"question", "weight", "beta", "performance", "quadrant"} <= set(report["drivers"]["attributes"][0])
     assert report["reliability"][0]["block"] == "service" and 0 < report["reliability"][0]["alpha"] < 1
-    assert {"priority", "center", "question", "finding", "action", "evidence"} <= set(report["recommendations"][0])
+    rec = report["recommendations"][0]
+    assert {"rule", "center", "question", "finding", "action", "responsible_role", "priority",
+            "evidence"} <= set(rec)
+    assert {"test", "estimate", "difference", "difference_ci", "n", "p_value", "q_value", "family_size",
+            "min_effect"} <= set(rec["evidence"])
     assert [q["label"] for q in report["trend"]["quarters"]] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
     assert report["methods"]["min_n"] == 30 and report["methods"]["confidence"] == 0.95
     table = report_to_csv(report)
