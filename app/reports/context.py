@@ -52,6 +52,7 @@ TEST_NAMES = {
     "one_sided_binomial": "односторонний биномиальный тест", "binomtest": "точный биномиальный тест",
     "one_proportion_z": "z-тест для доли", "p_chart": "контрольная p-карта", "funnel": "воронкообразная диаграмма",
     "nps_regression": "регрессия оценок NPS (−1/0/+1) по месяцам", "linear_trend": "линейный тренд",
+    "binomial_exact": "точный биномиальный тест",
     "welch_t": "t-тест Уэлча", "t_test": "t-тест", "difference_in_differences": "разность разностей",
 }
 RULE_NAMES = {
@@ -60,7 +61,7 @@ RULE_NAMES = {
     "complaints_p_chart": "доля жалоб за контрольной границей p-карты",
     "complaints_funnel": "доля жалоб за границей воронки", "on_time_below_target": "ответы в срок ниже цели",
     "promises_below_target": "выполнение обещаний ниже цели", "on_time": "ответы в срок ниже цели",
-    "promises": "выполнение обещаний ниже цели",
+    "promises": "выполнение обещаний ниже цели", "complaints_above_network": "доля жалоб выше средней по сети",
 }
 RANK_COMPONENTS = {"top2box": "удовлетворенность", "nps": "NPS", "complaints": "доля жалоб",
                    "on_time": "ответы в срок", "promises": "выполненные обещания", "satisfaction": "удовлетворенность"}
@@ -82,6 +83,8 @@ METHOD_LABELS = {
     "reliability": "надежность блоков", "scaling": "шкалы составляющих", "impact": "влияние", "gap": "разрыв",
     "confidence": "уверенность", "formula": "формула", "monthly": "помесячная динамика",
     "shrinkage": "сглаживание оценок ЦОК", "channels": "каналы", "sample_size": "объем выборки",
+    "recommendations": "Рекомендации", "adjustment": "поправка", "rule": "правило", "meaning": "смысл",
+    "affected": "затронутые клиенты",
 }
 # English words that reached the methods texts of the report (a formula): shown in Russian.
 TERM_WORDS = {"priority": "приоритет", "impact": "влияние", "gap": "разрыв", "confidence": "уверенность",
@@ -437,48 +440,25 @@ def _level(report: dict[str, Any], code: str | None) -> str:
 
 
 def recommendation_rows(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Every recommendation, by priority, in the words the PDF shows (names, roles, plain reasons)."""
+    """Every recommendation, by priority, in the words the PDF shows (names, roles, plain reasons).
+
+    Reads the recommendation contract of issue 14 strictly: ``why`` and ``expected_effect`` are the plain
+    sentences of the body; ``finding`` and ``evidence`` (statistical terms allowed) go to the appendix.
+    """
     rows = []
-    for r in sorted(report["recommendations"], key=lambda r: -(r.get("priority") or 0)):
-        code = r.get("center")
-        level = _level(report, code)
-        where = r.get("center_name") or names.get(code) or report.get("scope_name") or "Вся сеть"
-        question = r.get("question_label") or _title(report, r.get("question"))
-        evidence = r.get("evidence") or {}
+    for r in sorted(report["recommendations"], key=lambda r: -(r["priority"] or 0)):
+        code = r["center"]
+        level = r.get("level") or _level(report, code)
+        question = str(r["question_label"]).strip()
         rows.append({
-            "center": code if level == "center" else None, "where": where, "level": level,
-            "action": str(r.get("action") or "").strip(), "role": r.get("responsible_role") or ROLE_FALLBACK[level],
-            "question": question, "why": r.get("why") or _plain_why(evidence, question),
-            "effect": r.get("expected_effect") or "", "priority": r.get("priority") or 0.0,
-            "priority_text": num(r.get("priority"), 3),
-            "rule": RULE_NAMES.get(r.get("rule"), "правило отбора"), "finding": r.get("finding") or "",
-            "evidence": _evidence_text(evidence),
+            "center": code if level == "center" else None, "where": r["center_name"] or names.get(code, ""),
+            "level": level, "action": str(r["action"]).strip(), "role": r["responsible_role"],
+            "question": question[:1].upper() + question[1:], "why": r["why"], "effect": r["expected_effect"],
+            "priority": r["priority"] or 0.0, "rule": RULE_NAMES.get(r["rule"], "правило отбора"),
+            "finding": r["finding"], "evidence": _evidence_text(r["evidence"]),
             "related": [{"rule": RULE_NAMES.get(f.get("rule"), "правило отбора"), "finding": f.get("finding") or ""}
                         for f in r.get("related_findings") or []]})
     return rows
-
-
-def _plain_why(evidence: dict[str, Any], question: str) -> str:
-    """A plain reason from the evidence when a recommendation carries no ``why`` sentence of its own."""
-    estimate, ci = evidence.get("estimate"), evidence.get("estimate_ci") or evidence.get("ci")
-    if is_number(evidence.get("share")) and is_number(evidence.get("target")):
-        return (f"{question}: {pct(evidence['share'], 0)} ({_range(ci, True)}) при цели "
-                f"{pct(evidence['target'], 0)}.")
-    if is_number(estimate) and is_number(evidence.get("rest")):
-        share = abs(estimate) <= 1 and abs(evidence["rest"]) <= 1 and evidence.get("measure") != "nps"
-        pair = ci_pair(evidence.get("difference_ci"))
-        gap = ""
-        if pair:
-            low, high = sorted(abs(v) * (100 if share else 1) for v in pair)
-            gap = f" (разница с учетом случайности — от {num(low, 0)} до {num(high, 0)}{' п. п.' if share else ''})"
-        if share:
-            return (f"{question}: довольны {pct(estimate, 0)} клиентов против {pct(evidence['rest'], 0)} в "
-                    f"остальной сети{gap}.")
-        return f"{question}: NPS {num(estimate, 0)} против {num(evidence['rest'], 0)} в остальной сети{gap}."
-    if is_number(evidence.get("performance")) and is_number(evidence.get("network_performance")):
-        return (f"{question}: довольны {pct(evidence['performance'], 0)} клиентов против "
-                f"{pct(evidence['network_performance'], 0)} по сети.")
-    return question + "."
 
 
 def group_actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -520,12 +500,13 @@ def _evidence_text(evidence: dict[str, Any] | None) -> str:
     if is_number(estimate):
         ci = evidence.get("estimate_ci") or evidence.get("ci")
         parts.append(f"оценка {pct(estimate) if share else num(estimate, 1)} {ci_text(ci, 1, share)}".strip())
+    if is_number(evidence.get("reference", evidence.get("rest"))):
+        reference = evidence.get("reference", evidence.get("rest"))
+        parts.append(f"сравнение {pct(reference) if share else num(reference, 1)}")
     if is_number(evidence.get("difference")):
         diff = evidence["difference"]
         text = f"разность {signed(diff * 100, 1)}\u00a0п.\u00a0п." if share else f"разность {signed(diff, 1)}"
         parts.append(f"{text} {ci_text(evidence.get('difference_ci'), 1, share)}".strip())
-    if is_number(evidence.get("target")):
-        parts.append(f"цель {pct(evidence['target'], 0)}")
     if is_number(evidence.get("n")):
         parts.append(f"n = {num(evidence['n'])}")
     if is_number(evidence.get("p_value")):
@@ -594,6 +575,19 @@ def _methods(report: dict[str, Any]) -> list[str]:
                     sub_label = METHOD_LABELS.get(sub, "")
                     parts.append(f"{sub_label} — {_russian_terms(text)}" if sub_label else _russian_terms(text))
             weights = value.get("weights") if key == "ranking" else None
+            if is_number(value.get("family_size")):
+                by_rule = value.get("tests_by_rule") if isinstance(value.get("tests_by_rule"), dict) else {}
+                counts = ", ".join(f"{RULE_NAMES.get(k, 'прочие')} — {num(v)}" for k, v in by_rule.items()
+                                   if is_number(v))
+                parts.append(f"проверок в семействе {num(value['family_size'])}" + (f" ({counts})" if counts else "")
+                             + (f", из них значимых {num(value['discoveries'])}"
+                                if is_number(value.get("discoveries")) else ""))
+            if isinstance(value.get("min_effect"), dict):
+                effects = {"share": ("доля", 100, " п. п."), "mean": ("средний балл", 1, " балла"),
+                           "nps": ("NPS", 1, " пунктов"), "complaints": ("доля жалоб", 100, " п. п.")}
+                parts.append("минимальный практически значимый разрыв: " + ", ".join(
+                    f"{effects[k][0]} — {num(v * effects[k][1], 1)}{effects[k][2]}"
+                    for k, v in value["min_effect"].items() if k in effects and is_number(v)))
             if isinstance(weights, dict):
                 parts.append("веса: " + ", ".join(f"{RANK_COMPONENTS.get(k, 'составляющая')} {pct(v, 0)}"
                                                   for k, v in weights.items() if is_number(v)))

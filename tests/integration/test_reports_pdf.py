@@ -244,3 +244,65 @@ def test_pages_role_preview_archive_and_scope(demo, client, make_user, login):
     login(kursk)
     assert client.get(f"/reports/{archive_id}/download").status_code == 200
     assert "Мониторинг обращений клиентов — Курскэнерго" in client.get("/reports/").get_data(as_text=True)
+
+
+def test_no_code_or_identifier_in_any_pdf(demo, tmp_path):
+    """Question codes, centre, branch and company codes, the survey slug, test and rule names: none in the text
+    of the satisfaction PDF, the centre cards and the appeals PDF (registration numbers are not codes)."""
+    from app.analysis.report import build_report
+    from tests.integration.test_reports_render import codes_in, identifiers
+
+    report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
+    codes = identifiers(report) | {"two_proportion_z", "binomial_exact", "complaints_above_network", "p_chart"}
+    assert {"wait", "overall", "MRSK", "visit-csat", "LGV", "chi_square_top2box"} <= codes
+    for report_type, params in (("satisfaction", {"period": "2026Q3"}), ("center", {"period": "2026Q3",
+                                                                                  "scope": "KURS"}),
+                                ("appeals", {"period": "2026Q3"})):
+        text = pdf_text(services.build_pdf(report_type, params), tmp_path)
+        assert codes_in(text, codes) == [], report_type
+        assert "Курск" in text, report_type  # names instead
+
+
+def test_first_page_says_what_who_why_and_effect(demo, tmp_path):
+    """Page 1: «Главное», then the actions table built from the recommendation contract (action, role, why,
+    expected effect), the highest-priority row first."""
+    from app.analysis.report import build_report
+
+    report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
+    top = max(report["recommendations"], key=lambda r: r["priority"])
+    path = tmp_path / "sat.pdf"
+    path.write_bytes(services.build_pdf("satisfaction", {"period": "2026Q3"}))
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True,
+                           text=True).stdout
+    flat = " ".join(page1.replace("\u00a0", " ").split())
+    assert "Главное" in flat and "Что сделать" in flat and "Ожидаемый эффект" in flat
+    for field in ("action", "responsible_role", "why"):
+        words = " ".join(top[field].replace("\u00a0", " ").split())
+        assert words[:40] in flat, (field, words)
+
+
+@pytest.fixture
+def dollar_survey(org):
+    """visit-csat whose wait question is written with dollar signs (mathtext syntax) by staff."""
+    from app.surveys.synthetic import generate_responses
+    from tests.integration.test_analysis_report import centers, make_survey, visit_csat_definition
+
+    definition = visit_csat_definition()
+    for page in definition["pages"]:
+        for question in page["questions"]:
+            if question["code"] == "wait":
+                question["text"]["ru"] = r"Ожидание $\foo$ и цена $5"
+    version = make_survey(definition)
+    generate_responses(version, centers("KUR", "LGV", "SHCH", "OBO"), date(2026, 7, 1), date(2026, 9, 30), n=400,
+                       seed=5, weak_center_code="LGV")
+    return version
+
+
+def test_dollar_signs_in_a_question_text_reach_the_preview_and_the_pdf(dollar_survey, client, make_user, login,
+                                                                       tmp_path):
+    login(make_user("manager", scope="MRSK"))
+    preview = client.get("/reports/preview?type=satisfaction&period=2026Q3")
+    assert preview.status_code == 200
+    assert r"Ожидание $\foo$ и цена $5" in preview.get_data(as_text=True)
+    text = pdf_text(services.build_pdf("satisfaction", {"period": "2026Q3"}), tmp_path)
+    assert r"Ожидание $\foo$" in text

@@ -186,3 +186,16 @@ def test_analysis_page_shows_names_not_codes(satisfaction, client, make_user, lo
     text = VisibleText.of(page.get_data(as_text=True))
     assert "Льгов" in text and satisfaction["questions"]["wait"]["text"] in text
     assert codes_in(text, identifiers(satisfaction)) == []
+
+
+def test_action_rows_are_built_from_the_recommendation_contract(satisfaction):
+    ctx = context.satisfaction_context(satisfaction, scope_name="Компания", charts_on=False, pdf_limit=100)
+    recs = satisfaction["recommendations"]
+    assert recs and all(r["why"] and r["expected_effect"] and r["responsible_role"] for r in recs)
+    for row in ctx["action_rows"]:
+        mine = [r for r in recs if r["action"].strip() == row["action"] and r["responsible_role"] == row["role"]]
+        assert mine and row["where"] == list(dict.fromkeys(r["center_name"] for r in
+                                                           sorted(mine, key=lambda r: -r["priority"])))
+        top = max(mine, key=lambda r: r["priority"])
+        assert row["priority"] == top["priority"] and row["effect"] == top["expected_effect"]
+        assert row["why"][0].endswith(top["why"][1:])
