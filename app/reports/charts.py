@@ -306,8 +306,8 @@ def drivers_bars(drivers: Sequence[Driver], r2: float | None) -> str:
     ordered = sorted(drivers, key=lambda d: d.weight, reverse=True)
     total = sum(d.weight for d in ordered) or 1.0
     bars = [Bar(d.label, d.weight / total) for d in ordered]
-    title = f"Доля объясненной дисперсии, R² = {num(r2, 2)}" if r2 is not None else ""
-    return headline_bars(bars, "Относительная важность, % от R²", percent=True, title=title)
+    # Plain words on the chart; R² and the method are in the report's footnote.
+    return headline_bars(bars, "Важность, % объяснимых различий в общей оценке", percent=True)
 
 
 def ipa_scatter(drivers: Sequence[Driver]) -> str:
