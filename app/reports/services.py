@@ -7,6 +7,7 @@ context (``context.py``) and renders it with WeasyPrint through ``app.pdf.render
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -286,6 +287,20 @@ def scopes_for(user: User) -> list[Organisation]:
     allowed = [o for o in orgs if user_may_use(user, o)] if root is not None else orgs
     order = {OrgKind.COMPANY: 0, OrgKind.BRANCH: 1, OrgKind.CENTER: 2}
     return sorted(allowed, key=lambda o: (order.get(o.kind, 3), o.name))
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """An archived request in words: period label, scope name, survey title (no codes on the page)."""
+    parts = []
+    with contextlib.suppress(PeriodError):  # a stored request always parsed once; never fail the page
+        parts.append(parse_period(params.get("period") or None, params.get("from") or None,
+                                  params.get("to") or None).label)
+    code = params.get("scope")
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
+    parts.append(org.name if org is not None else current_app.config["COMPANY_NAME"])
+    if params.get("survey"):
+        parts.append(f"анкета «{sources.survey_title(params['survey'])}»")
+    return " · ".join(parts)
 
 
 def finished_label(row: ReportArchive) -> str:

@@ -229,7 +229,10 @@ def test_pages_role_preview_archive_and_scope(demo, client, make_user, login):
     assert status["status"] == "done" and status["progress"] == 100, status
     pdf = client.get(status["download_url"])
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert client.get(f"/reports/{archive_id}").status_code == 200
+    shown = client.get(f"/reports/{archive_id}")
+    assert shown.status_code == 200
+    assert "III квартал 2026 г. · Курскэнерго" in shown.get_data(as_text=True)  # the request in words, no codes
+    assert "KURS" not in shown.get_data(as_text=True).replace("/reports/", "")
     client.post("/logout")
 
     belgorod = make_user("manager", scope="BELG")
