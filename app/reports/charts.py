@@ -482,9 +482,13 @@ def ranking_dots(rows: Sequence[RankRow], xlabel: str = "Сводный инде
     fig, ax = _figure(height, 5.6)
     ys = list(range(len(rows)))[::-1]
     spans = [(y, r) for y, r in zip(ys, rows, strict=True) if r.low is not None and r.high is not None]
-    if spans:
-        ax.hlines([y for y, _ in spans], [r.low for _, r in spans], [r.high for _, r in spans],
-                  colors=[LIGHT_GREY if r.muted else GREY for _, r in spans], linewidth=1.2)
+    for muted in (False, True):  # the composite index's interval as error bars with caps
+        part = [(y, r) for y, r in spans if r.muted is muted]
+        if part:
+            below = [max(0.0, r.value - r.low) for _, r in part]
+            above = [max(0.0, r.high - r.value) for _, r in part]
+            ax.errorbar([r.value for _, r in part], [y for y, _ in part], xerr=[below, above], fmt="none",
+                        ecolor=LIGHT_GREY if muted else GREY, elinewidth=1.1, capsize=2.5)
     ax.scatter([r.value for r in rows], ys, s=20, c=[LIGHT_GREY if r.muted else BLUE for r in rows], zorder=3)
     ax.set_yticks(ys, [r.label for r in rows], fontsize=7)
     ax.set_ylim(-0.7, len(rows) - 0.3)

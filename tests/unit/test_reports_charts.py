@@ -8,6 +8,7 @@ import itertools
 import random
 
 import pytest
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -130,3 +131,14 @@ def test_dollar_signs_in_staff_text_stay_text():
             charts.center_vs_network([(nasty, 0.5)], [0.6])]
     for url in urls:
         assert "Цена $\\foo$" in svg_text(url)
+
+
+def test_ranking_draws_the_composite_index_interval_as_error_bars(figures):
+    rows = [charts.RankRow("Курскэнерго", 70.0, 64.0, 75.0), charts.RankRow("Белгородэнерго", 60.0, 57.5, 62.0),
+            charts.RankRow("Орелэнерго", 55.0)]  # no interval: no bar
+    charts.ranking_dots(rows)
+    (fig, clashes), = figures
+    assert clashes == []
+    bars = [c for c in fig.axes[0].collections if isinstance(c, LineCollection) and len(c.get_segments()) == 2]
+    spans = sorted(tuple(sorted((round(seg[0][0], 6), round(seg[1][0], 6)))) for seg in bars[0].get_segments())
+    assert spans == [(57.5, 62.0), (64.0, 75.0)]
