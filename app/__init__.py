@@ -27,6 +27,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     load_configuration(app, config_overrides or {})
+    trust_proxies(app)
     register_extensions(app)
     parsing.install(app)
     register_blueprints(app)
@@ -58,6 +59,19 @@ def load_configuration(app: Flask, overrides: dict[str, Any]) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     logging.getLogger("otklik").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def trust_proxies(app: Flask) -> None:
+    """``TRUSTED_PROXIES`` = N > 0: the client address (and scheme) is taken N hops back in X-Forwarded-For
+    (Werkzeug's ProxyFix), so rate limits, sign-in throttling and logs see the client, not the proxy.
+    0 (the default): X-Forwarded-* headers are ignored, as any client can send them."""
+    value = app.config.get("TRUSTED_PROXIES") or 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ConfigError(f"OTKLIK_TRUSTED_PROXIES должно быть числом прокси-серверов от 0 до 10, а не «{value}».")
+    if value:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=value, x_proto=value)  # type: ignore[method-assign]
 
 
 def instance_secret_key(instance: Path) -> str:

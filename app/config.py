@@ -29,8 +29,23 @@ class DefaultConfig:
 
     # Authentication.
     PASSWORD_MIN_LENGTH = 10
+    # Sign-in throttling per (e-mail, client address): this many failures in a row from one address are
+    # free, then each failure refuses that address for a growing delay (base × 2ⁿ, capped). The account
+    # as a whole is locked for LOGIN_LOCKOUT_MINUTES only after LOGIN_ACCOUNT_LOCK_FAILURES failures
+    # from LOGIN_ACCOUNT_LOCK_ADDRESSES or more addresses within the window, and never for an address
+    # the account signed in from before.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_DELAY_BASE_SECONDS = 30
+    LOGIN_DELAY_MAX_SECONDS = 900
+    LOGIN_ACCOUNT_LOCK_FAILURES = 50
+    LOGIN_ACCOUNT_LOCK_ADDRESSES = 5
+    LOGIN_ACCOUNT_LOCK_WINDOW_MINUTES = 60
     LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_KNOWN_ADDRESS_DAYS = 90  # an address the account signed in from counts as known this long
+
+    # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: none, the header
+    # is ignored). With N > 0 Werkzeug's ProxyFix takes the client address N hops back.
+    TRUSTED_PROXIES = 0
 
     # Limits.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -87,4 +102,10 @@ class DefaultConfig:
     KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints
     KIOSK_IP_RATELIMIT = "120 per minute"
     MAIL_TIMEOUT = 10
+    # Bursts of anonymous answers are held apart until a marketer releases or discards them.
+    QUARANTINE_ENABLED = True
+    QUARANTINE_WINDOW_MINUTES = 10
+    QUARANTINE_FACTOR = 5  # times the assignment's (or kiosk's) usual answers per window
+    QUARANTINE_MIN_COUNT = 30  # and at least this many answers in the window
+    QUARANTINE_RATE_CACHE_SECONDS = 300
     ANALYSIS_REFRESH_BATCH = 20_000  # responses per aggregate-refresh transaction

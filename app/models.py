@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -88,6 +88,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     scope_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Unused since migration 0005 (sign-in throttling lives in login_throttle). Kept: dropping a column
+    # rebuilds the table on SQLite, and dropping ``user`` there fires the ON DELETE actions of its references.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
     session_version: Mapped[int] = mapped_column(default=1)
@@ -111,6 +113,30 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(Role(self.role), self.role)
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per (typed e-mail, client address); the address ``*`` is the account as a whole.
+
+    Keyed by the typed e-mail, not by the user, so that an e-mail without an account is throttled exactly
+    like one with an account: the refusals tell an attacker nothing about which accounts exist. A row
+    with ``succeeded_at`` marks an address the account signed in from; the account-wide lock never
+    refuses such an address.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("email", "address", name="uq_login_throttle_email_address"),
+                      Index("ix_login_throttle_last_failure_at", "last_failure_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)  # in a row from this address since its last success
+    window_started_at: Mapped[datetime | None] = mapped_column()
+    window_failures: Mapped[int] = mapped_column(default=0)  # since window_started_at (account-wide count)
+    blocked_until: Mapped[datetime | None] = mapped_column()
+    last_failure_at: Mapped[datetime | None] = mapped_column()
+    succeeded_at: Mapped[datetime | None] = mapped_column()
 
 
 class Topic(db.Model):

@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("main.dashboard", "Главная", ("marketing", "operator", "manager")),
     ("surveys.index", "Анкеты", ("marketing",)),
     ("surveys.responses", "Ответы", ("marketing", "manager")),
+    ("surveys.held", "Задержанные ответы", ("marketing",)),
     ("appeals.queue", "Обращения", ("operator", "manager")),
     ("reviews.moderation", "Книга отзывов", ("operator",)),
     ("appeals.report", "Мониторинг", ("manager",)),

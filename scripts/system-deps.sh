@@ -9,6 +9,12 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "insta
 
 pkg_installed libpango-1.0-0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 pkg_installed fonts-dejavu-core || need+=(fonts-dejavu-core)
+if [ "$mode" = "run" ] && ! have redis-server; then
+  # Optional: with it `make run` serves two processes sharing their rate limits, without it one process.
+  if [ "$(id -u)" -eq 0 ]; then need+=(redis-server); else
+    echo "Совет: установите redis-server (apt-get install redis-server), чтобы make run запускал два процесса." >&2
+  fi
+fi
 if [ "$mode" = "test" ]; then
   have chromium || need+=(chromium)
   have pdftotext || need+=(poppler-utils)

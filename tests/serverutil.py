@@ -30,6 +30,7 @@ class GunicornServer:
     threads: int = 1  # > 1 runs gunicorn's gthread workers, as scripts/run.sh does (--threads 4)
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)
     log_path: Path | None = None
     process: subprocess.Popen | None = None
 
@@ -40,11 +41,13 @@ class GunicornServer:
     def start(self, timeout: float = 180) -> GunicornServer:
         env = {**os.environ, "DATABASE_URL": self.database_url,
                "SECRET_KEY": "durability-test-secret", "OTKLIK_RATELIMIT_ENABLED": "false",
+               "OTKLIK_QUARANTINE_ENABLED": "false",
                **self.extra_env}
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [GUNICORN, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--graceful-timeout", "2", "--timeout", "60", "--preload", "wsgi:app"],
+             "--threads", str(self.threads), "--graceful-timeout", "2", "--timeout", "60", *self.extra_args,
+             "--preload", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         if log is not subprocess.DEVNULL:
             log.close()  # the child keeps its own descriptor

@@ -1,4 +1,5 @@
-"""Corrective actions: a recommendation becomes tracked work, and its effect is measured when done."""
+"""Corrective actions: a recommendation becomes tracked work; its effect is judged against comparison centres
+(:mod:`app.analysis.effects`) once it has started."""
 
 from __future__ import annotations
 
@@ -6,19 +7,14 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from app import audit
-from app.analysis import measures, queries
+from app.analysis import effects, measures, queries
 from app.analysis.models import ACTION_STATUSES, CorrectiveAction
-from app.analysis.stats import nps as nps_stats
-from app.analysis.stats import proportions
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, User
-
-EFFECT_WINDOW_DAYS = 90
 
 
 class ActionError(ValueError):
@@ -66,72 +62,51 @@ def set_status(action: CorrectiveAction, status: str, on: date | None = None) ->
 
 
 def effect_windows(action: CorrectiveAction, today: date | None = None) -> tuple[queries.Period, queries.Period] | None:
-    """Before: the days just before ``started_on``; after: from the day after ``done_on``; same length
-    (up to ``ANALYSIS_EFFECT_WINDOW_DAYS``, shortened to the days elapsed since completion)."""
-    if action.status != "done" or not action.started_on or not action.done_on:
+    """Before: ``ANALYSIS_EFFECT_WINDOW_DAYS`` days just before ``started_on``; after: from ``done_on`` (still
+    running: from ``started_on``) for as many days, cut at ``today``. None until the after window has a day."""
+    if action.status not in ("in_progress", "done") or not action.started_on:
         return None
     today = today or date.today()
-    window = int(current_app.config.get("ANALYSIS_EFFECT_WINDOW_DAYS", EFFECT_WINDOW_DAYS))
-    after_start = action.done_on + timedelta(days=1)
-    after_end = min(action.done_on + timedelta(days=window), today)
+    window = effects.window_days()
+    after_start = action.done_on if action.status == "done" and action.done_on else action.started_on
+    after_end = min(after_start + timedelta(days=window - 1), today)
     if after_end < after_start:
         return None
-    length = (after_end - after_start).days + 1
     before_end = action.started_on - timedelta(days=1)
-    return queries.Period(before_end - timedelta(days=length - 1), before_end), queries.Period(after_start, after_end)
+    return queries.Period(before_end - timedelta(days=window - 1), before_end), queries.Period(after_start, after_end)
 
 
 def evaluate_effect(action: CorrectiveAction, confidence: float | None = None,
                     today: date | None = None) -> dict[str, Any]:
-    """Top-2-box (or NPS) of the action's metric among the owner's centres, before against after."""
-    confidence = float(confidence or current_app.config.get("ANALYSIS_CONFIDENCE", 0.95))
-    result: dict[str, Any] = {"metric": action.metric, "status": action.status, "evaluated": False, "note": None}
+    """The action's effect by :func:`app.analysis.effects.effect_for` (difference-in-differences against
+    comparison centres; a branch against the other branches' centres; company-wide: no comparison).
+
+    Keeps ``evaluated``, ``significant`` and ``direction`` ("up"/"down"/None, from the verdict) for readers
+    of the old before/after effect; ``note`` says why nothing was computed.
+    """
+    result: dict[str, Any] = {"metric": action.metric, "status": action.status, "evaluated": False, "note": None,
+                              "significant": False, "direction": None}
     windows = effect_windows(action, today)
     if windows is None:
-        result["note"] = "Эффект оценивается после завершения мероприятия."
+        result["note"] = ("Эффект оценивается после начала мероприятия." if not action.started_on
+                          or action.status not in ("in_progress", "done")
+                          else "Период после мероприятия еще не наступил.")
         return result
-    before, after = windows
-    result.update(before=before.to_dict(), after=after.to_dict())
     survey = queries.survey_by_slug(action.survey_slug or "")
     if survey is None:
         result["note"] = "Мероприятие не связано с анкетой: эффект по ответам не оценивается."
         return result
     info = measures.question_catalogue(queries.survey_definitions(survey)).get(action.metric)
-    if info is None or not (info.is_score or info.type == "nps"):
+    owner = db.session.get(Organisation, action.owner_id)
+    if info is None or not effects.metrics_for(info) or owner is None:
         result["note"] = "Показатель не является шкальным вопросом анкеты."
         return result
-    owner = db.session.get(Organisation, action.owner_id)
-    center_ids = [c.id for c in queries.scope_centers(owner)] if owner and owner.kind != "company" else None
-    counts = []
-    for window in (before, after):
-        frame = queries.value_counts(survey.id, [window.bounds()], center_ids, [action.metric])
-        counts.append(measures.merge_counts(measures.nest_counts(frame).values()).get(action.metric))
-    min_n = int(current_app.config.get("ANALYSIS_MIN_N", 30))
-    if info.is_score:
-        (k1, n1), (k2, n2) = measures.top2_k_n(info, counts[0]), measures.top2_k_n(info, counts[1])
-        result.update(measure="top2box", n_before=n1, n_after=n2)
-        if min(n1, n2) < min_n:
-            result["note"] = f"Мало ответов для оценки эффекта (до: {n1}, после: {n2}; нужно не меньше {min_n})."
-            return result
-        test = proportions.two_proportion_ztest(k2, n2, k1, n1, confidence)
-        result.update(before_value=k1 / n1, after_value=k2 / n2, difference=test.extra["difference"],
-                      difference_ci=test.extra["difference_ci"], test=test.test, statistic=test.statistic,
-                      p_value=test.p_value)
-    else:
-        a, b = measures.nps_estimate(counts[1], confidence), measures.nps_estimate(counts[0], confidence)
-        n1, n2 = (b.n if b else 0), (a.n if a else 0)
-        result.update(measure="nps", n_before=n1, n_after=n2)
-        if min(n1, n2) < min_n:
-            result["note"] = f"Мало ответов для оценки эффекта (до: {n1}, после: {n2}; нужно не меньше {min_n})."
-            return result
-        test = nps_stats.nps_difference(a, b, confidence)
-        result.update(before_value=b.nps, after_value=a.nps, difference=test.extra["difference"],
-                      difference_ci=test.extra["difference_ci"], test=test.test, statistic=test.statistic,
-                      p_value=test.p_value)
-    result["evaluated"] = True
-    result["significant"] = result["p_value"] < 1 - confidence
-    result["direction"] = (("up" if result["difference"] > 0 else "down") if result["significant"] else None)
-    return result
+    effect = effects.effect_for(survey.id, survey.slug, info, owner, *windows, exclude_action_id=action.id,
+                                confidence=confidence)
+    effect.update(status=action.status, evaluated=effect["estimate"] is not None,
+                  significant=effect["verdict"] in ("improved", "worsened"),
+                  direction={"improved": "up", "worsened": "down"}.get(effect["verdict"]))
+    return effect
 
 
 def action_dict(action: CorrectiveAction, with_effect: bool = True) -> dict[str, Any]:
@@ -142,7 +117,8 @@ def action_dict(action: CorrectiveAction, with_effect: bool = True) -> dict[str,
             "priority": action.priority, "due_date": action.due_date.isoformat() if action.due_date else None,
             "started_on": action.started_on.isoformat() if action.started_on else None,
             "done_on": action.done_on.isoformat() if action.done_on else None,
-            "effect": evaluate_effect(action) if with_effect and action.status == "done" else None}
+            "effect": (evaluate_effect(action) if with_effect and action.status in ("in_progress", "done")
+                       else None)}
 
 
 def visible_actions(center_ids: Sequence[int] | None, survey_slug: str | None = None,

@@ -1,4 +1,5 @@
-"""`flask analysis report|refresh`: the satisfaction report as JSON or CSV, and the daily counts for cron."""
+"""`flask analysis report|refresh|action-effect`: the satisfaction report as JSON or CSV, the daily counts for
+cron, and the effect of a change at a centre (difference-in-differences)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,57 @@ def report_command(slug: str, date_from: date | None, date_to: date | None, peri
         click.echo(f"Отчет записан в {out}", err=True)
     else:
         click.echo(text)
+
+
+def _window(value: str | None, name: str):  # noqa: ANN202
+    """``FROM:TO`` (dates ГГГГ-ММ-ДД, both included) → a Period; None when not given."""
+    from app.analysis.queries import Period
+
+    if value is None:
+        return None
+    parts = value.split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return Period(date.fromisoformat(parts[0].strip()), date.fromisoformat(parts[1].strip()))
+    except ValueError:
+        raise click.UsageError(f"{name}: укажите период как ГГГГ-ММ-ДД:ГГГГ-ММ-ДД (начало не позже конца), "
+                               f"получено «{value}»") from None
+
+
+@analysis_cli.command("action-effect")
+@click.argument("slug")
+@click.option("--scope", help="Код ЦОК (или филиала), где введено изменение.")
+@click.option("--question", help="Код вопроса анкеты.")
+@click.option("--introduced", help="Дата введения изменения, ГГГГ-ММ-ДД.")
+@click.option("--before", "before_text", help="Период «до» ОТ:ДО (по умолчанию ANALYSIS_EFFECT_WINDOW_DAYS дней "
+                                              "до --introduced).")
+@click.option("--after", "after_text", help="Период «после» ОТ:ДО (по умолчанию столько же дней с --introduced).")
+@click.option("--metric", help="top2box, mean или nps (по умолчанию top2box для шкал, nps для NPS).")
+@click.option("--format", "fmt", default="json", show_default=True, help="Формат вывода: json.")
+def action_effect_command(slug: str, scope: str | None, question: str | None, introduced: str | None,
+                          before_text: str | None, after_text: str | None, metric: str | None, fmt: str) -> None:
+    """Effect of a change at a centre: difference-in-differences against comparison centres, as JSON."""
+    from app.analysis.effects import METRICS, EffectError, action_effect
+
+    missing = [name for name, value in (("--scope", scope), ("--question", question), ("--introduced", introduced))
+               if not value]
+    if missing:
+        raise click.UsageError("Не указано: " + ", ".join(missing))
+    if fmt != "json":
+        raise click.UsageError(f"Формат «{fmt}» не поддерживается: только json")
+    if metric is not None and metric not in METRICS:
+        raise click.UsageError(f"Показатель «{metric}» неизвестен: можно top2box, mean или nps")
+    try:
+        day = date.fromisoformat(introduced)
+    except ValueError:
+        raise click.UsageError(f"--introduced: дата в формате ГГГГ-ММ-ДД, получено «{introduced}»") from None
+    before, after = _window(before_text, "--before"), _window(after_text, "--after")
+    try:
+        result = action_effect(slug, scope, question, day, before, after, metric)
+    except EffectError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False))
 
 
 @analysis_cli.command("refresh")

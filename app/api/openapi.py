@@ -156,7 +156,27 @@ def openapi_document() -> dict[str, Any]:
                         "comparisons": {"type": "array", "items": {"type": "object"}},
                         "drivers": {"type": "object", "nullable": True},
                         "reliability": {"type": "array", "items": {"type": "object"}},
-                        "recommendations": {"type": "array", "items": {"type": "object"}}}},
+                        "recommendations": {"type": "array", "items": {"type": "object"}},
+                        "actions": {"type": "array", "description": "Корректирующие мероприятия области отчета",
+                                    "items": {"type": "object", "properties": {
+                                        "effect": {"$ref": "#/components/schemas/ActionEffect"}}}}}},
+                "ActionEffect": {
+                    "type": "object", "nullable": True,
+                    "description": "Эффект мероприятия (как flask analysis action-effect): разность разностей с "
+                                   "сравнительными ЦОК; без расчета — только evaluated = false и note",
+                    "properties": {
+                        "method": {"type": "string", "enum": ["difference_in_differences"]},
+                        "metric": {"type": "string", "enum": ["top2box", "mean", "nps"]},
+                        "evaluated": {"type": "boolean"}, "note": {"type": "string", "nullable": True},
+                        "naive_change": {"type": "number", "nullable": True},
+                        "comparison_change": {"type": "number", "nullable": True},
+                        "estimate": {"type": "number", "nullable": True},
+                        "ci": {"type": "array", "nullable": True, "items": {"type": "number"}},
+                        "p_value": {"type": "number", "nullable": True},
+                        "verdict": {"type": "string",
+                                    "enum": ["improved", "worsened", "no_evidence", "no_comparison"]},
+                        "comparison_centers": {"type": "array", "items": {"type": "string"}},
+                        "regression_to_mean": {"type": "string", "nullable": True}}},
                 "ResponsePage": {"type": "object", "required": ["survey", "page", "per_page", "total", "items"],
                                  "properties": {
                                      "survey": {"type": "string"}, "page": {"type": "integer"},

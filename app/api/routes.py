@@ -145,7 +145,8 @@ def post_response(slug: str):
     try:
         result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
                                           client_submission_id=sid, duration_seconds=duration,
-                                          kiosk_id=kiosk.id if kiosk is not None else None)
+                                          kiosk_id=kiosk.id if kiosk is not None else None,
+                                          may_hold=True, client_address=request.remote_addr)
     except services.SubmissionConflict as exc:
         return _error(409, str(exc))
     except services.InvalidSubmission as exc:

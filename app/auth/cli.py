@@ -7,7 +7,7 @@ import secrets
 import click
 from flask.cli import AppGroup
 
-from app.auth.services import AuthError, create_user
+from app.auth.services import AuthError, create_user, unlock_user, user_by_email
 
 users_cli = AppGroup("users", help="Учетные записи сотрудников.")
 
@@ -29,3 +29,14 @@ def create_command(email: str, role: str, scope_code: str | None, name: str, pas
     click.echo(f"Создан пользователь {user.email} (роль {role}).")
     if generated:
         click.echo(f"Пароль: {password}")
+
+
+@users_cli.command("unlock")
+@click.argument("email")
+def unlock_command(email: str) -> None:
+    """Lift the sign-in delays and the account lock of EMAIL (audited)."""
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Пользователь {email} не найден.")
+    lifted = unlock_user(user)
+    click.echo(f"Вход для {user.email} разблокирован (снято блокировок: {lifted}).")

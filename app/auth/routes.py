@@ -18,7 +18,9 @@ from app.auth.services import (
     change_password,
     check_password_policy,
     create_user,
+    login_blocks,
     set_password,
+    unlock_user,
     update_user,
 )
 from app.database import write_transaction
@@ -51,7 +53,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data)
+            user = authenticate(form.email.data, form.password.data, request.remote_addr)
         except AuthError as exc:
             flash(str(exc), "error")
         else:
@@ -103,7 +105,18 @@ def _scope_choices() -> list[tuple[str, str]]:
 @roles_required("admin")
 def users():
     rows = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("auth/users.html", users=rows, now=utcnow())
+    return render_template("auth/users.html", users=rows, blocks=login_blocks([u.email for u in rows]))
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required("admin")
+def user_unlock(user_id: int):
+    """«Разблокировать»: lift the sign-in delays and the account lock of one user."""
+    user = db.session.get(User, user_id) or abort(404)
+    lifted = unlock_user(user)
+    flash(f"Вход для {user.email} разблокирован." if lifted else f"У {user.email} не было блокировок входа.",
+          "success")
+    return redirect(url_for("auth.users"))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -136,7 +149,7 @@ def user_edit(user_id: int):
             if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
                 raise AuthError("Нельзя отключить себя или снять с себя роль администратора.")
             if form.new_password.data:  # checked first: a refused password must not leave the rest saved
-                check_password_policy(form.new_password.data, user.email)
+                check_password_policy(form.new_password.data, user.email, form.name.data or "")
             update_user(user, role=form.role.data, scope_code=form.scope.data or None,
                         name=form.name.data or "", active=form.active.data)
             if form.new_password.data:

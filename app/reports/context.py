@@ -522,28 +522,64 @@ def _evidence_text(evidence: dict[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
+EFFECT_VERDICTS = {"improved": "эффект подтвержден: лучше, чем в сравнительных ЦОК",
+                   "worsened": "хуже, чем в сравнительных ЦОК",
+                   "no_evidence": "эффект не подтвержден",
+                   "no_comparison": "сравнить не с чем"}
+
+
+def _effect_value(value: Any, metric: str) -> str:
+    return pct(value) if metric == "top2box" else num(value, 1 if metric == "nps" else 2)
+
+
+def _effect_change(value: Any, metric: str, unit: bool = True) -> str:
+    if metric == "top2box":
+        return signed(value * 100 if is_number(value) else None, 1, "\u00a0п.\u00a0п." if unit else "")
+    return signed(value, 1 if metric == "nps" else 2)
+
+
+def _effect_lines(effect: dict[str, Any]) -> list[str]:
+    """Plain Russian lines of a difference-in-differences effect (app.analysis.effects)."""
+    metric = effect.get("metric") or "top2box"
+    before, after = effect.get("before") or {}, effect.get("after") or {}
+    own = {"branch": "В ЦОК филиала", "company": "По компании"}.get(effect.get("scope"), "В ЦОК")
+    centre_before, centre_after = (before.get("center") or {}).get("value"), (after.get("center") or {}).get("value")
+    lines = [f"{own}: {_effect_change(effect.get('naive_change'), metric)} "
+             f"({_effect_value(centre_before, metric)} → {_effect_value(centre_after, metric)})"]
+    if effect.get("verdict") != "no_comparison":
+        lines.append(f"В сравнительных ЦОК: {_effect_change(effect.get('comparison_change'), metric)}")
+    ci = ci_pair(effect.get("ci"))
+    if is_number(effect.get("estimate")) and ci:
+        lines.append(f"Эффект мероприятия: {_effect_change(effect['estimate'], metric)} "
+                     f"[{_effect_change(ci[0], metric, False)}; {_effect_change(ci[1], metric, False)}]")
+    lines.append(EFFECT_VERDICTS.get(effect.get("verdict"), "").capitalize())
+    return [line for line in lines if line]
+
+
 def _actions(actions: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows of «Выполнение ранее принятых мер»: the effect as the centre's change, the comparison's and the
+    difference with its interval; notes (few answers, regression to the mean) become numbered footnotes."""
     rows = []
+    marks = 0
     for a in actions:
         effect = a.get("effect") or {}
-        diff = effect.get("difference", effect.get("diff"))
-        before = effect.get("before_value", effect.get("before"))
-        after = effect.get("after_value", effect.get("after"))
-        if is_number(diff) and is_number(before):
-            verdict = "значимо" if effect.get("significant") else "незначимо"
-            if effect.get("measure") == "nps":
-                change = f"{num(before, 1)} → {num(after, 1)} ({signed(diff, 1)}"
-            else:
-                change = f"{pct(before)} → {pct(after)} ({signed(diff * 100, 1)}\u00a0п.\u00a0п."
-            effect_text = f"{change}, {verdict}, {p_value_text(effect.get('p_value'))})"
+        lines: list[str] = []
+        notes: list[tuple[int, str]] = []
+        if effect.get("method") == "difference_in_differences":
+            lines = _effect_lines(effect)
+            for text in (effect.get("note"), effect.get("regression_to_mean")):
+                if text:
+                    marks += 1
+                    notes.append((marks, str(text)))
+            effect_text = "; ".join(lines)
         else:
-            effect_text = effect.get("note") or "эффект оценивается после завершения"
+            effect_text = effect.get("note") or "эффект оценивается после начала мероприятия"
         rows.append({"title": a.get("title") or "", "owner": a.get("owner_name") or _owner(a.get("owner"), names),
                      "status": a.get("status_label") or ACTION_STATUS.get(a.get("status"), a.get("status") or ""),
-                     "due": _ru_date(a.get("due_date")), "effect": effect_text,
-                     "significant": bool(effect.get("significant"))})
+                     "due": _ru_date(a.get("due_date")), "effect": effect_text, "effect_lines": lines,
+                     "notes": notes, "verdict": effect.get("verdict"),
+                     "significant": effect.get("verdict") in ("improved", "worsened")})
     return rows
-
 
 
 def _ru_date(value: Any) -> str:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("surveys", __name__)
 
-from app.surveys import designer, respond  # noqa: E402,F401
+from app.surveys import designer, held, respond  # noqa: E402,F401

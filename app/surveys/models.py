@@ -94,6 +94,39 @@ class Response(db.Model):
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
 
 
+class HeldSubmission(db.Model):
+    """An anonymous submission that arrived in a burst: acknowledged, kept whole, outside every count.
+
+    A marketer releases it (it becomes a normal :class:`Response`, counted from then on) or discards it
+    (the row stays, marked). ``address_hash`` is a keyed hash of the client address: it shows that many
+    submissions came from one address without storing the address.
+    """
+
+    __tablename__ = "held_submission"
+    __table_args__ = (Index("ix_held_submission_center_received", "center_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"))
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"))
+    duration_seconds: Mapped[int | None] = mapped_column()
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    address_hash: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="held", index=True)  # held | released | discarded
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+
+    survey: Mapped[Survey] = relationship()
+    center: Mapped[Organisation] = relationship()
+
+
 class Answer(db.Model):
     """A tidy answer row: one per question (per selected option for multi-choice, per row for matrix).
 

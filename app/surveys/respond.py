@@ -333,7 +333,8 @@ def respond_post(short_code: str):
     try:
         result = services.submit_response(
             slug=assignment.slug, center=assignment.center_id, channel=assignment.channel,
-            answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started)
+            answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started,
+            may_hold=True, client_address=request.remote_addr)
     except services.InvalidSubmission as exc:
         first = min((defn.page_of(k.split(".")[0]) or 0 for k in exc.errors), default=0)
         return _render(assignment, published, page=first, answers=answers, errors=_page_errors(defn, first, exc.errors)

@@ -31,6 +31,7 @@ from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
 from app.database import DriverStatement, write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
+from app.surveys import integrity
 from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyAssignment, SurveyVersion
 from app.surveys.schema import DefinitionError, SurveyDefinition, definition_changes, validate_definition
 from app.surveys.schema import validate_submission as _validate_submission
@@ -494,8 +495,12 @@ def _load_center(center: str | int) -> int | None:
 
 def submit_response(*, slug: str, center: str | int, channel: str, answers: dict[str, Any],
                     client_submission_id: str, duration_seconds: int | None = None,
-                    kiosk_id: int | None = None) -> SubmissionResult:
+                    kiosk_id: int | None = None, may_hold: bool = False,
+                    client_address: str | None = None) -> SubmissionResult:
     """Validate and store one submission exactly once.
+
+    ``may_hold`` (anonymous paths): a submission arriving in a burst is acknowledged as usual but kept in
+    ``held_submission`` until a marketer decides (:mod:`app.surveys.integrity`).
 
     Same ``client_submission_id`` and body → the original id (created=False), even if the survey was
     closed or changed since; same id with another body → :class:`SubmissionConflict`. The stored row is
@@ -525,6 +530,10 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     fields = {"client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
               "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
               "duration_seconds": duration_seconds}
+    if may_hold and integrity.enabled():
+        held = _hold_if_burst(fields, answers, client_address)
+        if held is not None:
+            return _replay(held, digest) if held[1] != "" else SubmissionResult(held[0], True)
     try:
         if _wants_contact(info.definition, clean):
             with write_transaction():
@@ -539,6 +548,41 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
             raise
         return _replay(prior, digest)
     return SubmissionResult(response_id, True)
+
+
+def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None
+                   ) -> tuple[int, str] | None:
+    """``(held id, "")`` when this submission is held now, ``(id, body hash)`` of an earlier hold of the same
+    submission id (a retry), None to store it normally."""
+    prior = integrity.held_prior(fields["client_submission_id"])
+    if prior is not None:
+        return prior
+    address = integrity.address_hash(client_address)
+    reasons = integrity.burst_reasons(survey_id=fields["survey_id"], center_id=fields["center_id"],
+                                      channel=fields["channel"], kiosk_id=fields["kiosk_id"],
+                                      body_hash=fields["body_hash"], address=address)
+    if reasons is None or _existing(fields["client_submission_id"]) is not None:
+        return None
+    try:
+        return integrity.hold(fields, answers, reasons, address), ""
+    except IntegrityError:  # a concurrent retry of the same submission was held first
+        return integrity.held_prior(fields["client_submission_id"])
+
+
+def store_released(held: Any) -> int:
+    """A released held submission as a normal response, at its original time, in the caller's transaction."""
+    version = db.session.get(SurveyVersion, held.version_id)
+    defn = definition_of(version)
+    clean, errors = _validate_submission(defn, held.answers)
+    if errors:
+        raise integrity.HoldError("Ответ больше не проходит проверку анкеты и не может быть принят")
+    rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(defn, clean)]
+    fields = {"client_submission_id": held.client_submission_id, "body_hash": held.body_hash,
+              "survey_id": held.survey_id, "version_id": held.version_id, "center_id": held.center_id,
+              "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds}
+    if _wants_contact(defn, clean):
+        return _store_with_contact(defn, clean, rows, fields, now=held.received_at)
+    return _insert_response(db.session.connection(), rows, fields, held.received_at)
 
 
 def _replay(prior: tuple[int, str], digest: str) -> SubmissionResult:
@@ -612,10 +656,10 @@ def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields:
 
 
 def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: list[dict[str, Any]],
-                        fields: dict[str, Any]) -> int:
+                        fields: dict[str, Any], now: datetime | None = None) -> int:
     """The response of a customer who left contacts: the contact, the response, and close-the-loop's appeal
     in the session's write transaction."""
-    now = utcnow()
+    now = now or utcnow()
     contact = clean["contact"]
     record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
                      purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)

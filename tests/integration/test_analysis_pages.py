@@ -111,22 +111,26 @@ def test_action_outside_scope_is_404(make_user, login, client, data):
 
 
 def test_effect_of_a_done_action(org):
+    # The effect is a difference-in-differences against the other centres (tests/integration/
+    # test_action_effect.py covers it fully). LGV: June 30 % top-2-box on wait → September 70 %;
+    # KUR (the comparison): 30 % → 0 %.
     version = make_survey(SMALL_DEFINITION)
-    # Before (June): 30 % top-2-box on wait at LGV; after (September): 70 %.
     add_responses(version, "LGV", datetime(2026, 6, 15, 9), ratings(wait={5: 15, 4: 15, 2: 70}))
     add_responses(version, "LGV", datetime(2026, 9, 15, 9), ratings(wait={5: 40, 4: 30, 2: 30}))
-    add_responses(version, "KUR", datetime(2026, 9, 15, 9), ratings(wait={1: 100}))  # other centre: ignored
+    add_responses(version, "KUR", datetime(2026, 6, 15, 9), ratings(wait={5: 15, 4: 15, 2: 70}))
+    add_responses(version, "KUR", datetime(2026, 9, 15, 9), ratings(wait={1: 100}))
     action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
                                    survey_slug="mini")
     assert actions.evaluate_effect(action)["evaluated"] is False
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 8, 1))
     effect = actions.evaluate_effect(action, today=date(2026, 12, 31))
-    assert effect["evaluated"] is True
-    assert effect["before"] == {"from": "2026-04-02", "to": "2026-06-30", "label": "2026-04-02…2026-06-30"}
-    assert effect["n_before"] == 100 and effect["n_after"] == 100
-    assert effect["before_value"] == pytest.approx(0.3) and effect["after_value"] == pytest.approx(0.7)
-    assert effect["significant"] is True and effect["direction"] == "up"
+    assert effect["evaluated"] is True and effect["method"] == "difference_in_differences"
+    assert (effect["before"]["from"], effect["before"]["to"]) == ("2026-04-02", "2026-06-30")
+    assert effect["before"]["center"] == {"n": 100, "value": pytest.approx(0.3)}
+    assert effect["after"]["center"] == {"n": 100, "value": pytest.approx(0.7)}
+    assert effect["comparison_centers"] == ["KUR"] and effect["estimate"] == pytest.approx(0.7)
+    assert effect["verdict"] == "improved" and effect["significant"] is True and effect["direction"] == "up"
     with pytest.raises(actions.ActionError):
         actions.set_status(action, "planned")
     report_actions = __import__("app.analysis.report", fromlist=["build_report"]).build_report(

@@ -136,3 +136,67 @@ def test_two_processes_share_the_limit_through_redis(database_url, org, redis_ur
     shared, control = json.loads(output.stdout.strip().splitlines()[-1])
     assert shared == [200, 429], "the other process must see the same count"
     assert control == [200, 200]
+
+
+# --------------------------------------------------------------------------- gunicorn with two workers
+
+
+def _migrated_sqlite(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'workers.db'}"
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with application.app_context():
+        from app.extensions import db
+
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+def _hammer(url: str, n: int) -> list[int]:
+    """``n`` GETs from 8 threads, each on a new connection, so both workers take some."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    def one(_i: int) -> int:
+        return requests.get(url, timeout=30, headers={"Connection": "close"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, range(n)))
+
+
+@pytest.mark.slow
+def test_the_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_path, redis_url):
+    """``make run`` serves two worker processes; with the Redis it starts they share one budget."""
+    from tests.serverutil import GunicornServer
+
+    access_log = tmp_path / "access.log"
+    server = GunicornServer(_migrated_sqlite(tmp_path), workers=2, extra_env={
+        "OTKLIK_RATELIMIT_ENABLED": "true", "OTKLIK_RATELIMIT_STORAGE_URI": redis_url,
+        "OTKLIK_REVIEW_STATUS_RATELIMIT": "5 per minute"},
+        extra_args=["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"]).start()
+    try:
+        statuses = _hammer(f"{server.url}/reviews/status", 60)
+    finally:
+        server.stop()
+    served = [line.split() for line in access_log.read_text().splitlines() if line.endswith(" /reviews/status")]
+    assert len(served) == 60
+    pids = {pid for pid, _status, _path in served}
+    assert len(pids) == 2, f"both workers must have answered some of the requests: {pids}"
+    assert statuses.count(200) == 5 and statuses.count(429) == 55, statuses
+
+
+@pytest.mark.slow
+def test_two_workers_with_per_process_limits_refuse_to_start(tmp_path):
+    """Memory storage in two workers would double every limit: gunicorn.conf.py stops the start, in Russian."""
+    from tests.serverutil import GunicornServer
+
+    log = tmp_path / "gunicorn.log"
+    server = GunicornServer(_migrated_sqlite(tmp_path), workers=2, log_path=log,
+                            extra_env={"OTKLIK_RATELIMIT_ENABLED": "true"})
+    with pytest.raises(RuntimeError, match="gunicorn exited"):
+        server.start(timeout=60)
+    assert "OTKLIK_RATELIMIT_STORAGE_URI" in log.read_text(encoding="utf-8")
+    # One process with threads keeps its limits in its own memory, exactly as configured: it starts.
+    single = GunicornServer(server.database_url, workers=1, threads=4, extra_env={"OTKLIK_RATELIMIT_ENABLED": "true"})
+    single.start().stop()
