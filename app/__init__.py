@@ -15,7 +15,13 @@ from flask import Flask, request, session
 
 from app import parsing
 from app.config import DefaultConfig
-from app.database import ConfigError, check_database, configure_sqlite, normalise_database_url
+from app.database import (
+    ConfigError,
+    check_database,
+    configure_sqlite,
+    normalise_database_url,
+    protect_sqlite_file,
+)
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Feature packages, each exposing ``bp`` (and optionally ``register_cli(app)``). Missing ones are skipped.
@@ -39,7 +45,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def load_configuration(app: Flask, overrides: dict[str, Any]) -> None:
     app.config.from_object(DefaultConfig)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    protect_instance_folder(Path(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
@@ -72,6 +78,16 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=value, x_proto=value)  # type: ignore[method-assign]
+
+
+def protect_instance_folder(instance: Path) -> None:
+    """instance/ holds the secret key, the SQLite database and the config: owner only (0700)."""
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if instance.stat().st_uid == os.getuid():
+            instance.chmod(0o700)
+    except OSError:
+        pass  # a read-only mount: left as the administrator set it
 
 
 def instance_secret_key(instance: Path) -> str:
@@ -108,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
+            protect_sqlite_file(engine.url.database)
             configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_JOURNAL_SIZE_LIMIT"])
         if app.config["CHECK_DATABASE_ON_START"]:
             check_database(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
@@ -28,6 +29,7 @@ def record(action: str, obj: Any = None, summary: str = "", **details: Any) -> A
         object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
         summary=summary,
         details=details,
+        client_address=(request.remote_addr or "")[:45] or None if has_request_context() else None,
     )
     db.session.add(event)
     return event

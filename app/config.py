@@ -51,6 +51,8 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 512 * 1024
     MAX_FORM_PARTS = 1000
+    XLSX_MAX_UNCOMPRESSED_MB = 20  # imports: an XLSX file's unpacked size (a zip bomb is tiny on disk)
+    XLSX_MAX_ROWS = 100_000  # imports: rows of an XLSX sheet
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # Per IP; phones behind a carrier's shared address post one form per survey page.

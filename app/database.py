@@ -50,6 +50,26 @@ def normalise_database_url(url: str) -> str:
     )
 
 
+def protect_sqlite_file(path: str | None) -> None:
+    """Create the SQLite database file readable by its owner only (0600) before SQLite opens it, and tighten an
+    existing one and its -wal/-shm files: they hold customers' contacts and password hashes. SQLite gives the
+    WAL and shared-memory files it creates later the database file's permissions."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing folder: SQLite reports it with its own message
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            if os.stat(name).st_uid == os.getuid():
+                os.chmod(name, 0o600)
+        except OSError:
+            continue  # absent, or not ours to change
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int, journal_size_limit: int) -> None:
     """Install the per-connection pragmas and the BEGIN / BEGIN IMMEDIATE switch."""
 

@@ -166,6 +166,7 @@ class AuditEvent(db.Model):
     object_id: Mapped[str] = mapped_column(String(64), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client_address: Mapped[str | None] = mapped_column(String(45))  # IPv6 at most; None outside a request
 
     user: Mapped[User | None] = relationship()
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT) holds
@@ -42,6 +43,52 @@ def form_id(text: str | None) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= MAX_ID else None
+
+
+class NumberTooLarge(ValueError):
+    """An integer beyond what a database integer column (or an offset computed from it) can hold."""
+
+
+class QueryNumberTooLarge(BadRequest):
+    """A 400 whose page says which number in the address is too large (the error handler shows it)."""
+
+    description = "Число в адресе страницы слишком велико."
+
+
+def parse_int(text: str, *, maximum: int = MAX_ID) -> int:
+    """``int(text)`` for query strings and API parameters, refusing a magnitude beyond ``maximum`` with
+    :class:`NumberTooLarge` (a ``ValueError``): an unbounded Python int overflows the driver's 64-bit integer
+    in a filter, an id or an OFFSET and answered 500. Also a digit string too long for ``int`` itself."""
+    try:
+        value = int(text)
+    except ValueError:
+        if text.strip().lstrip("+-").isdecimal():  # more digits than int() converts: certainly too large
+            raise NumberTooLarge(text[:20]) from None
+        raise
+    if abs(value) > maximum:
+        raise NumberTooLarge(text[:20])
+    return value
+
+
+def query_int(name: str, default: Any = None, *, maximum: int = MAX_ID, args: Any = None) -> Any:
+    """The integer query parameter ``name`` (of ``args``, default the request's): as
+    ``request.args.get(name, default, type=int)`` (missing or not a number: ``default``), but one beyond
+    ``maximum`` is a 400 with a Russian message, not a 500."""
+    text = (request.args if args is None else args).get(name)
+    if text is None:
+        return default
+    try:
+        return parse_int(text, maximum=maximum)
+    except NumberTooLarge:
+        raise QueryNumberTooLarge() from None
+    except ValueError:
+        return default
+
+
+def query_page(per_page: int, name: str = "page") -> int:
+    """A page number (1 when missing or not a number) whose row offset ``(page - 1) * per_page`` still fits
+    a database integer; a larger one is a 400."""
+    return query_int(name, 1, maximum=MAX_ID // per_page)
 
 
 def install(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Daily answer counts kept up to date incrementally, so that a report sums days instead of scanning answers.
 
 Responses and answers are immutable once stored (nothing updates or deletes them; the privacy jobs only
-unlink and delete contact rows), so counts per survey, local day, centre, question and value can be added
-up once and never revisited. Each survey has a watermark: every response with ``id <= last_response_id``
+unlink and delete contact rows), so counts per survey, local day, centre, channel, survey version, question and
+value can be added up once and never revisited (reads that do not split by channel or version sum over
+them). Each survey has a watermark: every response with ``id <= last_response_id``
 is counted. :func:`refresh_aggregates` counts the responses above it in batches of response ids (one
 write transaction per batch, the watermark advanced in the same transaction), with
 ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE SET count = count + excluded.count``.
@@ -122,33 +123,39 @@ def _upsert(table, columns: list[str], keys: list[str], query):  # noqa: ANN001,
 
 
 def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
-    """Add the answers and responses of ``lo < response_id <= hi`` to the daily counts."""
+    """Add the answers and responses of ``lo < response_id <= hi`` to the daily counts.
+
+    Channel and survey version come from the response (an answer row does not repeat them).
+    """
     day = local_day(Answer.submitted_at, offset)
     has_value = Answer.value_num.is_not(None)
     value = func.coalesce(Answer.value_num, 0.0)
     option = func.coalesce(Answer.option_code, "")
     in_range = (Answer.response_id > lo, Answer.response_id <= hi, _no_index(Answer.survey_id) == survey_id)
+    split = (Response.channel, Response.version_id)
     for table, when in ((AnswerDailyCount.__table__, day),
                         (AnswerMonthlyCount.__table__, local_month(Answer.submitted_at, offset))):
-        query = (select(literal(survey_id), when, Answer.center_id, Answer.question_code, has_value, value, option,
-                        func.count())
+        query = (select(literal(survey_id), when, Answer.center_id, *split, Answer.question_code, has_value, value,
+                        option, func.count())
+                 .join(Response, Response.id == Answer.response_id)
                  .where(*in_range, (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
-                 .group_by(when, Answer.center_id, Answer.question_code, has_value, value, option))
-        keys = ["survey_id", "day" if table.name == "answer_daily_count" else "month", "center_id",
-                "question_code", "has_value", "value_num", "option_code"]
+                 .group_by(when, Answer.center_id, *split, Answer.question_code, has_value, value, option))
+        keys = ["survey_id", "day" if table.name == "answer_daily_count" else "month", "center_id", "channel",
+                "version_id", "question_code", "has_value", "value_num", "option_code"]
         db.session.execute(_upsert(table, [*keys, "count"], keys, query))
 
     respondents = ResponseDailyCount.__table__
-    keys = ["survey_id", "day", "center_id", "question_code"]
-    per_question = (select(literal(survey_id), day, Answer.center_id, Answer.question_code,
+    keys = ["survey_id", "day", "center_id", "channel", "version_id", "question_code"]
+    per_question = (select(literal(survey_id), day, Answer.center_id, *split, Answer.question_code,
                            func.count(func.distinct(Answer.response_id)))
+                    .join(Response, Response.id == Answer.response_id)
                     .where(*in_range)
-                    .group_by(day, Answer.center_id, Answer.question_code))
+                    .group_by(day, Answer.center_id, *split, Answer.question_code))
     db.session.execute(_upsert(respondents, [*keys, "count"], keys, per_question))
     response_day = local_day(Response.submitted_at, offset)
-    per_day = (select(literal(survey_id), response_day, Response.center_id, literal(""), func.count())
+    per_day = (select(literal(survey_id), response_day, Response.center_id, *split, literal(""), func.count())
                .where(Response.id > lo, Response.id <= hi, _no_index(Response.survey_id) == survey_id)
-               .group_by(response_day, Response.center_id))
+               .group_by(response_day, Response.center_id, *split))
     db.session.execute(_upsert(respondents, [*keys, "count"], keys, per_day))
 
 

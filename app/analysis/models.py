@@ -50,7 +50,8 @@ class CorrectiveAction(db.Model):
 
 
 class AnswerDailyCount(db.Model):
-    """Answers per survey, local day, centre, question and value: what ``value_counts`` sums for a report.
+    """Answers per survey, local day, centre, channel, survey version, question and value: what
+    ``value_counts`` sums for a report (over channels and versions unless it splits by them).
 
     Maintained incrementally by :func:`app.analysis.aggregates.refresh_aggregates` from answers with a
     response id above the survey's :class:`AggregateWatermark`. NULL never enters the key (a unique key
@@ -60,12 +61,15 @@ class AnswerDailyCount(db.Model):
     """
 
     __tablename__ = "answer_daily_count"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "question_code", "has_value",
-                                           "value_num", "option_code", name="pk_answer_daily_count"),)
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "channel", "version_id",
+                                           "question_code", "has_value", "value_num", "option_code",
+                                           name="pk_answer_daily_count"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)  # local date in DEFAULT_CENTER_TIMEZONE
     center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # the response's channel (kiosk, qr, ...)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id", ondelete="CASCADE"))
     question_code: Mapped[str] = mapped_column(String(64))
     has_value: Mapped[bool] = mapped_column()
     value_num: Mapped[float] = mapped_column()
@@ -78,12 +82,15 @@ class AnswerMonthlyCount(db.Model):
     and centre instead of ~90. Kept by the same refresh, in the same transaction as the daily counts."""
 
     __tablename__ = "answer_monthly_count"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "month", "center_id", "question_code", "has_value",
-                                           "value_num", "option_code", name="pk_answer_monthly_count"),)
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "month", "center_id", "channel", "version_id",
+                                           "question_code", "has_value", "value_num", "option_code",
+                                           name="pk_answer_monthly_count"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date)
     center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # the response's channel (kiosk, qr, ...)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id", ondelete="CASCADE"))
     question_code: Mapped[str] = mapped_column(String(64))
     has_value: Mapped[bool] = mapped_column()
     value_num: Mapped[float] = mapped_column()
@@ -92,16 +99,19 @@ class AnswerMonthlyCount(db.Model):
 
 
 class ResponseDailyCount(db.Model):
-    """Respondents per survey, local day and centre: ``question_code = ''`` counts responses, any other
-    code counts the distinct responses that answered that question (the denominator of option shares)."""
+    """Respondents per survey, local day, centre, channel and version: ``question_code = ''`` counts
+    responses, any other code counts the distinct responses that answered that question (the denominator
+    of option shares)."""
 
     __tablename__ = "response_daily_count"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "question_code",
-                                           name="pk_response_daily_count"),)
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "channel", "version_id",
+                                           "question_code", name="pk_response_daily_count"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # the response's channel (kiosk, qr, ...)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id", ondelete="CASCADE"))
     question_code: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column()
 

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from app.analysis import queries
-from app.analysis.stats import composite, control, proportions
+from app.analysis.stats import composite, control, proportions, shrinkage
 
 if TYPE_CHECKING:
     from app.analysis.report import _Context
 
 DEFAULT_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
+RANK_LEVEL = 0.90  # rank_range: the 5 % and 95 % quantiles of the simulated ranks
+RANK_DRAWS = shrinkage.DEFAULT_DRAWS  # joint posterior draws per ranking (issue 14: at least 2000, fixed seed)
 
 
 def rank_weights() -> dict[str, float]:
@@ -60,20 +62,26 @@ def appeals_section(ctx: _Context) -> dict[str, Any]:
     }
 
 
+CONTROL_MONTHS = 12
+
+
 def complaints_control(ctx: _Context) -> dict[str, Any]:
-    """Complaint share (complaints / (complaints + applications)): p-chart per centre over the trend quarters
-    and a funnel plot of centres for the period. Points above the limits are listed as signals."""
-    quarters = queries.trend_quarters(ctx.period.end, 4)
-    frame = queries.appeal_counts([q.bounds() for q in quarters], ctx.center_ids)
+    """Complaint share (complaints / (complaints + applications)): a monthly p-chart per centre over the last
+    12 months ending with the period (Laney's p' when the months vary more than binomially, as
+    :func:`control.p_chart` decides with ``laney="auto"``) and a funnel plot of centres for the period.
+    Points above the limits are listed as signals."""
+    months = queries.trend_months(ctx.period.end, CONTROL_MONTHS)
+    frame = queries.appeal_counts([m.bounds() for m in months], ctx.center_ids)
     period_frame = queries.appeal_counts([ctx.bounds], ctx.center_ids)
-    section: dict[str, Any] = {"quarters": [q.label for q in quarters], "centers": [], "funnel": [], "signals": [],
+    labels_all = [queries.month_label(m) for m in months]
+    section: dict[str, Any] = {"months": labels_all, "centers": [], "funnel": [], "signals": [],
                                "network": None, "notes": []}
     if period_frame.empty and frame.empty:
         section["notes"].append("Нет обращений за период: контрольные карты не строятся.")
         return section
-    per_q: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    per_m: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for r in frame.itertuples():
-        cell = per_q[int(r.center_id)][int(r.period)]
+        cell = per_m[int(r.center_id)][int(r.period)]
         cell[1] += int(r.count)
         if r.kind == "complaint":
             cell[0] += int(r.count)
@@ -92,22 +100,25 @@ def complaints_control(ctx: _Context) -> dict[str, Any]:
     network_total = sum(v[1] for v in period_totals.values())
     section["network"] = {**_share(network_complaints, network_total, ctx.confidence),
                           "low_n": ctx.low_n(network_total)}
-    current_labels = {q.label for q in quarters if q.end >= ctx.period.start}
+    current = {queries.month_label(m): m for m in months if m.end >= ctx.period.start}
     for center in ctx.centers:
-        cells = per_q.get(center.id, {})
-        labels = [quarters[i].label for i in sorted(cells) if cells[i][1] > 0]
-        counts = [cells[i][0] for i in sorted(cells) if cells[i][1] > 0]
-        totals = [cells[i][1] for i in sorted(cells) if cells[i][1] > 0]
-        if len(totals) < 2:
+        cells = per_m.get(center.id, {})
+        used = [i for i in sorted(cells) if cells[i][1] > 0]  # months without appeals have no share
+        if len(used) < 2:
             continue
-        chart = control.p_chart(counts, totals, labels, sigma=3, laney="auto")
+        chart = control.p_chart([cells[i][0] for i in used], [cells[i][1] for i in used],
+                                [labels_all[i] for i in used], sigma=3, laney="auto")
         low_n = ctx.low_n(period_totals.get(center.id, [0, 0])[1])
-        section["centers"].append({"center": center.code, "name": center.name, "low_n": low_n, **chart.to_dict()})
+        drawn = chart.to_dict()
+        drawn["center_line"] = drawn.pop("center")  # the chart's centre line; "center" is the centre's code
+        section["centers"].append({**drawn, "center": center.code, "name": center.name, "low_n": low_n})
         for point in chart.signals:
-            if point.beyond == "above" and point.label in current_labels and not low_n:
-                section["signals"].append({"center": center.code, "kind": "p_chart", "quarter": point.label,
+            if point.beyond == "above" and point.label in current and not low_n:
+                year, quarter = queries.quarter_of(current[point.label].start)
+                section["signals"].append({"center": center.code, "kind": "p_chart", "month": point.label,
+                                           "quarter": f"{year}Q{quarter}",
                                            "share": point.share, "limit": point.ucl, "center_line": point.center,
-                                           "count": point.count, "n": point.n,
+                                           "count": point.count, "n": point.n, "laney_used": chart.laney_used,
                                            "topic": _top_topic(topics.get(center.id, {}), network_topics,
                                                                network_total)})
     ids = [c for c in (c.id for c in ctx.centers) if period_totals.get(c, [0, 0])[1] > 0]
@@ -118,7 +129,7 @@ def complaints_control(ctx: _Context) -> dict[str, Any]:
             point["low_n"] = ctx.low_n(period_totals[cid][1])
             section["funnel"].append(point)
             if point.get("beyond_99_8") == "above" and not point["low_n"]:
-                section["signals"].append({"center": point["label"], "kind": "funnel", "quarter": None,
+                section["signals"].append({"center": point["label"], "kind": "funnel", "month": None, "quarter": None,
                                            "share": point["share"], "limit": point["upper_99_8"],
                                            "center_line": point["p0"], "count": point["count"], "n": point["n"],
                                            "z": point["z"],
@@ -157,6 +168,13 @@ def _scaled_components(top2: float | None, nps_value: float | None, complaint_sh
 
 def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, Any],
                     control_section: dict[str, Any]) -> dict[str, Any]:
+    """Composite ranking of centres and of branches, each on empirical-Bayes shrunken components.
+
+    ``index`` is the posterior mean of the composite index (what ``rank`` orders), ``index_raw`` the
+    index of the raw shares (``components``); ``rank_range``, ``p_bottom`` and ``index_ci`` come from
+    posterior draws (:func:`app.analysis.stats.shrinkage.simulate_ranking`). Groups with answers are
+    ranked however few (``low_n`` stays for display); groups without answers are not.
+    """
     weights = rank_weights()
     target = ctx.settings["target"]
     nps_code = next((c for c, q in ctx.catalogue.items() if q.type == "nps"), None)
@@ -166,13 +184,20 @@ def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, An
     def row(level: str, code: str, name: str, n: int, questions: dict[str, Any], complaints: tuple[int, int],
             on_time: tuple[int, int], promises: tuple[int, int]) -> dict[str, Any]:
         t = questions.get(target, {}) if target else {}
+        q = questions.get(nps_code, {}) if nps_code else {}
         scaled = _scaled_components(
-            t.get("top2box"), questions.get(nps_code, {}).get("nps") if nps_code else None,
+            t.get("top2box"), q.get("nps"),
             complaints[0] / complaints[1] if complaints[1] else None,
             on_time[0] / on_time[1] if on_time[1] else None, promises[0] / promises[1] if promises[1] else None)
+        top2 = (int(t.get("top2box_k") or 0), int(t.get("n") or 0)) if t.get("top2box") is not None else (0, 0)
+        counts = {"top2box": top2, "nps": (int(q.get("promoters") or 0), int(q.get("passives") or 0),
+                                           int(q.get("detractors") or 0)),
+                  "complaints": complaints, "on_time": on_time, "promises": promises}
         return {"level": level, "code": code, "name": name, "n": n, "low_n": ctx.low_n(n), "rank": None,
-                "rank_range": None, "index": composite.composite_index(scaled, weights), "components": scaled,
-                "top2box": t.get("top2box"), "top2box_ci": t.get("top2box_ci")}
+                "rank_range": None, "p_bottom": None, "index": None, "index_ci": None,
+                "index_raw": composite.composite_index(scaled, weights), "components": scaled,
+                "components_shrunk": None, "top2box": t.get("top2box"), "top2box_ci": t.get("top2box_ci"),
+                "top2box_shrunk": None, "top2box_shrunk_ci": None, "_counts": counts}
 
     centers = []
     for c in report["centers"]:
@@ -195,27 +220,44 @@ def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, An
         if members:
             branches.append(row("branch", b["branch"], b["name"], b["n"], b["questions"], (sums[0], sums[1]),
                                 (sums[2], sums[3]), (sums[4], sums[5])))
-    _assign_ranks(centers)
-    _assign_ranks(branches)
-    return {"weights": weights, "target": target, "centers": centers, "branches": branches,
-            "note": f"Малые выборки (n < {ctx.min_n}) не ранжируются; диапазон места показывает, какие места "
-                    "различимы с учетом интервала доли двух лучших оценок."}
+    simulation = {"draws": RANK_DRAWS, "seed": shrinkage.DEFAULT_SEED, "rank_level": RANK_LEVEL,
+                  "centers": _assign_ranks(centers, weights, ctx.confidence),
+                  "branches": _assign_ranks(branches, weights, ctx.confidence)}
+    ranked = sum(1 for r in centers if r["rank"] is not None)
+    bottom = shrinkage.bottom_places(ranked) if ranked else 0
+    return {"weights": weights, "target": target, "centers": centers, "branches": branches, "simulation": simulation,
+            "note": "Место — по сводному индексу с учетом неопределенности: чем меньше ответов у ЦОК, тем ближе его "
+                    "оценка к средней по сети, поэтому несколько случайно высоких или низких оценок не делают его "
+                    "лидером или отстающим. В скобках — диапазон мест, в котором ЦОК находится с вероятностью 90 %; "
+                    "вероятность быть в нижней пятой части — шанс оказаться на последних местах "
+                    f"({bottom} из {ranked}). "
+                    f"ЦОК без ответов за период не ранжируются; отметка «мало ответов» (n < {ctx.min_n}) — "
+                    "для сведения."}
 
 
-def _assign_ranks(rows: list[dict[str, Any]]) -> None:
-    """Rank by index (1 = best) and give each rank the range that the top-2-box intervals allow:
-    a group is surely ahead only when its interval lies wholly above, surely behind when wholly below."""
-    for r in rows:
-        r["rank"], r["rank_range"] = None, None
-    ranked = [r for r in rows if not r["low_n"] and r["index"] is not None]
-    ranked.sort(key=lambda r: r["index"], reverse=True)
-    for position, r in enumerate(ranked, start=1):
-        r["rank"] = position
-    for r in ranked:
-        ci = r.get("top2box_ci")
-        if not ci:
-            continue
-        better = sum(1 for o in ranked if o is not r and o.get("top2box_ci") and o["top2box_ci"][0] > ci[1])
-        worse = sum(1 for o in ranked if o is not r and o.get("top2box_ci") and o["top2box_ci"][1] < ci[0])
-        r["rank_range"] = [better + 1, len(ranked) - worse]
+def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confidence: float) -> dict[str, Any]:
+    """Shrink each row's components across the rows (one scope, one level), rank by the posterior mean
+    of the index and fill ``rank``, ``rank_range``, ``p_bottom``, ``index``, ``index_ci`` and the shrunken
+    top-2-box. Rows with ``n == 0`` (no answers) are not ranked. Returns the priors and the size of the
+    bottom fifth, for the report's methods."""
+    counts = [r.pop("_counts") for r in rows]
+    share_names = {"top2box": True, "complaints": False, "on_time": True, "promises": True}
+    components: dict[str, shrinkage.ShareComponent | shrinkage.NpsComponent] = {
+        name: shrinkage.ShareComponent([c[name][0] for c in counts], [c[name][1] for c in counts], better)
+        for name, better in share_names.items() if name in weights}
+    if "nps" in weights:
+        components["nps"] = shrinkage.NpsComponent([list(c["nps"]) for c in counts])
+    result = shrinkage.simulate_ranking(components, weights, eligible=[r["n"] > 0 for r in rows],
+                                        confidence=confidence, rank_level=RANK_LEVEL, draws=RANK_DRAWS)
+    top2 = shrinkage.shrink_shares([c["top2box"][0] for c in counts], [c["top2box"][1] for c in counts],
+                                   result.priors.get("top2box"), confidence) if rows else []
+    for i, (r, g) in enumerate(zip(rows, result.groups, strict=True)):
+        r.update(rank=g.rank, rank_range=list(g.rank_range) if g.rank_range else None, p_bottom=g.p_bottom,
+                 index=g.index, index_ci=g.index_ci.to_list() if g.index_ci else None,
+                 components_shrunk={name: result.component_means[name][i] if name in result.component_means
+                                    else None for name in r["components"]})
+        if counts[i]["top2box"][1] > 0:
+            r.update(top2box_shrunk=top2[i].mean, top2box_shrunk_ci=top2[i].ci.to_list())
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+    return {"ranked": result.ranked, "bottom_places": result.bottom_places,
+            "priors": {name: prior.to_dict() for name, prior in result.priors.items()}}

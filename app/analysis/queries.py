@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -113,6 +113,30 @@ def trend_quarters(until: date, count: int = 4) -> list[Period]:
     return periods
 
 
+def month_period(year: int, month: int) -> Period:
+    start = date(year, month, 1)
+    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return Period(start, nxt - timedelta(days=1))
+
+
+def month_label(period: Period) -> str:
+    """``2026-07`` for the month a period starts in."""
+    return f"{period.start.year:04d}-{period.start.month:02d}"
+
+
+def trend_months(until: date, count: int = 12) -> list[Period]:
+    """The ``count`` calendar months up to the one containing ``until`` (the last one ends at ``until``)."""
+    year, month = until.year, until.month
+    periods: list[Period] = []
+    for _ in range(count):
+        periods.append(month_period(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    periods.reverse()
+    last = periods[-1]
+    periods[-1] = Period(last.start, min(last.end, until))
+    return periods
+
+
 def _config(key: str, default):  # noqa: ANN001, ANN202
     try:
         return current_app.config.get(key, default)
@@ -136,6 +160,15 @@ def survey_definitions(survey: Survey) -> list[dict]:
                                        .order_by(SurveyVersion.number)))
     used = [v.definition for v in versions if v.status in ("published", "closed")]
     return used or [v.definition for v in versions]
+
+
+def survey_versions(survey: Survey) -> list[tuple[int, int, dict]]:
+    """``(version_id, number, definition)`` of the versions that can have responses, oldest first (drafts
+    when a survey has nothing else, as :func:`survey_definitions`)."""
+    versions = list(db.session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
+                                       .order_by(SurveyVersion.number)))
+    used = [(v.id, v.number, v.definition) for v in versions if v.status in ("published", "closed")]
+    return used or [(v.id, v.number, v.definition) for v in versions]
 
 
 def scope_centers(scope: Organisation | None) -> list[Organisation]:
@@ -181,25 +214,42 @@ def _range(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001
 # --------------------------------------------------------------------------- survey answers
 
 
+def _split_names(by_channel: bool, by_version: bool) -> list[str]:
+    return [*(["channel"] if by_channel else []), *(["version_id"] if by_version else [])]
+
+
+Exclusions = Mapping[str, Sequence[int]]  # question code → survey version ids whose answers are left out
+
+
 def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                 codes: Sequence[str], by_channel: bool = False) -> pd.DataFrame:
-    """Answer counts: columns ``period, center_id, [channel,] question_code, value_num, option_code, count``.
+                 codes: Sequence[str], by_channel: bool = False, by_version: bool = False,
+                 exclude_versions: Exclusions | None = None) -> pd.DataFrame:
+    """Answer counts: columns ``period, center_id, [channel,] [version_id,] question_code, value_num,
+    option_code, count``.
 
     ``GROUP BY`` runs in the database; the frame has one row per distinct value per group, i.e. a few
-    thousand rows whatever the number of responses. Whole local days without channels are summed from the
-    daily counts (:mod:`app.analysis.aggregates`) plus the answers stored since their last refresh; any
-    other request reads the answers.
+    thousand rows whatever the number of responses. Whole local days are summed from the daily/monthly
+    counts (:mod:`app.analysis.aggregates`, kept per channel and survey version) plus the answers stored
+    since their last refresh; any other request reads the answers. ``exclude_versions`` leaves out the
+    answers of the given versions to the given questions (a question whose scale changed).
     """
-    columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
-               "option_code", "count"]
+    exclude = {code: set(ids) for code, ids in (exclude_versions or {}).items() if ids and code in codes}
+    if exclude:
+        frame = value_counts(survey_id, bounds, center_ids, codes, by_channel, True)
+        if len(frame):
+            dropped = [code in exclude and version in exclude[code]
+                       for code, version in zip(frame["question_code"], frame["version_id"], strict=True)]
+            frame = frame[[not d for d in dropped]]
+        return frame if by_version else frame.drop(columns=["version_id"])
+    split = _split_names(by_channel, by_version)
+    columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     if not codes or not bounds:
         return pd.DataFrame(columns=columns)
-    if not by_channel:
-        frame = _aggregated(lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes,
-                                                                       mark), survey_id, bounds)
-        if frame is not None:
-            return frame
-    return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel)
+    frame = _aggregated(lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes,
+                                                                   mark, split), survey_id, bounds)
+    if frame is not None:
+        return frame
+    return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel, by_version)
 
 
 def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
@@ -223,9 +273,11 @@ def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]
 
 
 def _value_counts_from_days(survey_id: int, days: list[tuple[date, date]], bounds: Sequence[tuple[datetime, datetime]],
-                            center_ids: Sequence[int] | None, codes: Sequence[str], mark: int) -> pd.DataFrame:
-    """Whole months from the monthly counts, the days around them from the daily counts, plus the tail."""
-    columns = ["period", "center_id", "question_code", "value_num", "option_code", "count"]
+                            center_ids: Sequence[int] | None, codes: Sequence[str], mark: int,
+                            split: Sequence[str] = ()) -> pd.DataFrame:
+    """Whole months from the monthly counts, the days around them from the daily counts, plus the tail.
+    Channels and versions are summed over unless ``split`` names them."""
+    columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     month_pieces, day_pieces = _split_months(days)
     totals: Counter = Counter()
     for table, column, pieces in ((AnswerMonthlyCount, AnswerMonthlyCount.month, month_pieces),
@@ -233,15 +285,18 @@ def _value_counts_from_days(survey_id: int, days: list[tuple[date, date]], bound
         if not pieces:
             continue
         period = case(*[(and_(column >= lo, column < hi), index) for lo, hi, index in pieces], else_=-1)
-        keys = [period, table.center_id, table.question_code, table.has_value, table.value_num, table.option_code]
+        keys = [period, table.center_id, *(getattr(table, name) for name in split), table.question_code,
+                table.has_value, table.value_num, table.option_code]
         query = (select(*keys, func.sum(table.count))
                  .where(table.survey_id == survey_id, table.question_code.in_(list(codes)),
                         or_(*[and_(column >= lo, column < hi) for lo, hi, _ in pieces]),
                         _center_filter(table.center_id, center_ids))
                  .group_by(*keys))
-        for p, c, q, has, v, o, n in db.session.execute(query):
-            totals[(p, c, q, v if has else None, o or None)] += int(n)
-    for *key, n in _value_counts_raw_rows(survey_id, bounds, center_ids, codes, False, after_response_id=mark):
+        for row in db.session.execute(query):
+            *head, has, v, o, n = row
+            totals[(*head, v if has else None, o or None)] += int(n)
+    for *key, n in _value_counts_raw_rows(survey_id, bounds, center_ids, codes, "channel" in split,
+                                          after_response_id=mark, by_version="version_id" in split):
         totals[tuple(key)] += int(n)
     frame = pd.DataFrame([(*key, n) for key, n in totals.items()], columns=columns)
     return frame[frame["period"] >= 0]
@@ -266,21 +321,24 @@ def _next_month(day: date) -> date:
 
 
 def _value_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                      codes: Sequence[str], by_channel: bool) -> pd.DataFrame:
-    columns = ["period", "center_id", *(["channel"] if by_channel else []), "question_code", "value_num",
+                      codes: Sequence[str], by_channel: bool, by_version: bool = False) -> pd.DataFrame:
+    columns = ["period", "center_id", *_split_names(by_channel, by_version), "question_code", "value_num",
                "option_code", "count"]
-    frame = pd.DataFrame(_value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel), columns=columns)
+    frame = pd.DataFrame(_value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel,
+                                                by_version=by_version), columns=columns)
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
 def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
                            center_ids: Sequence[int] | None, codes: Sequence[str], by_channel: bool,
-                           after_response_id: int | None = None) -> list[tuple]:
+                           after_response_id: int | None = None, by_version: bool = False) -> list[tuple]:
     """Counts straight from the answers; with ``after_response_id`` only those of later responses."""
     period = _period_case(Answer.submitted_at, bounds).label("period")
     keys = [period, Answer.center_id]
     if by_channel:
         keys.append(Response.channel)
+    if by_version:
+        keys.append(Response.version_id)
     keys += [Answer.question_code, Answer.value_num, Answer.option_code]
     if after_response_id is None:
         scope = (Answer.survey_id == survey_id,)
@@ -291,48 +349,55 @@ def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, date
                     _range(Answer.submitted_at, bounds), _center_filter(Answer.center_id, center_ids),
                     (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
              .group_by(*keys))
-    if by_channel:
+    if by_channel or by_version:
         query = query.join(Response, Response.id == Answer.response_id)
     return [tuple(row) for row in db.session.execute(query)]
 
 
 def response_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                    center_ids: Sequence[int] | None) -> pd.DataFrame:
-    """Responses per period and centre: columns ``period, center_id, n``."""
-    columns = ["period", "center_id", "n"]
+                    center_ids: Sequence[int] | None, by_channel: bool = False) -> pd.DataFrame:
+    """Responses per period and centre: columns ``period, center_id, [channel,] n``."""
+    columns = ["period", "center_id", *(["channel"] if by_channel else []), "n"]
     if not bounds:
         return pd.DataFrame(columns=columns)
-    frame = _aggregated(lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark),
+    frame = _aggregated(lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark,
+                                                                      by_channel),
                         survey_id, bounds)
-    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids)
+    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids,
+                                                                by_channel=by_channel)
 
 
 def _response_counts_from_days(survey_id: int, days: list[tuple[date, date]],
                                bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                               mark: int) -> pd.DataFrame:
+                               mark: int, by_channel: bool = False) -> pd.DataFrame:
     table = ResponseDailyCount
     period = _period_case(table.day, days).label("period")
-    query = (select(period, table.center_id, func.sum(table.count))
+    keys = [period, table.center_id, *([table.channel] if by_channel else [])]
+    names = ["period", "center_id", *(["channel"] if by_channel else [])]
+    query = (select(*keys, func.sum(table.count))
              .where(table.survey_id == survey_id, table.question_code == "", _range(table.day, days),
                     _center_filter(table.center_id, center_ids))
-             .group_by(period, table.center_id))
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["period", "center_id", "n"])
-    tail = _response_counts_raw(survey_id, bounds, center_ids, after_response_id=mark)
+             .group_by(*keys))
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=[*names, "n"])
+    tail = _response_counts_raw(survey_id, bounds, center_ids, after_response_id=mark, by_channel=by_channel)
     if len(tail):
-        frame = pd.concat([frame, tail], ignore_index=True).groupby(["period", "center_id"], as_index=False)["n"].sum()
+        frame = pd.concat([frame, tail], ignore_index=True).groupby(names, as_index=False)["n"].sum()
     frame["n"] = frame["n"].astype(int)
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
 def _response_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                         center_ids: Sequence[int] | None, after_response_id: int | None = None) -> pd.DataFrame:
+                         center_ids: Sequence[int] | None, after_response_id: int | None = None,
+                         by_channel: bool = False) -> pd.DataFrame:
     period = _period_case(Response.submitted_at, bounds).label("period")
+    keys = [period, Response.center_id, *([Response.channel] if by_channel else [])]
     scope = ((Response.survey_id == survey_id,) if after_response_id is None
              else (Response.id > after_response_id, (Response.survey_id + 0) == survey_id))
-    query = (select(period, Response.center_id, func.count().label("n"))
+    query = (select(*keys, func.count().label("n"))
              .where(*scope, _range(Response.submitted_at, bounds), _center_filter(Response.center_id, center_ids))
-             .group_by(period, Response.center_id))
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["period", "center_id", "n"])
+             .group_by(*keys))
+    frame = pd.DataFrame(db.session.execute(query).all(),
+                         columns=["period", "center_id", *(["channel"] if by_channel else []), "n"])
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
@@ -362,7 +427,8 @@ def text_summary(survey_id: int, bounds: tuple[datetime, datetime], center_ids: 
 
 
 def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                      codes: Sequence[str], cap: int = SAMPLE_CAP_DEFAULT) -> tuple[pd.DataFrame, bool]:
+                      codes: Sequence[str], cap: int = SAMPLE_CAP_DEFAULT,
+                      exclude_versions: Exclusions | None = None) -> tuple[pd.DataFrame, bool]:
     """Wide per-respondent numeric answers for ``codes`` (only for drivers and reliability).
 
     Pivoted in SQL (``MAX(CASE …)`` grouped by response), so only ``len(codes)`` numbers per respondent
@@ -377,11 +443,20 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
         return pd.DataFrame(columns=columns), False
     cap = max(1, int(cap))
     lo, hi = bounds
-    ids = list(db.session.scalars(
-        select(Response.id)
-        .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
-               _center_filter(Response.center_id, center_ids))
-        .order_by(Response.submitted_at, Response.id)))
+    exclude = {code: set(v) for code, v in (exclude_versions or {}).items() if v and code in codes}
+    if exclude:
+        rows = db.session.execute(
+            select(Response.id, Response.version_id)
+            .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
+                   _center_filter(Response.center_id, center_ids))
+            .order_by(Response.submitted_at, Response.id)).all()
+        ids, version_of = [r[0] for r in rows], {r[0]: r[1] for r in rows}
+    else:
+        ids = list(db.session.scalars(
+            select(Response.id)
+            .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
+                   _center_filter(Response.center_id, center_ids))
+            .order_by(Response.submitted_at, Response.id)))
     capped = len(ids) > cap
     if capped:
         step = len(ids) / cap
@@ -401,6 +476,10 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
     frame = pd.DataFrame(rows, columns=columns)
     for code in codes:
         frame[code] = pd.to_numeric(frame[code], errors="coerce").astype(float)
+    if exclude and len(frame):
+        versions = frame["response_id"].map(version_of)
+        for code, left_out in exclude.items():
+            frame.loc[versions.isin(list(left_out)), code] = float("nan")
     return frame, capped
 
 
@@ -476,35 +555,45 @@ def promise_counts(bounds: tuple[datetime, datetime], center_ids: Sequence[int] 
 
 
 def distinct_respondents(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                         codes: Sequence[str]) -> dict[str, int]:
-    """Respondents who answered each multi-choice question (the denominator of its option shares)."""
+                         codes: Sequence[str], exclude_versions: Exclusions | None = None) -> dict[str, int]:
+    """Respondents who answered each multi-choice question (the denominator of its option shares);
+    ``exclude_versions`` as in :func:`value_counts`."""
     if not codes:
         return {}
-    frame = _aggregated(lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes, mark),
-                        survey_id, [bounds])
-    return frame if frame is not None else _respondents_raw(survey_id, bounds, center_ids, codes)
+    by_version = _aggregated(lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes,
+                                                                       mark), survey_id, [bounds])
+    if by_version is None:
+        by_version = _respondents_raw(survey_id, bounds, center_ids, codes)
+    out: dict[str, int] = {}
+    for (code, version), n in by_version.items():
+        if version not in (exclude_versions or {}).get(code, ()):
+            out[code] = out.get(code, 0) + n
+    return out
 
 
 def _respondents_from_days(survey_id: int, days: list[tuple[date, date]], bounds: tuple[datetime, datetime],
-                           center_ids: Sequence[int] | None, codes: Sequence[str], mark: int) -> dict[str, int]:
+                           center_ids: Sequence[int] | None, codes: Sequence[str],
+                           mark: int) -> dict[tuple[str, int], int]:
     table = ResponseDailyCount
-    query = (select(table.question_code, func.sum(table.count))
+    query = (select(table.question_code, table.version_id, func.sum(table.count))
              .where(table.survey_id == survey_id, table.question_code.in_(list(codes)), _range(table.day, days),
                     _center_filter(table.center_id, center_ids))
-             .group_by(table.question_code))
-    out = {code: int(n) for code, n in db.session.execute(query).all()}
-    for code, n in _respondents_raw(survey_id, bounds, center_ids, codes, after_response_id=mark).items():
-        out[code] = out.get(code, 0) + n
+             .group_by(table.question_code, table.version_id))
+    out = {(code, int(version)): int(n) for code, version, n in db.session.execute(query).all()}
+    for key, n in _respondents_raw(survey_id, bounds, center_ids, codes, after_response_id=mark).items():
+        out[key] = out.get(key, 0) + n
     return out
 
 
 def _respondents_raw(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                     codes: Sequence[str], after_response_id: int | None = None) -> dict[str, int]:
+                     codes: Sequence[str], after_response_id: int | None = None) -> dict[tuple[str, int], int]:
+    """``{(question_code, version_id): respondents}`` straight from the answers."""
     lo, hi = bounds
     scope = ((Answer.survey_id == survey_id,) if after_response_id is None
              else (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id))
-    query = (select(Answer.question_code, func.count(func.distinct(Answer.response_id)))
+    query = (select(Answer.question_code, Response.version_id, func.count(func.distinct(Answer.response_id)))
+             .join(Response, Response.id == Answer.response_id)
              .where(*scope, Answer.question_code.in_(list(codes)), Answer.submitted_at >= lo,
                     Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids))
-             .group_by(Answer.question_code))
-    return {code: int(n) for code, n in db.session.execute(query).all()}
+             .group_by(Answer.question_code, Response.version_id))
+    return {(code, int(version)): int(n) for code, version, n in db.session.execute(query).all()}

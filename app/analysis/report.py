@@ -18,12 +18,19 @@ from flask import current_app
 from app.analysis import measures, operations, queries
 from app.analysis.measures import QuestionInfo, merge_counts, nest_counts
 from app.analysis.stats import drivers as drivers_stats
-from app.analysis.stats import groups, multiple, nps, proportions, trend
+from app.analysis.stats import groups, multiple, nps, proportions, samplesize, trend
 from app.models import Organisation, OrgKind
 from app.spreadsheet import neutralise_cell
 
 TREND_QUARTERS = 4
 MIN_N_FLOOR = 10  # below this a single respondent could make a centre "significant"
+MONTHLY_MONTHS = 12
+# A centre's sample-size need: ±5 points on the top-2-box share at 95 %, at its own share from 30 answers on.
+SAMPLE_SIZE_MARGIN = 0.05
+SAMPLE_SIZE_CONFIDENCE = 0.95
+SAMPLE_SIZE_OWN_MIN = 30
+# The channel mix "moved" only when the change is significant AND some channel's share changed this much.
+MIX_MIN_CHANGE = 0.05
 
 
 class ReportError(ValueError):
@@ -85,12 +92,16 @@ def build_report(slug: str, date_from: date, date_to: date, scope: Organisation 
     }
     if ctx.n_total == 0:
         report["notes"].append("За выбранный период в этой области нет ответов на анкету.")
+    report["scale_changes"] = ctx.scale_changes
+    report["notes"].extend(change["note"] for change in ctx.scale_changes)
     report["questions"] = ctx.network_questions()
     report["centers"] = ctx.center_rows()
     report["branches"] = ctx.branch_rows()
     report["comparisons"] = ctx.comparisons()
     report["previous"] = ctx.previous_section() if previous else None
     report["trend"] = ctx.trend_section()
+    report["monthly"] = ctx.monthly_section()
+    report["channels"] = ctx.channels_section()
     report["drivers"] = ctx.drivers_section()
     report["reliability"] = ctx.reliability_section()
     ops = operations.build(ctx, report)
@@ -119,7 +130,8 @@ class _Context:
                  confidence: float) -> None:
         self.survey, self.period, self.scope = survey, period, scope
         self.min_n, self.confidence, self.alpha = min_n, confidence, 1.0 - confidence
-        self.definitions = queries.survey_definitions(survey)
+        versions = queries.survey_versions(survey)
+        self.definitions = [definition for _, _, definition in versions]
         self.catalogue: dict[str, QuestionInfo] = measures.question_catalogue(self.definitions)
         self.settings = measures.analysis_settings(self.definitions, self.catalogue)
         self.tree = queries.org_tree()
@@ -128,15 +140,22 @@ class _Context:
         self.center_ids_all = [c.id for c in self.centers]
         self.bounds = period.bounds()
         self.counted = [c for c, q in self.catalogue.items() if q.type != "text"]
+        frame = queries.value_counts(survey.id, [self.bounds], self.center_ids, self.counted, by_version=True)
+        # A question whose scale changed between the versions answering in the period is not pooled.
+        self.excluded, self.scale_changes = self._scale_changes(versions, frame)
+        if self.excluded and len(frame):
+            dropped = [v in self.excluded.get(c, ()) for c, v in zip(frame["question_code"], frame["version_id"],
+                                                                      strict=True)]
+            frame = frame[[not d for d in dropped]]
         self.numeric = [c for c, q in self.catalogue.items() if q.is_numeric]
-        frame = queries.value_counts(survey.id, [self.bounds], self.center_ids, self.counted)
         self.by_center = {key[1]: value for key, value in nest_counts(frame).items()}
         responses = queries.response_counts(survey.id, [self.bounds], self.center_ids)
         self.n_by_center = {int(c): int(n) for c, n in zip(responses["center_id"], responses["n"], strict=True)}
         self.n_total = sum(self.n_by_center.values())
         self.network = merge_counts(self.by_center.values())
         multi = [c for c, q in self.catalogue.items() if q.type == "multi_choice"]
-        self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi)
+        self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi,
+                                                        self.excluded)
         self._period_cache: dict[tuple, dict] = {self.bounds: self.by_center}
         self.drivers_n = 0
         self.sample_capped = False
@@ -145,12 +164,51 @@ class _Context:
 
     # ------------------------------------------------------------------ helpers
 
+    def _scale_changes(self, versions: list[tuple[int, int, dict]],
+                       frame: Any) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+        """Per question: the scale of the newest version answering in the period (the newest definition when
+        none does) is kept; every version with another scale (type, bounds, options) is left out of all
+        reads of the report, so neither the period nor its comparisons over time pool two scales. The
+        catalogue describes the kept scale; ``changes`` lists the answers of the period left out."""
+        per_version = {vid: measures.question_catalogue([definition]) for vid, _, definition in versions}
+        numbers = {vid: number for vid, number, _ in versions}
+        answered: Counter = Counter()
+        for code, version, count in zip(frame["question_code"], frame["version_id"], frame["count"], strict=True):
+            answered[(code, int(version))] += int(count)
+        excluded: dict[str, list[int]] = {}
+        changes: list[dict[str, Any]] = []
+        for code in self.counted:
+            vids = [vid for vid, _, _ in versions if answered.get((code, vid))]
+            known = [vid for vid in vids if code in per_version[vid]]
+            kept_info = per_version[known[-1]][code] if known else self.catalogue[code]
+            scale = _scale_signature(kept_info)
+            if scale != _scale_signature(self.catalogue[code]):  # a newer version without answers yet
+                kept_info.text = self.catalogue[code].text
+                self.catalogue[code] = kept_info
+            other = [vid for vid, _, _ in versions
+                     if code in per_version[vid] and _scale_signature(per_version[vid][code]) != scale]
+            drop = [vid for vid in vids if vid in other or code not in per_version[vid]]
+            if other or drop:
+                excluded[code] = sorted(set(other) | set(drop))
+            if not drop:
+                continue
+            left_out = sum(answered[(code, vid)] for vid in drop)
+            changes.append({
+                "question": code, "kept_versions": [numbers[v] for v in vids if v not in drop],
+                "excluded_versions": [numbers[v] for v in drop], "answers_left_out": left_out,
+                "note": (f"Вопрос «{self.catalogue[code].text or code}»: шкала менялась между версиями анкеты; "
+                         f"учтены только ответы версий с последней шкалой "
+                         f"({', '.join(str(numbers[v]) for v in vids if v not in drop)}), не учтено "
+                         f"{_answers(left_out)} версий {', '.join(str(numbers[v]) for v in drop)}.")})
+        return excluded, changes
+
     def prefetch_periods(self, periods: list[tuple]) -> None:
         """Fetch the counts of several non-overlapping periods in one grouped query (trend quarters)."""
         missing = [b for b in dict.fromkeys(periods) if b not in self._period_cache]
         if not missing:
             return
-        frame = queries.value_counts(self.survey.id, missing, self.center_ids, self.numeric)
+        frame = queries.value_counts(self.survey.id, missing, self.center_ids, self.numeric,
+                                     exclude_versions=self.excluded)
         nested = nest_counts(frame)
         for index, bounds in enumerate(missing):
             self._period_cache[bounds] = {key[1]: value for key, value in nested.items() if key[0] == index}
@@ -158,7 +216,8 @@ class _Context:
     def period_counts(self, bounds: tuple) -> dict:
         """``{center_id: {code: {value: count}}}`` of one period; each period is queried once per report."""
         if bounds not in self._period_cache:
-            frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric)
+            frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric,
+                                         exclude_versions=self.excluded)
             self._period_cache[bounds] = {key[1]: value for key, value in nest_counts(frame).items()}
         return self._period_cache[bounds]
 
@@ -201,10 +260,31 @@ class _Context:
         for center in self.centers:
             n = self.n_by_center.get(center.id, 0)
             branch = self.branch_of(center)
+            questions = self.group_questions(self.by_center.get(center.id, {}))
             rows.append({"center": center.code, "name": center.name, "branch": branch.code if branch else None,
                          "branch_name": branch.name if branch else None, "n": n, "low_n": self.low_n(n),
-                         "questions": self.group_questions(self.by_center.get(center.id, {}))})
+                         "questions": questions, "sample_size": self.sample_size_need(questions)})
         return rows
+
+    def sample_size_need(self, questions: dict[str, Any]) -> dict[str, Any] | None:
+        """Answers a centre needs for ±5 points on the target question's top-2-box share at 95 %, at its own
+        share (the network's while it has fewer than 30 answers, or when its share is 0 or 1) and how many
+        it has. None when the survey has no scale target question."""
+        target = self.settings["target"]
+        if not target or not self.catalogue[target].is_score:
+            return None
+        have = int((questions.get(target) or {}).get("n") or 0)
+        own = (questions.get(target) or {}).get("top2box")
+        network = measures.measure(self.catalogue[target], self.network.get(target), self.confidence).get("top2box")
+        if have >= SAMPLE_SIZE_OWN_MIN and own is not None and 0.0 < own < 1.0:
+            share, basis = own, "center"
+        elif network is not None and 0.0 < network < 1.0:
+            share, basis = network, "network"
+        else:
+            share, basis = 0.5, "worst_case"
+        needed = samplesize.n_for_proportion(SAMPLE_SIZE_MARGIN, share, SAMPLE_SIZE_CONFIDENCE)
+        return {"question": target, "needed": needed, "have": have, "enough": have >= needed, "at_share": share,
+                "basis": basis, "margin": SAMPLE_SIZE_MARGIN, "confidence": SAMPLE_SIZE_CONFIDENCE}
 
     def branch_rows(self) -> list[dict[str, Any]]:
         members: dict[int, list[int]] = {}
@@ -361,9 +441,11 @@ class _Context:
             for index, quarter in enumerate(quarters):
                 counts = per_quarter.get(index, {}).get(code)
                 m = measures.measure(info, counts, self.confidence)
-                points.append({"quarter": quarter.label, "n": m["n"], "mean": m.get("mean"),
+                points.append({"quarter": quarter.label, "index": index + 1, "n": m["n"], "mean": m.get("mean"),
                                "top2box": m.get("top2box"), "top2box_ci": m.get("top2box_ci"),
-                               "top2box_k": m.get("top2box_k"), "nps": m.get("nps"), "nps_ci": m.get("nps_ci")})
+                               "top2box_k": m.get("top2box_k"), "nps": m.get("nps"), "nps_ci": m.get("nps_ci"),
+                               "promoters": m.get("promoters"), "passives": m.get("passives"),
+                               "detractors": m.get("detractors")})
             section["questions"][code] = self._trend_tests(info, points)
         target = self.settings["target"]
         if target in section["questions"]:
@@ -373,26 +455,148 @@ class _Context:
         return section
 
     def _trend_tests(self, info: QuestionInfo, points: list[dict[str, Any]]) -> dict[str, Any]:
+        """Quarters with n < min_n are left out of the tests; the others keep their real quarter number."""
         usable = [p for p in points if not self.low_n(p["n"])]
         out: dict[str, Any] = {"points": points, "cochran_armitage": None, "mann_kendall": None,
-                               "direction": None, "note": None}
+                               "regression": None, "direction": None, "note": None}
         if len(usable) < 3:
             out["note"] = "Меньше трех кварталов с достаточным числом ответов: тренд не оценивается."
             return out
         if info.is_score:
-            ca = proportions.cochran_armitage_trend([p["top2box_k"] for p in usable], [p["n"] for p in usable],
-                                                    alpha=self.alpha)
-            out["cochran_armitage"] = {**_test_fields(ca), "slope": ca.extra.get("slope"),
-                                       "direction": ca.extra.get("direction")}
-            out["direction"] = {"up": "up", "down": "down"}.get(ca.extra.get("direction"), "none")
+            out["cochran_armitage"] = self._armitage(usable)
+            out["direction"] = out["cochran_armitage"]["direction"]
             series = [p["mean"] for p in usable]
         else:
+            out["regression"] = self._nps_regression(usable)
+            out["direction"] = out["regression"]["direction"]
             series = [p["nps"] for p in usable]
-        mk = trend.mann_kendall(series, alpha=self.alpha)
-        out["mann_kendall"] = mk.to_dict()
-        if not info.is_score:
-            out["direction"] = mk.direction
+        out["mann_kendall"] = trend.mann_kendall(series, alpha=self.alpha).to_dict()  # descriptive (Sen's slope)
         return out
+
+    def _armitage(self, usable: list[dict[str, Any]]) -> dict[str, Any]:
+        """Cochran–Armitage over the periods kept, scored by their real position in time."""
+        ca = proportions.cochran_armitage_trend([p["top2box_k"] for p in usable], [p["n"] for p in usable],
+                                                scores=[p["index"] for p in usable], alpha=self.alpha)
+        direction = {"up": "up", "down": "down"}.get(ca.extra.get("direction"), "none")
+        return {**_test_fields(ca), "slope": ca.extra.get("slope"), "scores": [p["index"] for p in usable],
+                "direction": direction}
+
+    def _nps_regression(self, usable: list[dict[str, Any]]) -> dict[str, Any]:
+        """OLS of respondents' −1/0/+1 scores on the period's real position in time (slope in NPS points)."""
+        result = trend.nps_score_regression([p["promoters"] for p in usable], [p["passives"] for p in usable],
+                                            [p["detractors"] for p in usable], [p["index"] for p in usable],
+                                            self.confidence)
+        return {**result.to_dict(), "scores": [p["index"] for p in usable]}
+
+    def monthly_section(self) -> dict[str, Any]:
+        """The last 12 months ending with the period: n, top-2-box of the target question, NPS, and their trends."""
+        months = queries.trend_months(self.period.end, MONTHLY_MONTHS)
+        self.prefetch_periods([m.bounds() for m in months])
+        per_month = [merge_counts(self.period_counts(m.bounds()).values()) for m in months]
+        target = self.settings["target"]
+        target = target if target and self.catalogue[target].is_score else None
+        nps_code = next((c for c, q in self.catalogue.items() if q.type == "nps"), None)
+        section: dict[str, Any] = {
+            "months": [{"month": queries.month_label(m), "index": i + 1, **m.to_dict()} for i, m in enumerate(months)],
+            "top2box": None, "nps": None, "notes": []}
+        if target:
+            info = self.catalogue[target]
+            points = []
+            for i, m in enumerate(months):
+                k, n = measures.top2_k_n(info, per_month[i].get(target))
+                share = proportions.wilson(k, n, self.confidence) if n else None
+                points.append({"month": queries.month_label(m), "index": i + 1, "n": n, "k": k,
+                               "share": share.share if share else None,
+                               "ci": share.ci.to_list() if share else None, "low_n": self.low_n(n)})
+            entry: dict[str, Any] = {"question": target, "points": points, "cochran_armitage": None,
+                                     "direction": None, "note": None}
+            usable = [{**p, "top2box_k": p["k"]} for p in points if not p["low_n"]]
+            if len(usable) >= 3:
+                entry["cochran_armitage"] = self._armitage(usable)
+                entry["direction"] = entry["cochran_armitage"]["direction"]
+            else:
+                entry["note"] = "Меньше трех месяцев с достаточным числом ответов: тренд не оценивается."
+            section["top2box"] = entry
+        if nps_code:
+            points = []
+            for i, m in enumerate(months):
+                mm = measures.nps_measure(per_month[i].get(nps_code), self.confidence)
+                points.append({"month": queries.month_label(m), "index": i + 1, "n": mm["n"],
+                               "promoters": mm["promoters"], "passives": mm["passives"],
+                               "detractors": mm["detractors"], "nps": mm["nps"], "ci": mm["nps_ci"],
+                               "low_n": self.low_n(mm["n"])})
+            entry = {"question": nps_code, "points": points, "regression": None, "direction": None, "note": None}
+            usable = [p for p in points if not p["low_n"]]
+            if len(usable) >= 3:
+                entry["regression"] = self._nps_regression(usable)
+                entry["direction"] = entry["regression"]["direction"]
+            else:
+                entry["note"] = "Меньше трех месяцев с достаточным числом ответов: тренд не оценивается."
+            section["nps"] = entry
+        if not any(p["n"] for key in ("top2box", "nps") if section[key] for p in section[key]["points"]):
+            section["notes"].append("Нет ответов за последние 12 месяцев.")
+        return section
+
+    def channels_section(self) -> dict[str, Any]:
+        """Key measures per channel in the period and the previous one, and whether the channel mix moved.
+
+        The mix "moved" when the chi-square test of responses by channel × period has p < alpha and some
+        channel's share of responses changed by at least :data:`MIX_MIN_CHANGE`: a network figure then
+        mixes channels in other proportions than before, which by itself can shift it."""
+        from app.surveys.models import CHANNEL_LABELS
+
+        prev = queries.previous_period(self.period)
+        periods = [self.bounds, prev.bounds()]
+        target = self.settings["target"]
+        target = target if target and self.catalogue[target].is_score else None
+        nps_code = next((c for c, q in self.catalogue.items() if q.type == "nps"), None)
+        codes = [c for c in (target, nps_code) if c]
+        frame = queries.value_counts(self.survey.id, periods, self.center_ids, codes, by_channel=True,
+                                     exclude_versions=self.excluded)
+        nested = nest_counts(frame, keys=("period", "channel"))
+        responses = queries.response_counts(self.survey.id, periods, self.center_ids, by_channel=True)
+        n_by: dict[tuple[int, str], int] = Counter()
+        for row in responses.itertuples(index=False):
+            n_by[(int(row.period), str(row.channel))] += int(row.n)
+        channels = sorted({c for _, c in n_by}, key=lambda c: (-n_by.get((0, c), 0), c))
+        totals = [sum(n_by.get((p, c), 0) for c in channels) for p in (0, 1)]
+
+        def rows(period: int) -> list[dict[str, Any]]:
+            out = []
+            for channel in channels:
+                n = n_by.get((period, channel), 0)
+                counts = nested.get((period, channel), {})
+                row: dict[str, Any] = {"channel": channel, "label": CHANNEL_LABELS.get(channel, channel), "n": n,
+                                       "share_of_responses": n / totals[period] if totals[period] else None,
+                                       "low_n": self.low_n(n), "top2box": None, "nps": None}
+                if target:
+                    k, m = measures.top2_k_n(self.catalogue[target], counts.get(target))
+                    share = proportions.wilson(k, m, self.confidence) if m else None
+                    row["top2box"] = {"n": m, "k": k, "share": share.share if share else None,
+                                      "ci": share.ci.to_list() if share else None}
+                if nps_code:
+                    mm = measures.nps_measure(counts.get(nps_code), self.confidence)
+                    row["nps"] = {"n": mm["n"], "nps": mm["nps"], "ci": mm["nps_ci"]}
+                out.append(row)
+            return out
+
+        section: dict[str, Any] = {"question": target, "nps_question": nps_code, "period": self.period.to_dict(),
+                                   "previous_period": prev.to_dict(), "current": rows(0), "previous": rows(1),
+                                   "mix_test": None, "mix_note": None, "min_change": MIX_MIN_CHANGE}
+        if len(channels) >= 2 and all(totals):
+            table = [[n_by.get((p, c), 0) for p in (0, 1)] for c in channels]
+            test = proportions.chi_square_independence(table)
+            changes = {c: n_by.get((0, c), 0) / totals[0] - n_by.get((1, c), 0) / totals[1] for c in channels}
+            biggest = max(changes, key=lambda c: abs(changes[c]))
+            section["mix_test"] = {**_test_fields(test), "test": "chi_square_channel_mix",
+                                   "largest_change": changes[biggest], "largest_change_channel": biggest}
+            if test.p_value is not None and test.p_value < self.alpha and abs(changes[biggest]) >= MIX_MIN_CHANGE:
+                section["mix_note"] = (
+                    f"Состав ответов по каналам изменился по сравнению с предыдущим периодом: доля канала "
+                    f"«{CHANNEL_LABELS.get(biggest, biggest)}» {_points(changes[biggest])}. Изменение общих "
+                    "показателей отчасти может объясняться другим соотношением каналов; сравнивайте каналы "
+                    "по отдельности.")
+        return section
 
     def driver_frame(self) -> Any:
         if getattr(self, "_wide", None) is None:
@@ -400,7 +604,7 @@ class _Context:
                                  *(c for b in self.settings["blocks"].values() for c in b)] if c]
             cap = int(_cfg("ANALYSIS_SAMPLE_CAP", queries.SAMPLE_CAP_DEFAULT))
             self._wide, self.sample_capped = queries.respondent_scores(self.survey.id, self.bounds,
-                                                                       self.center_ids, codes, cap)
+                                                                       self.center_ids, codes, cap, self.excluded)
         return self._wide
 
     def drivers_section(self) -> dict[str, Any]:
@@ -504,6 +708,26 @@ def _holm(entries: list[dict[str, Any]], alpha: float) -> list[dict[str, Any]]:
     return entries
 
 
+def _scale_signature(info: QuestionInfo | None) -> tuple | None:
+    """What makes answers of two versions comparable: type, scale bounds and the set of options."""
+    if info is None:
+        return None
+    return (info.type, info.scale_min, info.scale_max, tuple(sorted(info.options)))
+
+
+def _answers(n: int) -> str:
+    """«1 ответ», «3 ответа», «25 ответов»."""
+    tail, tens = n % 10, n % 100
+    word = "ответ" if tail == 1 and tens != 11 else ("ответа" if 2 <= tail <= 4 and not 12 <= tens <= 14 else "ответов")
+    return f"{n} {word}"
+
+
+def _points(change: float) -> str:
+    """A change of a share in Russian percentage points: «выросла на 7,5 п. п.»."""
+    text = f"{abs(change) * 100:.1f}".replace(".", ",")
+    return f"{'выросла' if change > 0 else 'снизилась'} на {text} п. п."
+
+
 def _direction(entry: dict[str, Any]) -> str | None:
     if not entry.get("significant") or entry.get("difference") is None:
         return None
@@ -536,26 +760,61 @@ def methods_section(ctx: _Context) -> dict[str, Any]:
                               "один тест, все ЦОК»",
             "previous_period": "z-тест двух долей, разность NPS с интервалом, Манна–Уитни для средних; "
                                "по ЦОК — с поправкой Холма",
-            "trend": "Кохрана–Армитиджа для долей, Манна–Кендалла с оценкой наклона Сена для NPS и средних",
-            "complaints": "p-карта доли жалоб по кварталам (3σ; p′ Лейни при большом разбросе), "
-                          "воронка (95 % и 99,8 %) по ЦОК за период",
+            "trend": "по кварталам (4 последних) и по месяцам (12 последних, раздел «по месяцам»): для доли двух "
+                     "лучших оценок — тест Кохрана–Армитиджа, для NPS — регрессия (МНК) оценок респондентов "
+                     "(+1 промоутер, 0 нейтрал, −1 критик) на номер периода, наклон в пунктах NPS за период с "
+                     "интервалом и t-тестом; периоды с n меньше минимального не входят в тесты, остальные "
+                     "сохраняют свой номер во времени; тренд оценивается при трех и более таких периодах; "
+                     "для средних по кварталам — Манна–Кендалла с оценкой наклона Сена (описательно)",
+            "complaints": "p-карта доли жалоб по месяцам за последние 12 месяцев, границы 3σ; p′ Лейни "
+                          "(границы, расширенные в σz раз), когда у ЦОК не меньше 5 месяцев с обращениями и "
+                          "разброс между месяцами σz превышает 1 + 2,7/√(m − 1) (m — число месяцев), иначе "
+                          "обычная p-карта; воронка (95 % и 99,8 %) по ЦОК за период",
             "drivers": "относительные веса Джонсона (в сумме R²) и стандартизованные коэффициенты МНК; "
                        "только полностью заполненные анкеты; матрица «важность–исполнение» с делением по "
                        "средним; для ЦОК — важность по сети, исполнение ЦОК",
             "reliability": "альфа Кронбаха, предупреждение ниже 0,7",
+            "channels": "доля двух лучших оценок (Уилсон) и NPS по каналам за период и предыдущий период; "
+                        "состав по каналам считается изменившимся, если хи-квадрат «канал × период» по числу "
+                        "анкет дает p < α и доля хотя бы одного канала изменилась не меньше чем на 5 п. п.",
         },
-        "low_n": f"Группы с n < {ctx.min_n} отмечены как малые выборки и не участвуют в тестах, "
-                 "рейтинге и рекомендациях.",
+        "low_n": f"Группы с n < {ctx.min_n} отмечены как малые выборки и не участвуют в тестах и "
+                 "рекомендациях; в рейтинге они участвуют со сглаженными оценками.",
         "sampling": (f"Для анализа факторов и надежности берется не более {cap} анкет периода: если их больше, "
                      "систематическая выборка — каждая k-я анкета в порядке поступления, равномерно по всему "
                      "периоду; учитываются только полностью заполненные"
                      + (" — выборка применена." if ctx.sample_capped else " — выборка не понадобилась.")),
+        "scale_changes": "Если шкала вопроса (тип, границы шкалы или набор вариантов) различается между версиями "
+                         "анкеты, ответы на разных шкалах не объединяются: берется шкала самой новой версии с "
+                         "ответами за период (без ответов — самой новой версии анкеты), ответы версий с другой "
+                         "шкалой не учитываются во всех разделах отчета (в том числе тренды, сравнение с прошлым "
+                         "периодом, каналы, факторы); число неучтенных ответов периода указано в примечаниях.",
+        "sample_size": {
+            "margin": SAMPLE_SIZE_MARGIN, "confidence": SAMPLE_SIZE_CONFIDENCE, "own_share_from": SAMPLE_SIZE_OWN_MIN,
+            "text": "Нужный объем выборки ЦОК — число ответов на целевой вопрос, при котором 95-процентный интервал "
+                    "доли двух лучших оценок не шире ±5 процентных пунктов: n = z²·p(1 − p)/0,05², z = 1,96 "
+                    "(Кокрен, 1977), с округлением вверх; p — доля ЦОК за период, а при менее чем 30 ответах "
+                    "(или доле 0 или 100 %) — доля по сети; без данных — p = 0,5 (385 ответов). Рядом — "
+                    "сколько ответов у ЦОК есть.",
+        },
         "sample_cap": cap,
         "sample_capped": ctx.sample_capped,
         "ranking": {"weights": weights,
                     "scaling": "доля двух лучших оценок × 100; (NPS + 100) / 2; (1 − доля жалоб) × 100; доля "
                                "ответов в срок × 100; доля выполненных обещаний × 100; при отсутствии компонента "
-                               "веса остальных нормируются"},
+                               "веса остальных нормируются",
+                    "shrinkage": "эмпирический байесовский подход (Efron, Morris 1975): доли ЦОК (филиалов) "
+                                 "сглаживаются к средней по сети с бета-биномиальным распределением, подобранным "
+                                 "по методу максимального правдоподобия по всем ЦОК (филиалам) области отчета, "
+                                 "для NPS — с Дирихле-мультиномиальным; чем меньше ответов, тем сильнее "
+                                 "сглаживание; в отчете рядом приведены и исходные доли с интервалами",
+                    "rank": f"место — по апостериорному среднему индекса; ЦОК с ответами ранжируются при любом n "
+                            f"(отметка n < {ctx.min_n} — для сведения), без ответов — нет; диапазон места — "
+                            f"5–95 % квантили мест в {operations.RANK_DRAWS} совместных симуляциях "
+                            "из апостериорного распределения (фиксированное зерно), расширенный до места; "
+                            "вероятность быть в нижней пятой части — доля симуляций, в которых ЦОК среди "
+                            "⌊N/5⌋ (не менее одного) последних; интервал индекса — квантили симулированного "
+                            "индекса на уровне доверия отчета"},
         "priority": recommend.PRIORITY_METHOD,
         "on_time_target": float(_cfg("ANALYSIS_TARGET_ON_TIME", 0.95)),
         "promises_target": float(_cfg("ANALYSIS_TARGET_PROMISES", 0.9)),
@@ -569,7 +828,7 @@ def report_to_csv(report: dict[str, Any]) -> str:
     """Flat tables separated by a blank line: headline questions, centres, comparisons, drivers, ranking,
     recommendations. Semicolon-separated with a UTF-8 BOM-free header, values unrounded."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
         writer.writerow([f"# {title}"])
@@ -596,8 +855,10 @@ def report_to_csv(report: dict[str, Any]) -> str:
                    for code, q in report["questions"].items() if q["type"] in measures.CHOICE_TYPES
                    for opt, o in q["options"].items()]
     table("choices", ["question", "option", "k", "n", "share", "low", "high"], choice_rows)
-    table("centers", ["center", "name", "branch", "n", "low_n"],
-          [[c["center"], c["name"], c["branch"], c["n"], c["low_n"]] for c in report["centers"]])
+    table("centers", ["center", "name", "branch", "n", "low_n", "sample_needed", "sample_have", "sample_basis"],
+          [[c["center"], c["name"], c["branch"], c["n"], c["low_n"], *(
+              [c["sample_size"]["needed"], c["sample_size"]["have"], c["sample_size"]["basis"]]
+              if c.get("sample_size") else [None, None, None])] for c in report["centers"]])
     table("comparisons", ["question", "test", "center", "statistic", "p_value", "p_adjusted", "significant",
                           "difference"],
           [[c["question"], c["test"], c.get("center"), c["statistic"], c["p_value"], c.get("p_adjusted"),
@@ -613,13 +874,17 @@ def report_to_csv(report: dict[str, Any]) -> str:
            for a in report["drivers"]["attributes"]])
     table("reliability", ["block", "alpha", "n", "k", "warning"],
           [[r["block"], r["alpha"], r["n"], r["k"], r["warning"]] for r in report["reliability"]])
-    table("ranking", ["level", "code", "name", "rank", "index", "low_n", "top2box", "top2box_low", "top2box_high"],
-          [[r["level"], r["code"], r["name"], r["rank"], r["index"], r["low_n"], r.get("top2box"),
-            ci(r.get("top2box_ci"), 0), ci(r.get("top2box_ci"), 1)]
+    table("ranking", ["level", "code", "name", "rank", "rank_low", "rank_high", "p_bottom", "index", "index_low",
+                      "index_high", "low_n", "top2box", "top2box_low", "top2box_high", "top2box_shrunk"],
+          [[r["level"], r["code"], r["name"], r["rank"], ci(r.get("rank_range"), 0), ci(r.get("rank_range"), 1),
+            r.get("p_bottom"), r["index"], ci(r.get("index_ci"), 0), ci(r.get("index_ci"), 1), r["low_n"],
+            r.get("top2box"), ci(r.get("top2box_ci"), 0), ci(r.get("top2box_ci"), 1), r.get("top2box_shrunk")]
            for r in report["ranking"]["centers"] + report["ranking"]["branches"]])
-    table("recommendations", ["priority", "center", "question", "rule", "finding", "action"],
-          [[r["priority"], r["center"], r["question"], r["rule"], r["finding"], r["action"]]
-           for r in report["recommendations"]])
+    table("recommendations", ["priority", "center", "question", "rule", "responsible_role", "finding", "action",
+                              "difference", "p_value", "q_value", "family_size"],
+          [[r["priority"], r["center"], r["question"], r["rule"], r["responsible_role"], r["finding"], r["action"],
+            r["evidence"]["difference"], r["evidence"]["p_value"], r["evidence"]["q_value"],
+            r["evidence"]["family_size"]] for r in report["recommendations"]])
     return buffer.getvalue()
 
 

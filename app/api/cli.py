@@ -1,4 +1,5 @@
-"""`flask api create-token EMAIL --name NAME` and `flask api revoke-token ID`."""
+"""`flask api create-token EMAIL --name N --permission P [--permission P…] [--expires-days D]` and
+`flask api revoke-token ID`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.api.tokens import TokenError, create_token, revoke_token
+from app.api.models import PERMISSIONS
+from app.api.tokens import DEFAULT_EXPIRES_DAYS, TokenError, create_token, revoke_token
 
 api_cli = AppGroup("api", help="API v1: токены сотрудников.")
 
@@ -14,13 +16,24 @@ api_cli = AppGroup("api", help="API v1: токены сотрудников.")
 @api_cli.command("create-token")
 @click.argument("email")
 @click.option("--name", default="", help="Название токена (для чего он).")
-def create_token_command(email: str, name: str) -> None:
-    """Create a staff API token and print it once."""
+@click.option("--permission", "permissions", multiple=True, metavar="P",
+              help=f"Право токена (можно несколько раз): {', '.join(PERMISSIONS)}.")
+@click.option("--expires-days", default=str(DEFAULT_EXPIRES_DAYS), show_default=True, metavar="D",
+              help="Через сколько дней токен перестанет действовать.")
+def create_token_command(email: str, name: str, permissions: tuple[str, ...], expires_days: str) -> None:
+    """Create a staff API token with its permissions and expiry and print it once."""
+    text = expires_days.strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > 6:
+        raise click.ClickException("--expires-days: целое число дней")
+    days = int(text)
+    if not permissions:
+        raise click.ClickException("Укажите права токена: --permission " + " | ".join(PERMISSIONS))
     try:
-        secret = create_token(email, name)
+        secret = create_token(email, name, permissions, days)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo("Токен создан. Сохраните его: повторно он показан не будет.")
+    click.echo(f"Токен создан (права: {', '.join(p for p in PERMISSIONS if p in permissions)}; "
+               f"действует {days} дн.). Сохраните его: повторно он показан не будет.")
     click.echo(secret)
 
 

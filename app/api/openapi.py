@@ -55,20 +55,32 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "operationId": "postResponse", "summary": "Отправить ответ",
                     "description": "Повтор с тем же client_submission_id и тем же телом возвращает 200 и тот же id. "
-                                   "Киоски передают заголовок X-Kiosk-Token; тогда ЦОК берется из киоска.",
+                                   "Кто может отправлять (иначе 403 с сообщением, ничего не сохраняется): "
+                                   "каналы online, qr, sms, email — любой клиент, но только при действующем "
+                                   "назначении анкеты (анкета × ЦОК × канал); канал kiosk — только с заголовком "
+                                   "X-Kiosk-Token действующего киоска этого ЦОК (ЦОК берется из киоска) и при "
+                                   "назначении анкеты на киоск; канал phone (опросы колл-центра) — только с "
+                                   "токеном сотрудника (Authorization: Bearer) с правом write:responses, "
+                                   "в зону ответственности которого входит ЦОК.",
+                    "security": [{}, {"bearerAuth": []}],
                     "parameters": [SLUG, {"name": "X-Kiosk-Token", "in": "header", "required": False,
-                                          "schema": {"type": "string"}, "description": "Токен киоска"}],
+                                          "schema": {"type": "string"},
+                                          "description": "Токен киоска (обязателен для канала kiosk)"}],
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/ResponseSubmission"}}}},
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/Stored"}, "Ответ сохранен"),
                         "200": _json({"$ref": "#/components/schemas/Stored"}, "Уже сохранен ранее (повтор)"),
                         "422": _json({"$ref": "#/components/schemas/ValidationErrors"}, "Ответы не прошли проверку"),
-                        **_errors(400, 403, 404, 409, 410, 429),
+                        "403": _json(_ERROR, "Отправителю нельзя отправлять ответы на этот канал в этот ЦОК "
+                                             "(нет назначения, токена киоска или токена с правом "
+                                             "write:responses); ничего не сохранено"),
+                        **_errors(400, 404, 409, 410, 429),
                     },
                 },
                 "get": {
                     "operationId": "listResponses", "summary": "Ответы (для сотрудников)",
+                    "description": "Токен с правом read:responses.",
                     "security": [{"bearerAuth": []}],
                     "parameters": [
                         SLUG,
@@ -78,7 +90,8 @@ def openapi_document() -> dict[str, Any]:
                          "description": "По дату (UTC), включительно"},
                         {"name": "center", "in": "query", "schema": {"type": "string"},
                          "description": "Код или название ЦОК"},
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+                         "description": "Номер страницы; (page − 1) × per_page не больше 2⁶³ − 1, иначе 400"},
                         {"name": "per_page", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
                     ],
@@ -90,7 +103,8 @@ def openapi_document() -> dict[str, Any]:
             },
             "/surveys/{slug}/report": {"get": {
                 "operationId": "surveyReport", "summary": "Отчет об удовлетворенности (для руководителей)",
-                "description": "То же, что flask analysis report: период кварталом (period=2026Q3) или датами "
+                "description": "Токен с правом read:reports. "
+                               "То же, что flask analysis report: период кварталом (period=2026Q3) или датами "
                                "(from, to); по умолчанию последний завершенный квартал. scope — company или код "
                                "подразделения в зоне ответственности владельца токена.",
                 "security": [{"bearerAuth": []}],
@@ -117,7 +131,12 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "flask api create-token EMAIL --name NAME"}},
+                                               "description": "flask api create-token EMAIL --name N --permission P "
+                                                              "[--permission P…] [--expires-days D]: права "
+                                                              "read:responses, read:reports, write:responses; "
+                                                              "срок действия по умолчанию 365 дней. "
+                                                              "Нет, неверный, отозванный или истекший токен — 401 "
+                                                              "(на отправке ответа — 403), нет права — 403."}},
             "schemas": {
                 "Error": {"type": "object", "required": ["message"], "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"},
@@ -134,7 +153,8 @@ def openapi_document() -> dict[str, Any]:
                                                  "description": "UUID, созданный клиентом"},
                         "center": {"oneOf": [{"type": "string"}, {"type": "integer"}],
                                    "description": "Код или название ЦОК (с X-Kiosk-Token берется ЦОК киоска)"},
-                        "channel": {"type": "string", "enum": ["kiosk", "online", "qr", "sms", "email"]},
+                        "channel": {"type": "string", "enum": ["kiosk", "online", "qr", "sms", "email", "phone"],
+                                    "description": "С X-Kiosk-Token можно не указывать (kiosk)"},
                         "duration_seconds": {"type": "integer", "minimum": 0},
                         "answers": {"type": "object", "description": "Ответы по кодам вопросов"},
                     }},

@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 
 from app.api import bp
 from app.api.openapi import openapi_document
-from app.api.tokens import user_for_token
+from app.api.tokens import TokenRefused, authenticate
 from app.auth.decorators import public
 from app.extensions import db, limiter
-from app.kiosk.services import hash_token
+from app.kiosk.services import hash_token, kiosk_ref_by_token
 from app.models import Organisation
+from app.parsing import MAX_ID, parse_int
 from app.surveys import services
-from app.surveys.models import Answer, Response, SurveyVersion
+from app.surveys.models import STAFF_CHANNELS, Answer, Response, SurveyVersion
 from app.surveys.schema import SurveyDefinition
 
 PER_PAGE_DEFAULT = 100
@@ -92,13 +93,56 @@ def _kiosk_ip_key() -> str:
     return "kiosk-ip:" + (request.remote_addr or "")
 
 
-def _find_kiosk(token: str):
-    from app.kiosk.models import Kiosk
+class _Refused(Exception):
+    """A post refused before anything is stored: 403 with a Russian message."""
 
-    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == hash_token(token)))
-    if kiosk is None or not kiosk.active or kiosk.revoked_at is not None:
-        return None
-    return kiosk
+
+def _bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
+    """Who may post on ``channel`` (issue 15): the keyword arguments of ``submit_response`` that hold them.
+
+    Anonymous channels count only for an active assignment; ``kiosk`` needs the X-Kiosk-Token of an active
+    kiosk of that centre (and the kiosk assignment); ``phone`` needs a staff token with ``write:responses``
+    whose scope covers the centre. Raises :class:`_Refused` otherwise.
+    """
+    token = _kiosk_header()
+    if token is not None:
+        kiosk = kiosk_ref_by_token(token)
+        if kiosk is None:
+            raise _Refused("Киоск не зарегистрирован или отключен.")
+        if channel != "kiosk":
+            raise _Refused("С токеном киоска принимаются только ответы канала kiosk.")
+        if "center" in body:
+            try:
+                named = services.resolve_center(body["center"])
+            except services.InvalidSubmission:
+                named = None  # e.g. a code renamed while the answer waited in the kiosk's queue: the kiosk's own
+            if named is not None and named != kiosk.center_id:
+                raise _Refused("Киоск принимает ответы только для своего ЦОК.")
+        return {"center": kiosk.center_id, "kiosk_id": kiosk.id, "require_assignment": True,
+                "allowed_center_ids": {kiosk.center_id}}
+    if channel == "kiosk":
+        raise _Refused("Ответы канала kiosk принимаются только от зарегистрированного киоска "
+                       "(заголовок X-Kiosk-Token).")
+    if channel in STAFF_CHANNELS:
+        secret = _bearer_secret()
+        if not secret:
+            raise _Refused("Ответы канала phone принимаются только с токеном сотрудника "
+                           "(Authorization: Bearer <токен>) с правом write:responses.")
+        try:
+            api_token = authenticate(secret)
+        except TokenRefused as exc:
+            raise _Refused(str(exc)) from None
+        if "write:responses" not in api_token.permission_set:
+            raise _Refused("У токена нет права write:responses.")
+        from app.org.services import visible_center_ids
+
+        return {"require_assignment": False, "allowed_center_ids": visible_center_ids(api_token.user)}
+    return {"require_assignment": True}
 
 
 @bp.post("/surveys/<slug>/responses")
@@ -107,26 +151,29 @@ def _find_kiosk(token: str):
 @limiter.limit(_kiosk_limit, key_func=_kiosk_key, exempt_when=lambda: not _kiosk_header())
 @limiter.limit(_kiosk_ip_limit, key_func=_kiosk_ip_key, exempt_when=lambda: not _kiosk_header())
 def post_response(slug: str):
-    """Store one response exactly once (201 created, 200 same id and body, 409 same id other body)."""
+    """Store one response exactly once (201 created, 200 same id and body, 409 same id other body).
+
+    403 (nothing stored) when the poster may not post on that channel for that centre: see
+    :func:`_poster_rules`.
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(400, "Ожидается объект JSON (Content-Type: application/json).")
-    kiosk = None
-    token = _kiosk_header()
-    if token is not None:
-        kiosk = _find_kiosk(token)
-        if kiosk is None:
-            return _error(403, "Киоск не зарегистрирован или отключен.")
+    kiosk_post = _kiosk_header() is not None
+    channel = body.get("channel", "kiosk") if kiosk_post else body.get("channel")
+    try:
+        rules = _poster_rules(body, channel)
+    except _Refused as exc:
+        return _error(403, str(exc))
     missing = [name for name in ("client_submission_id", "answers") if name not in body]
-    if kiosk is None and "center" not in body:
+    if not kiosk_post and "center" not in body:
         missing.append("center")
-    if "channel" not in body and kiosk is None:
+    if "channel" not in body and not kiosk_post:
         missing.append("channel")
     if missing:
         return _error(400, "Не хватает полей: " + ", ".join(missing), missing=missing)
     answers = body["answers"]
-    center = kiosk.center_id if kiosk is not None else body["center"]
-    channel = body.get("channel", "kiosk")
+    center = rules.pop("center", body.get("center"))
     sid = body["client_submission_id"]
     problems = []
     if not isinstance(answers, dict):
@@ -145,8 +192,10 @@ def post_response(slug: str):
     try:
         result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
                                           client_submission_id=sid, duration_seconds=duration,
-                                          kiosk_id=kiosk.id if kiosk is not None else None,
-                                          may_hold=True, client_address=request.remote_addr)
+                                          may_hold=channel not in STAFF_CHANNELS, client_address=request.remote_addr,
+                                          **rules)
+    except services.SubmissionForbidden as exc:
+        return _error(403, str(exc))
     except services.SubmissionConflict as exc:
         return _error(409, str(exc))
     except services.InvalidSubmission as exc:
@@ -163,23 +212,23 @@ def post_response(slug: str):
 # --------------------------------------------------------------------------- staff listing
 
 
-def _bearer_user():
-    header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        return None
-    return user_for_token(header[7:].strip())
-
-
-def _staff_user(roles: tuple[str, ...], forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
-    """The bearer token's user if they have one of ``roles``; otherwise the 401/403 reply to send."""
-    user = _bearer_user()
-    if user is None:
-        response, status = _error(401, "Нужен токен API: заголовок Authorization: Bearer <токен>.")
+def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
+    """The bearer token's user if the token has ``permission`` and the user one of ``roles``; otherwise the
+    401 (no, unknown, revoked or expired token) or 403 reply to send."""
+    secret = _bearer_secret()
+    try:
+        if not secret:
+            raise TokenRefused("Нужен токен API: заголовок Authorization: Bearer <токен>.")
+        api_token = authenticate(secret)
+    except TokenRefused as exc:
+        response, status = _error(401, str(exc))
         response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
         return None, (response, status)
-    if not user.has_role(*roles):
+    if permission not in api_token.permission_set:
+        return None, _error(403, f"У токена нет права {permission}.")
+    if not api_token.user.has_role(*roles):
         return None, _error(403, forbidden)
-    return user, None
+    return api_token.user, None
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -217,7 +266,7 @@ def answers_json(defn: SurveyDefinition | None, rows: list[Answer]) -> dict[str,
 @public  # authenticated by the bearer token below, not by the session
 def list_responses(slug: str):
     """Responses of a survey in the token owner's centres, newest first, 100 per page."""
-    user, refusal = _staff_user(LIST_ROLES, "Нет прав на просмотр ответов.")
+    user, refusal = _staff_user(LIST_ROLES, "read:responses", "Нет прав на просмотр ответов.")
     if refusal is not None:
         return refusal
     survey = services.get_survey(slug)
@@ -228,12 +277,14 @@ def list_responses(slug: str):
     visible = visible_center_ids(user)
     try:
         start, end = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
-        page = int(request.args.get("page", "1"))
-        per_page = int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
+        page = parse_int(request.args.get("page", "1"))
+        per_page = parse_int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
     except ValueError:
         return _error(400, "Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.")
     if page < 1 or not 1 <= per_page <= PER_PAGE_MAX:
         return _error(400, f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
+    if page > MAX_ID // per_page:  # the row offset would overflow a database integer
+        return _error(400, "Слишком большой номер страницы page.")
     query = select(Response).where(Response.survey_id == survey.id, Response.center_id.in_(visible))
     if request.args.get("center"):
         center = find_center(request.args["center"])
@@ -276,7 +327,7 @@ def survey_report(slug: str):
     from app.analysis.report import ReportError, build_report, report_to_csv
     from app.analysis.scopes import REPORT_ROLES, chosen_scope, request_period
 
-    user, refusal = _staff_user(REPORT_ROLES, "Отчет доступен руководителям и маркетологам.")
+    user, refusal = _staff_user(REPORT_ROLES, "read:reports", "Отчет доступен руководителям и маркетологам.")
     if refusal is not None:
         return refusal
     fmt = request.args.get("format", "json")

@@ -33,6 +33,7 @@ from app.appeals.spreadsheet import open_table
 from app.database import is_sqlite, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User, utcnow
+from app.spreadsheet import SpreadsheetTooLarge
 
 REQUIRED = ("received_at", "kind", "form", "topic", "center")
 OPTIONAL = ("external_id", "channel", "text", "status", "answered_at", "led_to_contract")
@@ -422,6 +423,8 @@ def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
     try:
         with open_table(path) as (header, rows):
             result, valid, errors, error_count = _validate(header, rows, source, user, dry_run, allowed_center_ids)
+    except SpreadsheetTooLarge as exc:
+        raise AppealImportError([str(exc)]) from None
     except (OSError, UnicodeDecodeError, ValueError, csv.Error, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
         if isinstance(exc, AppealImportError):
             raise

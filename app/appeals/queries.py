@@ -13,6 +13,7 @@ from app.appeals.report import period_bounds
 from app.appeals.services import OPEN_STATUSES
 from app.extensions import db
 from app.models import Organisation, Topic, utcnow
+from app.parsing import query_int
 
 EXPORT_LIMIT = 200_000
 
@@ -41,7 +42,7 @@ class Filters:
         return cls(status=status if status in STATUSES or status in ("open", "overdue") else "",
                    kind=args.get("kind", "") if args.get("kind", "") in KINDS else "",
                    topic=args.get("topic", "").strip()[:32],
-                   center=int(center) if center.isdigit() else None,
+                   center=query_int("center", args=args) if center.isascii() and center.isdigit() else None,
                    date_from=day("date_from"), date_to=day("date_to"))
 
     def as_args(self) -> dict[str, str]:

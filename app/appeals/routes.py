@@ -37,7 +37,7 @@ from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, utcnow
 from app.nav import local_time
 from app.org.services import centers_under, visible_center_ids
-from app.parsing import form_id
+from app.parsing import form_id, query_page
 
 PAGE_SIZE = 50
 CONSENT_VERSION = "appeal-answer-v1"
@@ -78,7 +78,7 @@ def _topics(active_only: bool = True) -> list[Topic]:
 def queue():
     filters = Filters.from_args(request.args)
     ids = visible_center_ids(current_user)
-    page = request.args.get("page", 1, type=int)
+    page = query_page(PAGE_SIZE)
     pagination = db.paginate(appeals_query(ids, filters), page=page, per_page=PAGE_SIZE, error_out=False)
     now = utcnow()
     flags = promise_flags([a.id for a in pagination.items], now)
@@ -101,7 +101,7 @@ def export(fmt: str):
     else:
         body = to_xlsx(EXPORT_HEADER, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype,
+    return Response(body, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="appeals-{stamp}.{fmt}"'})
 
 
@@ -348,7 +348,7 @@ def report_download(fmt: str):
                         headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
     if fmt == "csv":
         header, rows = report_rows(report_data)
-        return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8",
+        return Response(to_csv(header, rows), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     from app.appeals.pdf import PdfUnavailable, report_pdf
 

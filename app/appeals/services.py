@@ -348,12 +348,18 @@ def resolve_promise(promise: Promise, kept: bool, user: User | None) -> Promise:
 
 
 def link_corrective_action(appeal: Appeal, action_id: int | None, user: User | None) -> Appeal:
-    """Link (or, with None, unlink) a corrective action to an appeal."""
+    """Link (or, with None, unlink) a corrective action to an appeal: only an action of the appeal's centre or
+    of an organisation above it (a branch's or the company's), which the appeal's operator may see. A missing
+    and a foreign action get the same message, so the form tells nobody which action numbers exist elsewhere."""
     from app.analysis.models import CorrectiveAction
+    from app.org.services import centers_under
 
     with write_transaction():
-        if action_id is not None and db.session.get(CorrectiveAction, action_id) is None:
-            raise AppealError(f"Корректирующее мероприятие № {action_id} не найдено")
+        action = db.session.get(CorrectiveAction, action_id) if action_id is not None else None
+        if action_id is not None and (action is None or appeal.center_id not in
+                                      {c.id for c in centers_under(action.owner)}):
+            raise AppealError(f"Корректирующее мероприятие № {action_id} не найдено среди мероприятий ЦОК "
+                              "этого обращения")
         appeal.corrective_action_id = action_id
         audit.record("appeal.corrective_action", appeal, summary=f"action {action_id}", **_who(user))
     return appeal

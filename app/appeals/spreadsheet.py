@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.spreadsheet import FORMULA_STARTS, csv_table, neutralise_cell
+from app.spreadsheet import FORMULA_STARTS, csv_table, neutralise_cell, xlsx_rows
 
 __all__ = ["FORMULA_STARTS", "neutralise_cell", "to_csv"]
 
@@ -33,7 +33,7 @@ def _csv_value(value: Any) -> Any:
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 CSV with BOM (Excel opens Cyrillic correctly), ``;`` separated as Russian Excel expects."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise_cell(h) for h in header])
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
@@ -61,16 +61,13 @@ def open_table(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list
     Lines are numbered as a person sees them in the file: the header is line 1. Empty rows are skipped.
     """
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        rows = xlsx_rows(path)
         try:
-            rows = workbook.active.iter_rows(values_only=True)
             header = [_cell_text(h).strip() for h in next(rows, ())]
             yield header, ((number, [_cell_text(v) for v in row]) for number, row in enumerate(rows, start=2)
                            if any(v not in (None, "") for v in row))
         finally:
-            workbook.close()
+            rows.close()
         return
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         yield csv_table(handle)

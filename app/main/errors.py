@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.parsing import QueryNumberTooLarge
 
 MESSAGES = {
     400: ("Неверный запрос", "Запрос не удалось обработать. Проверьте введенные данные."),
@@ -37,6 +38,10 @@ def register(app: Flask) -> None:
         if code == 500:
             continue
         app.register_error_handler(code, lambda exc, code=code: _render(code, exc=exc))
+
+    @app.errorhandler(QueryNumberTooLarge)
+    def number_too_large(exc: QueryNumberTooLarge):
+        return _render(400, exc.description, exc)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

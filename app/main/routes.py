@@ -1,6 +1,6 @@
 """Landing page, staff dashboard and the audit log."""
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -8,6 +8,7 @@ from app.auth.decorators import roles_required, staff_required
 from app.extensions import db
 from app.main import bp
 from app.models import AuditEvent
+from app.parsing import query_page
 
 
 @bp.route("/")
@@ -50,7 +51,7 @@ def dashboard():
 @bp.route("/admin/audit")
 @roles_required("admin")
 def audit():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, query_page(50))
     events = db.paginate(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
                          page=page, per_page=50, error_out=False)
     return render_template("main/audit.html", events=events)

@@ -44,6 +44,7 @@ def edit(org_id: int | None = None):
                      timezone=(form.timezone.data or "Europe/Moscow").strip(), active=form.active.data)
         except OrgError as exc:
             flash(str(exc), "error")
+            return render_template("org/edit.html", form=form, org=org), 400
         else:
             flash("Сохранено.", "success")
             return redirect(url_for("org.index"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from app import audit
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, User
-from app.spreadsheet import csv_table
+from app.spreadsheet import SpreadsheetTooLarge, csv_table, xlsx_rows
 
 
 class OrgError(ValueError):
@@ -90,13 +91,28 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+ORG_CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
+ORG_CODE_RULE = "2–16 латинских заглавных букв и цифр, первая — буква, например KUR или KUR2"
+
+
+def org_code_problem(code: str) -> str | None:
+    """Why ``code`` cannot name a branch or centre, or None. Receipt numbers are «CODE-YEAR-NNNNNN» and the
+    code appears in public URLs, so a «-», a space or a Cyrillic letter would make numbers the status page
+    cannot parse back (a centre coded KUR-2 issued receipts nobody could look up)."""
+    if ORG_CODE_RE.fullmatch(code):
+        return None
+    return f"Код «{code}» не подходит: нужны {ORG_CODE_RULE}"
+
+
 def save_org(org: Organisation | None, *, kind: str, code: str, name: str, parent_id: int | None,
              address: str = "", opening_hours: str = "", timezone: str = "Europe/Moscow",
              active: bool = True) -> Organisation:
-    """Create or update a node; codes are unique and upper-case."""
+    """Create or update a node (a new code renames it); codes are unique, Latin capitals and digits."""
     code = code.strip().upper()
     if not code or not name.strip():
         raise OrgError("Код и название обязательны")
+    if (problem := org_code_problem(code)) is not None:
+        raise OrgError(problem)
     validate_timezone(timezone)
     with write_transaction():
         clash = db.session.scalar(select(Organisation).where(Organisation.code == code))
@@ -106,10 +122,11 @@ def save_org(org: Organisation | None, *, kind: str, code: str, name: str, paren
         if creating:
             org = Organisation(kind=kind)
             db.session.add(org)
+        renamed = {"renamed_from": org.code} if not creating and org.code != code else {}
         org.code, org.name, org.parent_id = code, name.strip(), parent_id
         org.address, org.opening_hours, org.timezone, org.active = address, opening_hours, timezone, active
         db.session.flush()
-        audit.record("org.create" if creating else "org.update", org, summary=code)
+        audit.record("org.create" if creating else "org.update", org, summary=code, **renamed)
     return org
 
 
@@ -141,17 +158,16 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     A file that is not UTF-8 or not a readable XLSX raises :class:`OrgError` with a Russian message.
     """
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
         try:  # read-only sheets are parsed while the rows are read: a damaged one fails in the loop
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-            rows = sheet.iter_rows(values_only=True)
+            rows = xlsx_rows(path)
             header = [str(h or "").strip() for h in next(rows, [])]
             return [
                 (line, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, row, strict=False)})
                 for line, row in enumerate(rows, start=2)
                 if any(v not in (None, "") for v in row)
             ]
+        except SpreadsheetTooLarge as exc:
+            raise OrgError(str(exc)) from None
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):  # SyntaxError: XML parse errors
             raise OrgError("Не удалось прочитать файл XLSX: сохраните его в Excel заново или выгрузите CSV") from None
     try:
@@ -178,6 +194,9 @@ def parse_org_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[OrgRow]
         except OrgError as exc:
             problems.append(str(exc))
         code = (row.get("center_code") or "").upper()
+        for value in (row.get("branch_code") or "").upper(), code:
+            if value and (problem := org_code_problem(value)) is not None:
+                problems.append(problem)
         if code and code in seen:
             problems.append(f"код ЦОК «{code}» повторяется")
         seen.add(code)

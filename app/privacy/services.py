@@ -1,7 +1,7 @@
 """Retention purge, export and erasure of customers' contact data.
 
-Personal data lives only in :class:`app.models.Contact`. Appeals, review entries and survey responses
-point to it with ``contact_id``; their free texts are not personal data by design and are kept when a
+Personal data lives only in :class:`app.models.Contact`. Appeals, review entries, survey responses and
+held submissions point to it with ``contact_id``; their free texts are not personal data by design and are kept when a
 contact is erased (only the link is removed). Every run writes an audit event with counts, never the
 data itself.
 """
@@ -21,7 +21,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, utcnow
 from app.reviews.models import ReviewEntry
-from app.surveys.models import Answer, Response, Survey
+from app.surveys.models import Answer, HeldSubmission, Response, Survey
 
 # Appeals in these states are finished; their contact is no longer needed once the retention period ends.
 FINAL_APPEAL_STATUSES = ("closed", "rejected", "duplicate")
@@ -124,6 +124,8 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
     result = PurgeResult()
     if not contact_ids:
         return result
+    db.session.execute(update(HeldSubmission).where(HeldSubmission.contact_id.in_(contact_ids))
+                       .values(contact_id=None).execution_options(synchronize_session=False))
     for model, attr in ((Appeal, "appeals"), (ReviewEntry, "review_entries"), (Response, "responses")):
         changed = db.session.execute(update(model).where(model.contact_id.in_(contact_ids))
                                      .values(contact_id=None).execution_options(synchronize_session=False))
@@ -159,6 +161,8 @@ def expired_contact_ids(older_than_days: int, now: datetime | None = None) -> li
     referenced: set[int] = set(db.session.scalars(select(Appeal.contact_id).where(Appeal.contact_id.is_not(None))))
     referenced |= set(db.session.scalars(select(ReviewEntry.contact_id).where(ReviewEntry.contact_id.is_not(None))))
     referenced |= set(db.session.scalars(select(Response.contact_id).where(Response.contact_id.is_not(None))))
+    referenced |= set(db.session.scalars(select(HeldSubmission.contact_id).where(
+        HeldSubmission.contact_id.is_not(None))))
 
     keep: set[int] = set(db.session.scalars(select(Appeal.contact_id).where(
         Appeal.contact_id.is_not(None), ~appeal_done)))
@@ -170,6 +174,9 @@ def expired_contact_ids(older_than_days: int, now: datetime | None = None) -> li
         select(Response.contact_id).outerjoin(Appeal, Appeal.id == Response.appeal_id).where(
             Response.contact_id.is_not(None),
             or_(Response.submitted_at >= cutoff, (Response.appeal_id.is_not(None) & ~appeal_done)))))
+    keep |= set(db.session.scalars(select(HeldSubmission.contact_id).where(
+        HeldSubmission.contact_id.is_not(None),
+        or_(HeldSubmission.received_at >= cutoff, HeldSubmission.status == "held"))))
     # Orphan contacts (nothing refers to them any more) expire with their own creation time.
     orphans = set(db.session.scalars(select(Contact.id).where(Contact.created_at < cutoff))) - referenced
     return sorted((referenced - keep) | orphans)

@@ -477,7 +477,8 @@ class RankRow:
 
 
 def ranking_dots(rows: Sequence[RankRow], xlabel: str = "Сводный индекс (0–100)") -> str:
-    """Dot plot of the composite index with intervals; low-n groups grey at the bottom."""
+    """Dot plot of the composite index with its intervals (``index_ci``), in the given order; low-n groups
+    grey."""
     height = 0.5 + 0.19 * max(len(rows), 1)
     fig, ax = _figure(height, 5.6)
     ys = list(range(len(rows)))[::-1]

@@ -83,7 +83,7 @@ METHOD_LABELS = {
     "reliability": "надежность блоков", "scaling": "шкалы составляющих", "impact": "влияние", "gap": "разрыв",
     "confidence": "уверенность", "formula": "формула", "monthly": "помесячная динамика",
     "shrinkage": "сглаживание оценок ЦОК", "channels": "каналы", "sample_size": "объем выборки",
-    "recommendations": "Рекомендации", "adjustment": "поправка", "rule": "правило", "meaning": "смысл",
+    "recommendations": "Рекомендации", "rank": "места", "adjustment": "поправка", "rule": "правило", "meaning": "смысл",
     "affected": "затронутые клиенты",
 }
 # English words that reached the methods texts of the report (a formula): shown in Russian.
@@ -378,7 +378,7 @@ def _ranking(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         for r in ranked:
             code = r.get("code") or r.get("center") or r.get("branch")
             out.append({"code": code, "name": r.get("name") or names.get(code, ""),
-                        "rank": r.get("rank") or "",
+                        "rank": r.get("rank") or "", "p_bottom": pct(r.get("p_bottom"), 0),
                         "rank_range": _rank_range(r),
                         "index": num(r.get("index"), 1), "index_ci": ci_text(r.get("index_ci"), 1),
                         "top2box": pct(r.get("top2box")), "top2box_ci": ci_text(r.get("top2box_ci"), 1, True),
@@ -820,7 +820,8 @@ def control_findings(report: dict[str, Any]) -> list[str]:
     out = []
     for s in control.get("signals") or []:
         name = names.get(s.get("center"), "")
-        when = short_period(s["quarter"]).replace("\n", " ") if s.get("quarter") else ""
+        label = s.get("month") or s.get("quarter")  # monthly charts name the month
+        when = short_period(label).replace("\n", " ") if label else ""
         where = f"в период «{when}»" if when else "за период"
         topic = TOPIC_FALLBACK.get(s.get("topic")) if s.get("topic") else ""
         text = (f"ЦОК {name}: доля жалоб {where} {pct(s.get('share'))} ({num(s.get('count'))} из "

@@ -14,6 +14,7 @@ from app.auth.decorators import public, roles_required
 from app.extensions import db, limiter
 from app.models import Organisation
 from app.org.services import can_see_center, visible_center_ids
+from app.parsing import query_page
 from app.reviews import bp
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.forms import ContactForm, ModerationForm, StatusForm
@@ -142,16 +143,17 @@ def _status_page(form: StatusForm, entry: ReviewEntry | None, looked_up: bool, m
 @public
 @limiter.limit(status_limit)
 def status():
-    """Status and official answer for a number + check code; a wrong pair shows only a neutral message."""
+    """Status and official answer for a number + check code, looked up by a POST only: a URL holding the check
+    code ends in access logs, proxies and browser history. A GET only fills in the number (a QR code on a
+    receipt may carry it); a code in the query string is ignored. A wrong pair shows only a neutral message."""
     form = StatusForm()
     number = code = None
     if request.method == "POST":
         if not form.validate_on_submit():
             return _status_page(form, None, False, status=400)
         number, code = form.number.data, form.code.data
-    elif request.args.get("number"):
-        number, code = request.args.get("number", ""), request.args.get("code", "")
-        form.number.data, form.code.data = number, code
+    else:
+        form.number.data = (request.args.get("number") or "").strip()
     entry = lookup(number or "", code or "") if number else None
     return _status_page(form, entry, number is not None)
 
@@ -178,7 +180,7 @@ def withdraw():
 def book(center_code: str):
     """The centre's public book: published entries with official answers, newest first."""
     center = _center_or_404(center_code)
-    page = request.args.get("page", 1, type=int)
+    page = query_page(BOOK_PAGE_SIZE)
     pagination = db.paginate(published_query(center.id), page=page, per_page=BOOK_PAGE_SIZE, error_out=False)
     return render_template("reviews/book.html", center=center, pagination=pagination,
                            appeals=appeals_by_id(pagination.items), counts=published_counts(center.id),
@@ -191,7 +193,7 @@ def moderation():
     state = request.args.get("state", "pending")
     if state not in MODERATION and state != "all":
         state = "pending"
-    page = request.args.get("page", 1, type=int)
+    page = query_page(30)
     pagination = db.paginate(moderation_query(visible_center_ids(current_user), state), page=page, per_page=30,
                              error_out=False)
     return render_template("reviews/moderation.html", pagination=pagination, state=state, form=ModerationForm(),

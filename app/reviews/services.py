@@ -38,7 +38,9 @@ CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I
 CHECK_LENGTH = 6
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
-NUMBER_RE = re.compile(r"^[A-Z0-9_]{1,24}-\d{4}-\d{6}$")
+# Any centre code without spaces: numbers issued before codes were limited to Latin capitals and digits
+# (a centre coded KUR-2 or with a Cyrillic code) must still find their entry.
+NUMBER_RE = re.compile(r"^\S{1,28}-\d{4}-\d{6}$")
 
 
 class ReviewError(ValueError):
@@ -326,7 +328,7 @@ def lookup(registration_number: str, check_code: str) -> ReviewEntry | None:
     """The entry for a number + check code pair, or None for any wrong pair (no hint which part)."""
     number = (registration_number or "").strip().upper()
     code = (check_code or "").strip().upper()
-    if not NUMBER_RE.match(number) or len(code) != CHECK_LENGTH:
+    if not NUMBER_RE.fullmatch(number) or len(code) != CHECK_LENGTH:
         return None
     entry = db.session.scalar(select(ReviewEntry).where(ReviewEntry.registration_number == number))
     expected = entry.check_code_hash if entry is not None else "0" * 64

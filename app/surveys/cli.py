@@ -1,4 +1,4 @@
-"""`flask surveys …`: definitions in and out, publishing, response import/export, synthetic data."""
+"""`flask surveys …`: definitions in and out, publishing, assignments, response import/export, synthetic data."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from app.models import Organisation, OrgKind
 from app.org.services import find_center
 from app.spreadsheet import csv_table
 from app.surveys import exports, services
-from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyVersion
+from app.surveys.models import ASSIGNABLE_CHANNELS, CHANNELS, Answer, Response, Survey, SurveyVersion
 from app.surveys.schema import DefinitionError, SurveyDefinition, validate_definition, validate_submission
 
 surveys_cli = AppGroup("surveys", help="Анкеты: определения, публикация, импорт и выгрузка ответов.")
@@ -250,6 +250,69 @@ def publish_command(slug: str) -> None:
     click.echo(f"Анкета «{slug}»: опубликована версия {version.number}")
 
 
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def parse_targets(centers_option: str, channels_option: str, *,
+                  active_only: bool = True) -> tuple[list[Organisation], list[str]]:
+    """The centres (codes, or ``all``) and channels of ``assign``/``unassign``; ClickException (Russian) when
+    a code or channel is unknown, so that nothing changes."""
+    from app.org.services import centers
+
+    codes, channels = _split(centers_option), _split(channels_option)
+    if not codes:
+        raise click.ClickException("--centers: коды ЦОК через запятую или all")
+    if not channels:
+        raise click.ClickException(f"--channels: каналы через запятую ({', '.join(ASSIGNABLE_CHANNELS)})")
+    if bad := [c for c in channels if c not in ASSIGNABLE_CHANNELS]:
+        raise click.ClickException(f"Неизвестный канал: {', '.join(bad)} (допустимы: {', '.join(ASSIGNABLE_CHANNELS)})")
+    if [c.lower() for c in codes] == ["all"]:
+        chosen = centers(active_only=active_only)
+        if not chosen:
+            raise click.ClickException("Нет ни одного ЦОК")
+        return chosen, list(dict.fromkeys(channels))
+    found = {org.code: org for org in db.session.scalars(select(Organisation).where(
+        Organisation.code.in_({c.upper() for c in codes}), Organisation.kind == OrgKind.CENTER))}
+    if unknown := [c for c in codes if c.upper() not in found]:
+        raise click.ClickException(f"Неизвестные коды ЦОК: {', '.join(unknown)} (или all — все ЦОК)")
+    return list(dict.fromkeys(found[c.upper()] for c in codes)), list(dict.fromkeys(channels))
+
+
+@surveys_cli.command("assign")
+@click.argument("slug")
+@click.option("--centers", "centers_option", required=True, metavar="CODE[,CODE…]|all",
+              help="Коды ЦОК через запятую или all (все действующие ЦОК)")
+@click.option("--channels", "channels_option", required=True, metavar="CH[,CH…]",
+              help=f"Каналы через запятую: {', '.join(ASSIGNABLE_CHANNELS)}")
+def assign_command(slug: str, centers_option: str, channels_option: str) -> None:
+    """Назначить анкету ЦОК и каналам (как страница «Назначить»; в журнале аудита)."""
+    survey = _survey_or_fail(slug)
+    chosen, channels = parse_targets(centers_option, channels_option)
+    try:
+        made = services.assign(survey, [c.id for c in chosen], channels)
+    except services.SurveyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Анкета «{slug}»: назначено {len(made)} (ЦОК: {len(chosen)}, каналы: {', '.join(channels)})")
+
+
+@surveys_cli.command("unassign")
+@click.argument("slug")
+@click.option("--centers", "centers_option", required=True, metavar="CODE[,CODE…]|all",
+              help="Коды ЦОК через запятую или all (все ЦОК)")
+@click.option("--channels", "channels_option", required=True, metavar="CH[,CH…]",
+              help=f"Каналы через запятую: {', '.join(ASSIGNABLE_CHANNELS)}")
+def unassign_command(slug: str, centers_option: str, channels_option: str) -> None:
+    """Снять назначение анкеты: ответы там больше не принимаются (в журнале аудита)."""
+    survey = _survey_or_fail(slug)
+    chosen, channels = parse_targets(centers_option, channels_option, active_only=False)
+    try:
+        gone = services.unassign(survey, [c.id for c in chosen], channels)
+    except services.SurveyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Анкета «{slug}»: снято назначений {len(gone)}")
+
+
 @surveys_cli.command("import-responses")
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -313,5 +376,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
 
 
-__all__ = ["ImportFailed", "import_definition_file", "import_responses", "parse_responses", "register_cli",
-           "surveys_cli"]
+__all__ = ["ImportFailed", "import_definition_file", "import_responses", "parse_responses", "parse_targets",
+           "register_cli", "surveys_cli"]

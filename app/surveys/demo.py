@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.database import write_transaction
 from app.extensions import db
 from app.surveys import services
-from app.surveys.models import CHANNELS, Response, SurveyAssignment
+from app.surveys.models import ASSIGNABLE_CHANNELS, Response, SurveyAssignment
 from app.surveys.schema import template
 
 MAIN_SLUG = "visit-csat"
@@ -33,8 +33,8 @@ def seed_main_survey() -> tuple[object, object, list]:
     active = centers()
     assigned = db.session.scalar(select(func.count(SurveyAssignment.id)).where(
         SurveyAssignment.survey_id == survey.id, SurveyAssignment.active.is_(True)))
-    if assigned < len(active) * len(CHANNELS):
-        services.assign(survey, [c.id for c in active], CHANNELS)
+    if assigned < len(active) * len(ASSIGNABLE_CHANNELS):
+        services.assign(survey, [c.id for c in active], ASSIGNABLE_CHANNELS)
     return survey, version, active
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.org.services import branches, centers, centers_under, visible_center_ids
+from app.parsing import query_int
 from app.surveys import bp, distribution, exports, services  # noqa: F401 - distribution registers its views
 from app.surveys.forms import (
     OP_LABELS,
@@ -320,7 +322,7 @@ def _preview_context(doc: Any, page: int, device: str) -> dict[str, Any]:
 @roles_required("marketing")
 def preview(survey_id: int):
     survey = _survey(survey_id)
-    context = _preview_context(_latest(survey).definition, request.args.get("page", 0, type=int),
+    context = _preview_context(_latest(survey).definition, query_int("page", 0),
                                request.args.get("device", "phone"))
     return render_template("surveys/preview.html", survey=survey, **context)
 
@@ -331,7 +333,7 @@ def preview_live(survey_id: int):
     """Render an unsaved document (the JSON editor's text) as a preview fragment; saves nothing."""
     _survey(survey_id)
     doc, errors = parse_json(request.get_data(as_text=True))
-    context = _preview_context(doc if not errors else None, request.args.get("page", 0, type=int),
+    context = _preview_context(doc if not errors else None, query_int("page", 0),
                                request.args.get("device", "phone"))
     if errors:
         context["errors"] = errors
@@ -463,8 +465,9 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
     """The responses page's filters, always narrowed to the user's visible centres."""
     visible = visible_center_ids(current_user)
     args = request.args
-    survey = db.session.get(Survey, args.get("survey", type=int)) if args.get("survey", type=int) else None
-    center_id = args.get("center", type=int)
+    survey_id = query_int("survey")
+    survey = db.session.get(Survey, survey_id) if survey_id else None
+    center_id = query_int("center")
     start, end = _parse_day(args.get("start")), _parse_day(args.get("end"))
     channel = args.get("channel") if args.get("channel") in CHANNELS else None
     center_ids = visible & {center_id} if center_id else visible
@@ -548,7 +551,13 @@ def export_responses():
     with write_transaction():
         audit.record("survey.export", survey, summary=f"{survey.slug} {fmt}")
     if fmt == "csv":
-        return FlaskResponse(stream_with_context(exports.iter_csv(survey, flt)), mimetype=exports.MIME_TYPES[fmt],
-                             headers=headers)
+        survey_id = survey.id
+
+        def pieces() -> Iterator[str]:
+            # The stream runs after the view returned: the request's session has been removed by then, so the
+            # survey is loaded again in the session the stream uses (the one above is detached).
+            yield from exports.iter_csv(db.session.get(Survey, survey_id), flt)
+
+        return FlaskResponse(stream_with_context(pieces()), content_type=exports.MIME_TYPES[fmt], headers=headers)
     path = exports.export_to_tempfile(survey, fmt, flt)
-    return FlaskResponse(exports.iter_file_and_remove(path), mimetype=exports.MIME_TYPES[fmt], headers=headers)
+    return FlaskResponse(exports.iter_file_and_remove(path), content_type=exports.MIME_TYPES[fmt], headers=headers)

@@ -275,7 +275,7 @@ def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK
     columns = survey_columns(survey)
     names, order = export_layout(columns)
     sink = _Line()
-    writer = csv.writer(sink, lineterminator="\r\n")
+    writer = csv.writer(sink, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([_cell(h) for h in names])
     yield ("\ufeff" if bom else "") + sink.take()
     # Only free text can start with a formula character: numbers and option codes are written as they are.

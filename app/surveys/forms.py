@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.surveys.models import CHANNEL_LABELS
+from app.surveys.models import ASSIGNABLE_CHANNELS, CHANNEL_LABELS
 
 QUESTION_TYPE_LABELS = {
     "rating": "Оценка по шкале",
@@ -120,7 +120,8 @@ class AssignForm(FlaskForm):
                                           ("list", "Выбранные ЦОК")])
     branch = SelectField("Филиал", choices=[], coerce=int, validate_choice=False)
     centers = SelectMultipleField("ЦОК", choices=[], coerce=int, validate_choice=False)
-    channels = SelectMultipleField("Каналы", choices=list(CHANNEL_LABELS.items()), validate_choice=False)
+    channels = SelectMultipleField("Каналы", choices=[(c, CHANNEL_LABELS[c]) for c in ASSIGNABLE_CHANNELS],
+                                   validate_choice=False)
 
 
 # --------------------------------------------------------------------------- document edits

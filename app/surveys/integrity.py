@@ -26,7 +26,7 @@ from app import audit
 from app.cache import app_cache
 from app.database import write_transaction
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import Contact, User, utcnow
 from app.surveys.models import HeldSubmission, Response
 
 USUAL_RATE_DAYS = 28
@@ -113,10 +113,15 @@ def burst_reasons(*, survey_id: int, center_id: int, channel: str, kiosk_id: int
             "same_address": same_address if address else None}
 
 
-def hold(fields: dict[str, Any], answers: dict[str, Any], reasons: dict[str, Any], address: str | None) -> int:
-    """Keep the whole submission apart; returns the held row's id (the acknowledgement's id)."""
+def hold(fields: dict[str, Any], answers: dict[str, Any], reasons: dict[str, Any], address: str | None,
+         contact: Contact | None = None) -> int:
+    """Keep the whole submission apart (its contact, if any, as a Contact row); returns the held row's id."""
     with write_transaction():
-        held = HeldSubmission(client_submission_id=fields["client_submission_id"], body_hash=fields["body_hash"],
+        if contact is not None:
+            db.session.add(contact)
+            db.session.flush()
+        held = HeldSubmission(contact_id=contact.id if contact is not None else None,
+                              client_submission_id=fields["client_submission_id"], body_hash=fields["body_hash"],
                               survey_id=fields["survey_id"],
                               version_id=fields["version_id"], center_id=fields["center_id"],
                               channel=fields["channel"], kiosk_id=fields.get("kiosk_id"),

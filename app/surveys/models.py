@@ -11,9 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models import Organisation, utcnow
 
-CHANNELS = ("kiosk", "online", "qr", "sms", "email")
+ANONYMOUS_CHANNELS = ("online", "qr", "sms", "email")
+"""Channels anyone may post on, for an active assignment (survey × centre × channel) only."""
+ASSIGNABLE_CHANNELS = ("kiosk", *ANONYMOUS_CHANNELS)
+"""Channels a survey is assigned to (short link, QR code, poster; the kiosk's survey)."""
+STAFF_CHANNELS = ("phone",)
+"""Channels posted by staff only: call-centre surveys, with an API token allowed to write responses."""
+CHANNELS = (*ASSIGNABLE_CHANNELS, *STAFF_CHANNELS)
 CHANNEL_LABELS = {"kiosk": "Киоск в ЦОК", "online": "Сайт", "qr": "QR-код", "sms": "Ссылка в SMS",
-                  "email": "Ссылка в письме"}
+                  "email": "Ссылка в письме", "phone": "Телефон"}
 
 
 class Survey(db.Model):
@@ -116,6 +122,7 @@ class HeldSubmission(db.Model):
     duration_seconds: Mapped[int | None] = mapped_column()
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     address_hash: Mapped[str | None] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="held", index=True)  # held | released | discarded

@@ -153,6 +153,8 @@ def _load(short_code: str):
     assignment = services.assignment_info(short_code)
     if assignment is None:
         return None, None, None, _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
+    if assignment.channel == "kiosk":  # kiosk answers come from a registered kiosk with its device token only
+        return None, None, None, _unavailable(404, "Этот опрос проводится на киоске в центре обслуживания.")
     if not assignment.active:
         return None, None, None, _unavailable(410, "Опрос по этой ссылке больше не проводится. Спасибо за "
                                                    "желание помочь нам!")

@@ -400,7 +400,7 @@ def _semantic_errors(doc: dict[str, Any]) -> list[str]:
             path = f"pages[{p}].questions[{i}]"
             code, qtype = q.get("code"), q.get("type")
             if isinstance(code, str):
-                if not CODE_RE.match(code) or "__" in code:
+                if not CODE_RE.fullmatch(code) or "__" in code:
                     errors.append(f"{path}.code: код «{code}» должен начинаться с латинской буквы и содержать "
                                   "только строчные латинские буквы, цифры и одиночные подчеркивания")
                 elif code in RESERVED_CODES:
@@ -441,7 +441,7 @@ def _semantic_errors(doc: dict[str, Any]) -> list[str]:
                     ocode = _as_dict(option).get("code")
                     if not isinstance(ocode, str):
                         continue
-                    if not CODE_RE.match(ocode):
+                    if not CODE_RE.fullmatch(ocode):
                         errors.append(f"{path}.options[{o}].code: код «{ocode}» должен состоять из строчных "
                                       "латинских букв, цифр и подчеркиваний")
                     if ocode in codes:
@@ -489,7 +489,7 @@ def _semantic_errors(doc: dict[str, Any]) -> list[str]:
                 for r, row in enumerate(_as_list(q.get("rows"))):
                     rcode = _as_dict(row).get("code")
                     if isinstance(rcode, str):
-                        if not CODE_RE.match(rcode) or "__" in rcode:
+                        if not CODE_RE.fullmatch(rcode) or "__" in rcode:
                             errors.append(f"{path}.rows[{r}].code: код «{rcode}» должен состоять из строчных "
                                           "латинских букв, цифр и одиночных подчеркиваний")
                         answer_codes.append((rcode, f"{path}.rows[{r}].code"))

@@ -17,7 +17,7 @@ import secrets
 import string
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,7 +32,15 @@ from app.database import DriverStatement, write_connection, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.surveys import integrity
-from app.surveys.models import CHANNELS, Answer, Response, Survey, SurveyAssignment, SurveyVersion
+from app.surveys.models import (
+    ASSIGNABLE_CHANNELS,
+    CHANNELS,
+    Answer,
+    Response,
+    Survey,
+    SurveyAssignment,
+    SurveyVersion,
+)
 from app.surveys.schema import DefinitionError, SurveyDefinition, definition_changes, validate_definition
 from app.surveys.schema import validate_submission as _validate_submission
 
@@ -85,6 +93,10 @@ class SubmissionConflict(SurveyError):
     def __init__(self, message: str = "Ответ с этим идентификатором уже сохранен с другим содержимым. "
                                       "Создайте новый идентификатор отправки."):
         super().__init__(message)
+
+
+class SubmissionForbidden(SurveyError):
+    """The poster may not post here: no active assignment, or a centre outside the kiosk's or token's."""
 
 
 @dataclass(frozen=True)
@@ -384,8 +396,8 @@ def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
            user: User | None = None) -> list[SurveyAssignment]:
     """Offer the survey at these centres on these channels; existing assignments are reactivated."""
     channels = list(dict.fromkeys(channels))
-    if bad := [c for c in channels if c not in CHANNELS]:
-        raise SurveyError(f"Неизвестный канал: {', '.join(bad)}")
+    if bad := [c for c in channels if c not in ASSIGNABLE_CHANNELS]:
+        raise SurveyError(f"Неизвестный канал: {', '.join(bad)} (допустимы: {', '.join(ASSIGNABLE_CHANNELS)})")
     center_ids = list(dict.fromkeys(int(c) for c in center_ids))
     result: list[SurveyAssignment] = []
     with write_transaction():
@@ -414,6 +426,39 @@ def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
                      **_user(user))
     invalidate_caches()
     return result
+
+
+def unassign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
+             user: User | None = None) -> list[SurveyAssignment]:
+    """Stop offering the survey at these centres on these channels (rows stay, inactive: their short links
+    answer «not offered» and anonymous posts there are refused); returns the assignments switched off."""
+    channels = list(dict.fromkeys(channels))
+    if bad := [c for c in channels if c not in ASSIGNABLE_CHANNELS]:
+        raise SurveyError(f"Неизвестный канал: {', '.join(bad)} (допустимы: {', '.join(ASSIGNABLE_CHANNELS)})")
+    center_ids = list(dict.fromkeys(int(c) for c in center_ids))
+    with write_transaction():
+        found = list(db.session.scalars(select(SurveyAssignment).where(
+            SurveyAssignment.survey_id == survey.id, SurveyAssignment.center_id.in_(center_ids),
+            SurveyAssignment.channel.in_(channels), SurveyAssignment.active.is_(True))))
+        for assignment in found:
+            assignment.active = False
+        db.session.flush()
+        audit.record("survey.unassign", survey, summary=survey.slug, centers=len(center_ids), channels=channels,
+                     switched_off=len(found), **_user(user))
+    invalidate_caches()
+    return found
+
+
+def assignment_active(survey_id: int, center_id: int, channel: str) -> bool:
+    """Whether the survey is offered at the centre on the channel now (cached, see CACHE_TTL_SECONDS)."""
+    return _hot_cache().get(("assigned", survey_id, center_id, channel),
+                            lambda: _load_assignment_active(survey_id, center_id, channel))
+
+
+def _load_assignment_active(survey_id: int, center_id: int, channel: str) -> bool:
+    return db.session.scalar(select(SurveyAssignment.id).where(
+        SurveyAssignment.survey_id == survey_id, SurveyAssignment.center_id == center_id,
+        SurveyAssignment.channel == channel, SurveyAssignment.active.is_(True)).limit(1)) is not None
 
 
 def assignment_by_code(code: str) -> SurveyAssignment | None:
@@ -467,6 +512,11 @@ def _existing(client_submission_id: str) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def resolve_center(center: str | int) -> int:
+    """The centre id of a code, exact name or id; InvalidSubmission when there is no such centre."""
+    return _resolve_center(center)
+
+
 def _resolve_center(center: str | int) -> int:
     """The centre id of a code, exact name or id (cached; centres change rarely, see CACHE_TTL_SECONDS)."""
     if isinstance(center, int) and not isinstance(center, bool):
@@ -495,12 +545,16 @@ def _load_center(center: str | int) -> int | None:
 
 def submit_response(*, slug: str, center: str | int, channel: str, answers: dict[str, Any],
                     client_submission_id: str, duration_seconds: int | None = None,
-                    kiosk_id: int | None = None, may_hold: bool = False,
+                    kiosk_id: int | None = None, require_assignment: bool = False,
+                    allowed_center_ids: Collection[int] | None = None, may_hold: bool = False,
                     client_address: str | None = None) -> SubmissionResult:
     """Validate and store one submission exactly once.
 
-    ``may_hold`` (anonymous paths): a submission arriving in a burst is acknowledged as usual but kept in
-    ``held_submission`` until a marketer decides (:mod:`app.surveys.integrity`).
+    ``require_assignment``: refuse (:class:`SubmissionForbidden`) unless the survey is offered at the centre
+    on the channel now (anonymous and kiosk posts); ``allowed_center_ids``: refuse other centres (a kiosk's
+    own centre, a staff token's scope). ``may_hold`` (anonymous paths): a submission arriving in a burst is
+    acknowledged as usual but kept in ``held_submission`` until a marketer decides
+    (:mod:`app.surveys.integrity`).
 
     Same ``client_submission_id`` and body → the original id (created=False), even if the survey was
     closed or changed since; same id with another body → :class:`SubmissionConflict`. The stored row is
@@ -513,6 +567,10 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         if channel not in CHANNELS:
             raise InvalidSubmission({"channel": "Неизвестный канал"})
         center_id = _resolve_center(center)
+        if allowed_center_ids is not None and center_id not in allowed_center_ids:
+            raise SubmissionForbidden("Этот ЦОК вне зоны отправителя: ответ не принят.")
+        if require_assignment and not assignment_active(info.survey_id, center_id, channel):
+            raise SubmissionForbidden("Анкета не предлагается в этом ЦОК по этому каналу: ответ не принят.")
         clean, errors = _validate_submission(info.definition, answers)
         if errors:
             raise InvalidSubmission(errors)
@@ -531,7 +589,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
               "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
               "duration_seconds": duration_seconds}
     if may_hold and integrity.enabled():
-        held = _hold_if_burst(fields, answers, client_address)
+        contact = clean["contact"] if _wants_contact(info.definition, clean) else None
+        held = _hold_if_burst(fields, answers, client_address, contact)
         if held is not None:
             return _replay(held, digest) if held[1] != "" else SubmissionResult(held[0], True)
     try:
@@ -550,8 +609,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     return SubmissionResult(response_id, True)
 
 
-def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None
-                   ) -> tuple[int, str] | None:
+def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None,
+                   contact: dict[str, Any] | None = None) -> tuple[int, str] | None:
     """``(held id, "")`` when this submission is held now, ``(id, body hash)`` of an earlier hold of the same
     submission id (a retry), None to store it normally."""
     prior = integrity.held_prior(fields["client_submission_id"])
@@ -564,16 +623,30 @@ def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_addre
     if reasons is None or _existing(fields["client_submission_id"]) is not None:
         return None
     try:
-        return integrity.hold(fields, answers, reasons, address), ""
+        # Personal data lives only in Contact: the held answers keep a link, not the contact itself.
+        kept = {k: v for k, v in answers.items() if k != "contact"} if isinstance(answers, dict) else answers
+        return integrity.hold(fields, kept, reasons, address, _contact_record(contact)), ""
     except IntegrityError:  # a concurrent retry of the same submission was held first
         return integrity.held_prior(fields["client_submission_id"])
+
+
+def _contact_record(contact: dict[str, Any] | None) -> Contact | None:
+    """A new Contact of a consented callback request (not flushed: the caller's transaction adds it)."""
+    if not contact:
+        return None
+    return Contact(name=contact["name"], phone=contact["phone"], email=contact["email"], purpose="survey_callback",
+                   consent_version=CONSENT_VERSION, consented_at=utcnow())
 
 
 def store_released(held: Any) -> int:
     """A released held submission as a normal response, at its original time, in the caller's transaction."""
     version = db.session.get(SurveyVersion, held.version_id)
     defn = definition_of(version)
-    clean, errors = _validate_submission(defn, held.answers)
+    answers = dict(held.answers)
+    record = db.session.get(Contact, held.contact_id) if held.contact_id else None
+    if record is not None:
+        answers["contact"] = {"name": record.name, "phone": record.phone, "email": record.email, "consent": True}
+    clean, errors = _validate_submission(defn, answers)
     if errors:
         raise integrity.HoldError("Ответ больше не проходит проверку анкеты и не может быть принят")
     rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(defn, clean)]
@@ -581,7 +654,7 @@ def store_released(held: Any) -> int:
               "survey_id": held.survey_id, "version_id": held.version_id, "center_id": held.center_id,
               "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds}
     if _wants_contact(defn, clean):
-        return _store_with_contact(defn, clean, rows, fields, now=held.received_at)
+        return _store_with_contact(defn, clean, rows, fields, now=held.received_at, record=record)
     return _insert_response(db.session.connection(), rows, fields, held.received_at)
 
 
@@ -656,15 +729,16 @@ def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields:
 
 
 def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: list[dict[str, Any]],
-                        fields: dict[str, Any], now: datetime | None = None) -> int:
-    """The response of a customer who left contacts: the contact, the response, and close-the-loop's appeal
-    in the session's write transaction."""
+                        fields: dict[str, Any], now: datetime | None = None, record: Contact | None = None) -> int:
+    """The response of a customer who left contacts: the contact (``record`` when it exists already), the
+    response, and close-the-loop's appeal in the session's write transaction."""
     now = now or utcnow()
-    contact = clean["contact"]
-    record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
-                     purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
-    db.session.add(record)
-    db.session.flush()
+    if record is None:
+        contact = clean["contact"]
+        record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
+                         purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
+        db.session.add(record)
+        db.session.flush()
     connection = db.session.connection()
     response_id = _insert_response(connection, rows, fields, now, contact_id=record.id)
     stored = _Stored(response_id, fields["channel"], fields["center_id"], record.id)
@@ -723,11 +797,13 @@ __all__ = [
     "InvalidDefinition",
     "InvalidSubmission",
     "SubmissionConflict",
+    "SubmissionForbidden",
     "SubmissionResult",
     "SurveyClosed",
     "SurveyError",
     "SurveyNotFound",
     "assign",
+    "assignment_active",
     "assignment_by_code",
     "assignment_info",
     "close",
@@ -742,7 +818,9 @@ __all__ = [
     "published_version",
     "require_published",
     "require_published_info",
+    "resolve_center",
     "save_draft",
     "submit_response",
     "survey_for_center",
+    "unassign",
 ]

@@ -73,6 +73,21 @@ def _agg_values(survey_id: int, bounds, center_ids, codes):  # noqa: ANN001, ANN
     return sorted(out, key=_key)
 
 
+def _split_raw(survey_id: int, bounds, center_ids, by_channel: bool, by_version: bool):  # noqa: ANN001, ANN202
+    rows = queries._value_counts_raw_rows(survey_id, bounds, center_ids, CODES, by_channel, by_version=by_version)
+    return sorted((tuple(row) for row in rows if row[0] >= 0), key=_key)
+
+
+def _split_values(survey_id: int, bounds, center_ids, by_channel: bool, by_version: bool):  # noqa: ANN001, ANN202
+    frame = queries.value_counts(survey_id, bounds, center_ids, CODES, by_channel=by_channel, by_version=by_version)
+    out = []
+    for row in frame.itertuples(index=False, name=None):
+        *head, v, o, n = row
+        head = [int(h) if isinstance(h, int | float) and not isinstance(h, bool) else h for h in head]
+        out.append((*head, None if v is None or v != v else float(v), None if o is None or o != o else o, int(n)))
+    return sorted(out, key=_key)
+
+
 def _compare(version_ids: list[int], centre_ids: list[int]) -> None:
     periods = [queries.Period(date(2026, 1, 1), date(2026, 3, 31)), queries.Period(date(2026, 4, 1), date(2026, 6, 30)),
                queries.Period(date(2026, 2, 14), date(2026, 5, 3)),
@@ -81,21 +96,43 @@ def _compare(version_ids: list[int], centre_ids: list[int]) -> None:
         for scope in (None, centre_ids[:2]):
             for bounds in ([p.bounds() for p in periods[:2]], [periods[2].bounds()], [periods[3].bounds()]):
                 assert _agg_values(survey_id, bounds, scope, CODES) == _raw_values(survey_id, bounds, scope, CODES)
+                for by_channel, by_version in ((True, False), (False, True), (True, True)):
+                    assert (_split_values(survey_id, bounds, scope, by_channel, by_version)
+                            == _split_raw(survey_id, bounds, scope, by_channel, by_version))
+                raw_ch = queries._response_counts_raw(survey_id, bounds, scope, by_channel=True)
+                agg_ch = queries.response_counts(survey_id, bounds, scope, by_channel=True)
+                as_rows = lambda f: sorted(tuple(r) for r in f.itertuples(index=False))  # noqa: E731
+                assert as_rows(agg_ch.astype({"period": int, "center_id": int, "n": int})) == \
+                    as_rows(raw_ch.astype({"period": int, "center_id": int, "n": int}))
                 raw = queries._response_counts_raw(survey_id, bounds, scope)
                 agg = queries.response_counts(survey_id, bounds, scope)
                 as_set = lambda f: sorted((int(p), int(c), int(n)) for p, c, n in f.itertuples(index=False))  # noqa: E731
                 assert as_set(agg) == as_set(raw)
             for period in periods:
-                assert (queries.distinct_respondents(survey_id, period.bounds(), scope, ["multi", "purpose"])
-                        == queries._respondents_raw(survey_id, period.bounds(), scope, ["multi", "purpose"]))
+                raw: dict[str, int] = {}
+                for (code, _version), n in queries._respondents_raw(survey_id, period.bounds(), scope,
+                                                                    ["multi", "purpose"]).items():
+                    raw[code] = raw.get(code, 0) + n
+                assert queries.distinct_respondents(survey_id, period.bounds(), scope, ["multi", "purpose"]) == raw
+                by_version = queries._aggregated(
+                    lambda mark, days, sid=survey_id, b=period.bounds(), s=scope: queries._respondents_from_days(
+                        sid, days, b, s, ["multi", "purpose"], mark), survey_id, [period.bounds()])
+                if by_version is not None:  # None before the first refresh
+                    assert by_version == queries._respondents_raw(survey_id, period.bounds(), scope,
+                                                                  ["multi", "purpose"])
 
 
 def test_aggregates_equal_raw_counts_and_refresh_is_incremental(org):
     rng = random.Random(5)
     versions = [_survey("agg-a"), _survey("agg-b")]
+    with write_transaction():  # a second version of agg-a: counts are kept per version too
+        second = SurveyVersion(survey_id=versions[0].survey_id, number=2, status="published",
+                               definition={"slug": "agg-a", "pages": []})
+        db.session.add(second)
+    survey_ids = [v.survey_id for v in versions]
+    versions.append(second)
     centre_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.kind == OrgKind.CENTER)
                                          .order_by(Organisation.id).limit(4)))
-    survey_ids = [v.survey_id for v in versions]
     start = datetime(2025, 12, 31, 12)
     times = [start + timedelta(seconds=rng.randrange(0, 200 * 86400)) for _ in range(300)]
     # Moscow midnight of 1 April is 21:00 UTC on 31 March: one just before, one exactly at it.

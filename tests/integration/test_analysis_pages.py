@@ -55,6 +55,12 @@ def test_manager_sees_the_report(make_user, login, client, data):
     assert "Создать мероприятие" in html and "report.json" in html
     body = client.get("/analysis/report.json?survey=visit-csat&period=2026Q3").get_json()
     assert body["n_responses"] == 905
+    # Issue 14: the 5-answer centre is ranked on shrunken estimates; the table shows the bottom-fifth chance.
+    assert "Вероятность быть в нижней пятой части" in html
+    ranking = {r["code"]: r for r in body["ranking"]["centers"]}
+    assert ranking["OBO"]["rank"] is not None and ranking["OBO"]["low_n"]
+    assert ranking["LGV"]["rank"] == 4 and ranking["LGV"]["p_bottom"] > 0.5
+    assert ranking["LGV"]["index_ci"][0] < ranking["LGV"]["index"] < ranking["LGV"]["index_ci"][1]
     csv_text = client.get("/analysis/report.csv?survey=visit-csat&from=2026-07-01&to=2026-09-30")
     assert csv_text.status_code == 200 and "# ranking" in csv_text.get_data(as_text=True)
 

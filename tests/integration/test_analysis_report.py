@@ -123,15 +123,30 @@ def test_known_structure_is_found(synthetic):
 
 
 def test_low_n_centre_is_marked_and_left_out(synthetic):
+    """Left out of tests and recommendations; ranked on shrunken estimates (issue 14: centres with
+    answers are ranked however few, the n < 30 flag stays; centres without answers are not ranked)."""
     report = build_report("visit-csat", *Q3)
     obo = next(c for c in report["centers"] if c["center"] == "OBO")
     assert obo["n"] == 12 and obo["low_n"] is True
     assert next(c for c in report["centers"] if c["center"] == "KUR")["low_n"] is False
     ranking = {r["code"]: r for r in report["ranking"]["centers"]}
-    assert ranking["OBO"]["rank"] is None and ranking["OBO"]["low_n"] is True
-    assert sorted(r["rank"] for r in ranking.values() if r["rank"]) == [1, 2, 3, 4]
-    assert ranking["LGV"]["rank"] == 4
+    assert ranking["OBO"]["rank"] is not None and ranking["OBO"]["low_n"] is True
+    assert sorted(r["rank"] for r in ranking.values() if r["rank"]) == [1, 2, 3, 4, 5]
+    assert all(r["rank"] is None for r in ranking.values() if r["n"] == 0)
+    assert ranking["LGV"]["rank"] == 5 and ranking["LGV"]["p_bottom"] > 0.9
     assert ranking["LGV"]["rank_range"][0] > 1  # its interval excludes the top
+    # Twelve answers: the widest rank range, the raw share pulled towards the network, both kept.
+    obo_rank = ranking["OBO"]
+    assert obo_rank["rank_range"][1] - obo_rank["rank_range"][0] == max(
+        r["rank_range"][1] - r["rank_range"][0] for r in ranking.values() if r["rank"])
+    network = report["questions"]["overall"]["top2box"]
+    assert obo_rank["top2box"] == pytest.approx(0.5) and obo_rank["top2box_ci"] is not None
+    assert min(0.5, network) < obo_rank["top2box_shrunk"] < max(0.5, network)
+    assert obo_rank["top2box_shrunk_ci"][0] < obo_rank["top2box_shrunk"] < obo_rank["top2box_shrunk_ci"][1]
+    for r in ranking.values():
+        if r["rank"]:
+            assert r["index_ci"][0] < r["index"] < r["index_ci"][1]
+            assert r["rank_range"][0] <= r["rank"] <= r["rank_range"][1]
     assert all(c.get("center") != "OBO" for c in report["comparisons"])
     assert all(r["center"] != "OBO" for r in report["recommendations"])
     assert all(r["center"] != "OBO" for r in report["previous"]["centers"])

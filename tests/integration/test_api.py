@@ -28,7 +28,7 @@ def body(sid: str = "0b6f7c1e-1111-4c1e-9a11-000000000001", **overrides):
     data = {
         "client_submission_id": sid,
         "center": "KUR",
-        "channel": "kiosk",
+        "channel": "online",
         "answers": {"overall": 5, "nps": 9, "purpose": "metering", "why": "ignored: hidden"},
     }
     data.update(overrides)
@@ -147,8 +147,8 @@ def test_kiosk_token(client, main_survey):
     with write_transaction():
         kiosk = Kiosk(center_id=center.id, name="Зал 1", token_hash=hashlib.sha256(b"kiosk-secret").hexdigest())
         db.session.add(kiosk)
-    assert client.post(URL, json=body(), headers={"X-Kiosk-Token": "wrong"}).status_code == 403
-    data = body()
+    assert client.post(URL, json=body(channel="kiosk"), headers={"X-Kiosk-Token": "wrong"}).status_code == 403
+    data = body(channel="kiosk")
     del data["center"]
     ok = client.post(URL, json=data, headers={"X-Kiosk-Token": "kiosk-secret"})
     assert ok.status_code == 201
@@ -157,7 +157,8 @@ def test_kiosk_token(client, main_survey):
     with write_transaction():
         kiosk.active = False
     assert (
-        client.post(URL, json=body(sid="kiosk-off-00001"), headers={"X-Kiosk-Token": "kiosk-secret"}).status_code == 403
+        client.post(URL, json=data | {"client_submission_id": "kiosk-off-00001"},
+                    headers={"X-Kiosk-Token": "kiosk-secret"}).status_code == 403
     )
 
 
@@ -207,7 +208,8 @@ def test_staff_listing_is_scoped_to_visible_centres(client, main_survey, make_us
     revoke_token(token_row.id)
     assert get(all_token).status_code == 401
 
-    result = runner.invoke(args=["api", "create-token", company.email, "--name", "cli"])
+    result = runner.invoke(args=["api", "create-token", company.email, "--name", "cli",
+                                 "--permission", "read:responses"])
     assert result.exit_code == 0, result.output
     cli_token = result.output.strip().splitlines()[-1]
     assert get(cli_token).status_code == 200

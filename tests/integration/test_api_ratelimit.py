@@ -30,7 +30,7 @@ def test_form_posts_are_limited(client, org):
     from app.extensions import db
     from app.surveys.models import SurveyAssignment
 
-    code = db.session.scalar(select(SurveyAssignment.short_code).limit(1))
+    code = db.session.scalar(select(SurveyAssignment.short_code).where(SurveyAssignment.channel == "online").limit(1))
     html = client.get(f"/s/{code}").get_data(as_text=True)
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
     statuses = [client.post(f"/s/{code}", data={**fields, "overall": "4"}).status_code for _ in range(3)]

@@ -131,3 +131,24 @@ def test_staff_import_is_never_held(runner, main_survey, tmp_path):
     result = runner.invoke(args=["surveys", "import-responses", "visit-csat", str(path)])
     assert result.exit_code == 0, result.output
     assert counts() == (45, 0)
+
+
+def test_a_held_callback_request_keeps_its_contact_only_in_contact(client, main_survey, make_user, login):
+    """Personal data lives only in Contact (152-ФЗ purge and erasure find it there), held or not."""
+    from app.models import Contact
+
+    for i in range(29):
+        post(client, i)
+    body = {"client_submission_id": "burst-callback-aaaa", "center": "KUR", "channel": "online",
+            "answers": {"overall": 1, "nps": 2, "contact": {"name": "Анна", "phone": "+79001234567",
+                                                              "email": "anna@example.ru", "consent": True}}}
+    assert client.post(URL, json=body).status_code == 201
+    held = db.session.scalar(select(HeldSubmission))
+    assert "contact" not in held.answers and held.contact_id is not None
+    assert db.session.get(Contact, held.contact_id).phone == "+79001234567"
+    login(make_user("marketing", scope="MRSK"))
+    client.post("/surveys/held/decide", data={"ids": str(held.id), "decision": "release"})
+    db.session.expire_all()
+    response = db.session.get(Response, db.session.get(HeldSubmission, held.id).response_id)
+    assert response.contact_id == held.contact_id
+    assert db.session.scalar(select(func.count(Contact.id))) == 1

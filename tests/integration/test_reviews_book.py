@@ -127,7 +127,7 @@ def test_status_right_pair_shows_answer_wrong_pair_shows_nothing(client, org, ma
     page = client.post("/reviews/status", data={"number": number, "code": code}).get_data(as_text=True)
     assert "Зарегистрировано" in page and "Ответ еще готовится" in page
     answer(db.session.get(Appeal, entry.appeal_id), "Договор направлен вам 5 числа.", make_user("operator"))
-    page = client.get(f"/reviews/status?number={number}&code={code.lower()}").get_data(as_text=True)
+    page = client.post("/reviews/status", data={"number": number, "code": code.lower()}).get_data(as_text=True)
     assert "Договор направлен вам 5 числа." in page and "Официальный ответ" in page
     wrong_code = "Z" * 6 if code != "Z" * 6 else "Y" * 6
     for bad_number, bad_code in [(number, wrong_code), (number[:-1] + "9", code), ("KUR-2026-999999", code),

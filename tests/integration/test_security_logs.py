@@ -55,5 +55,5 @@ def test_refused_access_and_csrf_refusals_are_logged(client, org, caplog):
 def test_customer_contacts_never_reach_the_log(client, org, caplog):
     caplog.set_level(logging.DEBUG, logger="otklik")
     review("KUR", f"Прошу перезвонить {FORGED}", email="ivanov@example.test", phone="+7 916 123-45-67")
-    client.get("/reviews/status", query_string={"number": FORGED, "code": FORGED})
+    client.post("/reviews/status", data={"number": FORGED, "code": FORGED})
     assert_clean(security_records(caplog), ["ivanov@example.test", "916 123-45-67", "evil@example.test"])

@@ -93,7 +93,7 @@ def test_review_book_moderation_and_status_pages_escape_entry_texts(client, org)
     book = client.get("/book/KUR").get_data(as_text=True)
     assert_escaped(book, shown=[f"Запись {p}" for p in SHOWN if p in PAYLOADS[: len(PAYLOADS) // 2]])
     code = check_code_for(first.client_submission_id)
-    status = client.get(f"/reviews/status?number={first.registration_number}&code={code}")
+    status = client.post("/reviews/status", data={"number": first.registration_number, "code": code})
     assert status.status_code == 200
     assert_escaped(status.get_data(as_text=True), shown=[f"Ответ {PAYLOADS[1]}"])
     for payload in SHOWN[:4]:  # reflected: a look-up echoes the number typed

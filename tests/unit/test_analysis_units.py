@@ -83,18 +83,31 @@ def test_choice_shares_use_respondents_as_denominator():
     assert out["options"]["yes"]["k"] == 7 and out["options"]["no"]["share"] == pytest.approx(0.3)
 
 
-def test_rank_ranges_follow_interval_overlap():
-    rows = [
-        {"name": "A", "low_n": False, "index": 90, "top2box_ci": [0.85, 0.95]},
-        {"name": "B", "low_n": False, "index": 80, "top2box_ci": [0.60, 0.88]},
-        {"name": "C", "low_n": False, "index": 50, "top2box_ci": [0.30, 0.50]},
-        {"name": "D", "low_n": True, "index": 99, "top2box_ci": [0.1, 1.0]},
-    ]
-    operations._assign_ranks(rows)
+def test_ranks_stand_on_shrunken_estimates():
+    """Issue 14: a centre with 5 of 5 satisfied is ranked (not left out) but not first: its share is
+    shrunk towards the network; a centre without answers is not ranked. Ranks follow ``index`` (the
+    posterior mean), rank ranges contain the rank, the clearly worst centre is surely in the bottom."""
+    def row(name: str, k: int, n: int) -> dict:
+        scaled = operations._scaled_components(k / n if n else None, None, None, None, None)
+        return {"name": name, "n": n, "low_n": n < 30, "components": scaled,
+                "_counts": {"top2box": (k, n), "nps": (0, 0, 0), "complaints": (0, 0), "on_time": (0, 0),
+                            "promises": (0, 0)}}
+
+    rows = [row(f"C{i}", k, 400) for i, k in enumerate([300, 310, 320, 290, 305, 315, 295, 325])]
+    rows += [row("small", 5, 5), row("worst", 200, 400), row("none", 0, 0)]
+    weights = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
+    meta = operations._assign_ranks(rows, weights, 0.95)
     by = {r["name"]: r for r in rows}
-    assert by["D"]["rank"] is None and rows[-1]["name"] == "D"
-    assert [by[x]["rank"] for x in "ABC"] == [1, 2, 3]
-    assert by["A"]["rank_range"] == [1, 2] and by["B"]["rank_range"] == [1, 2] and by["C"]["rank_range"] == [3, 3]
+    assert by["none"]["rank"] is None and rows[-1]["name"] == "none" and by["none"]["index"] is None
+    assert by["small"]["rank"] is not None and by["small"]["rank"] > 1 and by["small"]["low_n"]
+    assert by["small"]["top2box_shrunk"] < 1.0 and by["small"]["index"] < 100.0
+    ranked = [r for r in rows if r["rank"] is not None]
+    assert [r["rank"] for r in ranked] == list(range(1, 11))
+    assert [r["index"] for r in ranked] == sorted((r["index"] for r in ranked), reverse=True)
+    assert all(r["rank_range"][0] <= r["rank"] <= r["rank_range"][1] for r in ranked)
+    assert by["worst"]["rank"] == 10 and by["worst"]["p_bottom"] > 0.99 and meta["bottom_places"] == 2
+    assert by["small"]["rank_range"][1] - by["small"]["rank_range"][0] >= 5  # few answers: a wide range
+    assert meta["priors"]["top2box"]["method"] == "mle"
 
 
 def test_scaled_components_and_composite():

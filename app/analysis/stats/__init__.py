@@ -42,8 +42,8 @@ from app.analysis.stats.reliability import AlphaResult, cronbach_alpha
 from app.analysis.stats.samplesize import n_for_proportion, n_per_group_two_proportions
 from app.analysis.stats.trend import MannKendallResult, mann_kendall
 
-#: Groups with fewer answers than this are marked ``low_n``: shown greyed, left out of rankings,
-#: tests and recommendations.
+#: Groups with fewer answers than this are marked ``low_n``: shown greyed, left out of tests and
+#: recommendations (rankings shrink them instead: :mod:`app.analysis.stats.shrinkage`).
 MIN_N_DEFAULT = 30
 
 
