@@ -199,3 +199,22 @@ def test_action_rows_are_built_from_the_recommendation_contract(satisfaction):
         top = max(mine, key=lambda r: r["priority"])
         assert row["priority"] == top["priority"] and row["effect"] == top["expected_effect"]
         assert row["why"][0].endswith(top["why"][1:])
+
+
+def test_ranking_chart_draws_every_index_interval(satisfaction, monkeypatch):
+    """The composite-index chart had no intervals (issue 14): each row with an ``index_ci`` gets its bar."""
+    from app.reports import charts
+
+    drawn = []
+
+    def recording(rows, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        drawn.extend(rows)
+        return "data:image/svg+xml;base64,"
+
+    monkeypatch.setattr(charts, "ranking_dots", recording)
+    context.satisfaction_context(satisfaction, scope_name="Компания")
+    branches = {b["name"]: b for b in satisfaction["ranking"]["branches"]}
+    assert drawn and {r.label for r in drawn} == set(branches)  # the company report charts its branches
+    for row in drawn:
+        low, high = branches[row.label]["index_ci"]
+        assert (row.low, row.high) == (low, high) and low <= row.value <= high
