@@ -51,7 +51,8 @@ TEST_NAMES = {
     "binomial": "точный биномиальный тест", "binomial_one_sided": "односторонний биномиальный тест",
     "one_sided_binomial": "односторонний биномиальный тест", "binomtest": "точный биномиальный тест",
     "one_proportion_z": "z-тест для доли", "p_chart": "контрольная p-карта", "funnel": "воронкообразная диаграмма",
-    "nps_regression": "регрессия оценок NPS (−1/0/+1) по месяцам", "linear_trend": "линейный тренд",
+    "nps_regression": "регрессия оценок NPS (−1/0/+1) по времени",
+    "ols_score_regression": "регрессия оценок NPS (−1/0/+1) по времени", "linear_trend": "линейный тренд",
     "binomial_exact": "точный биномиальный тест",
     "welch_t": "t-тест Уэлча", "t_test": "t-тест", "difference_in_differences": "разность разностей",
 }
@@ -669,11 +670,16 @@ def _trend_series(report: dict[str, Any], main: str | None, nps_code: str | None
                    "ci": p.get("nps_ci") if is_nps else p.get("top2box_ci"), "n": p.get("n")}
                   for p in q.get("points") or []]
         points = [p for p in points if is_number(p["value"])]
-        test = (q.get("mann_kendall") if is_nps else q.get("cochran_armitage")) or {}
+        # NPS: the regression of respondents' −1/0/+1 scores on time decides (Mann–Kendall is descriptive).
+        if is_nps:
+            test = q.get("regression") or q.get("mann_kendall") or {}
+            default = "nps_regression" if q.get("regression") else "mann_kendall"
+        else:
+            test, default = q.get("cochran_armitage") or {}, "cochran_armitage"
         direction = q.get("direction")
         series.append({"question": code, "metric": "nps" if is_nps else "top2box", "points": points,
                        "note": q.get("note"),
-                       "test": {"name": test.get("test") or ("mann_kendall" if is_nps else "cochran_armitage"),
+                       "test": {"name": test.get("test") or default,
                                 "p_value": test.get("p_value"), "direction": direction,
                                 "significant": direction in TREND_VERDICT}})
     return series

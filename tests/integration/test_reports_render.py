@@ -13,7 +13,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from app.reports import context, services
-from app.reports.fmt import ci_text, num, pct
+from app.reports.fmt import ci_text, num, p_value_text, pct
 from app.reports.render import render_strict
 from tests.integration import reports_seed
 
@@ -218,3 +218,14 @@ def test_ranking_chart_draws_every_index_interval(satisfaction, monkeypatch):
     for row in drawn:
         low, high = branches[row.label]["index_ci"]
         assert (row.low, row.high) == (low, high) and low <= row.value <= high
+
+
+def test_trend_footnotes_name_the_deciding_test_in_russian(satisfaction):
+    ctx = context.satisfaction_context(satisfaction, scope_name="Компания", charts_on=False)
+    share, nps_trend = ctx["trends"]
+    assert share["footnote"].startswith("тест Кокрена — Армитиджа")
+    regression = satisfaction["trend"]["questions"]["nps"]["regression"]
+    assert nps_trend["footnote"].startswith("регрессия оценок NPS") and p_value_text(regression["p_value"]) in \
+        nps_trend["footnote"]
+    for t in ctx["trends"]:  # the body sentence is plain; a significant trend agrees in gender
+        assert "p" not in t["verdict"].split() and "значимый снижение" not in t["footnote"]
