@@ -19,6 +19,7 @@ from app.analysis.scopes import REPORT_ROLES, allowed_scopes, chosen_scope, last
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.models import Organisation
+from app.reports.render import analysis_report_html
 from app.surveys.models import Survey
 
 VIEW_ROLES = REPORT_ROLES
@@ -61,7 +62,9 @@ def index():
         flash(error, "error")
     surveys = list(db.session.scalars(select(Survey).order_by(Survey.is_main.desc(), Survey.title)))
     query_args = {k: v for k, v in request.args.items() if k in ("survey", "period", "from", "to", "scope") and v}
-    return render_template("analysis/index.html", report=report, surveys=surveys,
+    # The report block renders strictly (a field the report lacks is an error, not a blank): app.reports.render.
+    report_html = analysis_report_html(report, query_args) if report else ""
+    return render_template("analysis/index.html", report=report, report_html=report_html, surveys=surveys,
                            scopes=allowed_scopes(current_user), presets=quarter_presets(), args=request.args,
                            query_args=query_args, statuses=ACTION_STATUSES)
 

@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 from app.reports.fmt import num  # noqa: E402
 
@@ -41,6 +42,10 @@ plt.rcParams.update({
     "svg.fonttype": "none",
     "svg.hashsalt": "otklik",  # deterministic ids: the same data gives the same SVG
     "legend.frameon": False,
+    # Staff text (question texts, centre names) reaches every label: a «$» in it must stay a dollar sign, never
+    # switch matplotlib to its TeX-like mathtext (``$\\foo$`` raised and broke the preview and the PDF).
+    # No chart uses mathtext (R², σ and ± are plain Unicode), so it is off for every text object.
+    "text.parse_math": False,
 })
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 15 mm margins
@@ -76,6 +81,76 @@ def _figure(height: float, width: float = WIDTH) -> tuple[Figure, plt.Axes]:
     return fig, ax
 
 
+def wrap_label(text: str, width: int = 34, lines: int = 2) -> str:
+    """A long staff-written label (a question text) on at most ``lines`` lines, cut with «…»."""
+    words, out, line = str(text).split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: max(1, width - 1)].rstrip() + "…"
+    return "\n".join(part if len(part) <= width + 8 else part[: width - 1] + "…" for part in out)
+
+
+# Candidate directions of a label around its point, in order of preference (right, up, left, down, diagonals).
+_DIRECTIONS = [(1, 0.35), (1, -0.35), (0, 1), (0, -1), (-1, 0.35), (-1, -0.35), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+
+
+def place_labels(fig: Figure, ax: plt.Axes, items: Sequence[tuple[float, float, str]], fontsize: float = 6.5,
+                 numbered_key: bool = True, avoid: Sequence[tuple[float, float]] = ()) -> list[str]:
+    """Label points without any two texts overlapping (a greedy repulsion).
+
+    Each label tries positions around its point at growing distances and takes the first whose box stays
+    inside the axes and clears every text already drawn (titles, quadrant names, earlier labels) and every
+    labelled point. A label with no free place becomes a small number, explained in a key beside the
+    axes. Returns the key lines (empty when every label fitted). Axis limits must be final before the call.
+    """
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    obstacles: list[Bbox] = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()]
+    marks = []
+    for x, y in [(x, y) for x, y, _text in items] + list(avoid):
+        px, py = ax.transData.transform((x, y))
+        marks.append(Bbox.from_extents(px - 3.5, py - 3.5, px + 3.5, py + 3.5))
+    obstacles += marks
+
+    def try_place(x: float, y: float, text: str, size: float, radii: Sequence[float]) -> bool:
+        for radius in radii:
+            for dx, dy in _DIRECTIONS:
+                ha = "left" if dx > 0 else ("right" if dx < 0 else "center")
+                va = "bottom" if dy > 0.5 else ("top" if dy < -0.5 else "center")
+                offset = (dx * radius, dy * radius)
+                note = ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, fontsize=size,
+                                   ha=ha, va=va, annotation_clip=False,
+                                   arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.5,
+                                               "shrinkA": 0, "shrinkB": 3} if radius > 10 else None)
+                box = note.get_window_extent(renderer).expanded(1.0, 1.0)
+                padded = Bbox.from_extents(box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
+                inside = (padded.x0 >= frame.x0 and padded.x1 <= frame.x1 and padded.y0 >= frame.y0
+                          and padded.y1 <= frame.y1)
+                if inside and not any(padded.overlaps(o) for o in obstacles):
+                    obstacles.append(padded)
+                    return True
+                note.remove()
+        return False
+
+    key: list[str] = []
+    for x, y, text in items:
+        if try_place(x, y, text, fontsize, (4, 9, 16, 26)):
+            continue
+        number = str(len(key) + 1)
+        if numbered_key and try_place(x, y, number, fontsize, (3, 7, 12, 18, 26, 36)):
+            key.append(f"{number} — {text}".replace("\n", " "))
+    if key:
+        ax.text(1.02, 1.0, "\n".join(key), transform=ax.transAxes, va="top", ha="left", fontsize=fontsize)
+    return key
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -87,7 +162,7 @@ class Bar:
 
 def headline_bars(bars: Sequence[Bar], xlabel: str, percent: bool = True, title: str = "") -> str:
     """Horizontal bars with confidence-interval whiskers (top-2-box shares in %, or index points)."""
-    height = 0.45 + 0.32 * max(len(bars), 1)
+    height = 0.45 + 0.36 * max(len(bars), 1)
     fig, ax = _figure(height)
     scale = 100 if percent else 1
     ys = list(range(len(bars)))[::-1]
@@ -101,7 +176,7 @@ def headline_bars(bars: Sequence[Bar], xlabel: str, percent: bool = True, title:
         text = f"{num(bar.value * scale, 1)}" + ("\u00a0%" if percent else "")
         ax.text((bar.high if bar.high is not None else bar.value) * scale, y, "  " + text, va="center",
                 fontsize=7, color=GREY if bar.muted else BLACK)
-    ax.set_yticks(ys, [b.label for b in bars])
+    ax.set_yticks(ys, [wrap_label(b.label) for b in bars])
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(_percent_axis() if percent else _number_axis())
     if percent:
@@ -140,7 +215,7 @@ def trend_chart(series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: b
             ax.fill_between(xs, [p.low * scale for p in points], [p.high * scale for p in points],
                             color=colour, alpha=0.18, linewidth=0)
             values += [p.low * scale for p in points] + [p.high * scale for p in points]
-    ax.set_xticks(range(len(periods)), periods)
+    ax.set_xticks(range(len(periods)), periods, rotation=90 if _crowded(periods) else 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     formatter = _percent_axis if percent else _number_axis
@@ -148,7 +223,8 @@ def trend_chart(series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: b
     ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.grid(axis="y", color=LIGHT_GREY, linewidth=0.5)
     if len(series) > 1:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        ax.legend([wrap_label(name, 28) for name in series], loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                  fontsize=7)
     return to_data_url(fig)
 
 
@@ -182,6 +258,7 @@ def funnel_plot(points: Sequence[FunnelPoint], target: float, ylabel: str,
         ax.plot(grid, [v * 100 for v in highs], style, color=GREY, linewidth=0.9)
     ax.axhline(target * 100, color=BLACK, linewidth=0.8, label="Среднее по сети")
     xs, ys, colours, edges = [], [], [], []
+    flagged: list[tuple[float, float, str]] = []
     for pt in points:
         low95, high95 = funnel_limits(target, pt.n, Z95)
         low998, high998 = funnel_limits(target, pt.n, Z998)
@@ -193,13 +270,18 @@ def funnel_plot(points: Sequence[FunnelPoint], target: float, ylabel: str,
         colours.append(LIGHT_GREY if pt.muted else (VERMILION if worse else (GREEN if better else BLUE)))
         edges.append(BLACK if outside and not pt.muted else colours[-1])
         if (worse or better) and not pt.muted:
-            ax.annotate(pt.label, (pt.n, pt.share * 100), textcoords="offset points", xytext=(4, 3), fontsize=6.5)
+            flagged.append((pt.n, pt.share * 100, pt.label))
     ax.scatter(xs, ys, s=24, c=colours, edgecolors=edges, linewidths=0.7, zorder=3)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(wrap_label(ylabel, 44))
     ax.xaxis.set_major_formatter(_number_axis())
     ax.yaxis.set_major_formatter(_percent_axis())
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 0.35), fontsize=7)
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())
+    # Only centres outside the 95 % limits are named, the farthest from the network first.
+    flagged.sort(key=lambda item: -abs(item[1] - target * 100))
+    place_labels(fig, ax, flagged, avoid=list(zip(xs, ys, strict=True)))
     return to_data_url(fig)
 
 
@@ -224,8 +306,8 @@ def drivers_bars(drivers: Sequence[Driver], r2: float | None) -> str:
     ordered = sorted(drivers, key=lambda d: d.weight, reverse=True)
     total = sum(d.weight for d in ordered) or 1.0
     bars = [Bar(d.label, d.weight / total) for d in ordered]
-    title = f"Доля объясненной дисперсии, R² = {num(r2, 2)}" if r2 is not None else ""
-    return headline_bars(bars, "Относительная важность, % от R²", percent=True, title=title)
+    # Plain words on the chart; R² and the method are in the report's footnote.
+    return headline_bars(bars, "Важность, % объяснимых различий в общей оценке", percent=True)
 
 
 def ipa_scatter(drivers: Sequence[Driver]) -> str:
@@ -237,10 +319,9 @@ def ipa_scatter(drivers: Sequence[Driver]) -> str:
     mx, my = (sum(xs) / len(xs), sum(ys) / len(ys)) if drivers else (50, 50)
     ax.axvline(mx, color=GREY, linewidth=0.8, linestyle="--")
     ax.axhline(my, color=GREY, linewidth=0.8, linestyle="--")
-    for x, y, d in zip(xs, ys, drivers, strict=True):
+    for x, y, _d in zip(xs, ys, drivers, strict=True):
         colour = VERMILION if (x < mx and y >= my) else BLUE
         ax.scatter(x, y, s=30, color=colour, zorder=3)
-        ax.annotate(d.label, (x, y), textcoords="offset points", xytext=(5, 3), fontsize=7)
     pad_x = max(5.0, (max(xs) - min(xs)) * 0.25) if xs else 10
     pad_y = max(2.0, (max(ys) - min(ys)) * 0.25) if ys else 10
     x0, x1 = (min(xs) - pad_x, max(xs) + pad_x) if xs else (0, 100)
@@ -253,15 +334,17 @@ def ipa_scatter(drivers: Sequence[Driver]) -> str:
     ax.text(0.01, 0.02, QUADRANT_LABELS["low"], transform=ax.transAxes, va="bottom", ha="left", **style)
     ax.text(0.99, 0.02, QUADRANT_LABELS["overkill"], transform=ax.transAxes, va="bottom", ha="right", **style)
     ax.set_xlabel("Оценка (доля оценок «4» и «5»), %")
-    ax.set_ylabel("Важность, % от R²")
+    ax.set_ylabel("Важность, % объяснимых различий")
     ax.xaxis.set_major_formatter(_percent_axis())
     ax.yaxis.set_major_formatter(_percent_axis())
+    place_labels(fig, ax, [(x, y, wrap_label(d.label, 22)) for x, y, d in zip(xs, ys, drivers, strict=True)],
+                 fontsize=6.5)
     return to_data_url(fig)
 
 
 def distribution_bars(rows: Sequence[tuple[str, dict[str, int]]], scale: Sequence[str]) -> str:
     """100 % stacked bars: the share of each scale point for several questions (worst left)."""
-    height = 0.7 + 0.34 * max(len(rows), 1)
+    height = 0.7 + 0.38 * max(len(rows), 1)
     fig, ax = _figure(height)
     colours = _diverging(len(scale))
     ys = list(range(len(rows)))[::-1]
@@ -275,7 +358,7 @@ def distribution_bars(rows: Sequence[tuple[str, dict[str, int]]], scale: Sequenc
                 ax.text(left + share / 2, y, num(share, 0), ha="center", va="center", fontsize=6.5,
                         color="white" if colour in (VERMILION, BLUE) else BLACK)
             left += share
-    ax.set_yticks(ys, [label for label, _ in rows])
+    ax.set_yticks(ys, [wrap_label(label) for label, _ in rows])
     ax.set_xlim(0, 100)
     ax.set_xlabel("Доля ответов, %")
     ax.xaxis.set_major_formatter(_percent_axis())
@@ -301,28 +384,52 @@ class ControlPoint:
     ucl: float | None
 
 
+MAX_TICK_LABELS = 12
+
+
+def _crowded(labels: Sequence[str], width: float = WIDTH) -> bool:
+    """Whether horizontal tick labels would touch: about 0.075 inch per character of a line at 8 pt."""
+    longest = max((len(line) for label in labels for line in str(label).split("\n")), default=0)
+    return bool(labels) and longest * 0.075 > width * 0.8 / len(labels)
+
+
 def p_chart(points: Sequence[ControlPoint], center_line: float, ylabel: str = "Доля жалоб, %",
             xlabel: str = "Период") -> str:
-    """p-chart: share per period (or group) with 3σ limits; points beyond the limits highlighted."""
-    fig, ax = _figure(2.4)
+    """p-chart: share per period (or group) with 3σ limits; points beyond the limits highlighted.
+
+    Up to 12 points every point has its tick label; with more (41 centres side by side) the ticks go and only
+    the points beyond the limits are named, placed so that no two names overlap.
+    """
+    fig, ax = _figure(2.6)
     xs = list(range(len(points)))
-    ax.plot(xs, [p.share * 100 for p in points], marker="o", color=BLUE, linewidth=1.2, markersize=4,
-            label="Доля жалоб")
+    many = len(points) > MAX_TICK_LABELS
+    ax.plot(xs, [p.share * 100 for p in points], marker="o", color=BLUE, linewidth=0 if many else 1.2,
+            markersize=3.5 if many else 4, label="Доля жалоб")
     ax.axhline(center_line * 100, color=BLACK, linewidth=0.8, label="Средняя линия")
     if all(p.ucl is not None for p in points):
         ax.step(xs, [p.ucl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9,
                 label="Контрольные границы (3σ)")
     if all(p.lcl is not None for p in points):
         ax.step(xs, [p.lcl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9)
+    flagged = []
     for x, p in zip(xs, points, strict=True):
         if (p.ucl is not None and p.share > p.ucl) or (p.lcl is not None and p.share < p.lcl):
             ax.scatter(x, p.share * 100, s=46, color=VERMILION, zorder=4)
-    ax.set_xticks(xs, [p.label for p in points], rotation=0 if len(points) <= 8 else 60,
-                  ha="center" if len(points) <= 8 else "right")
+            flagged.append((x, p.share * 100, p.label))
+    if many:
+        ax.set_xticks([])
+    else:
+        rotate = _crowded([p.label for p in points])
+        ax.set_xticks(xs, [p.label for p in points], rotation=90 if rotate else 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(_percent_axis(1))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+    if many and flagged:
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + (high - low) * 0.15)  # room above the highest point for its name
+        ax.set_xlim(-1, len(points))
+        place_labels(fig, ax, flagged, avoid=[(x, p.share * 100) for x, p in zip(xs, points, strict=True)])
     return to_data_url(fig)
 
 
@@ -376,9 +483,13 @@ def ranking_dots(rows: Sequence[RankRow], xlabel: str = "Сводный инде
     fig, ax = _figure(height, 5.6)
     ys = list(range(len(rows)))[::-1]
     spans = [(y, r) for y, r in zip(ys, rows, strict=True) if r.low is not None and r.high is not None]
-    if spans:
-        ax.hlines([y for y, _ in spans], [r.low for _, r in spans], [r.high for _, r in spans],
-                  colors=[LIGHT_GREY if r.muted else GREY for _, r in spans], linewidth=1.2)
+    for muted in (False, True):  # the composite index's interval as error bars with caps
+        part = [(y, r) for y, r in spans if r.muted is muted]
+        if part:
+            below = [max(0.0, r.value - r.low) for _, r in part]
+            above = [max(0.0, r.high - r.value) for _, r in part]
+            ax.errorbar([r.value for _, r in part], [y for y, _ in part], xerr=[below, above], fmt="none",
+                        ecolor=LIGHT_GREY if muted else GREY, elinewidth=1.1, capsize=2.5)
     ax.scatter([r.value for r in rows], ys, s=20, c=[LIGHT_GREY if r.muted else BLUE for r in rows], zorder=3)
     ax.set_yticks(ys, [r.label for r in rows], fontsize=7)
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -390,7 +501,7 @@ def ranking_dots(rows: Sequence[RankRow], xlabel: str = "Сводный инде
 
 def center_vs_network(bars: Sequence[tuple[str, float]], network: Sequence[float]) -> str:
     """The centre's top-2-box per question (bars) against the network (black ticks)."""
-    height = 0.45 + 0.3 * max(len(bars), 1)
+    height = 0.45 + 0.34 * max(len(bars), 1)
     fig, ax = _figure(height, 5.8)
     ys = list(range(len(bars)))[::-1]
     for y, (_label, value), net in zip(ys, bars, network, strict=True):
@@ -398,7 +509,7 @@ def center_vs_network(bars: Sequence[tuple[str, float]], network: Sequence[float
         ax.barh(y, value * 100, color=colour, height=0.55)
         ax.plot([net * 100, net * 100], [y - 0.38, y + 0.38], color=BLACK, linewidth=1.6)
         ax.text(value * 100, y, f"  {num(value * 100, 1)}\u00a0%", va="center", fontsize=7)
-    ax.set_yticks(ys, [label for label, _ in bars])
+    ax.set_yticks(ys, [wrap_label(label) for label, _ in bars])
     ax.set_xlim(0, 112)
     ax.set_xlabel("Доля оценок «4» и «5», % (черная черта — сеть)")
     ax.xaxis.set_major_formatter(_percent_axis())

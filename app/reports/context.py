@@ -1,12 +1,19 @@
 """Turn the analysis and appeals report dicts into what the report templates show.
 
 Pure functions of the source dicts (no database): every figure is formatted here, once, the Russian
-way, and every chart is drawn here, so that templates only place things. Source dicts are read
-defensively (``.get``) because a missing section must leave a gap in the report, not break it.
+way, and every chart is drawn here, so that templates only place things. Sections that
+``build_report`` always produces are read with ``[]``: a renderer that drifts from the report's shape
+fails its tests (the templates render with ``StrictUndefined`` for the same reason). Optional parts
+(a previous period, fields another change is adding) are read with ``.get``.
+
+Nothing a reader sees is a code: questions are shown by their text, centres and branches by their
+name, tests and rules by their Russian name. Statistical terms (test names, p, Holm, Johnson) stay in
+footnotes (``note`` fields) and in the appendix «Методика»; the body speaks plain Russian.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -33,36 +40,121 @@ TOPIC_FALLBACK = {"connection": "Технологическое присоеди
                   "metering": "Учет электроэнергии", "quality": "Качество электроэнергии", "other": "Прочие вопросы"}
 ACTION_STATUS = {"planned": "Запланировано", "in_progress": "Выполняется", "done": "Выполнено",
                  "cancelled": "Отменено"}
-TEST_NAMES = {"two_proportion_z": "z-тест для двух долей", "nps_difference": "разность NPS (интервал Вальда)",
-              "mann_whitney": "критерий Манна — Уитни", "chi2": "критерий хи-квадрат",
-              "chi_square": "критерий хи-квадрат", "kruskal": "критерий Краскела — Уоллиса",
-              "cochran_armitage": "тест Кокрена — Армитиджа", "mann_kendall": "тест Манна — Кендалла",
-              "chi2_top2box": "хи-квадрат (доля «4»+«5»)"}
+TEST_NAMES = {
+    "two_proportion_z": "z-тест для двух долей", "nps_difference": "разность NPS (интервал Вальда)",
+    "nps_difference_z": "z-тест разности NPS", "mann_whitney": "критерий Манна — Уитни",
+    "chi2": "критерий хи-квадрат", "chi_square": "критерий хи-квадрат", "kruskal": "критерий Краскела — Уоллиса",
+    "kruskal_wallis": "критерий Краскела — Уоллиса", "cochran_armitage": "тест Кокрена — Армитиджа",
+    "mann_kendall": "тест Манна — Кендалла", "chi2_top2box": "хи-квадрат для доли оценок «4» и «5»",
+    "chi_square_top2box": "хи-квадрат для доли оценок «4» и «5»",
+    "chi_square_nps": "хи-квадрат для долей промоутеров, нейтральных и критиков",
+    "binomial": "точный биномиальный тест", "binomial_one_sided": "односторонний биномиальный тест",
+    "one_sided_binomial": "односторонний биномиальный тест", "binomtest": "точный биномиальный тест",
+    "one_proportion_z": "z-тест для доли", "p_chart": "контрольная p-карта", "funnel": "воронкообразная диаграмма",
+    "nps_regression": "регрессия оценок NPS (−1/0/+1) по времени",
+    "ols_score_regression": "регрессия оценок NPS (−1/0/+1) по времени", "linear_trend": "линейный тренд",
+    "binomial_exact": "точный биномиальный тест",
+    "welch_t": "t-тест Уэлча", "t_test": "t-тест", "difference_in_differences": "разность разностей",
+}
+RULE_NAMES = {
+    "below_rest": "ЦОК ниже остальной сети", "ipa_network": "матрица «важность — оценка» по сети",
+    "ipa_center": "матрица «важность — оценка» в ЦОК", "decline": "снижение к прошлому периоду",
+    "complaints_p_chart": "доля жалоб за контрольной границей p-карты",
+    "complaints_funnel": "доля жалоб за границей воронки", "on_time_below_target": "ответы в срок ниже цели",
+    "promises_below_target": "выполнение обещаний ниже цели", "on_time": "ответы в срок ниже цели",
+    "promises": "выполнение обещаний ниже цели", "complaints_above_network": "доля жалоб выше средней по сети",
+}
 RANK_COMPONENTS = {"top2box": "удовлетворенность", "nps": "NPS", "complaints": "доля жалоб",
-                   "on_time": "ответы в срок", "promises": "выполненные обещания"}
-DIRECTION = {"up": "рост", "down": "снижение", "increasing": "рост", "decreasing": "снижение"}
+                   "on_time": "ответы в срок", "promises": "выполненные обещания", "satisfaction": "удовлетворенность"}
+SPECIAL_TITLES = {"on_time": "Ответы на обращения в срок", "promises": "Выполнение обещаний клиентам"}
+# The significant direction of a trend, agreed in gender with its noun.
+TREND_VERDICT = {"up": "значимый рост", "down": "значимое снижение", "increasing": "значимый рост",
+                 "decreasing": "значимое снижение"}
+ROLE_FALLBACK = {"center": "начальник ЦОК", "branch": "руководитель службы по работе с клиентами филиала",
+                 "company": "руководитель службы по работе с клиентами компании"}
+MONTHS = ["янв.", "февр.", "март", "апр.", "май", "июнь", "июль", "авг.", "сент.", "окт.", "нояб.", "дек."]
+METHOD_LABELS = {
+    "weighting": "Взвешивание", "intervals": "Интервалы", "tests": "Проверки", "low_n": "Малые выборки",
+    "sampling": "Выборка для анализа факторов", "ranking": "Сводный индекс", "priority": "Приоритет рекомендаций",
+    "family": "Семейство проверок рекомендаций", "min_effect": "Минимальный практически значимый эффект",
+    "mean": "средний балл", "top2box": "доля оценок «4» и «5»", "choice": "доля варианта ответа", "nps": "NPS",
+    "difference_of_shares": "разность долей", "across_centers": "различия между ЦОК",
+    "center_vs_rest": "ЦОК против остальной сети", "previous_period": "изменение к прошлому периоду",
+    "trend": "тренд", "complaints": "доля жалоб", "drivers": "факторы удовлетворенности",
+    "reliability": "надежность блоков", "scaling": "шкалы составляющих", "impact": "влияние", "gap": "разрыв",
+    "confidence": "уверенность", "formula": "формула", "monthly": "помесячная динамика",
+    "shrinkage": "сглаживание оценок ЦОК", "channels": "каналы", "sample_size": "объем выборки",
+    "recommendations": "Рекомендации", "rank": "места", "adjustment": "поправка", "rule": "правило", "meaning": "смысл",
+    "affected": "затронутые клиенты",
+}
+# English words that reached the methods texts of the report (a formula): shown in Russian.
+TERM_WORDS = {"priority": "приоритет", "impact": "влияние", "gap": "разрыв", "confidence": "уверенность",
+              "gain": "выигрыш", "share": "доля", "mean": "среднее", "nps": "NPS", "top2box": "доля «4»+«5»",
+              "min_effect": "минимальный эффект", "q_value": "q-значение", "p_value": "p-значение",
+              "family_size": "число проверок", "difference": "разность", "n": "n"}
 
 
 def _noop(_: int) -> None:
     return None
 
 
+# ------------------------------------------------------------------ names, never codes
+
+
 def _title(report: dict[str, Any], code: str | None) -> str:
+    """The Russian name of a question (its text), of a topic or of an appeals measure; never the code."""
     if not code:
         return ""
-    titles = report.get("question_titles") or {}
-    question = (report.get("questions") or {}).get(code) or {}
-    return titles.get(code) or question.get("text") or question.get("title") or question.get("label") or code
+    if code in SPECIAL_TITLES:
+        return SPECIAL_TITLES[code]
+    if code.startswith("topic:"):
+        return f"Жалобы по теме «{TOPIC_FALLBACK.get(code[6:], 'прочие вопросы')}»"
+    question = report["questions"].get(code) or {}
+    return str(question.get("text") or "").strip() or "Вопрос анкеты без текста"
+
+
+def _names(report: dict[str, Any]) -> dict[str, str]:
+    """Code → name of every centre and branch of the report, and of its scope."""
+    names = {c["center"]: c["name"] for c in report["centers"]}
+    names.update({b["branch"]: b["name"] for b in report.get("branches") or []})
+    if report.get("scope_code"):
+        names[report["scope_code"]] = report.get("scope_name") or "Вся сеть"
+    return names
 
 
 def _center_names(report: dict[str, Any]) -> dict[str, str]:
-    names = {c.get("center"): c.get("name") or c.get("center") for c in report.get("centers") or []}
-    return {k: v for k, v in names.items() if k}
+    return {c["center"]: c["name"] for c in report["centers"]}
+
+
+def _owner(code: str | None, names: dict[str, str], scope_name: str = "Вся сеть") -> str:
+    return names.get(code, scope_name) if code else scope_name
+
+
+def test_name(code: Any) -> str:
+    """A test's Russian name (an unknown one is not printed as its identifier)."""
+    return TEST_NAMES.get(str(code or ""), "статистический критерий")
+
+
+def _russian_terms(text: str) -> str:
+    """Replace the English identifiers a methods text may carry by Russian words."""
+    return re.sub(r"\b[a-z_][a-z0-9_]*\b", lambda m: TERM_WORDS.get(m[0], m[0]), text)
+
+
+def short_period(label: Any) -> str:
+    """A compact period label for chart ticks: ``2026-07`` → ``июль\\n2026``, ``2026Q3`` → ``III кв. 2026``."""
+    text = str(label or "").strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-\d{2})?", text):
+        month = int(m[2])
+        if 1 <= month <= 12:
+            return f"{MONTHS[month - 1]}\n{m[1]}"
+    if m := re.fullmatch(r"([IV]+) квартал (\d{4}) г\.", text):
+        return f"{m[1]} кв. {m[2]}"
+    return quarter_short(text)
 
 
 def main_question(report: dict[str, Any]) -> str | None:
     """The headline rating: the drivers' target, else ``overall``, else the first rating question."""
-    questions = report.get("questions") or {}
+    questions = report["questions"]
     target = (report.get("drivers") or {}).get("target")
     if target in questions:
         return target
@@ -72,157 +164,203 @@ def main_question(report: dict[str, Any]) -> str | None:
 
 
 def nps_question(report: dict[str, Any]) -> str | None:
-    return next((code for code, q in (report.get("questions") or {}).items() if q.get("type") == "nps"), None)
+    return next((code for code, q in report["questions"].items() if q.get("type") == "nps"), None)
 
 
-def _changes(source: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """Network-level change of each question against the previous period, keyed by question.
-
-    The analysis report lists one entry per question and measure (``previous.questions``); the headline
-    uses the top-2-box share of scale questions and the NPS of NPS questions.
-    """
-    source = source or {}
-    entries = source.get("questions") if isinstance(source.get("questions"), list) else source.get("changes") or []
-    if isinstance(entries, dict):
-        entries = [{"question": k, **v} for k, v in entries.items() if isinstance(v, dict)]
+def _changes(previous: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Network-level change of each question against the previous period: top-2-box or NPS."""
     out: dict[str, dict[str, Any]] = {}
-    for e in entries:
-        if not isinstance(e, dict) or e.get("center"):
+    for e in (previous or {}).get("questions") or []:
+        if e.get("center") or e.get("measure") not in ("top2box", "nps"):
             continue
-        measure = e.get("measure") or e.get("metric")
-        code = e.get("question")
-        if measure in ("top2box", "nps") or (code not in out and measure != "mean"):
-            diff = e.get("difference", e.get("diff"))
-            out[code] = {**e, "diff": diff}
+        out[e["question"]] = {**e, "diff": e.get("difference")}
     return out
 
 
-def change_text(change: dict[str, Any] | None, points: bool) -> dict[str, Any]:
-    """A change for the headline: shown as a change only when significant."""
+def change_text(change: dict[str, Any] | None, points: bool, prev_label: str = "") -> dict[str, Any]:
+    """A change for the headline in plain words; the test and its p go to the footnote (``note``)."""
     if not change or not is_number(change.get("diff")):
-        return {"text": "нет данных за прошлый период", "significant": False, "direction": ""}
+        return {"text": "нет данных за прошлый период", "significant": False, "direction": "", "note": ""}
     diff = change["diff"] * (1 if points else 100)
     unit = "" if points else "\u00a0п.\u00a0п."
     significant = bool(change.get("significant"))
     direction = "up" if diff > 0 else "down"
-    if significant:
-        text = f"{signed(diff, 1)}{unit} — значимо ({p_value_text(change.get('p_value'))})"
-    else:
-        text = f"{signed(diff, 1)}{unit} — в пределах случайных колебаний ({p_value_text(change.get('p_value'))})"
-    return {"text": text, "significant": significant, "direction": direction if significant else ""}
+    verdict = "больше случайных колебаний" if significant else "в пределах случайных колебаний"
+    note = f"{test_name(change.get('test'))}, {p_value_text(change.get('p_value'))}."
+    return {"text": f"{signed(diff, 1)}{unit} — {verdict}", "significant": significant,
+            "direction": direction if significant else "", "note": note}
+
+
+def _range(ci: Any, percent: bool, decimals: int = 0) -> str:
+    """An interval in plain words: «от 72 до 76 %» (or points)."""
+    pair = ci_pair(ci)
+    if not pair:
+        return ""
+    scale = 100 if percent else 1
+    unit = "\u00a0%" if percent else ""
+    return f"от {num(pair[0] * scale, decimals)} до {num(pair[1] * scale, decimals)}{unit}"
 
 
 # ------------------------------------------------------------------ satisfaction
 
 
 def satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: Iterable[dict[str, Any]] = (),
-                         progress: Progress = _noop, charts_on: bool = True) -> dict[str, Any]:
-    """Everything the quarterly satisfaction template shows."""
-    questions = report.get("questions") or {}
+                         comments_note: str = "", progress: Progress = _noop, charts_on: bool = True,
+                         pdf_limit: int = 10) -> dict[str, Any]:
+    """Everything the quarterly satisfaction template shows.
+
+    ``pdf_limit``: how many rows of recommended actions page 1 shows (``ANALYSIS_PDF_RECOMMENDATIONS``);
+    the rest go to the appendix.
+    """
+    questions = report["questions"]
     main, nps_code = main_question(report), nps_question(report)
     previous = report.get("previous") or {}
     changes = _changes(previous)
     prev_label = period_label(previous.get("period")) or "прошлый период"
-    centers = report.get("centers") or []
-    names = _center_names(report)
-    min_n = report.get("min_n") or (report.get("methods") or {}).get("min_n") or 30
+    centers = report["centers"]
+    names = _names(report)
+    min_n = report["min_n"]
 
     headline = []
-    if main and main in questions:
+    if main:
         q = questions[main]
         headline.append({"title": _title(report, main), "label": "Доля оценок «4» и «5»",
                          "value": pct(q.get("top2box")), "ci": ci_text(q.get("top2box_ci"), 1, True),
-                         "n": num(q.get("n")), "mean": num(q.get("mean"), 2), "mean_ci": ci_text(q.get("mean_ci"), 2),
+                         "n": num(q.get("n")), "mean": num(q.get("mean"), 2) if is_number(q.get("mean")) else "",
+                         "mean_ci": ci_text(q.get("mean_ci"), 2),
                          "change": change_text(changes.get(main), points=False)})
     if nps_code:
         q = questions[nps_code]
         headline.append({"title": _title(report, nps_code), "label": "Индекс NPS, пунктов",
                          "value": num(q.get("nps"), 1), "ci": ci_text(q.get("nps_ci"), 1), "n": num(q.get("n")),
-                         "mean": None, "mean_ci": "", "change": change_text(changes.get(nps_code), points=True)})
+                         "mean": "", "mean_ci": "", "change": change_text(changes.get(nps_code), points=True)})
     progress(55)
 
+    rec_rows = recommendation_rows(report, names)
+    groups = group_actions(rec_rows)
     ctx: dict[str, Any] = {
-        "headline": headline, "previous_label": prev_label, "min_n": min_n,
-        "n_responses": num(report.get("n_responses")),
-        "survey_title": report.get("survey_title") or report.get("survey"),
-        "findings": satisfaction_findings(report, main, nps_code, changes, prev_label),
+        "headline": headline, "previous_label": prev_label, "min_n": num(min_n),
+        "n_responses": num(report["n_responses"]),
+        "survey_title": report.get("survey_title") or "",
+        "summary": summary_sentences(report, main, nps_code, changes, prev_label),
+        "action_rows": groups[:pdf_limit], "more_action_rows": groups[pdf_limit:], "pdf_limit": pdf_limit,
+        "rec_details": rec_rows,
         "question_rows": _question_rows(report),
         "ranking": _ranking(report, names),
         "drivers": _drivers(report),
-        "recommendations": _recommendations(report.get("recommendations") or [], report, names),
         "actions": _actions(report.get("actions") or [], names),
-        "comments": [{"center": names.get(c.get("center"), c.get("center") or ""),
+        "comments": [{"center": names.get(c.get("center"), ""),
                       "text": mask_personal(str(c.get("text") or ""))[:600]} for c in comments if c.get("text")],
-        "trends": [], "charts": {}, "methods": _methods(report, min_n),
-        "sample_sizes": _sample_sizes(report, names, min_n),
-        "comparisons": [{"question": _title(report, c.get("question")),
-                         "test": TEST_NAMES.get(c.get("test"), c.get("test")),
-                         "statistic": num(c.get("statistic"), 2),
-                         "p": p_value_text(c.get("p_adjusted") if is_number(c.get("p_adjusted")) else c.get("p_value"))}
-                        for c in report.get("comparisons") or []
-                        if c.get("scope") != "center"],  # across centres; centre-vs-rest tests feed the findings
-        "reliability": [{"block": r.get("block"), "alpha": num(r.get("alpha"), 2),
-                         "warning": r.get("warning") if isinstance(r.get("warning"), str)
-                         else ("Альфа ниже 0,7: блок согласован недостаточно."
-                               if is_number(r.get("alpha")) and r["alpha"] < 0.7 else "")}
-                        for r in report.get("reliability") or []],
-        "low_n_centers": [c.get("name") or c.get("center") for c in centers if c.get("low_n")],
+        "comments_note": comments_note,
+        "trends": [], "methods": _methods(report), "sample_sizes": _sample_sizes(report, names, min_n),
+        "comparisons": [{"question": _title(report, c["question"]), "test": test_name(c["test"]),
+                         "statistic": num(c.get("statistic"), 2), "p": p_value_text(c.get("p_value"))}
+                        for c in report["comparisons"] if c.get("scope") != "center"],
+        "reliability": [{"block": _block_name(report, r), "alpha": num(r.get("alpha"), 2),
+                         "warning": r.get("warning") or ""} for r in report.get("reliability") or []],
+        "low_n_centers": [c["name"] for c in centers if c.get("low_n")],
         "control_findings": control_findings(report),
+        "control_charts": [],
+        "charts": dict.fromkeys(("headline", "ranking", "funnel", "drivers", "ipa", "distribution",
+                                 "complaints_funnel"), ""),
     }
     for series in _trend_series(report, main, nps_code):
         ctx["trends"].append(_trend(report, series, charts_on))
     progress(65)
+    ctx["control_charts"] = control_charts(report, charts_on)
     if charts_on:
-        ctx["charts"] = _satisfaction_charts(report, ctx, main, centers)
+        ctx["charts"].update(_satisfaction_charts(report, ctx, main, centers))
     progress(75)
     return ctx
 
 
-def satisfaction_findings(report: dict[str, Any], main: str | None, nps_code: str | None,
-                          changes: dict[str, dict[str, Any]], prev_label: str) -> list[str]:
-    """Three to five key findings in plain Russian, each with its number and uncertainty."""
-    questions = report.get("questions") or {}
-    findings: list[str] = []
-    if main in questions:
+def _block_name(report: dict[str, Any], block: dict[str, Any]) -> str:
+    """A reliability block by the questions it holds (its key is an identifier)."""
+    items = [_title(report, code) for code in block.get("items") or [] if code in report["questions"]]
+    if items:
+        return "вопросы " + ", ".join(f"«{t}»" for t in items)
+    return "блок вопросов"
+
+
+def summary_sentences(report: dict[str, Any], main: str | None, nps_code: str | None,
+                      changes: dict[str, dict[str, Any]], prev_label: str) -> list[dict[str, str]]:
+    """«Главное»: three to five sentences a regional manager reads without statistics.
+
+    How satisfied customers are, the direction against the previous period, where it is worst, what
+    matters most. Each sentence carries its number and plain-words range; the test behind it is its
+    footnote (``note``).
+    """
+    questions = report["questions"]
+    out: list[dict[str, str]] = []
+    if main:
         q = questions[main]
-        findings.append(f"{_title(report, main)}: оценки «4» и «5» поставили {pct(q.get('top2box'))} клиентов "
-                        f"(95\u00a0% интервал {ci_text(q.get('top2box_ci'), 1, True)}, ответов {num(q.get('n'))}).")
+        if is_number(q.get("top2box")):
+            out.append({"text": f"Довольны обслуживанием {pct(q['top2box'], 0)} клиентов: столько поставили «4» "
+                                f"или «5» на вопрос «{_title(report, main)}» (с учетом случайности — "
+                                f"{_range(q.get('top2box_ci'), True)}; ответов {num(q.get('n'))}).",
+                        "note": "Диапазон — 95-процентный доверительный интервал Уилсона."})
         change = changes.get(main)
         if change and is_number(change.get("diff")):
+            points = num(abs(change["diff"]) * 100, 1)
+            note = f"{test_name(change.get('test'))}, {p_value_text(change.get('p_value'))}."
             if change.get("significant"):
                 verb = "выросла" if change["diff"] > 0 else "снизилась"
-                findings.append(f"По сравнению с периодом «{prev_label}» доля довольных {verb} на "
-                                f"{num(abs(change['diff']) * 100, 1)}\u00a0п.\u00a0п.; изменение статистически "
-                                f"значимо ({p_value_text(change.get('p_value'))}).")
+                out.append({"text": f"По сравнению с периодом «{prev_label}» доля довольных {verb} на {points}\u00a0п."
+                                    f"\u00a0п. (с учетом случайности — {_range(change.get('difference_ci'), True, 1)}"
+                                    "); это больше, чем дают случайные колебания.", "note": note})
             else:
-                findings.append(f"По сравнению с периодом «{prev_label}» доля довольных значимо не изменилась "
-                                f"({signed(change['diff'] * 100, 1)}\u00a0п.\u00a0п., "
-                                f"{p_value_text(change.get('p_value'))}).")
-    if nps_code in questions:
-        q = questions[nps_code]
-        findings.append(f"Индекс готовности рекомендовать (NPS) — {num(q.get('nps'), 1)} "
-                        f"{ci_text(q.get('nps_ci'), 1)}: промоутеров {num(q.get('promoters'))}, "
-                        f"критиков {num(q.get('detractors'))}.")
+                out.append({"text": f"По сравнению с периодом «{prev_label}» доля довольных заметно не изменилась: "
+                                    f"{signed(change['diff'] * 100, 1)}\u00a0п.\u00a0п. — в пределах случайных "
+                                    "колебаний.", "note": note})
+        worst = _worst_center(report, main)
+        if worst:
+            out.append(worst)
     attributes = (report.get("drivers") or {}).get("attributes") or []
-    focus = [a for a in attributes if a.get("quadrant") == "concentrate"]
-    if focus:
-        top = max(focus, key=lambda a: a.get("weight") or 0)
-        r2 = (report.get("drivers") or {}).get("r2")
-        share = top.get("weight") / r2 if is_number(r2) and r2 and is_number(top.get("weight")) else None
-        findings.append(f"Главный резерв — «{_title(report, top.get('question'))}»: фактор сильно влияет на общую "
-                        f"оценку ({pct(share, 0)} объясненной дисперсии), а его оценка ниже средней.")
-    recs = sorted(report.get("recommendations") or [], key=lambda r: -(r.get("priority") or 0))
-    if recs and len(findings) < 5:
-        action = str(recs[0].get("action") or "").rstrip(". ")
-        finding = str(recs[0].get("finding") or "").rstrip(". ")
-        action = action[:1].lower() + action[1:]
-        findings.append(f"Первоочередная мера — {action}. Основание: {finding}.")
-    return findings[:5]
+    ranked = sorted((a for a in attributes if is_number(a.get("share_of_r2"))), key=lambda a: -a["share_of_r2"])
+    if ranked:
+        top = ranked[0]
+        reserve = " Оценка ниже средней по факторам — это главный резерв." if top.get("quadrant") == "concentrate" \
+            else ""
+        out.append({"text": f"Сильнее всего с общей оценкой связан фактор «{_title(report, top['question'])}»: на "
+                            f"него приходится {pct(top['share_of_r2'], 0)} объяснимых различий в оценках; им довольны "
+                            f"{pct(top.get('performance'), 0)} клиентов.{reserve}",
+                    "note": "Доля в R² по относительным весам Джонсона."})
+    if nps_code and len(out) < 5 and is_number(questions[nps_code].get("nps")):
+        q = questions[nps_code]
+        out.append({"text": f"Индекс готовности рекомендовать (NPS) — {num(q['nps'], 0)} пунктов "
+                            f"(с учетом случайности — {_range(q.get('nps_ci'), False)}).",
+                    "note": "NPS = доля оценок 9–10 минус доля оценок 0–6; скорректированный интервал Вальда."})
+    return out[:5]
+
+
+def _worst_center(report: dict[str, Any], main: str) -> dict[str, str] | None:
+    """Where satisfaction is worst: the centre furthest below the rest of the network, if any is surely below."""
+    names = _center_names(report)
+    tests = [c for c in report["comparisons"] if c.get("scope") == "center" and c.get("question") == main
+             and c.get("measure") == "top2box" and is_number(c.get("estimate"))]
+    below = [c for c in tests if c.get("direction") == "below"]
+    if below:
+        c = min(below, key=lambda c: c["difference"])
+        rng = _range(c.get("estimate_ci"), True)
+        return {"text": f"Хуже всего — в ЦОК {names.get(c['center'], '')}: довольны {pct(c['estimate'], 0)} клиентов "
+                        f"({rng}) при {pct(c.get('rest'), 0)} в остальной сети.",
+                "note": f"{test_name(c.get('test'))} с поправкой Холма, "
+                        f"{p_value_text(c.get('p_adjusted', c.get('p_value')))}."}
+    rows = [c for c in report["centers"] if not c.get("low_n")
+            and is_number((c.get("questions") or {}).get(main, {}).get("top2box"))]
+    if len(rows) < 2:
+        return None
+    c = min(rows, key=lambda c: c["questions"][main]["top2box"])
+    q = c["questions"][main]
+    return {"text": f"Ни один ЦОК не отстает от остальной сети сильнее, чем допускают случайные колебания; меньше "
+                    f"всего довольных в ЦОК {c['name']} — {pct(q['top2box'], 0)} "
+                    f"({_range(q.get('top2box_ci'), True)}).",
+            "note": "Каждый ЦОК сравнивался с остальной сетью z-тестом для двух долей с поправкой Холма."}
 
 
 def _question_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for code, q in (report.get("questions") or {}).items():
+    for code, q in report["questions"].items():
         if q.get("type") == "nps":
             rows.append({"title": _title(report, code), "n": num(q.get("n")), "value": f"NPS {num(q.get('nps'), 1)}",
                          "ci": ci_text(q.get("nps_ci"), 1), "mean": "—"})
@@ -233,95 +371,156 @@ def _question_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _ranking(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    ranking = report.get("ranking") or {}
+    ranking = report["ranking"]
 
-    def rows(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-        # Groups with answers are ranked however few (issue 14); only unranked ones go to the bottom.
+    def rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ranked = sorted(items, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
         out = []
         for r in ranked:
-            code = r.get(key) or r.get("code")
-            out.append({"code": code, "name": r.get("name") or names.get(code, code),
-                        "rank": r.get("rank"), "rank_range": _rank_range(r), "p_bottom": pct(r.get("p_bottom")),
-                        "index": num(r.get("index"), 1), "ci": ci_text(r.get("index_ci") or r.get("ci"), 1),
+            code = r.get("code") or r.get("center") or r.get("branch")
+            out.append({"code": code, "name": r.get("name") or names.get(code, ""),
+                        "rank": r.get("rank") or "", "p_bottom": pct(r.get("p_bottom"), 0),
+                        "rank_range": _rank_range(r),
+                        "index": num(r.get("index"), 1), "index_ci": ci_text(r.get("index_ci"), 1),
                         "top2box": pct(r.get("top2box")), "top2box_ci": ci_text(r.get("top2box_ci"), 1, True),
                         "low_n": bool(r.get("low_n")), "raw": r})
         return out
 
-    return {"centers": rows(ranking.get("centers") or [], "center"),
-            "branches": rows(ranking.get("branches") or [], "branch"),
-            "weights": ranking.get("weights") or {}}
+    return {"centers": rows(ranking["centers"]), "branches": rows(ranking.get("branches") or [])}
 
 
 def _rank_range(row: dict[str, Any]) -> str:
-    low, high = row.get("rank_low"), row.get("rank_high")
     pair = ci_pair(row.get("rank_range"))
-    if pair:
-        low, high = pair
-    if is_number(low) and is_number(high) and low != high:
-        return f"{int(low)}–{int(high)}"
+    if pair and pair[0] != pair[1]:
+        return f"{int(pair[0])}–{int(pair[1])}"
     return ""
 
 
 def _drivers(report: dict[str, Any]) -> dict[str, Any]:
     drivers = report.get("drivers") or {}
-    r2 = drivers.get("r2")
     rows = []
-    for a in sorted(drivers.get("attributes") or [], key=lambda a: -(a.get("weight") or 0)):
-        share = a.get("share_of_r2")
-        if not is_number(share):
-            share = a["weight"] / r2 if is_number(r2) and r2 and is_number(a.get("weight")) else None
-        quadrant = charts.QUADRANT_LABELS.get(a.get("quadrant")) or a.get("quadrant_label") or a.get("quadrant") or ""
-        rows.append({"title": _title(report, a.get("question")), "weight": num(a.get("weight"), 3),
-                     "share": pct(share, 0), "beta": num(a.get("beta"), 2), "performance": pct(a.get("performance")),
-                     "quadrant": quadrant})
-    return {"target": _title(report, drivers.get("target")), "r2": num(r2, 2), "n": num(drivers.get("n")),
-            "rows": rows, "note": drivers.get("note") or ""}
+    for a in sorted(drivers.get("attributes") or [], key=lambda a: -(a.get("share_of_r2") or 0)):
+        quadrant = charts.QUADRANT_LABELS.get(a.get("quadrant")) or a.get("quadrant_label") or ""
+        rows.append({"title": _title(report, a["question"]), "share": pct(a.get("share_of_r2"), 0),
+                     "weight": num(a.get("weight"), 3), "beta": num(a.get("beta"), 2),
+                     "performance": pct(a.get("performance")), "quadrant": quadrant,
+                     "focus": a.get("quadrant") == "concentrate"})
+    note = ""
+    if rows:
+        note = (f"Относительные веса Джонсона (доля каждого фактора в R² = {num(drivers.get('r2'), 2)}); полных "
+                f"анкет {num(drivers.get('n'))}.")
+    return {"target": _title(report, drivers.get("target")), "rows": rows, "note": drivers.get("note") or "",
+            "footnote": note}
 
 
-def _owner(code: str | None, names: dict[str, str], scope_name: str = "Вся сеть") -> str:
-    return names.get(code, code) if code else scope_name
+# ------------------------------------------------------------------ the analysis page
+
+
+def page_labels(report: dict[str, Any]) -> dict[str, Any]:
+    """Russian names for the analysis page, which renders the report dict itself: a code there is shown
+    through these maps only, and a code missing from them fails the (strict) template."""
+    names = _names(report)
+    codes = set(report["questions"]) | {r.get("question") for r in report["recommendations"] if r.get("question")}
+    rows = recommendation_rows(report, names)
+    by_id = {id(r): i for i, r in enumerate(sorted(report["recommendations"], key=lambda r: -(r.get("priority") or 0)))}
+    return {"questions": {code: _title(report, code) for code in codes},
+            "names": names, "recs": [rows[by_id[id(r)]] for r in report["recommendations"]],
+            "blocks": [_block_name(report, b) for b in report.get("reliability") or []],
+            "signals": control_findings(report), "methods": _methods(report)}
+
+
+# ------------------------------------------------------------------ recommendations
+
+
+def _level(report: dict[str, Any], code: str | None) -> str:
+    if code in _center_names(report):
+        return "center"
+    if code in {b["branch"] for b in report.get("branches") or []}:
+        return "branch"
+    return "company"
+
+
+def recommendation_rows(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Every recommendation, by priority, in the words the PDF shows (names, roles, plain reasons).
+
+    Reads the recommendation contract of issue 14 strictly: ``why`` and ``expected_effect`` are the plain
+    sentences of the body; ``finding`` and ``evidence`` (statistical terms allowed) go to the appendix.
+    """
+    rows = []
+    for r in sorted(report["recommendations"], key=lambda r: -(r["priority"] or 0)):
+        code = r["center"]
+        level = r.get("level") or _level(report, code)
+        question = str(r["question_label"]).strip()
+        rows.append({
+            "center": code if level == "center" else None, "where": r["center_name"] or names.get(code, ""),
+            "level": level, "action": str(r["action"]).strip(), "role": r["responsible_role"],
+            "question": question[:1].upper() + question[1:], "why": r["why"], "effect": r["expected_effect"],
+            "priority": r["priority"] or 0.0, "rule": RULE_NAMES.get(r["rule"], "правило отбора"),
+            "finding": r["finding"], "evidence": _evidence_text(r["evidence"]),
+            "related": [{"rule": RULE_NAMES.get(f.get("rule"), "правило отбора"), "finding": f.get("finding") or ""}
+                        for f in r.get("related_findings") or []]})
+    return rows
+
+
+def group_actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per identical action and role, naming every centre it is for, by the highest priority."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:  # already by priority
+        key = (r["action"], r["role"])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = group = {"action": r["action"], "role": r["role"], "where": [], "why": [], "effect": "",
+                                   "priority": r["priority"], "questions": []}
+        if r["where"] not in group["where"]:
+            group["where"].append(r["where"])
+        if r["question"] not in group["questions"]:
+            group["questions"].append(r["question"])
+        if len(group["why"]) < 3:
+            group["why"].append((r["where"], r["why"]))
+        group["effect"] = group["effect"] or r["effect"]
+    out = []
+    for g in groups.values():
+        more = len(g["where"]) - len(g["why"])
+        # A row for several places names the place before each reason (unless the reason already does).
+        g["why"] = [why if len(g["where"]) == 1 or where in why else f"{where} — {why[:1].lower()}{why[1:]}"
+                    for where, why in g["why"]]
+        out.append({**g, "where_text": ", ".join(g["where"]),
+                    "more": f"и еще в {more} подразделениях — так же" if more > 0 else ""})
+    return out
 
 
 def _evidence_text(evidence: dict[str, Any] | None) -> str:
+    """The statistics behind a recommendation (appendix): test, estimate, difference, n, p and q."""
     if not isinstance(evidence, dict):
         return ""
     parts = []
-    if is_number(evidence.get("estimate")):
-        if evidence.get("measure") in ("nps", "mean") or abs(evidence["estimate"]) > 1:  # points, not a share
-            parts.append(f"оценка {num(evidence['estimate'], 1)} {ci_text(evidence.get('ci'), 1)}".strip())
-        else:
-            parts.append(f"оценка {pct(evidence['estimate'])} {ci_text(evidence.get('ci'), 1, True)}".strip())
-    if is_number(evidence.get("diff")):
-        parts.append(f"изменение {signed(evidence['diff'] * 100, 1)}\u00a0п.\u00a0п.")
-    if is_number(evidence.get("share")):
-        parts.append(f"доля {pct(evidence['share'])} {ci_text(evidence.get('ci'), 1, True)}".strip())
-    if is_number(evidence.get("target")):
-        parts.append(f"цель {pct(evidence['target'], 0)}")
-    if is_number(evidence.get("share_of_r2")):
-        parts.append(f"важность {pct(evidence['share_of_r2'], 0)} R²")
-    if is_number(evidence.get("weight")):
-        parts.append(f"важность {num(evidence['weight'], 2)}")
-    if is_number(evidence.get("network_performance")):
-        parts.append(f"сеть {pct(evidence['network_performance'])}")
-    if is_number(evidence.get("performance")):
-        parts.append(f"оценка {pct(evidence['performance'])}")
+    if evidence.get("test"):
+        parts.append(test_name(evidence["test"]))
+    estimate = evidence.get("estimate", evidence.get("share"))
+    share = is_number(estimate) and abs(estimate) <= 1 and evidence.get("measure") not in ("nps", "mean")
+    if is_number(estimate):
+        ci = evidence.get("estimate_ci") or evidence.get("ci")
+        parts.append(f"оценка {pct(estimate) if share else num(estimate, 1)} {ci_text(ci, 1, share)}".strip())
+    if is_number(evidence.get("reference", evidence.get("rest"))):
+        reference = evidence.get("reference", evidence.get("rest"))
+        parts.append(f"сравнение {pct(reference) if share else num(reference, 1)}")
+    if is_number(evidence.get("difference")):
+        diff = evidence["difference"]
+        text = f"разность {signed(diff * 100, 1)}\u00a0п.\u00a0п." if share else f"разность {signed(diff, 1)}"
+        parts.append(f"{text} {ci_text(evidence.get('difference_ci'), 1, share)}".strip())
     if is_number(evidence.get("n")):
         parts.append(f"n = {num(evidence['n'])}")
-    if is_number(evidence.get("p_adjusted")):
-        parts.append(p_value_text(evidence["p_adjusted"]) + " (Холм)")
-    elif is_number(evidence.get("p_value")):
+    if is_number(evidence.get("p_value")):
         parts.append(p_value_text(evidence["p_value"]))
+    if is_number(evidence.get("q_value")):
+        parts.append(p_value_text(evidence["q_value"]).replace("p", "q", 1) + " (Бенджамини — Хохберг)")
+    elif is_number(evidence.get("p_adjusted")):
+        parts.append(p_value_text(evidence["p_adjusted"]) + " с поправкой Холма")
+    if is_number(evidence.get("family_size")):
+        parts.append(f"проверок в семействе {num(evidence['family_size'])}")
+    if is_number(evidence.get("min_effect")):
+        parts.append(f"минимальный эффект {num(evidence['min_effect'], 2)}")
     return "; ".join(parts)
-
-
-def _recommendations(recs: list[dict[str, Any]], report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
-    ordered = sorted(recs, key=lambda r: -(r.get("priority") or 0))
-    return [{"priority": num(r.get("priority"), 2), "priority_raw": r.get("priority") or 0,
-             "center": r.get("center"),
-             "owner": r.get("owner_name") or r.get("center_name") or _owner(r.get("owner") or r.get("center"), names),
-             "question": _title(report, r.get("question")), "finding": r.get("finding") or "",
-             "action": r.get("action") or "", "evidence": _evidence_text(r.get("evidence"))} for r in ordered]
 
 
 EFFECT_VERDICTS = {"improved": "эффект подтвержден: лучше, чем в сравнительных ЦОК",
@@ -391,72 +590,76 @@ def _ru_date(value: Any) -> str:
     return text or "—"
 
 
-def _methods(report: dict[str, Any], min_n: int) -> list[str]:
-    methods = report.get("methods") or {}
-    confidence = report.get("confidence") or methods.get("confidence") or 0.95
-    lines = [
-        f"Уровень доверия интервалов — {pct(confidence, 0)}.",
-        "Доля оценок «4» и «5» (top-2-box) — интервал Уилсона; средний балл — t-интервал.",
-        "NPS = доля промоутеров (9–10) − доля критиков (0–6), в пунктах; интервал — скорректированный метод "
-        "Вальда (Rocks, 2016; Sauro и Lewis).",
-        "Сравнение ЦОК: критерий Краскела — Уоллиса и хи-квадрат; каждый ЦОК против остальной сети — критерий "
-        "Манна — Уитни и z-тест для двух долей; поправка Холма на множественные сравнения.",
-        "Изменение к прошлому периоду: z-тест для двух долей, разность NPS с интервалом; тренд за 4 и более "
-        "кварталов — тест Кокрена — Армитиджа и тест Манна — Кендалла с оценкой наклона Сена.",
-        "Ключевые факторы: относительные веса Джонсона (в сумме дают R²), стандартизованные коэффициенты МНК; "
-        "только полные анкеты.",
-        f"Группы с числом ответов меньше {num(min_n)} отмечены серым и не участвуют в тестах и "
-        "рекомендациях; в рейтинге их оценки сильнее сглажены к средней по сети.",
-    ]
-    weighting = methods.get("weighting")
-    lines.append(f"Взвешивание: {weighting}." if weighting else "Взвешивание: не применялось.")
-    extras: list[str] = []
-    for key in ("intervals", "tests"):
-        value = methods.get(key)
-        if isinstance(value, dict):
-            extras += [str(v) for v in value.values()]
-        elif isinstance(value, list):
-            extras += [str(v) for v in value]
-    for key in ("sampling",):
-        if isinstance(methods.get(key), str):
-            extras.append(methods[key])
-    ranking = methods.get("ranking") or {}
-    if isinstance(ranking, dict) and ranking.get("scaling"):
-        weights = ", ".join(f"{RANK_COMPONENTS.get(k, k)} {pct(v, 0)}"
-                            for k, v in (ranking.get("weights") or {}).items())
-        extras.append(f"Сводный индекс: {ranking['scaling']}; веса: {weights}")
-        extras += [f"Рейтинг: {ranking[key]}" for key in ("shrinkage", "rank") if isinstance(ranking.get(key), str)]
-    priority = methods.get("priority")
-    if isinstance(priority, dict) and priority.get("formula"):
-        extras.append(f"Приоритет рекомендации: {priority['formula']}")
-    if extras:
-        lines.append("Подробно:")
-        lines += [e[0].upper() + e[1:] + ("" if e.endswith(".") else ".") for e in extras if e]
+_METHOD_SKIP = {"confidence", "alpha", "min_n", "time_zone", "sample_cap", "sample_capped", "on_time_target",
+                "promises_target"}
+
+
+def _methods(report: dict[str, Any]) -> list[str]:
+    """The appendix «Методика»: the report's own ``methods`` in Russian (keys named, identifiers translated)."""
+    methods = report["methods"]
+    lines = [f"Уровень доверия интервалов — {pct(methods.get('confidence', report.get('confidence')), 0)}.",
+             "NPS = доля промоутеров (оценки 9–10) минус доля критиков (оценки 0–6), в пунктах."]
+    for key, value in methods.items():
+        if key in _METHOD_SKIP:
+            continue
+        label = METHOD_LABELS.get(key, "")
+        if isinstance(value, str) and value.strip():
+            lines.append(_sentence(f"{label}: {_russian_terms(value)}" if label else _russian_terms(value)))
+        elif isinstance(value, dict):
+            parts = []
+            for sub, text in value.items():
+                if isinstance(text, str) and text.strip():
+                    sub_label = METHOD_LABELS.get(sub, "")
+                    parts.append(f"{sub_label} — {_russian_terms(text)}" if sub_label else _russian_terms(text))
+            weights = value.get("weights") if key == "ranking" else None
+            if is_number(value.get("family_size")):
+                by_rule = value.get("tests_by_rule") if isinstance(value.get("tests_by_rule"), dict) else {}
+                counts = ", ".join(f"{RULE_NAMES.get(k, 'прочие')} — {num(v)}" for k, v in by_rule.items()
+                                   if is_number(v))
+                parts.append(f"проверок в семействе {num(value['family_size'])}" + (f" ({counts})" if counts else "")
+                             + (f", из них значимых {num(value['discoveries'])}"
+                                if is_number(value.get("discoveries")) else ""))
+            if isinstance(value.get("min_effect"), dict):
+                effects = {"share": ("доля", 100, " п. п."), "mean": ("средний балл", 1, " балла"),
+                           "nps": ("NPS", 1, " пунктов"), "complaints": ("доля жалоб", 100, " п. п.")}
+                parts.append("минимальный практически значимый разрыв: " + ", ".join(
+                    f"{effects[k][0]} — {num(v * effects[k][1], 1)}{effects[k][2]}"
+                    for k, v in value["min_effect"].items() if k in effects and is_number(v)))
+            if isinstance(weights, dict):
+                parts.append("веса: " + ", ".join(f"{RANK_COMPONENTS.get(k, 'составляющая')} {pct(v, 0)}"
+                                                  for k, v in weights.items() if is_number(v)))
+            if parts:
+                lines.append(_sentence(f"{label or 'Подробно'}: " + "; ".join(parts)))
+    targets = [f"{what} — {pct(methods[key], 0)}" for key, what in
+               (("on_time_target", "ответы в срок"), ("promises_target", "выполненные обещания"))
+               if is_number(methods.get(key))]
+    if targets:
+        lines.append("Целевые значения: " + ", ".join(targets) + ".")
     return lines
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _sample_sizes(report: dict[str, Any], names: dict[str, str], min_n: int) -> list[dict[str, Any]]:
-    sizes = report.get("sample_sizes")
-    if isinstance(sizes, dict):
-        per_center = sizes.get("centers") if isinstance(sizes.get("centers"), dict) else sizes
-        sizes = [{"center": k, "n": v} for k, v in per_center.items() if is_number(v)]
-    if not sizes:
-        sizes = [{"center": c.get("center"), "name": c.get("name"), "n": c.get("n"), "low_n": c.get("low_n")}
-                 for c in report.get("centers") or []]
+    """Answers per centre (and, when the report gives it, how many ±5 points would need)."""
+    sizes = report["sample_sizes"]
+    per_center = sizes.get("centers") if isinstance(sizes, dict) else None
     rows = []
-    for s in sizes:
-        code = s.get("center") or s.get("group") or s.get("code")
-        n = s.get("n")
-        rows.append({"name": s.get("name") or names.get(code, code), "n": num(n),
-                     "low_n": bool(s.get("low_n", is_number(n) and n < min_n))})
+    for c in report["centers"]:
+        value = (per_center or {}).get(c["center"], c.get("n"))
+        n = value.get("n") if isinstance(value, dict) else value
+        needed = value.get("needed") if isinstance(value, dict) else None
+        rows.append({"name": c["name"], "n": num(n), "needed": num(needed) if is_number(needed) else "",
+                     "low_n": bool(c.get("low_n", is_number(n) and n < min_n))})
     return rows
 
 
 def _trend_series(report: dict[str, Any], main: str | None, nps_code: str | None) -> list[dict[str, Any]]:
     """Trend series of the headline questions (``trend.questions`` of the analysis report)."""
     trend = report.get("trend") or {}
-    if trend.get("series"):
-        return list(trend["series"])
     series = []
     for code in (main, nps_code):
         q = (trend.get("questions") or {}).get(code) if code else None
@@ -467,13 +670,18 @@ def _trend_series(report: dict[str, Any], main: str | None, nps_code: str | None
                    "ci": p.get("nps_ci") if is_nps else p.get("top2box_ci"), "n": p.get("n")}
                   for p in q.get("points") or []]
         points = [p for p in points if is_number(p["value"])]
-        test = (q.get("mann_kendall") if is_nps else q.get("cochran_armitage")) or {}
+        # NPS: the regression of respondents' −1/0/+1 scores on time decides (Mann–Kendall is descriptive).
+        if is_nps:
+            test = q.get("regression") or q.get("mann_kendall") or {}
+            default = "nps_regression" if q.get("regression") else "mann_kendall"
+        else:
+            test, default = q.get("cochran_armitage") or {}, "cochran_armitage"
         direction = q.get("direction")
         series.append({"question": code, "metric": "nps" if is_nps else "top2box", "points": points,
                        "note": q.get("note"),
-                       "test": {"name": test.get("test") or ("mann_kendall" if is_nps else "cochran_armitage"),
+                       "test": {"name": test.get("test") or default,
                                 "p_value": test.get("p_value"), "direction": direction,
-                                "significant": direction in ("up", "down", "increasing", "decreasing")}})
+                                "significant": direction in TREND_VERDICT}})
     return series
 
 
@@ -483,33 +691,77 @@ def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> d
     points = []
     for p in series.get("points") or []:
         pair = ci_pair(p.get("ci"))
-        points.append(charts.TrendPoint(quarter_short(p.get("period")), p.get("value"),
+        points.append(charts.TrendPoint(short_period(p.get("period")), p.get("value"),
                                         pair[0] if pair else None, pair[1] if pair else None))
     test = series.get("test") or {}
-    direction = DIRECTION.get(test.get("direction"), "")
+    direction = test.get("direction")
+    what = "Доля довольных" if is_share else ("NPS" if metric == "nps" else "Средний балл")
+    footnote = ""
     if series.get("note"):
         verdict = series["note"].rstrip(".")
-    elif test.get("significant") and direction:
-        verdict = f"значимый {direction} ({TEST_NAMES.get(test.get('name'), test.get('name'))}, " \
-                  f"{p_value_text(test.get('p_value'))})"
+    elif test.get("significant") and direction in TREND_VERDICT:
+        verb = "растет" if TREND_VERDICT[direction].endswith("рост") else "снижается"
+        verdict = f"{what} {verb} от квартала к кварталу; это больше, чем дают случайные колебания"
+        footnote = f"{test_name(test.get('name'))}: {TREND_VERDICT[direction]}, {p_value_text(test.get('p_value'))}."
     else:
-        verdict = f"значимого тренда нет ({TEST_NAMES.get(test.get('name'), test.get('name') or 'тест')}, " \
-                  f"{p_value_text(test.get('p_value'))})"
+        verdict = "устойчивого роста или снижения нет: изменения в пределах случайных колебаний"
+        footnote = f"{test_name(test.get('name'))}, {p_value_text(test.get('p_value'))}."
     title = _title(report, series.get("question"))
     label = "Доля оценок «4» и «5», %" if is_share else ("NPS, пунктов" if metric == "nps" else "Средний балл")
     chart = ""
     if charts_on and points:
         chart = charts.trend_chart({title: points}, label, percent=is_share)
-    values = [(pt.period, pct(pt.value) if is_share else num(pt.value, 1)) for pt in points]
-    return {"title": title, "metric_label": label, "verdict": verdict, "chart": chart, "cells": values,
-            "significant": bool(test.get("significant"))}
+    values = [(pt.period.replace("\n", " "), pct(pt.value) if is_share else num(pt.value, 1)) for pt in points]
+    return {"title": title, "metric_label": label, "verdict": verdict, "footnote": footnote, "chart": chart,
+            "cells": values, "significant": bool(test.get("significant"))}
+
+
+MAX_CONTROL_CHARTS = 6
+
+
+def control_charts(report: dict[str, Any], charts_on: bool = True) -> list[dict[str, Any]]:
+    """The complaint-share p-chart of each centre with a point beyond its limits (every centre when few).
+
+    ``complaints_control.centers[i]`` holds the centre's chart; its centre line is read from ``center_line``
+    (or, in reports from before that key, from the float that ``center`` then held).
+    """
+    control = report.get("complaints_control") or {}
+    names = _center_names(report)
+    by_name = {name: code for code, name in names.items()}
+    rows = []
+    for row in control.get("centers") or []:
+        code = row["center"] if isinstance(row.get("center"), str) else by_name.get(row.get("name"))
+        line = row.get("center_line") if is_number(row.get("center_line")) else row.get("center")
+        points = [p for p in row.get("points") or [] if is_number(p.get("share"))]
+        if not is_number(line) or len(points) < 2:
+            continue
+        flagged = [p for p in points if p.get("beyond")]
+        rows.append({"name": names.get(code) or row.get("name") or "", "line": line, "points": points,
+                     "flagged": flagged, "laney": bool(row.get("laney_used"))})
+    shown = rows if len(rows) <= 3 else [r for r in rows if r["flagged"]]
+    shown.sort(key=lambda r: -len(r["flagged"]))
+    out = []
+    for r in shown[:MAX_CONTROL_CHARTS]:
+        monthly = bool(re.fullmatch(r"\d{4}-\d{2}", str(r["points"][0].get("label") or "")))
+        labels = [short_period(p.get("label")).replace("\n", " ") for p in r["flagged"]]
+        note = (f"За границами: {', '.join(labels)} — доля жалоб вышла за пределы обычных колебаний."
+                if labels else "Все точки в пределах границ: доля жалоб колеблется случайно.")
+        chart = ""
+        if charts_on:
+            chart = charts.p_chart([charts.ControlPoint(short_period(p.get("label")), p["share"], p.get("lcl"),
+                                                        p.get("ucl")) for p in r["points"]],
+                                   r["line"], xlabel="Месяц" if monthly else "Квартал")
+        laney = " с поправкой Лейни (p′)" if r["laney"] else ""
+        out.append({"name": r["name"], "chart": chart, "note": note,
+                    "footnote": f"Контрольная p-карта, границы 3σ{laney}."})
+    return out
 
 
 def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str | None,
                          centers: list[dict[str, Any]]) -> dict[str, str]:
     out: dict[str, str] = {}
     names = _center_names(report)
-    questions = report.get("questions") or {}
+    questions = report["questions"]
     bars = []
     for code, q in questions.items():
         if is_number(q.get("top2box")):
@@ -521,21 +773,18 @@ def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str 
     chart_rows = ctx["ranking"]["branches"] or ctx["ranking"]["centers"]
     if len(chart_rows) > 25:
         chart_rows = []
-    rank_rows = [charts.RankRow(r["name"], r["raw"]["index"],
-                                *(ci_pair(r["raw"].get("index_ci") or r["raw"].get("ci")) or (None, None)),
+    rank_rows = [charts.RankRow(r["name"], r["raw"]["index"], *(ci_pair(r["raw"].get("index_ci")) or (None, None)),
                                 muted=r["low_n"])
                  for r in chart_rows if is_number(r["raw"].get("index"))]
     if rank_rows:
         out["ranking"] = charts.ranking_dots(rank_rows)
-    if main and main in questions and is_number(questions[main].get("top2box")):
-        points = [charts.FunnelPoint(c.get("name") or c.get("center"), c.get("n") or 0,
-                                     (c.get("questions") or {}).get(main, {}).get("top2box"), bool(c.get("low_n")))
+    if main and is_number(questions[main].get("top2box")):
+        points = [charts.FunnelPoint(c["name"], c.get("n") or 0, c["questions"][main]["top2box"], bool(c.get("low_n")))
                   for c in centers if is_number((c.get("questions") or {}).get(main, {}).get("top2box"))]
         if points:
-            out["funnel"] = charts.funnel_plot(points, questions[main]["top2box"],
-                                               f"{_title(report, main)}: доля «4» и «5», %")
+            out["funnel"] = charts.funnel_plot(points, questions[main]["top2box"], "Доля оценок «4» и «5», %")
     drivers = report.get("drivers") or {}
-    attrs = [charts.Driver(_title(report, a.get("question")), a.get("weight") or 0.0, a.get("performance") or 0.0,
+    attrs = [charts.Driver(_title(report, a["question"]), a.get("weight") or 0.0, a.get("performance") or 0.0,
                            a.get("quadrant") or "") for a in drivers.get("attributes") or []
              if is_number(a.get("weight")) and is_number(a.get("performance"))]
     if attrs:
@@ -552,19 +801,13 @@ def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str 
     if dist_rows and scale:
         out["distribution"] = charts.distribution_bars(dist_rows, scale)
     funnel = (report.get("complaints_control") or {}).get("funnel") or []
-    if isinstance(funnel, list) and funnel:
-        points = [charts.FunnelPoint(names.get(p.get("label"), p.get("label")), p.get("n") or 0,
-                                     p.get("share") or 0.0, bool(p.get("low_n"))) for p in funnel if p.get("n")]
+    if funnel:
+        points = [charts.FunnelPoint(names.get(p.get("label"), ""), p.get("n") or 0, p.get("share") or 0.0,
+                                     bool(p.get("low_n"))) for p in funnel if p.get("n")]
         p0 = next((p.get("p0") for p in funnel if is_number(p.get("p0"))), None)
         if points and is_number(p0):
             out["complaints_funnel"] = charts.funnel_plot(points, p0, "Доля жалоб среди обращений, %",
                                                           xlabel="Число обращений в ЦОК", higher_is_better=False)
-    control = (report.get("complaints_control") or {}).get("p_chart") or {}
-    if control.get("points"):
-        out["p_chart"] = charts.p_chart(
-            [charts.ControlPoint(quarter_short(p.get("period") or p.get("label") or ""), p.get("p") or 0.0,
-                                 p.get("lcl"), p.get("ucl")) for p in control["points"]],
-            control.get("center_line") or 0.0, xlabel="Квартал")
     return out
 
 
@@ -577,26 +820,19 @@ def _numeric(text: str) -> bool:
 
 
 def control_findings(report: dict[str, Any]) -> list[str]:
-    """Points beyond the limits of the complaint p-chart and the funnel, in words."""
+    """Centres whose complaint share is beyond a control limit, in words."""
     control = report.get("complaints_control") or {}
     names = _center_names(report)
     out = []
     for s in control.get("signals") or []:
-        name = names.get(s.get("center"), s.get("center"))
-        where = f"в квартале {s['quarter']}" if s.get("quarter") else "за период"
-        topic = TOPIC_FALLBACK.get(s.get("topic"), s.get("topic"))
+        name = names.get(s.get("center"), "")
+        label = s.get("month") or s.get("quarter")  # monthly charts name the month
+        when = short_period(label).replace("\n", " ") if label else ""
+        where = f"в период «{when}»" if when else "за период"
+        topic = TOPIC_FALLBACK.get(s.get("topic")) if s.get("topic") else ""
         text = (f"ЦОК {name}: доля жалоб {where} {pct(s.get('share'))} ({num(s.get('count'))} из "
                 f"{num(s.get('n'))}) выше контрольной границы {pct(s.get('limit'))}")
-        out.append(text + (f"; больше всего жалоб на тему «{topic}»." if topic else "."))
-    for p in (control.get("p_chart") or {}).get("points") or []:
-        if p.get("out"):
-            out.append(f"{quarter_short(p.get('period') or '')}: доля жалоб {pct(p.get('p'), 2)} — за контрольной "
-                       f"границей [{pct(p.get('lcl'), 2)}; {pct(p.get('ucl'), 2)}].")
-    funnel = control.get("funnel") or {}
-    for p in (funnel.get("points") or []) if isinstance(funnel, dict) else []:
-        if p.get("out"):
-            out.append(f"ЦОК {p.get('name') or p.get('center')}: доля жалоб {pct(p.get('p') or p.get('value'), 1)} "
-                       f"при {num(p.get('n'))} обращениях — за границей 99,8\u00a0% воронки.")
+        out.append(text + (f"; больше всего жалоб сверх ожидаемого — на тему «{topic}»." if topic else "."))
     return out
 
 
@@ -606,15 +842,15 @@ def control_findings(report: dict[str, Any]) -> list[str]:
 def center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
                  charts_on: bool = True) -> list[dict[str, Any]]:
     """One card per centre from one network report: its figures against the network, rank, top actions."""
-    questions = report.get("questions") or {}
-    names = _center_names(report)
-    ranking = {r.get("center") or r.get("code"): r for r in (report.get("ranking") or {}).get("centers") or []}
+    questions = report["questions"]
+    names = _names(report)
+    ranking = {r.get("code") or r.get("center"): r for r in report["ranking"]["centers"]}
     ranked_total = sum(1 for r in ranking.values() if r.get("rank"))
-    recs = _recommendations(report.get("recommendations") or [], report, names)
+    recs = recommendation_rows(report, names)
     wanted = set(codes) if codes is not None else None
     cards = []
-    for c in report.get("centers") or []:
-        code = c.get("center")
+    for c in report["centers"]:
+        code = c["center"]
         if wanted is not None and code not in wanted:
             continue
         own = c.get("questions") or {}
@@ -638,15 +874,16 @@ def center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
                     bars_c.append((_title(report, qcode), mine["top2box"]))
                     bars_net.append(net["top2box"])
         rank = ranking.get(code) or {}
-        own_recs = [r for r in recs if r["center"] == code][:3]
-        if len(own_recs) < 3:
-            own_recs += [r for r in recs if not r["center"]][: 3 - len(own_recs)]
+        mine_first = [r for r in recs if r["center"] == code]
+        branch = [r for r in recs if r["level"] == "branch" and r["where"] == c.get("branch_name")]
+        network = [r for r in recs if r["level"] == "company"]
+        actions = [{**r, "network": r["center"] != code} for r in (mine_first + branch + network)[:3]]
         chart = charts.center_vs_network(bars_c, bars_net) if charts_on and bars_c else ""
-        cards.append({"code": code, "name": c.get("name") or code, "branch": c.get("branch"), "n": num(c.get("n")),
+        cards.append({"code": code, "name": c["name"], "n": num(c.get("n")),
                       "low_n": bool(c.get("low_n")), "rows": rows, "chart": chart,
-                      "rank": rank.get("rank"), "ranked_total": ranked_total,
+                      "rank": rank.get("rank") or "", "ranked_total": ranked_total,
                       "rank_range": _rank_range(rank), "index": num(rank.get("index"), 1),
-                      "index_ci": ci_text(rank.get("index_ci") or rank.get("ci"), 1), "actions": own_recs})
+                      "index_ci": ci_text(rank.get("index_ci"), 1), "actions": actions})
     return cards
 
 
@@ -681,7 +918,7 @@ def appeals_context(report: dict[str, Any], *, topic_names: dict[str, str] | Non
     by_center = []
     for c in report.get("by_center") or []:
         share = c["complaints"] / c["total"] if c.get("total") and is_number(c.get("complaints")) else None
-        name = c.get("center_name") or c.get("name") or centers.get(c.get("center"), c.get("center"))
+        name = c.get("center_name") or centers.get(c.get("center"), "")
         by_center.append({"name": name,
                           "total": num(c.get("total")), "complaints": num(c.get("complaints")),
                           "applications": num(c.get("applications")), "complaint_share": pct(share), "raw": c})
@@ -696,11 +933,11 @@ def appeals_context(report: dict[str, Any], *, topic_names: dict[str, str] | Non
         "changes": _appeal_changes(report),
         "previous_label": period_label((report.get("previous") or {}).get("period")),
         "previous_total": num((report.get("previous") or {}).get("total")),
-        "root_causes": [{"cause": r.get("cause") or r.get("name") or r.get("code"), "count": num(r.get("count")),
+        "root_causes": [{"cause": r.get("cause") or r.get("name") or "", "count": num(r.get("count")),
                          "share": pct(r.get("share"))} for r in report.get("root_causes") or []],
         "regulator": regulator_table(report.get("regulator_form")),
         "control": _appeals_control(report, centers, charts_on),
-        "charts": {},
+        "charts": {"structure": ""},
     }
     if charts_on and kinds:
         ctx["charts"]["structure"] = _appeals_chart(kinds)
@@ -719,11 +956,10 @@ def _appeal_changes(report: dict[str, Any]) -> list[dict[str, Any]]:
         diff = c.get("difference", c.get("diff"))
         if not is_number(before) and not is_number(after):
             continue
-        test = TEST_NAMES.get(c.get("test"), c.get("test") or "")
-        rows.append({"label": c.get("label") or c.get("key") or c.get("metric") or "",
+        rows.append({"label": c.get("label") or "",
                      "before": pct(before), "after": pct(after),
                      "diff": (signed(diff * 100, 1) + "\u00a0п.\u00a0п.") if is_number(diff) else "—",
-                     "test": test, "p": p_value_text(c.get("p_value")) if test else "",
+                     "note": f"{test_name(c.get('test'))}, {p_value_text(c.get('p_value'))}." if c.get("test") else "",
                      "significant": bool(c.get("significant")),
                      "verdict": "значимое изменение" if c.get("significant") else "в пределах случайных колебаний"})
     return rows
@@ -758,10 +994,11 @@ def _appeals_control(report: dict[str, Any], names: dict[str, str], charts_on: b
         return {"findings": [], "chart": "", "center_line": ""}
     pooled = sum(c.get("complaints") or 0 for c in rows) / total
     points, findings = [], []
-    for c in sorted(rows, key=lambda c: c.get("center_name") or c.get("name") or c.get("center")):
+    many = len(rows) > charts.MAX_TICK_LABELS  # then by volume, so that the limits narrow from left to right
+    for c in sorted(rows, key=lambda c: (c["total"] if many else 0, c.get("center_name") or "")):
         share = (c.get("complaints") or 0) / c["total"]
         low, high = charts.funnel_limits(pooled, c["total"], 3.0)
-        name = c.get("center_name") or c.get("name") or names.get(c.get("center"), c.get("center"))
+        name = c.get("center_name") or names.get(c.get("center"), "")
         points.append(charts.ControlPoint(name, share, low, high))
         if share > high:
             findings.append(f"ЦОК {name}: доля жалоб {pct(share)} выше верхней контрольной границы {pct(high)} "
@@ -769,9 +1006,10 @@ def _appeals_control(report: dict[str, Any], names: dict[str, str], charts_on: b
         elif share < low:
             findings.append(f"ЦОК {name}: доля жалоб {pct(share)} ниже нижней контрольной границы {pct(low)} — "
                             "стоит изучить и распространить опыт (или проверить полноту регистрации).")
-    for extra in control_findings(report):
-        findings.append(extra)
-    chart = charts.p_chart(points, pooled, xlabel="ЦОК") if charts_on and len(points) > 1 else ""
+    chart = ""
+    if charts_on and len(points) > 1:
+        chart = charts.p_chart(points, pooled, xlabel="ЦОК" if len(points) <= charts.MAX_TICK_LABELS
+                               else "ЦОК по возрастанию числа обращений (названы ЦОК за границами)")
     return {"findings": findings, "chart": chart, "center_line": pct(pooled)}
 
 

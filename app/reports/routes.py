@@ -17,6 +17,7 @@ from app.reports.services import (
     ReportError,
     build_html,
     can_access,
+    describe_params,
     request_report,
     scopes_for,
     start_background,
@@ -81,7 +82,8 @@ def create():
 @bp.get("/<int:archive_id>")
 @roles_required("manager")
 def show(archive_id: int):
-    return render_template("reports/show.html", row=_row_or_404(archive_id))
+    row = _row_or_404(archive_id)
+    return render_template("reports/show.html", row=row, described=describe_params(row.params or {}))
 
 
 @bp.get("/<int:archive_id>/status")

@@ -7,6 +7,7 @@ context (``context.py``) and renders it with WeasyPrint through ``app.pdf.render
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app import audit
@@ -28,6 +29,7 @@ from app.reports import context as ctxmod
 from app.reports import sources
 from app.reports.fmt import Period, PeriodError, parse_period, period_label
 from app.reports.models import ReportArchive
+from app.reports.render import render_strict
 from app.reports.sources import ReportError
 
 log = logging.getLogger("otklik.reports")
@@ -116,17 +118,18 @@ def _meta(spec: Spec, user: User | None) -> dict[str, Any]:
 
 
 def render_satisfaction(report: dict[str, Any], meta: dict[str, Any], comments: list[dict[str, Any]] | None = None,
-                        pdf: bool = True, progress: Progress = _noop) -> str:
+                        pdf: bool = True, progress: Progress = _noop, comments_note: str = "") -> str:
     """HTML of the satisfaction report from an analysis report dict."""
-    comments = comments if comments is not None else report.get("comments") or []
-    ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments, progress=progress)
-    return render_template("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
+    ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments or [],
+                                      comments_note=comments_note, progress=progress,
+                                      pdf_limit=int(current_app.config.get("ANALYSIS_PDF_RECOMMENDATIONS", 10)))
+    return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
 def render_appeals(report: dict[str, Any], meta: dict[str, Any], pdf: bool = True,
                    topic_names: dict[str, str] | None = None, center_names: dict[str, str] | None = None) -> str:
     ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
-    return render_template("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
+    return render_strict("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
 def render_centers(report: dict[str, Any], meta: dict[str, Any], codes: list[str] | None = None,
@@ -134,8 +137,7 @@ def render_centers(report: dict[str, Any], meta: dict[str, Any], codes: list[str
     cards = ctxmod.center_cards(report, codes)
     if not cards:
         raise ReportError("В отчете нет данных по выбранным ЦОК")
-    min_n = report.get("min_n") or (report.get("methods") or {}).get("min_n") or 30
-    return render_template("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=min_n,
+    return render_strict("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report["min_n"],
                            font_css=PDF_FONT_CSS)
 
 
@@ -165,8 +167,8 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
         # ``network_report`` given with a satisfaction request is the already computed report of this scope.
         report = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
         progress(45)
-        comments = report.get("comments") or sources.comment_samples(spec.survey, spec.period, spec.org)
-        return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress)
+        comments, note = sources.comment_samples(spec.survey, spec.period, spec.org)
+        return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress, comments_note=note)
     if spec.report_type == "appeals":
         report = sources.appeals_report(spec.period, spec.org)
         progress(45)
@@ -285,6 +287,20 @@ def scopes_for(user: User) -> list[Organisation]:
     allowed = [o for o in orgs if user_may_use(user, o)] if root is not None else orgs
     order = {OrgKind.COMPANY: 0, OrgKind.BRANCH: 1, OrgKind.CENTER: 2}
     return sorted(allowed, key=lambda o: (order.get(o.kind, 3), o.name))
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """An archived request in words: period label, scope name, survey title (no codes on the page)."""
+    parts = []
+    with contextlib.suppress(PeriodError):  # a stored request always parsed once; never fail the page
+        parts.append(parse_period(params.get("period") or None, params.get("from") or None,
+                                  params.get("to") or None).label)
+    code = params.get("scope")
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
+    parts.append(org.name if org is not None else current_app.config["COMPANY_NAME"])
+    if params.get("survey"):
+        parts.append(f"анкета «{sources.survey_title(params['survey'])}»")
+    return " · ".join(parts)
 
 
 def finished_label(row: ReportArchive) -> str:

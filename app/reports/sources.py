@@ -102,13 +102,17 @@ def center_names() -> dict[str, str]:
     return dict(rows)
 
 
-def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8) -> list[dict[str, Any]]:
-    """A spread of customers' free-text answers of the period (newest first, at most one per response)."""
+def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8) -> tuple[list[dict[str, Any]], str]:
+    """A spread of customers' free-text answers of the period, and a sentence saying how it was drawn.
+
+    Not a random sample: of the newest ``limit × 20`` comments of at least 15 characters, every k-th (a
+    systematic sample), so the description says so.
+    """
     from app.surveys.models import Answer, Survey
 
     survey_id = db.session.scalar(select(Survey.id).where(Survey.slug == slug))
     if survey_id is None:
-        return []
+        return [], ""
     ids = [c.id for c in centers_under(org)]
     start = datetime.combine(period.start, time.min)
     end = datetime.combine(period.end + timedelta(days=1), time.min)
@@ -119,4 +123,12 @@ def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8
              .order_by(Answer.submitted_at.desc()).limit(limit * 20))
     rows = db.session.execute(query).all()
     step = max(1, len(rows) // limit)
-    return [{"text": text, "center": code} for text, code in rows[::step][:limit]]
+    picked = [{"text": text, "center": code} for text, code in rows[::step][:limit]]
+    if not rows:
+        return picked, ""
+    if step == 1:
+        note = f"Все {len(picked)} последних комментариев периода длиннее 15 знаков"
+    else:
+        note = (f"Каждый {step}-й из {len(rows)} последних комментариев периода длиннее 15 знаков "
+                "(систематическая выборка, не случайная)")
+    return picked, note

@@ -5,30 +5,26 @@ Page images go to tests/output/reports/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import random
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from app.database import write_transaction
 from app.extensions import db
-from app.models import Organisation
 from app.reports import services
 from app.reports.fmt import num, pct
+from tests.integration import reports_seed
+
+demo = reports_seed.demo  # the seeded data (a fixture shared with test_reports_render.py)
 
 # app.pdf's fetcher returns dicts and hands data: URLs to default_url_fetcher, both deprecated in WeasyPrint 68;
 # with warnings as errors the fonts and charts would silently fail to load (change requested in app/pdf.py).
 
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "reports"
-MALICIOUS = ('Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
-             '<img src="file:///etc/passwd"> звоните +7 912 345-67-89')
-
-
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
@@ -60,40 +56,6 @@ def page_images(data: bytes, name: str) -> int:
 
 def plain(text: str) -> str:
     return text.replace("\u00a0", " ")
-
-
-@pytest.fixture
-def demo(org):
-    """visit-csat with synthetic responses over four quarters, a malicious comment, and appeals."""
-    from app.appeals.services import create_appeal_in_session
-    from app.surveys.demo import seed_main_survey
-    from app.surveys.models import Answer, Response
-    from app.surveys.synthetic import generate_responses
-
-    survey, version, active = seed_main_survey()
-    generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30), n=6000, seed=3)
-    kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
-    with write_transaction():
-        when = datetime(2026, 8, 14, 9, 0)
-        response = Response(client_submission_id="malicious-1", body_hash="x", survey_id=survey.id,
-                            version_id=version.id, center_id=kur.id, channel="kiosk", submitted_at=when)
-        db.session.add(response)
-        db.session.flush()
-        db.session.add(Answer(response_id=response.id, survey_id=survey.id, center_id=kur.id, submitted_at=when,
-                              question_code="why", text=MALICIOUS))
-    rng = random.Random(5)
-    centres = [c for c in active if c.code in ("KUR", "LGV", "SHCH", "OBO", "ZHEL", "BEL", "BRN")]
-    topics = ["connection", "transmission", "metering", "quality", "other"]
-    with write_transaction():
-        for i in range(400):
-            centre = centres[i % len(centres)]
-            kind = "complaint" if rng.random() < (0.25 if centre.code == "LGV" else 0.06) else "application"
-            day = date(2026, 4, 1) + timedelta(days=rng.randrange(183))
-            create_appeal_in_session(kind=kind, form=rng.choice(["in_person", "remote", "interactive"]),
-                                     channel=rng.choice(["visit", "phone", "web", "letter"]),
-                                     topic_code=rng.choice(topics), center_id=centre.id,
-                                     received_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=10))
-    return survey
 
 
 def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
@@ -267,7 +229,10 @@ def test_pages_role_preview_archive_and_scope(demo, client, make_user, login):
     assert status["status"] == "done" and status["progress"] == 100, status
     pdf = client.get(status["download_url"])
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert client.get(f"/reports/{archive_id}").status_code == 200
+    shown = client.get(f"/reports/{archive_id}")
+    assert shown.status_code == 200
+    assert "III квартал 2026 г. · Курскэнерго" in shown.get_data(as_text=True)  # the request in words, no codes
+    assert "KURS" not in shown.get_data(as_text=True).replace("/reports/", "")
     client.post("/logout")
 
     belgorod = make_user("manager", scope="BELG")
@@ -282,3 +247,65 @@ def test_pages_role_preview_archive_and_scope(demo, client, make_user, login):
     login(kursk)
     assert client.get(f"/reports/{archive_id}/download").status_code == 200
     assert "Мониторинг обращений клиентов — Курскэнерго" in client.get("/reports/").get_data(as_text=True)
+
+
+def test_no_code_or_identifier_in_any_pdf(demo, tmp_path):
+    """Question codes, centre, branch and company codes, the survey slug, test and rule names: none in the text
+    of the satisfaction PDF, the centre cards and the appeals PDF (registration numbers are not codes)."""
+    from app.analysis.report import build_report
+    from tests.integration.test_reports_render import codes_in, identifiers
+
+    report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
+    codes = identifiers(report) | {"two_proportion_z", "binomial_exact", "complaints_above_network", "p_chart"}
+    assert {"wait", "overall", "MRSK", "visit-csat", "LGV", "chi_square_top2box"} <= codes
+    for report_type, params in (("satisfaction", {"period": "2026Q3"}), ("center", {"period": "2026Q3",
+                                                                                  "scope": "KURS"}),
+                                ("appeals", {"period": "2026Q3"})):
+        text = pdf_text(services.build_pdf(report_type, params), tmp_path)
+        assert codes_in(text, codes) == [], report_type
+        assert "Курск" in text, report_type  # names instead
+
+
+def test_first_page_says_what_who_why_and_effect(demo, tmp_path):
+    """Page 1: «Главное», then the actions table built from the recommendation contract (action, role, why,
+    expected effect), the highest-priority row first."""
+    from app.analysis.report import build_report
+
+    report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
+    top = max(report["recommendations"], key=lambda r: r["priority"])
+    path = tmp_path / "sat.pdf"
+    path.write_bytes(services.build_pdf("satisfaction", {"period": "2026Q3"}))
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True,
+                           text=True).stdout
+    flat = " ".join(page1.replace("\u00a0", " ").split())
+    assert "Главное" in flat and "Что сделать" in flat and "Ожидаемый эффект" in flat
+    for field in ("action", "responsible_role", "why"):
+        words = " ".join(top[field].replace("\u00a0", " ").split())
+        assert words[:40] in flat, (field, words)
+
+
+@pytest.fixture
+def dollar_survey(org):
+    """visit-csat whose wait question is written with dollar signs (mathtext syntax) by staff."""
+    from app.surveys.synthetic import generate_responses
+    from tests.integration.test_analysis_report import centers, make_survey, visit_csat_definition
+
+    definition = visit_csat_definition()
+    for page in definition["pages"]:
+        for question in page["questions"]:
+            if question["code"] == "wait":
+                question["text"]["ru"] = r"Ожидание $\foo$ и цена $5"
+    version = make_survey(definition)
+    generate_responses(version, centers("KUR", "LGV", "SHCH", "OBO"), date(2026, 7, 1), date(2026, 9, 30), n=400,
+                       seed=5, weak_center_code="LGV")
+    return version
+
+
+def test_dollar_signs_in_a_question_text_reach_the_preview_and_the_pdf(dollar_survey, client, make_user, login,
+                                                                       tmp_path):
+    login(make_user("manager", scope="MRSK"))
+    preview = client.get("/reports/preview?type=satisfaction&period=2026Q3")
+    assert preview.status_code == 200
+    assert r"Ожидание $\foo$ и цена $5" in preview.get_data(as_text=True)
+    text = pdf_text(services.build_pdf("satisfaction", {"period": "2026Q3"}), tmp_path)
+    assert r"Ожидание $\foo$" in text

@@ -1,4 +1,7 @@
-"""Pure parts of the reports: Russian formats, periods, the safe URL fetcher, charts, report contexts."""
+"""Pure parts of the reports: Russian formats, periods, the safe URL fetcher, charts.
+
+The report contexts are tested on real reports built from seeded data: tests/integration/test_reports_render.py.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,8 @@ from datetime import date
 import pytest
 
 from app.pdf import RefusedFetch, safe_url_fetcher
-from app.reports import charts, context
+from app.reports import charts
 from app.reports.fmt import PeriodError, ci_text, mask_personal, num, parse_period, pct, signed
-from tests.unit.test_reports_data import appeals_report, satisfaction_report
 
 
 def test_russian_number_formats():
@@ -84,43 +86,3 @@ def test_charts_are_svg_with_searchable_russian_text():
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "<text" in svg and "Общая оценка" in svg and "DejaVu Sans" in svg
     assert "#0072b2" in svg.lower()  # Okabe–Ito blue
-
-
-def test_satisfaction_context_from_fixture():
-    report = satisfaction_report()
-    ctx = context.satisfaction_context(report, scope_name="Компания", charts_on=False)
-    assert 3 <= len(ctx["findings"]) <= 5
-    main, nps = ctx["headline"]
-    assert main["value"] == pct(0.8123) and main["ci"] == "[80,2; 82,2]\u00a0%"
-    assert main["change"]["significant"] and main["change"]["direction"] == "up"
-    assert not nps["change"]["significant"] and nps["change"]["direction"] == ""
-    assert "в пределах случайных колебаний" in nps["change"]["text"]
-    low = [r for r in ctx["ranking"]["centers"] if r["low_n"]]
-    assert [r["code"] for r in low] == ["NEL"] and low[0]["rank"] is None
-    assert ctx["ranking"]["centers"][-1]["low_n"]  # greyed groups at the bottom
-    assert ctx["recommendations"][0]["owner"] == "Льгов"
-
-
-def test_center_cards_one_per_centre_with_three_actions():
-    report = satisfaction_report()
-    cards = context.center_cards(report, ["LGV", "KUR"], charts_on=False)
-    assert [c["code"] for c in cards] == ["KUR", "LGV"] or [c["code"] for c in cards] == ["LGV", "KUR"]
-    lgv = next(c for c in cards if c["code"] == "LGV")
-    assert len(lgv["actions"]) <= 3 and lgv["actions"][0]["center"] == "LGV"
-    assert any(row["below"] for row in lgv["rows"])
-
-
-def test_appeals_context_half_year_figures():
-    ctx = context.appeals_context(appeals_report(), charts_on=False)
-    complaint = next(k for k in ctx["kinds"] if k["kind"] == "complaint")
-    application = next(k for k in ctx["kinds"] if k["kind"] == "application")
-    assert ctx["total"] == "40\u00a0357"
-    assert (complaint["count"], complaint["share"]) == ("1\u00a0661", "4,1\u00a0%")
-    assert (application["count"], application["share"]) == ("38\u00a0696", "95,9\u00a0%")
-    forms = {f["label"]: (f["count"], f["share_of_total"]) for f in complaint["forms"]}
-    assert forms == {"Заочно": ("1\u00a0360", "3,4\u00a0%"), "Очно": ("301", "0,7\u00a0%")}
-    topics = [t["share_of_kind"] for t in complaint["topics"]]
-    assert topics == ["1,9\u00a0%", "3,2\u00a0%", "86,3\u00a0%", "8,6\u00a0%"]
-    assert [t["share_of_kind"] for t in application["topics"]] == ["24,3\u00a0%", "47,5\u00a0%", "28,2\u00a0%"]
-    assert ctx["changes"][0]["significant"] and not ctx["changes"][1]["significant"]
-    assert ctx["control"]["findings"]  # Льгов: 6,4 % complaints against 3,3 % pooled
