@@ -14,6 +14,7 @@ from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
+from rq.job import Job, JobStatus
 
 from app.extensions import db
 
@@ -24,14 +25,16 @@ class QueueError(RuntimeError):
     """Redis did not take the job."""
 
 
-def connection(app: Flask | None = None) -> Redis:
+def connection(app: Flask | None = None, worker: bool = False) -> Redis:
+    """A Redis client; a web page's calls time out (a Redis that went away must not hang the archive page),
+    a worker's blocking wait for the next job must not."""
     app = app or current_app
-    return Redis.from_url(app.config["REDIS_URL"])
+    return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, socket_timeout=None if worker else 10)
 
 
-def queue(app: Flask | None = None) -> Queue:
+def queue(app: Flask | None = None, worker: bool = False) -> Queue:
     app = app or current_app
-    return Queue(app.config["REPORT_QUEUE"], connection=connection(app))
+    return Queue(app.config["REPORT_QUEUE"], connection=connection(app, worker))
 
 
 def job_id(archive_id: int) -> str:
@@ -45,6 +48,18 @@ def enqueue(archive_id: int) -> None:
                              timeout=int(current_app.config["REPORT_JOB_TIMEOUT_SECONDS"]),
                              result_ttl=3600, failure_ttl=7 * 24 * 3600,
                              description=f"PDF report {archive_id}")
+    except RedisError as exc:
+        raise QueueError(str(exc)) from exc
+
+
+def lost(archive_ids: list[int]) -> list[int]:
+    """Ids among queued rows whose job Redis no longer holds or that ended without building the row
+    (Redis flushed, the job failed before it started): nothing will ever build them."""
+    ended = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
+    try:
+        found = Job.fetch_many([job_id(i) for i in archive_ids], connection=connection())
+        return [i for i, job in zip(archive_ids, found, strict=True)
+                if job is None or job.get_status(refresh=False) in ended]
     except RedisError as exc:
         raise QueueError(str(exc)) from exc
 
@@ -77,5 +92,5 @@ def run_worker(app: Flask, burst: bool = False, simple: bool = False) -> bool:
     """
     db.engine.dispose()
     worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([queue(app)], connection=connection(app))
+    worker = worker_class([queue(app, worker=True)], connection=connection(app, worker=True))
     return worker.work(burst=burst, logging_level="WARNING")

@@ -345,29 +345,44 @@ def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
     """Mark failed the pending/running rows whose heartbeat stopped (their process died); their ids.
 
     Only rows with a heartbeat older than :func:`stale_seconds` are touched, and the UPDATE checks the
-    age again, so a build that beats meanwhile in another process is never marked. Queued rows that no
-    worker has taken yet carry no heartbeat and wait.
+    age again, so a build that beats meanwhile in another process is never marked. Queued rows carry no
+    heartbeat until a worker takes them; they are failed only when Redis no longer holds a live job for
+    them (after the same stale time).
     """
     cutoff = utcnow() - timedelta(seconds=stale_seconds())
-    stale = (ReportArchive.status.in_(ACTIVE), ReportArchive.heartbeat_at.is_not(None),
-             ReportArchive.heartbeat_at < cutoff)
-    query = select(ReportArchive.id).where(*stale)
-    if archive_ids is not None:
-        query = query.where(ReportArchive.id.in_(archive_ids))
-    candidates = list(db.session.scalars(query))
+    beating = (ReportArchive.status.in_(ACTIVE), ReportArchive.heartbeat_at.is_not(None),
+               ReportArchive.heartbeat_at < cutoff)
+    queued = (ReportArchive.status == "pending", ReportArchive.heartbeat_at.is_(None),
+              ReportArchive.created_at < cutoff)
+
+    def ids(*where: Any) -> list[int]:
+        query = select(ReportArchive.id).where(*where)
+        if archive_ids is not None:
+            query = query.where(ReportArchive.id.in_(archive_ids))
+        return list(db.session.scalars(query))
+
+    candidates = [(i, beating) for i in ids(*beating)]
+    waiting = ids(*queued) if uses_queue() else []
+    if waiting:
+        from app.reports import jobs
+
+        try:
+            candidates += [(i, queued) for i in jobs.lost(waiting)]
+        except jobs.QueueError:
+            log.warning("report queue unreachable: queued rows not checked", exc_info=True)
     if not candidates:
         return []
     marked = []
     with write_transaction():
-        for archive_id in candidates:
+        for archive_id, where in candidates:
             result = db.session.execute(
-                update(ReportArchive).where(ReportArchive.id == archive_id, *stale)
+                update(ReportArchive).where(ReportArchive.id == archive_id, *where)
                 .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
                 .execution_options(synchronize_session=False))
             if result.rowcount:
                 marked.append(archive_id)
                 audit.record("report.interrupted", db.session.get(ReportArchive, archive_id),
-                             summary=f"heartbeat older than {stale_seconds():.0f} s", user_id=None)
+                             summary=f"no heartbeat for {stale_seconds():.0f} s", user_id=None)
     for archive_id in marked:
         log.warning("report %s: its build process stopped; marked failed", archive_id)
     db.session.expire_all()
@@ -376,8 +391,8 @@ def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
 
 def looks_stale(row: ReportArchive) -> bool:
     """A cheap check on a loaded row, before asking :func:`sweep_stale` to write."""
-    return (row.status in ACTIVE and row.heartbeat_at is not None
-            and (utcnow() - row.heartbeat_at).total_seconds() > stale_seconds())
+    since = row.heartbeat_at or (row.created_at if row.status == "pending" and uses_queue() else None)
+    return row.status in ACTIVE and since is not None and (utcnow() - since).total_seconds() > stale_seconds()
 
 
 _threads: dict[int, threading.Thread] = {}

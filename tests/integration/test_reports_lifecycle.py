@@ -271,6 +271,26 @@ def test_with_redis_a_build_is_an_rq_job_of_flask_reports_worker(app, manager, c
     assert status["status"] == "done" and status["download_url"]
 
 
+def test_a_queued_row_waits_while_its_job_does_and_fails_when_redis_lost_it(app, manager, redis_url):
+    from rq.job import Job
+
+    from app.reports import jobs
+
+    app.config["REDIS_URL"] = redis_url
+    waiting, gone = (services.request_report("appeals", PARAMS, manager) for _ in range(2))
+    for row in (waiting, gone):
+        services.start_build(app, row.id)
+    with write_transaction():  # both asked for long ago; no worker has taken them
+        for row in (waiting, gone):
+            db.session.get(ReportArchive, row.id).created_at = utcnow() - timedelta(hours=1)
+    assert services.sweep_stale() == []  # both jobs are in the queue: they wait, however long
+    Job.fetch(jobs.job_id(gone.id), connection=jobs.connection()).delete()  # e.g. Redis was flushed
+    assert services.sweep_stale() == [gone.id]
+    assert fresh(gone.id).error == services.INTERRUPTED and fresh(waiting.id).status == "pending"
+    app.config["REDIS_URL"] = f"unix://{Path(redis_url[7:]).with_name('absent.sock')}"
+    assert services.sweep_stale() == []  # Redis unreachable: a queued row is never failed blindly
+
+
 def test_an_unreachable_queue_fails_the_row_at_once(app, manager, client, login, tmp_path, runner):
     app.config["REDIS_URL"] = f"unix://{tmp_path / 'absent.sock'}"
     login(manager)
