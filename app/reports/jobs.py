@@ -66,18 +66,18 @@ def lost(archive_ids: list[int]) -> list[int]:
 
 def build_job(archive_id: int) -> None:
     """The RQ job: build one archived row in the worker's app (or a new one if the job has no app)."""
-    from app.reports.services import run_archived
-
     if has_app_context():
-        _run(run_archived, archive_id)
+        _build(archive_id)
         return
     from app import create_app
 
     with create_app().app_context():
-        _run(run_archived, archive_id)
+        _build(archive_id)
 
 
-def _run(run_archived, archive_id: int) -> None:  # noqa: ANN001
+def _build(archive_id: int) -> None:
+    from app.reports.services import run_archived
+
     try:
         run_archived(archive_id)
     finally:

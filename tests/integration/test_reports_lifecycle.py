@@ -271,7 +271,7 @@ def test_with_redis_a_build_is_an_rq_job_of_flask_reports_worker(app, manager, c
     assert status["status"] == "done" and status["download_url"]
 
 
-def test_a_queued_row_waits_while_its_job_does_and_fails_when_redis_lost_it(app, manager, redis_url):
+def test_a_queued_row_waits_while_its_job_does_and_fails_when_redis_lost_it(app, manager, redis_url, runner):
     from rq.job import Job
 
     from app.reports import jobs
@@ -289,6 +289,14 @@ def test_a_queued_row_waits_while_its_job_does_and_fails_when_redis_lost_it(app,
     assert fresh(gone.id).error == services.INTERRUPTED and fresh(waiting.id).status == "pending"
     app.config["REDIS_URL"] = f"unix://{Path(redis_url[7:]).with_name('absent.sock')}"
     assert services.sweep_stale() == []  # Redis unreachable: a queued row is never failed blindly
+
+    app.config["REDIS_URL"] = redis_url
+    waiting_id, gone_id = waiting.id, gone.id
+    result = runner.invoke(args=["reports", "worker", "--burst", "--simple"])  # in this process, no fork
+    assert result.exit_code == 0, result.output
+    built = fresh(waiting_id)
+    assert built.status == "done" and built.pdf.startswith(b"%PDF") and built.owner.split(":")[1] == str(os.getpid())
+    assert fresh(gone_id).status == "failed"
 
 
 def test_an_unreachable_queue_fails_the_row_at_once(app, manager, client, login, tmp_path, runner):
