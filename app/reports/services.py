@@ -220,8 +220,8 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def request_report(report_type: str, params: dict[str, Any], user: User, rebuild_of: int | None = None,
-                   ) -> ReportArchive:
+def request_report(report_type: str, params: dict[str, Any], user: User,
+                   rebuild_of: int | None = None) -> ReportArchive:
     """Check the request and store a pending archive row; the caller then starts the build.
 
     A row built in this process gets its first heartbeat now (a process that dies before the build
