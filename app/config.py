@@ -116,3 +116,15 @@ class DefaultConfig:
     REVIEW_CHECK_FACTOR = 5  # times the centre's usual review entries per window
     REVIEW_CHECK_MIN_COUNT = 30  # and at least this many entries at the centre in the window
     ANALYSIS_REFRESH_BATCH = 20_000  # responses per aggregate-refresh transaction
+
+    # Report builds. With a Redis URL (OTKLIK_REDIS_URL, e.g. redis://127.0.0.1:6379/0 or
+    # unix:///run/redis/redis.sock) a build is an RQ job run by `flask reports worker`; without it, a thread
+    # of the web process. Either way the build writes a heartbeat every REPORT_HEARTBEAT_SECONDS, and a
+    # pending/running build whose heartbeat is older than REPORT_STALE_SECONDS (never less than three
+    # heartbeats) is marked failed, with an offer to build it again.
+    REDIS_URL: str | None = None
+    REPORT_QUEUE = "otklik-reports"
+    REPORT_JOB_TIMEOUT_SECONDS = 3600  # an RQ job running longer is stopped (and marked failed)
+    REPORT_HEARTBEAT_SECONDS = 5
+    REPORT_STALE_SECONDS = 60
+    REPORT_BUILD_DELAY_SECONDS = 0  # tests only: a pause at each progress step, to stop a build midway

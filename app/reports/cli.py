@@ -1,4 +1,5 @@
-"""`flask reports build …` and `flask reports build-all …` for schedules (cron)."""
+"""`flask reports build …` and `flask reports build-all …` for schedules (cron); `flask reports worker` runs
+the queued builds of the web pages (with OTKLIK_REDIS_URL) and `flask reports sweep` fails dead ones."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.models import OrgKind
@@ -86,6 +87,36 @@ def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
         data = services.build_pdf("center", {**company_params, "scope": center.code}, network_report=network)
         write(f"center-{center.code}-{tag}.pdf", data)
     return written
+
+
+@reports_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Выполнить задания из очереди и завершиться.")
+@click.option("--simple", is_flag=True, help="Строить в этом же процессе, без отдельного процесса на задание.")
+def worker_command(burst: bool, simple: bool) -> None:
+    """Build the reports requested on the web pages (RQ worker of the report queue; needs OTKLIK_REDIS_URL)."""
+    from redis.exceptions import RedisError
+
+    from app.reports import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("Очередь отчетов не настроена: задайте OTKLIK_REDIS_URL "
+                                   "(например, redis://127.0.0.1:6379/0). Без нее отчеты строит веб-процесс.")
+    try:
+        jobs.connection().ping()
+    except RedisError as exc:
+        raise click.ClickException(f"Redis недоступен ({current_app.config['REDIS_URL']}): {exc}") from None
+    marked = services.sweep_stale()
+    if marked:
+        click.echo(f"Прерванных построений отмечено: {len(marked)}")
+    jobs.run_worker(current_app._get_current_object(), burst=burst, simple=simple)
+
+
+@reports_cli.command("sweep")
+def sweep_command() -> None:
+    """Mark failed the builds whose process stopped (heartbeat older than REPORT_STALE_SECONDS)."""
+    marked = services.sweep_stale()
+    click.echo(f"Прерванных построений отмечено: {len(marked)}"
+               + (f" (№ {', '.join(str(i) for i in marked)})" if marked else ""))
 
 
 def register_cli(app: Flask) -> None:

@@ -27,5 +27,9 @@ class ReportArchive(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # The build's owner (``host:pid:token``) writes ``heartbeat_at`` every REPORT_HEARTBEAT_SECONDS while it
+    # runs; a row whose heartbeat stopped belongs to a dead process and is swept to "failed".
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    owner: Mapped[str] = mapped_column(String(120), default="")
 
     created_by: Mapped[User | None] = relationship()

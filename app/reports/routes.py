@@ -18,9 +18,12 @@ from app.reports.services import (
     build_html,
     can_access,
     describe_params,
+    looks_stale,
+    rebuild,
     request_report,
     scopes_for,
-    start_background,
+    start_build,
+    sweep_stale,
     visible_archive,
 )
 
@@ -42,13 +45,26 @@ def _row_or_404(archive_id: int) -> ReportArchive:
     row = db.session.get(ReportArchive, archive_id)
     if row is None or not can_access(current_user, row):
         abort(404)
+    if looks_stale(row):  # its build process stopped: show it failed, with the offer to build it again
+        sweep_stale([row.id])
+        row = db.session.get(ReportArchive, archive_id, populate_existing=True)
     return row
+
+
+def _start(row: ReportArchive, report_type: str, params: dict[str, str]):  # noqa: ANN202
+    try:
+        start_build(current_app._get_current_object(), row.id)
+    except ReportError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("reports.index", type=report_type, **params))
+    return redirect(url_for("reports.show", archive_id=row.id))
 
 
 @bp.get("/")
 @roles_required("manager")
 def index():
     report_type, params = _params(request.args)
+    sweep_stale()
     return render_template("reports/index.html", types=REPORT_TYPES, report_type=report_type, params=params,
                            scopes=scopes_for(current_user), surveys=_surveys(),
                            archive=visible_archive(current_user))
@@ -75,8 +91,20 @@ def create():
     except ReportError as exc:
         flash(str(exc), "error")
         return redirect(url_for("reports.index", type=report_type, **params))
-    start_background(current_app._get_current_object(), row.id)
-    return redirect(url_for("reports.show", archive_id=row.id))
+    return _start(row, report_type, params)
+
+
+@bp.post("/<int:archive_id>/rebuild")
+@roles_required("manager")
+def rebuild_report(archive_id: int):
+    """«Построить заново»: a new request with the parameters of a failed (e.g. interrupted) row."""
+    old = _row_or_404(archive_id)
+    try:
+        row = rebuild(old, current_user)
+    except ReportError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("reports.show", archive_id=old.id))
+    return _start(row, row.report_type, {})
 
 
 @bp.get("/<int:archive_id>")

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import audit
 from app.database import write_transaction
@@ -193,50 +197,204 @@ def build_pdf(report_type: str, params: dict[str, Any], user: User | None = None
 # ------------------------------------------------------------------ archive and background builds
 
 
-def request_report(report_type: str, params: dict[str, Any], user: User) -> ReportArchive:
-    """Check the request and store a pending archive row; the caller then starts the build."""
+INTERRUPTED = "Построение прервано: процесс остановлен. Постройте отчет заново."
+QUEUE_DOWN = "Очередь построения отчетов недоступна. Попробуйте позже или обратитесь к администратору."
+ACTIVE = ("pending", "running")
+
+
+def uses_queue() -> bool:
+    """Builds go to the RQ queue when ``REDIS_URL`` (``OTKLIK_REDIS_URL``) is set, else to a thread here."""
+    return bool(current_app.config.get("REDIS_URL"))
+
+
+def heartbeat_seconds() -> float:
+    return float(current_app.config["REPORT_HEARTBEAT_SECONDS"])
+
+
+def stale_seconds() -> float:
+    """Age of the last heartbeat after which a build counts as dead: REPORT_STALE_SECONDS, never under
+    three heartbeat periods (one late beat on a busy machine must not fail a live build)."""
+    return max(float(current_app.config["REPORT_STALE_SECONDS"]), 3 * heartbeat_seconds())
+
+
+def new_owner() -> str:
+    """``host:pid:token`` of one build run; the token tells apart runs of a process (and reused pids)."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def request_report(report_type: str, params: dict[str, Any], user: User,
+                   rebuild_of: int | None = None) -> ReportArchive:
+    """Check the request and store a pending archive row; the caller then starts the build.
+
+    A row built in this process gets its first heartbeat now (a process that dies before the build
+    thread starts leaves a row the sweep will find); a queued row has none until a worker takes it, as it
+    may wait in Redis for longer than the stale time.
+    """
     spec = resolve(report_type, params)
     if not user_may_use(user, spec.org):
         raise ReportError("Этот отчет вне вашей зоны ответственности")
     with write_transaction():
         row = ReportArchive(report_type=report_type, params=spec.params(), title=spec.full_title()[:300],
-                            status="pending", progress=0, created_by_id=user.id)
+                            status="pending", progress=0, created_by_id=user.id,
+                            heartbeat_at=None if uses_queue() else utcnow())
         db.session.add(row)
         db.session.flush()
-        audit.record("report.request", row, summary=f"{report_type} {spec.org.code} {spec.period.code}")
+        details = {"rebuild_of": rebuild_of} if rebuild_of else {}
+        audit.record("report.request", row, summary=f"{report_type} {spec.org.code} {spec.period.code}", **details)
     return row
 
 
+def rebuild(row: ReportArchive, user: User) -> ReportArchive:
+    """A new request with the parameters of a failed row (checked again against the user's scope)."""
+    if row.status != "failed":
+        raise ReportError("Заново можно построить только отчет, который не был построен")
+    params = dict(row.params or {})
+    period = params.get("period") or None
+    return request_report(row.report_type, {"period": period, "from": None if period else params.get("from"),
+                                            "to": None if period else params.get("to"),
+                                            "scope": params.get("scope"), "survey": params.get("survey")},
+                          user, rebuild_of=row.id)
+
+
+def _update_own(archive_id: int, owner: str, **values: Any) -> bool:
+    """Write to a row only while this run still owns it and it is running (a swept row stays failed)."""
+    with write_transaction():
+        result = db.session.execute(
+            update(ReportArchive)
+            .where(ReportArchive.id == archive_id, ReportArchive.owner == owner, ReportArchive.status == "running")
+            .values(**values)
+            .execution_options(synchronize_session=False))
+    return bool(result.rowcount)
+
+
+class Heartbeat:
+    """A thread that writes the row's ``heartbeat_at`` every REPORT_HEARTBEAT_SECONDS while a build runs.
+
+    Rendering a PDF can go for minutes between progress calls, so the beat cannot ride on them alone. It
+    stops when the build ends, or by itself once the row is no longer this run's (finished or swept).
+    """
+
+    def __init__(self, app: Flask, archive_id: int, owner: str) -> None:
+        self.app, self.archive_id, self.owner = app, archive_id, owner
+        self.period = float(app.config["REPORT_HEARTBEAT_SECONDS"])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"report-{archive_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(self.period + 30)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            try:
+                while not self._stop.wait(self.period):
+                    try:
+                        if not _update_own(self.archive_id, self.owner, heartbeat_at=utcnow()):
+                            return
+                    except Exception:  # noqa: BLE001 - a busy database must not end the beat; the next one may pass
+                        log.warning("report %s: heartbeat not written", self.archive_id, exc_info=True)
+            finally:
+                db.session.remove()
+
+
 def run_archived(archive_id: int) -> None:
-    """Build an archived request (in whatever thread calls it), recording progress and the outcome."""
-    row = db.session.get(ReportArchive, archive_id)
-    if row is None:
+    """Build an archived request (in whatever thread or RQ job calls it), recording progress and outcome.
+
+    The run first claims the pending row (status running, its owner, a heartbeat), so a row is never
+    built twice, then keeps the heartbeat going; every later write is conditional on still owning it.
+    """
+    owner = new_owner()
+    with write_transaction():
+        claimed = db.session.execute(
+            update(ReportArchive).where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
+            .values(status="running", progress=1, owner=owner, heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        log.warning("report %s is not pending: not built", archive_id)
         return
+    row = db.session.get(ReportArchive, archive_id, populate_existing=True)
     user = db.session.get(User, row.created_by_id) if row.created_by_id else None
     params, report_type = dict(row.params), row.report_type
-    with write_transaction():
-        row.status, row.progress = "running", 1
+    delay = float(current_app.config.get("REPORT_BUILD_DELAY_SECONDS") or 0)
     last = {"value": 1}
 
     def progress(value: int) -> None:
+        if delay:  # test hook: a slow build, to stop a process in the middle of one
+            time.sleep(delay)
         if value - last["value"] >= 5 or value == 100:
             last["value"] = value
-            with write_transaction():
-                db.session.get(ReportArchive, archive_id).progress = min(99, value)
+            _update_own(archive_id, owner, progress=min(99, value), heartbeat_at=utcnow())
 
-    try:
-        data = build_pdf(report_type, params, user=user, progress=progress)
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row for the user
-        db.session.rollback()
-        log.exception("report %s failed", archive_id)
-        message = str(exc) if isinstance(exc, ReportError) else "Внутренняя ошибка при построении отчета"
-        with write_transaction():
-            row = db.session.get(ReportArchive, archive_id)
-            row.status, row.error, row.finished_at = "failed", message[:500], utcnow()
-        return
+    with Heartbeat(current_app._get_current_object(), archive_id, owner):
+        try:
+            data = build_pdf(report_type, params, user=user, progress=progress)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row for the user
+            db.session.rollback()
+            log.exception("report %s failed", archive_id)
+            message = str(exc) if isinstance(exc, ReportError) else "Внутренняя ошибка при построении отчета"
+            _update_own(archive_id, owner, status="failed", error=message[:500], finished_at=utcnow())
+            return
+        if not _update_own(archive_id, owner, pdf=data, size_bytes=len(data), status="done", progress=100,
+                           finished_at=utcnow(), heartbeat_at=utcnow()):
+            log.warning("report %s was swept while it was built: result dropped", archive_id)
+
+
+def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
+    """Mark failed the pending/running rows whose heartbeat stopped (their process died); their ids.
+
+    Only rows with a heartbeat older than :func:`stale_seconds` are touched, and the UPDATE checks the
+    age again, so a build that beats meanwhile in another process is never marked. Queued rows carry no
+    heartbeat until a worker takes them; they are failed only when Redis no longer holds a live job for
+    them (after the same stale time).
+    """
+    cutoff = utcnow() - timedelta(seconds=stale_seconds())
+    beating = (ReportArchive.status.in_(ACTIVE), ReportArchive.heartbeat_at.is_not(None),
+               ReportArchive.heartbeat_at < cutoff)
+    queued = (ReportArchive.status == "pending", ReportArchive.heartbeat_at.is_(None),
+              ReportArchive.created_at < cutoff)
+
+    def ids(*where: Any) -> list[int]:
+        query = select(ReportArchive.id).where(*where)
+        if archive_ids is not None:
+            query = query.where(ReportArchive.id.in_(archive_ids))
+        return list(db.session.scalars(query))
+
+    candidates = [(i, beating) for i in ids(*beating)]
+    waiting = ids(*queued) if uses_queue() else []
+    if waiting:
+        from app.reports import jobs
+
+        try:
+            candidates += [(i, queued) for i in jobs.lost(waiting)]
+        except jobs.QueueError:
+            log.warning("report queue unreachable: queued rows not checked", exc_info=True)
+    if not candidates:
+        return []
+    marked = []
     with write_transaction():
-        row = db.session.get(ReportArchive, archive_id)
-        row.pdf, row.size_bytes, row.status, row.progress, row.finished_at = data, len(data), "done", 100, utcnow()
+        for archive_id, where in candidates:
+            result = db.session.execute(
+                update(ReportArchive).where(ReportArchive.id == archive_id, *where)
+                .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
+                .execution_options(synchronize_session=False))
+            if result.rowcount:
+                marked.append(archive_id)
+                audit.record("report.interrupted", db.session.get(ReportArchive, archive_id),
+                             summary=f"no heartbeat for {stale_seconds():.0f} s", user_id=None)
+    for archive_id in marked:
+        log.warning("report %s: its build process stopped; marked failed", archive_id)
+    db.session.expire_all()
+    return marked
+
+
+def looks_stale(row: ReportArchive) -> bool:
+    """A cheap check on a loaded row, before asking :func:`sweep_stale` to write."""
+    since = row.heartbeat_at or (row.created_at if row.status == "pending" and uses_queue() else None)
+    return row.status in ACTIVE and since is not None and (utcnow() - since).total_seconds() > stale_seconds()
 
 
 _threads: dict[int, threading.Thread] = {}
@@ -256,6 +414,29 @@ def start_background(app: Flask, archive_id: int) -> threading.Thread:
     _threads[archive_id] = thread
     thread.start()
     return thread
+
+
+def start_build(app: Flask, archive_id: int) -> None:
+    """Hand a pending row to the RQ queue (Redis configured) or to a thread of this process.
+
+    If Redis refuses the job, the row is marked failed at once with a Russian message (and the
+    :class:`ReportError` is raised for the page), rather than waiting for a job that does not exist.
+    """
+    if not uses_queue():
+        start_background(app, archive_id)
+        return
+    from app.reports import jobs
+
+    try:
+        jobs.enqueue(archive_id)
+    except jobs.QueueError:
+        log.exception("report %s: not queued", archive_id)
+        with write_transaction():
+            db.session.execute(update(ReportArchive)
+                               .where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
+                               .values(status="failed", error=QUEUE_DOWN, finished_at=utcnow())
+                               .execution_options(synchronize_session=False))
+        raise ReportError(QUEUE_DOWN) from None
 
 
 def wait_for(archive_id: int, timeout: float = 120.0) -> None:

@@ -26,6 +26,8 @@
           var failed = document.getElementById("report-failed");
           failed.textContent = "Отчет не построен: " + data.error;
           failed.hidden = false;
+          var again = document.getElementById("report-rebuild");
+          if (again) { again.hidden = false; }
           if (bar) { bar.parentNode.hidden = true; }
           return;
         }
