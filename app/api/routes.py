@@ -146,7 +146,10 @@ def post_response(slug: str):
         result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
                                           client_submission_id=sid, duration_seconds=duration,
                                           kiosk_id=kiosk.id if kiosk is not None else None,
-                                          may_hold=True, client_address=request.remote_addr)
+                                          may_hold=True, client_address=request.remote_addr,
+                                          # Only a kiosk may date its answers: an anonymous client could
+                                          # otherwise back-date them into a closed period.
+                                          answered_at=body.get("answered_at") if kiosk is not None else None)
     except services.SubmissionConflict as exc:
         return _error(409, str(exc))
     except services.InvalidSubmission as exc:
@@ -262,7 +265,8 @@ def list_responses(slug: str):
         defn = services.definition_of(version) if version is not None else None
         items.append({"id": r.id, "submitted_at": r.submitted_at.isoformat() + "Z", "center": codes.get(r.center_id),
                       "channel": r.channel, "version": version.number if version else None,
-                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, []))})
+                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, [])),
+                      "received_at": r.received_at.isoformat() + "Z", "time_replaced": r.time_replaced})
     return jsonify({"survey": slug, "page": page, "per_page": per_page, "total": total, "items": items})
 
 
