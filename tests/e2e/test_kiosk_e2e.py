@@ -292,9 +292,10 @@ def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_
 
         surveys.close(surveys.get_survey(SURVEY["slug"]))
         db.session.remove()
-    page.unroute("**/api/**")
+    # Listen before unblocking: the 5-second flush may send it before the "online" event does.
     with page.expect_response(lambda r: "/api/" in r.url and r.request.method == "POST") as refused, \
             page.expect_response(lambda r: "/heartbeat" in r.url and '"refused":1' in (r.request.post_data or "")):
+        page.unroute("**/api/**")
         page.evaluate("() => window.dispatchEvent(new Event('online'))")
     assert refused.value.status == 410
     [kept] = page.evaluate(OUTBOX)
