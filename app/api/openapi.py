@@ -156,6 +156,13 @@ def openapi_document() -> dict[str, Any]:
                         "channel": {"type": "string", "enum": ["kiosk", "online", "qr", "sms", "email", "phone"],
                                     "description": "С X-Kiosk-Token можно не указывать (kiosk)"},
                         "duration_seconds": {"type": "integer", "minimum": 0},
+                        "answered_at": {"type": "string", "format": "date-time",
+                                        "description": "Когда клиент ответил (ISO 8601 со смещением), только с "
+                                                       "X-Kiosk-Token: киоск отправляет очередь позже. Время в "
+                                                       "будущем (более чем на 2 минуты), старше 7 дней до "
+                                                       "получения или нечитаемое заменяется временем получения, "
+                                                       "ответ помечается (time_replaced). Без токена киоска "
+                                                       "поле не учитывается"},
                         "answers": {"type": "object", "description": "Ответы по кодам вопросов"},
                     }},
                 "Stored": {"type": "object", "required": ["id", "status"], "properties": {
@@ -209,12 +216,19 @@ def openapi_document() -> dict[str, Any]:
                                      "survey": {"type": "string"}, "page": {"type": "integer"},
                                      "per_page": {"type": "integer"}, "total": {"type": "integer"},
                                      "items": {"type": "array", "items": {"type": "object", "properties": {
-                                         "id": {"type": "integer"}, "submitted_at": {"type": "string"},
+                                         "id": {"type": "integer"},
+                                         "submitted_at": {"type": "string", "format": "date-time",
+                                                          "description": "Время ответа (UTC): по нему периоды"},
                                          "center": {"type": "string", "nullable": True},
                                          "channel": {"type": "string"},
                                          "version": {"type": "integer", "nullable": True},
                                          "duration_seconds": {"type": "integer", "nullable": True},
-                                         "answers": {"type": "object"}}}}}},
+                                         "answers": {"type": "object"},
+                                         "received_at": {"type": "string", "format": "date-time",
+                                                         "description": "Время получения сервером (UTC)"},
+                                         "time_replaced": {"type": "boolean",
+                                                           "description": "Присланное время ответа отклонено, "
+                                                                          "взято время получения"}}}}}},
             },
         },
     }

@@ -193,6 +193,9 @@ def post_response(slug: str):
         result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
                                           client_submission_id=sid, duration_seconds=duration,
                                           may_hold=channel not in STAFF_CHANNELS, client_address=request.remote_addr,
+                                          # Only a kiosk may date its answers: an anonymous client could
+                                          # otherwise back-date them into a closed period.
+                                          answered_at=body.get("answered_at") if rules.get("kiosk_id") else None,
                                           **rules)
     except services.SubmissionForbidden as exc:
         return _error(403, str(exc))
@@ -313,7 +316,8 @@ def list_responses(slug: str):
         defn = services.definition_of(version) if version is not None else None
         items.append({"id": r.id, "submitted_at": r.submitted_at.isoformat() + "Z", "center": codes.get(r.center_id),
                       "channel": r.channel, "version": version.number if version else None,
-                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, []))})
+                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, [])),
+                      "received_at": r.received_at.isoformat() + "Z", "time_replaced": r.time_replaced})
     return jsonify({"survey": slug, "page": page, "per_page": per_page, "total": total, "items": items})
 
 

@@ -24,6 +24,7 @@ class Kiosk(db.Model):
     inactivity_seconds: Mapped[int] = mapped_column(default=60)
     last_seen_at: Mapped[datetime | None] = mapped_column()
     pending_count: Mapped[int] = mapped_column(default=0)
+    refused_count: Mapped[int] = mapped_column(default=0)  # queued posts the server refused (4xx), kept
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
 

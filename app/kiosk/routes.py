@@ -196,5 +196,7 @@ def post_heartbeat(token: str):
     if kiosk is None:
         return _json_not_registered()
     body = request.get_json(silent=True)
-    heartbeat(kiosk, body.get("pending", 0) if isinstance(body, dict) else 0)
+    if not isinstance(body, dict):
+        body = {}
+    heartbeat(kiosk, body.get("pending", 0), body.get("refused", 0))
     return {"ok": True, "inactivity_seconds": kiosk.inactivity_seconds}

@@ -162,14 +162,21 @@ def _kiosk_access_changed(obj: Any) -> bool:
 clear_on_commit(LOOKUPS, lambda obj: isinstance(obj, Kiosk), (Kiosk,), changed_dirty=_kiosk_access_changed)
 
 
-def heartbeat(kiosk: Kiosk, pending: object) -> None:
+def _queue_count(value: object) -> int:
+    """A count the kiosk reports, clamped: anything absurd or unreadable is 0."""
     try:
-        count = max(0, min(int(pending), 1_000_000))  # type: ignore[call-overload]
+        return max(0, min(int(value), 1_000_000))  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
-        count = 0
+        return 0
+
+
+def heartbeat(kiosk: Kiosk, pending: object, refused: object = 0) -> None:
+    """Record that the kiosk is alive, its queue waiting to be sent and the queued posts the server refused
+    (kept on the kiosk and retried rarely: the admin page shows them)."""
     with write_transaction():
         kiosk.last_seen_at = utcnow()
-        kiosk.pending_count = count
+        kiosk.pending_count = _queue_count(pending)
+        kiosk.refused_count = _queue_count(refused)
 
 
 @dataclass(frozen=True)

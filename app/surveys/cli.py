@@ -31,7 +31,8 @@ from app.surveys.schema import DefinitionError, SurveyDefinition, validate_defin
 surveys_cli = AppGroup("surveys", help="Анкеты: определения, публикация, импорт и выгрузка ответов.")
 
 FIXED_IMPORT_COLUMNS = ("submitted_at", "center", "channel")
-OPTIONAL_COLUMNS = ("client_submission_id", "response_id")  # response_id: present in our own exports, ignored
+# response_id, received_at: present in our own exports, ignored (an import is received when it is imported)
+OPTIONAL_COLUMNS = ("client_submission_id", "response_id", "received_at")
 INSERT_CHUNK = 1000
 
 

@@ -25,6 +25,9 @@ from app.spreadsheet import FORMULA_STARTS, neutralise_cell
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
 
 FIXED_COLUMNS = ("response_id", "submitted_at", "center", "channel")  # the head of every record
+# ``submitted_at`` is when the customer answered; ``received_at`` (when the post reached the server: a
+# kiosk's offline queue sends later) ends every record and every file.
+TRAILING_COLUMNS = ("received_at",)
 LEADING_COLUMNS = ("submitted_at", "center", "channel")  # CSV/XLSX: the import format's columns come first
 FORMULA_PREFIXES = FORMULA_STARTS
 CHUNK = 5000
@@ -148,7 +151,7 @@ def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int): 
     response of the survey for each chunk (quadratic). ``survey_id + 0`` cannot use that index, so the
     query walks the primary key from ``after`` and stops after ``limit`` matches: linear overall.
     """
-    query = (select(Response.id, Response.submitted_at, Response.center_id, Response.channel)
+    query = (select(Response.id, Response.submitted_at, Response.center_id, Response.channel, Response.received_at)
              .where((Response.survey_id + 0) == survey_id, Response.id > after))
     if flt.center_ids is not None:
         query = query.where(Response.center_id.in_(sorted(flt.center_ids) or [-1]))
@@ -184,7 +187,8 @@ def iso_utc(value: datetime) -> str:
 
 def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK,
                  columns: list[Column] | None = None) -> Iterator[list[Any]]:
-    """Yield one list per response: the fixed columns then one typed value (or None) per column.
+    """Yield one list per response: the fixed columns, one typed value (or None) per column, then
+    ``received_at`` (the last item).
 
     Keyset pagination on response.id; only one chunk of responses and its answers is in memory.
     """
@@ -225,10 +229,13 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
             else:
                 row[index] = text if text is not None else (option if option is not None else _format_num(num))
         del answers
-        for response_id, submitted_at, center_id, channel in heads:
+        for response_id, submitted_at, center_id, channel, received_at in heads:
             if isinstance(submitted_at, str):  # SQLite hands back its text form
                 submitted_at = datetime.fromisoformat(submitted_at)
-            yield [response_id, submitted_at, center_codes.get(center_id, ""), channel, *values[response_id]]
+            if isinstance(received_at, str):
+                received_at = datetime.fromisoformat(received_at)
+            yield [response_id, submitted_at, center_codes.get(center_id, ""), channel, *values[response_id],
+                   received_at]
         last = hi
         if len(heads) < chunk:
             return
@@ -238,14 +245,15 @@ def export_layout(columns: list[Column]) -> tuple[list[str], list[int]]:
     """The CSV/XLSX header and, for each of its columns, the record position it takes.
 
     The import format's columns lead: ``submitted_at``, ``center``, ``channel``, one column per question
-    code; then the «Другое» texts (``<code>__other``) and ``response_id``, so that an export is a file
-    ``import-responses`` reads and the question columns are where the format puts them.
+    code; then the «Другое» texts (``<code>__other``), ``response_id`` and, last, ``received_at``, so that
+    an export is a file ``import-responses`` reads and the question columns are where the format puts them.
     """
     fixed = len(FIXED_COLUMNS)
     questions = [fixed + i for i, c in enumerate(columns) if not c.code.endswith(OTHER_SUFFIX)]
     others = [fixed + i for i, c in enumerate(columns) if c.code.endswith(OTHER_SUFFIX)]
-    order = [FIXED_COLUMNS.index(name) for name in LEADING_COLUMNS] + questions + others + [0]
-    names = [*FIXED_COLUMNS, *(c.code for c in columns)]
+    trailing = [fixed + len(columns) + i for i in range(len(TRAILING_COLUMNS))]
+    order = [FIXED_COLUMNS.index(name) for name in LEADING_COLUMNS] + questions + others + [0] + trailing
+    names = [*FIXED_COLUMNS, *(c.code for c in columns), *TRAILING_COLUMNS]
     return [names[i] for i in order], order
 
 
@@ -282,6 +290,7 @@ def iter_csv(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK
     text_columns = [4 + i for i, c in enumerate(columns) if c.kind == "text"]
     for count, record in enumerate(iter_records(survey, flt, chunk, columns), start=1):
         record[1] = iso_utc(record[1])
+        record[-1] = iso_utc(record[-1])
         record[2] = neutralise_cell(record[2])
         for index in text_columns:
             value = record[index]
@@ -341,12 +350,13 @@ def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None 
     import pyreadstat
 
     columns = survey_columns(survey)
-    names = ["response_id", "submitted_at", "center", "channel", *(_spss_name(c.code) for c in columns)]
+    names = ["response_id", "submitted_at", "center", "channel", *(_spss_name(c.code) for c in columns),
+             "received_at"]
     option_index = [{code: float(i) for i, code in enumerate(c.options, 1)} if c.kind == "option" else None
                     for c in columns]
     numeric = [coding is not None or column.kind == "num" for column, coding in zip(columns, option_index,
                                                                                      strict=True)]
-    ids, moments = array("q"), array("q")  # response ids; submission times in microseconds since 1970
+    ids, moments, arrivals = array("q"), array("q"), array("q")  # ids; answer and arrival times in µs since 1970
     centers: list[str] = []
     channels: list[str] = []
     shared: dict[str, str] = {}  # one object per distinct channel text
@@ -356,9 +366,10 @@ def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None 
     for record in iter_records(survey, flt, columns=columns):
         ids.append(record[0])
         moments.append((record[1] - epoch) // timedelta(microseconds=1))
+        arrivals.append((record[-1] - epoch) // timedelta(microseconds=1))
         centers.append(record[2])
         channels.append(shared.setdefault(record[3], record[3]))
-        for target, coding, is_numeric, value in zip(values, option_index, numeric, record[4:], strict=True):
+        for target, coding, is_numeric, value in zip(values, option_index, numeric, record[4:-1], strict=True):
             if coding is not None:
                 value = coding.get(value, nan) if value is not None else nan
             elif is_numeric:
@@ -372,10 +383,13 @@ def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None 
                                        else np.zeros(0, dtype=np.int64), unit="us"),
         "center": centers, "channel": channels,
         **{name: (np.frombuffer(target, dtype=np.float64) if len(target) else np.zeros(0)) if is_numeric else target
-           for name, target, is_numeric in zip(names[4:], values, numeric, strict=True)},
+           for name, target, is_numeric in zip(names[4:-1], values, numeric, strict=True)},
+        "received_at": pd.to_datetime(np.frombuffer(arrivals, dtype=np.int64) if arrivals
+                                      else np.zeros(0, dtype=np.int64), unit="us"),
     }, columns=names)
-    labels = ["Номер ответа", "Время отправки (UTC)", "ЦОК", "Канал", *(c.label[:250] for c in columns)]
-    value_labels = {name: c.value_labels for name, c in zip(names[4:], columns, strict=True)
+    labels = ["Номер ответа", "Время ответа (UTC)", "ЦОК", "Канал", *(c.label[:250] for c in columns),
+              "Время получения (UTC)"]
+    value_labels = {name: c.value_labels for name, c in zip(names[4:-1], columns, strict=True)
                     if c.value_labels and c.kind in ("num", "option")}
     pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels)
     return len(frame)

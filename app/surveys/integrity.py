@@ -114,8 +114,10 @@ def burst_reasons(*, survey_id: int, center_id: int, channel: str, kiosk_id: int
 
 
 def hold(fields: dict[str, Any], answers: dict[str, Any], reasons: dict[str, Any], address: str | None,
-         contact: Contact | None = None) -> int:
-    """Keep the whole submission apart (its contact, if any, as a Contact row); returns the held row's id."""
+         contact: Contact | None = None, answered_at: datetime | None = None) -> int:
+    """Keep the whole submission apart (its contact, if any, as a Contact row); returns the held row's id.
+
+    ``answered_at`` is the checked answering time: a release stores the response at it."""
     with write_transaction():
         if contact is not None:
             db.session.add(contact)
@@ -126,7 +128,9 @@ def hold(fields: dict[str, Any], answers: dict[str, Any], reasons: dict[str, Any
                               version_id=fields["version_id"], center_id=fields["center_id"],
                               channel=fields["channel"], kiosk_id=fields.get("kiosk_id"),
                               duration_seconds=fields.get("duration_seconds"), answers=answers,
-                              address_hash=address, reasons=reasons, status="held")
+                              address_hash=address, reasons=reasons, status="held",
+                              received_at=fields.get("received_at") or utcnow(), answered_at=answered_at,
+                              time_replaced=bool(fields.get("time_replaced")))
         db.session.add(held)
         db.session.flush()
         held_id = held.id

@@ -90,7 +90,13 @@ class Response(db.Model):
     center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     channel: Mapped[str] = mapped_column(String(16))
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"))
+    # When the customer answered (a kiosk's offline queue sends it later): periods, counts and charts use it.
+    # Fixed at insert: the incremental counts assume a stored response never changes.
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the post reached the server; ``time_replaced``: the sent answering time was refused (in the
+    # future, older than the accepted age or unreadable) and the arrival time stands in for it.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    time_replaced: Mapped[bool] = mapped_column(default=False)
     duration_seconds: Mapped[int | None] = mapped_column()
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id", ondelete="SET NULL"))
@@ -125,6 +131,9 @@ class HeldSubmission(db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The checked answering time (see Response.submitted_at); a release stores the response at it.
+    answered_at: Mapped[datetime | None] = mapped_column()
+    time_replaced: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="held", index=True)  # held | released | discarded
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column()

@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -543,17 +543,48 @@ def _load_center(center: str | int) -> int | None:
     return org.id if org is not None else None
 
 
+# A kiosk's answering time is accepted up to this long before its arrival (older: the arrival time is stored
+# and the response flagged) and up to ANSWERED_AT_SKEW after it (a kiosk clock running a little fast).
+ANSWERED_AT_MAX_AGE = timedelta(days=7)
+ANSWERED_AT_SKEW = timedelta(minutes=2)
+
+
+def answering_time(sent: Any, arrival: datetime) -> tuple[datetime, bool]:
+    """The time to store as answered (naive UTC) and whether the sent time was replaced by ``arrival``.
+
+    ``sent`` is the kiosk's ``answered_at``: ISO 8601 with an offset. Missing → the arrival time, not
+    flagged; unreadable, without an offset, in the future (beyond :data:`ANSWERED_AT_SKEW`) or older than
+    :data:`ANSWERED_AT_MAX_AGE` → the arrival time, flagged.
+    """
+    if sent is None:
+        return arrival, False
+    if not isinstance(sent, str) or len(sent) > 64:
+        return arrival, True
+    try:
+        parsed = datetime.fromisoformat(sent.strip())
+    except ValueError:
+        return arrival, True
+    if parsed.tzinfo is None:  # a local time of unknown zone: cannot be placed in a period
+        return arrival, True
+    when = parsed.astimezone(UTC).replace(tzinfo=None)
+    if when > arrival + ANSWERED_AT_SKEW or when < arrival - ANSWERED_AT_MAX_AGE:
+        return arrival, True
+    return min(when, arrival), False
+
+
 def submit_response(*, slug: str, center: str | int, channel: str, answers: dict[str, Any],
                     client_submission_id: str, duration_seconds: int | None = None,
                     kiosk_id: int | None = None, require_assignment: bool = False,
                     allowed_center_ids: Collection[int] | None = None, may_hold: bool = False,
-                    client_address: str | None = None) -> SubmissionResult:
+                    client_address: str | None = None, answered_at: Any = None) -> SubmissionResult:
     """Validate and store one submission exactly once.
 
     ``require_assignment``: refuse (:class:`SubmissionForbidden`) unless the survey is offered at the centre
     on the channel now (anonymous and kiosk posts); ``allowed_center_ids``: refuse other centres (a kiosk's
-    own centre, a staff token's scope). ``may_hold`` (anonymous paths): a submission arriving in a burst is
-    acknowledged as usual but kept in ``held_submission`` until a marketer decides
+    own centre, a staff token's scope). ``answered_at`` (kiosk posts only: the caller passes it only for a
+    valid kiosk token) is when the customer answered, checked by :func:`answering_time`; the response is
+    stored at it, with the arrival as ``received_at``. ``may_hold`` (anonymous paths): a submission arriving
+    in a burst is acknowledged as usual but kept in ``held_submission`` until a marketer decides
     (:mod:`app.surveys.integrity`).
 
     Same ``client_submission_id`` and body → the original id (created=False), even if the survey was
@@ -585,21 +616,23 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         except (TypeError, ValueError, OverflowError):
             duration_seconds = None
     rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(info.definition, clean)]  # before the lock
+    arrival = utcnow()
+    when, replaced = answering_time(answered_at, arrival)
     fields = {"client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
               "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
-              "duration_seconds": duration_seconds}
+              "duration_seconds": duration_seconds, "received_at": arrival, "time_replaced": replaced}
     if may_hold and integrity.enabled():
         contact = clean["contact"] if _wants_contact(info.definition, clean) else None
-        held = _hold_if_burst(fields, answers, client_address, contact)
+        held = _hold_if_burst(fields, answers, client_address, contact, answered_at=when)
         if held is not None:
             return _replay(held, digest) if held[1] != "" else SubmissionResult(held[0], True)
     try:
         if _wants_contact(info.definition, clean):
             with write_transaction():
-                response_id = _store_with_contact(info.definition, clean, rows, fields)
+                response_id = _store_with_contact(info.definition, clean, rows, fields, now=when)
         else:
             with write_connection() as connection:
-                response_id = _insert_response(connection, rows, fields, utcnow())
+                response_id = _insert_response(connection, rows, fields, when)
     except IntegrityError:
         # The id is stored already (a retry, or a concurrent post that won the race): answer as a retry.
         prior = _existing(submission_id)
@@ -610,7 +643,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
 
 
 def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None,
-                   contact: dict[str, Any] | None = None) -> tuple[int, str] | None:
+                   contact: dict[str, Any] | None = None,
+                   answered_at: datetime | None = None) -> tuple[int, str] | None:
     """``(held id, "")`` when this submission is held now, ``(id, body hash)`` of an earlier hold of the same
     submission id (a retry), None to store it normally."""
     prior = integrity.held_prior(fields["client_submission_id"])
@@ -625,7 +659,7 @@ def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_addre
     try:
         # Personal data lives only in Contact: the held answers keep a link, not the contact itself.
         kept = {k: v for k, v in answers.items() if k != "contact"} if isinstance(answers, dict) else answers
-        return integrity.hold(fields, kept, reasons, address, _contact_record(contact)), ""
+        return integrity.hold(fields, kept, reasons, address, _contact_record(contact), answered_at), ""
     except IntegrityError:  # a concurrent retry of the same submission was held first
         return integrity.held_prior(fields["client_submission_id"])
 
@@ -639,7 +673,8 @@ def _contact_record(contact: dict[str, Any] | None) -> Contact | None:
 
 
 def store_released(held: Any) -> int:
-    """A released held submission as a normal response, at its original time, in the caller's transaction."""
+    """A released held submission as a normal response, in the caller's transaction: answered when it was
+    answered (its checked ``answered_at``; before that column existed, its arrival), received when it arrived."""
     version = db.session.get(SurveyVersion, held.version_id)
     defn = definition_of(version)
     answers = dict(held.answers)
@@ -652,10 +687,12 @@ def store_released(held: Any) -> int:
     rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(defn, clean)]
     fields = {"client_submission_id": held.client_submission_id, "body_hash": held.body_hash,
               "survey_id": held.survey_id, "version_id": held.version_id, "center_id": held.center_id,
-              "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds}
+              "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds,
+              "received_at": held.received_at, "time_replaced": bool(held.time_replaced)}
+    when = held.answered_at or held.received_at
     if _wants_contact(defn, clean):
-        return _store_with_contact(defn, clean, rows, fields, now=held.received_at, record=record)
-    return _insert_response(db.session.connection(), rows, fields, held.received_at)
+        return _store_with_contact(defn, clean, rows, fields, now=when, record=record)
+    return _insert_response(db.session.connection(), rows, fields, when)
 
 
 def _replay(prior: tuple[int, str], digest: str) -> SubmissionResult:

@@ -173,7 +173,8 @@ def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], 
                 responses.append({"id": rid, "client_submission_id": csid,
                                   "body_hash": hashlib.sha256(csid.encode()).hexdigest(), "survey_id": survey_id,
                                   "version_id": version_id, "center_id": center_id, "channel": channels[channel[i]],
-                                  "submitted_at": submitted, "duration_seconds": int(duration[i])})
+                                  "submitted_at": submitted, "received_at": submitted,
+                                  "duration_seconds": int(duration[i])})
                 rows: list[tuple[str, float | None, str | None, str | None]] = []
                 for code in known:
                     if code == "overall":

@@ -1,7 +1,7 @@
 """reports: build heartbeat and owner on archive rows
 
 Revision ID: 0007_report_heartbeat
-Revises: 0006_held_submissions
+Revises: 0007_review_check
 Create Date: 2026-12-02 09:40:00
 
 Report builds ran as daemon threads in web workers; a restart left their archive rows "running"
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_report_heartbeat'
-down_revision = '0006_held_submissions'
+down_revision = '0007_review_check'
 branch_labels = None
 depends_on = None
 

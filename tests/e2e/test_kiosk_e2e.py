@@ -117,6 +117,10 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
     tap(page.locator('[data-nav="submit"]'))
     page.locator("#kiosk-thanks").wait_for(state="visible")
     screenshot(page, "kiosk-thanks-1080x1920")
+    # The thank-you screen goes home by itself after 8 s: tap its button first, then check the server
+    # (checking first raced that timer on a busy machine, and the button was gone).
+    tap(page.get_by_role("button", name="На главный экран"))
+    page.wait_for_url(home)
     wait_for_count(live_server, Response, 1)
     page.locator("#kiosk-pending").wait_for(state="hidden")
     with live_server.app.app_context():
@@ -127,8 +131,6 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
         assert answers["overall"][0] == 5 and answers["nps"][0] == 9 and answers["wait"][0] == 4
         assert answers["purpose"][1] == "metering"
         db.session.remove()
-    tap(page.get_by_role("button", name="На главный экран"))
-    page.wait_for_url(home)
     assert not page.errors
 
 
@@ -244,3 +246,75 @@ def test_offline_survey_with_api_blocked_is_stored_once(live_server, kiosk_page)
     page.reload()
     page.wait_for_timeout(1500)
     assert count(live_server, Response) == 1
+
+
+OUTBOX = """() => new Promise((resolve, reject) => {
+  const opened = indexedDB.open("otklik-kiosk", 1);
+  opened.onerror = () => reject(opened.error);
+  opened.onsuccess = () => {
+    const all = opened.result.transaction("outbox", "readonly").objectStore("outbox").getAll();
+    all.onerror = () => reject(all.error);
+    all.onsuccess = () => resolve(all.result.map((item) => ({
+      refused: item.refused || null, wait: item.nextAt - Date.now(), body: JSON.parse(item.body)})));
+  };
+})"""
+FLUSHED = "(n) => Number(document.getElementById('kiosk').dataset.flushes || 0) >= n"
+
+
+def flushes(page) -> int:
+    return page.evaluate("() => Number(document.getElementById('kiosk').dataset.flushes || 0)")
+
+
+def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_server, kiosk_page):
+    """Issue 15: the survey closes while an answer waits offline; the server's 410 must not lose it."""
+    from app.kiosk.models import Kiosk
+    from app.surveys.models import Response
+
+    page = kiosk_page
+    home = setup_kiosk(live_server)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if "/api/" in r.url and r.method == "POST" else None)
+    page.route("**/api/**", lambda route: route.abort())
+    page.goto(f"{home}/survey")
+    tap(page.locator('#q-overall .scale-option:has(input[value="5"])'))
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#kiosk-thanks").wait_for(state="visible")
+    # The thank-you screen returns home by itself; the home page flushes (still blocked) and beats once.
+    with page.expect_response(lambda r: "/heartbeat" in r.url):
+        page.wait_for_url(home, timeout=20000)
+    page.wait_for_function(FLUSHED, arg=1)
+    [queued] = page.evaluate(OUTBOX)
+    assert queued["refused"] is None and queued["body"]["answered_at"].endswith("Z")
+    with live_server.app.app_context():
+        from app.surveys import services as surveys
+
+        surveys.close(surveys.get_survey(SURVEY["slug"]))
+        db.session.remove()
+    # Listen before unblocking: the 5-second flush may send it before the "online" event does.
+    with page.expect_response(lambda r: "/api/" in r.url and r.request.method == "POST") as refused, \
+            page.expect_response(lambda r: "/heartbeat" in r.url and '"refused":1' in (r.request.post_data or "")):
+        page.unroute("**/api/**")
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert refused.value.status == 410
+    [kept] = page.evaluate(OUTBOX)
+    assert kept["refused"] == 410 and kept["wait"] > 30 * 60 * 1000  # about an hour, with jitter
+    assert kept["body"]["client_submission_id"] == queued["body"]["client_submission_id"]
+    with live_server.app.app_context():
+        kiosk = db.session.scalar(select(Kiosk))
+        assert (kiosk.pending_count, kiosk.refused_count) == (0, 1)
+        db.session.remove()
+    assert page.locator("#kiosk-pending").get_attribute("data-refused") == "1"
+    assert not page.locator("#kiosk-pending").is_visible()  # customers are not shown the refusal
+
+    # Neither an "online" event nor a reload sends it again before its hour is up.
+    sent = len(posts)
+    done = flushes(page)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(FLUSHED, arg=done + 1)
+    page.reload()
+    page.wait_for_function(FLUSHED, arg=1)
+    assert len(posts) == sent
+    assert len(page.evaluate(OUTBOX)) == 1 and count(live_server, Response) == 0
+    assert not page.errors

@@ -71,10 +71,10 @@ def test_csv_columns_values_and_neutralisation(survey, answered):
     rows = _csv_rows(survey)
     header = list(rows[0].keys())
     # The import format's columns first (issue 3): submitted_at, center, channel, then the question codes;
-    # the «Другое» texts and the response number follow.
+    # the «Другое» texts and the response number follow; the arrival time (issue 15) is the last column.
     codes = [c.code for c in exports.survey_columns(survey) if not c.code.endswith("__other")]
     assert header[:3 + len(codes)] == ["submitted_at", "center", "channel", *codes]
-    assert header[3 + len(codes):] == ["purpose__other", "response_id"]
+    assert header[3 + len(codes):] == ["purpose__other", "response_id", "received_at"]
     for code in ("overall", "nps", "purpose", "purpose__other", "why", "channels_used", "grid_light", "grid_seats"):
         assert code in header
     assert "grid" not in header and "contact" not in header
@@ -125,7 +125,8 @@ def test_xlsx_opens_with_openpyxl(survey, answered, tmp_path):
     sheet = load_workbook(path, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
-    assert header[:3] == ("submitted_at", "center", "channel") and header[-1] == "response_id"
+    assert header[:3] == ("submitted_at", "center", "channel") and header[-2:] == ("response_id", "received_at")
+    assert rows[1][-1] and rows[1][-1].endswith("Z")
     why = header.index("why")
     assert rows[2][why] == "'=HYPERLINK(\"http://evil\")"
     assert rows[1][header.index("overall")] == 5
@@ -152,6 +153,9 @@ def test_sav_reads_back_with_labels(survey, answered, tmp_path):
     assert frame["purpose__other"].tolist() == ["", "@SUM(1+1)", ""]  # SPSS runs no formulas: kept as typed
     stored = db.session.scalar(select(Response.submitted_at).where(Response.id == answered[0]))
     assert abs(frame["submitted_at"].tolist()[0].to_pydatetime() - stored).total_seconds() < 1
+    received = db.session.scalar(select(Response.received_at).where(Response.id == answered[0]))
+    assert meta.column_names[-1] == "received_at" and labels["received_at"] == "Время получения (UTC)"
+    assert abs(frame["received_at"].tolist()[0].to_pydatetime() - received).total_seconds() < 1
 
 
 def test_sav_with_no_responses(survey, tmp_path):

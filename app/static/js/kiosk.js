@@ -18,6 +18,9 @@
   };
   var CACHE = "otklik-kiosk-v1";
   var FLUSH_EVERY_MS = 5000;
+  // A post the server refused (4xx) stays queued, marked, and is tried again only this rarely (with
+  // jitter): never in a tight loop, nor on every "online" event or reload. The heartbeat reports it.
+  var REFUSED_RETRY_MS = 3600000;
   var HEARTBEAT_MS = 60000;
   var THANKS_MS = 8000;
   var THANKS_RECEIPT_MS = 30000;
@@ -59,28 +62,32 @@
   var queue = {
     add: function (item) { return tx("readwrite", function (s) { return s.put(item); }); },
     all: function () { return tx("readonly", function (s) { return s.getAll(); }); },
-    remove: function (id) { return tx("readwrite", function (s) { return s.delete(id); }); },
-    count: function () { return tx("readonly", function (s) { return s.count(); }); }
+    remove: function (id) { return tx("readwrite", function (s) { return s.delete(id); }); }
   };
 
-  var pendingCount = 0;
+  // Waiting to be sent (shown on the screen) and refused by the server (kept, reported by the heartbeat).
+  var counts = { pending: 0, refused: 0 };
   function updateIndicator() {
-    return queue.count().then(function (n) {
-      pendingCount = n;
+    return queue.all().then(function (items) {
+      var refused = items.filter(function (item) { return !!item.refused; }).length;
+      counts = { pending: items.length - refused, refused: refused };
       var el = $("kiosk-pending");
       if (el) {
-        el.textContent = n ? "Ожидают отправки: " + n : "";
-        el.dataset.count = String(n);
-        show(el, n > 0);
+        el.textContent = counts.pending ? "Ожидают отправки: " + counts.pending : "";
+        el.dataset.count = String(counts.pending);
+        el.dataset.refused = String(counts.refused);
+        show(el, counts.pending > 0);
       }
-      return n;
-    }).catch(function () { return pendingCount; });
+      return counts;
+    }).catch(function () { return counts; });
   }
 
-  // A definitive answer: 2xx (stored); 409/422/410 (never will be); 400/413 (malformed). Others are retried.
-  function definitive(status) {
-    return (status >= 200 && status < 300) || [400, 409, 410, 413, 422].indexOf(status) >= 0;
+  // 2xx: stored. 400/403/409/410/413/422: refused (malformed, not allowed, closed, conflicting); the post
+  // is not lost but kept and marked. Anything else (network, 5xx, 429): retried with a growing delay.
+  function refusal(status) {
+    return [400, 403, 409, 410, 413, 422].indexOf(status) >= 0;
   }
+  function jitter(ms) { return ms * (0.8 + Math.random() * 0.4); }
 
   var flushing = null;
   var acks = {};  // id -> callback waiting for the server's answer (thank-you receipt)
@@ -91,28 +98,37 @@
       headers: { "Content-Type": "application/json", "X-Kiosk-Token": item.token },
       body: item.body
     }).then(function (response) {
-      if (definitive(response.status)) {
-        if (!response.ok) console.warn("kiosk: submission " + item.id + " refused with " + response.status);
+      var ok = response.status >= 200 && response.status < 300;
+      if (ok || refusal(response.status)) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          return queue.remove(item.id).then(function () { return { status: response.status, data: data }; });
+          var result = { status: response.status, data: data };
+          if (ok) return queue.remove(item.id).then(function () { return result; });
+          console.warn("kiosk: submission " + item.id + " refused with " + response.status);
+          item.attempts = (item.attempts || 0) + 1;
+          item.refused = response.status;
+          item.nextAt = Date.now() + jitter(REFUSED_RETRY_MS);
+          return queue.add(item).then(function () { return result; });
         });
       }
       throw new Error("status " + response.status);
     }).catch(function (err) {
       item.attempts = (item.attempts || 0) + 1;
-      var delay = Math.min(1000 * Math.pow(2, item.attempts), 300000) * (0.8 + Math.random() * 0.4);
-      item.nextAt = Date.now() + delay;
+      item.nextAt = Date.now() + (item.refused ? jitter(REFUSED_RETRY_MS)
+        : jitter(Math.min(1000 * Math.pow(2, item.attempts), 300000)));
       return queue.add(item).then(function () { return null; }, function () { return null; });
     });
   }
 
+  var reportedRefused = null;
+  var flushes = 0;
+  // force: send now what waits, ignoring the growing delay; a refused post still waits for its hour.
   function flush(force) {
     if (flushing) return force ? flushing.then(function () { return flush(true); }) : flushing;
     flushing = queue.all().then(function (items) {
       items.sort(function (a, b) { return a.created - b.created; });
       var chain = Promise.resolve();
       items.forEach(function (item) {
-        if (!force && item.nextAt && item.nextAt > Date.now()) return;
+        if ((!force || item.refused) && item.nextAt && item.nextAt > Date.now()) return;
         chain = chain.then(function () {
           return sendItem(item).then(function (result) {
             if (result && acks[item.id]) { acks[item.id](result); delete acks[item.id]; }
@@ -121,7 +137,14 @@
       });
       return chain;
     }).catch(function (err) { console.warn("kiosk: queue unavailable", err); })
-      .then(function () { flushing = null; return updateIndicator(); });
+      .then(function () { flushing = null; return updateIndicator(); })
+      .then(function (now) {
+        // A change in refusals is reported at once (not only with the next minute's heartbeat).
+        if (reportedRefused !== null && now.refused !== reportedRefused) sendHeartbeat();
+        flushes += 1;
+        root.dataset.flushes = String(flushes);  // lets a test wait for a flush to finish
+        return now;
+      });
     return flushing;
   }
 
@@ -365,8 +388,10 @@
 
     function submitSurvey() {
       var s = state();
+      // answered_at: the moment the customer finished; the queue may reach the server much later.
       var body = { client_submission_id: uuid(), center: cfg.center, channel: "kiosk", answers: s.answers,
-                   duration_seconds: Math.round((Date.now() - started) / 1000) };
+                   duration_seconds: Math.round((Date.now() - started) / 1000),
+                   answered_at: new Date().toISOString() };
       return enqueue(form.dataset.submitUrl, body).then(function (item) {
         flush(true);
         thanks(form.dataset.thanks || "Ваши ответы приняты. Спасибо, что помогаете нам стать лучше!", null);
@@ -464,9 +489,11 @@
   }
 
   function sendHeartbeat() {
-    updateIndicator().then(function (n) {
+    updateIndicator().then(function (now) {
+      reportedRefused = now.refused;
       return fetch(cfg.heartbeat, { method: "POST", credentials: "omit", cache: "no-store",
-        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pending: n }) });
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ pending: now.pending, refused: now.refused }) });
     }).catch(function () { /* offline: the admin page will show the kiosk as silent */ });
   }
 
