@@ -58,6 +58,8 @@
         if (screen && screen.dataset.title) document.title = screen.dataset.title;
         var script = document.createElement("script");
         script.src = shell.dataset.scriptUrl;
+        // kiosk.js has run: its handlers are on the screen (tests wait for this instead of sleeping).
+        script.addEventListener("load", function () { document.documentElement.dataset.kioskReady = "1"; });
         document.body.appendChild(script);
       });
     }).catch(function () { showState(shell, "offline"); });
