@@ -362,3 +362,15 @@ def test_no_url_referer_or_log_line_holds_the_device_token(live_server, kiosk_pa
     assert len(before) == 1 and re.search(r'"GET /kiosk/enrol/\S+ HTTP/1.1" 200', before[0]), before
     assert len(after) == 1 and re.search(r'"GET /kiosk/enrol/\S+ HTTP/1.1" 410', after[0]), after  # opened again
     assert not page.errors
+
+
+def test_shell_without_a_token_or_with_a_revoked_one_says_so_in_russian(live_server, kiosk_page):
+    page = kiosk_page
+    page.goto(f"{live_server.url}/kiosk/")
+    page.get_by_text("Киоск не подключен").wait_for(state="visible")
+    assert page.locator("#kiosk").count() == 0
+    page.evaluate("() => localStorage.setItem('otklik-kiosk-token', 'a-token-nobody-issued')")
+    page.reload()
+    page.get_by_text("Попросите администратора выдать новую ссылку подключения").wait_for(state="visible")
+    assert not page.get_by_text("Киоск не подключен").is_visible()
+    assert not page.errors
