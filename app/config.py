@@ -103,6 +103,7 @@ class DefaultConfig:
     REVIEW_STATUS_RATELIMIT = "20 per minute"
     KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints
     KIOSK_IP_RATELIMIT = "120 per minute"
+    KIOSK_ENROL_HOURS = 24  # a kiosk's one-time enrolment link expires after this many hours
     MAIL_TIMEOUT = 10
     # Bursts of anonymous answers are held apart until a marketer releases or discards them.
     QUARANTINE_ENABLED = True

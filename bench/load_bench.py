@@ -76,6 +76,7 @@ class Scenario:
     script: str  # in bench/wrk/
     path: str
     acknowledges: str | None = None  # "responses" or "reviews": the ids it writes are compared with the rows
+    kiosk_token: str = ""  # sent as X-Kiosk-Token
 
 
 def scenarios(short_code: str) -> list[Scenario]:
@@ -83,7 +84,7 @@ def scenarios(short_code: str) -> list[Scenario]:
             Scenario("survey page GET", "get.lua", f"/s/{short_code}"),
             Scenario("API response POST", "api.lua", "/api/v1/surveys/visit-csat/responses", "responses"),
             Scenario("HTML cycle GET+POST", "cycle.lua", f"/s/{short_code}", "responses"),
-            Scenario("review entry POST", "review.lua", f"/kiosk/{KIOSK_TOKEN}/reviews", "reviews")]
+            Scenario("review entry POST", "review.lua", "/kiosk/reviews", "reviews", KIOSK_TOKEN)]
 
 
 @dataclass
@@ -122,7 +123,7 @@ def run_wrk(scenario: Scenario, base_url: str, connections: int, seconds: float,
     threads = min(2, connections)  # wrk shares the two cores: one event loop per core, not per connection
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
                "-s", str(WRK_SCRIPTS / scenario.script), base_url, "--", scenario.path, str(ack_prefix),
-               uuid.uuid4().hex[:8]]
+               uuid.uuid4().hex[:8], scenario.kiosk_token]
     cpu_before = process_tree_cpu_seconds(server_pid)
     output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     cpu = process_tree_cpu_seconds(server_pid) - cpu_before

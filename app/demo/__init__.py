@@ -10,7 +10,6 @@ import importlib
 from collections.abc import Callable
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -125,17 +124,15 @@ def seed_command(org_only: bool) -> None:
 
 @demo_cli.command("logins")
 def logins_command() -> None:
-    """Print the demo logins and, when it exists, the demo kiosk's URL."""
+    """Print the demo logins and, when the demo kiosk exists, a fresh one-time enrolment link for it."""
     click.echo(demo_logins_text())
     try:
-        from app.kiosk.demo import demo_url
-        from app.kiosk.models import Kiosk
-        from app.kiosk.services import demo_token, hash_token
+        from app.kiosk.demo import demo_enrol_url
     except ImportError:
         return
-    token = demo_token(current_app.config["SECRET_KEY"])
-    if db.session.scalar(select(Kiosk.id).where(Kiosk.token_hash == hash_token(token), Kiosk.active)):
-        click.echo(f"  Демо-киоск ЦОК Курск: {demo_url()}")
+    url = demo_enrol_url()
+    if url:
+        click.echo(f"  Демо-киоск ЦОК Курск (ссылка подключения, действует один раз): {url}")
 
 
 @demo_cli.command("is-empty")

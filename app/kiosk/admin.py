@@ -1,4 +1,4 @@
-"""Admin pages: register kiosks, show a new URL once, revoke and re-issue, watch heartbeats."""
+"""Admin pages: register kiosks, hand out one-time enrolment links, revoke and re-enrol, watch heartbeats."""
 
 from __future__ import annotations
 
@@ -10,13 +10,28 @@ from app.extensions import db
 from app.kiosk import bp
 from app.kiosk.forms import ActionForm, KioskForm, KioskSettingsForm
 from app.kiosk.models import Kiosk
-from app.kiosk.services import KioskError, overview, register_kiosk, reissue, revoke, update_settings
+from app.kiosk.services import (
+    KioskError,
+    enrol_hours,
+    issue_enrolment,
+    overview,
+    register_kiosk,
+    reissue,
+    revoke,
+    update_settings,
+)
 from app.org.services import centers
 
 
-def kiosk_url(token: str) -> str:
+def enrol_url(code: str) -> str:
+    """The one-time enrolment link the admin opens on the kiosk device."""
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return base + url_for("kiosk.home", token=token)
+    return base + url_for("kiosk.enrol_page", code=code)
+
+
+def _issued(kiosk: Kiosk, code: str, reissued: bool):
+    return render_template("kiosk/issued.html", kiosk=kiosk, url=enrol_url(code), reissued=reissued,
+                           hours=f"{enrol_hours():g}")
 
 
 def _list_page(form: KioskForm, status: int = 200):
@@ -36,12 +51,12 @@ def admin_list():
     form = _form()
     if form.validate_on_submit():
         try:
-            kiosk, token = register_kiosk(form.center.data, form.name.data, form.inactivity_seconds.data,
-                                          current_user)
+            kiosk, _unused = register_kiosk(form.center.data, form.name.data, form.inactivity_seconds.data,
+                                            current_user)
         except KioskError as exc:
             flash(str(exc), "error")
             return _list_page(form, 422)
-        return render_template("kiosk/issued.html", kiosk=kiosk, url=kiosk_url(token), reissued=False)
+        return _issued(kiosk, issue_enrolment(kiosk, current_user, revoke_device=False), reissued=False)
     return _list_page(form, 422 if form.errors else 200)
 
 
@@ -55,7 +70,7 @@ def admin_revoke(kiosk_id: int):
     kiosk = _kiosk_or_404(kiosk_id)
     if ActionForm().validate_on_submit():
         revoke(kiosk, current_user)
-        flash(f"Киоск «{kiosk.name}» отключен: его адрес больше не действует.", "success")
+        flash(f"Киоск «{kiosk.name}» отключен: его ключ и ссылка подключения больше не действуют.", "success")
     return redirect(url_for("kiosk.admin_list"))
 
 
@@ -65,8 +80,7 @@ def admin_reissue(kiosk_id: int):
     kiosk = _kiosk_or_404(kiosk_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    token = reissue(kiosk, current_user)
-    return render_template("kiosk/issued.html", kiosk=kiosk, url=kiosk_url(token), reissued=True)
+    return _issued(kiosk, reissue(kiosk, current_user), reissued=True)
 
 
 @bp.route("/admin/kiosks/<int:kiosk_id>/settings", methods=["POST"])

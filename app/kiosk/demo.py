@@ -1,23 +1,44 @@
-"""Demo kiosk for ЦОК Курск with a stable URL (token derived from the instance secret; demo only)."""
+"""Demo kiosk for ЦОК Курск; every start prints a fresh one-time enrolment link for it (demo only)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.extensions import db
 from app.kiosk.models import Kiosk
-from app.kiosk.services import demo_token, hash_token, register_kiosk
+from app.kiosk.services import issue_enrolment, register_kiosk
 from app.org.services import find_center
 
 DEMO_CENTER = "KUR"
+DEMO_NAME = "Демо-киоск в зале ЦОК Курск"
 
 
-def demo_url() -> str:
-    token = demo_token(current_app.config["SECRET_KEY"], DEMO_CENTER)
-    return f"{current_app.config.get('PUBLIC_BASE_URL', '').rstrip('/')}/kiosk/{token}"
+def demo_kiosk() -> Kiosk | None:
+    """The active demo kiosk (found by centre and name: its token changes at every enrolment)."""
+    center = find_center(DEMO_CENTER)
+    if center is None:
+        return None
+    return db.session.scalar(select(Kiosk).where(Kiosk.center_id == center.id, Kiosk.name == DEMO_NAME,
+                                                 Kiosk.active.is_(True)).order_by(Kiosk.id).limit(1))
+
+
+def demo_enrol_url() -> str | None:
+    """A fresh one-time enrolment link for the demo kiosk, or None when there is none.
+
+    The kiosk already enrolled keeps working until the new link is used (no revocation here), so a
+    restart of ``make run`` does not cut off a demo kiosk that is open in a browser.
+    """
+    kiosk = demo_kiosk()
+    if kiosk is None:
+        return None
+    code = issue_enrolment(kiosk, revoke_device=False)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    with current_app.test_request_context():
+        path = url_for("kiosk.enrol_page", code=code)
+    return base + path
 
 
 def seed(log: Callable[[str], None] = print) -> None:
@@ -25,9 +46,6 @@ def seed(log: Callable[[str], None] = print) -> None:
     if center is None:
         log("Киоск: нет ЦОК KUR, демо-киоск не создан.")
         return
-    token = demo_token(current_app.config["SECRET_KEY"], DEMO_CENTER)
-    existing = db.session.scalar(select(Kiosk).where(Kiosk.token_hash == hash_token(token)))
-    if existing is None:
-        register_kiosk(center.id, "Демо-киоск в зале ЦОК Курск", 60, token=token)
-        log("Киоск: создан демо-киоск ЦОК Курск.")
-    log(f"Демо-киоск: {demo_url()}")
+    if demo_kiosk() is None:
+        register_kiosk(center.id, DEMO_NAME, 60)
+        log("Киоск: создан демо-киоск ЦОК Курск (ссылку подключения печатает `flask demo logins`).")

@@ -12,7 +12,12 @@ from app.models import Organisation, utcnow
 
 
 class Kiosk(db.Model):
-    """A touch kiosk in a centre; it authenticates with the secret token in its URL (stored hashed)."""
+    """A touch kiosk in a centre.
+
+    The device authenticates with a secret token sent as ``X-Kiosk-Token`` (stored hashed), which it
+    obtains once by exchanging a one-time enrolment code (also stored hashed, valid until
+    ``enrol_expires_at``); no URL ever holds the device token.
+    """
 
     __tablename__ = "kiosk"
 
@@ -27,5 +32,7 @@ class Kiosk(db.Model):
     refused_count: Mapped[int] = mapped_column(default=0)  # queued posts the server refused (4xx), kept
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+    enrol_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrol_expires_at: Mapped[datetime | None] = mapped_column()
 
     center: Mapped[Organisation] = relationship()

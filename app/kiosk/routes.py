@@ -1,4 +1,11 @@
-"""Kiosk device pages and JSON endpoints, authenticated by the secret token in the URL (no staff login)."""
+"""Kiosk device pages and JSON endpoints (no staff login). The device token travels only in the
+``X-Kiosk-Token`` header, never in a URL: URLs end up in access logs.
+
+A device is enrolled once through a one-time link (``/kiosk/enrol/<code>``); its script exchanges the code
+for the token and keeps it in ``localStorage``. The pages (``/kiosk/``, ``/kiosk/survey``,
+``/kiosk/review``) are shells alike for every kiosk; the shell fetches its kiosk's screen
+(``/kiosk/screen/<name>``) with the header, which the service worker caches for offline use.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,16 @@ from app.auth.decorators import public
 from app.extensions import csrf, limiter
 from app.kiosk import bp
 from app.kiosk.models import Kiosk
-from app.kiosk.services import hash_token, heartbeat, kiosk_by_token, kiosk_ref_by_token
+from app.kiosk.services import (
+    DEVICE_HEADER,
+    EnrolmentRefused,
+    enrol,
+    enrolment_kiosk,
+    hash_token,
+    heartbeat,
+    kiosk_by_token,
+    kiosk_ref_by_token,
+)
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.models import ENTRY_TYPES
 from app.reviews.services import (
@@ -30,6 +46,7 @@ from app.reviews.services import (
 
 SW_FILE = Path(__file__).resolve().parent.parent / "static" / "js" / "kiosk-sw.js"
 NOT_REGISTERED = "Киоск не зарегистрирован"
+SCREENS = ("home", "survey", "review")
 
 
 def kiosk_limit() -> str:
@@ -40,12 +57,12 @@ def kiosk_ip_limit() -> str:
     return current_app.config.get("KIOSK_IP_RATELIMIT", "120 per minute")
 
 
+def device_token() -> str:
+    return request.headers.get(DEVICE_HEADER, "")
+
+
 def token_key() -> str:
-    return "kiosk-token:" + hash_token((request.view_args or {}).get("token", ""))[:24]
-
-
-def _not_registered():
-    return render_template("kiosk/invalid.html"), 404
+    return "kiosk-token:" + hash_token(device_token())[:24]
 
 
 def _json_not_registered():
@@ -67,16 +84,15 @@ def _survey_for(kiosk: Kiosk):
     return survey.slug, surveys.definition_of(version)
 
 
-def _page_context(kiosk: Kiosk, token: str) -> dict[str, Any]:
-    home = url_for("kiosk.home", token=token)
-    precache = [home, url_for("kiosk.review", token=token),
-                url_for("static", filename="css/otklik.css"), url_for("static", filename="css/kiosk.css"),
-                url_for("static", filename="js/kiosk.js")]
+def _page_context(kiosk: Kiosk) -> dict[str, Any]:
     slug, _ = _survey_for(kiosk)
-    if slug:
-        precache.append(url_for("kiosk.survey", token=token))
-    return {"kiosk": kiosk, "center": kiosk.center, "token": token, "home_url": home, "survey_slug": slug,
-            "precache": precache, "heartbeat_url": url_for("kiosk.post_heartbeat", token=token),
+    screens = [name for name in SCREENS if name != "survey" or slug]
+    precache = ([url_for(f"kiosk.{name}") for name in screens]
+                + [url_for("kiosk.screen", name=name) for name in screens]
+                + [url_for("static", filename=name) for name in
+                   ("css/otklik.css", "css/kiosk.css", "js/kiosk-boot.js", "js/kiosk.js")])
+    return {"kiosk": kiosk, "center": kiosk.center, "home_url": url_for("kiosk.home"), "survey_slug": slug,
+            "precache": precache, "heartbeat_url": url_for("kiosk.post_heartbeat"),
             "sw_url": url_for("kiosk.service_worker")}
 
 
@@ -90,13 +106,28 @@ def service_worker():
     return response
 
 
-@bp.route("/kiosk/<token>")
+def _shell(name: str):
+    return render_template("kiosk/shell.html", screen_url=url_for("kiosk.screen", name=name),
+                           sw_url=url_for("kiosk.service_worker"))
+
+
+@bp.route("/kiosk/")
 @public
-def home(token: str):
-    kiosk = kiosk_by_token(token)
-    if kiosk is None:
-        return _not_registered()
-    return render_template("kiosk/home.html", **_page_context(kiosk, token))
+def home():
+    """The token-free shell of the home screen (the same for every kiosk)."""
+    return _shell("home")
+
+
+@bp.route("/kiosk/survey")
+@public
+def survey():
+    return _shell("survey")
+
+
+@bp.route("/kiosk/review")
+@public
+def review():
+    return _shell("review")
 
 
 def survey_items(defn: Any) -> list[dict[str, Any]]:
@@ -114,29 +145,74 @@ def survey_items(defn: Any) -> list[dict[str, Any]]:
     return items
 
 
-@bp.route("/kiosk/<token>/survey")
+@bp.route("/kiosk/screen/<any(home, survey, review):name>")
 @public
-def survey(token: str):
-    kiosk = kiosk_by_token(token)
+def screen(name: str):
+    """The kiosk's own screen (an HTML fragment) for the shell, found by the ``X-Kiosk-Token`` header."""
+    kiosk = kiosk_by_token(device_token())
     if kiosk is None:
-        return _not_registered()
-    context = _page_context(kiosk, token)
-    slug, defn = _survey_for(kiosk)
-    if slug is None:
-        return render_template("kiosk/no_survey.html", **context)
-    return render_template("kiosk/survey.html", defn=defn, lang="ru", items=survey_items(defn),
-                           submit_url=f"/api/v1/surveys/{slug}/responses", **context)
+        return NOT_REGISTERED, 404  # the shell shows its own Russian message
+    context = _page_context(kiosk)
+    if name == "home":
+        html = render_template("kiosk/home.html", **context)
+    elif name == "review":
+        html = render_template("kiosk/review.html", types=ENTRY_TYPES, topics=active_topics(), text_max=TEXT_MAX,
+                               consent_paragraphs=consent_text(), consent_version=CONSENT_VERSION,
+                               submit_url=url_for("kiosk.post_review"), **context)
+    else:
+        slug, defn = _survey_for(kiosk)
+        html = (render_template("kiosk/no_survey.html", **context) if slug is None else
+                render_template("kiosk/survey.html", defn=defn, lang="ru", items=survey_items(defn),
+                                submit_url=f"/api/v1/surveys/{slug}/responses", **context))
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = DEVICE_HEADER
+    return response
 
 
-@bp.route("/kiosk/<token>/review")
+@bp.route("/kiosk/<token>")
+@bp.route("/kiosk/<token>/<any(survey, review):page>")
 @public
-def review(token: str):
-    kiosk = kiosk_by_token(token)
+def old_address(token: str, page: str = ""):
+    """Addresses with the device token in them are refused: the token was in every access log line.
+    Nothing is looked up; the admin gives the kiosk a new enrolment link."""
+    return render_template("kiosk/invalid.html"), 410
+
+
+def _no_referrer(response):
+    response.headers["Referrer-Policy"] = "no-referrer"  # the code must not leave as a Referer
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/kiosk/enrol/<code>")
+@public
+def enrol_page(code: str):
+    """The page the admin's one-time link opens. Reads only: its script exchanges the code with a POST,
+    so a link preview does not use the code up."""
+    kiosk = enrolment_kiosk(code)
     if kiosk is None:
-        return _not_registered()
-    return render_template("kiosk/review.html", types=ENTRY_TYPES, topics=active_topics(), text_max=TEXT_MAX,
-                           consent_paragraphs=consent_text(), consent_version=CONSENT_VERSION,
-                           submit_url=url_for("kiosk.post_review", token=token), **_page_context(kiosk, token))
+        return _no_referrer(current_app.make_response((render_template("kiosk/enrol.html", refused=True), 410)))
+    return _no_referrer(current_app.make_response(render_template(
+        "kiosk/enrol.html", refused=False, kiosk=kiosk, code=code, exchange_url=url_for("kiosk.post_enrol"))))
+
+
+@bp.route("/kiosk/enrol", methods=["POST"])
+@public
+@csrf.exempt
+@limiter.limit(kiosk_ip_limit)
+def post_enrol():
+    """Exchange a one-time code (JSON ``{"code": …}``) for the device token, given only in this body."""
+    body = request.get_json(silent=True)
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(code, str):
+        return _no_referrer(current_app.make_response(({"error": "Ожидается JSON-объект с кодом подключения"}, 400)))
+    try:
+        kiosk, token = enrol(code)
+    except EnrolmentRefused as exc:
+        return _no_referrer(current_app.make_response(({"error": str(exc)}, 410)))
+    return _no_referrer(current_app.make_response(
+        {"token": token, "home_url": url_for("kiosk.home"), "kiosk": kiosk.name, "center": kiosk.center.name}))
 
 
 def _text(body: dict[str, Any], key: str, limit: int = 5000) -> str:
@@ -144,14 +220,14 @@ def _text(body: dict[str, Any], key: str, limit: int = 5000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-@bp.route("/kiosk/<token>/reviews", methods=["POST"])
+@bp.route("/kiosk/reviews", methods=["POST"])
 @public
 @csrf.exempt
 @limiter.limit(kiosk_limit, key_func=token_key)
 @limiter.limit(kiosk_ip_limit)
-def post_review(token: str):
+def post_review():
     """A review-book entry from a kiosk (JSON, from the offline queue); idempotent by client_submission_id."""
-    kiosk = kiosk_ref_by_token(token)
+    kiosk = kiosk_ref_by_token(device_token())
     if kiosk is None:
         return _json_not_registered()
     body = request.get_json(silent=True)
@@ -186,13 +262,13 @@ def post_review(token: str):
     return reply, 201 if receipt.created else 200
 
 
-@bp.route("/kiosk/<token>/heartbeat", methods=["POST"])
+@bp.route("/kiosk/heartbeat", methods=["POST"])
 @public
 @csrf.exempt
 @limiter.limit(kiosk_limit, key_func=token_key)
 @limiter.limit(kiosk_ip_limit)  # a made-up token gets a bucket of its own; the address does not
-def post_heartbeat(token: str):
-    kiosk = kiosk_by_token(token)
+def post_heartbeat():
+    kiosk = kiosk_by_token(device_token())
     if kiosk is None:
         return _json_not_registered()
     body = request.get_json(silent=True)

@@ -1,10 +1,13 @@
-"""Kiosk registration, device tokens, heartbeats and the admin overview."""
+"""Kiosk registration, one-time enrolment codes, device tokens, heartbeats and the admin overview.
+
+A device token never appears in a URL (URLs end up in access logs): the admin hands out a one-time
+enrolment link, the device exchanges its code for the token (:func:`enrol`), keeps it in the browser
+and sends it as ``X-Kiosk-Token``.
+"""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,14 +29,24 @@ from app.reviews.models import ReviewEntry
 
 SILENT_AFTER = timedelta(minutes=15)
 INACTIVITY_MIN, INACTIVITY_MAX = 2, 3600
+DEVICE_HEADER = "X-Kiosk-Token"
+ENROL_REFUSED = ("Ссылка подключения киоска уже использована или устарела. "
+                 "Попросите администратора выдать новую ссылку подключения.")
 
 
 class KioskError(ValueError):
     """A refusal with a Russian message for the admin."""
 
 
+class EnrolmentRefused(ValueError):
+    """An enrolment code that is unknown, used, expired or belongs to a disabled kiosk; nothing issued."""
+
+    def __init__(self, message: str = ENROL_REFUSED) -> None:
+        super().__init__(message)
+
+
 def hash_token(token: str) -> str:
-    """What is stored (and what the survey API looks up): sha256 hex of the URL token."""
+    """What is stored (and what the survey API looks up): sha256 hex of a device token or enrolment code."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -41,10 +54,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def demo_token(secret: str, center_code: str = "KUR") -> str:
-    """A stable token for the demo kiosk only, derived from the instance secret (never for real kiosks)."""
-    digest = hmac.new(secret.encode(), f"demo-kiosk:{center_code}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+def new_code() -> str:
+    """A one-time enrolment code (144 random bits; it is in a URL, so it is good only once and briefly)."""
+    return secrets.token_urlsafe(18)
 
 
 def _check(name: str, inactivity_seconds: int) -> tuple[str, int]:
@@ -82,19 +94,72 @@ def _who(user: User | None) -> dict:
     return {"user_id": user.id} if user is not None else {}
 
 
+def enrol_hours() -> float:
+    return float(current_app.config.get("KIOSK_ENROL_HOURS", 24))
+
+
+def issue_enrolment(kiosk: Kiosk, user: User | None = None, revoke_device: bool = True,
+                    now: datetime | None = None) -> str:
+    """A one-time enrolment code for the kiosk (any earlier code stops working); returns it, stored hashed.
+
+    With ``revoke_device`` (the admin's «Новая ссылка подключения») the current device token stops
+    working at once and a disabled kiosk is active again; without it (a fresh demo link at start-up)
+    the enrolled device keeps working until the new code is used.
+    """
+    code = new_code()
+    now = now or utcnow()
+    with write_transaction():
+        kiosk.enrol_code_hash = hash_token(code)
+        kiosk.enrol_expires_at = now + timedelta(hours=enrol_hours())
+        if revoke_device:
+            kiosk.token_hash = hash_token(new_token())  # a token nobody holds
+            kiosk.active, kiosk.revoked_at = True, None
+        audit.record("kiosk.reissue" if revoke_device else "kiosk.enrol_link", kiosk, summary=kiosk.center.code,
+                     **_who(user))
+    return code
+
+
 def reissue(kiosk: Kiosk, user: User | None = None) -> str:
-    """A new token for the kiosk (the old URL stops working); the kiosk is active again."""
+    """A new enrolment code for the kiosk; the device's token stops working now; the kiosk is active again."""
+    return issue_enrolment(kiosk, user, revoke_device=True)
+
+
+def _pending(code: str, now: datetime) -> Any:
+    if not code or len(code) > 128:
+        return None
+    return (select(Kiosk).where(Kiosk.enrol_code_hash == hash_token(code), Kiosk.enrol_expires_at > now,
+                                Kiosk.active.is_(True), Kiosk.revoked_at.is_(None)))
+
+
+def enrolment_kiosk(code: str, now: datetime | None = None) -> Kiosk | None:
+    """The kiosk a still valid enrolment code belongs to, or None; reads only (a link preview burns nothing)."""
+    query = _pending(code, now or utcnow())
+    return db.session.scalar(query) if query is not None else None
+
+
+def enrol(code: str, now: datetime | None = None) -> tuple[Kiosk, str]:
+    """Exchange a valid enrolment code for a new device token: the code is used up, the kiosk's earlier
+    token stops working. Raises :class:`EnrolmentRefused` (nothing changed) for any other code."""
+    query = _pending(code, now or utcnow())
+    if query is None:
+        raise EnrolmentRefused()
     token = new_token()
     with write_transaction():
+        # FOR UPDATE: of two simultaneous exchanges on PostgreSQL the second finds the code gone
+        # (SQLite's BEGIN IMMEDIATE serialises them anyway).
+        kiosk = db.session.scalar(query.with_for_update())
+        if kiosk is None:
+            raise EnrolmentRefused()
         kiosk.token_hash = hash_token(token)
-        kiosk.active, kiosk.revoked_at = True, None
-        audit.record("kiosk.reissue", kiosk, summary=kiosk.center.code, **_who(user))
-    return token
+        kiosk.enrol_code_hash = kiosk.enrol_expires_at = None
+        audit.record("kiosk.enrol", kiosk, summary=kiosk.center.code)
+    return kiosk, token
 
 
 def revoke(kiosk: Kiosk, user: User | None = None) -> None:
     with write_transaction():
         kiosk.active, kiosk.revoked_at = False, utcnow()
+        kiosk.enrol_code_hash = kiosk.enrol_expires_at = None
         audit.record("kiosk.revoke", kiosk, summary=kiosk.center.code, **_who(user))
 
 

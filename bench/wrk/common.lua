@@ -37,17 +37,19 @@ end
 
 -- A JSON POST scenario: a new UUID-shaped client_submission_id per request, unique per run and
 -- thread; a 201 acknowledges the id that ack_pattern captures from the reply.
--- Arguments: <path> <ack file prefix> <run id (8 hex digits)>.
+-- Arguments: <path> <ack file prefix> <run id (8 hex digits)> [kiosk device token, sent as X-Kiosk-Token].
 function json_post_scenario(body_for, ack_pattern)
   function init(args)
     path, run, counter = args[1], args[3], 0
+    post_headers = {["Content-Type"] = "application/json"}
+    if args[4] and args[4] ~= "" then post_headers["X-Kiosk-Token"] = args[4] end
     start_thread(args[2])
   end
 
   function request()
     counter = counter + 1
     local sid = string.format("%s-%04x-4000-8000-%012x", run, index, counter)
-    return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body_for(sid))
+    return wrk.format("POST", path, post_headers, body_for(sid))
   end
 
   function response(status, headers, body)

@@ -1,5 +1,5 @@
--- A kiosk review-book entry: POST /kiosk/<token>/reviews with a new client_submission_id each time;
--- acknowledges the registration number from the reply. Arguments: <path> <ack file prefix> <run id>.
+-- A kiosk review-book entry: POST /kiosk/reviews (X-Kiosk-Token) with a new client_submission_id each time;
+-- acknowledges the registration number from the reply. Arguments: <path> <ack file prefix> <run id> <token>.
 dofile("bench/wrk/common.lua")
 
 json_post_scenario(function(sid)

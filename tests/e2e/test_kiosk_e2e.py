@@ -1,8 +1,12 @@
-"""Kiosk in real Chromium: touch-sized survey and review entry, inactivity reset, offline queue."""
+"""Kiosk in real Chromium: enrolment by a one-time link, touch-sized survey and review entry, inactivity
+reset, offline queue; no URL, Referer or log line holds the device token."""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -36,9 +40,9 @@ SURVEY = {
 
 
 def setup_kiosk(live_server, seconds: int = 60, with_survey: bool = True) -> str:
-    """Create a kiosk for KUR (and the kiosk survey) inside the live app; return the kiosk home URL."""
+    """Create a kiosk for KUR (and the kiosk survey) inside the live app; return its one-time enrolment URL."""
     with live_server.app.app_context():
-        from app.kiosk.services import register_kiosk
+        from app.kiosk.services import issue_enrolment, register_kiosk
         from app.org.services import find_center
 
         center = find_center("KUR")
@@ -50,9 +54,49 @@ def setup_kiosk(live_server, seconds: int = 60, with_survey: bool = True) -> str
                 survey = surveys.create_survey(SURVEY)
                 surveys.publish(survey)
                 surveys.assign(survey, [center.id], ["kiosk"])
-        _kiosk, token = register_kiosk(center.id, "Киоск e2e", seconds)
+        kiosk, _unused = register_kiosk(center.id, "Киоск e2e", seconds)
+        code = issue_enrolment(kiosk, revoke_device=False)
         db.session.remove()
-    return f"{live_server.url}/kiosk/{token}"
+    return f"{live_server.url}/kiosk/enrol/{code}"
+
+
+def ready(page) -> None:
+    """Wait until the shell has put the kiosk's screen in place and kiosk.js has run on it.
+
+    Tapping «Далее» before kiosk.js has bound its handlers does nothing (the buttons are type=button),
+    so every navigation is followed by this wait rather than by a fixed sleep.
+    """
+    page.wait_for_function("() => document.documentElement.dataset.kioskReady === '1'")
+
+
+def go(page, url: str) -> None:
+    page.goto(url)
+    ready(page)
+
+
+def arrive(page, url: str, timeout: float = 30000) -> None:
+    page.wait_for_url(url, timeout=timeout)
+    ready(page)
+
+
+def enrol(page, live_server, **kwargs) -> str:
+    """Open a new kiosk's enrolment link in the browser; return the token-free home URL it lands on."""
+    page.goto(setup_kiosk(live_server, **kwargs))
+    home = f"{live_server.url}/kiosk/"
+    arrive(page, home)
+    return home
+
+
+def flushed_empty_queue(page) -> None:
+    """After a reload, wait until kiosk.js has read its (empty) queue: nothing is left to send twice.
+
+    Replaces a fixed 1.5 s sleep: the indicator's count is written once the queue has been read."""
+    page.wait_for_function("() => { const el = document.getElementById('kiosk-pending');"
+                           " return !!el && el.dataset.count === '0'; }")
+
+
+def stored_token(page) -> str:
+    return page.evaluate("() => localStorage.getItem('otklik-kiosk-token')")
 
 
 def count(live_server, model) -> int:
@@ -96,12 +140,11 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
     from app.surveys.models import Answer, Response
 
     page = kiosk_page
-    home = setup_kiosk(live_server)
-    page.goto(home)
+    home = enrol(page, live_server)
     assert page.get_by_text("Курск").first.is_visible()
     screenshot(page, "kiosk-home-1080x1920")
     tap(page.get_by_role("link", name="Оценить обслуживание"))
-    page.wait_for_url(f"{home}/survey")
+    arrive(page, f"{home}survey")
     # Required question unanswered: the kiosk asks for it and stays on the page.
     tap(page.locator('[data-nav="next"]'))
     assert page.locator("#kiosk-form-error").is_visible()
@@ -120,7 +163,7 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
     # The thank-you screen goes home by itself after 8 s: tap its button first, then check the server
     # (checking first raced that timer on a busy machine, and the button was gone).
     tap(page.get_by_role("button", name="На главный экран"))
-    page.wait_for_url(home)
+    arrive(page, home)
     wait_for_count(live_server, Response, 1)
     page.locator("#kiosk-pending").wait_for(state="hidden")
     with live_server.app.app_context():
@@ -138,11 +181,10 @@ def test_kiosk_review_entry_by_touch_shows_receipt(live_server, kiosk_page):
     from app.reviews.models import ReviewEntry
 
     page = kiosk_page
-    home = setup_kiosk(live_server, with_survey=False)
-    page.goto(home)
+    home = enrol(page, live_server, with_survey=False)
     assert page.get_by_role("link", name="Оценить обслуживание").count() == 0
     tap(page.get_by_role("link", name="Книга отзывов и предложений"))
-    page.wait_for_url(f"{home}/review")
+    arrive(page, f"{home}review")
     tap(page.locator('.choice:has(input[value="gratitude"])'))
     tap(page.locator('.choice:has(input[name="topic"][value="metering"])'))
     assert_touch_size(page.locator("#kiosk-text"))
@@ -164,25 +206,24 @@ def test_kiosk_review_entry_by_touch_shows_receipt(live_server, kiosk_page):
 
 def test_inactivity_reset_leaves_no_trace(live_server, kiosk_page):
     page = kiosk_page
-    home = setup_kiosk(live_server, seconds=3)
-    page.goto(home)
+    home = enrol(page, live_server, seconds=3)
     tap(page.get_by_role("link", name="Книга отзывов и предложений"))
-    page.wait_for_url(f"{home}/review")
+    arrive(page, f"{home}review")
     tap(page.locator('.choice:has(input[value="complaint"])'))
     page.locator("#kiosk-text").fill("Секретный текст прежнего посетителя")
     page.locator("#kiosk-countdown").wait_for(state="visible", timeout=5000)
-    page.wait_for_url(home, timeout=10000)
+    arrive(page, home, timeout=10000)
     assert "Секретный текст" not in page.content()
     page.go_back()
     assert "Секретный текст" not in page.content()
     assert page.url in ("about:blank", home)
-    page.goto(f"{home}/review")
+    go(page, f"{home}review")
     assert page.locator("#kiosk-text").input_value() == ""
     assert not page.locator('input[value="complaint"]').is_checked()
     # The survey page is cleared the same way.
-    page.goto(f"{home}/survey")
+    go(page, f"{home}survey")
     page.locator('#q-overall .scale-option:has(input[value="2"])').tap()
-    page.wait_for_url(home, timeout=10000)
+    arrive(page, home, timeout=10000)
     page.go_back()
     if page.url.endswith("/survey"):
         assert not page.locator('#q-overall input[value="2"]').is_checked()
@@ -193,14 +234,13 @@ def test_offline_review_is_stored_once_after_reconnect_and_survives_reload(live_
     from app.reviews.models import ReviewEntry
 
     page = kiosk_page
-    home = setup_kiosk(live_server, with_survey=False)
-    page.goto(home)
+    home = enrol(page, live_server, with_survey=False)
     # Arrow functions: a bare expression would be eval()-ed in the page, which the CSP forbids.
     page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
     page.wait_for_function("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
     page.context.set_offline(True)
     tap(page.get_by_role("link", name="Книга отзывов и предложений"))  # served by the service worker
-    page.wait_for_url(f"{home}/review")
+    arrive(page, f"{home}review")
     tap(page.locator('.choice:has(input[value="suggestion"])'))
     tap(page.locator('.choice:has(input[name="topic"][value="other"])'))
     page.locator("#kiosk-text").fill("Поставьте, пожалуйста, кулер с водой")
@@ -208,7 +248,8 @@ def test_offline_review_is_stored_once_after_reconnect_and_survives_reload(live_
     page.locator("#kiosk-thanks").wait_for(state="visible")
     assert "как только появится связь" in page.locator("#thanks-message").inner_text()
     assert page.locator("#kiosk-pending").inner_text() == "Ожидают отправки: 1"
-    page.reload()  # still offline: the page comes from the cache, the entry from IndexedDB
+    page.reload()  # still offline: the shell and the screen come from the cache, the entry from IndexedDB
+    ready(page)
     page.locator("#kiosk-pending").wait_for(state="visible")
     assert page.locator("#kiosk-pending").inner_text() == "Ожидают отправки: 1"
     assert count(live_server, ReviewEntry) == 0
@@ -216,7 +257,8 @@ def test_offline_review_is_stored_once_after_reconnect_and_survives_reload(live_
     page.locator("#kiosk-pending").wait_for(state="hidden", timeout=20000)
     wait_for_count(live_server, ReviewEntry, 1)
     page.reload()
-    page.wait_for_timeout(1500)
+    ready(page)
+    flushed_empty_queue(page)
     assert count(live_server, ReviewEntry) == 1
 
 
@@ -224,9 +266,9 @@ def test_offline_survey_with_api_blocked_is_stored_once(live_server, kiosk_page)
     from app.surveys.models import Response
 
     page = kiosk_page
-    home = setup_kiosk(live_server)
+    home = enrol(page, live_server)
     page.route("**/api/**", lambda route: route.abort())
-    page.goto(f"{home}/survey")
+    go(page, f"{home}survey")
     tap(page.locator('#q-overall .scale-option:has(input[value="2"])'))
     tap(page.locator('[data-nav="next"]'))
     page.locator("#f-why").wait_for(state="visible")  # overall ≤ 3 shows «Что нам улучшить?»
@@ -236,6 +278,7 @@ def test_offline_survey_with_api_blocked_is_stored_once(live_server, kiosk_page)
     page.locator("#kiosk-thanks").wait_for(state="visible")
     page.locator("#kiosk-pending").wait_for(state="visible")
     page.reload()
+    ready(page)
     page.locator("#kiosk-pending").wait_for(state="visible")
     assert page.locator("#kiosk-pending").inner_text() == "Ожидают отправки: 1"
     assert count(live_server, Response) == 0
@@ -244,7 +287,8 @@ def test_offline_survey_with_api_blocked_is_stored_once(live_server, kiosk_page)
     page.locator("#kiosk-pending").wait_for(state="hidden", timeout=20000)
     wait_for_count(live_server, Response, 1)
     page.reload()
-    page.wait_for_timeout(1500)
+    ready(page)
+    flushed_empty_queue(page)
     assert count(live_server, Response) == 1
 
 
@@ -271,11 +315,11 @@ def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_
     from app.surveys.models import Response
 
     page = kiosk_page
-    home = setup_kiosk(live_server)
+    home = enrol(page, live_server)
     posts = []
     page.on("request", lambda r: posts.append(r.url) if "/api/" in r.url and r.method == "POST" else None)
     page.route("**/api/**", lambda route: route.abort())
-    page.goto(f"{home}/survey")
+    go(page, f"{home}survey")
     tap(page.locator('#q-overall .scale-option:has(input[value="5"])'))
     tap(page.locator('[data-nav="next"]'))
     tap(page.locator('[data-nav="next"]'))
@@ -317,4 +361,89 @@ def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_
     page.wait_for_function(FLUSHED, arg=1)
     assert len(posts) == sent
     assert len(page.evaluate(OUTBOX)) == 1 and count(live_server, Response) == 0
+
+
+def test_no_url_referer_or_log_line_holds_the_device_token(live_server, kiosk_page, caplog):
+    """Enrol, answer the survey, write in the book, go home: every request URL and Referer the browser
+    (pages and service worker) sends, and every access and app log line of the run, are free of the
+    device token; after the exchange no request and no log line names the one-time code either."""
+    from app.kiosk.models import Kiosk
+    from app.reviews.models import ReviewEntry
+    from app.surveys.models import Response
+
+    caplog.set_level(logging.INFO)  # the live server's access log (logger "werkzeug") and the app's
+    page = kiosk_page
+    sent: list[tuple[str, str, str]] = []  # (url, referer, x-kiosk-token)
+    page.context.on("request", lambda r: sent.append(
+        (r.url, r.headers.get("referer", ""), r.headers.get("x-kiosk-token", ""))))
+    enrol_url = setup_kiosk(live_server)
+    code = enrol_url.rsplit("/", 1)[1]
+    page.goto(enrol_url)
+    home = f"{live_server.url}/kiosk/"
+    arrive(page, home)
+    token = stored_token(page)
+    assert token and len(token) >= 32
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
+    # A survey answer and a review entry, both sent with the header.
+    tap(page.get_by_role("link", name="Оценить обслуживание"))
+    arrive(page, f"{home}survey")
+    tap(page.locator('#q-overall .scale-option:has(input[value="4"])'))
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-nav="submit"]'))
+    wait_for_count(live_server, Response, 1)
+    page.locator("#kiosk-pending").wait_for(state="hidden")
+    go(page, f"{home}review")
+    tap(page.locator('.choice:has(input[value="question"])'))
+    tap(page.locator('.choice:has(input[name="topic"][value="other"])'))
+    page.locator("#kiosk-text").fill("Где можно оплатить счет без комиссии?")
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#thanks-receipt").wait_for(state="visible")
+    tap(page.get_by_role("button", name="На главный экран"))
+    arrive(page, home)
+    with live_server.app.app_context():
+        kiosk = db.session.scalar(select(Kiosk))
+        assert kiosk.last_seen_at is not None  # the heartbeat got through with the header
+        assert kiosk.enrol_code_hash is None
+        db.session.remove()
+    assert count(live_server, ReviewEntry) == 1
+    # The enrolment link, opened again, is refused with a Russian page and issues nothing.
+    second = page.context.new_page()
+    refused = second.goto(enrol_url)
+    assert refused.status == 410 and "новую ссылку подключения" in second.locator("body").inner_text()
+    second.close()
+
+    paths = [urlsplit(url).path for url, _referer, _token in sent]
+    assert "/kiosk/heartbeat" in paths and "/kiosk/reviews" in paths and "/kiosk/screen/home" in paths
+    assert {t for (_u, _r, t), path in zip(sent, paths, strict=True)
+            if path.endswith(("/kiosk/heartbeat", "/kiosk/reviews", "/responses", "/kiosk/screen/home"))} == {token}
+    for url, referer, _token in sent:
+        assert token not in url and token not in referer, (url, referer)
+    exchange = next(i for i, (url, _r, _t) in enumerate(sent) if url.endswith("/kiosk/enrol"))
+    assert [url for url, _r, _t in sent[:exchange] if code in url] == [enrol_url]
+    for url, referer, _token in sent[exchange:]:
+        if url == enrol_url:  # the second, refused opening of the link above
+            continue
+        assert code not in url and code not in referer, (url, referer)
+
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage()) for record in caplog.records]  # no colours
+    assert any("/kiosk/heartbeat" in line for line in lines), "the access log was captured"
+    assert not [line for line in lines if token in line]
+    used = next(i for i, line in enumerate(lines) if "POST /kiosk/enrol " in line)
+    before = [line for line in lines[:used] if code in line]
+    after = [line for line in lines[used:] if code in line]
+    assert len(before) == 1 and re.search(r'"GET /kiosk/enrol/\S+ HTTP/1.1" 200', before[0]), before
+    assert len(after) == 1 and re.search(r'"GET /kiosk/enrol/\S+ HTTP/1.1" 410', after[0]), after  # opened again
+    assert not page.errors
+
+
+def test_shell_without_a_token_or_with_a_revoked_one_says_so_in_russian(live_server, kiosk_page):
+    page = kiosk_page
+    page.goto(f"{live_server.url}/kiosk/")
+    page.get_by_text("Киоск не подключен").wait_for(state="visible")
+    assert page.locator("#kiosk").count() == 0
+    page.evaluate("() => localStorage.setItem('otklik-kiosk-token', 'a-token-nobody-issued')")
+    page.reload()
+    page.get_by_text("Попросите администратора выдать новую ссылку подключения").wait_for(state="visible")
+    assert not page.get_by_text("Киоск не подключен").is_visible()
     assert not page.errors

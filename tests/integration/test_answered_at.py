@@ -161,7 +161,8 @@ def test_a_held_kiosk_answer_is_released_at_its_answering_time(client, kiosk_tok
 
 
 def test_heartbeat_stores_refused_count_and_the_admin_page_shows_it(client, kiosk_token, make_user, login):
-    assert client.post(f"/kiosk/{kiosk_token}/heartbeat", json={"pending": 1, "refused": 2}).status_code == 200
+    beat = client.post("/kiosk/heartbeat", json={"pending": 1, "refused": 2}, headers={"X-Kiosk-Token": kiosk_token})
+    assert beat.status_code == 200
     kiosk = db.session.scalar(select(Kiosk))
     db.session.refresh(kiosk)
     assert (kiosk.pending_count, kiosk.refused_count) == (1, 2)
@@ -169,9 +170,10 @@ def test_heartbeat_stores_refused_count_and_the_admin_page_shows_it(client, kios
     html = client.get("/admin/kiosks").get_data(as_text=True)
     assert "Отклонено сервером: 2" in html
     for absurd in (-5, "много", float("inf"), [3], None):
-        client.post(f"/kiosk/{kiosk_token}/heartbeat", json={"pending": 0, "refused": absurd})
+        client.post("/kiosk/heartbeat", json={"pending": 0, "refused": absurd},
+                    headers={"X-Kiosk-Token": kiosk_token})
         db.session.refresh(kiosk)
         assert kiosk.refused_count == 0, absurd
-    client.post(f"/kiosk/{kiosk_token}/heartbeat", json={"pending": 0, "refused": 10**12})
+    client.post("/kiosk/heartbeat", json={"pending": 0, "refused": 10**12}, headers={"X-Kiosk-Token": kiosk_token})
     db.session.refresh(kiosk)
     assert kiosk.refused_count == 1_000_000

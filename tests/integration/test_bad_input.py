@@ -49,7 +49,8 @@ def test_kiosk_heartbeat_with_infinite_pending(client, org):
     from app.kiosk.services import register_kiosk
 
     _kiosk, token = register_kiosk(find_center("KUR").id, "Зал", 60)
-    reply = client.post(f"/kiosk/{token}/heartbeat", data='{"pending": Infinity}', content_type="application/json")
+    reply = client.post("/kiosk/heartbeat", data='{"pending": Infinity}', content_type="application/json",
+                        headers={"X-Kiosk-Token": token})
     assert reply.status_code == 200
 
 

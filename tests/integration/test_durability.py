@@ -27,6 +27,7 @@ from tests.serverutil import GunicornServer
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 KIOSK_TOKEN = "durability-kiosk-token-0123456789abcdef"
+HEADERS = {"review": {"X-Kiosk-Token": KIOSK_TOKEN}, "response": None}  # the device token, never in a URL
 CLIENTS = 100
 CENTRES = ["KUR", "LGV", "OBO", "SHCH", "ZHEL"]
 
@@ -97,11 +98,11 @@ async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, s
                 kind, body = "review", review_body(rng)
             else:
                 kind, body = "response", response_body(rng)
-            url = (f"{base_url}/kiosk/{KIOSK_TOKEN}/reviews" if kind == "review"
+            url = (f"{base_url}/kiosk/reviews" if kind == "review"
                    else f"{base_url}/api/v1/surveys/visit-csat/responses")
             ledger.posts += 1
             try:
-                async with session.post(url, json=body) as reply:
+                async with session.post(url, json=body, headers=HEADERS[kind]) as reply:
                     status = reply.status
                     await reply.read()
             except (aiohttp.ClientError, TimeoutError):
@@ -122,11 +123,11 @@ async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, s
                 raise AssertionError(f"unexpected {status} for {kind}: {body}")
         # Drain: everything still pending is sent until acknowledged (bounded).
         for kind, body in pending:
-            url = (f"{base_url}/kiosk/{KIOSK_TOKEN}/reviews" if kind == "review"
+            url = (f"{base_url}/kiosk/reviews" if kind == "review"
                    else f"{base_url}/api/v1/surveys/visit-csat/responses")
             for _attempt in range(50):
                 try:
-                    async with session.post(url, json=body) as reply:
+                    async with session.post(url, json=body, headers=HEADERS[kind]) as reply:
                         if reply.status in (200, 201):
                             ledger.acknowledged[kind].add(body["client_submission_id"])
                             break

@@ -21,7 +21,7 @@ def _token() -> str:
 
 
 def _post(client, token: str, ip: str):
-    return client.post(f"/kiosk/{token}/reviews", environ_base={"REMOTE_ADDR": ip}, json={
+    return client.post("/kiosk/reviews", environ_base={"REMOTE_ADDR": ip}, headers={"X-Kiosk-Token": token}, json={
         "client_submission_id": str(uuid.uuid4()), "entry_type": "question", "topic": "other",
         "text": f"Вопрос {uuid.uuid4().hex}", "wants_answer": False, "publish_consent": False})
 
@@ -49,7 +49,7 @@ def test_kiosk_json_needs_no_csrf_but_public_form_does(client, org):
 
 def test_heartbeats_are_limited_per_token_and_per_ip(client, org):
     def beat(token: str, ip: str) -> int:
-        return client.post(f"/kiosk/{token}/heartbeat", environ_base={"REMOTE_ADDR": ip},
+        return client.post("/kiosk/heartbeat", environ_base={"REMOTE_ADDR": ip}, headers={"X-Kiosk-Token": token},
                            json={"pending": 0}).status_code
 
     first = _token()

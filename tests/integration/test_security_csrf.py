@@ -21,7 +21,7 @@ from app.surveys.models import Response, Survey, SurveyAssignment
 from tests.integration.test_security_access import sample_url
 from tests.integration.test_security_support import as_user, published_survey, quick_user
 
-EXEMPT = {"api.post_response", "kiosk.post_review", "kiosk.post_heartbeat"}
+EXEMPT = {"api.post_response", "kiosk.post_review", "kiosk.post_heartbeat", "kiosk.post_enrol"}
 
 
 @pytest.fixture
@@ -91,5 +91,9 @@ def test_exempt_endpoints_need_json_or_a_device_token(app, org):
                             data='{"client_submission_id": "x", "answers": {}, "center": "KUR", "channel": "qr"}',
                             content_type="text/plain")
     assert form_like.status_code == 400, "a cross-site form (text/plain) must not be accepted as JSON"
+    enrol_form = client.post("/kiosk/enrol", data='{"code": "x"}', content_type="text/plain")
+    assert enrol_form.status_code == 400, "the enrolment exchange takes JSON only"
     for path in ("reviews", "heartbeat"):
-        assert client.post(f"/kiosk/{uuid.uuid4().hex}/{path}", json={"pending": 1}).status_code == 404
+        assert client.post(f"/kiosk/{path}", json={"pending": 1},
+                           headers={"X-Kiosk-Token": uuid.uuid4().hex}).status_code == 404
+        assert client.post(f"/kiosk/{path}", json={"pending": 1}).status_code == 404

@@ -57,3 +57,33 @@ def test_customer_contacts_never_reach_the_log(client, org, caplog):
     review("KUR", f"Прошу перезвонить {FORGED}", email="ivanov@example.test", phone="+7 916 123-45-67")
     client.post("/reviews/status", data={"number": FORGED, "code": FORGED})
     assert_clean(security_records(caplog), ["ivanov@example.test", "916 123-45-67", "evil@example.test"])
+
+
+def test_kiosk_device_token_and_used_enrolment_code_never_reach_the_log(client, org, caplog):
+    """The device token used to be in every kiosk URL, so in every access log line; now it travels in a
+    header, and no logger (the app's or a library's) writes it or the enrolment code. The access log
+    of a real server is checked in tests/e2e/test_kiosk_e2e.py."""
+    import uuid
+
+    from app.kiosk.services import issue_enrolment, register_kiosk
+    from tests.integration.test_security_support import center_id
+
+    caplog.set_level(logging.DEBUG)  # every logger, not only otklik
+    kiosk, _unused = register_kiosk(center_id("KUR"), "Киоск")
+    code = issue_enrolment(kiosk)
+    assert client.get(f"/kiosk/enrol/{code}").status_code == 200
+    token = client.post("/kiosk/enrol", json={"code": code}).get_json()["token"]
+    header = {"X-Kiosk-Token": token}
+    requests = [("GET", "/kiosk/screen/home", None), ("GET", "/kiosk/screen/review", None),
+                ("POST", "/kiosk/heartbeat", {"pending": 0}),
+                ("POST", "/kiosk/reviews", {"client_submission_id": str(uuid.uuid4()), "entry_type": "question",
+                                            "topic": "other", "text": "Когда придет счет?",
+                                            "wants_answer": False, "publish_consent": False}),
+                ("POST", "/kiosk/enrol", {"code": code})]  # a second use: refused
+    codes = []
+    for method, path, body in requests:
+        codes.append(client.open(path, method=method, json=body, headers=header).status_code)
+    assert codes == [200, 200, 200, 201, 410]
+    for record in caplog.records:
+        message = record.getMessage()
+        assert token not in message and code not in message, f"{record.name}: {message!r}"

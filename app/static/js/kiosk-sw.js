@@ -11,6 +11,7 @@ self.addEventListener("activate", function (event) { event.waitUntil(self.client
 function cacheable(url) {
   if (url.origin !== self.location.origin) return false;
   if (url.pathname === "/kiosk/sw.js") return false;
+  if (url.pathname.indexOf("/kiosk/enrol") === 0) return false;  // one-time links are never cached
   return url.pathname.indexOf("/kiosk/") === 0 || url.pathname.indexOf("/static/") === 0;
 }
 

@@ -6,10 +6,18 @@
   var root = document.getElementById("kiosk");
   if (!root) return;
 
+  // The device token: kept by kiosk-boot.js in localStorage at enrolment; sent only as X-Kiosk-Token.
+  function deviceToken() {
+    try { return window.localStorage.getItem("otklik-kiosk-token") || ""; } catch (e) { return ""; }
+  }
+  // Entries queued by an older version of this script name the token in their URL: send them to the
+  // token-free endpoint instead.
+  function postUrl(url) { return /^\/kiosk\/[^/]+\/reviews$/.test(url) ? "/kiosk/reviews" : url; }
+
   var cfg = {
     page: root.dataset.kioskPage,
     home: root.dataset.homeUrl,
-    token: root.dataset.token,
+    token: deviceToken(),
     center: root.dataset.centerCode,
     inactivity: Math.max(2, parseInt(root.dataset.inactivitySeconds, 10) || 60),
     heartbeat: root.dataset.heartbeatUrl,
@@ -93,9 +101,9 @@
   var acks = {};  // id -> callback waiting for the server's answer (thank-you receipt)
 
   function sendItem(item) {
-    return fetch(item.url, {
+    return fetch(postUrl(item.url), {
       method: "POST", credentials: "omit", cache: "no-store",
-      headers: { "Content-Type": "application/json", "X-Kiosk-Token": item.token },
+      headers: { "Content-Type": "application/json", "X-Kiosk-Token": deviceToken() || item.token || "" },
       body: item.body
     }).then(function (response) {
       var ok = response.status >= 200 && response.status < 300;
@@ -149,7 +157,7 @@
   }
 
   function enqueue(url, body) {
-    var item = { id: body.client_submission_id, url: url, token: cfg.token, body: JSON.stringify(body),
+    var item = { id: body.client_submission_id, url: url, body: JSON.stringify(body),
                  created: Date.now(), attempts: 0, nextAt: 0 };
     return queue.add(item).then(updateIndicator).then(function () { return item; });
   }
@@ -480,7 +488,8 @@
     if (window.caches) {
       caches.open(CACHE).then(function (cache) {
         return Promise.all(cfg.precache.map(function (url) {
-          return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+          return fetch(url, { credentials: "same-origin", cache: "no-store",
+                              headers: { "X-Kiosk-Token": cfg.token } }).then(function (response) {
             if (response.ok) return cache.put(url, response);
           }).catch(function () { /* offline: keep what is cached */ });
         }));
@@ -492,7 +501,7 @@
     updateIndicator().then(function (now) {
       reportedRefused = now.refused;
       return fetch(cfg.heartbeat, { method: "POST", credentials: "omit", cache: "no-store",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "X-Kiosk-Token": deviceToken() },
         body: JSON.stringify({ pending: now.pending, refused: now.refused }) });
     }).catch(function () { /* offline: the admin page will show the kiosk as silent */ });
   }
