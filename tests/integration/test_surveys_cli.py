@@ -170,9 +170,9 @@ def test_export_formats_to_files(runner, published, tmp_path):
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 100
     # Plain UTF-8 without a BOM, in a file as on standard output: a program reads the first header as is.
-    assert (tmp_path / "x.csv").read_bytes().startswith(b"submitted_at,center,channel,overall,")
+    assert (tmp_path / "x.csv").read_bytes().startswith(b'"submitted_at","center","channel","overall",')
     result = runner.invoke(args=["surveys", "export-responses", "visit-csat"])
-    assert result.exit_code == 0 and result.output.startswith("submitted_at,center,channel,overall,")
+    assert result.exit_code == 0 and result.output.startswith('"submitted_at","center","channel","overall",')
 
 
 def test_generate_command(runner, published):
