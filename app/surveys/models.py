@@ -68,6 +68,8 @@ class SurveyAssignment(db.Model):
     short_code: Mapped[str] = mapped_column(String(16), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it was last switched off: an offline kiosk answer given before that still counts.
+    deactivated_at: Mapped[datetime | None] = mapped_column()
 
     survey: Mapped[Survey] = relationship()
     center: Mapped[Organisation] = relationship()

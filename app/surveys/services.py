@@ -419,7 +419,7 @@ def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
                     found = SurveyAssignment(survey_id=survey.id, center_id=center_id, channel=channel,
                                              short_code=code)
                     db.session.add(found)
-                found.active = True
+                found.active, found.deactivated_at = True, None
                 result.append(found)
         db.session.flush()
         audit.record("survey.assign", survey, summary=survey.slug, centers=len(center_ids), channels=channels,
@@ -440,8 +440,9 @@ def unassign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
         found = list(db.session.scalars(select(SurveyAssignment).where(
             SurveyAssignment.survey_id == survey.id, SurveyAssignment.center_id.in_(center_ids),
             SurveyAssignment.channel.in_(channels), SurveyAssignment.active.is_(True))))
+        now = utcnow()
         for assignment in found:
-            assignment.active = False
+            assignment.active, assignment.deactivated_at = False, now
         db.session.flush()
         audit.record("survey.unassign", survey, summary=survey.slug, centers=len(center_ids), channels=channels,
                      switched_off=len(found), **_user(user))
@@ -459,6 +460,15 @@ def _load_assignment_active(survey_id: int, center_id: int, channel: str) -> boo
     return db.session.scalar(select(SurveyAssignment.id).where(
         SurveyAssignment.survey_id == survey_id, SurveyAssignment.center_id == center_id,
         SurveyAssignment.channel == channel, SurveyAssignment.active.is_(True)).limit(1)) is not None
+
+
+def assignment_active_at(survey_id: int, center_id: int, channel: str, moment: datetime) -> bool:
+    """Whether the survey was offered there at ``moment``: on now and created by then, or switched off only
+    after it (an offline kiosk's answer given while it was offered). Read only when it is not on now."""
+    return db.session.scalar(select(SurveyAssignment.id).where(
+        SurveyAssignment.survey_id == survey_id, SurveyAssignment.center_id == center_id,
+        SurveyAssignment.channel == channel, SurveyAssignment.created_at <= moment,
+        SurveyAssignment.active.is_(True) | (SurveyAssignment.deactivated_at > moment)).limit(1)) is not None
 
 
 def assignment_by_code(code: str) -> SurveyAssignment | None:
@@ -581,7 +591,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
 
     ``require_assignment``: refuse (:class:`SubmissionForbidden`) unless the survey is offered at the centre
     on the channel now (anonymous and kiosk posts); ``allowed_center_ids``: refuse other centres (a kiosk's
-    own centre, a staff token's scope). ``answered_at`` (kiosk posts only: the caller passes it only for a
+    own centre, a staff token's scope); an answer dated while the assignment was on (an offline kiosk's
+    queue) still counts after it was switched off. ``answered_at`` (kiosk posts only: the caller passes it only for a
     valid kiosk token) is when the customer answered, checked by :func:`answering_time`; the response is
     stored at it, with the arrival as ``received_at``. ``may_hold`` (anonymous paths): a submission arriving
     in a burst is acknowledged as usual but kept in ``held_submission`` until a marketer decides
@@ -593,6 +604,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     """
     submission_id = _check_submission_id(client_submission_id)
     digest = body_hash(slug, center, channel, answers)
+    arrival = utcnow()
+    when, replaced = answering_time(answered_at, arrival)
     try:
         info = require_published_info(slug)
         if channel not in CHANNELS:
@@ -600,7 +613,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         center_id = _resolve_center(center)
         if allowed_center_ids is not None and center_id not in allowed_center_ids:
             raise SubmissionForbidden("Этот ЦОК вне зоны отправителя: ответ не принят.")
-        if require_assignment and not assignment_active(info.survey_id, center_id, channel):
+        if require_assignment and not assignment_active(info.survey_id, center_id, channel) and not (
+                when < arrival and assignment_active_at(info.survey_id, center_id, channel, when)):
             raise SubmissionForbidden("Анкета не предлагается в этом ЦОК по этому каналу: ответ не принят.")
         clean, errors = _validate_submission(info.definition, answers)
         if errors:
@@ -616,8 +630,6 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         except (TypeError, ValueError, OverflowError):
             duration_seconds = None
     rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(info.definition, clean)]  # before the lock
-    arrival = utcnow()
-    when, replaced = answering_time(answered_at, arrival)
     fields = {"client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
               "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
               "duration_seconds": duration_seconds, "received_at": arrival, "time_replaced": replaced}

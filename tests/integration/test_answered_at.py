@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app.analysis import queries
 from app.api.tokens import create_token
@@ -177,3 +177,25 @@ def test_heartbeat_stores_refused_count_and_the_admin_page_shows_it(client, kios
     client.post("/kiosk/heartbeat", json={"pending": 0, "refused": 10**12}, headers={"X-Kiosk-Token": kiosk_token})
     db.session.refresh(kiosk)
     assert kiosk.refused_count == 1_000_000
+
+
+def test_the_assignment_is_checked_as_it_was_when_the_customer_answered(client, kiosk_token, main_survey):
+    """An answer given while the kiosk assignment was on still counts when it arrives after the switch-off;
+    one dated after the switch-off, or an undated one, is refused and nothing is stored."""
+    from app.database import write_transaction
+    from app.surveys.models import SurveyAssignment
+
+    kur = find_center("KUR")
+    with write_transaction():  # offered at the kiosk for the last ten days
+        db.session.execute(update(SurveyAssignment).where(SurveyAssignment.center_id == kur.id)
+                           .values(created_at=utcnow() - timedelta(days=10)))
+    with_assignment = iso(utcnow() - timedelta(days=2))
+    services.unassign(main_survey, [kur.id], ["kiosk"])
+    stored = post(client, kiosk_token, answered_at=with_assignment)
+    assert stored.time_replaced is False and stored.submitted_at < utcnow() - timedelta(days=1)
+    for late in (iso(utcnow()), None):  # answered after the switch-off, or undated
+        body = {"client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "kiosk",
+                "answers": dict(ANSWERS), **({"answered_at": late} if late else {})}
+        reply = client.post(URL, json=body, headers={"X-Kiosk-Token": kiosk_token})
+        assert reply.status_code == 403 and "не предлагается" in reply.json["message"]
+    assert db.session.scalar(select(func.count(Response.id))) == 1
