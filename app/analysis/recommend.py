@@ -12,6 +12,7 @@ never add a recommendation of their own. The family is defined in :data:`FAMILY_
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -385,7 +386,12 @@ def _texts(c: Candidate, where: str, what: str, priority: float) -> tuple[str, s
         finding = (f"{where} доля {noun} {format_percent(c.estimate)}{fmt_ci(c.extra.get('estimate_ci'))} ниже цели "
                    f"{format_percent(c.reference)}; односторонний точный биномиальный тест, {stats}.")
         effect = f"Достичь цели — примерно {format_number(gain)} обращений за период закрыты как положено."
-    return finding, why, effect
+    return _minus(finding), _minus(why), _minus(effect)
+
+
+def _minus(text: str) -> str:
+    """A typographic minus before negative numbers (−70, not -70), as the rest of the reports write it."""
+    return re.sub(r"(?<![\w\d])-(?=\d)", "\u2212", text)
 
 
 def _range(ci: list[float] | None, share: bool = True) -> str:
