@@ -13,6 +13,8 @@ if $FLASK demo is-empty; then
   $FLASK demo seed
 fi
 host="${HOST:-127.0.0.1}"; port="${PORT:-5000}"
+# Links printed here and on posters (the kiosk's enrolment link, QR codes) point where this server listens.
+export OTKLIK_PUBLIC_BASE_URL="${OTKLIK_PUBLIC_BASE_URL:-http://$host:$port}"
 workers="${WORKERS:-2}"; threads=4
 redis_pid=""
 cleanup() { if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi; }
