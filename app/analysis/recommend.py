@@ -282,8 +282,10 @@ def build_recommendations(report: dict[str, Any], family: list[Candidate] | None
             continue
         level = _level(c.center, owner, report, names, branches)
         place = names.get(c.center) or branches.get(c.center) or report.get("scope_name") or "сеть"
-        recs.append(_recommendation(c, level, place, report, texts, threshold, quadrants.get((c.center, c.question))
-                                    or quadrants.get((None, c.question))))
+        rec = _recommendation(c, level, place, report, texts, threshold, quadrants.get((c.center, c.question))
+                              or quadrants.get((None, c.question)))
+        rec["evidence"]["family_size"] = len(family)
+        recs.append(rec)
     return _merge(recs)
 
 
@@ -332,7 +334,7 @@ def _recommendation(c: Candidate, level: str, place: str, report: dict[str, Any]
     evidence = {"test": c.test, "alternative": c.alternative, "measure": c.measure, "estimate": c.estimate,
                 "reference": c.reference, "difference": c.difference, "difference_ci": c.difference_ci, "n": c.n,
                 "n_reference": c.n_reference, "p_value": c.p_value, "q_value": c.q_value,
-                "family_size": None, "min_effect": threshold, **{k: v for k, v in c.extra.items() if v is not None}}
+                "min_effect": threshold, **{k: v for k, v in c.extra.items() if v is not None}}
     return {"rule": c.rule, "center": c.center, "center_name": place, "level": level, "question": c.question,
             "question_label": what.strip("«»"), "finding": finding, "why": why, "expected_effect": effect,
             "action": action_for(c.question, texts), "responsible_role": responsible_role(level, c.question),
@@ -430,8 +432,6 @@ def recommendations_section(report: dict[str, Any]) -> tuple[list[dict[str, Any]
     family = gather_family(report)
     adjust_family(family)
     recs = build_recommendations(report, family)
-    for rec in recs:
-        rec["evidence"]["family_size"] = len(family)
     by_rule: dict[str, int] = {}
     for c in family:
         by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
