@@ -1,10 +1,10 @@
-"""Landing page, staff dashboard and the audit log."""
+"""Landing page with the centre chooser, the public centre pages, staff dashboard and the audit log."""
 
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.decorators import roles_required, staff_required
+from app.auth.decorators import public, roles_required, staff_required
 from app.extensions import db
 from app.main import bp
 from app.models import AuditEvent
@@ -15,7 +15,37 @@ from app.parsing import query_page
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
-    return render_template("main/landing.html")
+    from app.org.directory import centres_by_branch
+
+    return render_template("main/landing.html", branches=centres_by_branch())
+
+
+@bp.route("/centers")
+@public
+def centers():
+    """Every open centre by branch; the chooser's form (``?center=CODE``) lands on the chosen centre's page."""
+    from app.org.directory import centres_by_branch, public_centre
+
+    chosen = request.args.get("center", "")
+    if chosen:
+        centre = public_centre(chosen)
+        if centre is not None:
+            return redirect(url_for("main.center", code=centre.code))
+    branches = centres_by_branch()
+    return render_template("main/centers.html", branches=branches, not_found=bool(chosen))
+
+
+@bp.route("/centers/<code>")
+@public
+def center(code: str):
+    """A centre's ways in for a customer: its web survey, its review book, its public book, the status lookup."""
+    from app.org.directory import public_centre
+    from app.surveys.offers import online_offers
+
+    centre = public_centre(code)
+    if centre is None:
+        abort(404)
+    return render_template("main/center.html", center=centre, offers=online_offers(centre.id))
 
 
 @bp.route("/bench/hello")

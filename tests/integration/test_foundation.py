@@ -184,8 +184,8 @@ def test_every_staff_url_refuses_anonymous(app, client):
 
 def test_public_views_are_an_explicit_list(app):
     """A view without a role check must be on the public list: new staff pages cannot slip through."""
-    public_prefixes = ("main.index", "main.healthz", "main.hello", "main.favicon", "auth.login", "auth.logout",
-                       "static")
+    public_prefixes = ("main.index", "main.center", "main.healthz", "main.hello", "main.favicon", "auth.login",
+                       "auth.logout", "static")
     allowed = set(app.config.get("PUBLIC_ENDPOINTS_EXTRA", ()))
     for endpoint, view in app.view_functions.items():
         if hasattr(view, "_staff_roles") or endpoint.startswith(public_prefixes):
