@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
@@ -14,10 +14,12 @@ from app.kiosk.services import (
     KioskError,
     enrol_hours,
     issue_enrolment,
+    kiosk_surveys,
     overview,
     register_kiosk,
     reissue,
     revoke,
+    shown_survey,
     update_settings,
 )
 from app.org.services import centers
@@ -35,8 +37,12 @@ def _issued(kiosk: Kiosk, code: str, reissued: bool):
 
 
 def _list_page(form: KioskForm, status: int = 200):
-    return render_template("kiosk/admin_list.html", form=form, rows=overview(), action_form=ActionForm(),
-                           settings_form=KioskSettingsForm), status
+    rows = overview()
+    offered = {row.kiosk.center_id: kiosk_surveys(row.kiosk.center_id) for row in rows}
+    return render_template("kiosk/admin_list.html", form=form, rows=rows, action_form=ActionForm(),
+                           settings_form=KioskSettingsForm, offered=offered,
+                           shown={row.kiosk.id: shown_survey(offered[row.kiosk.center_id], row.kiosk.survey_id)
+                                  for row in rows}), status
 
 
 def _form() -> KioskForm:
@@ -89,8 +95,9 @@ def admin_settings(kiosk_id: int):
     kiosk = _kiosk_or_404(kiosk_id)
     form = KioskSettingsForm()
     if form.validate_on_submit():
+        chosen = form.survey_id.data if "survey_id" in request.form else None
         try:
-            update_settings(kiosk, form.name.data, form.inactivity_seconds.data, current_user)
+            update_settings(kiosk, form.name.data, form.inactivity_seconds.data, current_user, survey_id=chosen)
         except KioskError as exc:
             flash(str(exc), "error")
         else:

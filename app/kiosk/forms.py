@@ -20,6 +20,8 @@ class KioskSettingsForm(FlaskForm):
     name = StringField("Название киоска", validators=[DataRequired("Укажите название"), Length(max=200)])
     inactivity_seconds = IntegerField(
         "Бездействие, секунд", validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")])
+    # Choices are the surveys offered on the kiosk's centre (set per kiosk); absent from a post: unchanged.
+    survey_id = SelectField("Анкета на киоске", coerce=int, choices=[], validate_choice=False)
 
 
 class ActionForm(FlaskForm):

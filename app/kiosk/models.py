@@ -34,5 +34,7 @@ class Kiosk(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
     enrol_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     enrol_expires_at: Mapped[datetime | None] = mapped_column()
+    # The survey it shows when its centre has several on the kiosk channel; None: the most recently assigned.
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
 
     center: Mapped[Organisation] = relationship()

@@ -27,6 +27,7 @@ from app.kiosk.services import (
     heartbeat,
     kiosk_by_token,
     kiosk_ref_by_token,
+    kiosk_survey,
 )
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.models import ENTRY_TYPES
@@ -70,16 +71,12 @@ def _json_not_registered():
 
 
 def _survey_for(kiosk: Kiosk):
-    """(slug, definition) of the survey assigned to the kiosk's centre on the kiosk channel, or (None, None)."""
-    try:
-        from app.surveys import services as surveys
-    except ImportError:  # surveys package not available
-        return None, None
-    survey = surveys.survey_for_center(kiosk.center_id, "kiosk")
-    if survey is None:
-        return None, None
-    version = surveys.published_version_for(survey.id)
-    if version is None:
+    """(slug, definition) of the survey this kiosk shows (see ``kiosk_survey``), or (None, None)."""
+    from app.surveys import services as surveys
+
+    survey = kiosk_survey(kiosk)
+    version = surveys.published_version_for(survey.id) if survey is not None else None
+    if survey is None or version is None:
         return None, None
     return survey.slug, surveys.definition_of(version)
 

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import exists, func, inspect, select
 
 from app import audit
 from app.cache import clear_on_commit
@@ -26,6 +26,7 @@ from app.models import Organisation, OrgKind, User, utcnow
 from app.reviews.lookups import CACHE as LOOKUPS
 from app.reviews.lookups import lookup_cache
 from app.reviews.models import ReviewEntry
+from app.surveys.models import Survey, SurveyAssignment, SurveyVersion
 
 SILENT_AFTER = timedelta(minutes=15)
 INACTIVITY_MIN, INACTIVITY_MAX = 2, 3600
@@ -163,11 +164,44 @@ def revoke(kiosk: Kiosk, user: User | None = None) -> None:
         audit.record("kiosk.revoke", kiosk, summary=kiosk.center.code, **_who(user))
 
 
-def update_settings(kiosk: Kiosk, name: str, inactivity_seconds: int, user: User | None = None) -> None:
+AUTO_SURVEY = 0
+"""The settings form's value for "the most recently assigned survey" (no pinned survey)."""
+
+
+def update_settings(kiosk: Kiosk, name: str, inactivity_seconds: int, user: User | None = None,
+                    survey_id: int | None = None) -> None:
+    """Rename, change the idle reset and, when ``survey_id`` is given, pin that survey
+    (``AUTO_SURVEY`` unpins it); the survey must be offered on this centre's kiosks."""
     name, seconds = _check(name, inactivity_seconds)
+    if survey_id and survey_id not in {survey.id for survey in kiosk_surveys(kiosk.center_id)}:
+        raise KioskError("Эта анкета не назначена на киоски этого ЦОК или еще не опубликована.")
     with write_transaction():
         kiosk.name, kiosk.inactivity_seconds = name, seconds
+        if survey_id is not None:
+            kiosk.survey_id = survey_id or None
         audit.record("kiosk.update", kiosk, summary=kiosk.center.code, **_who(user))
+
+
+def kiosk_surveys(center_id: int) -> list[Survey]:
+    """Surveys a kiosk of this centre may show: active `kiosk` assignments with a published version,
+    the most recently assigned first."""
+    published = exists().where(SurveyVersion.survey_id == Survey.id, SurveyVersion.status == "published")
+    return list(db.session.scalars(
+        select(Survey).join(SurveyAssignment, SurveyAssignment.survey_id == Survey.id)
+        .where(SurveyAssignment.center_id == center_id, SurveyAssignment.channel == "kiosk",
+               SurveyAssignment.active.is_(True), published)
+        .order_by(SurveyAssignment.created_at.desc(), SurveyAssignment.id.desc())))
+
+
+def kiosk_survey(kiosk: Kiosk) -> Survey | None:
+    """The survey this kiosk shows (see ``shown_survey``)."""
+    return shown_survey(kiosk_surveys(kiosk.center_id), kiosk.survey_id)
+
+
+def shown_survey(offered: list[Survey], pinned_id: int | None) -> Survey | None:
+    """The pinned survey while it is still offered there, else the most recently assigned one."""
+    pinned = next((survey for survey in offered if survey.id == pinned_id), None)
+    return pinned or (offered[0] if offered else None)
 
 
 def kiosk_by_token(token: str) -> Kiosk | None:
