@@ -237,15 +237,16 @@ def _render(assignment, published: services.PublishedInfo, *, page: int, answers
                            step=step, total=total, is_last=is_last, questions_html=questions_html), status
 
 
-def _thanks(published: services.PublishedInfo, assignment, response_id: int):
+def _thanks(published: services.PublishedInfo, assignment):
+    """The thank-you page: the same for every response of an assignment, so rendered once per worker."""
     lang = current_lang()
 
-    def render(response_id: str) -> str:
+    def render() -> str:
         return render_template("surveys/respond_thanks.html", defn=published.definition, lang=lang,
-                               assignment=assignment, response_id=response_id)
+                               assignment=assignment)
 
-    html = _page_from_cache(published, ("thanks", assignment, lang), render, {"response_id": str(response_id)})
-    return (html if html is not None else render(str(response_id))), 200
+    html = _page_from_cache(published, ("thanks", assignment, lang), render, {})
+    return (html if html is not None else render()), 200
 
 
 def _next_page(defn: SurveyDefinition, page: int, answers: dict[str, Any],
@@ -333,7 +334,7 @@ def respond_post(short_code: str):
     if following is not None:
         return _render(assignment, published, page=following, answers=answers, errors={}, sid=sid, started=started)
     try:
-        result = services.submit_response(
+        services.submit_response(
             slug=assignment.slug, center=assignment.center_id, channel=assignment.channel,
             answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started,
             may_hold=True, client_address=request.remote_addr)
@@ -347,4 +348,4 @@ def respond_post(short_code: str):
         return _unavailable(410, "Этот опрос завершен. Спасибо за желание помочь нам!")
     except services.SurveyNotFound:
         return _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
-    return _thanks(published, assignment, result.response_id)
+    return _thanks(published, assignment)
