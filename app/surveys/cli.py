@@ -26,7 +26,7 @@ from app.org.services import find_center
 from app.spreadsheet import csv_table
 from app.surveys import exports, services
 from app.surveys.models import ASSIGNABLE_CHANNELS, CHANNELS, Answer, Response, Survey, SurveyVersion
-from app.surveys.schema import DefinitionError, SurveyDefinition, validate_definition, validate_submission
+from app.surveys.schema import SurveyDefinition, validate_submission
 
 surveys_cli = AppGroup("surveys", help="Анкеты: определения, публикация, импорт и выгрузка ответов.")
 
@@ -189,49 +189,51 @@ def import_responses(survey: Survey, raw: bytes) -> tuple[int, int]:
     return stored, skipped
 
 
-def import_definition_file(raw: bytes) -> tuple[Survey, bool]:
-    """Create a survey from a definition, or make it the draft of the survey with that slug."""
-    try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DefinitionError([f"(JSON): {exc}"]) from None
-    defn = validate_definition(doc)
-    survey = services.get_survey(defn.slug)
-    created = survey is None
-    try:
-        survey = services.create_survey(doc) if created else survey
-        if not created:
-            services.save_draft(survey, doc)
-    except services.InvalidDefinition as exc:
-        raise DefinitionError(exc.errors) from None
-    with write_transaction():
-        audit.record("survey.import", survey, summary=survey.slug)
-    return survey, created
-
-
 # --------------------------------------------------------------------------- commands
 
 
 @surveys_cli.command("import-definition")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_definition_command(file: Path) -> None:
-    """Импорт определения анкеты из JSON (новая анкета или новый черновик существующей)."""
+@click.option("--from", "fmt", type=click.Choice(["native", "surveyjs", "xlsform"]), default=None,
+              help="Формат файла; по умолчанию определяется по содержимому (.xlsx — XLSForm, JSON с elements — "
+                   "SurveyJS)")
+def import_definition_command(file: Path, fmt: str | None) -> None:
+    """Импорт анкеты из JSON Отклика, SurveyJS или XLSForm (новая анкета или новый черновик существующей)."""
+    from app.surveys.definition_import import FORMAT_NAMES, import_definition
+    from app.surveys.interchange import InterchangeError
+
     try:
-        survey, created = import_definition_file(file.read_bytes())
-    except DefinitionError as exc:
+        result = import_definition(file.read_bytes(), file.name, fmt)
+    except InterchangeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except services.InvalidDefinition as exc:
         for line in exc.errors:
             click.echo(line, err=True)
         raise click.ClickException("Определение не импортировано: исправьте ошибки выше") from None
-    click.echo(f"{'Создана анкета' if created else 'Обновлен черновик анкеты'} «{survey.slug}»")
+    action = "Создана анкета" if result.created else f"Создан черновик версии {result.version.number} анкеты"
+    click.echo(f"{action} «{result.survey.slug}» ({FORMAT_NAMES[result.fmt]})")
+    if result.skipped:
+        click.echo("Не перенесено:", err=True)
+        for line in result.skipped:
+            click.echo(f"  — {line}", err=True)
 
 
 @surveys_cli.command("export-definition")
 @click.argument("slug")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Файл (по умолчанию — вывод)")
-def export_definition_command(slug: str, out: Path | None) -> None:
-    """Выгрузить определение последней версии анкеты в JSON."""
+@click.option("--to", "fmt", type=click.Choice(["native", "surveyjs"]), default="native", show_default=True,
+              help="Формат: JSON Отклика или SurveyJS")
+def export_definition_command(slug: str, out: Path | None, fmt: str) -> None:
+    """Выгрузить определение последней версии анкеты в JSON (Отклика или SurveyJS)."""
+    from app.surveys.interchange import to_surveyjs
+
     survey = _survey_or_fail(slug)
-    body = json.dumps(survey.versions[-1].definition, ensure_ascii=False, indent=2)
+    definition = survey.versions[-1].definition
+    if fmt == "surveyjs":
+        definition, skipped = to_surveyjs(definition)
+        for line in skipped:
+            click.echo(f"Не перенесено: {line}", err=True)
+    body = json.dumps(definition, ensure_ascii=False, indent=2)
     if out:
         out.write_text(body + "\n", encoding="utf-8")
         click.echo(f"Сохранено в {out}")
@@ -377,5 +379,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
 
 
-__all__ = ["ImportFailed", "import_definition_file", "import_responses", "parse_responses", "parse_targets",
+__all__ = ["ImportFailed", "import_responses", "parse_responses", "parse_targets",
            "register_cli", "surveys_cli"]

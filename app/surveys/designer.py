@@ -142,31 +142,27 @@ def create():
 @bp.route("/surveys/import", methods=["POST"])
 @roles_required("marketing")
 def import_definition():
+    """A file from Otklik, SurveyJS Creator or XLSForm becomes a draft; what was left out is listed."""
+    from app.surveys.definition_import import import_definition as run_import
+    from app.surveys.interchange import InterchangeError
+
     form = ImportForm()
     errors: list[str] = []
     if not form.validate_on_submit():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
     else:
+        upload = form.file.data
         try:
-            doc, errors = parse_json(form.file.data.read().decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            doc, errors = None, ["(файл): ожидается текст JSON в кодировке UTF-8"]
-        if not errors:
-            errors, _ = _check(doc)
-        if not errors:
-            survey = services.get_survey(doc["slug"])
-            try:
-                if survey is None:
-                    survey = services.create_survey(doc, user=current_user)
-                else:
-                    errors = _save(survey, doc)
-            except services.InvalidDefinition as exc:
-                errors = exc.errors
-            if not errors:
-                with write_transaction():
-                    audit.record("survey.import", survey, summary=survey.slug)
-                flash("Анкета импортирована в черновик.", "success")
-                return redirect(url_for("surveys.edit", survey_id=survey.id))
+            result = run_import(upload.read(), upload.filename or "", form.source.data or None, user=current_user)
+        except InterchangeError as exc:
+            errors = [str(exc)]
+        except services.InvalidDefinition as exc:
+            errors = exc.errors
+        else:
+            flash("Анкета импортирована в черновик." if not result.skipped else
+                  "Анкета импортирована в черновик. Не перенесено: " + "; ".join(result.skipped),
+                  "success" if not result.skipped else "warning")
+            return redirect(url_for("surveys.edit", survey_id=result.survey.id))
     form = CreateForm()
     form.template.choices = [("", "Пустая анкета")] + [(t["slug"], t["title"]["ru"]) for t in library()]
     return render_template("surveys/create.html", form=form, errors=errors, import_form=ImportForm()), 422
@@ -406,6 +402,20 @@ def export_definition(survey_id: int):
     body = json.dumps(version.definition, ensure_ascii=False, indent=2)
     return FlaskResponse(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{survey.slug}-v{version.number}.json"'})
+
+
+@bp.route("/surveys/<int:survey_id>/surveyjs.json")
+@roles_required("marketing")
+def export_surveyjs(survey_id: int):
+    """The latest version as SurveyJS JSON, for SurveyJS Creator or a site built on SurveyJS."""
+    from app.surveys.interchange import to_surveyjs
+
+    survey = _survey(survey_id)
+    version = _latest(survey)
+    document, _skipped = to_surveyjs(version.definition)
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    return FlaskResponse(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{survey.slug}-v{version.number}-surveyjs.json"'})
 
 
 # --------------------------------------------------------------------------- assignment

@@ -76,7 +76,10 @@ class DuplicateForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Файл JSON", validators=[FileRequired("Выберите файл")])
+    file = FileField("Файл анкеты", validators=[FileRequired("Выберите файл")])
+    source = SelectField("Формат", choices=[("", "Определить по файлу"), ("native", "JSON Отклика"),
+                                            ("surveyjs", "SurveyJS (файл JSON)"), ("xlsform", "XLSForm (книга .xlsx)")],
+                         default="")
 
 
 class JsonForm(FlaskForm):

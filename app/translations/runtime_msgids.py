@@ -229,7 +229,12 @@ MSGIDS = (
     # app.surveys.forms.JsonForm
     N_("Определение анкеты (JSON)"),
     # app.surveys.forms.ImportForm
-    N_("Файл JSON"),
+    N_("Файл анкеты"),
+    N_("Формат"),
+    N_("Определить по файлу"),
+    N_("JSON Отклика"),
+    N_("SurveyJS (файл JSON)"),
+    N_("XLSForm (книга .xlsx)"),
     # app.surveys.forms.DuplicateForm
     N_("Код новой анкеты"),
     # app.surveys.forms.CreateForm
