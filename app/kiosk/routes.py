@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import segno
 from flask import current_app, render_template, request, url_for
+from markupsafe import Markup
 
 from app.auth.decorators import public
 from app.extensions import csrf, limiter
@@ -31,6 +33,7 @@ from app.kiosk.services import (
 )
 from app.reviews.consent import CONSENT_VERSION, consent_text
 from app.reviews.models import ENTRY_TYPES
+from app.reviews.promise import answer_promise
 from app.reviews.services import (
     CHECK_RECEIPT_TEXT,
     TEXT_MAX,
@@ -81,6 +84,12 @@ def _survey_for(kiosk: Kiosk):
     return survey.slug, surveys.definition_of(version)
 
 
+def status_qr_svg(url: str) -> Markup:
+    """The status page's address as an inline SVG QR code for the receipt (cached with the screen offline)."""
+    svg = segno.make_qr(url, error="m").svg_inline(scale=6, border=2, omitsize=True, title="QR-код страницы статуса")
+    return Markup(svg)  # noqa: S704 - segno's own SVG of our own URL, no customer text
+
+
 def _page_context(kiosk: Kiosk) -> dict[str, Any]:
     slug, _ = _survey_for(kiosk)
     screens = [name for name in SCREENS if name != "survey" or slug]
@@ -88,7 +97,9 @@ def _page_context(kiosk: Kiosk) -> dict[str, Any]:
                 + [url_for("kiosk.screen", name=name) for name in screens]
                 + [url_for("static", filename=name) for name in
                    ("css/otklik.css", "css/kiosk.css", "js/kiosk-boot.js", "js/kiosk.js")])
+    status_url = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + url_for("reviews.status")
     return {"kiosk": kiosk, "center": kiosk.center, "home_url": url_for("kiosk.home"), "survey_slug": slug,
+            "status_url": status_url, "status_qr": status_qr_svg(status_url),
             "precache": precache, "heartbeat_url": url_for("kiosk.post_heartbeat"),
             "sw_url": url_for("kiosk.service_worker")}
 
@@ -252,8 +263,9 @@ def post_review():
         return {"error": str(exc)}, 409
     except ReviewError as exc:
         return {"errors": exc.errors or {"form": str(exc)}}, 422
+    promise = answer_promise(receipt.entry)
     reply = {"registration_number": receipt.registration_number, "check_code": receipt.check_code,
-             "created": receipt.created}
+             "created": receipt.created, "answer_due": promise.due.isoformat(), "answer_promise": promise.text}
     if receipt.in_check:
         reply.update(in_check=True, message=CHECK_RECEIPT_TEXT)
     return reply, 201 if receipt.created else 200

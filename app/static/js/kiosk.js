@@ -221,6 +221,8 @@
     if (receipt && receipt.registration_number) {
       $("thanks-number").textContent = receipt.registration_number;
       $("thanks-code").textContent = receipt.check_code || "";
+      $("thanks-promise").textContent = receipt.answer_promise || "";
+      show($("thanks-promise"), !!receipt.answer_promise);
       show($("thanks-receipt"), true);
     }
     // An anonymous entry held «на проверке» in a burst: the receipt says so (the deadline runs from receipt).
