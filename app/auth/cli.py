@@ -25,7 +25,8 @@ def create_command(email: str, role: str, scope_code: str | None, name: str, pas
     try:
         user = create_user(email, role, password, scope_code, name=name)
     except AuthError as exc:
-        raise click.ClickException(str(exc)) from None
+        hint = " (--scope КОД)" if role == "operator" and not scope_code else ""
+        raise click.ClickException(f"{exc}{hint}") from None
     click.echo(f"Создан пользователь {user.email} (роль {role}).")
     if generated:
         click.echo(f"Пароль: {password}")

@@ -203,7 +203,7 @@ def resolve_scope(role: str, scope_code: str | None) -> Organisation | None:
             raise AuthError(f"Подразделение с кодом «{scope_code}» не найдено.")
         return scope
     if role == Role.OPERATOR:
-        raise AuthError("Для оператора укажите ЦОК или филиал (--scope КОД).")
+        raise AuthError("Для оператора укажите ЦОК или филиал, обращения которого он ведет.")
     return company()
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response as FlaskResponse
 from flask import abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select
@@ -449,7 +450,7 @@ def assign(survey_id: int):
             except services.SurveyError as exc:
                 errors.append(str(exc))
             else:
-                flash(f"Назначено: {len(made)} ссылок.", "success")
+                flash(ngettext("Назначена %(num)s ссылка.", "Назначено %(num)s ссылок.", len(made)), "success")
                 return redirect(url_for("surveys.assign", survey_id=survey.id))
     elif request.method == "POST":
         errors = [m for messages in form.errors.values() for m in messages]
