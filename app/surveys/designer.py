@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -358,7 +358,10 @@ def publish(survey_id: int):
     except services.SurveyError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Версия {version.number} опубликована.", "success")
+        flash(f"Версия {version.number} опубликована. Назначьте, где ее проводить: ниже уже выбраны все ЦОК, "
+              "сайт и QR-код.", "success")
+        if not _assignments_of(survey):  # first publication: straight to the assignment form
+            return redirect(url_for("surveys.assign", survey_id=survey.id, preset="web"))
     return redirect(url_for("surveys.edit", survey_id=survey.id))
 
 
@@ -454,12 +457,43 @@ def assign(survey_id: int):
                 return redirect(url_for("surveys.assign", survey_id=survey.id))
     elif request.method == "POST":
         errors = [m for messages in form.errors.values() for m in messages]
-    assignments = list(db.session.scalars(
+    elif request.args.get("preset") == "web":
+        form.target.data, form.channels.data = "all", ["online", "qr"]
+    shown = _assignment_filter(request.args)
+    assignments = [a for a in _assignments_of(survey) if shown(a)]
+    return render_template("surveys/assign.html", survey=survey, form=form, errors=errors, assignments=assignments,
+                           channel_labels=CHANNEL_LABELS, short_link=distribution.short_link,
+                           branch_list=branch_list, centres_by_branch=_centres_by_branch(branch_list, center_list),
+                           filters=request.args, total=len(_assignments_of(survey))), \
+        422 if errors else 200
+
+
+def _assignments_of(survey: Survey) -> list[SurveyAssignment]:
+    return list(db.session.scalars(
         select(SurveyAssignment).join(Organisation, Organisation.id == SurveyAssignment.center_id)
+        .options(joinedload(SurveyAssignment.center))
         .where(SurveyAssignment.survey_id == survey.id)
         .order_by(Organisation.name, SurveyAssignment.channel)))
-    return render_template("surveys/assign.html", survey=survey, form=form, errors=errors, assignments=assignments,
-                           channel_labels=CHANNEL_LABELS, short_link=distribution.short_link), 422 if errors else 200
+
+
+def _assignment_filter(args: Any) -> Callable[[SurveyAssignment], bool]:
+    """The distribution table's filter by branch, centre and channel (GET parameters; blanks mean all)."""
+    branch, centre, channel = (args.get(k, "") for k in ("branch", "center", "channel"))
+
+    def keep(assignment: SurveyAssignment) -> bool:
+        return ((not branch or str(assignment.center.parent_id) == branch)
+                and (not centre or str(assignment.center_id) == centre)
+                and (not channel or assignment.channel == channel))
+    return keep
+
+
+def _centres_by_branch(branch_list: list[Organisation], center_list: list[Organisation]) -> list[tuple[str, list]]:
+    """The assignment form's checkbox groups: each branch's centres, then centres outside any branch."""
+    names = {b.id: b.name for b in branch_list}
+    groups: dict[str, list[Organisation]] = {}
+    for centre in center_list:
+        groups.setdefault(names.get(centre.parent_id, "Другие ЦОК"), []).append(centre)
+    return sorted(groups.items(), key=lambda item: (item[0] == "Другие ЦОК", item[0]))
 
 
 # --------------------------------------------------------------------------- responses
