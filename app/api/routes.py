@@ -12,9 +12,10 @@ from app.api import bp
 from app.api.openapi import openapi_document
 from app.api.tokens import TokenRefused, authenticate
 from app.auth.decorators import public
+from app.errors import BadRequest, DomainError, Forbidden, NotFound
 from app.extensions import db, limiter
 from app.kiosk.services import hash_token, kiosk_ref_by_token
-from app.models import Organisation
+from app.models import Organisation, User
 from app.parsing import MAX_ID, parse_int
 from app.surveys import services
 from app.surveys.models import STAFF_CHANNELS, Answer, Response, SurveyVersion
@@ -34,6 +35,16 @@ _ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: 
                 410: "gone", 422: "invalid"}
 
 
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):  # noqa: ANN201 - a Flask reply
+    """Every refusal a service or view raises, in the documented error shape (once, not per view)."""
+    db.session.rollback()
+    response, status = _error(exc.status, str(exc))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
+    return response, status
+
+
 @bp.get("/health")
 @public
 def health():
@@ -51,12 +62,7 @@ def openapi():
 @public
 def survey_definition(slug: str):
     """The published definition; kiosks cache it by ETag (the version id)."""
-    try:
-        version, defn = services.require_published(slug)
-    except services.SurveyClosed as exc:
-        return _error(410, str(exc))
-    except services.SurveyNotFound as exc:
-        return _error(404, str(exc))
+    version, _defn = services.require_published(slug)  # SurveyNotFound 404, SurveyClosed 410
     response = jsonify({"slug": slug, "version": version.number, "version_id": version.id,
                         "definition": version.definition})
     response.set_etag(f"v{version.id}-{version.published_at:%Y%m%d%H%M%S%f}")
@@ -215,23 +221,29 @@ def post_response(slug: str):
 # --------------------------------------------------------------------------- staff listing
 
 
-def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
-    """The bearer token's user if the token has ``permission`` and the user one of ``roles``; otherwise the
-    401 (no, unknown, revoked or expired token) or 403 reply to send."""
+def _require_staff_user(roles: tuple[str, ...], permission: str, forbidden: str) -> User:
+    """The bearer token's user if the token has ``permission`` and the user one of ``roles``.
+
+    Raises :class:`TokenRefused` (401: no, unknown, revoked or expired token) or :class:`Forbidden` (403).
+    """
     secret = _bearer_secret()
-    try:
-        if not secret:
-            raise TokenRefused("Нужен токен API: заголовок Authorization: Bearer <токен>.")
-        api_token = authenticate(secret)
-    except TokenRefused as exc:
-        response, status = _error(401, str(exc))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
-        return None, (response, status)
+    if not secret:
+        raise TokenRefused("Нужен токен API: заголовок Authorization: Bearer <токен>.")
+    api_token = authenticate(secret)
     if permission not in api_token.permission_set:
-        return None, _error(403, f"У токена нет права {permission}.")
+        raise Forbidden(f"У токена нет права {permission}.")
     if not api_token.user.has_role(*roles):
-        return None, _error(403, forbidden)
-    return api_token.user, None
+        raise Forbidden(forbidden)
+    return api_token.user
+
+
+def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
+    """:func:`_require_staff_user` as (user, None), or (None, the 401/403 reply) for views that still reply
+    themselves."""
+    try:
+        return _require_staff_user(roles, permission, forbidden), None
+    except DomainError as exc:
+        return None, domain_error(exc)
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -269,12 +281,10 @@ def answers_json(defn: SurveyDefinition | None, rows: list[Answer]) -> dict[str,
 @public  # authenticated by the bearer token below, not by the session
 def list_responses(slug: str):
     """Responses of a survey in the token owner's centres, newest first, 100 per page."""
-    user, refusal = _staff_user(LIST_ROLES, "read:responses", "Нет прав на просмотр ответов.")
-    if refusal is not None:
-        return refusal
+    user = _require_staff_user(LIST_ROLES, "read:responses", "Нет прав на просмотр ответов.")
     survey = services.get_survey(slug)
     if survey is None:
-        return _error(404, "Анкета не найдена")
+        raise services.SurveyNotFound()
     from app.org.services import find_center, visible_center_ids
 
     visible = visible_center_ids(user)
@@ -283,16 +293,16 @@ def list_responses(slug: str):
         page = parse_int(request.args.get("page", "1"))
         per_page = parse_int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
     except ValueError:
-        return _error(400, "Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.")
+        raise BadRequest("Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.") from None
     if page < 1 or not 1 <= per_page <= PER_PAGE_MAX:
-        return _error(400, f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
+        raise BadRequest(f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
     if page > MAX_ID // per_page:  # the row offset would overflow a database integer
-        return _error(400, "Слишком большой номер страницы page.")
+        raise BadRequest("Слишком большой номер страницы page.")
     query = select(Response).where(Response.survey_id == survey.id, Response.center_id.in_(visible))
     if request.args.get("center"):
         center = find_center(request.args["center"])
         if center is None or center.id not in visible:
-            return _error(404, "ЦОК не найден")
+            raise NotFound("ЦОК не найден")
         query = query.where(Response.center_id == center.id)
     if start:
         query = query.where(Response.submitted_at >= datetime.combine(start, time.min))
