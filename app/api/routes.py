@@ -9,6 +9,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 
 from app.api import bp
+from app.api.bodies import Error, Health, PublishedSurvey, ResponseItem, ResponsePage
 from app.api.openapi import openapi_document
 from app.api.tokens import TokenRefused, authenticate
 from app.auth.decorators import public
@@ -27,8 +28,8 @@ LIST_ROLES = ("admin", "marketing", "manager")
 
 
 def _error(status: int, message: str, error: str | None = None, **extra: Any):
-    body = {"error": error or _ERROR_NAMES.get(status, "error"), "message": message, **extra}
-    return jsonify(body), status
+    body = Error(error=error or _ERROR_NAMES.get(status, "error"), message=message, **extra)
+    return jsonify(body.as_json()), status
 
 
 _ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
@@ -49,7 +50,7 @@ def domain_error(exc: DomainError):  # noqa: ANN201 - a Flask reply
 @public
 def health():
     """Liveness for load balancers and kiosks."""
-    return jsonify({"status": "ok"})
+    return jsonify(Health(status="ok").as_json())
 
 
 @bp.get("/openapi.json")
@@ -63,8 +64,8 @@ def openapi():
 def survey_definition(slug: str):
     """The published definition; kiosks cache it by ETag (the version id)."""
     version, _defn = services.require_published(slug)  # SurveyNotFound 404, SurveyClosed 410
-    response = jsonify({"slug": slug, "version": version.number, "version_id": version.id,
-                        "definition": version.definition})
+    response = jsonify(PublishedSurvey(slug=slug, version=version.number, version_id=version.id,
+                                       definition=version.definition).as_json())
     response.set_etag(f"v{version.id}-{version.published_at:%Y%m%d%H%M%S%f}")
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
@@ -324,11 +325,12 @@ def list_responses(slug: str):
     for r in responses:
         version = versions.get(r.version_id)
         defn = services.definition_of(version) if version is not None else None
-        items.append({"id": r.id, "submitted_at": r.submitted_at.isoformat() + "Z", "center": codes.get(r.center_id),
-                      "channel": r.channel, "version": version.number if version else None,
-                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, [])),
-                      "received_at": r.received_at.isoformat() + "Z", "time_replaced": r.time_replaced})
-    return jsonify({"survey": slug, "page": page, "per_page": per_page, "total": total, "items": items})
+        items.append(ResponseItem(
+            id=r.id, submitted_at=r.submitted_at.isoformat() + "Z", center=codes.get(r.center_id), channel=r.channel,
+            version=version.number if version else None, duration_seconds=r.duration_seconds,
+            answers=answers_json(defn, by_response.get(r.id, [])), received_at=r.received_at.isoformat() + "Z",
+            time_replaced=r.time_replaced))
+    return jsonify(ResponsePage(survey=slug, page=page, per_page=per_page, total=total, items=items).as_json())
 
 
 # --------------------------------------------------------------------------- satisfaction report
