@@ -1,8 +1,14 @@
-"""The hand-written OpenAPI 3.0 document of API v1 (kept true to routes.py; schemathesis checks it)."""
+"""The OpenAPI 3.0 document of API v1 (kept true to routes.py; schemathesis checks it).
+
+Paths are written here; the reply bodies' schemas come from the pydantic models of
+:mod:`app.api.bodies`. The posting and report bodies are still described by hand below.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from app.api.bodies import component_schemas
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -35,8 +41,7 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/health": {"get": {
                 "operationId": "health", "summary": "Проверка работоспособности",
-                "responses": {"200": _json({"type": "object", "required": ["status"],
-                                            "properties": {"status": {"type": "string", "enum": ["ok"]}}}, "OK")},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Health"}, "OK")},
             }},
             "/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "Этот документ",
@@ -138,13 +143,7 @@ def openapi_document() -> dict[str, Any]:
                                                               "Нет, неверный, отозванный или истекший токен — 401 "
                                                               "(на отправке ответа — 403), нет права — 403."}},
             "schemas": {
-                "Error": {"type": "object", "required": ["message"], "properties": {
-                    "error": {"type": "string"}, "message": {"type": "string"},
-                    "missing": {"type": "array", "items": {"type": "string"}}}},
-                "PublishedSurvey": {"type": "object", "required": ["slug", "version", "version_id", "definition"],
-                                    "properties": {"slug": {"type": "string"}, "version": {"type": "integer"},
-                                                   "version_id": {"type": "integer"},
-                                                   "definition": {"type": "object"}}},
+                **component_schemas(),
                 "ResponseSubmission": {
                     "type": "object", "required": ["client_submission_id", "center", "channel", "answers"],
                     "properties": {
@@ -211,24 +210,6 @@ def openapi_document() -> dict[str, Any]:
                                     "enum": ["improved", "worsened", "no_evidence", "no_comparison"]},
                         "comparison_centers": {"type": "array", "items": {"type": "string"}},
                         "regression_to_mean": {"type": "string", "nullable": True}}},
-                "ResponsePage": {"type": "object", "required": ["survey", "page", "per_page", "total", "items"],
-                                 "properties": {
-                                     "survey": {"type": "string"}, "page": {"type": "integer"},
-                                     "per_page": {"type": "integer"}, "total": {"type": "integer"},
-                                     "items": {"type": "array", "items": {"type": "object", "properties": {
-                                         "id": {"type": "integer"},
-                                         "submitted_at": {"type": "string", "format": "date-time",
-                                                          "description": "Время ответа (UTC): по нему периоды"},
-                                         "center": {"type": "string", "nullable": True},
-                                         "channel": {"type": "string"},
-                                         "version": {"type": "integer", "nullable": True},
-                                         "duration_seconds": {"type": "integer", "nullable": True},
-                                         "answers": {"type": "object"},
-                                         "received_at": {"type": "string", "format": "date-time",
-                                                         "description": "Время получения сервером (UTC)"},
-                                         "time_replaced": {"type": "boolean",
-                                                           "description": "Присланное время ответа отклонено, "
-                                                                          "взято время получения"}}}}}},
             },
         },
     }

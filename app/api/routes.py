@@ -9,12 +9,14 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 
 from app.api import bp
+from app.api.bodies import Error, Health, PublishedSurvey, ResponseItem, ResponsePage
 from app.api.openapi import openapi_document
 from app.api.tokens import TokenRefused, authenticate
 from app.auth.decorators import public
+from app.errors import BadRequest, DomainError, Forbidden, NotFound
 from app.extensions import db, limiter
 from app.kiosk.services import hash_token, kiosk_ref_by_token
-from app.models import Organisation
+from app.models import Organisation, User
 from app.parsing import MAX_ID, parse_int
 from app.surveys import services
 from app.surveys.models import STAFF_CHANNELS, Answer, Response, SurveyVersion
@@ -26,19 +28,29 @@ LIST_ROLES = ("admin", "marketing", "manager")
 
 
 def _error(status: int, message: str, error: str | None = None, **extra: Any):
-    body = {"error": error or _ERROR_NAMES.get(status, "error"), "message": message, **extra}
-    return jsonify(body), status
+    body = Error(error=error or _ERROR_NAMES.get(status, "error"), message=message, **extra)
+    return jsonify(body.as_json()), status
 
 
 _ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
                 410: "gone", 422: "invalid"}
 
 
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):  # noqa: ANN201 - a Flask reply
+    """Every refusal a service or view raises, in the documented error shape (once, not per view)."""
+    db.session.rollback()
+    response, status = _error(exc.status, str(exc))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
+    return response, status
+
+
 @bp.get("/health")
 @public
 def health():
     """Liveness for load balancers and kiosks."""
-    return jsonify({"status": "ok"})
+    return jsonify(Health(status="ok").as_json())
 
 
 @bp.get("/openapi.json")
@@ -51,14 +63,9 @@ def openapi():
 @public
 def survey_definition(slug: str):
     """The published definition; kiosks cache it by ETag (the version id)."""
-    try:
-        version, defn = services.require_published(slug)
-    except services.SurveyClosed as exc:
-        return _error(410, str(exc))
-    except services.SurveyNotFound as exc:
-        return _error(404, str(exc))
-    response = jsonify({"slug": slug, "version": version.number, "version_id": version.id,
-                        "definition": version.definition})
+    version, _defn = services.require_published(slug)  # SurveyNotFound 404, SurveyClosed 410
+    response = jsonify(PublishedSurvey(slug=slug, version=version.number, version_id=version.id,
+                                       definition=version.definition).as_json())
     response.set_etag(f"v{version.id}-{version.published_at:%Y%m%d%H%M%S%f}")
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
@@ -215,23 +222,29 @@ def post_response(slug: str):
 # --------------------------------------------------------------------------- staff listing
 
 
-def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
-    """The bearer token's user if the token has ``permission`` and the user one of ``roles``; otherwise the
-    401 (no, unknown, revoked or expired token) or 403 reply to send."""
+def _require_staff_user(roles: tuple[str, ...], permission: str, forbidden: str) -> User:
+    """The bearer token's user if the token has ``permission`` and the user one of ``roles``.
+
+    Raises :class:`TokenRefused` (401: no, unknown, revoked or expired token) or :class:`Forbidden` (403).
+    """
     secret = _bearer_secret()
-    try:
-        if not secret:
-            raise TokenRefused("Нужен токен API: заголовок Authorization: Bearer <токен>.")
-        api_token = authenticate(secret)
-    except TokenRefused as exc:
-        response, status = _error(401, str(exc))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="otklik"'
-        return None, (response, status)
+    if not secret:
+        raise TokenRefused("Нужен токен API: заголовок Authorization: Bearer <токен>.")
+    api_token = authenticate(secret)
     if permission not in api_token.permission_set:
-        return None, _error(403, f"У токена нет права {permission}.")
+        raise Forbidden(f"У токена нет права {permission}.")
     if not api_token.user.has_role(*roles):
-        return None, _error(403, forbidden)
-    return api_token.user, None
+        raise Forbidden(forbidden)
+    return api_token.user
+
+
+def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
+    """:func:`_require_staff_user` as (user, None), or (None, the 401/403 reply) for views that still reply
+    themselves."""
+    try:
+        return _require_staff_user(roles, permission, forbidden), None
+    except DomainError as exc:
+        return None, domain_error(exc)
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -269,12 +282,10 @@ def answers_json(defn: SurveyDefinition | None, rows: list[Answer]) -> dict[str,
 @public  # authenticated by the bearer token below, not by the session
 def list_responses(slug: str):
     """Responses of a survey in the token owner's centres, newest first, 100 per page."""
-    user, refusal = _staff_user(LIST_ROLES, "read:responses", "Нет прав на просмотр ответов.")
-    if refusal is not None:
-        return refusal
+    user = _require_staff_user(LIST_ROLES, "read:responses", "Нет прав на просмотр ответов.")
     survey = services.get_survey(slug)
     if survey is None:
-        return _error(404, "Анкета не найдена")
+        raise services.SurveyNotFound()
     from app.org.services import find_center, visible_center_ids
 
     visible = visible_center_ids(user)
@@ -283,16 +294,16 @@ def list_responses(slug: str):
         page = parse_int(request.args.get("page", "1"))
         per_page = parse_int(request.args.get("per_page", str(PER_PAGE_DEFAULT)))
     except ValueError:
-        return _error(400, "Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.")
+        raise BadRequest("Неверные параметры: from и to — даты ГГГГ-ММ-ДД, page и per_page — целые числа.") from None
     if page < 1 or not 1 <= per_page <= PER_PAGE_MAX:
-        return _error(400, f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
+        raise BadRequest(f"page начинается с 1, per_page от 1 до {PER_PAGE_MAX}.")
     if page > MAX_ID // per_page:  # the row offset would overflow a database integer
-        return _error(400, "Слишком большой номер страницы page.")
+        raise BadRequest("Слишком большой номер страницы page.")
     query = select(Response).where(Response.survey_id == survey.id, Response.center_id.in_(visible))
     if request.args.get("center"):
         center = find_center(request.args["center"])
         if center is None or center.id not in visible:
-            return _error(404, "ЦОК не найден")
+            raise NotFound("ЦОК не найден")
         query = query.where(Response.center_id == center.id)
     if start:
         query = query.where(Response.submitted_at >= datetime.combine(start, time.min))
@@ -314,11 +325,12 @@ def list_responses(slug: str):
     for r in responses:
         version = versions.get(r.version_id)
         defn = services.definition_of(version) if version is not None else None
-        items.append({"id": r.id, "submitted_at": r.submitted_at.isoformat() + "Z", "center": codes.get(r.center_id),
-                      "channel": r.channel, "version": version.number if version else None,
-                      "duration_seconds": r.duration_seconds, "answers": answers_json(defn, by_response.get(r.id, [])),
-                      "received_at": r.received_at.isoformat() + "Z", "time_replaced": r.time_replaced})
-    return jsonify({"survey": slug, "page": page, "per_page": per_page, "total": total, "items": items})
+        items.append(ResponseItem(
+            id=r.id, submitted_at=r.submitted_at.isoformat() + "Z", center=codes.get(r.center_id), channel=r.channel,
+            version=version.number if version else None, duration_seconds=r.duration_seconds,
+            answers=answers_json(defn, by_response.get(r.id, [])), received_at=r.received_at.isoformat() + "Z",
+            time_replaced=r.time_replaced))
+    return jsonify(ResponsePage(survey=slug, page=page, per_page=per_page, total=total, items=items).as_json())
 
 
 # --------------------------------------------------------------------------- satisfaction report

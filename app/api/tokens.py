@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import audit
 from app.api.models import PERMISSIONS, ApiToken
 from app.database import write_transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.models import User, utcnow
 
@@ -21,12 +22,14 @@ MAX_EXPIRES_DAYS = 3650
 DEFAULT_PERMISSIONS = ("read:responses", "read:reports")
 
 
-class TokenError(ValueError):
+class TokenError(DomainError):
     """A domain error with a Russian message."""
 
 
 class TokenRefused(TokenError):
     """The presented token does not authenticate (unknown, revoked, expired, inactive owner)."""
+
+    status, code = 401, "unauthorized"
 
 
 def token_hash(token: str) -> str:

@@ -12,7 +12,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit
 from app.appeals import bp, services
 from app.appeals.forms import AppealForm, ImportForm, PromiseForm
 from app.appeals.importer import AppealImportError, import_file
@@ -32,7 +31,6 @@ from app.appeals.queries import EXPORT_HEADER, Filters, appeals_query, export_ro
 from app.appeals.report import monitoring_report, report_rows
 from app.appeals.spreadsheet import to_csv, to_xlsx
 from app.auth.decorators import roles_required
-from app.database import write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, utcnow
 from app.nav import local_time
@@ -40,7 +38,6 @@ from app.org.services import centers_under, visible_center_ids
 from app.parsing import form_id, query_page
 
 PAGE_SIZE = 50
-CONSENT_VERSION = "appeal-answer-v1"
 
 
 def _zone() -> ZoneInfo:
@@ -117,34 +114,25 @@ def new():
         form.received_at.data = utcnow().replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None, second=0,
                                                                                          microsecond=0)
     if form.validate_on_submit():
-        has_contact = any((form.contact_name.data, form.contact_phone.data, form.contact_email.data))
-        if has_contact and not form.consent.data:
-            form.consent.errors.append("Без согласия клиента контактные данные сохранить нельзя")
-        elif form.center.data not in visible_center_ids(current_user):
+        if form.center.data not in visible_center_ids(current_user):
             abort(404)
+        contact = services.ContactDetails(name=form.contact_name.data or "", phone=form.contact_phone.data or "",
+                                          email=form.contact_email.data or "")
+        try:
+            appeal = services.register_with_contact(
+                contact=contact, consent=bool(form.consent.data), user=current_user,
+                kind=form.kind.data, form=form.form.data, channel=form.channel.data,
+                topic_code=form.topic.data, center_id=form.center.data,
+                received_at=_local_to_utc(form.received_at.data), text=form.text.data or "",
+                external_source=MANUAL_SOURCE if form.external_id.data else None,
+                external_id=(form.external_id.data or "").strip() or None)
+        except services.ConsentRequired as exc:
+            form.consent.errors.append(str(exc))
+        except services.AppealError as exc:
+            flash(str(exc), "error")
         else:
-            try:
-                with write_transaction():
-                    contact_id = None
-                    if has_contact:
-                        contact = Contact(name=form.contact_name.data or "", phone=form.contact_phone.data or "",
-                                          email=form.contact_email.data or "", purpose="appeal",
-                                          consent_version=CONSENT_VERSION)
-                        db.session.add(contact)
-                        db.session.flush()
-                        contact_id = contact.id
-                    appeal = services.create_appeal_in_session(
-                        kind=form.kind.data, form=form.form.data, channel=form.channel.data,
-                        topic_code=form.topic.data, center_id=form.center.data,
-                        received_at=_local_to_utc(form.received_at.data), text=form.text.data or "",
-                        contact_id=contact_id, external_source=MANUAL_SOURCE if form.external_id.data else None,
-                        external_id=(form.external_id.data or "").strip() or None, user=current_user)
-                    audit.record("appeal.register", appeal, summary=f"{appeal.kind}/{appeal.channel}")
-            except services.AppealError as exc:
-                flash(str(exc), "error")
-            else:
-                flash(f"Обращение № {appeal.id} зарегистрировано.", "success")
-                return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+            flash(f"Обращение № {appeal.id} зарегистрировано.", "success")
+            return redirect(url_for("appeals.detail", appeal_id=appeal.id))
     return render_template("appeals/new.html", form=form)
 
 

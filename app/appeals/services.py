@@ -13,6 +13,7 @@ Working days follow the Russian production calendar, see :mod:`app.appeals.deadl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -35,8 +36,9 @@ from app.appeals.models import (
 )
 from app.cache import app_cache, clear_cache, clear_on_commit
 from app.database import DriverStatement, write_transaction
+from app.errors import DomainError
 from app.extensions import db
-from app.models import Organisation, OrgKind, Setting, Topic, User, utcnow
+from app.models import Contact, Organisation, OrgKind, Setting, Topic, User, utcnow
 
 WRITTEN_DEADLINE_KEY = "appeals_written_deadline"
 DEFAULT_WRITTEN_TERM = (30, False)  # days, working days?
@@ -52,14 +54,35 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "duplicate": frozenset(),
 }
 OPEN_STATUSES = ("registered", "in_progress")
+CONSENT_VERSION = "appeal-answer-v1"  # the consent to be answered that operators ask for at registration
 
 
-class AppealError(ValueError):
+class AppealError(DomainError):
     """A refused action on an appeal, with a Russian message for the user."""
 
 
 class IllegalTransition(AppealError):
     """A status change that the workflow does not allow."""
+
+
+class ConsentRequired(AppealError):
+    """Contact details without the customer's consent: 152-ФЗ forbids storing them."""
+
+    def __init__(self, message: str = "Без согласия клиента контактные данные сохранить нельзя") -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """How the customer wants to be answered, as an operator typed it (any part may be empty)."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+    @property
+    def given(self) -> bool:
+        return any((self.name, self.phone, self.email))
 
 
 def center_timezone() -> str:
@@ -249,6 +272,28 @@ def register_appeal(**fields) -> Appeal:
     return appeal
 
 
+def register_with_contact(*, contact: ContactDetails, consent: bool, user: User | None, **fields) -> Appeal:
+    """Register an appeal typed in by an operator: its contact (only with consent), the appeal and the
+    audit record in one transaction, so a refused appeal leaves no orphan contact behind.
+
+    Raises :class:`ConsentRequired` before anything is written when contact details come without consent,
+    and :class:`AppealError` for a refused appeal (see :func:`create_appeal_in_session`).
+    """
+    if contact.given and not consent:
+        raise ConsentRequired()
+    with write_transaction():
+        contact_id = None
+        if contact.given:
+            row = Contact(name=contact.name, phone=contact.phone, email=contact.email, purpose="appeal",
+                          consent_version=CONSENT_VERSION)
+            db.session.add(row)
+            db.session.flush()
+            contact_id = row.id
+        appeal = create_appeal_in_session(contact_id=contact_id, user=user, **fields)
+        audit.record("appeal.register", appeal, summary=f"{appeal.kind}/{appeal.channel}", **_who(user))
+    return appeal
+
+
 def _who(user: User | None) -> dict:
     return {"user_id": user.id} if user is not None else {}
 
@@ -411,6 +456,7 @@ __all__ = [
     "link_corrective_action",
     "promise_state",
     "register_appeal",
+    "register_with_contact",
     "resolve_promise",
     "set_led_to_contract",
     "set_root_cause",

@@ -18,12 +18,12 @@ from app.auth.services import (
     change_password,
     check_password_policy,
     create_user,
+    end_sessions,
     login_blocks,
     set_password,
     unlock_user,
     update_user,
 )
-from app.database import write_transaction
 from app.extensions import db, limiter
 from app.models import Organisation, User, utcnow
 
@@ -70,8 +70,7 @@ def logout():
     """End this session and every copy of its cookie (the session version moves on)."""
     if current_user.is_authenticated:
         user = current_user._get_current_object()
-        with write_transaction():
-            user.session_version += 1
+        end_sessions(user)
         logging.getLogger("otklik.security").info("logout: account %s", user.id)
     logout_user()
     session.clear()

@@ -245,6 +245,12 @@ def update_user(user: User, *, role: str, scope_code: str | None, name: str, act
             user.session_version += 1  # ends the user's open sessions
 
 
+def end_sessions(user: User) -> None:
+    """Log out: moving the session version on ends this session and every copy of its cookie."""
+    with write_transaction():
+        user.session_version += 1
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AuthError("Текущий пароль введен неверно.")

@@ -38,11 +38,9 @@ from app.reviews.services import (
     CHECK_RECEIPT_TEXT,
     TEXT_MAX,
     ContactInput,
-    DuplicateEntry,
     EntryInput,
     KioskNotRegistered,
     ReviewError,
-    SubmissionConflict,
     active_topics,
     submit_entry,
     valid_submission_id,
@@ -259,10 +257,10 @@ def post_review():
         receipt = submit_entry(data)
     except KioskNotRegistered:
         return _json_not_registered()
-    except (SubmissionConflict, DuplicateEntry) as exc:
-        return {"error": str(exc)}, 409
-    except ReviewError as exc:
-        return {"errors": exc.errors or {"form": str(exc)}}, 422
+    except ReviewError as exc:  # 409 (repeat, conflicting resend) answers a message; 422 the field errors
+        if exc.status == 409:
+            return {"error": str(exc)}, 409
+        return {"errors": exc.errors or {"form": str(exc)}}, exc.status
     promise = answer_promise(receipt.entry)
     reply = {"registration_number": receipt.registration_number, "check_code": receipt.check_code,
              "created": receipt.created, "answer_due": promise.due.isoformat(), "answer_promise": promise.text}

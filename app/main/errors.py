@@ -8,16 +8,20 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.errors import DomainError
 from app.extensions import db
 from app.parsing import QueryNumberTooLarge
 
 MESSAGES = {
     400: ("Неверный запрос", "Запрос не удалось обработать. Проверьте введенные данные."),
+    401: ("Нужен вход", "Войдите в систему, чтобы продолжить."),
     403: ("Доступ запрещен", "У вас нет прав для просмотра этой страницы."),
     404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
     405: ("Действие недоступно", "Этот адрес не принимает такой запрос."),
+    409: ("Конфликт", "Данные изменились или уже существуют. Обновите страницу и повторите действие."),
     410: ("Больше недоступно", "Эта страница больше не действует."),
     413: ("Слишком большой объем", "Отправленные данные слишком велики."),
+    422: ("Данные не прошли проверку", "Проверьте введенные данные."),
     429: ("Слишком много запросов", "Пожалуйста, подождите немного и попробуйте снова."),
     500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже."),
 }
@@ -42,6 +46,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(QueryNumberTooLarge)
     def number_too_large(exc: QueryNumberTooLarge):
         return _render(400, exc.description, exc)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """A service's refusal that no view handled: its status and its Russian message (blueprints such
+        as the API register their own, more specific handler)."""
+        db.session.rollback()
+        return _render(exc.status, str(exc), exc)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -23,10 +23,8 @@ from app.reviews.models import CHECK_STATES, ENTRY_TYPES, MODERATION, ReviewEntr
 from app.reviews.services import (
     TEXT_MAX,
     ContactInput,
-    DuplicateEntry,
     EntryInput,
     ReviewError,
-    SubmissionConflict,
     active_topics,
     appeals_by_id,
     entry_status,
@@ -107,14 +105,12 @@ def new(center_code: str):
     data = _entry_input(form, center, wants_answer, wants_answer)
     try:
         receipt = submit_entry(data)
-    except (DuplicateEntry, SubmissionConflict) as exc:
-        return _render_form("reviews/new.html", form, center, {"form": str(exc)}, 409)
-    except ReviewError as exc:
+    except ReviewError as exc:  # 409 for a repeat or a conflicting resend, 422 for refused input
         errors = exc.errors or {"form": str(exc)}
         contact_fields = {"consent", "email", "phone", "name"}
-        if wants_answer and set(errors) <= contact_fields:
-            return _render_form("reviews/consent.html", form, center, errors, 422)
-        return _render_form("reviews/new.html", form, center, errors, 422)
+        on_consent_page = exc.status == 422 and wants_answer and set(errors) <= contact_fields
+        return _render_form("reviews/consent.html" if on_consent_page else "reviews/new.html", form, center,
+                            errors, exc.status)
     return render_template("reviews/done.html", center=center, receipt=receipt)
 
 

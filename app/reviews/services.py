@@ -20,6 +20,7 @@ from app import audit
 from app.appeals.models import REVIEW_BOOK_SOURCE, STATUSES, Appeal
 from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolver
 from app.database import DriverStatement, write_connection, write_transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.reviews import check
@@ -47,8 +48,10 @@ CHECK_RECEIPT_TEXT = ("Запись на проверке: в этот ЦОК с
                       "записи.")
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError):
     """A refusal with a Russian message for the customer or operator."""
+
+    status, code = 422, "invalid"
 
     def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -58,13 +61,19 @@ class ReviewError(ValueError):
 class DuplicateEntry(ReviewError):
     """The same text for the same centre arrived again shortly after the first one."""
 
+    status, code = 409, "conflict"
+
 
 class SubmissionConflict(ReviewError):
     """The same client_submission_id arrived with a different body."""
 
+    status, code = 409, "conflict"
+
 
 class KioskNotRegistered(ReviewError):
     """The kiosk that sent the entry was revoked or got a new token meanwhile."""
+
+    status, code = 404, "not_found"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import defer, joinedload
 from app import audit
 from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
 from app.database import DriverStatement, write_connection, write_transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.surveys import integrity
@@ -63,16 +64,20 @@ CONSENT_TEXT = (
 SHORT_CODE_ALPHABET = string.ascii_lowercase.replace("l", "") + "23456789"
 
 
-class SurveyError(ValueError):
+class SurveyError(DomainError):
     """A domain error with a Russian message."""
 
 
 class SurveyNotFound(SurveyError):
+    status, code = 404, "not_found"
+
     def __init__(self, message: str = "Анкета не найдена"):
         super().__init__(message)
 
 
 class SurveyClosed(SurveyError):
+    status, code = 410, "gone"
+
     def __init__(self, message: str = "Опрос завершен и больше не принимает ответы"):
         super().__init__(message)
 
@@ -84,12 +89,16 @@ class InvalidDefinition(SurveyError):
 
 
 class InvalidSubmission(SurveyError):
+    status, code = 422, "invalid"
+
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("Ответы содержат ошибки: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
 class SubmissionConflict(SurveyError):
+    status, code = 409, "conflict"
+
     def __init__(self, message: str = "Ответ с этим идентификатором уже сохранен с другим содержимым. "
                                       "Создайте новый идентификатор отправки."):
         super().__init__(message)
@@ -97,6 +106,8 @@ class SubmissionConflict(SurveyError):
 
 class SubmissionForbidden(SurveyError):
     """The poster may not post here: no active assignment, or a centre outside the kiosk's or token's."""
+
+    status, code = 403, "forbidden"
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,8 @@ def test_csv_export_and_api_listing_carry_both_times(client, kiosk_token, main_s
     assert item["received_at"] == response.received_at.isoformat() + "Z" and item["time_replaced"] is False
     document = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     assert "answered_at" in document["ResponseSubmission"]["properties"]
-    assert "received_at" in document["ResponsePage"]["properties"]["items"]["items"]["properties"]
+    assert document["ResponsePage"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ResponseItem"}
+    assert "received_at" in document["ResponseItem"]["properties"]
 
 
 @pytest.mark.parametrize("app_config", [{"QUARANTINE_ENABLED": True}])
