@@ -74,7 +74,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, journal_size_limit: i
     """Install the per-connection pragmas and the BEGIN / BEGIN IMMEDIATE switch."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy emit BEGIN itself so that we can choose IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -86,7 +86,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, journal_size_limit: i
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # noqa: ANN001
+    def _on_begin(connection):
         # Straight to the driver: a statement through SQLAlchemy costs more than the BEGIN itself.
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
@@ -295,7 +295,7 @@ def check_database(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
             connection.rollback()
-    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot start"
+    except Exception as exc:  # any driver error means "cannot start"
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(
             f"Не удалось подключиться к базе данных ({engine.url.render_as_string(hide_password=True)}): "

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 REFRESH_BATCH_DEFAULT = 20_000  # response ids per write transaction (~200 000 answers, well under a second)
 
 
-def _config(key: str, default):  # noqa: ANN001, ANN202
+def _config(key: str, default):
     try:
         return current_app.config.get(key, default)
     except RuntimeError:
@@ -77,7 +77,7 @@ def whole_days(bounds: Sequence[tuple[datetime, datetime]], offset: int) -> list
     return out
 
 
-def local_day(column, offset: int):  # noqa: ANN001, ANN201
+def local_day(column, offset: int):
     """SQL expression: the local date of a naive UTC timestamp column shifted by a fixed offset."""
     offset = int(offset)
     if is_sqlite():  # whole seconds first: SQLite's date functions round 23:59:59.9995 up to the next day
@@ -85,7 +85,7 @@ def local_day(column, offset: int):  # noqa: ANN001, ANN201
     return cast(column + literal_column(f"INTERVAL '{offset} seconds'"), Date)
 
 
-def local_month(column, offset: int):  # noqa: ANN001, ANN201
+def local_month(column, offset: int):
     """SQL expression: the first day of the local month of a naive UTC timestamp column."""
     offset = int(offset)
     if is_sqlite():
@@ -110,12 +110,12 @@ def _final_max_response_id() -> int:
         return int(db.session.scalar(select(func.max(Response.id))) or 0)
 
 
-def _no_index(column):  # noqa: ANN001, ANN202
+def _no_index(column):
     """``column + 0``: keeps the planner off the survey indexes so that it walks the response-id range."""
     return column + 0
 
 
-def _upsert(table, columns: list[str], keys: list[str], query):  # noqa: ANN001, ANN202
+def _upsert(table, columns: list[str], keys: list[str], query):
     insert = sqlite_insert if is_sqlite() else pg_insert
     statement = insert(table).from_select(columns, query)
     return statement.on_conflict_do_update(index_elements=keys,

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 analysis_cli = AppGroup("analysis", help="Анализ удовлетворенности.")
 
 
-def _date(_ctx, _param, value):  # noqa: ANN001, ANN202
+def _date(_ctx, _param, value):
     if value is None:
         return None
     try:
@@ -58,7 +58,7 @@ def report_command(slug: str, date_from: date | None, date_to: date | None, peri
         click.echo(text)
 
 
-def _window(value: str | None, name: str):  # noqa: ANN202
+def _window(value: str | None, name: str):
     """``FROM:TO`` (dates ГГГГ-ММ-ДД, both included) → a Period; None when not given."""
     from app.analysis.queries import Period
 

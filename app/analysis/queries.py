@@ -137,7 +137,7 @@ def trend_months(until: date, count: int = 12) -> list[Period]:
     return periods
 
 
-def _config(key: str, default):  # noqa: ANN001, ANN202
+def _config(key: str, default):
     try:
         return current_app.config.get(key, default)
     except RuntimeError:  # outside an app context
@@ -187,14 +187,14 @@ def branch_id_of(center: Organisation, tree: dict[int, Organisation]) -> int | N
     return parent.id if parent is not None and parent.kind == OrgKind.BRANCH else None
 
 
-def _center_filter(column, center_ids: Sequence[int] | None):  # noqa: ANN001, ANN202
+def _center_filter(column, center_ids: Sequence[int] | None):
     """None = no filter (whole company); an empty list matches nothing."""
     if center_ids is None:
         return literal(True)
     return column.in_(list(center_ids)) if center_ids else literal(False)
 
 
-def _period_case(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+def _period_case(column, bounds: Sequence[tuple[datetime, datetime]]):
     """``CASE`` giving the index of the period a timestamp falls in (periods must not overlap)."""
     if len(bounds) == 1:
         return literal(0)
@@ -202,7 +202,7 @@ def _period_case(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: 
                 else_=-1)
 
 
-def _range(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+def _range(column, bounds: Sequence[tuple[datetime, datetime]]):
     if len(bounds) == 1:
         lo, hi = bounds[0]
         return and_(column >= lo, column < hi)
@@ -252,7 +252,7 @@ def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], ce
     return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel, by_version)
 
 
-def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):
     """Run ``read(watermark, days)`` when the daily counts can answer, else return None.
 
     The watermark is read again afterwards: a refresh committed in between (PostgreSQL reads each

@@ -215,7 +215,7 @@ def post_response(slug: str):
 # --------------------------------------------------------------------------- staff listing
 
 
-def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
+def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # (user, None) or (None, reply)
     """The bearer token's user if the token has ``permission`` and the user one of ``roles``; otherwise the
     401 (no, unknown, revoked or expired token) or 403 reply to send."""
     secret = _bearer_secret()

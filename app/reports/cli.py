@@ -60,7 +60,7 @@ def build_all_command(period: str | None, date_from: str | None, date_to: str | 
     click.echo(f"Готово: файлов {written} в {directory}")
 
 
-def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:  # noqa: ANN001
+def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
     """Write every scheduled PDF; the network report is computed once and reused for all centre cards."""
     spec = services.resolve("satisfaction", params)  # a bad request leaves no empty folder behind
     directory.mkdir(parents=True, exist_ok=True)

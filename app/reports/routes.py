@@ -51,7 +51,7 @@ def _row_or_404(archive_id: int) -> ReportArchive:
     return row
 
 
-def _start(row: ReportArchive, report_type: str, params: dict[str, str]):  # noqa: ANN202
+def _start(row: ReportArchive, report_type: str, params: dict[str, str]):
     try:
         start_build(current_app._get_current_object(), row.id)
     except ReportError as exc:

@@ -295,7 +295,7 @@ class Heartbeat:
                     try:
                         if not _update_own(self.archive_id, self.owner, heartbeat_at=utcnow()):
                             return
-                    except Exception:  # noqa: BLE001 - a busy database must not end the beat; the next one may pass
+                    except Exception:  # a busy database must not end the beat; the next one may pass
                         log.warning("report %s: heartbeat not written", self.archive_id, exc_info=True)
             finally:
                 db.session.remove()
@@ -332,7 +332,7 @@ def run_archived(archive_id: int) -> None:
     with Heartbeat(current_app._get_current_object(), archive_id, owner):
         try:
             data = build_pdf(report_type, params, user=user, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row for the user
+        except Exception as exc:  # any failure is recorded on the row for the user
             db.session.rollback()
             log.exception("report %s failed", archive_id)
             message = str(exc) if isinstance(exc, ReportError) else "Внутренняя ошибка при построении отчета"

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import Organisation
 from app.org.services import branches, centers, centers_under, visible_center_ids
 from app.parsing import query_int, query_page
-from app.surveys import bp, distribution, exports, services  # noqa: F401 - distribution registers its views
+from app.surveys import bp, distribution, exports, services  # distribution registers its views
 from app.surveys.forms import (
     OP_LABELS,
     QUESTION_TYPE_LABELS,
