@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh test
-make --no-print-directory install translations
+make --no-print-directory install-test translations
 PY=.venv/bin/python
 
 echo "== ruff"
