@@ -45,7 +45,7 @@ class _CurrentStderr(logging.StreamHandler):
     """A stream handler that writes to whatever ``sys.stderr`` is at the time (as logging's last resort)."""
 
     @property
-    def stream(self) -> Any:  # type: ignore[override]
+    def stream(self) -> Any:
         return sys.stderr
 
     @stream.setter

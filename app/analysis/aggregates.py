@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.analysis.models import AggregateWatermark, AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
-from app.database import is_sqlite, write_transaction
+from app.database import is_sqlite, table_of, write_transaction
 from app.extensions import db
 from app.models import utcnow
 from app.surveys.models import Answer, Response, Survey
@@ -59,7 +59,7 @@ def fixed_offset_seconds(tz: str | None = None, year: int | None = None) -> int 
     """UTC offset of the zone in seconds when it is the same in January and July, else None (DST)."""
     zone = ZoneInfo(tz or _config("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
     year = year or utcnow().year
-    offsets = {datetime(year, month, 15, 12, tzinfo=zone).utcoffset() for month in (1, 7)}
+    offsets = {datetime(year, month, 15, 12, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7)}
     if len(offsets) != 1:
         return None
     return int(offsets.pop().total_seconds())
@@ -135,8 +135,8 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
     in_range = (Answer.response_id > lo, Answer.response_id <= hi, _no_index(Answer.survey_id) == survey_id,
                 Response.id > lo, Response.id <= hi)
     split = (Response.channel, Response.version_id)
-    for table, when in ((AnswerDailyCount.__table__, day),
-                        (AnswerMonthlyCount.__table__, local_month(Answer.submitted_at, offset))):
+    for table, when in ((table_of(AnswerDailyCount), day),
+                        (table_of(AnswerMonthlyCount), local_month(Answer.submitted_at, offset))):
         query = (select(literal(survey_id), when, Answer.center_id, *split, Answer.question_code, has_value, value,
                         option, func.count())
                  .join(Response, Response.id == Answer.response_id)
@@ -146,7 +146,7 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
                 "version_id", "question_code", "has_value", "value_num", "option_code"]
         db.session.execute(_upsert(table, [*keys, "count"], keys, query))
 
-    respondents = ResponseDailyCount.__table__
+    respondents = table_of(ResponseDailyCount)
     keys = ["survey_id", "day", "center_id", "channel", "version_id", "question_code"]
     per_question = (select(literal(survey_id), day, Answer.center_id, *split, Answer.question_code,
                            func.count(func.distinct(Answer.response_id)))
@@ -164,7 +164,7 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
 def _lock_mark(survey_id: int, offset: int) -> AggregateWatermark:
     """The survey's watermark row, locked for this transaction (created, or reset when the offset changed)."""
     insert = sqlite_insert if is_sqlite() else pg_insert
-    db.session.execute(insert(AggregateWatermark.__table__)
+    db.session.execute(insert(table_of(AggregateWatermark))
                        .values(survey_id=survey_id, last_response_id=0, utc_offset_seconds=offset,
                                refreshed_at=utcnow())
                        .on_conflict_do_nothing(index_elements=["survey_id"]))

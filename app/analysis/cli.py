@@ -93,6 +93,7 @@ def action_effect_command(slug: str, scope: str | None, question: str | None, in
                if not value]
     if missing:
         raise click.UsageError("Не указано: " + ", ".join(missing))
+    assert scope and question and introduced  # each is in missing otherwise
     if fmt != "json":
         raise click.UsageError(f"Формат «{fmt}» не поддерживается: только json")
     if metric is not None and metric not in METRICS:

@@ -41,7 +41,10 @@ def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
             axes.axis("off")
         forms.text(0.5, 0.5, "Нет обращений за период", ha="center", va="center", fontsize=12)
         return figure
-    labels, values, colours_left, bold = [], [], [], []
+    labels: list[str] = []
+    values: list[float] = []
+    colours_left: list[str | tuple[float, float, float]] = []
+    bold: list[bool] = []
     for k in kinds:
         labels.append(f"{k['kind_name']}, всего")
         values.append(k["share"] or 0.0)

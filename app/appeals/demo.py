@@ -8,15 +8,15 @@ complaints, mostly remote; most answered on time, some late or still overdue; pr
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
 
 from app.appeals.models import DEMO_SOURCE, Appeal, AppealStatusChange, DeadlineRule, Promise, RootCause
 from app.appeals.services import DeadlineResolver
-from app.database import write_transaction
+from app.database import table_of, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User
 
@@ -42,10 +42,11 @@ CHANNELS = {"remote": [("phone", 70), ("letter", 15), ("email", 15)], "in_person
             "interactive": [("web", 70), ("kiosk", 30)]}
 PROMISES = ["Перезвонить после проверки", "Провести замер напряжения", "Направить письменный ответ",
             "Заменить прибор учета", "Сообщить дату подключения"]
+T = TypeVar("T")
 TEXTS = {"complaint": "Жалоба клиента (демонстрационная запись)", "application": "Заявление клиента (демонстрация)"}
 
 
-def _pick(rng: random.Random, weighted: list[tuple]) -> object:
+def _pick(rng: random.Random, weighted: Sequence[tuple[T, float]]) -> T:
     return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
 
 
@@ -150,15 +151,15 @@ def seed_appeals(now: datetime | None = None, log: Callable[[str], None] | None 
         # Core inserts without RETURNING (the ORM's bulk RETURNING path sorts rows back in quadratic time);
         # the new ids are then read back by their demo external numbers, which are unique.
         for start in range(0, COUNT, BULK_ROWS):
-            db.session.execute(insert(Appeal.__table__), appeals[start:start + BULK_ROWS])
+            db.session.execute(insert(table_of(Appeal)), appeals[start:start + BULK_ROWS])
             if log is not None:
                 log(f"  обращения: {min(start + BULK_ROWS, COUNT)} из {COUNT}")
-        id_of = {external_id: appeal_id for external_id, appeal_id in db.session.execute(
-            select(Appeal.external_id, Appeal.id).where(Appeal.external_source == DEMO_SOURCE))}
+        id_of = dict(db.session.execute(select(Appeal.external_id, Appeal.id)
+                                        .where(Appeal.external_source == DEMO_SOURCE)).all())
         for model, dependents in ((AppealStatusChange, histories), (Promise, promises)):
             rows = [{**row, "appeal_id": id_of[appeal["external_id"]]}
                     for appeal, group in zip(appeals, dependents, strict=True) for row in group]
-            db.session.execute(insert(model.__table__), rows)
+            db.session.execute(insert(table_of(model)), rows)
     return COUNT
 
 def seed(log: Callable[[str], None] = print) -> None:

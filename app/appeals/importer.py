@@ -19,8 +19,9 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ from app import audit
 from app.appeals.models import CHANNELS, FORMS, KINDS, RESERVED_SOURCES, STATUSES, Appeal
 from app.appeals.services import AppealError, DeadlineResolver, center_timezone
 from app.appeals.spreadsheet import open_table
-from app.database import is_sqlite, write_transaction
+from app.database import driver_connection, is_sqlite, table_of, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User, utcnow
 from app.spreadsheet import SpreadsheetTooLarge
@@ -110,7 +111,7 @@ class _MomentParser:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self.offsets: dict[str, object] = {}
+        self.offsets: dict[str, timedelta] = {}
 
     def fast(self, text: str) -> tuple[datetime, date] | None:
         """Only plain ``YYYY-MM-DD[ HH:MM[:SS]]``; anything else (or invalid) returns None."""
@@ -123,7 +124,7 @@ class _MomentParser:
         key = text[:13]
         offset = self.offsets.get(key)
         if offset is None:
-            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset()
+            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
         return moment - offset, moment.date()
 
     def __call__(self, value: str) -> tuple[datetime, date] | None:
@@ -137,7 +138,7 @@ class _MomentParser:
         key = text[:13]
         offset = self.offsets.get(key)
         if offset is None:
-            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset()
+            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
         return moment - offset, moment.date()
 
 
@@ -175,7 +176,7 @@ class _Validator:
         for center in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER)):
             self.centers[center.code.lower()] = center.id
             self.centers[center.name.lower()] = center.id
-        self.exact = {name: self._exact(words) for name, words in (
+        self.exact: dict[str, dict[str, Any]] = {name: self._exact(words) for name, words in (
             ("kind", self.kinds), ("form", self.forms), ("channel", self.channels), ("status", self.statuses),
             ("topic", self.topics), ("center", self.centers))}
         for topic in db.session.scalars(select(Topic)):
@@ -183,7 +184,7 @@ class _Validator:
         for center in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER)):
             self.exact["center"].update({center.code: center.id, center.name: center.id})
         self.resolver = DeadlineResolver()
-        self.due_text: dict[datetime, str] = {}
+        self.due_text: dict[datetime, str | None] = {}
         self.seen_external: set[str] = set()
         self.existing_external = set(db.session.scalars(
             select(Appeal.external_id).where(Appeal.external_source == source, Appeal.external_id.is_not(None))))
@@ -191,7 +192,7 @@ class _Validator:
         self.now_value = _sqlite_datetime(self.now) if sqlite else self.now
 
     @staticmethod
-    def _exact(words: dict[str, object]) -> dict[str, object]:
+    def _exact(words: Mapping[str, Any]) -> dict[str, Any]:
         """Lower-case words plus their capitalised spelling, for lookups without strip()/lower()."""
         exact = dict(words)
         exact.update({w[:1].upper() + w[1:]: v for w, v in words.items()})
@@ -285,7 +286,7 @@ class _Validator:
             problems.append(f"led_to_contract: ожидается «да» или «нет», получено «{raw_contract}»")
         if problems:
             return None, f"строка {line}: " + "; ".join(problems)
-        assert received is not None  # every None above added a problem
+        assert received is not None and status is not None  # every None above added a problem
         return self._values(kind, form, channel, topic_id, center_id, received, status, answered_at, external_id,
                             (cells.get("text") or "").strip(), bool(contract)), None
 
@@ -373,14 +374,14 @@ def _insert_rows(rows: list[tuple], sqlite: bool) -> None:
         connection = db.session.connection()
         connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB page cache for the index updates
         try:
-            cursor = connection.connection.driver_connection.cursor()
+            cursor = driver_connection(connection).cursor()
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(_SQLITE_INSERT, rows[start:start + CHUNK])
             cursor.close()
         finally:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
         return
-    table = Appeal.__table__
+    table = table_of(Appeal)
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(table), [dict(zip(COLUMNS, row, strict=True))
                                            for row in rows[start:start + CHUNK]])
@@ -417,6 +418,7 @@ def _validate(header: list[str], rows, source: str, user: User | None, dry_run: 
                 errors.append(problem)
             valid.clear()  # nothing will be stored: free the memory
             continue
+        assert record is not None  # a row without a problem has values
         if not error_count:
             valid.append(record)
         by_kind[record[0]] = by_kind.get(record[0], 0) + 1

@@ -74,6 +74,7 @@ def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
         written += 1
         log(f"[{time.perf_counter() - started:6.1f} с] {name} ({len(data) // 1024} КБ)")
 
+    assert spec.survey is not None  # resolve() sets it for survey reports
     network = sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
     company_params = {**params, "survey": spec.survey, "scope": spec.org.code}
     write(f"satisfaction-{spec.org.code}-{tag}.pdf",
@@ -108,7 +109,7 @@ def worker_command(burst: bool, simple: bool) -> None:
     marked = services.sweep_stale()
     if marked:
         click.echo(f"Прерванных построений отмечено: {len(marked)}")
-    jobs.run_worker(current_app._get_current_object(), burst=burst, simple=simple)
+    jobs.run_worker(current_app._get_current_object(), burst=burst, simple=simple)  # type: ignore[attr-defined]  # a LocalProxy
 
 
 @reports_cli.command("sweep")

@@ -163,6 +163,7 @@ def import_definition():
             except services.InvalidDefinition as exc:
                 errors = exc.errors
             if not errors:
+                assert survey is not None  # created or saved above
                 with write_transaction():
                     audit.record("survey.import", survey, summary=survey.slug)
                 flash("Анкета импортирована в черновик.", "success")
@@ -556,7 +557,9 @@ def export_responses():
         def pieces() -> Iterator[str]:
             # The stream runs after the view returned: the request's session has been removed by then, so the
             # survey is loaded again in the session the stream uses (the one above is detached).
-            yield from exports.iter_csv(db.session.get(Survey, survey_id), flt)
+            again = db.session.get(Survey, survey_id)
+            assert again is not None  # checked above, in the request
+            yield from exports.iter_csv(again, flt)
 
         return FlaskResponse(stream_with_context(pieces()), content_type=exports.MIME_TYPES[fmt], headers=headers)
     path = exports.export_to_tempfile(survey, fmt, flt)
