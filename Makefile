@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install install-test translations bench lint lock clean
+.PHONY: run test install install-test translations bench lint typecheck lock clean
 
 run: install translations
 	@scripts/system-deps.sh run
@@ -39,10 +39,14 @@ translations: install
 
 lint: install-test
 	@$(VENV)/bin/ruff check .
+	@$(MAKE) --no-print-directory typecheck
+
+typecheck: install-test
+	@$(VENV)/bin/mypy
 
 bench: install-test translations
 	@scripts/system-deps.sh bench
 	@$(PY) -m bench.load_bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -9,6 +9,9 @@ PY=.venv/bin/python
 echo "== ruff"
 .venv/bin/ruff check .
 
+echo "== mypy"
+.venv/bin/mypy
+
 echo "== pytest on SQLite: unit and integration"
 $PY -m pytest -p no:cacheprovider --ignore=tests/e2e "$@"
 
