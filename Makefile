@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install translations bench lint clean
+.PHONY: run test install install-test translations bench lint typecheck lock clean
 
 run: install translations
 	@scripts/system-deps.sh run
@@ -14,21 +14,39 @@ test:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+install-test: $(VENV)/.installed-test
+
+# The app's own packages at the versions of constraints.txt; again whenever either file changes.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[test]'
+	@$(PY) -m pip install -q -c constraints.txt -e .
 	@touch $@
+
+# The test and lint tools on top (make test, make lint): `make run` does not wait for them.
+$(VENV)/.installed-test: $(VENV)/.installed
+	@$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	@touch $@
+
+# Re-resolve every dependency (runtime and test) to the newest versions pyproject.toml allows.
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --dry-run --ignore-installed --report $(VENV)/lock-report.json '.[test]'
+	@$(PY) scripts/lock.py $(VENV)/lock-report.json > constraints.txt
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) pinned packages"
 
 translations: install
 	@$(VENV)/bin/pybabel compile -d app/translations -f >/dev/null
 
-lint: install
+lint: install-test
 	@$(VENV)/bin/ruff check .
+	@$(MAKE) --no-print-directory typecheck
 
-bench: install translations
+typecheck: install-test
+	@$(VENV)/bin/mypy
+
+bench: install-test translations
 	@scripts/system-deps.sh bench
 	@$(PY) -m bench.load_bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

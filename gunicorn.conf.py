@@ -19,7 +19,7 @@ def per_process_limits_problem(workers: int, config: dict) -> str | None:
             "потоками (--workers 1 --threads 8).")
 
 
-def on_starting(server) -> None:  # noqa: ANN001
+def on_starting(server) -> None:
     """Before any worker starts: check the loaded app's configuration (loading it here when not preloaded)."""
     app = server.app.wsgi()
     problem = per_process_limits_problem(server.cfg.workers, getattr(app, "config", {}))

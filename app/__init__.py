@@ -164,7 +164,7 @@ def select_locale() -> Locale:
     wanted = request.args.get("lang")
     if wanted in _LOCALES:
         session["lang"] = wanted
-    return _LOCALES.get(session.get("lang"), _LOCALES["ru"])
+    return _LOCALES.get(session.get("lang", ""), _LOCALES["ru"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -17,12 +17,13 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.extensions import db
 
@@ -74,7 +75,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, journal_size_limit: i
     """Install the per-connection pragmas and the BEGIN / BEGIN IMMEDIATE switch."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy emit BEGIN itself so that we can choose IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -86,7 +87,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, journal_size_limit: i
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # noqa: ANN001
+    def _on_begin(connection):
         # Straight to the driver: a statement through SQLAlchemy costs more than the BEGIN itself.
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
@@ -94,6 +95,27 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, journal_size_limit: i
 def is_sqlite(engine: Engine | None = None) -> bool:
     engine = engine or db.engine
     return engine.dialect.name == "sqlite"
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Table of a mapped class, for Core statements (``__table__`` is typed as any FromClause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def driver_connection(connection: Connection) -> Any:
+    """The DBAPI driver's own connection (sqlite3 or psycopg) under a SQLAlchemy connection."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the connection is closed")
+    return driver
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (a session's ``execute`` is typed as returning any Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @contextmanager
@@ -147,6 +169,17 @@ class _DriverPlan:
     results: tuple[Callable[[Any], Any] | None, ...]
 
 
+def _default_value(default: Any) -> Callable[[], Any]:
+    """A column default's value when called (a callable default gets no execution context here)."""
+    if default.is_callable:
+        return lambda: default.arg(None)
+    return lambda: default.arg
+
+
+def _bind_value(bind: Any) -> Callable[[], Any]:
+    return lambda: bind.effective_value
+
+
 class DriverStatement:
     """A Core statement that on SQLite runs straight on the driver's cursor; Core elsewhere.
 
@@ -164,7 +197,8 @@ class DriverStatement:
     def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _DriverPlan:
         plan = self._plans.get((dialect, keys))
         if plan is None:
-            compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
+            compiled = cast(SQLCompiler, cast(ClauseElement, self.statement).compile(dialect=dialect,
+                                                                                    column_keys=list(keys)))
             if "POSTCOMPILE" in compiled.string:
                 raise ValueError("expanding parameters are not supported on the driver path")
             names = tuple(compiled.positiontup or ())
@@ -174,9 +208,9 @@ class DriverStatement:
                 column = table.c.get(name) if table is not None else None
                 default = (column.onupdate if compiled.isupdate else column.default) if column is not None else None
                 if default is not None:  # a column's Python-side default, as Core's execution would apply it
-                    fills[name] = (lambda d=default: d.arg(None)) if default.is_callable else (lambda d=default: d.arg)
+                    fills[name] = _default_value(default)
                 elif not compiled.binds[name].required:  # a literal in the statement (LIMIT 1, + 1, IS 1)
-                    fills[name] = lambda b=compiled.binds[name]: b.effective_value
+                    fills[name] = _bind_value(compiled.binds[name])
             processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                                for name in names)
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -194,7 +228,7 @@ class DriverStatement:
     def _run(self, connection: Connection, params: Sequence[dict[str, Any]], many: bool) -> Any:
         plan = self._plan(connection.dialect, tuple(params[0]))
         rows = [self._values(plan, row) for row in params]
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = driver_connection(connection).cursor()
         try:
             if many:
                 cursor.executemany(plan.sql, rows)
@@ -213,7 +247,9 @@ class DriverStatement:
     def insert(self, connection: Connection, params: dict[str, Any]) -> int:
         """Insert one row; its new primary key."""
         if connection.dialect.name != "sqlite":
-            return connection.execute(self.statement, params).inserted_primary_key[0]
+            primary_key = connection.execute(self.statement, params).inserted_primary_key
+            assert primary_key is not None  # an INSERT's result has one
+            return primary_key[0]
         return self._run(connection, [params], many=False)[0]
 
     def insert_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -295,7 +331,7 @@ def check_database(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
             connection.rollback()
-    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot start"
+    except Exception as exc:  # any driver error means "cannot start"
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(
             f"Не удалось подключиться к базе данных ({engine.url.render_as_string(hide_password=True)}): "

@@ -1,5 +1,7 @@
 """Extension objects, created unbound so that packages can import them without an app."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,6 +26,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # db.Model is made at run time (Base plus Flask-SQLAlchemy's mixins), which a type checker cannot
+    # follow; to it, models derive from Base. Models inherit from this name rather than db.Model.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 
 
 def utcnow() -> datetime:
@@ -43,7 +43,7 @@ ROLE_LABELS = {
 }
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A node of the tree МРСК → РСК (branch) → ЦОК (centre)."""
 
     __tablename__ = "organisation"
@@ -76,7 +76,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.code}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account. Customers never have accounts."""
 
     __tablename__ = "user"
@@ -115,7 +115,7 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS.get(Role(self.role), self.role)
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed sign-ins per (typed e-mail, client address); the address ``*`` is the account as a whole.
 
     Keyed by the typed e-mail, not by the user, so that an e-mail without an account is throttled exactly
@@ -139,7 +139,7 @@ class LoginThrottle(db.Model):
     succeeded_at: Mapped[datetime | None] = mapped_column()
 
 
-class Topic(db.Model):
+class Topic(Model):
     """The shared topic list of appeals and review-book entries (editable by admins)."""
 
     __tablename__ = "topic"
@@ -152,7 +152,7 @@ class Topic(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who changed what and when. Details hold identifiers, never personal data."""
 
     __tablename__ = "audit_event"
@@ -171,7 +171,7 @@ class AuditEvent(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Setting(db.Model):
+class Setting(Model):
     """Small admin-editable settings (key → JSON value), e.g. the channel → regulator-row map."""
 
     __tablename__ = "setting"
@@ -181,7 +181,7 @@ class Setting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A customer's personal data (152-ФЗ), kept apart from answers and texts.
 
     Stored only with an explicit consent: the consent text's version and time are kept with it.

@@ -20,7 +20,7 @@ MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column (SQLite INTEGER, Po
 class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` that matches only ids a database column can hold; a larger one is a plain 404."""
 
-    def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # noqa: A002, ANN001 - werkzeug's signature
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # werkzeug's signature
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 

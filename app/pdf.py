@@ -36,7 +36,7 @@ def _data_url(url: str) -> URLFetcherResponse:
     return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
 
-def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None, **_kwargs) -> URLFetcherResponse:  # noqa: ANN001
+def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None, **_kwargs) -> URLFetcherResponse:
     """Serve ``data:`` URLs and files under app/static; refuse everything else."""
     if url.startswith("data:"):
         return _data_url(url)

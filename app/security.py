@@ -37,7 +37,7 @@ def _account_id() -> Any:
 
     try:
         return current_user.id if current_user and current_user.is_authenticated else "-"
-    except Exception:  # noqa: BLE001 - a log line must never fail the request that writes it
+    except Exception:  # a log line must never fail the request that writes it
         return "-"
 
 
@@ -45,7 +45,7 @@ class _CurrentStderr(logging.StreamHandler):
     """A stream handler that writes to whatever ``sys.stderr`` is at the time (as logging's last resort)."""
 
     @property
-    def stream(self) -> Any:  # type: ignore[override]
+    def stream(self) -> Any:
         return sys.stderr
 
     @stream.setter

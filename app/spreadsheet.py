@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -36,7 +36,7 @@ def _limit(name: str, default: int) -> int:
         return default
 
 
-def xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
+def xlsx_rows(path: Path) -> Generator[tuple[Any, ...], None, None]:
     """Cell values of the first sheet's rows (the header included), at most ``XLSX_MAX_COLUMNS`` wide.
 
     Raises :class:`SpreadsheetTooLarge` (Russian message) before parsing when the unpacked archive exceeds

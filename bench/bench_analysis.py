@@ -34,7 +34,7 @@ START, END = date(2025, 10, 1), date(2026, 9, 30)
 REPORT = (date(2026, 7, 1), date(2026, 9, 30))
 
 
-def _app(url: str, sample_cap: int | None = None):  # noqa: ANN202
+def _app(url: str, sample_cap: int | None = None):
     from app import create_app
 
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}

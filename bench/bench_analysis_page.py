@@ -67,6 +67,7 @@ def main() -> None:
         from app.analysis.report import build_report
 
         quarter = parse_quarter(args.period)
+        assert quarter is not None, f"not a quarter: {args.period}"
         started = time.perf_counter()
         build_report("visit-csat", quarter.start, quarter.end)
         report_seconds = time.perf_counter() - started

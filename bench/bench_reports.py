@@ -67,6 +67,7 @@ def main() -> None:
 
         spec = services.resolve("satisfaction", PARAMS)
         started = time.perf_counter()
+        assert spec.survey is not None
         network = sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
         analysis = time.perf_counter() - started
         with_data = [c for c in centers() if any(r["center"] == c.code and r["n"] for r in network["centers"])]

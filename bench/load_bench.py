@@ -61,12 +61,14 @@ def prepare(database_url: str) -> str:
         seed_org_tree()
         survey, _version, _centres = seed_main_survey()
         kur = find_center("KUR")
+        assert kur is not None  # seeded just above
         register_kiosk(kur.id, "Киоск для нагрузки", token=KIOSK_TOKEN)
         code = db.session.scalar(select(SurveyAssignment.short_code).where(
             SurveyAssignment.survey_id == survey.id, SurveyAssignment.center_id == kur.id,
             SurveyAssignment.channel == "online"))
         db.session.remove()
         db.engine.dispose()
+    assert code is not None  # seed_main_survey assigns the survey to every centre online
     return code
 
 
@@ -294,6 +296,7 @@ def main() -> None:
                     try:
                         for conns in connections:
                             ceiling = None
+                            assert server.process is not None  # started by the with statement
                             for index, scenario in enumerate(scenarios(short_code)):
                                 if warmup > 0:  # steady state: first renders, caches, lazy imports per worker
                                     warm_acks = acks / f"{scenario.acknowledges}-{conns}-{index}-warmup"

@@ -9,7 +9,7 @@ export FLASK_APP=wsgi
 FLASK=.venv/bin/flask
 $FLASK db upgrade
 if $FLASK demo is-empty; then
-  echo "Первый запуск: загружаю демонстрационные данные (около минуты)…"
+  echo "Первый запуск: загружаю демонстрационные данные (обычно до полуминуты)…"
   $FLASK demo seed
 fi
 host="${HOST:-127.0.0.1}"; port="${PORT:-5000}"

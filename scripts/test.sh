@@ -3,11 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh test
-make --no-print-directory install translations
+make --no-print-directory install-test translations
 PY=.venv/bin/python
 
 echo "== ruff"
 .venv/bin/ruff check .
+
+echo "== mypy"
+.venv/bin/mypy
 
 echo "== pytest on SQLite: unit and integration"
 $PY -m pytest -p no:cacheprovider --ignore=tests/e2e "$@"

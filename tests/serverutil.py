@@ -49,7 +49,7 @@ class GunicornServer:
              "--threads", str(self.threads), "--graceful-timeout", "2", "--timeout", "60", *self.extra_args,
              "--preload", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):  # not DEVNULL
             log.close()  # the child keeps its own descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -45,14 +45,14 @@ class Statements:
         else:
             event.remove(db.engine, "before_cursor_execute", self._record_cursor)
 
-    def _trace(self, dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+    def _trace(self, dbapi_connection, _record, _proxy) -> None:
         dbapi_connection.set_trace_callback(self._record)
 
-    def _untrace(self, dbapi_connection, _record) -> None:  # noqa: ANN001
+    def _untrace(self, dbapi_connection, _record) -> None:
         if dbapi_connection is not None:
             dbapi_connection.set_trace_callback(None)
 
-    def _record_cursor(self, _conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def _record_cursor(self, _conn, _cursor, statement, *_args) -> None:
         self._record(statement)
 
     def _record(self, statement: str) -> None:

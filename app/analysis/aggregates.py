@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.analysis.models import AggregateWatermark, AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
-from app.database import is_sqlite, write_transaction
+from app.database import is_sqlite, table_of, write_transaction
 from app.extensions import db
 from app.models import utcnow
 from app.surveys.models import Answer, Response, Survey
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 REFRESH_BATCH_DEFAULT = 20_000  # response ids per write transaction (~200 000 answers, well under a second)
 
 
-def _config(key: str, default):  # noqa: ANN001, ANN202
+def _config(key: str, default):
     try:
         return current_app.config.get(key, default)
     except RuntimeError:
@@ -59,7 +59,7 @@ def fixed_offset_seconds(tz: str | None = None, year: int | None = None) -> int 
     """UTC offset of the zone in seconds when it is the same in January and July, else None (DST)."""
     zone = ZoneInfo(tz or _config("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
     year = year or utcnow().year
-    offsets = {datetime(year, month, 15, 12, tzinfo=zone).utcoffset() for month in (1, 7)}
+    offsets = {datetime(year, month, 15, 12, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7)}
     if len(offsets) != 1:
         return None
     return int(offsets.pop().total_seconds())
@@ -77,7 +77,7 @@ def whole_days(bounds: Sequence[tuple[datetime, datetime]], offset: int) -> list
     return out
 
 
-def local_day(column, offset: int):  # noqa: ANN001, ANN201
+def local_day(column, offset: int):
     """SQL expression: the local date of a naive UTC timestamp column shifted by a fixed offset."""
     offset = int(offset)
     if is_sqlite():  # whole seconds first: SQLite's date functions round 23:59:59.9995 up to the next day
@@ -85,7 +85,7 @@ def local_day(column, offset: int):  # noqa: ANN001, ANN201
     return cast(column + literal_column(f"INTERVAL '{offset} seconds'"), Date)
 
 
-def local_month(column, offset: int):  # noqa: ANN001, ANN201
+def local_month(column, offset: int):
     """SQL expression: the first day of the local month of a naive UTC timestamp column."""
     offset = int(offset)
     if is_sqlite():
@@ -110,12 +110,12 @@ def _final_max_response_id() -> int:
         return int(db.session.scalar(select(func.max(Response.id))) or 0)
 
 
-def _no_index(column):  # noqa: ANN001, ANN202
+def _no_index(column):
     """``column + 0``: keeps the planner off the survey indexes so that it walks the response-id range."""
     return column + 0
 
 
-def _upsert(table, columns: list[str], keys: list[str], query):  # noqa: ANN001, ANN202
+def _upsert(table, columns: list[str], keys: list[str], query):
     insert = sqlite_insert if is_sqlite() else pg_insert
     statement = insert(table).from_select(columns, query)
     return statement.on_conflict_do_update(index_elements=keys,
@@ -135,8 +135,8 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
     in_range = (Answer.response_id > lo, Answer.response_id <= hi, _no_index(Answer.survey_id) == survey_id,
                 Response.id > lo, Response.id <= hi)
     split = (Response.channel, Response.version_id)
-    for table, when in ((AnswerDailyCount.__table__, day),
-                        (AnswerMonthlyCount.__table__, local_month(Answer.submitted_at, offset))):
+    for table, when in ((table_of(AnswerDailyCount), day),
+                        (table_of(AnswerMonthlyCount), local_month(Answer.submitted_at, offset))):
         query = (select(literal(survey_id), when, Answer.center_id, *split, Answer.question_code, has_value, value,
                         option, func.count())
                  .join(Response, Response.id == Answer.response_id)
@@ -146,7 +146,7 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
                 "version_id", "question_code", "has_value", "value_num", "option_code"]
         db.session.execute(_upsert(table, [*keys, "count"], keys, query))
 
-    respondents = ResponseDailyCount.__table__
+    respondents = table_of(ResponseDailyCount)
     keys = ["survey_id", "day", "center_id", "channel", "version_id", "question_code"]
     per_question = (select(literal(survey_id), day, Answer.center_id, *split, Answer.question_code,
                            func.count(func.distinct(Answer.response_id)))
@@ -164,7 +164,7 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
 def _lock_mark(survey_id: int, offset: int) -> AggregateWatermark:
     """The survey's watermark row, locked for this transaction (created, or reset when the offset changed)."""
     insert = sqlite_insert if is_sqlite() else pg_insert
-    db.session.execute(insert(AggregateWatermark.__table__)
+    db.session.execute(insert(table_of(AggregateWatermark))
                        .values(survey_id=survey_id, last_response_id=0, utc_offset_seconds=offset,
                                refreshed_at=utcnow())
                        .on_conflict_do_nothing(index_elements=["survey_id"]))

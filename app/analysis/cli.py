@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 analysis_cli = AppGroup("analysis", help="Анализ удовлетворенности.")
 
 
-def _date(_ctx, _param, value):  # noqa: ANN001, ANN202
+def _date(_ctx, _param, value):
     if value is None:
         return None
     try:
@@ -58,7 +58,7 @@ def report_command(slug: str, date_from: date | None, date_to: date | None, peri
         click.echo(text)
 
 
-def _window(value: str | None, name: str):  # noqa: ANN202
+def _window(value: str | None, name: str):
     """``FROM:TO`` (dates ГГГГ-ММ-ДД, both included) → a Period; None when not given."""
     from app.analysis.queries import Period
 
@@ -93,6 +93,7 @@ def action_effect_command(slug: str, scope: str | None, question: str | None, in
                if not value]
     if missing:
         raise click.UsageError("Не указано: " + ", ".join(missing))
+    assert scope and question and introduced  # each is in missing otherwise
     if fmt != "json":
         raise click.UsageError(f"Формат «{fmt}» не поддерживается: только json")
     if metric is not None and metric not in METRICS:

@@ -262,7 +262,11 @@ def _estimate(result: dict[str, Any], metric: str, info: measures.QuestionInfo, 
               before_by_centre: Mapping[int, Counter], comparison: list[int], scope: Organisation,
               confidence: float) -> None:
     groups = [_group(metric, info, pooled[w][side]) for w in (0, 1) for side in ("center", "comparison")]
-    res = did.difference_in_differences(groups[0], groups[2], groups[1], groups[3],
+    centre_before, comparison_before, centre_after, comparison_after = groups
+    # The caller estimates only when every group has min_n answers, so none is None here.
+    assert centre_before is not None and comparison_before is not None
+    assert centre_after is not None and comparison_after is not None
+    res = did.difference_in_differences(centre_before, centre_after, comparison_before, comparison_after,
                                         measure={"top2box": "share"}.get(metric, metric), confidence=confidence)
     rtm = None
     if scope.kind == OrgKind.CENTER:

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import Organisation, utcnow
 
 ACTION_STATUSES = {"planned": "Запланировано", "in_progress": "Выполняется", "done": "Выполнено",
                    "cancelled": "Отменено"}
 
 
-class ActionTemplate(db.Model):
+class ActionTemplate(Model):
     """Catalogue entry: a suggested corrective action for an attribute question or an appeal topic."""
 
     __tablename__ = "action_template"
@@ -26,7 +26,7 @@ class ActionTemplate(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class CorrectiveAction(db.Model):
+class CorrectiveAction(Model):
     """A recommendation turned into tracked work; its effect is measured before/after."""
 
     __tablename__ = "corrective_action"
@@ -49,7 +49,7 @@ class CorrectiveAction(db.Model):
     owner: Mapped[Organisation] = relationship()
 
 
-class AnswerDailyCount(db.Model):
+class AnswerDailyCount(Model):
     """Answers per survey, local day, centre, channel, survey version, question and value: what
     ``value_counts`` sums for a report (over channels and versions unless it splits by them).
 
@@ -77,7 +77,7 @@ class AnswerDailyCount(db.Model):
     count: Mapped[int] = mapped_column()
 
 
-class AnswerMonthlyCount(db.Model):
+class AnswerMonthlyCount(Model):
     """The same counts per calendar month (``month`` = its first local day): a quarter reads 3 rows per value
     and centre instead of ~90. Kept by the same refresh, in the same transaction as the daily counts."""
 
@@ -98,7 +98,7 @@ class AnswerMonthlyCount(db.Model):
     count: Mapped[int] = mapped_column()
 
 
-class ResponseDailyCount(db.Model):
+class ResponseDailyCount(Model):
     """Respondents per survey, local day, centre, channel and version: ``question_code = ''`` counts
     responses, any other code counts the distinct responses that answered that question (the denominator
     of option shares)."""
@@ -116,7 +116,7 @@ class ResponseDailyCount(db.Model):
     count: Mapped[int] = mapped_column()
 
 
-class AggregateWatermark(db.Model):
+class AggregateWatermark(Model):
     """How far the daily counts of a survey go: every response with ``id <= last_response_id`` is counted.
 
     ``utc_offset_seconds`` is the fixed offset the local days were computed with; a different offset in

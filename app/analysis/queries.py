@@ -13,11 +13,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
 from app.analysis import aggregates
 from app.analysis.models import AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
@@ -137,7 +138,7 @@ def trend_months(until: date, count: int = 12) -> list[Period]:
     return periods
 
 
-def _config(key: str, default):  # noqa: ANN001, ANN202
+def _config(key: str, default):
     try:
         return current_app.config.get(key, default)
     except RuntimeError:  # outside an app context
@@ -182,19 +183,19 @@ def org_tree() -> dict[int, Organisation]:
     return {o.id: o for o in db.session.scalars(select(Organisation))}
 
 
-def branch_id_of(center: Organisation, tree: dict[int, Organisation]) -> int | None:
+def branch_id_of(center: Organisation, tree: Mapping[int, Organisation]) -> int | None:
     parent = tree.get(center.parent_id) if center.parent_id else None
     return parent.id if parent is not None and parent.kind == OrgKind.BRANCH else None
 
 
-def _center_filter(column, center_ids: Sequence[int] | None):  # noqa: ANN001, ANN202
+def _center_filter(column, center_ids: Sequence[int] | None):
     """None = no filter (whole company); an empty list matches nothing."""
     if center_ids is None:
         return literal(True)
     return column.in_(list(center_ids)) if center_ids else literal(False)
 
 
-def _period_case(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+def _period_case(column, bounds: Sequence[tuple[date, date]]):
     """``CASE`` giving the index of the period a timestamp falls in (periods must not overlap)."""
     if len(bounds) == 1:
         return literal(0)
@@ -202,7 +203,7 @@ def _period_case(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: 
                 else_=-1)
 
 
-def _range(column, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+def _range(column, bounds: Sequence[tuple[date, date]]):
     if len(bounds) == 1:
         lo, hi = bounds[0]
         return and_(column >= lo, column < hi)
@@ -252,7 +253,7 @@ def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], ce
     return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel, by_version)
 
 
-def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):  # noqa: ANN001, ANN202
+def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]]):
     """Run ``read(watermark, days)`` when the daily counts can answer, else return None.
 
     The watermark is read again afterwards: a refresh committed in between (PostgreSQL reads each
@@ -260,7 +261,7 @@ def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]
     """
     offset = aggregates.fixed_offset_seconds()
     days = aggregates.whole_days(bounds, offset) if offset is not None else None
-    if days is None:
+    if days is None or offset is None:
         return None
     for _attempt in range(3):
         mark = aggregates.watermark(survey_id, offset)
@@ -340,6 +341,7 @@ def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, date
     if by_version:
         keys.append(Response.version_id)
     keys += [Answer.question_code, Answer.value_num, Answer.option_code]
+    scope: tuple[ColumnElement[bool], ...]
     if after_response_id is None:
         scope = (Answer.survey_id == survey_id,)
     else:  # walk the response-id index, not the survey's answers of the whole period
@@ -421,8 +423,8 @@ def text_summary(survey_id: int, bounds: tuple[datetime, datetime], center_ids: 
                  Answer.text.is_not(None), Answer.text != "")
         n = db.session.scalar(select(func.count()).select_from(Answer).where(*where)) or 0
         texts = db.session.scalars(select(Answer.text).where(*where)
-                                   .order_by(Answer.submitted_at.desc()).limit(samples)) if n else []
-        result[code] = {"n": int(n), "samples": [mask_personal(t)[:500] for t in texts]}
+                                   .order_by(Answer.submitted_at.desc()).limit(samples)).all() if n else []
+        result[code] = {"n": int(n), "samples": [mask_personal(t or "")[:500] for t in texts]}
     return result
 
 
@@ -445,12 +447,12 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
     lo, hi = bounds
     exclude = {code: set(v) for code, v in (exclude_versions or {}).items() if v and code in codes}
     if exclude:
-        rows = db.session.execute(
+        found = db.session.execute(
             select(Response.id, Response.version_id)
             .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
                    _center_filter(Response.center_id, center_ids))
             .order_by(Response.submitted_at, Response.id)).all()
-        ids, version_of = [r[0] for r in rows], {r[0]: r[1] for r in rows}
+        ids, version_of = [r[0] for r in found], {r[0]: r[1] for r in found}
     else:
         ids = list(db.session.scalars(
             select(Response.id)
@@ -506,7 +508,7 @@ def appeal_counts(bounds: Sequence[tuple[datetime, datetime]], center_ids: Seque
              .where(_range(Appeal.received_at, bounds), _center_filter(Appeal.center_id, center_ids),
                     Appeal.status.not_in(EXCLUDED_APPEAL_STATUSES))
              .group_by(*keys))
-    rows = db.session.execute(query).all()
+    rows: Sequence[Any] = db.session.execute(query).all()
     topics = dict(db.session.execute(select(Topic.id, Topic.code)).all())
     frame = pd.DataFrame([(p, c, k, topics.get(t, "other"), n) for p, c, k, t, n in rows], columns=columns)
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame

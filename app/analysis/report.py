@@ -692,11 +692,11 @@ class _Context:
 # --------------------------------------------------------------------------- small helpers
 
 
-def _test_fields(result) -> dict[str, Any]:  # noqa: ANN001
+def _test_fields(result) -> dict[str, Any]:
     return {"test": result.test, "statistic": result.statistic, "p_value": result.p_value, "df": result.df}
 
 
-def _test_entry(code: str, test: str, measure: str, result, **extra: Any) -> dict[str, Any]:  # noqa: ANN001
+def _test_entry(code: str, test: str, measure: str, result, **extra: Any) -> dict[str, Any]:
     entry = {"question": code, "scope": "across", **_test_fields(result), "test": test, "measure": measure, **extra}
     entry["extra"] = {k: v for k, v in result.extra.items() if isinstance(v, int | float | bool | str | type(None))}
     return entry
@@ -843,7 +843,7 @@ def report_to_csv(report: dict[str, Any]) -> str:
             writer.writerow(["" if v is None else _csv_safe(v) for v in row])
         writer.writerow([])
 
-    def ci(value, index):  # noqa: ANN001, ANN202
+    def ci(value, index):
         return value[index] if value else None
 
     q_rows = []

@@ -18,7 +18,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, SkipJsonSc
 from pydantic_core import core_schema
 
 REF_TEMPLATE = "#/components/schemas/{model}"
-DATE_TIME = {"format": "date-time"}
+DATE_TIME: dict[str, Any] = {"format": "date-time"}
 
 
 class Body(BaseModel):

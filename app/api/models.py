@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import User, utcnow
 
 PERMISSIONS = ("read:responses", "read:reports", "write:responses")
@@ -16,7 +16,7 @@ LEGACY_PERMISSIONS = "read:responses read:reports"
 """What tokens made before permissions existed may do (set by migration 0005; they never expire)."""
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A staff token; ``permissions`` is a space-separated subset of :data:`PERMISSIONS`."""
 
     __tablename__ = "api_token"

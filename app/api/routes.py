@@ -37,7 +37,7 @@ _ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: 
 
 
 @bp.errorhandler(DomainError)
-def domain_error(exc: DomainError):  # noqa: ANN201 - a Flask reply
+def domain_error(exc: DomainError):  # a Flask reply
     """Every refusal a service or view raises, in the documented error shape (once, not per view)."""
     db.session.rollback()
     response, status = _error(exc.status, str(exc))
@@ -238,7 +238,7 @@ def _require_staff_user(roles: tuple[str, ...], permission: str, forbidden: str)
     return api_token.user
 
 
-def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # noqa: ANN202 - (user, None) or (None, reply)
+def _staff_user(roles: tuple[str, ...], permission: str, forbidden: str):  # (user, None) or (None, reply)
     """:func:`_require_staff_user` as (user, None), or (None, the 401/403 reply) for views that still reply
     themselves."""
     try:

@@ -16,10 +16,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
 
-from app.nav import format_percent  # noqa: E402
+from app.nav import format_percent
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 KIND_COLOURS = {"complaint": "#D55E00", "application": "#0072B2"}
@@ -41,7 +41,10 @@ def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
             axes.axis("off")
         forms.text(0.5, 0.5, "Нет обращений за период", ha="center", va="center", fontsize=12)
         return figure
-    labels, values, colours_left, bold = [], [], [], []
+    labels: list[str] = []
+    values: list[float] = []
+    colours_left: list[str | tuple[float, float, float]] = []
+    bold: list[bool] = []
     for k in kinds:
         labels.append(f"{k['kind_name']}, всего")
         values.append(k["share"] or 0.0)

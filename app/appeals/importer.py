@@ -19,9 +19,11 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -30,7 +32,7 @@ from app import audit
 from app.appeals.models import CHANNELS, FORMS, KINDS, RESERVED_SOURCES, STATUSES, Appeal
 from app.appeals.services import AppealError, DeadlineResolver, center_timezone
 from app.appeals.spreadsheet import open_table
-from app.database import is_sqlite, write_transaction
+from app.database import driver_connection, is_sqlite, table_of, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User, utcnow
 from app.spreadsheet import SpreadsheetTooLarge
@@ -109,7 +111,7 @@ class _MomentParser:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self.offsets: dict[str, object] = {}
+        self.offsets: dict[str, timedelta] = {}
 
     def fast(self, text: str) -> tuple[datetime, date] | None:
         """Only plain ``YYYY-MM-DD[ HH:MM[:SS]]``; anything else (or invalid) returns None."""
@@ -122,7 +124,7 @@ class _MomentParser:
         key = text[:13]
         offset = self.offsets.get(key)
         if offset is None:
-            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset()
+            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
         return moment - offset, moment.date()
 
     def __call__(self, value: str) -> tuple[datetime, date] | None:
@@ -136,7 +138,7 @@ class _MomentParser:
         key = text[:13]
         offset = self.offsets.get(key)
         if offset is None:
-            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset()
+            offset = self.offsets[key] = moment.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
         return moment - offset, moment.date()
 
 
@@ -174,7 +176,7 @@ class _Validator:
         for center in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER)):
             self.centers[center.code.lower()] = center.id
             self.centers[center.name.lower()] = center.id
-        self.exact = {name: self._exact(words) for name, words in (
+        self.exact: dict[str, dict[str, Any]] = {name: self._exact(words) for name, words in (
             ("kind", self.kinds), ("form", self.forms), ("channel", self.channels), ("status", self.statuses),
             ("topic", self.topics), ("center", self.centers))}
         for topic in db.session.scalars(select(Topic)):
@@ -182,7 +184,7 @@ class _Validator:
         for center in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER)):
             self.exact["center"].update({center.code: center.id, center.name: center.id})
         self.resolver = DeadlineResolver()
-        self.due_text: dict[datetime, str] = {}
+        self.due_text: dict[datetime, str | None] = {}
         self.seen_external: set[str] = set()
         self.existing_external = set(db.session.scalars(
             select(Appeal.external_id).where(Appeal.external_source == source, Appeal.external_id.is_not(None))))
@@ -190,7 +192,7 @@ class _Validator:
         self.now_value = _sqlite_datetime(self.now) if sqlite else self.now
 
     @staticmethod
-    def _exact(words: dict[str, object]) -> dict[str, object]:
+    def _exact(words: Mapping[str, Any]) -> dict[str, Any]:
         """Lower-case words plus their capitalised spelling, for lookups without strip()/lower()."""
         exact = dict(words)
         exact.update({w[:1].upper() + w[1:]: v for w, v in words.items()})
@@ -259,7 +261,38 @@ class _Validator:
                 answered_at if closed else None, contract, self.user_id, self.now)
 
     def row(self, line: int, cells: dict[str, str]) -> tuple[tuple | None, str | None]:
+        """The values of one row, or every problem of it as one message (the slow path with messages)."""
         problems: list[str] = []
+        kind, form, topic_id, center_id = self._looked_up(cells, problems)
+        received = self.moment(cells["received_at"])
+        if received is None:
+            problems.append(f"неверная дата received_at «{cells['received_at'].strip()}»")
+        raw_channel = (cells.get("channel") or "").strip()
+        if raw_channel:
+            channel = self.channels.get(raw_channel.lower())
+            if channel is None:
+                problems.append(f"неизвестный канал «{raw_channel}»")
+        else:
+            channel = CHANNEL_BY_FORM.get(form or "", "phone")
+        raw_status = (cells.get("status") or "").strip()
+        status = self.statuses.get(raw_status.lower()) if raw_status else "registered"
+        if status is None:
+            problems.append(f"неизвестный статус «{raw_status}»")
+        answered_at = self._answered_at(cells, received, status, problems)
+        external_id = self._external_id(cells, problems)
+        raw_contract = (cells.get("led_to_contract") or "").strip()
+        contract = YES_NO.get(raw_contract.lower())
+        if contract is None:
+            problems.append(f"led_to_contract: ожидается «да» или «нет», получено «{raw_contract}»")
+        if problems:
+            return None, f"строка {line}: " + "; ".join(problems)
+        assert received is not None and status is not None  # every None above added a problem
+        return self._values(kind, form, channel, topic_id, center_id, received, status, answered_at, external_id,
+                            (cells.get("text") or "").strip(), bool(contract)), None
+
+    def _looked_up(self, cells: dict[str, str],
+                   problems: list[str]) -> tuple[str | None, str | None, int | None, int | None]:
+        """Kind, form, topic id and centre id by name or code (None and a problem where unknown)."""
         raw_kind = cells["kind"].strip()
         kind = self.kinds.get(raw_kind.lower())
         if kind is None:
@@ -278,32 +311,25 @@ class _Validator:
             problems.append(f"неизвестный ЦОК «{raw_center}»")
         elif self.allowed is not None and center_id not in self.allowed:
             problems.append(f"ЦОК «{raw_center}» вне вашей зоны ответственности")
-        received = self.moment(cells["received_at"])
-        if received is None:
-            problems.append(f"неверная дата received_at «{cells['received_at'].strip()}»")
-        raw_channel = (cells.get("channel") or "").strip()
-        if raw_channel:
-            channel = self.channels.get(raw_channel.lower())
-            if channel is None:
-                problems.append(f"неизвестный канал «{raw_channel}»")
-        else:
-            channel = CHANNEL_BY_FORM.get(form or "", "phone")
-        raw_status = (cells.get("status") or "").strip()
-        status = self.statuses.get(raw_status.lower()) if raw_status else "registered"
-        if status is None:
-            problems.append(f"неизвестный статус «{raw_status}»")
-        answered_at = None
+        return kind, form, topic_id, center_id
+
+    def _answered_at(self, cells: dict[str, str], received: tuple[datetime, date] | None, status: str | None,
+                     problems: list[str]) -> datetime | None:
         raw_answered = (cells.get("answered_at") or "").strip()
-        if raw_answered:
-            parsed = self.moment(raw_answered)
-            if parsed is None:
-                problems.append(f"неверная дата answered_at «{raw_answered}»")
-            else:
-                answered_at = parsed[0]
-                if received is not None and answered_at < received[0]:
-                    problems.append("дата ответа раньше даты поступления")
-        elif status in ("answered", "closed"):
-            problems.append("для отвеченного или закрытого обращения нужна дата ответа answered_at")
+        if not raw_answered:
+            if status in ("answered", "closed"):
+                problems.append("для отвеченного или закрытого обращения нужна дата ответа answered_at")
+            return None
+        parsed = self.moment(raw_answered)
+        if parsed is None:
+            problems.append(f"неверная дата answered_at «{raw_answered}»")
+            return None
+        if received is not None and parsed[0] < received[0]:
+            problems.append("дата ответа раньше даты поступления")
+        return parsed[0]
+
+    def _external_id(self, cells: dict[str, str], problems: list[str]) -> str | None:
+        """The row's external id, marked as seen (a repeat within the file or the database is a problem)."""
         external_id = (cells.get("external_id") or "").strip() or None
         if external_id is not None:
             if len(external_id) > 64:
@@ -313,12 +339,12 @@ class _Validator:
             elif external_id in self.existing_external:
                 problems.append(f"обращение с внешним номером «{external_id}» уже загружено")
             self.seen_external.add(external_id)
-        raw_contract = (cells.get("led_to_contract") or "").strip()
-        contract = YES_NO.get(raw_contract.lower())
-        if contract is None:
-            problems.append(f"led_to_contract: ожидается «да» или «нет», получено «{raw_contract}»")
-        if problems:
-            return None, f"строка {line}: " + "; ".join(problems)
+        return external_id
+
+    def _values(self, kind: Any, form: Any, channel: Any, topic_id: Any, center_id: Any,  # checked by row()
+                received: tuple[datetime, date], status: str, answered_at: datetime | None, external_id: str | None,
+                text: str, contract: bool) -> tuple:
+        """The insert's values in COLUMNS order."""
         received_utc, received_local = received
         due = self.resolver.due_for_date(kind, topic_id, received_local, channel)
         closed_at = answered_at if status == "closed" else None
@@ -330,13 +356,12 @@ class _Validator:
                 due_value = self.due_text[due] = _sqlite_datetime(due)
             answered_value = _sqlite_datetime(answered_at)
             return (kind, form, channel, topic_id, center_id, _sqlite_datetime(received_utc), due_value, status,
-                    (cells.get("text") or "").strip(), source, external_id, summary,
-                    answered_value, answered_value if closed_at else None, int(bool(contract)), self.user_id,
-                    self.now_value), None
-        return (kind, form, channel, topic_id, center_id, received_utc, due, status, (cells.get("text") or "").strip(),
-                source, external_id, summary, answered_at, closed_at, bool(contract),
-                self.user_id, self.now), None
-
+                    text, source, external_id, summary,
+                    answered_value, answered_value if closed_at else None, int(contract), self.user_id,
+                    self.now_value)
+        return (kind, form, channel, topic_id, center_id, received_utc, due, status, text,
+                source, external_id, summary, answered_at, closed_at, contract,
+                self.user_id, self.now)
 
 def _insert_rows(rows: list[tuple], sqlite: bool) -> None:
     """Bulk insert in chunks inside the open transaction.
@@ -349,14 +374,14 @@ def _insert_rows(rows: list[tuple], sqlite: bool) -> None:
         connection = db.session.connection()
         connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB page cache for the index updates
         try:
-            cursor = connection.connection.driver_connection.cursor()
+            cursor = driver_connection(connection).cursor()
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(_SQLITE_INSERT, rows[start:start + CHUNK])
             cursor.close()
         finally:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
         return
-    table = Appeal.__table__
+    table = table_of(Appeal)
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(table), [dict(zip(COLUMNS, row, strict=True))
                                            for row in rows[start:start + CHUNK]])
@@ -393,6 +418,7 @@ def _validate(header: list[str], rows, source: str, user: User | None, dry_run: 
                 errors.append(problem)
             valid.clear()  # nothing will be stored: free the memory
             continue
+        assert record is not None  # a row without a problem has values
         if not error_count:
             valid.append(record)
         by_kind[record[0]] = by_kind.get(record[0], 0) + 1

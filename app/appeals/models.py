@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import Organisation, Topic, User, utcnow
 
 KINDS = {"complaint": "Жалоба", "application": "Заявление"}
@@ -27,7 +27,7 @@ DEMO_SOURCE = "demo"
 RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, SURVEY_SOURCE, MANUAL_SOURCE, DEMO_SOURCE)
 
 
-class Appeal(db.Model):
+class Appeal(Model):
     """A customer appeal (обращение) from any channel."""
 
     __tablename__ = "appeal"
@@ -70,7 +70,7 @@ class Appeal(db.Model):
         back_populates="appeal", order_by="Promise.due_at", cascade="all, delete-orphan")
 
 
-class AppealStatusChange(db.Model):
+class AppealStatusChange(Model):
     __tablename__ = "appeal_status_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +85,7 @@ class AppealStatusChange(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Promise(db.Model):
+class Promise(Model):
     """What an operator promised a customer and by when; later marked kept or broken."""
 
     __tablename__ = "promise"
@@ -102,7 +102,7 @@ class Promise(db.Model):
     appeal: Mapped[Appeal] = relationship(back_populates="promises")
 
 
-class RootCause(db.Model):
+class RootCause(Model):
     """Editable list of root-cause categories required to close an appeal."""
 
     __tablename__ = "root_cause"
@@ -113,7 +113,7 @@ class RootCause(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class DeadlineRule(db.Model):
+class DeadlineRule(Model):
     """Response time for a kind (and optionally a topic) in calendar or working days."""
 
     __tablename__ = "deadline_rule"

@@ -14,8 +14,9 @@ def report_pdf(report: dict[str, Any]) -> bytes:
     try:
         from app import reports
     except ImportError:
-        reports = None
-    builder = getattr(reports, "appeals_pdf", None) if reports is not None else None
+        builder = None
+    else:
+        builder = getattr(reports, "appeals_pdf", None)
     if builder is None:
         raise PdfUnavailable("PDF-отчет по обращениям пока недоступен: модуль отчетов его еще не формирует. "
                              "Скачайте отчет в CSV или JSON.")

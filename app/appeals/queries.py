@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, false, func, select
 
 from app.appeals.models import CHANNELS, FORMS, KINDS, STATUSES, Appeal, Promise
 from app.appeals.report import period_bounds
@@ -56,7 +56,7 @@ class Filters:
 def appeals_query(center_ids: set[int], filters: Filters, now: datetime | None = None) -> Select:
     """Appeals of the given centres matching the filters, open ones first, by deadline."""
     now = now or utcnow()
-    query = select(Appeal).where(Appeal.center_id.in_(center_ids) if center_ids else False)
+    query = select(Appeal).where(Appeal.center_id.in_(center_ids) if center_ids else false())
     if filters.status == "open":
         query = query.where(Appeal.status.in_(OPEN_STATUSES))
     elif filters.status == "overdue":

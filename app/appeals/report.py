@@ -275,10 +275,10 @@ def _figures(date_from: date, date_to: date, raw: dict[str, list[Any]], prefix: 
                  for c in center_rows]
     causes = {c.id: c for c in db.session.scalars(select(RootCause))}
     closed_complaints = sum(cause_n.values())
-    root_causes = sorted(
-        ({"code": causes[cid].code if cid in causes else "", "name": causes[cid].name_ru if cid in causes else "—",
-          "count": n, "share": _share(n, closed_complaints)} for cid, n in cause_n.items()),
-        key=lambda item: -item["count"])
+    root_causes = [
+        {"code": causes[cid].code if cid in causes else "", "name": causes[cid].name_ru if cid in causes else "—",
+         "count": n, "share": _share(n, closed_complaints)}
+        for cid, n in sorted(cause_n.items(), key=lambda item: -item[1])]
     outcome_known = answered + overdue
     resolved_promises = promises["kept"] + promises["broken"]
     processing = {
@@ -302,7 +302,7 @@ def _z_test(x1: int, n1: int, x2: int, n2: int) -> dict[str, Any]:
     try:
         from app.analysis.stats.proportions import two_proportion_ztest
     except ImportError:  # pragma: no cover - the stats package exists in this tree
-        two_proportion_ztest = None
+        two_proportion_ztest = None  # type: ignore[assignment]  # no stats package: no test
     if two_proportion_ztest is not None:
         result = two_proportion_ztest(x1, n1, x2, n2)
         z, p = result.statistic, result.p_value
@@ -427,7 +427,7 @@ def monitoring_report(date_from: date, date_to: date, scope: Organisation | None
     is_company = scope is None or scope.kind == OrgKind.COMPANY
     report = {
         "period": current["period"],
-        "scope": "company" if is_company else scope.code,
+        "scope": "company" if is_company or scope is None else scope.code,
         "scope_name": scope.name if scope is not None else "",
         **{k: current[k] for k in ("total", "by_kind", "by_kind_form", "by_kind_topic", "by_center",
                                     "processing", "root_causes")},

@@ -6,6 +6,7 @@ import json
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -341,9 +342,10 @@ def report_download(fmt: str):
     from app.appeals.pdf import PdfUnavailable, report_pdf
 
     try:
-        body = report_pdf(report_data)
+        pdf = report_pdf(report_data)
     except PdfUnavailable as exc:
         flash(str(exc), "error")
-        return redirect(url_for("appeals.report", **request.args))
-    return Response(body, mimetype="application/pdf",
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("appeals.report", **args))
+    return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})

@@ -35,7 +35,7 @@ from app.appeals.models import (
     RootCause,
 )
 from app.cache import app_cache, clear_cache, clear_on_commit
-from app.database import DriverStatement, write_transaction
+from app.database import DriverStatement, table_of, write_transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Setting, Topic, User, utcnow
@@ -220,8 +220,8 @@ def create_appeal_in_session(*, kind: str, form: str, channel: str, topic_code: 
     return appeal
 
 
-_APPEAL_INSERT = DriverStatement(insert(Appeal.__table__))
-_HISTORY_INSERT = DriverStatement(insert(AppealStatusChange.__table__))
+_APPEAL_INSERT = DriverStatement(insert(table_of(Appeal)))
+_HISTORY_INSERT = DriverStatement(insert(table_of(AppealStatusChange)))
 _EXTERNAL_ID_CONSTRAINT = ("uq_appeal_external", "appeal.external_source")  # PostgreSQL / SQLite wording
 
 

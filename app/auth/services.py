@@ -173,6 +173,7 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
             _record_failure(email, address, user, now)
         security_log.warning("login failed: %s", f"account {user.id}" if user else "unknown account")
         raise AuthError(GENERIC_REFUSAL)
+    assert user is not None  # without a user ok is False
     if not user.active:
         security_log.warning("login refused: account %s deactivated", user.id)
         raise AuthError("Учетная запись отключена. Обратитесь к администратору.")

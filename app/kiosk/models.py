@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import Organisation, utcnow
 
 
-class Kiosk(db.Model):
+class Kiosk(Model):
     """A touch kiosk in a centre.
 
     The device authenticates with a secret token sent as ``X-Kiosk-Token`` (stored hashed), which it

@@ -62,6 +62,7 @@ def hello():
 def favicon():
     from flask import current_app, send_from_directory
 
+    assert current_app.static_folder is not None  # the app is created with its static folder
     return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml",
                                max_age=86400)
 

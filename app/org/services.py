@@ -119,7 +119,7 @@ def save_org(org: Organisation | None, *, kind: str, code: str, name: str, paren
         if clash is not None and clash is not org:
             raise OrgError(f"Код «{code}» уже занят")
         creating = org is None
-        if creating:
+        if org is None:
             org = Organisation(kind=kind)
             db.session.add(org)
         renamed = {"renamed_from": org.code} if not creating and org.code != code else {}

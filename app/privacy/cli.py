@@ -16,7 +16,7 @@ privacy_cli = AppGroup("privacy", help="Персональные данные к
 log = logging.getLogger("otklik.privacy")
 
 
-def _subject_options(command):  # noqa: ANN001, ANN202 - click decorator stacking
+def _subject_options(command):  # click decorator stacking
     command = click.option("--phone", default=None, help="Телефон клиента.")(command)
     return click.option("--email", default=None, help="Адрес электронной почты клиента.")(command)
 

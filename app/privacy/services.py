@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 
 from app import audit
 from app.appeals.models import Appeal
-from app.database import write_transaction
+from app.database import rows_changed, table_of, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, utcnow
 from app.reviews.models import ReviewEntry
@@ -129,9 +129,9 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
     for model, attr in ((Appeal, "appeals"), (ReviewEntry, "review_entries"), (Response, "responses")):
         changed = db.session.execute(update(model).where(model.contact_id.in_(contact_ids))
                                      .values(contact_id=None).execution_options(synchronize_session=False))
-        setattr(result, attr, changed.rowcount or 0)
-    deleted = db.session.execute(Contact.__table__.delete().where(Contact.id.in_(contact_ids)))
-    result.contacts = deleted.rowcount or 0
+        setattr(result, attr, rows_changed(changed) or 0)
+    deleted = db.session.execute(table_of(Contact).delete().where(Contact.id.in_(contact_ids)))
+    result.contacts = rows_changed(deleted) or 0
     db.session.expire_all()
     return result
 

@@ -13,17 +13,18 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-from matplotlib.transforms import Bbox  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
 
-from app.reports.fmt import num  # noqa: E402
+from app.reports.fmt import num
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour deficiency.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
@@ -38,7 +39,7 @@ plt.rcParams.update({
     "axes.labelsize": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),  # type: ignore[attr-defined]  # re-exported, not typed
     "svg.fonttype": "none",
     "svg.hashsalt": "otklik",  # deterministic ids: the same data gives the same SVG
     "legend.frameon": False,
@@ -110,7 +111,7 @@ def place_labels(fig: Figure, ax: plt.Axes, items: Sequence[tuple[float, float, 
     labelled point. A label with no free place becomes a small number, explained in a key beside the
     axes. Returns the key lines (empty when every label fitted). Axis limits must be final before the call.
     """
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has it; the base class does not say so
     frame = ax.get_window_extent(renderer)
     obstacles: list[Bbox] = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()]
     marks = []
@@ -212,9 +213,9 @@ def trend_chart(series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: b
         values += ys
         ax.plot(xs, ys, marker="o", color=colour, label=name, linewidth=1.6, markersize=4)
         if all(p.low is not None and p.high is not None for p in points):
-            ax.fill_between(xs, [p.low * scale for p in points], [p.high * scale for p in points],
+            ax.fill_between(xs, [p.low * scale for p in points], [p.high * scale for p in points],  # type: ignore[operator]  # all() above
                             color=colour, alpha=0.18, linewidth=0)
-            values += [p.low * scale for p in points] + [p.high * scale for p in points]
+            values += [p.low * scale for p in points] + [p.high * scale for p in points]  # type: ignore[operator]  # all() above
     ax.set_xticks(range(len(periods)), periods, rotation=90 if _crowded(periods) else 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -328,7 +329,7 @@ def ipa_scatter(drivers: Sequence[Driver]) -> str:
     y0, y1 = (max(0.0, min(ys) - pad_y), max(ys) + pad_y) if ys else (0, 100)
     ax.set_xlim(x0, min(x1, 100.0) if x0 < 100 else x1)
     ax.set_ylim(y0, y1)
-    style = {"fontsize": 7, "color": GREY, "fontweight": "bold"}
+    style: dict[str, Any] = {"fontsize": 7, "color": GREY, "fontweight": "bold"}
     ax.text(0.01, 0.98, QUADRANT_LABELS["concentrate"], transform=ax.transAxes, va="top", ha="left", **style)
     ax.text(0.99, 0.98, QUADRANT_LABELS["keep"], transform=ax.transAxes, va="top", ha="right", **style)
     ax.text(0.01, 0.02, QUADRANT_LABELS["low"], transform=ax.transAxes, va="bottom", ha="left", **style)
@@ -407,10 +408,10 @@ def p_chart(points: Sequence[ControlPoint], center_line: float, ylabel: str = "�
             markersize=3.5 if many else 4, label="Доля жалоб")
     ax.axhline(center_line * 100, color=BLACK, linewidth=0.8, label="Средняя линия")
     if all(p.ucl is not None for p in points):
-        ax.step(xs, [p.ucl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9,
+        ax.step(xs, [p.ucl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9,  # type: ignore[operator]  # all() above
                 label="Контрольные границы (3σ)")
     if all(p.lcl is not None for p in points):
-        ax.step(xs, [p.lcl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9)
+        ax.step(xs, [p.lcl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9)  # type: ignore[operator]  # all() above
     flagged = []
     for x, p in zip(xs, points, strict=True):
         if (p.ucl is not None and p.share > p.ucl) or (p.lcl is not None and p.share < p.lcl):
@@ -486,8 +487,8 @@ def ranking_dots(rows: Sequence[RankRow], xlabel: str = "Сводный инде
     for muted in (False, True):  # the composite index's interval as error bars with caps
         part = [(y, r) for y, r in spans if r.muted is muted]
         if part:
-            below = [max(0.0, r.value - r.low) for _, r in part]
-            above = [max(0.0, r.high - r.value) for _, r in part]
+            below = [max(0.0, r.value - r.low) for _, r in part]  # type: ignore[operator]  # spans have both
+            above = [max(0.0, r.high - r.value) for _, r in part]  # type: ignore[operator]  # spans have both
             ax.errorbar([r.value for _, r in part], [y for y, _ in part], xerr=[below, above], fmt="none",
                         ecolor=LIGHT_GREY if muted else GREY, elinewidth=1.1, capsize=2.5)
     ax.scatter([r.value for r in rows], ys, s=20, c=[LIGHT_GREY if r.muted else BLUE for r in rows], zorder=3)

@@ -60,7 +60,7 @@ def build_all_command(period: str | None, date_from: str | None, date_to: str | 
     click.echo(f"Готово: файлов {written} в {directory}")
 
 
-def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:  # noqa: ANN001
+def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
     """Write every scheduled PDF; the network report is computed once and reused for all centre cards."""
     spec = services.resolve("satisfaction", params)  # a bad request leaves no empty folder behind
     directory.mkdir(parents=True, exist_ok=True)
@@ -74,6 +74,7 @@ def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
         written += 1
         log(f"[{time.perf_counter() - started:6.1f} с] {name} ({len(data) // 1024} КБ)")
 
+    assert spec.survey is not None  # resolve() sets it for survey reports
     network = sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
     company_params = {**params, "survey": spec.survey, "scope": spec.org.code}
     write(f"satisfaction-{spec.org.code}-{tag}.pdf",
@@ -108,7 +109,7 @@ def worker_command(burst: bool, simple: bool) -> None:
     marked = services.sweep_stale()
     if marked:
         click.echo(f"Прерванных построений отмечено: {len(marked)}")
-    jobs.run_worker(current_app._get_current_object(), burst=burst, simple=simple)
+    jobs.run_worker(current_app._get_current_object(), burst=burst, simple=simple)  # type: ignore[attr-defined]  # a LocalProxy
 
 
 @reports_cli.command("sweep")

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import User, utcnow
 
 
-class ReportArchive(db.Model):
+class ReportArchive(Model):
     __tablename__ = "report_archive"
 
     id: Mapped[int] = mapped_column(primary_key=True)

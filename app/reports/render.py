@@ -19,7 +19,7 @@ _KEY = "otklik_strict_jinja"
 
 def strict_env() -> Environment:
     """The app's Jinja environment with ``StrictUndefined`` (one overlay per app, cached)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     env = app.extensions.get(_KEY)
     if env is None or env.linked_to is not app.jinja_env:
         env = app.jinja_env.overlay(undefined=StrictUndefined)
@@ -29,7 +29,7 @@ def strict_env() -> Environment:
 
 def render_strict(template: str, **context: Any) -> str:
     """Render a template like ``flask.render_template`` (context processors included), strictly."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     app.update_template_context(context)
     return strict_env().get_template(template).render(context)
 

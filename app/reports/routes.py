@@ -30,7 +30,7 @@ from app.reports.services import (
 FIELDS = ("period", "from", "to", "scope", "survey")
 
 
-def _params(source: Any) -> tuple[str, dict[str, str]]:
+def _params(source: Any) -> tuple[str, dict[str, Any]]:
     report_type = (source.get("type") or "satisfaction").strip()
     return report_type, {k: (source.get(k) or "").strip() for k in FIELDS}
 
@@ -48,12 +48,13 @@ def _row_or_404(archive_id: int) -> ReportArchive:
     if looks_stale(row):  # its build process stopped: show it failed, with the offer to build it again
         sweep_stale([row.id])
         row = db.session.get(ReportArchive, archive_id, populate_existing=True)
+        assert row is not None  # a sweep marks rows failed, it does not delete them
     return row
 
 
-def _start(row: ReportArchive, report_type: str, params: dict[str, str]):  # noqa: ANN202
+def _start(row: ReportArchive, report_type: str, params: dict[str, Any]):
     try:
-        start_build(current_app._get_current_object(), row.id)
+        start_build(current_app._get_current_object(), row.id)  # type: ignore[attr-defined]  # a LocalProxy
     except ReportError as exc:
         flash(str(exc), "error")
         return redirect(url_for("reports.index", type=report_type, **params))

@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from app import audit
-from app.database import write_transaction
+from app.database import rows_changed, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind, User, utcnow
 from app.nav import local_time
@@ -169,6 +169,7 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
     meta = _meta(spec, user)
     if spec.report_type == "satisfaction":
         # ``network_report`` given with a satisfaction request is the already computed report of this scope.
+        assert spec.survey is not None  # resolve() sets it for survey reports
         report = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
         progress(45)
         comments, note = sources.comment_samples(spec.survey, spec.period, spec.org)
@@ -178,6 +179,7 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
         progress(45)
         return render_appeals(report, meta, pdf=pdf, topic_names=sources.topic_names(),
                               center_names=sources.center_names())
+    assert spec.survey is not None  # resolve() sets it for survey reports
     network = network_report or sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
     progress(45)
     codes = [c.code for c in centers_under(spec.org)]
@@ -264,7 +266,7 @@ def _update_own(archive_id: int, owner: str, **values: Any) -> bool:
             .where(ReportArchive.id == archive_id, ReportArchive.owner == owner, ReportArchive.status == "running")
             .values(**values)
             .execution_options(synchronize_session=False))
-    return bool(result.rowcount)
+    return bool(rows_changed(result))
 
 
 class Heartbeat:
@@ -295,7 +297,7 @@ class Heartbeat:
                     try:
                         if not _update_own(self.archive_id, self.owner, heartbeat_at=utcnow()):
                             return
-                    except Exception:  # noqa: BLE001 - a busy database must not end the beat; the next one may pass
+                    except Exception:  # a busy database must not end the beat; the next one may pass
                         log.warning("report %s: heartbeat not written", self.archive_id, exc_info=True)
             finally:
                 db.session.remove()
@@ -309,14 +311,15 @@ def run_archived(archive_id: int) -> None:
     """
     owner = new_owner()
     with write_transaction():
-        claimed = db.session.execute(
+        claimed = rows_changed(db.session.execute(
             update(ReportArchive).where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
             .values(status="running", progress=1, owner=owner, heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
     if not claimed:
         log.warning("report %s is not pending: not built", archive_id)
         return
     row = db.session.get(ReportArchive, archive_id, populate_existing=True)
+    assert row is not None  # this run has just claimed it
     user = db.session.get(User, row.created_by_id) if row.created_by_id else None
     params, report_type = dict(row.params), row.report_type
     delay = float(current_app.config.get("REPORT_BUILD_DELAY_SECONDS") or 0)
@@ -329,10 +332,10 @@ def run_archived(archive_id: int) -> None:
             last["value"] = value
             _update_own(archive_id, owner, progress=min(99, value), heartbeat_at=utcnow())
 
-    with Heartbeat(current_app._get_current_object(), archive_id, owner):
+    with Heartbeat(current_app._get_current_object(), archive_id, owner):  # type: ignore[attr-defined]  # a LocalProxy
         try:
             data = build_pdf(report_type, params, user=user, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row for the user
+        except Exception as exc:  # any failure is recorded on the row for the user
             db.session.rollback()
             log.exception("report %s failed", archive_id)
             message = str(exc) if isinstance(exc, ReportError) else "Внутренняя ошибка при построении отчета"
@@ -363,7 +366,7 @@ def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
             query = query.where(ReportArchive.id.in_(archive_ids))
         return list(db.session.scalars(query))
 
-    candidates = [(i, beating) for i in ids(*beating)]
+    candidates: list[tuple[int, tuple[Any, ...]]] = [(i, beating) for i in ids(*beating)]
     waiting = ids(*queued) if uses_queue() else []
     if waiting:
         from app.reports import jobs
@@ -381,7 +384,7 @@ def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
                 update(ReportArchive).where(ReportArchive.id == archive_id, *where)
                 .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
                 .execution_options(synchronize_session=False))
-            if result.rowcount:
+            if rows_changed(result):
                 marked.append(archive_id)
                 audit.record("report.interrupted", db.session.get(ReportArchive, archive_id),
                              summary=f"no heartbeat for {stale_seconds():.0f} s", user_id=None)
@@ -466,7 +469,7 @@ def scopes_for(user: User) -> list[Organisation]:
     root = user.scope
     orgs = list(db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)))
     allowed = [o for o in orgs if user_may_use(user, o)] if root is not None else orgs
-    order = {OrgKind.COMPANY: 0, OrgKind.BRANCH: 1, OrgKind.CENTER: 2}
+    order: dict[str, int] = {OrgKind.COMPANY: 0, OrgKind.BRANCH: 1, OrgKind.CENTER: 2}
     return sorted(allowed, key=lambda o: (order.get(o.kind, 3), o.name))
 
 

@@ -62,7 +62,9 @@ def seed(log: Callable[[str], None] = print) -> None:
                 continue
             created += 1
             if index % 2 == 0 or entry_type == "gratitude":
-                answer(db.session.get(Appeal, entry.appeal_id), ANSWERS[entry_type], None)
+                appeal = db.session.get(Appeal, entry.appeal_id)
+                assert appeal is not None  # submit_entry creates the entry's appeal
+                answer(appeal, ANSWERS[entry_type], None)
                 answered += 1
             if publish and index % 5 != 4:
                 moderate(entry, "publish", None)

@@ -34,7 +34,7 @@ def pending_answers(limit: int = 100) -> list[tuple[ReviewEntry, Appeal, Contact
                Contact.email != "")
         .order_by(ReviewEntry.id)
         .limit(limit))
-    return [tuple(row) for row in rows]
+    return [(entry, appeal, contact) for entry, appeal, contact in rows]
 
 
 def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact) -> EmailMessage:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import Organisation, Topic, utcnow
 
 ENTRY_TYPES = {"complaint": "Жалоба", "suggestion": "Предложение", "gratitude": "Благодарность",
@@ -18,7 +18,7 @@ MODERATION = {"pending": "На модерации", "published": "Опублик
 CHECK_STATES = {"checking": "На проверке", "accepted": "Принята после проверки", "rejected": "Отклонена как спам"}
 
 
-class ReviewEntry(db.Model):
+class ReviewEntry(Model):
     """An entry in a centre's review book; each becomes an appeal so its deadline is tracked (an entry
     held for a burst check becomes one only when an operator accepts it)."""
 
@@ -63,7 +63,7 @@ class ReviewEntry(db.Model):
     topic: Mapped[Topic] = relationship()
 
 
-class RegistrationCounter(db.Model):
+class RegistrationCounter(Model):
     """Per centre and year sequence behind registration numbers (taken under the write lock)."""
 
     __tablename__ = "registration_counter"

@@ -265,6 +265,6 @@ def send_answers_after_appeal_change(response):
             and current_app.config.get("MAIL_HOST")):
         try:
             send_pending_answers(limit=20)
-        except Exception:  # noqa: BLE001 - never break the operator's page because of mail
+        except Exception:  # never break the operator's page because of mail
             log.exception("sending answers after %s failed", endpoint)
     return response

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.appeals.models import REVIEW_BOOK_SOURCE, STATUSES, Appeal
 from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolver
-from app.database import DriverStatement, write_connection, write_transaction
+from app.database import DriverStatement, table_of, write_connection, write_transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
@@ -117,7 +117,9 @@ class Receipt:
     @property
     def entry(self) -> ReviewEntry:
         """The stored entry, loaded on demand (the hot path writes it with Core and never needs it)."""
-        return db.session.get(ReviewEntry, self.entry_id)
+        entry = db.session.get(ReviewEntry, self.entry_id)
+        assert entry is not None  # written by the submission this result describes
+        return entry
 
 
 # --- small pure helpers ---------------------------------------------------------------------------
@@ -217,7 +219,7 @@ _COUNTER_STEP = DriverStatement(update(RegistrationCounter)
                                        RegistrationCounter.year == bindparam("counter_year"))
                                 .values(last_value=RegistrationCounter.last_value + 1)
                                 .returning(RegistrationCounter.last_value))
-_COUNTER_INSERT = DriverStatement(insert(RegistrationCounter.__table__))
+_COUNTER_INSERT = DriverStatement(insert(table_of(RegistrationCounter)))
 
 
 def next_sequence(center_id: int, year: int, connection: Connection | None = None) -> int:
@@ -263,8 +265,8 @@ _STORED_BODY = select(ReviewEntry.registration_number, ReviewEntry.center_id, Re
                       ReviewEntry.topic_id, ReviewEntry.body_hash, ReviewEntry.text, ReviewEntry.wants_answer,
                       ReviewEntry.publish_consent, ReviewEntry.check_state
                       ).where(ReviewEntry.id == bindparam("entry_id"))
-_CONTACT_INSERT = DriverStatement(insert(Contact.__table__))
-_ENTRY_INSERT = DriverStatement(insert(ReviewEntry.__table__))
+_CONTACT_INSERT = DriverStatement(insert(table_of(Contact)))
+_ENTRY_INSERT = DriverStatement(insert(table_of(ReviewEntry)))
 
 
 def _existing_receipt(connection: Connection, entry_id: int, data: EntryInput, center: CenterRef,
@@ -338,7 +340,9 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
         burst_since = now - timedelta(minutes=check.settings()[0])
         if usual is not None:
             params["window_since"] = burst_since
-        kiosk_id, existing_id, duplicate_id, *recent = _precheck(usual is not None).first(connection, params)
+        found = _precheck(usual is not None).first(connection, params)
+        assert found is not None  # a SELECT of scalar subqueries returns one row
+        kiosk_id, existing_id, duplicate_id, *recent = found
         if data.kiosk_token_hash is not None and kiosk_id != data.kiosk_id:
             raise KioskNotRegistered("Киоск не зарегистрирован")
         if existing_id is not None:
@@ -416,9 +420,10 @@ def entry_status(entry: ReviewEntry) -> EntryStatus:
         label = "Дан ответ, обращение закрыто"
     else:
         label = STATUSES.get(appeal.status, appeal.status)
-    return EntryStatus(label=label, answer=appeal.answer_summary if answered else "",
-                       answered_at=appeal.answered_at if answered else None, moderation=entry.moderation,
-                       has_contact=entry.contact_id is not None, check_state=entry.check_state)
+    return EntryStatus(label=label, answer=appeal.answer_summary if answered and appeal is not None else "",
+                       answered_at=appeal.answered_at if answered and appeal is not None else None,
+                       moderation=entry.moderation, has_contact=entry.contact_id is not None,
+                       check_state=entry.check_state)
 
 
 def withdraw_consent(entry: ReviewEntry) -> bool:

@@ -10,14 +10,15 @@ from sqlalchemy import func, select
 
 from app.database import write_transaction
 from app.extensions import db
+from app.models import Organisation
 from app.surveys import services
-from app.surveys.models import ASSIGNABLE_CHANNELS, Response, SurveyAssignment
+from app.surveys.models import ASSIGNABLE_CHANNELS, Response, Survey, SurveyAssignment, SurveyVersion
 from app.surveys.schema import template
 
 MAIN_SLUG = "visit-csat"
 
 
-def seed_main_survey() -> tuple[object, object, list]:
+def seed_main_survey() -> tuple[Survey, SurveyVersion, list[Organisation]]:
     """Create, publish and assign visit-csat (idempotent); returns (survey, published version, centres)."""
     from app.org.services import centers
 
@@ -33,7 +34,7 @@ def seed_main_survey() -> tuple[object, object, list]:
     active = centers()
     assigned = db.session.scalar(select(func.count(SurveyAssignment.id)).where(
         SurveyAssignment.survey_id == survey.id, SurveyAssignment.active.is_(True)))
-    if assigned < len(active) * len(ASSIGNABLE_CHANNELS):
+    if (assigned or 0) < len(active) * len(ASSIGNABLE_CHANNELS):
         services.assign(survey, [c.id for c in active], ASSIGNABLE_CHANNELS)
     return survey, version, active
 

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.models import Organisation
 from app.org.services import branches, centers, centers_under, visible_center_ids
 from app.parsing import query_int, query_page
-from app.surveys import bp, distribution, exports, services  # noqa: F401 - distribution registers its views
+from app.surveys import bp, distribution, exports, services  # distribution registers its views
 from app.surveys.forms import (
     OP_LABELS,
     QUESTION_TYPE_LABELS,
@@ -489,7 +489,7 @@ def _assignment_filter(args: Any) -> Callable[[SurveyAssignment], bool]:
 
 def _centres_by_branch(branch_list: list[Organisation], center_list: list[Organisation]) -> list[tuple[str, list]]:
     """The assignment form's checkbox groups: each branch's centres, then centres outside any branch."""
-    names = {b.id: b.name for b in branch_list}
+    names: dict[int | None, str] = {b.id: b.name for b in branch_list}
     groups: dict[str, list[Organisation]] = {}
     for centre in center_list:
         groups.setdefault(names.get(centre.parent_id, "Другие ЦОК"), []).append(centre)
@@ -601,7 +601,9 @@ def export_responses():
         def pieces() -> Iterator[str]:
             # The stream runs after the view returned: the request's session has been removed by then, so the
             # survey is loaded again in the session the stream uses (the one above is detached).
-            yield from exports.iter_csv(db.session.get(Survey, survey_id), flt)
+            again = db.session.get(Survey, survey_id)
+            assert again is not None  # checked above, in the request
+            yield from exports.iter_csv(again, flt)
 
         return FlaskResponse(stream_with_context(pieces()), content_type=exports.MIME_TYPES[fmt], headers=headers)
     path = exports.export_to_tempfile(survey, fmt, flt)

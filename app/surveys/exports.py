@@ -144,7 +144,7 @@ class ExportFilter:
     channel: str | None = None
 
 
-def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int):  # noqa: ANN202
+def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int):
     """The next chunk of responses after ``after``, walking the primary key.
 
     A plain ``survey_id = ?`` makes the planner pick the (survey_id, submitted_at) index and sort every

@@ -267,8 +267,8 @@ class _SurveyJSReader:
         if kind == "panel":  # a panel's questions go on the page in order; its frame is not kept
             return [q for child in _list(element.get("elements")) for q in self.element(child)]
         self.number += 1
-        label = _plain(str(_sjs_text(element.get("title"))["ru"] if _sjs_text(element.get("title"))
-                           else element.get("name", "")))
+        title = _sjs_text(element.get("title"))
+        label = _plain(title["ru"] if title else str(element.get("name", "")))
         where = f"Вопрос {self.number} «{label}»"
         if kind in _SJS_SKIP or not kind:
             self.skipped.append(f"{where}: {_SJS_SKIP.get(kind, 'элемент без типа')} не поддерживается — пропущен")
@@ -469,7 +469,7 @@ def from_xlsform(raw: bytes) -> Imported:
 
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InterchangeError(f"Файл не читается как книга Excel (.xlsx): {exc.__class__.__name__}") from None
     try:
         survey_rows = _sheet_rows(workbook, "survey")
@@ -641,34 +641,42 @@ def _visible_if(show_if: dict[str, Any]) -> str:
     return f" {joiner} ".join(parts)
 
 
+def _sjs_scale(question: dict[str, Any]) -> dict[str, Any]:
+    kind, labels = question["type"], question.get("labels") or {}
+    low, high = {"nps": NPS_RANGE, "ces": (1, 7)}.get(kind, (question.get("scale", {}).get("min", 1),
+                                                            question.get("scale", {}).get("max", 5)))
+    element: dict[str, Any] = {"type": "rating", "rateMin": low, "rateMax": high, "rateType": {
+        "stars": "stars", "faces": "smileys"}.get(question.get("style", "numbers"), "labels")}
+    for side, key in (("min", "minRateDescription"), ("max", "maxRateDescription")):
+        if labels.get(side):
+            element[key] = _sjs_loc(labels[side])
+    return element
+
+
+def _sjs_choices(question: dict[str, Any]) -> dict[str, Any]:
+    kind, other = question["type"], question.get("other")
+    element: dict[str, Any] = {
+        "type": {"single_choice": "radiogroup", "dropdown": "dropdown"}.get(kind, "checkbox"),
+        "choices": [{"value": o["code"], "text": _sjs_loc(o["text"])} for o in question["options"]
+                    if not (other and o["code"] == OTHER_CODE)]}
+    if other:  # SurveyJS's own «other» item (value "other") with the option's wording when it has one
+        element["showOtherItem"] = True
+        worded = next((o for o in question["options"] if o["code"] == OTHER_CODE), None)
+        if worded is not None:
+            element["otherText"] = _sjs_loc(worded["text"])
+    for source, key in (("min_selections", "minSelectedChoices"), ("max_selections", "maxSelectedChoices")):
+        if question.get(source):
+            element[key] = question[source]
+    return element
+
+
 def _sjs_element(question: dict[str, Any]) -> dict[str, Any] | None:
     kind = question["type"]
     element: dict[str, Any] = {"name": question["code"], "title": _sjs_loc(question.get("text"))}
-    labels = question.get("labels") or {}
     if kind in ("rating", "nps", "ces"):
-        low, high = {"nps": NPS_RANGE, "ces": (1, 7)}.get(kind, (question.get("scale", {}).get("min", 1),
-                                                                question.get("scale", {}).get("max", 5)))
-        style = question.get("style", "numbers")
-        element.update(type="rating", rateMin=low, rateMax=high,
-                       rateType={"stars": "stars", "faces": "smileys"}.get(style, "labels"))
-        if labels.get("min"):
-            element["minRateDescription"] = _sjs_loc(labels["min"])
-        if labels.get("max"):
-            element["maxRateDescription"] = _sjs_loc(labels["max"])
+        element.update(_sjs_scale(question))
     elif kind in ("single_choice", "dropdown", "multi_choice"):
-        element["type"] = {"single_choice": "radiogroup", "dropdown": "dropdown"}.get(kind, "checkbox")
-        other = question.get("other")
-        element["choices"] = [{"value": o["code"], "text": _sjs_loc(o["text"])} for o in question["options"]
-                              if not (other and o["code"] == OTHER_CODE)]
-        if other:  # SurveyJS's own «other» item (value "other") with the option's wording when it has one
-            element["showOtherItem"] = True
-            worded = next((o for o in question["options"] if o["code"] == OTHER_CODE), None)
-            if worded is not None:
-                element["otherText"] = _sjs_loc(worded["text"])
-        if question.get("min_selections"):
-            element["minSelectedChoices"] = question["min_selections"]
-        if question.get("max_selections"):
-            element["maxSelectedChoices"] = question["max_selections"]
+        element.update(_sjs_choices(question))
     elif kind == "yes_no":
         element.update(type="boolean", valueTrue=1, valueFalse=0)
     elif kind == "text":

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models import Organisation, utcnow
 
 ANONYMOUS_CHANNELS = ("online", "qr", "sms", "email")
@@ -22,7 +22,7 @@ CHANNEL_LABELS = {"kiosk": "Киоск в ЦОК", "online": "Сайт", "qr": "
                   "email": "Ссылка в письме", "phone": "Телефон"}
 
 
-class Survey(db.Model):
+class Survey(Model):
     __tablename__ = "survey"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +37,7 @@ class Survey(db.Model):
     )
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(Model):
     """draft → published → closed; the definition is frozen once published."""
 
     __tablename__ = "survey_version"
@@ -55,7 +55,7 @@ class SurveyVersion(db.Model):
     survey: Mapped[Survey] = relationship(back_populates="versions")
 
 
-class SurveyAssignment(db.Model):
+class SurveyAssignment(Model):
     """A survey offered at a centre on a channel; its short code is the distribution link (/s/<code>)."""
 
     __tablename__ = "survey_assignment"
@@ -75,7 +75,7 @@ class SurveyAssignment(db.Model):
     center: Mapped[Organisation] = relationship()
 
 
-class Response(db.Model):
+class Response(Model):
     """One submission. ``client_submission_id`` makes retries idempotent."""
 
     __tablename__ = "response"
@@ -108,7 +108,7 @@ class Response(db.Model):
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
 
 
-class HeldSubmission(db.Model):
+class HeldSubmission(Model):
     """An anonymous submission that arrived in a burst: acknowledged, kept whole, outside every count.
 
     A marketer releases it (it becomes a normal :class:`Response`, counted from then on) or discards it
@@ -145,7 +145,7 @@ class HeldSubmission(db.Model):
     center: Mapped[Organisation] = relationship()
 
 
-class Answer(db.Model):
+class Answer(Model):
     """A tidy answer row: one per question (per selected option for multi-choice, per row for matrix).
 
     ``survey_id``, ``center_id`` and ``submitted_at`` repeat the response's so that the database can

@@ -845,7 +845,7 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
                 contact_id=response.contact_id, external_source=SURVEY_SOURCE, external_id=str(response.id), user=None)
             response.appeal_id = appeal.id
             audit.record("survey.close_the_loop", appeal, summary=f"response {response.id}")
-    except Exception:  # noqa: BLE001 - the customer's answers must be stored even if the appeal is not
+    except Exception:  # the customer's answers must be stored even if the appeal is not
         log.exception("close the loop failed for response %s", response.id)
 
 

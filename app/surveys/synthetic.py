@@ -58,7 +58,7 @@ def _questions(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return [q for page in definition.get("pages") or [] for q in page.get("questions") or []]
 
 
-def _next_id(table) -> int:  # noqa: ANN001
+def _next_id(table) -> int:
     return int(db.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
 
 

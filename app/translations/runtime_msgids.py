@@ -6,7 +6,7 @@ these msgids. tests/integration/test_i18n.py fails when a constant gains a label
 """
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext no-op marker pybabel looks for
+def N_(text: str) -> str:  # the gettext no-op marker pybabel looks for
     return text
 
 

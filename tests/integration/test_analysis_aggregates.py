@@ -59,12 +59,12 @@ def _key(row: tuple) -> tuple:
     return tuple((value is None, value if value is not None else 0) for value in row)
 
 
-def _raw_values(survey_id: int, bounds, center_ids, codes):  # noqa: ANN001, ANN202
+def _raw_values(survey_id: int, bounds, center_ids, codes):
     rows = queries._value_counts_raw_rows(survey_id, bounds, center_ids, codes, False)
     return sorted((tuple(row) for row in rows if row[0] >= 0), key=_key)
 
 
-def _agg_values(survey_id: int, bounds, center_ids, codes):  # noqa: ANN001, ANN202
+def _agg_values(survey_id: int, bounds, center_ids, codes):
     frame = queries.value_counts(survey_id, bounds, center_ids, codes)
     out = []
     for p, c, q, v, o, n in frame.itertuples(index=False, name=None):
@@ -73,12 +73,12 @@ def _agg_values(survey_id: int, bounds, center_ids, codes):  # noqa: ANN001, ANN
     return sorted(out, key=_key)
 
 
-def _split_raw(survey_id: int, bounds, center_ids, by_channel: bool, by_version: bool):  # noqa: ANN001, ANN202
+def _split_raw(survey_id: int, bounds, center_ids, by_channel: bool, by_version: bool):
     rows = queries._value_counts_raw_rows(survey_id, bounds, center_ids, CODES, by_channel, by_version=by_version)
     return sorted((tuple(row) for row in rows if row[0] >= 0), key=_key)
 
 
-def _split_values(survey_id: int, bounds, center_ids, by_channel: bool, by_version: bool):  # noqa: ANN001, ANN202
+def _split_values(survey_id: int, bounds, center_ids, by_channel: bool, by_version: bool):
     frame = queries.value_counts(survey_id, bounds, center_ids, CODES, by_channel=by_channel, by_version=by_version)
     out = []
     for row in frame.itertuples(index=False, name=None):

@@ -41,7 +41,7 @@ def test_sample_size_need_per_centre_and_in_methods(org):
     assert "±5" in report["methods"]["sample_size"]["text"]
 
 
-def _add(version, center: str, when, channel: str, overall: dict[int, int], nps: dict[int, int]) -> None:  # noqa: ANN001
+def _add(version, center: str, when, channel: str, overall: dict[int, int], nps: dict[int, int]) -> None:
     """Responses of one channel (add_responses stores 'kiosk'; the channel is set on the rows just added)."""
     from sqlalchemy import func, select, update
 
@@ -113,7 +113,7 @@ def test_no_mix_note_for_the_same_mix_or_a_small_significant_change(org):
     assert section["mix_note"] is None
 
 
-def _two_versions():  # noqa: ANN202
+def _two_versions():
     """Version 1 asks «overall» on 1–10, version 2 on 1–5; «wait» and NPS keep their scale."""
     import copy
 

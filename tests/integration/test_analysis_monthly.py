@@ -84,7 +84,7 @@ def test_a_planted_complaint_spike_in_a_month_of_the_period_is_a_signal(org):
     assert [(s["center"], s["month"]) for s in signals] == [("KUR", "2026-08")]
 
 
-def _monthly_responses(version, top2_share, nps_mix, n: int = 100, skip: date | None = None) -> None:  # noqa: ANN001
+def _monthly_responses(version, top2_share, nps_mix, n: int = 100, skip: date | None = None) -> None:
     """``n`` respondents a month in the 12 months to September 2026; shares may depend on the month index."""
     for index, month in enumerate(_months(date(2026, 9, 1)), start=1):
         if month == skip:

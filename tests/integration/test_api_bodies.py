@@ -14,7 +14,7 @@ from app.surveys.demo import seed_main_survey
 SURVEY = "/api/v1/surveys/visit-csat"
 
 
-def _walk(node, path=""):  # noqa: ANN001, ANN202
+def _walk(node, path=""):
     """Every (path, key, value) of a JSON document, keys of "properties" maps excluded."""
     if isinstance(node, dict):
         for key, value in node.items():

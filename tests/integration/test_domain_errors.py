@@ -23,7 +23,7 @@ from app.org.services import find_center
     (NotFound("Мероприятие не найдено"), 404, "Страница не найдена"),
 ])
 def test_an_unhandled_domain_error_is_the_error_page_with_its_status(app, error, status, title):
-    def refuse():  # noqa: ANN202
+    def refuse():
         raise error
 
     app.add_url_rule("/test-domain-error", "test_domain_error", public(refuse))
@@ -51,7 +51,7 @@ def _fields(**overrides) -> dict:
     return fields | overrides
 
 
-def _count(model) -> int:  # noqa: ANN001
+def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 

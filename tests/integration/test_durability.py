@@ -148,7 +148,7 @@ def run_clients(base_url: str, seconds: float, ledger: Ledger, seed: int, tolera
     def target() -> None:
         try:
             asyncio.run(main())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+        except BaseException as exc:  # re-raised in the caller
             failure.append(exc)
 
     thread = threading.Thread(target=target)

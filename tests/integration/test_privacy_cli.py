@@ -28,13 +28,13 @@ def contact(email: str = "", phone: str = "", purpose: str = "appeal") -> int:
         return row.id
 
 
-def set_values(model, row_id: int, **values) -> None:  # noqa: ANN001, ANN003
+def set_values(model, row_id: int, **values) -> None:
     with write_transaction():
         db.session.execute(update(model).where(model.id == row_id).values(**values))
     db.session.expire_all()
 
 
-def days_ago(days: int):  # noqa: ANN201
+def days_ago(days: int):
     return utcnow() - timedelta(days=days)
 
 

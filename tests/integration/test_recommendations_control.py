@@ -50,7 +50,7 @@ def _quarters(index: int) -> tuple[tuple[date, date], tuple[date, date]]:
 class Writer:
     """Collects rows of many simulated periods and inserts them in large batches."""
 
-    def __init__(self, version) -> None:  # noqa: ANN001
+    def __init__(self, version) -> None:
         self.version = version
         self.responses: list[dict] = []
         self.answers: list[dict] = []

@@ -59,7 +59,7 @@ def fresh(archive_id: int) -> ReportArchive:
 
 
 def wait_until(predicate, timeout: float, what: str, process: subprocess.Popen | None = None,
-               log: Path | None = None) -> None:  # noqa: ANN001
+               log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

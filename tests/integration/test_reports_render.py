@@ -68,7 +68,7 @@ def codes_in(text: str, codes: set[str]) -> list[str]:
     return sorted(code for code in codes if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text))
 
 
-def all_strings(value) -> list[str]:  # noqa: ANN001
+def all_strings(value) -> list[str]:
     if isinstance(value, str):
         return [] if value.startswith("data:image/") else [value]
     if isinstance(value, dict):
@@ -207,7 +207,7 @@ def test_ranking_chart_draws_every_index_interval(satisfaction, monkeypatch):
 
     drawn = []
 
-    def recording(rows, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def recording(rows, *args, **kwargs):
         drawn.extend(rows)
         return "data:image/svg+xml;base64,"
 

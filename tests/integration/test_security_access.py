@@ -32,14 +32,14 @@ SAMPLE_ARGS = {"integer": 1, "default": "KUR", "unicode": "KUR", "path": "x"}
 FMT = {"appeals.export": "csv", "appeals.report_download": "json"}
 
 
-def staff_rules(app):  # noqa: ANN001, ANN201
+def staff_rules(app):
     for rule in app.url_map.iter_rules():
         roles = getattr(app.view_functions[rule.endpoint], "_staff_roles", None)
         if roles is not None:
             yield rule, roles
 
 
-def sample_url(rule) -> str:  # noqa: ANN001
+def sample_url(rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
         kind = "integer" if isinstance(converter, IntegerConverter) else (
@@ -71,7 +71,7 @@ def test_role_matrix_matches_the_declared_roles(app, org):
             checked += 1
             try:
                 response = clients[role].open(url, method=method)
-            except Exception:  # noqa: BLE001 - a crash is a different test (below); here: was it refused?
+            except Exception:  # a crash is a different test (below); here: was it refused?
                 if not allowed:
                     mismatches.append(f"{method} {url} as {role}: crashed instead of 403")
                 continue
@@ -99,7 +99,7 @@ def test_staff_pages_do_not_fail_for_an_allowed_role(app, org):
         method = "GET" if "GET" in rule.methods else "POST"
         try:
             response = admin.open(url, method=method)
-        except Exception as exc:  # noqa: BLE001 - TESTING propagates exceptions instead of a 500 page
+        except Exception as exc:  # TESTING propagates exceptions instead of a 500 page
             errors.append(f"{method} {url}: {type(exc).__name__}: {exc}")
             continue
         if response.status_code >= 500:

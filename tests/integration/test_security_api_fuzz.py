@@ -23,7 +23,7 @@ EXAMPLES = settings(max_examples=20, phases=[Phase.explicit, Phase.generate], de
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-def run_schema(app, checks) -> int:  # noqa: ANN001
+def run_schema(app, checks) -> int:
     published_survey("visit-csat", "Анкета", centers=("KUR", "LGV"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -31,7 +31,7 @@ def run_schema(app, checks) -> int:  # noqa: ANN001
 
         @EXAMPLES
         @given(case=operation.as_strategy())
-        def check(case):  # noqa: ANN001, ANN202
+        def check(case):
             case.call_and_validate(checks=checks)
 
         check()

@@ -27,12 +27,12 @@ def app_config():
     return {"LOGIN_MAX_FAILURES": 2, "LOGIN_LOCKOUT_MINUTES": 15}
 
 
-def cookie(client) -> str | None:  # noqa: ANN001
+def cookie(client) -> str | None:
     found = client.get_cookie("session")
     return found.value if found else None
 
 
-def logged_in(client) -> bool:  # noqa: ANN001
+def logged_in(client) -> bool:
     response = client.get("/dashboard")
     return response.status_code == 200
 

@@ -29,11 +29,11 @@ def app_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
-def post_rules(app):  # noqa: ANN001, ANN201
+def post_rules(app):
     return sorted((r for r in app.url_map.iter_rules() if "POST" in r.methods), key=lambda r: r.rule)
 
 
-def is_exempt(app, endpoint: str) -> bool:  # noqa: ANN001
+def is_exempt(app, endpoint: str) -> bool:
     csrf = app.extensions["csrf"]
     view = app.view_functions[endpoint]
     blueprint = app.blueprints.get(endpoint.rsplit(".", 1)[0]) if "." in endpoint else None

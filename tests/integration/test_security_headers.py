@@ -14,12 +14,12 @@ PUBLIC_PAGES = ["/login", "/reviews/KUR/new", "/reviews/status", "/book/KUR"]
 NO_STORE_KNOWN_MISSING = {"/reviews/moderation"}
 
 
-def csp_of(response) -> dict[str, str]:  # noqa: ANN001
+def csp_of(response) -> dict[str, str]:
     header = response.headers.get("Content-Security-Policy", "")
     return {part.strip().split(" ", 1)[0]: part.strip().partition(" ")[2] for part in header.split(";") if part.strip()}
 
 
-def another_app(database_url: str, **config):  # noqa: ANN003, ANN201
+def another_app(database_url: str, **config):
     return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
 
 

@@ -16,7 +16,7 @@ def app_config(request):
     return {"WTF_CSRF_ENABLED": "csrf" in request.node.name}
 
 
-def security_records(caplog) -> list[logging.LogRecord]:  # noqa: ANN001
+def security_records(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith("otklik")]
 
 

@@ -21,10 +21,10 @@ from tests.integration.test_security_support import appeal, as_user, quick_user,
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 
 
-def served(client, url: str):  # noqa: ANN001, ANN201
+def served(client, url: str):
     """GET ``url`` and read the whole body the way a server does: in a context without the test's app context,
     so the request pushes its own and its session is removed when the view returns (the fixture hides that)."""
-    def run():  # noqa: ANN202
+    def run():
         reply = client.get(url)
         return reply, reply.get_data(as_text=True)
 
@@ -197,7 +197,7 @@ def test_ordinary_and_odd_integers_in_query_strings_behave_as_before(client, org
 
 
 @pytest.fixture
-def real_server(app):  # noqa: ANN001, ANN201
+def real_server(app):
     """The test app behind Werkzeug's own server in a thread: its access log is what a deployment logs."""
     import threading
 

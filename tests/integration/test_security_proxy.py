@@ -16,12 +16,12 @@ LIMITED = {"RATELIMIT_ENABLED": True, "REVIEW_STATUS_RATELIMIT": "3 per minute"}
 PROXY = "10.0.0.2"  # the socket address every request arrives from
 
 
-def statuses(client, forwarded_for: str, n: int) -> list[int]:  # noqa: ANN001
+def statuses(client, forwarded_for: str, n: int) -> list[int]:
     return [client.get("/reviews/status", headers={"X-Forwarded-For": forwarded_for},
                        environ_base={"REMOTE_ADDR": PROXY}).status_code for _ in range(n)]
 
 
-def failed_login_address(client, email: str, forwarded_for: str) -> str:  # noqa: ANN001
+def failed_login_address(client, email: str, forwarded_for: str) -> str:
     client.post("/login", data={"email": email, "password": "wrong-password-1"},
                 headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": PROXY})
     return db.session.scalar(select(LoginThrottle.address).where(LoginThrottle.email == email))

@@ -46,16 +46,16 @@ def clock(monkeypatch):
     return now
 
 
-def attempt(client, email: str, password: str, address: str):  # noqa: ANN001, ANN201
+def attempt(client, email: str, password: str, address: str):
     return client.post("/login", data={"email": email, "password": password},
                        environ_base={"REMOTE_ADDR": address})
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def signed_in(client) -> bool:  # noqa: ANN001
+def signed_in(client) -> bool:
     return client.get("/dashboard").status_code == 200
 
 

@@ -38,7 +38,7 @@ def quick_user(role: str, scope: str | None = None, email: str | None = None) ->
     return user
 
 
-def as_user(client, user: User | None):  # noqa: ANN001, ANN201
+def as_user(client, user: User | None):
     """Make ``client`` logged in as ``user`` (None: logged out) without the password round trip."""
     with client.session_transaction() as session:
         session.clear()
@@ -74,7 +74,7 @@ def survey_definition(slug: str, text: str) -> dict:
     }
 
 
-def published_survey(slug: str, text: str, centers=("KUR", "LGV"), channels=("online", "kiosk")):  # noqa: ANN001, ANN201
+def published_survey(slug: str, text: str, centers=("KUR", "LGV"), channels=("online", "kiosk")):
     from app.surveys import services
 
     survey = services.create_survey(survey_definition(slug, text))
@@ -93,7 +93,7 @@ def submit(slug: str, center: str, text: str, other: str | None = None, overall:
                                     client_submission_id=str(uuid.uuid4())).response_id
 
 
-def review(center: str, text: str, email: str = "", phone: str = "", publish: bool = True):  # noqa: ANN201
+def review(center: str, text: str, email: str = "", phone: str = "", publish: bool = True):
     from app.reviews.services import ContactInput, EntryInput, submit_entry
 
     contact = ContactInput(name="Иван", email=email, phone=phone, consent=True) if (email or phone) else None
@@ -102,7 +102,7 @@ def review(center: str, text: str, email: str = "", phone: str = "", publish: bo
                                    client_submission_id=str(uuid.uuid4()))).entry
 
 
-def appeal(center: str, text: str, contact_id: int | None = None):  # noqa: ANN201
+def appeal(center: str, text: str, contact_id: int | None = None):
     from app.appeals.services import register_appeal
 
     return register_appeal(kind="complaint", form="remote", channel="phone", topic_code="metering",

@@ -180,7 +180,7 @@ def test_concurrent_posts_with_the_same_id_store_one_row(app, main_survey):
             barrier.wait()
             try:
                 results.append(submit("race-000001"))
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            except Exception as exc:  # collected and asserted below
                 failures.append(exc)
             finally:
                 db.session.remove()

@@ -75,7 +75,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def check_escaper(escape, value, numbers_pass: bool = False) -> None:  # noqa: ANN001
+def check_escaper(escape, value, numbers_pass: bool = False) -> None:
     out = escape(value)
     if isinstance(value, str):
         assert isinstance(out, str) and out in (value, "'" + value)

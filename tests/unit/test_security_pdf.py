@@ -18,13 +18,13 @@ def trap() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:  # http.server API
             hits.append(self.path)
             self.send_response(302)
             self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
             self.end_headers()
 
-        def log_message(self, *args) -> None:  # noqa: ANN002
+        def log_message(self, *args) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -64,11 +64,11 @@ def test_fetcher_refuses_everything_but_static_files(url: str) -> None:
         safe_url_fetcher(url)
 
 
-def body_of(found) -> bytes:  # noqa: ANN001 - a dict (older WeasyPrint API) or a URLFetcherResponse
+def body_of(found) -> bytes:  # a dict (older WeasyPrint API) or a URLFetcherResponse
     return found["string"] if isinstance(found, dict) else found.read()
 
 
-def type_of(found) -> str:  # noqa: ANN001
+def type_of(found) -> str:
     return found["mime_type"] if isinstance(found, dict) else found.content_type
 
 
@@ -96,7 +96,7 @@ def test_rendering_html_with_hostile_urls_fetches_nothing(trap, monkeypatch) -> 
     calls: list[str] = []
     served: list[str] = []
 
-    def recording(url: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def recording(url: str, *args, **kwargs):
         calls.append(url)
         result = safe_url_fetcher(url, *args, **kwargs)
         served.append(url)

@@ -16,7 +16,7 @@ D = [30, 28, 20, 0, 15, 12]
 MONTHS = [1, 2, 3, 4, 5, 6]  # month 4 has no answers
 
 
-def _expanded(promoters, passives, detractors, times):  # noqa: ANN001, ANN202
+def _expanded(promoters, passives, detractors, times):
     y, x = [], []
     for p, q, d, t in zip(promoters, passives, detractors, times, strict=True):
         y += [1.0] * p + [0.0] * q + [-1.0] * d

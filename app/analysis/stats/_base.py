@@ -21,8 +21,9 @@ def to_jsonable(value: Any) -> Any:
     Floats are not rounded (rounding happens at display time); NaN and infinities become ``None``
     because JSON has no such numbers.
     """
-    if hasattr(value, "to_dict") and is_dataclass(value):
-        return value.to_dict()
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None and is_dataclass(value):
+        return to_dict()
     if is_dataclass(value):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, bool | np.bool_):

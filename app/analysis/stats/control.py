@@ -169,7 +169,7 @@ def p_chart(counts: Sequence[int], totals: Sequence[int], labels: Sequence[Any] 
                      and sigma_z > laney_threshold(int(x.size)))
     else:
         use_laney = bool(laney) and sigma_z is not None
-    width = sigma * se * (sigma_z if use_laney else 1.0)
+    width = sigma * se * (sigma_z if use_laney and sigma_z is not None else 1.0)
     points = []
     for i in range(x.size):
         low = max(0.0, centre - float(width[i]))
@@ -190,7 +190,7 @@ def _check_levels(levels: Sequence[float]) -> list[float]:
     return out
 
 
-def funnel_limits(n_values: Sequence[float], p0: float,
+def funnel_limits(n_values: Sequence[float] | np.ndarray, p0: float,
                   levels: Sequence[float] = (0.95, 0.998)) -> list[dict[str, float]]:
     """Funnel-plot control limits around a target share ``p0`` for each denominator n.
 

@@ -444,6 +444,94 @@ def bottom_places(groups: int) -> int:
     return max(1, groups // 5)
 
 
+def _prepared_components(components: Mapping[str, ShareComponent | NpsComponent]) -> dict[str, tuple[str, Any]]:
+    """Each component as ("share", (k, n, higher_is_better)) or ("nps", counts), its arrays checked."""
+    prepared: dict[str, tuple[str, Any]] = {}
+    for name, component in components.items():
+        if isinstance(component, ShareComponent):
+            k_arr, n_arr = _k_n(component.k, component.n)
+            prepared[name] = ("share", (k_arr, n_arr, bool(component.higher_is_better)))
+        elif isinstance(component, NpsComponent):
+            x = _category_counts(component.counts, name)
+            if x.shape[1] != 3:
+                raise ValueError("NPS counts are (promoters, passives, detractors)")
+            prepared[name] = ("nps", x)
+        else:
+            raise ValueError(f"component {name!r} must be a ShareComponent or an NpsComponent")
+    return prepared
+
+
+def _checked_weights(prepared: Mapping[str, Any], weights: Mapping[str, float]) -> dict[str, float]:
+    w = {}
+    for name in prepared:
+        value = float(weights[name])
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"weight of {name!r} must be a non-negative number")
+        w[name] = value
+    return w
+
+
+def _posterior_component_means(
+    prepared: Mapping[str, tuple[str, Any]], given: Mapping[str, BetaPrior | DirichletPrior],
+) -> tuple[dict[str, BetaPrior | DirichletPrior], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The prior of every component (given or fitted across all groups), the posterior mean of the 0–100
+    component per group (NaN where missing) and where it is present."""
+    fitted: dict[str, BetaPrior | DirichletPrior] = {}
+    means: dict[str, np.ndarray] = {}
+    present: dict[str, np.ndarray] = {}
+    for name, (kind, data) in prepared.items():
+        prior: BetaPrior | DirichletPrior
+        if kind == "share":
+            k_arr, n_arr, better = data
+            prior = given.get(name) or fit_beta_binomial(k_arr.tolist(), n_arr.tolist())
+            if not isinstance(prior, BetaPrior):
+                raise ValueError(f"prior of {name!r} must be a BetaPrior")
+            mean = (k_arr + prior.alpha) / (n_arr + prior.strength)
+            means[name] = 100.0 * (mean if better else 1.0 - mean)
+            present[name] = n_arr > 0
+        else:
+            prior = given.get(name) or fit_dirichlet_multinomial(data.tolist())
+            if not isinstance(prior, DirichletPrior) or len(prior.alpha) != 3:
+                raise ValueError(f"prior of {name!r} must be a DirichletPrior of three categories")
+            alpha = np.asarray(prior.alpha)
+            post = data + alpha
+            share = post / post.sum(axis=1, keepdims=True)
+            means[name] = 50.0 * (1.0 + share[:, 0] - share[:, 2])
+            present[name] = data.sum(axis=1) > 0
+        fitted[name] = prior
+    return fitted, means, present
+
+
+def _summed_index_draws(prepared: Mapping[str, tuple[str, Any]], fitted: Mapping[str, BetaPrior | DirichletPrior],
+                        present: Mapping[str, np.ndarray], w: Mapping[str, float], ranked_ids: np.ndarray,
+                        draws: int, seed: int) -> np.ndarray:
+    """Weighted sum of the components' joint posterior draws per ranked group (not yet divided by the
+    total weight). Components are drawn in name order so a seed gives the same draws every time."""
+    rng = np.random.default_rng(seed)
+    index_draws = np.zeros((len(ranked_ids), draws))
+    for name in sorted(prepared):
+        kind, data = prepared[name]
+        on = present[name][ranked_ids]
+        if w[name] == 0 or not on.any():
+            continue
+        ids = ranked_ids[on]
+        prior = fitted[name]
+        if kind == "share":
+            assert isinstance(prior, BetaPrior)
+            k_arr, n_arr, better = data
+            a = (k_arr[ids] + prior.alpha)[:, None]
+            b = (n_arr[ids] - k_arr[ids] + prior.beta)[:, None]
+            p = rng.beta(a, b, size=(len(ids), draws))
+            scaled = 100.0 * (p if better else 1.0 - p)
+        else:
+            post = (data[ids] + np.asarray(prior.alpha))[:, :, None]
+            gammas = rng.gamma(post, size=(len(ids), post.shape[1], draws))
+            share = gammas / gammas.sum(axis=1, keepdims=True)
+            scaled = 50.0 * (1.0 + share[:, 0, :] - share[:, 2, :])
+        index_draws[on] += w[name] * scaled
+    return index_draws
+
+
 def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], weights: Mapping[str, float], *,
                      eligible: Sequence[bool] | None = None, confidence: float = 0.95,
                      draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, rank_level: float = 0.90,
@@ -498,57 +586,16 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
     unknown = set(components) - set(weights)
     if unknown:
         raise ValueError(f"components without a weight: {sorted(unknown)}")
-    sizes: set[int] = set()
-    prepared: dict[str, tuple[str, Any]] = {}
-    for name, component in components.items():
-        if isinstance(component, ShareComponent):
-            k_arr, n_arr = _k_n(component.k, component.n)
-            prepared[name] = ("share", (k_arr, n_arr, bool(component.higher_is_better)))
-            sizes.add(len(n_arr))
-        elif isinstance(component, NpsComponent):
-            x = _category_counts(component.counts, name)
-            if x.shape[1] != 3:
-                raise ValueError("NPS counts are (promoters, passives, detractors)")
-            prepared[name] = ("nps", x)
-            sizes.add(len(x))
-        else:
-            raise ValueError(f"component {name!r} must be a ShareComponent or an NpsComponent")
+    prepared = _prepared_components(components)
+    sizes = {len(data[1]) if kind == "share" else len(data) for kind, data in prepared.values()}
     if len(sizes) > 1:
         raise ValueError("every component needs one entry per group")
     size = sizes.pop() if sizes else (len(eligible) if eligible is not None else 0)
     allowed = np.ones(size, dtype=bool) if eligible is None else np.asarray([bool(e) for e in eligible], dtype=bool)
     if allowed.shape != (size,):
         raise ValueError("eligible needs one entry per group")
-    w = {}
-    for name in prepared:
-        value = float(weights[name])
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"weight of {name!r} must be a non-negative number")
-        w[name] = value
-
-    given = dict(priors or {})
-    fitted: dict[str, BetaPrior | DirichletPrior] = {}
-    means: dict[str, np.ndarray] = {}  # posterior mean of the 0–100 component per group (NaN: missing)
-    present: dict[str, np.ndarray] = {}
-    for name, (kind, data) in prepared.items():
-        if kind == "share":
-            k_arr, n_arr, better = data
-            prior = given.get(name) or fit_beta_binomial(k_arr.tolist(), n_arr.tolist())
-            if not isinstance(prior, BetaPrior):
-                raise ValueError(f"prior of {name!r} must be a BetaPrior")
-            mean = (k_arr + prior.alpha) / (n_arr + prior.strength)
-            means[name] = 100.0 * (mean if better else 1.0 - mean)
-            present[name] = n_arr > 0
-        else:
-            prior = given.get(name) or fit_dirichlet_multinomial(data.tolist())
-            if not isinstance(prior, DirichletPrior) or len(prior.alpha) != 3:
-                raise ValueError(f"prior of {name!r} must be a DirichletPrior of three categories")
-            alpha = np.asarray(prior.alpha)
-            post = data + alpha
-            share = post / post.sum(axis=1, keepdims=True)
-            means[name] = 50.0 * (1.0 + share[:, 0] - share[:, 2])
-            present[name] = data.sum(axis=1) > 0
-        fitted[name] = prior
+    w = _checked_weights(prepared, weights)
+    fitted, means, present = _posterior_component_means(prepared, dict(priors or {}))
 
     component_means = {name: tuple(float(m) if on else None for m, on in zip(means[name], present[name], strict=True))
                        for name in prepared}
@@ -569,27 +616,7 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
         index_mean += np.where(on, w[name] * np.nan_to_num(means[name][ranked_ids]), 0.0)
     index_mean /= total_weight[ranked_ids]
 
-    rng = np.random.default_rng(seed)
-    index_draws = np.zeros((groups_ranked, draws))
-    for name in sorted(prepared):
-        kind, data = prepared[name]
-        on = present[name][ranked_ids]
-        if w[name] == 0 or not on.any():
-            continue
-        ids = ranked_ids[on]
-        if kind == "share":
-            k_arr, n_arr, better = data
-            prior = fitted[name]
-            a = (k_arr[ids] + prior.alpha)[:, None]
-            b = (n_arr[ids] - k_arr[ids] + prior.beta)[:, None]
-            p = rng.beta(a, b, size=(len(ids), draws))
-            scaled = 100.0 * (p if better else 1.0 - p)
-        else:
-            post = (data[ids] + np.asarray(fitted[name].alpha))[:, :, None]
-            gammas = rng.gamma(post, size=(len(ids), post.shape[1], draws))
-            share = gammas / gammas.sum(axis=1, keepdims=True)
-            scaled = 50.0 * (1.0 + share[:, 0, :] - share[:, 2, :])
-        index_draws[on] += w[name] * scaled
+    index_draws = _summed_index_draws(prepared, fitted, present, w, ranked_ids, draws, seed)
     index_draws /= total_weight[ranked_ids][:, None]
 
     order = np.argsort(-index_draws, axis=0, kind="stable")
