@@ -759,7 +759,7 @@ def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields:
         **fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None})
     common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
               "submitted_at": now}
-    _ANSWER_INSERT.insert_many(connection, [{**row, **common} for row in rows])
+    _ANSWER_INSERT.insert_many(connection, rows, common)
     return response_id
 
 
