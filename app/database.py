@@ -228,11 +228,11 @@ class DriverStatement:
     def _run(self, connection: Connection, params: Sequence[dict[str, Any]], many: bool) -> Any:
         plan = self._plan(connection.dialect, tuple(params[0]))
         rows = [self._values(plan, row) for row in params]
+        if many:
+            self._execute_many(connection, plan, rows)
+            return None
         cursor = driver_connection(connection).cursor()
         try:
-            if many:
-                cursor.executemany(plan.sql, rows)
-                return None
             cursor.execute(plan.sql, rows[0])
             row = cursor.fetchone() if cursor.description else None
             if row is not None:
@@ -252,14 +252,43 @@ class DriverStatement:
             return primary_key[0]
         return self._run(connection, [params], many=False)[0]
 
-    def insert_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that all have the same keys (one executemany)."""
+    def insert_many(self, connection: Connection, rows: list[dict[str, Any]],
+                    common: dict[str, Any] | None = None) -> None:
+        """Insert rows that all have the same keys (one executemany); ``common``: values every row shares.
+
+        On SQLite the shared values go through their bind processors once, not once per row (a survey
+        response's answers share the response, survey, centre and time).
+        """
         if not rows:
             return
         if connection.dialect.name != "sqlite":
-            connection.execute(self.statement, rows)
+            connection.execute(self.statement, [{**row, **common} for row in rows] if common else rows)
             return
-        self._run(connection, rows, many=True)
+        if not common:
+            self._run(connection, rows, many=True)
+            return
+        plan = self._plan(connection.dialect, (*rows[0], *common))
+        shared = self._values(plan, {**rows[0], **common})
+        varying = [(index, name, processor) for index, (name, processor)
+                   in enumerate(zip(plan.names, plan.processors, strict=True)) if name not in common]
+        values = []
+        for row in rows:
+            line = list(shared)
+            for index, name, processor in varying:
+                value = row[name] if name in row else plan.fills[name]()
+                line[index] = processor(value) if processor is not None else value
+            values.append(line)
+        self._execute_many(connection, plan, values)
+
+    @staticmethod
+    def _execute_many(connection: Connection, plan: _DriverPlan, rows: list[list[Any]]) -> None:
+        cursor = driver_connection(connection).cursor()
+        try:
+            cursor.executemany(plan.sql, rows)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(plan.sql, rows[0], exc, sqlite3.Error) from exc
+        finally:
+            cursor.close()
 
     def first(self, connection: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a SELECT or of a statement with RETURNING, or None."""

@@ -20,7 +20,7 @@ from app.models import Organisation, User
 from app.parsing import MAX_ID, parse_int
 from app.surveys import services
 from app.surveys.models import STAFF_CHANNELS, Answer, Response, SurveyVersion
-from app.surveys.schema import SurveyDefinition
+from app.surveys.schema import SurveyDefinition, put_stored_answer
 
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 500
@@ -152,6 +152,43 @@ def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
     return {"require_assignment": True}
 
 
+_SUBMIT_STATUS: dict[type[Exception], int] = {
+    services.SubmissionForbidden: 403, services.SubmissionConflict: 409, services.SurveyClosed: 410,
+    services.SurveyNotFound: 404,
+}
+_SUBMIT_REFUSALS = tuple(_SUBMIT_STATUS)
+
+
+def _refusal_status(exc: Exception) -> int:
+    return next(status for kind, status in _SUBMIT_STATUS.items() if isinstance(exc, kind))
+
+
+def _missing_fields(body: dict[str, Any], kiosk_post: bool) -> list[str]:
+    """Required fields absent from a posted response (a kiosk's token names its centre and channel)."""
+    missing = [name for name in ("client_submission_id", "answers") if name not in body]
+    if not kiosk_post and "center" not in body:
+        missing.append("center")
+    if "channel" not in body and not kiosk_post:
+        missing.append("channel")
+    return missing
+
+
+def _field_problems(answers: Any, sid: Any, channel: Any, center: Any, duration: Any) -> list[str]:
+    """Fields of a posted response of the wrong JSON type (Russian, one line each)."""
+    problems = []
+    if not isinstance(answers, dict):
+        problems.append("answers должен быть объектом")
+    if not isinstance(sid, str):
+        problems.append("client_submission_id должен быть строкой")
+    if not isinstance(channel, str):
+        problems.append("channel должен быть строкой")
+    if isinstance(center, bool) or not isinstance(center, str | int):
+        problems.append("center должен быть кодом или названием ЦОК")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
+        problems.append("duration_seconds должен быть целым числом")
+    return problems
+
+
 @bp.post("/surveys/<slug>/responses")
 @public
 @limiter.limit(_public_limit, exempt_when=lambda: bool(_kiosk_header()))
@@ -172,28 +209,14 @@ def post_response(slug: str):
         rules = _poster_rules(body, channel)
     except _Refused as exc:
         return _error(403, str(exc))
-    missing = [name for name in ("client_submission_id", "answers") if name not in body]
-    if not kiosk_post and "center" not in body:
-        missing.append("center")
-    if "channel" not in body and not kiosk_post:
-        missing.append("channel")
+    missing = _missing_fields(body, kiosk_post)
     if missing:
         return _error(400, "Не хватает полей: " + ", ".join(missing), missing=missing)
     answers = body["answers"]
     center = rules.pop("center", body.get("center"))
     sid = body["client_submission_id"]
-    problems = []
-    if not isinstance(answers, dict):
-        problems.append("answers должен быть объектом")
-    if not isinstance(sid, str):
-        problems.append("client_submission_id должен быть строкой")
-    if not isinstance(channel, str):
-        problems.append("channel должен быть строкой")
-    if isinstance(center, bool) or not isinstance(center, str | int):
-        problems.append("center должен быть кодом или названием ЦОК")
     duration = body.get("duration_seconds")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
-        problems.append("duration_seconds должен быть целым числом")
+    problems = _field_problems(answers, sid, channel, center, duration)
     if problems:
         return _error(400, "; ".join(problems))
     try:
@@ -204,16 +227,10 @@ def post_response(slug: str):
                                           # otherwise back-date them into a closed period.
                                           answered_at=body.get("answered_at") if rules.get("kiosk_id") else None,
                                           **rules)
-    except services.SubmissionForbidden as exc:
-        return _error(403, str(exc))
-    except services.SubmissionConflict as exc:
-        return _error(409, str(exc))
     except services.InvalidSubmission as exc:
         return jsonify({"error": "invalid", "message": "Ответы не прошли проверку.", "errors": exc.errors}), 422
-    except services.SurveyClosed as exc:
-        return _error(410, str(exc))
-    except services.SurveyNotFound as exc:
-        return _error(404, str(exc))
+    except _SUBMIT_REFUSALS as exc:
+        return _error(_refusal_status(exc), str(exc))
     if result.created:
         return jsonify({"id": result.response_id, "status": "created"}), 201
     return jsonify({"id": result.response_id, "status": "already_stored"}), 200
@@ -253,28 +270,15 @@ def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value)
 
 
-def _number(value: float) -> int | float:
-    return int(value) if value == int(value) else value
-
-
 def answers_json(defn: SurveyDefinition | None, rows: list[Answer]) -> dict[str, Any]:
     """Rebuild the answer JSON of one response from its tidy rows."""
     result: dict[str, Any] = {}
     for row in rows:
         q = defn.question(row.question_code) if defn else None
-        qtype = q.type if q is not None else None
-        if qtype == "multi_choice":
-            result.setdefault(row.question_code, []).append(row.option_code)
-        elif qtype == "yes_no" and row.value_num is not None:
-            result[row.question_code] = bool(row.value_num)
-        elif row.value_num is not None:
-            result[row.question_code] = _number(row.value_num)
-        elif row.option_code is not None:
-            result[row.question_code] = row.option_code
+        if q is None:
+            put_stored_answer(result, row.question_code, row.value_num, row.option_code, row.text)
         else:
-            result[row.question_code] = row.text
-        if row.option_code == "other" and row.text:
-            result[row.question_code + "__other"] = row.text
+            q.stored_answer(result, row.question_code, row.value_num, row.option_code, row.text)
     return result
 
 

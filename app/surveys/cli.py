@@ -82,10 +82,10 @@ def _column_kinds(defn: SurveyDefinition) -> dict[str, str]:
     """Import column → how to read it: "multi" (split on ;) or "plain"."""
     kinds: dict[str, str] = {}
     for q in defn.questions():
-        if q.type == "contact":
+        if not q.stores_answers:
             continue
         for code in q.answer_codes:
-            kinds[code] = "multi" if q.type == "multi_choice" else "plain"
+            kinds[code] = q.import_kind
         if getattr(q, "other", False):
             kinds[q.code + exports.OTHER_SUFFIX] = "plain"
     return kinds

@@ -13,7 +13,7 @@ import os
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,8 @@ from app.extensions import db
 from app.models import Organisation
 from app.spreadsheet import FORMULA_STARTS, neutralise_cell
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
+from app.surveys.schema import QUESTION_CLASSES, Column
+from app.surveys.schema.model import ru_text
 
 FIXED_COLUMNS = ("response_id", "submitted_at", "center", "channel")  # the head of every record
 # ``submitted_at`` is when the customer answered; ``received_at`` (when the post reached the server: a
@@ -32,85 +34,20 @@ LEADING_COLUMNS = ("submitted_at", "center", "channel")  # CSV/XLSX: the import 
 FORMULA_PREFIXES = FORMULA_STARTS
 CHUNK = 5000
 
-NUMERIC_TYPES = {"rating", "nps", "ces", "number", "yes_no"}
-OPTION_TYPES = {"single_choice", "dropdown"}
 OTHER_SUFFIX = "__other"
-SKIPPED_TYPES = {"contact"}  # personal data lives in app.models.Contact, never in exports
-
-
-def _ru(text: Any) -> str:
-    if isinstance(text, dict):
-        return str(text.get("ru") or next(iter(text.values()), "") or "")
-    return "" if text is None else str(text)
-
-
-@dataclass
-class Column:
-    """One export column: a question code (or matrix row code) and how its answers become a cell."""
-
-    code: str
-    kind: str  # num | option | multi | text
-    label: str = ""
-    value_labels: dict[Any, str] = field(default_factory=dict)  # numeric value → label (SPSS)
-    options: list[str] = field(default_factory=list)  # option codes in order (SPSS numeric coding)
-    texts: dict[str, str] = field(default_factory=dict)  # option code → Russian text
-
-
-def _scale_labels(question: dict[str, Any], lo: int, hi: int) -> dict[Any, str]:
-    """Every scale point labelled with its number; the ends with the definition's labels if any."""
-    labels = {float(v): str(v) for v in range(lo, hi + 1)}
-    ends = question.get("labels") or {}
-    for end, value in (("min", lo), ("max", hi)):
-        if isinstance(ends, dict) and ends.get(end):
-            labels[float(value)] = f"{value} — {_ru(ends[end])}"
-    return labels
-
-
-def _other_column(question: dict[str, Any], label: str) -> list[Column]:
-    """The free text of «Другое» goes to its own column ``<code>__other`` (the answer JSON's key)."""
-    if not question.get("other"):
-        return []
-    return [Column(question["code"] + OTHER_SUFFIX, "text", f"{label}: другое (текст)")]
 
 
 def _question_columns(question: dict[str, Any]) -> list[Column]:
-    qtype = question.get("type", "")
+    """A raw question's columns, built by its type's class; an unknown type exports as text."""
     code = question.get("code", "")
-    label = _ru(question.get("text"))
-    if qtype in SKIPPED_TYPES or not code:
+    if not code:
         return []
-    if qtype == "matrix":
-        scale = question.get("scale") or {}
-        lo, hi = int(scale.get("min", 1)), int(scale.get("max", 5))
-        return [Column(row.get("code", ""), "num", f"{label}: {_ru(row.get('text'))}",
-                       _scale_labels(question, lo, hi))
-                for row in question.get("rows") or [] if row.get("code")]
-    if qtype in OPTION_TYPES:
-        options = [o.get("code", "") for o in question.get("options") or []]
-        if question.get("other") and "other" not in options:
-            options.append("other")
-        texts = {o.get("code"): _ru(o.get("text")) for o in question.get("options") or []}
-        texts.setdefault("other", "Другое")
-        main = Column(code, "option", label, {float(i): texts.get(c, c) for i, c in enumerate(options, 1)}, options,
-                      texts)
-        return [main, *_other_column(question, label)]
-    if qtype == "multi_choice":
-        texts = {o.get("code"): _ru(o.get("text")) for o in question.get("options") or []}
-        texts.setdefault("other", "Другое")
-        return [Column(code, "multi", label, texts=texts), *_other_column(question, label)]
-    if qtype in NUMERIC_TYPES:
-        if qtype == "yes_no":
-            return [Column(code, "num", label, {1.0: "Да", 0.0: "Нет"})]
-        if qtype == "nps":
-            return [Column(code, "num", label, _scale_labels(question, 0, 10))]
-        if qtype == "ces":
-            return [Column(code, "num", label, _scale_labels(question, 1, 7))]
-        if qtype == "rating":
-            scale = question.get("scale") or {}
-            return [Column(code, "num", label,
-                           _scale_labels(question, int(scale.get("min", 1)), int(scale.get("max", 5))))]
-        return [Column(code, "num", label)]
-    return [Column(code, "text", label)]
+    qtype = question.get("type", "")
+    question_class = QUESTION_CLASSES.get(qtype) if isinstance(qtype, str) else None
+    label = ru_text(question.get("text"))
+    if question_class is None:
+        return [Column(code, "text", label)]
+    return question_class.export_columns(question, code, label)
 
 
 def definition_columns(definitions: Iterable[dict[str, Any]]) -> list[Column]:

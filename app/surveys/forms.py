@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -25,6 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.surveys.models import ASSIGNABLE_CHANNELS, CHANNEL_LABELS
+from app.surveys.schema import QUESTION_CLASSES
 
 QUESTION_TYPE_LABELS = {
     "rating": "Оценка по шкале",
@@ -45,20 +47,8 @@ OP_LABELS = {"": "—", "eq": "равно", "ne": "не равно", "in": "од
              "not_answered": "нет ответа"}
 
 COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
-TYPE_KEYS = {
-    "single_choice": {"options", "shuffle", "other"},
-    "dropdown": {"options", "shuffle", "other"},
-    "multi_choice": {"options", "shuffle", "other", "min_selections", "max_selections"},
-    "rating": {"scale", "style", "labels"},
-    "nps": {"labels", "style"},
-    "ces": {"labels", "style"},
-    "matrix": {"rows", "scale", "labels"},
-    "yes_no": set(),
-    "text": {"max_length", "multiline"},
-    "number": {"min", "max", "integer"},
-    "date": {"min", "max"},
-    "contact": {"fields"},
-}
+# The keys a question of each type may have: its class's fields (kept when the form is saved).
+TYPE_KEYS = {name: set(cls.model_fields) - COMMON_KEYS for name, cls in QUESTION_CLASSES.items()}
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
@@ -189,6 +179,107 @@ def _scalar(raw: str) -> Any:
         return raw
 
 
+def _apply_options(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                   errors: list[str]) -> None:
+    options, problems = parse_pairs(form.options.data, "Варианты")
+    errors += problems
+    old = {o.get("code"): o for o in (existing or {}).get("options") or [] if isinstance(o, dict)}
+    for option in options:  # keep other languages of unchanged options
+        previous = old.get(option["code"])
+        if previous and isinstance(previous.get("text"), dict):
+            option["text"] = {**previous["text"], "ru": option["text"]["ru"]}
+    question["options"] = options
+    question["other"] = bool(form.other.data)
+    question["shuffle"] = bool(form.shuffle.data)
+
+
+def _apply_selections(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                      errors: list[str]) -> None:
+    for key in ("min_selections", "max_selections"):
+        value = getattr(form, key).data
+        if value is None:
+            question.pop(key, None)
+        else:
+            question[key] = value
+
+
+def _apply_scale(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                 errors: list[str]) -> None:
+    question["scale"] = {"min": form.scale_min.data if form.scale_min.data is not None else 1,
+                         "max": form.scale_max.data if form.scale_max.data is not None else 5}
+
+
+def _apply_style(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                 errors: list[str]) -> None:
+    question["style"] = form.style.data or "numbers"
+
+
+def _apply_rows(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                errors: list[str]) -> None:
+    rows, problems = parse_pairs(form.rows.data, "Строки")
+    errors += problems
+    question["rows"] = rows
+
+
+def _apply_labels(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                  errors: list[str]) -> None:
+    labels = {}
+    for end, field in (("min", form.label_min), ("max", form.label_max)):
+        text = _lang((question.get("labels") or {}).get(end), field.data or "")
+        if text:
+            labels[end] = text
+    if labels:
+        question["labels"] = labels
+    else:
+        question.pop("labels", None)
+
+
+def _apply_max_length(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                      errors: list[str]) -> None:
+    if form.max_length.data is not None:
+        question["max_length"] = form.max_length.data
+
+
+def _apply_number_range(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
+                        errors: list[str]) -> None:
+    for key, field in (("min", form.number_min), ("max", form.number_max)):
+        try:
+            value = _number(field.data)
+        except ValueError:
+            errors.append(f"{field.label.text}: ожидается число")
+            continue
+        if value is None:
+            question.pop(key, None)
+        else:
+            question[key] = value
+
+
+def _apply_condition(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    if form.cond_question.data and form.cond_op.data:
+        clause = {"question": form.cond_question.data, "op": form.cond_op.data}
+        value = _condition_value(form.cond_value.data or "", form.cond_op.data)
+        if value is not None:
+            clause["value"] = value
+        question["show_if"] = {"all": [clause]}
+    elif form.cond_question.data == "" and not _complex_condition(existing):
+        question.pop("show_if", None)
+
+
+FormPart = Callable[["QuestionForm", dict[str, Any], "dict[str, Any] | None", list[str]], None]
+# The designer form's fields each question type reads, in order.
+TYPE_FORM_PARTS: dict[str, tuple[FormPart, ...]] = {
+    "single_choice": (_apply_options,),
+    "dropdown": (_apply_options,),
+    "multi_choice": (_apply_options, _apply_selections),
+    "rating": (_apply_scale, _apply_style, _apply_labels),
+    "nps": (_apply_labels,),
+    "ces": (_apply_labels,),
+    "matrix": (_apply_scale, _apply_rows, _apply_labels),
+    "text": (_apply_max_length,),
+    "number": (_apply_number_range,),
+}
+
+
 def question_from_form(form: QuestionForm, existing: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
     """Build a question dict from the form, keeping translations and fields the form does not show."""
     qtype = form.type.data
@@ -205,64 +296,9 @@ def question_from_form(form: QuestionForm, existing: dict[str, Any] | None) -> t
     else:
         question.pop("help", None)
     question["required"] = bool(form.required.data)
-    if qtype in ("single_choice", "dropdown", "multi_choice"):
-        options, problems = parse_pairs(form.options.data, "Варианты")
-        errors += problems
-        old = {o.get("code"): o for o in (existing or {}).get("options") or [] if isinstance(o, dict)}
-        for option in options:  # keep other languages of unchanged options
-            previous = old.get(option["code"])
-            if previous and isinstance(previous.get("text"), dict):
-                option["text"] = {**previous["text"], "ru": option["text"]["ru"]}
-        question["options"] = options
-        question["other"] = bool(form.other.data)
-        question["shuffle"] = bool(form.shuffle.data)
-        if qtype == "multi_choice":
-            for key in ("min_selections", "max_selections"):
-                value = getattr(form, key).data
-                if value is None:
-                    question.pop(key, None)
-                else:
-                    question[key] = value
-    if qtype in ("rating", "matrix"):
-        question["scale"] = {"min": form.scale_min.data if form.scale_min.data is not None else 1,
-                             "max": form.scale_max.data if form.scale_max.data is not None else 5}
-    if qtype == "rating":
-        question["style"] = form.style.data or "numbers"
-    if qtype == "matrix":
-        rows, problems = parse_pairs(form.rows.data, "Строки")
-        errors += problems
-        question["rows"] = rows
-    if qtype in ("rating", "nps", "ces", "matrix"):
-        labels = {}
-        for end, field in (("min", form.label_min), ("max", form.label_max)):
-            text = _lang((question.get("labels") or {}).get(end), field.data or "")
-            if text:
-                labels[end] = text
-        if labels:
-            question["labels"] = labels
-        else:
-            question.pop("labels", None)
-    if qtype == "text" and form.max_length.data is not None:
-        question["max_length"] = form.max_length.data
-    if qtype == "number":
-        for key, field in (("min", form.number_min), ("max", form.number_max)):
-            try:
-                value = _number(field.data)
-            except ValueError:
-                errors.append(f"{field.label.text}: ожидается число")
-                continue
-            if value is None:
-                question.pop(key, None)
-            else:
-                question[key] = value
-    if form.cond_question.data and form.cond_op.data:
-        clause = {"question": form.cond_question.data, "op": form.cond_op.data}
-        value = _condition_value(form.cond_value.data or "", form.cond_op.data)
-        if value is not None:
-            clause["value"] = value
-        question["show_if"] = {"all": [clause]}
-    elif form.cond_question.data == "" and not _complex_condition(existing):
-        question.pop("show_if", None)
+    for apply in TYPE_FORM_PARTS.get(qtype, ()):
+        apply(form, question, existing, errors)
+    _apply_condition(form, question, existing)
     return question, errors
 
 
@@ -305,6 +341,13 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any]) -> None:
             "" if value is None else str(value))
 
 
+_TWO_OPTIONS = {"options": [{"code": "a", "text": {"ru": "Вариант 1"}}, {"code": "b", "text": {"ru": "Вариант 2"}}]}
+_PLACEHOLDER_FIELDS: dict[str, dict[str, Any]] = {
+    "single_choice": _TWO_OPTIONS, "multi_choice": _TWO_OPTIONS, "dropdown": _TWO_OPTIONS,
+    "rating": {"scale": {"min": 1, "max": 5}}, "matrix": {"scale": {"min": 1, "max": 5}},
+}
+
+
 def new_question(doc: dict[str, Any], qtype: str) -> dict[str, Any]:
     """A placeholder question of ``qtype`` with a free code, valid enough to edit further."""
     used = {q.get("code") for p in doc.get("pages") or [] for q in p.get("questions") or []}
@@ -313,13 +356,9 @@ def new_question(doc: dict[str, Any], qtype: str) -> dict[str, Any]:
         number += 1
     code = f"q{number}"
     question: dict[str, Any] = {"code": code, "type": qtype, "text": {"ru": "Новый вопрос"}}
-    if qtype in ("single_choice", "multi_choice", "dropdown"):
-        question["options"] = [{"code": "a", "text": {"ru": "Вариант 1"}}, {"code": "b", "text": {"ru": "Вариант 2"}}]
-    elif qtype == "rating":
-        question["scale"] = {"min": 1, "max": 5}
-    elif qtype == "matrix":
+    if qtype == "matrix":
         question["rows"] = [{"code": f"{code}_r1", "text": {"ru": "Строка 1"}}]
-        question["scale"] = {"min": 1, "max": 5}
+    question.update(copy.deepcopy(_PLACEHOLDER_FIELDS.get(qtype, {})))
     return question
 
 

@@ -23,7 +23,7 @@ from app.auth.decorators import public
 from app.extensions import limiter
 from app.sessions import has_login_session
 from app.surveys import bp, services
-from app.surveys.schema import CONTACT_FIELDS, OTHER_SUFFIX, SurveyDefinition, evaluate_condition
+from app.surveys.schema import CONTACT_FIELDS, SurveyDefinition, evaluate_condition
 from app.surveys.schema import validate_submission as check_answers
 
 STATE_SALT = "survey-respond-state"
@@ -57,31 +57,13 @@ def answers_from_form(defn: SurveyDefinition, form: MultiDict, page_codes: set[s
     first = {key: form.get(key) for key in form}
     answers: dict[str, Any] = {}
     for q in defn.questions():
-        if q.type == "matrix":
-            for row in q.rows:
-                if first.get(row.code):
-                    answers[row.code] = first[row.code]
-        elif q.type == "multi_choice":
-            chosen = [v for v in form.getlist(q.code) if v] if q.code in first else []
-            if chosen:
-                answers[q.code] = chosen
-        elif q.type == "contact":
-            if first.get("contact_consent"):
-                answers[q.code] = {name: first.get(f"contact_{name}", "") for name in CONTACT_FIELDS}
-                answers[q.code]["consent"] = first["contact_consent"] in ("1", "on", "yes", "true")
-        elif first.get(q.code):
-            answers[q.code] = first[q.code]
-        if getattr(q, "other", False) and (first.get(q.code + OTHER_SUFFIX) or "").strip():
-            answers[q.code + OTHER_SUFFIX] = first[q.code + OTHER_SUFFIX]
+        q.form_answer(first, form.getlist, answers)
     return answers
 
 
-def page_answer_keys(defn: SurveyDefinition, page_index: int) -> set[str]:
-    keys: set[str] = set()
-    for q in defn.pages[page_index].questions:
-        keys.update(q.answer_codes)
-        keys.add(q.code + OTHER_SUFFIX)
-    return keys
+def page_answer_keys(defn: SurveyDefinition, page_index: int) -> frozenset[str]:
+    """The answer JSON keys a page's form fields set (computed once per definition)."""
+    return defn.page_answer_keys[page_index]
 
 
 def page_items(defn: SurveyDefinition, page_index: int, answers: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -337,7 +319,7 @@ def respond_post(short_code: str):
         services.submit_response(
             slug=assignment.slug, center=assignment.center_id, channel=assignment.channel,
             answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started,
-            may_hold=True, client_address=request.remote_addr)
+            may_hold=True, client_address=request.remote_addr, checked=None if errors else (defn, clean))
     except services.InvalidSubmission as exc:
         first = min((defn.page_of(k.split(".")[0]) or 0 for k in exc.errors), default=0)
         return _render(assignment, published, page=first, answers=answers, errors=_page_errors(defn, first, exc.errors)

@@ -597,7 +597,8 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
                     client_submission_id: str, duration_seconds: int | None = None,
                     kiosk_id: int | None = None, require_assignment: bool = False,
                     allowed_center_ids: Collection[int] | None = None, may_hold: bool = False,
-                    client_address: str | None = None, answered_at: Any = None) -> SubmissionResult:
+                    client_address: str | None = None, answered_at: Any = None,
+                    checked: tuple[SurveyDefinition, dict[str, Any]] | None = None) -> SubmissionResult:
     """Validate and store one submission exactly once.
 
     ``require_assignment``: refuse (:class:`SubmissionForbidden`) unless the survey is offered at the centre
@@ -607,7 +608,9 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     valid kiosk token) is when the customer answered, checked by :func:`answering_time`; the response is
     stored at it, with the arrival as ``received_at``. ``may_hold`` (anonymous paths): a submission arriving
     in a burst is acknowledged as usual but kept in ``held_submission`` until a marketer decides
-    (:mod:`app.surveys.integrity`).
+    (:mod:`app.surveys.integrity`). ``checked``: (definition, clean answers) of a validation without errors
+    the caller made of these ``answers`` (the HTML form): used when that definition is still the published
+    one, so that a submission is validated once.
 
     Same ``client_submission_id`` and body → the original id (created=False), even if the survey was
     closed or changed since; same id with another body → :class:`SubmissionConflict`. The stored row is
@@ -627,7 +630,10 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         if require_assignment and not assignment_active(info.survey_id, center_id, channel) and not (
                 when < arrival and assignment_active_at(info.survey_id, center_id, channel, when)):
             raise SubmissionForbidden("Анкета не предлагается в этом ЦОК по этому каналу: ответ не принят.")
-        clean, errors = _validate_submission(info.definition, answers)
+        if checked is not None and checked[0] is info.definition:
+            clean, errors = checked[1], {}
+        else:
+            clean, errors = _validate_submission(info.definition, answers)
         if errors:
             raise InvalidSubmission(errors)
     except SurveyError:
@@ -640,7 +646,7 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
             duration_seconds = max(0, min(int(duration_seconds), 86400))
         except (TypeError, ValueError, OverflowError):
             duration_seconds = None
-    rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(info.definition, clean)]  # before the lock
+    rows = answer_rows(info.definition, clean)  # before the lock
     fields = {"client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
               "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
               "duration_seconds": duration_seconds, "received_at": arrival, "time_replaced": replaced}
@@ -707,7 +713,7 @@ def store_released(held: Any) -> int:
     clean, errors = _validate_submission(defn, answers)
     if errors:
         raise integrity.HoldError("Ответ больше не проходит проверку анкеты и не может быть принят")
-    rows = [{**_ANSWER_DEFAULTS, **row} for row in answer_rows(defn, clean)]
+    rows = answer_rows(defn, clean)
     fields = {"client_submission_id": held.client_submission_id, "body_hash": held.body_hash,
               "survey_id": held.survey_id, "version_id": held.version_id, "center_id": held.center_id,
               "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds,
@@ -725,35 +731,15 @@ def _replay(prior: tuple[int, str], digest: str) -> SubmissionResult:
 
 
 def answer_rows(defn: SurveyDefinition, clean: dict[str, Any]) -> list[dict[str, Any]]:
-    """Tidy answer rows (question_code, value_num, option_code, text) of clean answers; contact excluded."""
-    rows: list[dict[str, Any]] = []
-    for q in defn.questions():
-        if q.type == "contact":
-            continue
-        if q.type == "matrix":
-            rows += [{"question_code": r.code, "value_num": float(clean[r.code])} for r in q.rows if r.code in clean]
-            continue
-        if q.code not in clean:
-            continue
-        value = clean[q.code]
-        if q.type in ("rating", "nps", "ces", "number"):
-            rows.append({"question_code": q.code, "value_num": float(value)})
-        elif q.type == "yes_no":
-            rows.append({"question_code": q.code, "value_num": 1.0 if value else 0.0})
-        elif q.type in ("single_choice", "dropdown"):
-            rows.append({"question_code": q.code, "option_code": value,
-                         "text": clean.get(q.code + "__other") if value == "other" else None})
-        elif q.type == "multi_choice":
-            rows += [{"question_code": q.code, "option_code": code,
-                      "text": clean.get(q.code + "__other") if code == "other" else None} for code in value]
-        else:  # text, date (ISO)
-            rows.append({"question_code": q.code, "text": str(value)})
-    return rows
+    """Tidy answer rows (question_code, value_num, option_code, text; every key present) of clean answers.
+
+    Each question's class builds its own rows; contact data is never an answer row.
+    """
+    return [row for q in defn.questions() for row in q.answer_rows(clean)]
 
 
 _RESPONSE_INSERT = DriverStatement(insert(Response.__table__))
 _ANSWER_INSERT = DriverStatement(insert(Answer.__table__))
-_ANSWER_DEFAULTS = {"value_num": None, "option_code": None, "text": None}
 
 
 @dataclass
@@ -784,7 +770,7 @@ def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields:
         **fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None})
     common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
               "submitted_at": now}
-    _ANSWER_INSERT.insert_many(connection, [{**row, **common} for row in rows])
+    _ANSWER_INSERT.insert_many(connection, rows, common)
     return response_id
 
 

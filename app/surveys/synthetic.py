@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -80,36 +80,68 @@ def _timestamps(rng: np.random.Generator, start: date, end: date, n: int) -> np.
     return np.sort(day * 86400 + second)
 
 
-def _generic(question: dict[str, Any], rng: np.random.Generator) -> list[tuple[str, float | None, str | None,
-                                                                                  str | None]]:
-    """(code, value_num, option_code, text) rows for a question of unknown meaning."""
-    qtype, code = question.get("type"), question.get("code", "")
+SyntheticRow = tuple[str, float | None, str | None, str | None]
+
+
+def _score(lo: int, hi: int, rng: np.random.Generator) -> float:
+    return float(round(lo + (hi - lo) * rng.beta(4, 1.6)))
+
+
+def _synthetic_scale(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
     scale = question.get("scale") or {}
-    if qtype in ("rating", "ces", "nps"):
-        lo, hi = {"nps": (0, 10), "ces": (1, 7)}.get(qtype, (int(scale.get("min", 1)), int(scale.get("max", 5))))
-        value = round(lo + (hi - lo) * rng.beta(4, 1.6))
-        return [(code, float(value), None, None)]
-    if qtype == "matrix":
-        lo, hi = int(scale.get("min", 1)), int(scale.get("max", 5))
-        return [(row["code"], float(round(lo + (hi - lo) * rng.beta(4, 1.6))), None, None)
-                for row in question.get("rows") or [] if row.get("code")]
-    if qtype in ("single_choice", "dropdown"):
-        options = [o["code"] for o in question.get("options") or [] if o.get("code")]
-        return [(code, None, str(rng.choice(options)), None)] if options else []
-    if qtype == "multi_choice":
-        options = [o["code"] for o in question.get("options") or [] if o.get("code")]
-        if not options:
-            return []
-        picked = rng.choice(options, size=min(len(options), int(rng.integers(1, 3))), replace=False)
-        return [(code, None, str(o), None) for o in sorted(picked, key=options.index)]
-    if qtype == "yes_no":
-        return [(code, float(rng.random() < 0.7), None, None)]
-    if qtype == "number":
-        lo, hi = float(question.get("min", 0) or 0), float(question.get("max", 100) or 100)
-        return [(code, float(round(lo + (hi - lo) * rng.random())), None, None)]
-    if qtype == "text":
-        return [(code, None, None, str(rng.choice(COMMENTS)))] if rng.random() < 0.1 else []
-    return []  # date, contact: nothing synthetic
+    lo, hi = {"nps": (0, 10), "ces": (1, 7)}.get(question["type"], (int(scale.get("min", 1)),
+                                                                    int(scale.get("max", 5))))
+    return [(question.get("code", ""), _score(lo, hi, rng), None, None)]
+
+
+def _synthetic_matrix(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    scale = question.get("scale") or {}
+    lo, hi = int(scale.get("min", 1)), int(scale.get("max", 5))
+    return [(row["code"], _score(lo, hi, rng), None, None) for row in question.get("rows") or [] if row.get("code")]
+
+
+def _option_codes(question: dict[str, Any]) -> list[str]:
+    return [o["code"] for o in question.get("options") or [] if o.get("code")]
+
+
+def _synthetic_single(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    options = _option_codes(question)
+    return [(question.get("code", ""), None, str(rng.choice(options)), None)] if options else []
+
+
+def _synthetic_multi(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    options = _option_codes(question)
+    if not options:
+        return []
+    picked = rng.choice(options, size=min(len(options), int(rng.integers(1, 3))), replace=False)
+    return [(question.get("code", ""), None, str(o), None) for o in sorted(picked, key=options.index)]
+
+
+def _synthetic_yes_no(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    return [(question.get("code", ""), float(rng.random() < 0.7), None, None)]
+
+
+def _synthetic_number(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    lo, hi = float(question.get("min", 0) or 0), float(question.get("max", 100) or 100)
+    return [(question.get("code", ""), float(round(lo + (hi - lo) * rng.random())), None, None)]
+
+
+def _synthetic_text(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    return [(question.get("code", ""), None, None, str(rng.choice(COMMENTS)))] if rng.random() < 0.1 else []
+
+
+# Answers of a question of unknown meaning, by question type; date and contact get nothing synthetic.
+_SYNTHETIC: dict[str, Callable[[dict[str, Any], np.random.Generator], list[SyntheticRow]]] = {
+    "rating": _synthetic_scale, "ces": _synthetic_scale, "nps": _synthetic_scale, "matrix": _synthetic_matrix,
+    "single_choice": _synthetic_single, "dropdown": _synthetic_single, "multi_choice": _synthetic_multi,
+    "yes_no": _synthetic_yes_no, "number": _synthetic_number, "text": _synthetic_text,
+}
+
+
+def _generic(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
+    """(code, value_num, option_code, text) rows for a question of unknown meaning."""
+    make = _SYNTHETIC.get(question.get("type"))  # type: ignore[arg-type]
+    return make(question, rng) if make is not None else []
 
 
 def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], start: date, end: date, n: int,
