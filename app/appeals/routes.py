@@ -350,12 +350,7 @@ def report_download(fmt: str):
         header, rows = report_rows(report_data)
         return Response(to_csv(header, rows), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    from app.appeals.pdf import PdfUnavailable, report_pdf
+    from app.reports.services import appeals_pdf  # reports build on appeals, not the other way round
 
-    try:
-        body = report_pdf(report_data)
-    except PdfUnavailable as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("appeals.report", **request.args))
-    return Response(body, mimetype="application/pdf",
+    return Response(appeals_pdf(report_data), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})

@@ -43,6 +43,7 @@ from app.reviews.services import (
     submit_entry,
     valid_submission_id,
 )
+from app.surveys import services as surveys
 
 SW_FILE = Path(__file__).resolve().parent.parent / "static" / "js" / "kiosk-sw.js"
 NOT_REGISTERED = "Киоск не зарегистрирован"
@@ -71,10 +72,6 @@ def _json_not_registered():
 
 def _survey_for(kiosk: Kiosk):
     """(slug, definition) of the survey assigned to the kiosk's centre on the kiosk channel, or (None, None)."""
-    try:
-        from app.surveys import services as surveys
-    except ImportError:  # surveys package not available
-        return None, None
     survey = surveys.survey_for_center(kiosk.center_id, "kiosk")
     if survey is None:
         return None, None

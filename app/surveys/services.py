@@ -808,15 +808,12 @@ def loop_rule_matched(defn: SurveyDefinition, clean: dict[str, Any]) -> Any | No
 
 
 def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, Any], now: datetime) -> None:
-    """Open an appeal for a low score from a customer who agreed to be contacted (if appeals exist)."""
+    """Open an appeal for a low score from a customer who agreed to be contacted."""
     rule = loop_rule_matched(defn, clean)
     if rule is None:
         return
-    try:
-        from app.appeals.models import SURVEY_SOURCE
-        from app.appeals.services import create_appeal_in_session
-    except ImportError:
-        return
+    from app.appeals.models import SURVEY_SOURCE  # appeals import surveys: imported here, not at the top
+    from app.appeals.services import create_appeal_in_session
     topic_code = "other"
     if rule.topic_question and isinstance(clean.get(rule.topic_question), str):
         wanted = clean[rule.topic_question]

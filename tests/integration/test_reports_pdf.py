@@ -134,7 +134,7 @@ def test_appeals_report_numbers(demo, tmp_path):
 
 def test_appeals_pdf_entry_point_for_the_appeals_cli(demo):
     from app.appeals.report import monitoring_report
-    from app.reports import appeals_pdf
+    from app.reports.services import appeals_pdf
 
     data = appeals_pdf(monitoring_report(date(2026, 4, 1), date(2026, 6, 30), None))
     assert data.startswith(b"%PDF")
