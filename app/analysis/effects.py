@@ -5,7 +5,7 @@ every effect a manager reads is judged the same way. The centre's own before/aft
 is shown beside the estimate, never instead of it: a centre chosen for a low score and a season when
 every centre rises both make a bare before/after look like an improvement.
 
-Rules (documented in README and the issue's contract):
+Rules (documented in README):
 
 * Comparison: the other centres of the survey (for a branch: the centres of the other branches) with
   answers to the question in both windows, minus centres under another corrective action on the same

@@ -103,7 +103,7 @@ def _bearer_secret() -> str | None:
 
 
 def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
-    """Who may post on ``channel`` (issue 15): the keyword arguments of ``submit_response`` that hold them.
+    """Who may post on ``channel``: the keyword arguments of ``submit_response`` that hold them.
 
     Anonymous channels count only for an active assignment; ``kiosk`` needs the X-Kiosk-Token of an active
     kiosk of that centre (and the kiosk assignment); ``phone`` needs a staff token with ``write:responses``

@@ -4,7 +4,7 @@ Deadline precedence (first match wins):
 
 1. a :class:`DeadlineRule` for the appeal's kind *and* topic;
 2. a written appeal (channel ``letter``): the written-appeal term, Setting ``appeals_written_deadline``
-   (default 30 calendar days, as the issue and 59-ФЗ require; an admin may change it);
+   (default 30 calendar days, as 59-ФЗ requires; an admin may change it);
 3. a :class:`DeadlineRule` for the kind with no topic;
 4. built-in defaults: complaint 10 working days, application 15 working days.
 

@@ -77,7 +77,7 @@ def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
     assert "Содержание" in text and "Приложение. Методика и объем выборки" in text
     words = " ".join(text.split())
     for quadrant in ("сосредоточить усилия", "сохранять достигнутое", "низкий приоритет", "возможный избыток усилий"):
-        assert f"«{quadrant}»" in words, quadrant  # the names, explained under the matrix
+        assert f"«{quadrant}»" in words, quadrant  # the quadrant names, explained under the matrix
     fonts_embedded(data, tmp_path)
     pages = page_images(data, "satisfaction-company")
     assert pages >= 5

@@ -70,8 +70,8 @@ def _csv_rows(survey, flt=None, chunk=exports.CHUNK):
 def test_csv_columns_values_and_neutralisation(survey, answered):
     rows = _csv_rows(survey)
     header = list(rows[0].keys())
-    # The import format's columns first (issue 3): submitted_at, center, channel, then the question codes;
-    # the «Другое» texts and the response number follow; the arrival time (issue 15) is the last column.
+    # The import format's columns first: submitted_at, center, channel, then the question codes;
+    # the «Другое» texts and the response number follow; the arrival time is the last column.
     codes = [c.code for c in exports.survey_columns(survey) if not c.code.endswith("__other")]
     assert header[:3 + len(codes)] == ["submitted_at", "center", "channel", *codes]
     assert header[3 + len(codes):] == ["purpose__other", "response_id", "received_at"]
