@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_login import current_user
 
+from app.urls import public_url
+
 # (endpoint, label, roles allowed; admin always allowed)
 NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("main.dashboard", "Главная", ("marketing", "operator", "manager")),
@@ -37,7 +39,7 @@ def staff_navigation() -> list[tuple[str, str]]:
 
 def template_context() -> dict:
     return {"staff_navigation": staff_navigation, "company_name": current_app.config["COMPANY_NAME"],
-            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions, "public_url": public_url}
 
 
 def format_number(value: float | int | None, decimals: int = 0) -> str:
@@ -56,7 +58,7 @@ def format_percent(share: float | None, decimals: int = 1) -> str:
 
 
 def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    """UTC-naive timestamp shown in a centre's time zone (default Europe/Moscow)."""
+    """UTC-naive timestamp shown in a centre's time zone (default DEFAULT_CENTER_TIMEZONE)."""
     if value is None:
         return "—"
     zone = ZoneInfo(tz or current_app.config["DEFAULT_CENTER_TIMEZONE"])

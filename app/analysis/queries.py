@@ -16,12 +16,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from app.analysis import aggregates
 from app.analysis.models import AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
 from app.appeals.models import Appeal, Promise
+from app.config import setting
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, utcnow
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
@@ -70,7 +70,7 @@ class Period:
 
 def local_day_start(day: date, tz: str | None = None) -> datetime:
     """Midnight of ``day`` in the company's time zone, as naive UTC."""
-    zone = ZoneInfo(tz or _config("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    zone = ZoneInfo(tz or setting("DEFAULT_CENTER_TIMEZONE"))
     local = datetime.combine(day, time(), tzinfo=zone)
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
@@ -136,12 +136,6 @@ def trend_months(until: date, count: int = 12) -> list[Period]:
     periods[-1] = Period(last.start, min(last.end, until))
     return periods
 
-
-def _config(key: str, default):  # noqa: ANN001, ANN202
-    try:
-        return current_app.config.get(key, default)
-    except RuntimeError:  # outside an app context
-        return default
 
 
 # --------------------------------------------------------------------------- scope and survey

@@ -72,15 +72,15 @@ def _kiosk_header() -> str | None:
 
 
 def _public_limit() -> str:
-    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+    return current_app.config["RATELIMIT_PUBLIC_SUBMIT"]
 
 
 def _kiosk_limit() -> str:
-    return current_app.config.get("RATELIMIT_KIOSK_SUBMIT", "600 per minute")
+    return current_app.config["RATELIMIT_KIOSK_SUBMIT"]
 
 
 def _kiosk_ip_limit() -> str:
-    return current_app.config.get("RATELIMIT_KIOSK_IP_SUBMIT", "1200 per minute")
+    return current_app.config["RATELIMIT_KIOSK_IP_SUBMIT"]
 
 
 def _kiosk_key() -> str:

@@ -44,7 +44,7 @@ CONSENT_VERSION = "appeal-answer-v1"
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    return ZoneInfo(current_app.config["DEFAULT_CENTER_TIMEZONE"])
 
 
 def _local_to_utc(moment: datetime) -> datetime:

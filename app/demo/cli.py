@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.database import ConfigError
 from app.demo import demo_logins_text, seed
 from app.extensions import db
 from app.kiosk.demo import demo_enrol_url
@@ -28,7 +29,10 @@ def seed_command(org_only: bool) -> None:
 def logins_command() -> None:
     """Print the demo logins and, when the demo kiosk exists, a fresh one-time enrolment link for it."""
     click.echo(demo_logins_text())
-    url = demo_enrol_url()
+    try:
+        url = demo_enrol_url()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     if url:
         click.echo(f"  Демо-киоск ЦОК Курск (ссылка подключения, действует один раз): {url}")
 

@@ -51,11 +51,11 @@ SCREENS = ("home", "survey", "review")
 
 
 def kiosk_limit() -> str:
-    return current_app.config.get("KIOSK_RATELIMIT", "60 per minute")
+    return current_app.config["KIOSK_RATELIMIT"]
 
 
 def kiosk_ip_limit() -> str:
-    return current_app.config.get("KIOSK_IP_RATELIMIT", "120 per minute")
+    return current_app.config["KIOSK_IP_RATELIMIT"]
 
 
 def device_token() -> str:

@@ -70,8 +70,8 @@ def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[st
     config = current_app.config
     try:
         report = build_report(slug, period.start, period.end, scope=scope_argument(org),
-                              min_n=config.get("ANALYSIS_MIN_N", 30),
-                              confidence=config.get("ANALYSIS_CONFIDENCE", 0.95), previous=True)
+                              min_n=config["ANALYSIS_MIN_N"],
+                              confidence=config["ANALYSIS_CONFIDENCE"], previous=True)
     except AnalysisError as exc:  # an unknown survey, a period it cannot cover: the user's input
         raise ReportError(str(exc)) from None
     report.setdefault("survey_title", survey_title(slug))

@@ -34,7 +34,6 @@ EMAIL_MAX = 254
 PHONE_MAX = 40
 DEFAULT_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",
                     "question": "application"}
-DEFAULT_DUPLICATE_WINDOW_SECONDS = 600
 CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I
 CHECK_LENGTH = 6
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -199,7 +198,7 @@ def validate(data: EntryInput) -> tuple[dict[str, str], str]:
 # --- submission ------------------------------------------------------------------------------------
 
 def _local_year(timezone: str | None, now: datetime) -> int:
-    zone = ZoneInfo(timezone or current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    zone = ZoneInfo(timezone or current_app.config["DEFAULT_CENTER_TIMEZONE"])
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).year
 
 
@@ -321,7 +320,7 @@ def _check_reasons(connection: Connection, data: EntryInput, center: CenterRef, 
 def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str,
                  resolver: DeadlineResolver, usual: float | None = None) -> Receipt:
     digest = text_hash(center.id, text)
-    window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
+    window = int(current_app.config["REVIEW_DUPLICATE_WINDOW_SECONDS"])
     with write_connection() as connection:
         now = utcnow()  # under the write lock, so that times follow the registration numbers
         params = {"kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,

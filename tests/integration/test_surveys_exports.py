@@ -242,8 +242,8 @@ def test_qr_decodes_to_the_short_link(survey, app):
 
     kur = find_center("KUR")
     assignment = services.assign(survey, [kur.id], ["kiosk"])[0]
-    with app.test_request_context():
-        assert short_link(assignment) == f"{app.config['PUBLIC_BASE_URL']}/s/{assignment.short_code}"
+    with app.test_request_context(base_url="https://otklik.example.test"):
+        assert short_link(assignment) == f"https://otklik.example.test/s/{assignment.short_code}"
 
 
 def test_survey_counts_on_index(client, make_user, login, survey, answered):
