@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -42,19 +46,35 @@ def template_context() -> dict:
             "has_endpoint": lambda endpoint: endpoint in current_app.view_functions, "public_url": public_url}
 
 
-def format_number(value: float | int | None, decimals: int = 0) -> str:
-    """Russian number format: thin-space thousands, decimal comma (1 661; 4,1)."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+NBSP = "\u00a0"
+MINUS = "\u2212"
 
 
-def format_percent(share: float | None, decimals: int = 1) -> str:
-    """A fraction as Russian percent: 0.0412 → '4,1 %'."""
-    if share is None:
+def _finite_number(value: Any) -> float | int | None:
+    """``value`` as a number when it is one (a Decimal from PostgreSQL too) and finite, else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return None
+    if isinstance(value, Decimal):
+        value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def format_number(value: Any, decimals: int = 0) -> str:
+    """The one Russian number format of pages, charts and PDFs: non-breaking-space thousands, decimal comma,
+    a true minus sign (1 661; 4,1; −2,5); a missing or non-finite value is «—»."""
+    number = _finite_number(value)
+    if number is None:
         return "—"
-    return f"{format_number(share * 100, decimals)}\u00a0%"
+    text = f"{abs(number):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
+    return MINUS + text if number < 0 else text
+
+
+def format_percent(share: Any, decimals: int = 1) -> str:
+    """A fraction as a Russian percentage: 0.0412 → «4,1 %»."""
+    number = _finite_number(share)
+    if number is None:
+        return "—"
+    return f"{format_number(number * 100, decimals)}{NBSP}%"
 
 
 def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%d.%m.%Y %H:%M") -> str:
