@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.appeals import bp, services
@@ -79,7 +80,8 @@ def queue():
     filters = Filters.from_args(request.args)
     ids = visible_center_ids(current_user)
     page = query_page(PAGE_SIZE)
-    pagination = db.paginate(appeals_query(ids, filters), page=page, per_page=PAGE_SIZE, error_out=False)
+    query = appeals_query(ids, filters).options(selectinload(Appeal.center))  # the rows show their centre
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     now = utcnow()
     flags = promise_flags([a.id for a in pagination.items], now)
     topics = {t.id: t for t in _topics(active_only=False)}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.appeals.models import REVIEW_BOOK_SOURCE, STATUSES, Appeal
@@ -436,7 +437,9 @@ def moderation_query(center_ids: set[int], state: str = "pending"):
                                       | ReviewEntry.check_state.is_(None))  # those wait on the check page
     if state in ("pending", "published", "hidden"):
         query = query.where(ReviewEntry.moderation == state)
-    return query.order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc())
+    # The page shows each entry's centre and topic: loaded with the page, not one query per row.
+    return (query.options(selectinload(ReviewEntry.center), selectinload(ReviewEntry.topic))
+            .order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc()))
 
 
 def moderate(entry: ReviewEntry, action: str, user: User | None) -> ReviewEntry:
