@@ -1,4 +1,4 @@
-"""Staff navigation (filtered by role and by which features exist) and template helpers."""
+"""Staff navigation (filtered by role) and template helpers."""
 
 from __future__ import annotations
 
@@ -36,14 +36,12 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
 def staff_navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    views = current_app.view_functions
-    return [(endpoint, label) for endpoint, label, roles in NAVIGATION
-            if endpoint in views and current_user.has_role(*roles)]
+    return [(endpoint, label) for endpoint, label, roles in NAVIGATION if current_user.has_role(*roles)]
 
 
 def template_context() -> dict:
     return {"staff_navigation": staff_navigation, "company_name": current_app.config["COMPANY_NAME"],
-            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions, "public_url": public_url}
+            "public_url": public_url}
 
 
 NBSP = "\u00a0"
