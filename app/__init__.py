@@ -24,9 +24,12 @@ from app.database import (
 )
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-# Feature packages, each exposing ``bp`` (and optionally ``register_cli(app)``). Missing ones are skipped.
-FEATURE_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk",
-                    "reports", "privacy")
+# Packages whose ``__init__`` exposes a Blueprint ``bp``.
+BLUEPRINT_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk",
+                      "reports")
+# Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
+CLI_PACKAGES = ("main", "auth", "org", "demo", "surveys", "reviews", "appeals", "analysis", "api", "reports",
+                "privacy")
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
@@ -111,11 +114,7 @@ MODEL_MODULES = ("app.models", "app.surveys.models", "app.appeals.models", "app.
 def import_models() -> None:
     """Import every table module so that the metadata (migrations, create_all) sees all tables."""
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
 
 
 def register_extensions(app: Flask) -> None:
@@ -168,17 +167,8 @@ def select_locale() -> Locale:
 
 
 def register_blueprints(app: Flask) -> None:
-    for name in FEATURE_PACKAGES:
-        try:
-            package = importlib.import_module(f"app.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"app.{name}":
-                continue
-            raise
-        if hasattr(package, "bp"):
-            app.register_blueprint(package.bp)
-        if hasattr(package, "register"):
-            package.register(app)
+    for name in BLUEPRINT_PACKAGES:
+        app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -188,21 +178,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.auth.cli import users_cli
-    from app.demo import demo_cli
-    from app.org.cli import org_cli
-
-    for group in (users_cli, org_cli, demo_cli):
-        app.cli.add_command(group)
-    for name in FEATURE_PACKAGES:
-        try:
-            cli_module = importlib.import_module(f"app.{name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"app.{name}", f"app.{name}.cli"):
-                continue
-            raise
-        if hasattr(cli_module, "register_cli"):
-            cli_module.register_cli(app)
+    for name in CLI_PACKAGES:
+        importlib.import_module(f"app.{name}.cli").register_cli(app)
 
 
 def register_security(app: Flask) -> None:

@@ -48,12 +48,13 @@ class TtlCache:
         self.entries = {}
 
 
-def app_cache(name: str, config_key: str, default_ttl: float) -> TtlCache:
-    """The current app's cache called ``name``: one per app, so test apps never share one."""
+def app_cache(name: str, config_key: str) -> TtlCache:
+    """The current app's cache called ``name``, its period in seconds the setting ``config_key``: one per app,
+    so test apps never share one."""
     key = f"otklik.cache.{name}"
     cache = current_app.extensions.get(key)
     if cache is None:
-        ttl = float(current_app.config.get(config_key, default_ttl))
+        ttl = float(current_app.config[config_key])
         cache = current_app.extensions.setdefault(key, TtlCache(ttl))
     return cache
 

@@ -5,6 +5,9 @@ Layers, later wins: these defaults → ``instance/config.py`` → environment
 """
 
 from datetime import timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
 
 
 class DefaultConfig:
@@ -62,9 +65,9 @@ class DefaultConfig:
 
     # Locale.
     BABEL_DEFAULT_LOCALE = "ru"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+    DEFAULT_CENTER_TIMEZONE = "Europe/Moscow"  # a centre's time zone unless it has its own; dates of reports
+    BABEL_DEFAULT_TIMEZONE = DEFAULT_CENTER_TIMEZONE
     LANGUAGES = ("ru", "en")
-    DEFAULT_CENTER_TIMEZONE = "Europe/Moscow"
 
     # Forms.
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -83,7 +86,10 @@ class DefaultConfig:
 
     # Company shown on public pages and report headers.
     COMPANY_NAME = "ПАО «МРСК Центра»"
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Where customers reach the app (e.g. https://otklik.example.ru): links in QR codes, posters, e-mails, the
+    # kiosk receipt. None: pages use the scheme and host of the request; e-mails and the CLI then need it
+    # (app/urls.py). `make run` sets it from HOST and PORT.
+    PUBLIC_BASE_URL: str | None = None
 
     # Analysis: composite ranking weights (components scaled 0–100) and targets for recommendations.
     ANALYSIS_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
@@ -116,7 +122,13 @@ class DefaultConfig:
     REVIEW_CHECK_WINDOW_MINUTES = 10
     REVIEW_CHECK_FACTOR = 5  # times the centre's usual review entries per window
     REVIEW_CHECK_MIN_COUNT = 30  # and at least this many entries at the centre in the window
-    ANALYSIS_REFRESH_BATCH = 20_000  # responses per aggregate-refresh transaction
+    ANALYSIS_REFRESH_BATCH = 20_000  # response ids per aggregate-refresh transaction (~200 000 answers, < 1 s)
+
+    # Per-process caches (app/cache.py) of rows that change rarely, in seconds; 0 turns a cache off. A change
+    # committed in the same process clears its cache at once; other processes see it when the period ends.
+    SURVEY_CACHE_SECONDS = 5.0  # public pages: short code → assignment, slug → published version, centre → id
+    REVIEW_CACHE_SECONDS = 5.0  # review book: looked-up topics, centres and kiosks
+    DEADLINE_CACHE_SECONDS = 5.0  # appeals: the deadline rules and the written-appeal term
 
     # Report builds. With a Redis URL (OTKLIK_REDIS_URL, e.g. redis://127.0.0.1:6379/0 or
     # unix:///run/redis/redis.sock) a build is an RQ job run by `flask reports worker`; without it, a thread
@@ -129,3 +141,10 @@ class DefaultConfig:
     REPORT_HEARTBEAT_SECONDS = 5
     REPORT_STALE_SECONDS = 60
     REPORT_BUILD_DELAY_SECONDS = 0  # tests only: a pause at each progress step, to stop a build midway
+
+
+def setting(key: str) -> Any:
+    """The current app's value of ``key``; outside an app (scripts, pure helpers) the default above."""
+    if has_app_context():
+        return current_app.config[key]
+    return getattr(DefaultConfig, key)

@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.config import setting
 from app.extensions import Model
 
 
@@ -55,7 +56,7 @@ class Organisation(Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     opening_hours: Mapped[str] = mapped_column(String(300), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    timezone: Mapped[str] = mapped_column(String(64), default=lambda: setting("DEFAULT_CENTER_TIMEZONE"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,12 +1,18 @@
-"""Staff navigation (filtered by role and by which features exist) and template helpers."""
+"""Staff navigation (filtered by role) and template helpers."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_login import current_user
+
+from app.urls import public_url
 
 # (endpoint, label, roles allowed; admin always allowed)
 NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
@@ -30,33 +36,47 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
 def staff_navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    views = current_app.view_functions
-    return [(endpoint, label) for endpoint, label, roles in NAVIGATION
-            if endpoint in views and current_user.has_role(*roles)]
+    return [(endpoint, label) for endpoint, label, roles in NAVIGATION if current_user.has_role(*roles)]
 
 
 def template_context() -> dict:
     return {"staff_navigation": staff_navigation, "company_name": current_app.config["COMPANY_NAME"],
-            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+            "public_url": public_url}
 
 
-def format_number(value: float | int | None, decimals: int = 0) -> str:
-    """Russian number format: thin-space thousands, decimal comma (1 661; 4,1)."""
-    if value is None:
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+
+def _finite_number(value: Any) -> float | int | None:
+    """``value`` as a number when it is one (a Decimal from PostgreSQL too) and finite, else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return None
+    if isinstance(value, Decimal):
+        value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def format_number(value: Any, decimals: int = 0) -> str:
+    """The one Russian number format of pages, charts and PDFs: non-breaking-space thousands, decimal comma,
+    a true minus sign (1 661; 4,1; −2,5); a missing or non-finite value is «—»."""
+    number = _finite_number(value)
+    if number is None:
         return "—"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+    text = f"{abs(number):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
+    return MINUS + text if number < 0 else text
 
 
-def format_percent(share: float | None, decimals: int = 1) -> str:
-    """A fraction as Russian percent: 0.0412 → '4,1 %'."""
-    if share is None:
+def format_percent(share: Any, decimals: int = 1) -> str:
+    """A fraction as a Russian percentage: 0.0412 → «4,1 %»."""
+    number = _finite_number(share)
+    if number is None:
         return "—"
-    return f"{format_number(share * 100, decimals)}\u00a0%"
+    return f"{format_number(number * 100, decimals)}{NBSP}%"
 
 
 def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    """UTC-naive timestamp shown in a centre's time zone (default Europe/Moscow)."""
+    """UTC-naive timestamp shown in a centre's time zone (default DEFAULT_CENTER_TIMEZONE)."""
     if value is None:
         return "—"
     zone = ZoneInfo(tz or current_app.config["DEFAULT_CENTER_TIMEZONE"])

@@ -17,8 +17,9 @@ import time
 import numpy as np
 
 from app.analysis import operations
+from app.config import DefaultConfig
 
-WEIGHTS = dict(operations.DEFAULT_RANK_WEIGHTS)
+WEIGHTS = dict(DefaultConfig.ANALYSIS_RANK_WEIGHTS)
 
 
 def _rows(groups: int, rng: np.random.Generator, scale: int = 1) -> list[dict]:

@@ -32,12 +32,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Date, cast, delete, func, literal, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.analysis.models import AggregateWatermark, AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
+from app.config import setting
 from app.database import is_sqlite, table_of, write_transaction
 from app.extensions import db
 from app.models import utcnow
@@ -45,19 +45,12 @@ from app.surveys.models import Answer, Response, Survey
 
 log = logging.getLogger(__name__)
 
-REFRESH_BATCH_DEFAULT = 20_000  # response ids per write transaction (~200 000 answers, well under a second)
 
-
-def _config(key: str, default):
-    try:
-        return current_app.config.get(key, default)
-    except RuntimeError:
-        return default
 
 
 def fixed_offset_seconds(tz: str | None = None, year: int | None = None) -> int | None:
     """UTC offset of the zone in seconds when it is the same in January and July, else None (DST)."""
-    zone = ZoneInfo(tz or _config("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    zone = ZoneInfo(tz or setting("DEFAULT_CENTER_TIMEZONE"))
     year = year or utcnow().year
     offsets = {datetime(year, month, 15, 12, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7)}
     if len(offsets) != 1:
@@ -186,7 +179,7 @@ def refresh_aggregates(survey_id: int | None = None, batch: int | None = None) -
     offset = fixed_offset_seconds()
     if offset is None:
         return {}
-    batch = max(1, int(batch or _config("ANALYSIS_REFRESH_BATCH", REFRESH_BATCH_DEFAULT)))
+    batch = max(1, int(batch or setting("ANALYSIS_REFRESH_BATCH")))
     top = _final_max_response_id()
     ids = [survey_id] if survey_id is not None else list(db.session.scalars(select(Survey.id).order_by(Survey.id)))
     done: dict[int, int] = {}

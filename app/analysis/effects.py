@@ -5,7 +5,7 @@ every effect a manager reads is judged the same way. The centre's own before/aft
 is shown beside the estimate, never instead of it: a centre chosen for a low score and a season when
 every centre rises both make a bare before/after look like an improvement.
 
-Rules (documented in README and the issue's contract):
+Rules (documented in README):
 
 * Comparison: the other centres of the survey (for a branch: the centres of the other branches) with
   answers to the question in both windows, minus centres under another corrective action on the same
@@ -40,7 +40,6 @@ from app.models import Organisation, OrgKind
 from app.nav import format_number
 
 METRICS = ("top2box", "mean", "nps")
-EFFECT_WINDOW_DAYS = 90
 VERDICT_TEXT = {
     "improved": "показатель вырос сильнее, чем в сравнительных ЦОК: мероприятие дало эффект",
     "worsened": "показатель снизился относительно сравнительных ЦОК",
@@ -55,7 +54,7 @@ class EffectError(ValueError):
 
 
 def window_days() -> int:
-    return int(current_app.config.get("ANALYSIS_EFFECT_WINDOW_DAYS", EFFECT_WINDOW_DAYS))
+    return int(current_app.config["ANALYSIS_EFFECT_WINDOW_DAYS"])
 
 
 def default_windows(introduced: date, days: int | None = None) -> tuple[queries.Period, queries.Period]:
@@ -108,8 +107,8 @@ def effect_for(survey_id: int, slug: str, info: measures.QuestionInfo, scope: Or
                           + ", ".join(names[m] for m in allowed))
     if before.end >= after.start:
         raise EffectError("Период «до» должен закончиться раньше, чем начнется период «после»")
-    confidence = float(confidence or current_app.config.get("ANALYSIS_CONFIDENCE", 0.95))
-    min_n = max(int(current_app.config.get("ANALYSIS_MIN_N", 30)), 2)
+    confidence = float(confidence or current_app.config["ANALYSIS_CONFIDENCE"])
+    min_n = max(int(current_app.config["ANALYSIS_MIN_N"]), 2)
     tree = queries.org_tree()
     all_centres = {o.id: o for o in tree.values() if o.kind == OrgKind.CENTER}
     treated, candidates, label = _groups(scope, all_centres, tree)

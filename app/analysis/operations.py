@@ -10,18 +10,20 @@ from flask import current_app
 
 from app.analysis import queries
 from app.analysis.stats import composite, control, proportions, shrinkage
+from app.config import DefaultConfig
 
 if TYPE_CHECKING:
     from app.analysis.report import _Context
 
-DEFAULT_RANK_WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
 RANK_LEVEL = 0.90  # rank_range: the 5 % and 95 % quantiles of the simulated ranks
 RANK_DRAWS = shrinkage.DEFAULT_DRAWS  # joint posterior draws per ranking (issue 14: at least 2000, fixed seed)
 
 
 def rank_weights() -> dict[str, float]:
-    weights = dict(current_app.config.get("ANALYSIS_RANK_WEIGHTS") or DEFAULT_RANK_WEIGHTS)
-    return {k: float(v) for k, v in weights.items() if k in DEFAULT_RANK_WEIGHTS}
+    """``ANALYSIS_RANK_WEIGHTS`` of the known components (the default's keys); empty means the default."""
+    components = DefaultConfig.ANALYSIS_RANK_WEIGHTS
+    weights = current_app.config["ANALYSIS_RANK_WEIGHTS"] or components
+    return {k: float(v) for k, v in weights.items() if k in components}
 
 
 def build(ctx: _Context, report: dict[str, Any]) -> dict[str, Any]:

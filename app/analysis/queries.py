@@ -17,12 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
 from app.analysis import aggregates
 from app.analysis.models import AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount
 from app.appeals.models import Appeal, Promise
+from app.config import setting
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, utcnow
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
@@ -71,7 +71,7 @@ class Period:
 
 def local_day_start(day: date, tz: str | None = None) -> datetime:
     """Midnight of ``day`` in the company's time zone, as naive UTC."""
-    zone = ZoneInfo(tz or _config("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    zone = ZoneInfo(tz or setting("DEFAULT_CENTER_TIMEZONE"))
     local = datetime.combine(day, time(), tzinfo=zone)
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
@@ -137,12 +137,6 @@ def trend_months(until: date, count: int = 12) -> list[Period]:
     periods[-1] = Period(last.start, min(last.end, until))
     return periods
 
-
-def _config(key: str, default):
-    try:
-        return current_app.config.get(key, default)
-    except RuntimeError:  # outside an app context
-        return default
 
 
 # --------------------------------------------------------------------------- scope and survey

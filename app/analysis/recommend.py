@@ -423,7 +423,7 @@ def _merge(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             best[key].setdefault("related_findings", []).append({"rule": rec["rule"], "finding": rec["finding"]})
         else:
             best[key] = {**rec, "related_findings": []}
-    limit = int(current_app.config.get("ANALYSIS_MAX_RECOMMENDATIONS", 50))
+    limit = int(current_app.config["ANALYSIS_MAX_RECOMMENDATIONS"])
     return sorted(best.values(), key=lambda r: r["priority"], reverse=True)[:limit]
 
 

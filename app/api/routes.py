@@ -79,15 +79,15 @@ def _kiosk_header() -> str | None:
 
 
 def _public_limit() -> str:
-    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+    return current_app.config["RATELIMIT_PUBLIC_SUBMIT"]
 
 
 def _kiosk_limit() -> str:
-    return current_app.config.get("RATELIMIT_KIOSK_SUBMIT", "600 per minute")
+    return current_app.config["RATELIMIT_KIOSK_SUBMIT"]
 
 
 def _kiosk_ip_limit() -> str:
-    return current_app.config.get("RATELIMIT_KIOSK_IP_SUBMIT", "1200 per minute")
+    return current_app.config["RATELIMIT_KIOSK_IP_SUBMIT"]
 
 
 def _kiosk_key() -> str:
@@ -110,7 +110,7 @@ def _bearer_secret() -> str | None:
 
 
 def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
-    """Who may post on ``channel`` (issue 15): the keyword arguments of ``submit_response`` that hold them.
+    """Who may post on ``channel``: the keyword arguments of ``submit_response`` that hold them.
 
     Anonymous channels count only for an active assignment; ``kiosk`` needs the X-Kiosk-Token of an active
     kiosk of that centre (and the kiosk assignment); ``phone`` needs a staff token with ``write:responses``

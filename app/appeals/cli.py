@@ -112,12 +112,9 @@ def report_command(date_from: date, date_to: date, scope: str, fmt: str, out: Pa
         header, rows = report_rows(report)
         data = to_csv(header, rows)
     else:
-        from app.appeals.pdf import PdfUnavailable, report_pdf
+        from app.reports.services import appeals_pdf  # reports build on appeals, not the other way round
 
-        try:
-            data = report_pdf(report)
-        except PdfUnavailable as exc:
-            raise click.ClickException(str(exc)) from None
+        data = appeals_pdf(report)
     if out is not None:
         out.write_bytes(data)
         click.echo(f"Отчет записан в {out}", err=True)

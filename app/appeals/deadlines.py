@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-DEFAULT_TZ = "Europe/Moscow"
+from app.config import DefaultConfig
+
+DEFAULT_TZ = DefaultConfig.DEFAULT_CENTER_TIMEZONE
 END_OF_DAY = time(23, 59, 59)
 
 

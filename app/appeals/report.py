@@ -299,20 +299,11 @@ def _z_test(x1: int, n1: int, x2: int, n2: int) -> dict[str, Any]:
     """Two-proportion z-test, current (1) against previous (2); no test when a period is empty."""
     if not n1 or not n2:
         return {"test": None, "statistic": None, "p_value": None, "significant": False}
-    try:
-        from app.analysis.stats.proportions import two_proportion_ztest
-    except ImportError:  # pragma: no cover - the stats package exists in this tree
-        two_proportion_ztest = None  # type: ignore[assignment]  # no stats package: no test
-    if two_proportion_ztest is not None:
-        result = two_proportion_ztest(x1, n1, x2, n2)
-        z, p = result.statistic, result.p_value
-    else:  # pragma: no cover
-        from scipy.stats import norm
+    # Imported here: importing the app.analysis package loads its routes, which import the appeals package.
+    from app.analysis.stats.proportions import two_proportion_ztest
 
-        pooled = (x1 + x2) / (n1 + n2)
-        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        z = 0.0 if se == 0 else (x1 / n1 - x2 / n2) / se
-        p = 1.0 if se == 0 else float(2 * norm.sf(abs(z)))
+    result = two_proportion_ztest(x1, n1, x2, n2)
+    z, p = result.statistic, result.p_value
     return {"test": "two_proportion_z", "statistic": z, "p_value": p, "significant": bool(p < ALPHA)}
 
 

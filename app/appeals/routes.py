@@ -6,12 +6,12 @@ import json
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.appeals import bp, services
 from app.appeals.forms import AppealForm, ImportForm, PromiseForm
@@ -42,7 +42,7 @@ PAGE_SIZE = 50
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    return ZoneInfo(current_app.config["DEFAULT_CENTER_TIMEZONE"])
 
 
 def _local_to_utc(moment: datetime) -> datetime:
@@ -77,7 +77,8 @@ def queue():
     filters = Filters.from_args(request.args)
     ids = visible_center_ids(current_user)
     page = query_page(PAGE_SIZE)
-    pagination = db.paginate(appeals_query(ids, filters), page=page, per_page=PAGE_SIZE, error_out=False)
+    query = appeals_query(ids, filters).options(selectinload(Appeal.center))  # the rows show their centre
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     now = utcnow()
     flags = promise_flags([a.id for a in pagination.items], now)
     topics = {t.id: t for t in _topics(active_only=False)}
@@ -339,13 +340,7 @@ def report_download(fmt: str):
         header, rows = report_rows(report_data)
         return Response(to_csv(header, rows), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    from app.appeals.pdf import PdfUnavailable, report_pdf
+    from app.reports.services import appeals_pdf  # reports build on appeals, not the other way round
 
-    try:
-        pdf = report_pdf(report_data)
-    except PdfUnavailable as exc:
-        flash(str(exc), "error")
-        args: dict[str, Any] = request.args.to_dict()
-        return redirect(url_for("appeals.report", **args))
-    return Response(pdf, mimetype="application/pdf",
+    return Response(appeals_pdf(report_data), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})

@@ -4,7 +4,7 @@ Deadline precedence (first match wins):
 
 1. a :class:`DeadlineRule` for the appeal's kind *and* topic;
 2. a written appeal (channel ``letter``): the written-appeal term, Setting ``appeals_written_deadline``
-   (default 30 calendar days, as the issue and 59-ФЗ require; an admin may change it);
+   (default 30 calendar days, as 59-ФЗ requires; an admin may change it);
 3. a :class:`DeadlineRule` for the kind with no topic;
 4. built-in defaults: complaint 10 working days, application 15 working days.
 
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.appeals.deadlines import DEFAULT_TZ, due_date, end_of_day_utc, local_date, to_naive_utc
+from app.appeals.deadlines import due_date, end_of_day_utc, local_date, to_naive_utc
 from app.appeals.models import (
     CHANNELS,
     FORMS,
@@ -35,6 +35,7 @@ from app.appeals.models import (
     RootCause,
 )
 from app.cache import app_cache, clear_cache, clear_on_commit
+from app.config import setting
 from app.database import DriverStatement, table_of, write_transaction
 from app.errors import DomainError
 from app.extensions import db
@@ -86,9 +87,7 @@ class ContactDetails:
 
 
 def center_timezone() -> str:
-    if has_app_context():
-        return current_app.config.get("DEFAULT_CENTER_TIMEZONE", DEFAULT_TZ)
-    return DEFAULT_TZ
+    return setting("DEFAULT_CENTER_TIMEZONE")
 
 
 # --- deadlines -----------------------------------------------------------------------------------
@@ -147,12 +146,10 @@ def compute_due(kind: str, topic_id: int | None, received_at: datetime, channel:
 
 # --- the per-process deadline cache ----------------------------------------------------------------
 
-DEADLINE_CACHE_SECONDS = 5.0
-"""How long a process reuses the rules and the written term it read (``DEADLINE_CACHE_SECONDS`` in the
-config overrides it; 0 turns the cache off). Every appeal used to read all rules and the setting again;
-admins edit them rarely. A committed ORM change to a rule or to the written-term setting in this process
-clears the cache at once (see :func:`invalidate_deadline_cache`); other processes see it within the TTL."""
-
+# A process reuses the rules and the written term it read for ``DEADLINE_CACHE_SECONDS``: every appeal used
+# to read all rules and the setting again, and admins edit them rarely. A committed ORM change to a rule or to
+# the written-term setting in this process clears the cache at once (see :func:`invalidate_deadline_cache`);
+# other processes see it when the period ends.
 _DEADLINES = "appeals.deadlines"
 
 
@@ -160,7 +157,7 @@ def shared_resolver() -> DeadlineResolver:
     """A resolver whose rules were read at most ``DEADLINE_CACHE_SECONDS`` ago (a new one outside an app)."""
     if not has_app_context():
         return DeadlineResolver()
-    return app_cache(_DEADLINES, "DEADLINE_CACHE_SECONDS", DEADLINE_CACHE_SECONDS).get(("resolver",), DeadlineResolver)
+    return app_cache(_DEADLINES, "DEADLINE_CACHE_SECONDS").get(("resolver",), DeadlineResolver)
 
 
 def invalidate_deadline_cache() -> None:

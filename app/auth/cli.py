@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 import click
+from flask import Flask
 from flask.cli import AppGroup
 
 from app.auth.services import AuthError, create_user, unlock_user, user_by_email
@@ -41,3 +42,7 @@ def unlock_command(email: str) -> None:
         raise click.ClickException(f"Пользователь {email} не найден.")
     lifted = unlock_user(user)
     click.echo(f"Вход для {user.email} разблокирован (снято блокировок: {lifted}).")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)

@@ -189,7 +189,7 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
 
 def check_password_policy(password: str, email: str = "", name: str = "") -> None:
     problems = password_problems(password, current_app.config["PASSWORD_MIN_LENGTH"], email, name,
-                                 current_app.config.get("COMPANY_NAME", ""))
+                                 current_app.config["COMPANY_NAME"])
     if problems:
         raise AuthError(" ".join(problems))
 

@@ -1,7 +1,7 @@
 """`flask demo seed`: the organisation tree, demo users and, per feature, demo data.
 
-Each feature package may provide ``app/<package>/demo.py`` with ``seed(log)``; it must be
-idempotent (do nothing when its data already exists).
+Each feature package listed in ``FEATURE_SEEDERS`` provides ``app/<package>/demo.py`` with ``seed(log)``;
+it must be idempotent (do nothing when its data already exists). The commands live in ``app/demo/cli.py``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.auth.passwords import hash_password
@@ -18,8 +16,6 @@ from app.database import write_transaction
 from app.demo.org_tree import BRANCHES, COMPANY, OPENING_HOURS
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, User
-
-demo_cli = AppGroup("demo", help="Демонстрационные данные.")
 
 # email, role, scope code, name, password
 DEMO_USERS = [
@@ -88,13 +84,7 @@ def seed_users() -> list[tuple[str, str, str]]:
 
 def run_feature_seeders(log: Callable[[str], None]) -> None:
     for module_name in FEATURE_SEEDERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        module.seed(log)
+        importlib.import_module(module_name).seed(log)
 
 
 def seed(org_only: bool = False, log: Callable[[str], None] = print) -> None:
@@ -111,32 +101,3 @@ def demo_logins_text() -> str:
     lines = ["Демо-входы (почта / пароль):"]
     lines += [f"  {role:<10} {email:<24} {password}" for email, role, _, _, password in DEMO_USERS]
     return "\n".join(lines)
-
-
-@demo_cli.command("seed")
-@click.option("--org-only", is_flag=True, help="Только дерево подразделений, без пользователей и данных.")
-def seed_command(org_only: bool) -> None:
-    """Load demo data (idempotent: existing data is kept)."""
-    seed(org_only=org_only, log=click.echo)
-    if not org_only:
-        click.echo(demo_logins_text())
-
-
-@demo_cli.command("logins")
-def logins_command() -> None:
-    """Print the demo logins and, when the demo kiosk exists, a fresh one-time enrolment link for it."""
-    click.echo(demo_logins_text())
-    try:
-        from app.kiosk.demo import demo_enrol_url
-    except ImportError:
-        return
-    url = demo_enrol_url()
-    if url:
-        click.echo(f"  Демо-киоск ЦОК Курск (ссылка подключения, действует один раз): {url}")
-
-
-@demo_cli.command("is-empty")
-def is_empty_command() -> None:
-    """Exit 0 when the database has no organisation yet (used by `make run`)."""
-    empty = db.session.scalar(select(Organisation.id).limit(1)) is None
-    raise SystemExit(0 if empty else 1)

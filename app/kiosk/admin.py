@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import roles_required
@@ -23,12 +23,12 @@ from app.kiosk.services import (
     update_settings,
 )
 from app.org.services import centers
+from app.urls import public_url
 
 
 def enrol_url(code: str) -> str:
     """The one-time enrolment link the admin opens on the kiosk device."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return base + url_for("kiosk.enrol_page", code=code)
+    return public_url("kiosk.enrol_page", code=code)
 
 
 def _issued(kiosk: Kiosk, code: str, reissued: bool):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.extensions import db
 from app.kiosk.models import Kiosk
 from app.kiosk.services import issue_enrolment, register_kiosk
 from app.org.services import find_center
+from app.urls import public_url
 
 DEMO_CENTER = "KUR"
 DEMO_NAME = "Демо-киоск в зале ЦОК Курск"
@@ -35,10 +35,7 @@ def demo_enrol_url() -> str | None:
     if kiosk is None:
         return None
     code = issue_enrolment(kiosk, revoke_device=False)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    with current_app.test_request_context():
-        path = url_for("kiosk.enrol_page", code=code)
-    return base + path
+    return public_url("kiosk.enrol_page", code=code)
 
 
 def seed(log: Callable[[str], None] = print) -> None:

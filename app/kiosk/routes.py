@@ -45,6 +45,8 @@ from app.reviews.services import (
     submit_entry,
     valid_submission_id,
 )
+from app.surveys import services as surveys
+from app.urls import public_url
 
 SW_FILE = Path(__file__).resolve().parent.parent / "static" / "js" / "kiosk-sw.js"
 NOT_REGISTERED = "Киоск не зарегистрирован"
@@ -52,11 +54,11 @@ SCREENS = ("home", "survey", "review")
 
 
 def kiosk_limit() -> str:
-    return current_app.config.get("KIOSK_RATELIMIT", "60 per minute")
+    return current_app.config["KIOSK_RATELIMIT"]
 
 
 def kiosk_ip_limit() -> str:
-    return current_app.config.get("KIOSK_IP_RATELIMIT", "120 per minute")
+    return current_app.config["KIOSK_IP_RATELIMIT"]
 
 
 def device_token() -> str:
@@ -73,8 +75,6 @@ def _json_not_registered():
 
 def _survey_for(kiosk: Kiosk):
     """(slug, definition) of the survey this kiosk shows (see ``kiosk_survey``), or (None, None)."""
-    from app.surveys import services as surveys
-
     survey = kiosk_survey(kiosk)
     version = surveys.published_version_for(survey.id) if survey is not None else None
     if survey is None or version is None:
@@ -95,7 +95,7 @@ def _page_context(kiosk: Kiosk) -> dict[str, Any]:
                 + [url_for("kiosk.screen", name=name) for name in screens]
                 + [url_for("static", filename=name) for name in
                    ("css/otklik.css", "css/kiosk.css", "js/kiosk-boot.js", "js/kiosk.js")])
-    status_url = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + url_for("reviews.status")
+    status_url = public_url("reviews.status")
     return {"kiosk": kiosk, "center": kiosk.center, "home_url": url_for("kiosk.home"), "survey_slug": slug,
             "status_url": status_url, "status_qr": status_qr_svg(status_url),
             "precache": precache, "heartbeat_url": url_for("kiosk.post_heartbeat"),

@@ -96,7 +96,7 @@ def _who(user: User | None) -> dict:
 
 
 def enrol_hours() -> float:
-    return float(current_app.config.get("KIOSK_ENROL_HOURS", 24))
+    return float(current_app.config["KIOSK_ENROL_HOURS"])
 
 
 def issue_enrolment(kiosk: Kiosk, user: User | None = None, revoke_device: bool = True,
@@ -286,7 +286,7 @@ class KioskRow:
 
 
 def _today_start_utc(now: datetime) -> datetime:
-    zone = ZoneInfo(current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    zone = ZoneInfo(current_app.config["DEFAULT_CENTER_TIMEZONE"])
     local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.org.services import OrgError, import_tree
@@ -22,3 +22,7 @@ def import_command(file: Path) -> None:
     except OrgError as exc:
         raise click.ClickException(f"Импорт отменен, ничего не сохранено:\n{exc}") from None
     click.echo(f"Импортировано: филиалов {branches}, ЦОК {centres}.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(org_cli)

@@ -1,5 +1,6 @@
 """Organisation tree forms."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,6 +13,7 @@ class OrgForm(FlaskForm):
     parent = SelectField("Входит в", choices=[], coerce=int)
     address = StringField("Адрес", validators=[Optional(), Length(max=300)])
     opening_hours = StringField("Часы работы", validators=[Optional(), Length(max=300)])
-    timezone = StringField("Часовой пояс", default="Europe/Moscow", validators=[Length(max=64)])
+    timezone = StringField("Часовой пояс", default=lambda: current_app.config["DEFAULT_CENTER_TIMEZONE"],
+                           validators=[Length(max=64)])
     active = BooleanField("Действует", default=True)
     submit = SubmitField("Сохранить")

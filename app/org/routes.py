@@ -41,7 +41,7 @@ def edit(org_id: int | None = None):
             save_org(org, kind=org.kind if org else form.kind.data, code=form.code.data, name=form.name.data,
                      parent_id=form.parent.data, address=form.address.data or "",
                      opening_hours=form.opening_hours.data or "",
-                     timezone=(form.timezone.data or "Europe/Moscow").strip(), active=form.active.data)
+                     timezone=(form.timezone.data or "").strip() or None, active=form.active.data)
         except OrgError as exc:
             flash(str(exc), "error")
             return render_template("org/edit.html", form=form, org=org), 400

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
 from sqlalchemy import select
 
 from app import audit
@@ -105,7 +106,7 @@ def org_code_problem(code: str) -> str | None:
 
 
 def save_org(org: Organisation | None, *, kind: str, code: str, name: str, parent_id: int | None,
-             address: str = "", opening_hours: str = "", timezone: str = "Europe/Moscow",
+             address: str = "", opening_hours: str = "", timezone: str | None = None,
              active: bool = True) -> Organisation:
     """Create or update a node (a new code renames it); codes are unique, Latin capitals and digits."""
     code = code.strip().upper()
@@ -113,6 +114,7 @@ def save_org(org: Organisation | None, *, kind: str, code: str, name: str, paren
         raise OrgError("Код и название обязательны")
     if (problem := org_code_problem(code)) is not None:
         raise OrgError(problem)
+    timezone = timezone or current_app.config["DEFAULT_CENTER_TIMEZONE"]
     validate_timezone(timezone)
     with write_transaction():
         clash = db.session.scalar(select(Organisation).where(Organisation.code == code))
@@ -188,7 +190,7 @@ def parse_org_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[OrgRow]
     seen: set[str] = set()
     for index, row in rows:
         problems = [f"пустое поле {c}" for c in IMPORT_COLUMNS[:4] if not row.get(c)]
-        tz = row.get("timezone") or "Europe/Moscow"
+        tz = row.get("timezone") or current_app.config["DEFAULT_CENTER_TIMEZONE"]
         try:
             validate_timezone(tz)
         except OrgError as exc:

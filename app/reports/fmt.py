@@ -12,10 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from app.nav import format_number, format_percent
-
-NBSP = "\u00a0"
-MINUS = "\u2212"
+from app.nav import MINUS, NBSP, format_number, format_percent
 
 QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -28,19 +25,9 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def num(value: Any, decimals: int = 0) -> str:
-    """``1661`` → ``1 661`` (non-breaking space), ``4.12`` with 1 decimal → ``4,1``; missing → ``—``."""
-    if not is_number(value):
-        return "—"
-    text = format_number(value, decimals)
-    return text.replace("-", MINUS) if text.startswith("-") else text
-
-
-def pct(share: Any, decimals: int = 1) -> str:
-    """A fraction as a Russian percentage: ``0.0412`` → ``4,1 %``."""
-    if not is_number(share):
-        return "—"
-    return format_percent(share, decimals).replace("-", MINUS)
+# The pages' formatters (app/nav.py), under the names the report templates and charts use.
+num = format_number
+pct = format_percent
 
 
 def signed(value: Any, decimals: int = 1, suffix: str = "") -> str:

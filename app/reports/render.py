@@ -3,7 +3,7 @@
 Report templates (the PDFs and the analysis page's report block) render in an overlay of the app's Jinja
 environment with ``StrictUndefined``: filters, globals and loaders stay the app's, but reading a missing
 attribute raises. A renderer that drifts from the report's shape then fails the tests instead of
-silently printing nothing (the never-drawn p-chart of issue 14 went unnoticed for that reason).
+silently printing nothing (a never-drawn p-chart once went unnoticed for that reason).
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def render_satisfaction(report: dict[str, Any], meta: dict[str, Any], comments: 
     """HTML of the satisfaction report from an analysis report dict."""
     ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments or [],
                                       comments_note=comments_note, progress=progress,
-                                      pdf_limit=int(current_app.config.get("ANALYSIS_PDF_RECOMMENDATIONS", 10)))
+                                      pdf_limit=int(current_app.config["ANALYSIS_PDF_RECOMMENDATIONS"]))
     return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 

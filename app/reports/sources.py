@@ -12,6 +12,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.analysis.report import ReportError as AnalysisError
+from app.analysis.report import build_report
+from app.appeals.report import monitoring_report
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic
 from app.org.services import centers_under, company
@@ -64,18 +67,11 @@ def scope_argument(org: Organisation) -> str | None:
 
 
 def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
-    try:
-        from app.analysis.report import ReportError as AnalysisError
-        from app.analysis.report import build_report
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("app.analysis"):
-            raise ReportError("Модуль статистического анализа еще не установлен") from None
-        raise
     config = current_app.config
     try:
         report = build_report(slug, period.start, period.end, scope=scope_argument(org),
-                              min_n=config.get("ANALYSIS_MIN_N", 30),
-                              confidence=config.get("ANALYSIS_CONFIDENCE", 0.95), previous=True)
+                              min_n=config["ANALYSIS_MIN_N"],
+                              confidence=config["ANALYSIS_CONFIDENCE"], previous=True)
     except AnalysisError as exc:  # an unknown survey, a period it cannot cover: the user's input
         raise ReportError(str(exc)) from None
     report.setdefault("survey_title", survey_title(slug))
@@ -83,12 +79,6 @@ def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[st
 
 
 def appeals_report(period: Period, org: Organisation) -> dict[str, Any]:
-    try:
-        from app.appeals.report import monitoring_report
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("app.appeals"):
-            raise ReportError("Модуль мониторинга обращений еще не установлен") from None
-        raise
     return monitoring_report(period.start, period.end, None if org.kind == OrgKind.COMPANY else org)
 
 

@@ -40,14 +40,14 @@ _CACHE = "reviews.usual_rate"
 
 def enabled() -> bool:
     """The master switch shared with the survey burst hold."""
-    return bool(current_app.config.get("QUARANTINE_ENABLED", True))
+    return bool(current_app.config["QUARANTINE_ENABLED"])
 
 
 def settings() -> tuple[int, float, int]:
     """(window minutes, factor, minimum count) of the review-book burst rule."""
     config = current_app.config
-    return (int(config.get("REVIEW_CHECK_WINDOW_MINUTES", 10)), float(config.get("REVIEW_CHECK_FACTOR", 5)),
-            int(config.get("REVIEW_CHECK_MIN_COUNT", 30)))
+    return (int(config["REVIEW_CHECK_WINDOW_MINUTES"]), float(config["REVIEW_CHECK_FACTOR"]),
+            int(config["REVIEW_CHECK_MIN_COUNT"]))
 
 
 def address_hash(address: str | None) -> str | None:
@@ -73,7 +73,7 @@ def usual_per_window(center_id: int, now: datetime) -> float:
             ReviewEntry.created_at < now - timedelta(minutes=window), _counted())) or 0
         return int(stored) * window / (USUAL_RATE_DAYS * 24 * 60)
 
-    cache = app_cache(_CACHE, "QUARANTINE_RATE_CACHE_SECONDS", 300)
+    cache = app_cache(_CACHE, "QUARANTINE_RATE_CACHE_SECONDS")
     return float(cache.get((center_id,), load))
 
 

@@ -6,6 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.database import ConfigError
+
 reviews_cli = AppGroup("reviews", help="Книга отзывов и предложений.")
 
 
@@ -18,7 +20,10 @@ def send_answers(limit: int) -> None:
     if not current_app.config.get("MAIL_HOST"):
         click.echo(f"MAIL_HOST не задан: ответы ждут на странице статуса (ожидают: {len(pending_answers(limit))}).")
         return
-    sent = send_pending_answers(limit)
+    try:
+        sent = send_pending_answers(limit)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Отправлено ответов: {sent}.")
 
 

@@ -15,7 +15,7 @@ RETENTION_DAYS = 365
 
 def consent_text() -> list[str]:
     """Paragraphs of the consent, with the operator's name from the configuration."""
-    operator = current_app.config.get("COMPANY_NAME", "ПАО «МРСК Центра»")
+    operator = current_app.config["COMPANY_NAME"]
     return [
         f"Я даю согласие оператору персональных данных — {operator} — на обработку моих персональных данных "
         "в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных».",

@@ -2,8 +2,8 @@
 
 Each entry used to load its kiosk, its centre three times and its topic three times. These rows change
 rarely (an admin edits a topic, a centre, revokes a kiosk), so a worker keeps plain values of them for
-:data:`CACHE_TTL_SECONDS`. A committed ORM change to a topic, an organisation or a kiosk's token, state or
-centre in this process clears the cache at once; other processes see it within the TTL.
+``REVIEW_CACHE_SECONDS`` (app/config.py). A committed ORM change to a topic, an organisation or a
+kiosk's token, state or centre in this process clears the cache at once; other processes see it within the TTL.
 """
 
 from __future__ import annotations
@@ -16,16 +16,12 @@ from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic
 
-CACHE_TTL_SECONDS = 5.0
-"""How long a worker reuses a looked-up topic, centre or kiosk; ``REVIEW_CACHE_SECONDS`` in the config
-overrides it, 0 turns the cache off."""
-
 CACHE = "reviews.lookups"
 
 
 def lookup_cache() -> TtlCache:
     """The current app's cache (one per app, so test apps never share it)."""
-    return app_cache(CACHE, "REVIEW_CACHE_SECONDS", CACHE_TTL_SECONDS)
+    return app_cache(CACHE, "REVIEW_CACHE_SECONDS")
 
 
 def invalidate_lookups() -> None:

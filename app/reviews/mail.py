@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Contact, utcnow
 from app.nav import local_time
 from app.reviews.models import ReviewEntry
+from app.urls import public_url
 
 log = logging.getLogger("otklik.reviews")
 
@@ -37,14 +38,13 @@ def pending_answers(limit: int = 100) -> list[tuple[ReviewEntry, Appeal, Contact
     return [(entry, appeal, contact) for entry, appeal, contact in rows]
 
 
-def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact) -> EmailMessage:
+def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact, status_url: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = f"Ответ на вашу запись {entry.registration_number} в книге отзывов"
-    message["From"] = config.get("MAIL_FROM", "otklik@localhost")
+    message["From"] = config["MAIL_FROM"]
     message["To"] = contact.email
     greeting = f"Здравствуйте, {contact.name}!" if contact.name else "Здравствуйте!"
-    status_url = config.get("PUBLIC_BASE_URL", "").rstrip("/") + "/reviews/status"
     message.set_content(
         f"{greeting}\n\n"
         f"Ответ на вашу запись {entry.registration_number} от {local_time(entry.created_at, fmt='%d.%m.%Y')} "
@@ -65,10 +65,11 @@ def send_pending_answers(limit: int = 100) -> int:
     batch = pending_answers(limit)
     if not batch:
         return 0
+    status_url = public_url("reviews.status")  # before connecting: a missing setting stops the run, not a mail
     try:
-        with smtplib.SMTP(host, port, timeout=float(current_app.config.get("MAIL_TIMEOUT", 10))) as smtp:
+        with smtplib.SMTP(host, port, timeout=float(current_app.config["MAIL_TIMEOUT"])) as smtp:
             for entry, appeal, contact in batch:
-                smtp.send_message(build_message(entry, appeal, contact))
+                smtp.send_message(build_message(entry, appeal, contact, status_url))
                 with write_transaction():
                     entry.answer_sent_at = utcnow()
                 sent += 1

@@ -38,17 +38,18 @@ from app.reviews.services import (
     validate,
     withdraw_consent,
 )
+from app.urls import public_url
 
 log = logging.getLogger("otklik.reviews")
 BOOK_PAGE_SIZE = 20
 
 
 def submit_limit() -> str:
-    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+    return current_app.config["RATELIMIT_PUBLIC_SUBMIT"]
 
 
 def status_limit() -> str:
-    return current_app.config.get("REVIEW_STATUS_RATELIMIT", "20 per minute")
+    return current_app.config["REVIEW_STATUS_RATELIMIT"]
 
 
 def _center_or_404(code: str) -> Organisation:
@@ -119,8 +120,7 @@ def new(center_code: str):
 def qr(center_code: str):
     """QR code of the centre's review form for posters and stands."""
     center = _center_or_404(center_code)
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    target = base.rstrip("/") + url_for("reviews.new", center_code=center.code)
+    target = public_url("reviews.new", center_code=center.code)
     buffer = io.BytesIO()
     segno.make(target, error="m").save(buffer, kind="svg", scale=8, border=2,
                                        title=f"Книга отзывов и предложений — {center.name}")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.appeals.models import REVIEW_BOOK_SOURCE, STATUSES, Appeal
@@ -35,7 +36,6 @@ EMAIL_MAX = 254
 PHONE_MAX = 40
 DEFAULT_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",
                     "question": "application"}
-DEFAULT_DUPLICATE_WINDOW_SECONDS = 600
 CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I
 CHECK_LENGTH = 6
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -210,7 +210,7 @@ def validate(data: EntryInput) -> tuple[dict[str, str], str]:
 # --- submission ------------------------------------------------------------------------------------
 
 def _local_year(timezone: str | None, now: datetime) -> int:
-    zone = ZoneInfo(timezone or current_app.config.get("DEFAULT_CENTER_TIMEZONE", "Europe/Moscow"))
+    zone = ZoneInfo(timezone or current_app.config["DEFAULT_CENTER_TIMEZONE"])
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).year
 
 
@@ -332,7 +332,7 @@ def _check_reasons(connection: Connection, data: EntryInput, center: CenterRef, 
 def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str,
                  resolver: DeadlineResolver, usual: float | None = None) -> Receipt:
     digest = text_hash(center.id, text)
-    window = int(current_app.config.get("REVIEW_DUPLICATE_WINDOW_SECONDS", DEFAULT_DUPLICATE_WINDOW_SECONDS))
+    window = int(current_app.config["REVIEW_DUPLICATE_WINDOW_SECONDS"])
     with write_connection() as connection:
         now = utcnow()  # under the write lock, so that times follow the registration numbers
         params = {"kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,
@@ -451,7 +451,9 @@ def moderation_query(center_ids: set[int], state: str = "pending"):
                                       | ReviewEntry.check_state.is_(None))  # those wait on the check page
     if state in ("pending", "published", "hidden"):
         query = query.where(ReviewEntry.moderation == state)
-    return query.order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc())
+    # The page shows each entry's centre and topic: loaded with the page, not one query per row.
+    return (query.options(selectinload(ReviewEntry.center), selectinload(ReviewEntry.topic))
+            .order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc()))
 
 
 def moderate(entry: ReviewEntry, action: str, user: User | None) -> ReviewEntry:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import insert, select
 
@@ -94,7 +94,7 @@ def _column_kinds(defn: SurveyDefinition) -> dict[str, str]:
 def _parse_time(value: str, zone: str) -> datetime:
     moment = datetime.fromisoformat(value.strip())
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone or "Europe/Moscow"))
+        moment = moment.replace(tzinfo=ZoneInfo(zone or current_app.config["DEFAULT_CENTER_TIMEZONE"]))
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -134,7 +134,7 @@ def parse_responses(defn: SurveyDefinition, raw: bytes) -> list[ParsedRow]:
             problems.append(f"неизвестный канал «{channel}» (допустимы: {', '.join(CHANNELS)})")
         submitted: datetime | None = None
         try:
-            submitted = _parse_time(row.get("submitted_at", ""), center.timezone if center else "Europe/Moscow")
+            submitted = _parse_time(row.get("submitted_at", ""), center.timezone if center else "")
         except ValueError:
             problems.append(f"неверное время submitted_at «{row.get('submitted_at', '')}» (нужен ISO 8601)")
         answers: dict[str, Any] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import date
 
@@ -14,6 +13,7 @@ from app.models import Organisation
 from app.surveys import services
 from app.surveys.models import ASSIGNABLE_CHANNELS, Response, Survey, SurveyAssignment, SurveyVersion
 from app.surveys.schema import template
+from app.surveys.synthetic import generate_responses
 
 MAIN_SLUG = "visit-csat"
 
@@ -42,16 +42,10 @@ def seed_main_survey() -> tuple[Survey, SurveyVersion, list[Organisation]]:
 def seed(log: Callable[[str], None] = print) -> None:
     survey, version, active = seed_main_survey()
     log(f"Анкета «{survey.title}» опубликована и назначена {len(active)} ЦОК.")
-    try:
-        synthetic = importlib.import_module("app.surveys.synthetic")
-    except ModuleNotFoundError as exc:
-        if exc.name != "app.surveys.synthetic":
-            raise
-        return
     existing = db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey.id))
     if existing:
         log(f"Ответы на анкету уже есть: {existing}.")
         return
-    count = synthetic.generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30),
+    count = generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30),
                                          n=8000, seed=1)
     log(f"Синтетических ответов: {count}.")

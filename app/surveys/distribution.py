@@ -13,14 +13,14 @@ from app.extensions import db
 from app.pdf import PDF_FONT_CSS, render_pdf
 from app.surveys import bp
 from app.surveys.models import SurveyAssignment
+from app.urls import public_url
 
 CALL_TO_ACTION = "Оцените качество обслуживания — это займет 1 минуту"
 
 
 def short_link(assignment: SurveyAssignment) -> str:
-    """The public link printed on posters and sent in SMS: PUBLIC_BASE_URL/s/<short code>."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return f"{base}/s/{assignment.short_code}"
+    """The public link printed on posters and sent in SMS: <public site>/s/<short code>."""
+    return public_url("surveys.respond", short_code=assignment.short_code)
 
 
 def _qr(url: str) -> segno.QRCode:
@@ -53,7 +53,7 @@ def poster_html(assignment: SurveyAssignment) -> str:
         qr_svg_markup=Markup(_qr(url).svg_inline(scale=10, border=2, omitsize=True, title="QR-код")),  # noqa: S704
         call_to_action=CALL_TO_ACTION,
         font_css=PDF_FONT_CSS,
-        company_name=current_app.config.get("COMPANY_NAME", ""),
+        company_name=current_app.config["COMPANY_NAME"],
     )
 
 

@@ -38,7 +38,7 @@ class HoldError(ValueError):
 
 
 def enabled() -> bool:
-    return bool(current_app.config.get("QUARANTINE_ENABLED", True))
+    return bool(current_app.config["QUARANTINE_ENABLED"])
 
 
 def address_hash(address: str | None) -> str | None:
@@ -51,8 +51,8 @@ def address_hash(address: str | None) -> str | None:
 
 def _settings() -> tuple[int, float, int]:
     config = current_app.config
-    return (int(config.get("QUARANTINE_WINDOW_MINUTES", 10)), float(config.get("QUARANTINE_FACTOR", 5)),
-            int(config.get("QUARANTINE_MIN_COUNT", 30)))
+    return (int(config["QUARANTINE_WINDOW_MINUTES"]), float(config["QUARANTINE_FACTOR"]),
+            int(config["QUARANTINE_MIN_COUNT"]))
 
 
 def _key_filter(model: Any, survey_id: int, center_id: int, channel: str, kiosk_id: int | None) -> list[Any]:
@@ -85,7 +85,7 @@ def usual_per_window(survey_id: int, center_id: int, channel: str, kiosk_id: int
         stored = _count(Response, survey_id, center_id, channel, kiosk_id, start, now - timedelta(minutes=window))
         return stored * window / (USUAL_RATE_DAYS * 24 * 60)
 
-    cache = app_cache(_CACHE, "QUARANTINE_RATE_CACHE_SECONDS", 300)
+    cache = app_cache(_CACHE, "QUARANTINE_RATE_CACHE_SECONDS")
     return float(cache.get((survey_id, center_id, channel, kiosk_id), load))
 
 

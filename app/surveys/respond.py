@@ -131,7 +131,7 @@ def _unavailable(code: int, message: str):
 
 
 def _load(short_code: str):
-    """(assignment, published version, definition, refusal) from the per-app cache (services.CACHE_TTL_SECONDS)."""
+    """(assignment, published version, definition, refusal) from the per-app cache (SURVEY_CACHE_SECONDS)."""
     assignment = services.assignment_info(short_code)
     if assignment is None:
         return None, None, None, _unavailable(404, "Такого опроса нет. Проверьте ссылку или QR-код.")
@@ -254,7 +254,7 @@ def _page_errors(defn: SurveyDefinition, page: int, errors: dict[str, str]) -> d
 
 
 def _submit_limit() -> str:
-    return current_app.config.get("RATELIMIT_PUBLIC_SUBMIT", "30 per minute")
+    return current_app.config["RATELIMIT_PUBLIC_SUBMIT"]
 
 
 @bp.get("/s/<short_code>")

@@ -2,7 +2,7 @@
 
 Published definitions never change, so their parsed form is cached in-process by version. The public
 hot path (survey page, response POST) reads what it needs from a short-lived per-app cache (see
-:data:`CACHE_TTL_SECONDS`), so a submission costs one write transaction: two INSERT statements (the
+``SURVEY_CACHE_SECONDS``), so a submission costs one write transaction: two INSERT statements (the
 response, then all its answers in one executemany) and the commit. Idempotency is checked by the
 unique ``client_submission_id``: a retry fails the insert and is answered from the stored row.
 """
@@ -163,18 +163,15 @@ def _parse(doc: dict[str, Any]) -> SurveyDefinition:
 
 # --------------------------------------------------------------------------- hot-path cache
 
-CACHE_TTL_SECONDS = 5.0
-"""How long a worker answers the public pages from its cache (short code → assignment, slug → published
-version, centre code → id). A publish, close, assignment or any ORM change to surveys, versions,
-assignments or organisations committed in the same process clears the cache at once; other processes
-(gunicorn workers) see it within this many seconds. ``SURVEY_CACHE_SECONDS`` in the config overrides it;
-0 turns the cache off."""
-
+# The public pages' cache (short code → assignment, slug → published version, centre code → id), kept
+# ``SURVEY_CACHE_SECONDS``. A publish, close, assignment or any ORM change to surveys, versions, assignments
+# or organisations committed in the same process clears it at once; other processes (gunicorn workers) see
+# the change when the period ends.
 _CACHE = "surveys"
 
 
 def _hot_cache() -> TtlCache:
-    return app_cache(_CACHE, "SURVEY_CACHE_SECONDS", CACHE_TTL_SECONDS)
+    return app_cache(_CACHE, "SURVEY_CACHE_SECONDS")
 
 
 def invalidate_caches() -> None:
@@ -210,7 +207,7 @@ class PublishedInfo:
 
 
 def assignment_info(code: str) -> AssignmentInfo | None:
-    """The assignment of a short code (cached, see :data:`CACHE_TTL_SECONDS`)."""
+    """The assignment of a short code (cached, see ``SURVEY_CACHE_SECONDS``)."""
     code = (code or "").strip().lower()
     return _hot_cache().get(("assignment", code), lambda: _load_assignment(code))
 
@@ -462,7 +459,7 @@ def unassign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
 
 
 def assignment_active(survey_id: int, center_id: int, channel: str) -> bool:
-    """Whether the survey is offered at the centre on the channel now (cached, see CACHE_TTL_SECONDS)."""
+    """Whether the survey is offered at the centre on the channel now (cached, see SURVEY_CACHE_SECONDS)."""
     return _hot_cache().get(("assigned", survey_id, center_id, channel),
                             lambda: _load_assignment_active(survey_id, center_id, channel))
 
@@ -539,7 +536,7 @@ def resolve_center(center: str | int) -> int:
 
 
 def _resolve_center(center: str | int) -> int:
-    """The centre id of a code, exact name or id (cached; centres change rarely, see CACHE_TTL_SECONDS)."""
+    """The centre id of a code, exact name or id (cached; centres change rarely, see SURVEY_CACHE_SECONDS)."""
     if isinstance(center, int) and not isinstance(center, bool):
         key: tuple = ("center-id", center)
     elif isinstance(center, str):
@@ -805,15 +802,12 @@ def loop_rule_matched(defn: SurveyDefinition, clean: dict[str, Any]) -> Any | No
 
 
 def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, Any], now: datetime) -> None:
-    """Open an appeal for a low score from a customer who agreed to be contacted (if appeals exist)."""
+    """Open an appeal for a low score from a customer who agreed to be contacted."""
     rule = loop_rule_matched(defn, clean)
     if rule is None:
         return
-    try:
-        from app.appeals.models import SURVEY_SOURCE
-        from app.appeals.services import create_appeal_in_session
-    except ImportError:
-        return
+    from app.appeals.models import SURVEY_SOURCE  # appeals import surveys: imported here, not at the top
+    from app.appeals.services import create_appeal_in_session
     topic_code = "other"
     if rule.topic_question and isinstance(clean.get(rule.topic_question), str):
         wanted = clean[rule.topic_question]
@@ -836,7 +830,6 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
 
 
 __all__ = [
-    "CACHE_TTL_SECONDS",
     "CONSENT_VERSION",
     "AssignmentInfo",
     "PublishedInfo",

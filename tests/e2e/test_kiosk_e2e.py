@@ -310,7 +310,7 @@ def flushes(page) -> int:
 
 
 def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_server, kiosk_page):
-    """Issue 15: the survey closes while an answer waits offline; the server's 410 must not lose it."""
+    """The survey closes while an answer waits offline; the server's 410 must not lose it."""
     from app.kiosk.models import Kiosk
     from app.surveys.models import Response
 

@@ -2,7 +2,7 @@
 and appeals at a handful of centres (one of them, Льгов, with many complaints).
 
 Renderer tests build their report from this data with the real ``build_report`` / ``monitoring_report``:
-a hand-made report dict would drift from what the builders produce (issue 14).
+a hand-made report dict would drift from what the builders produce.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`flask analysis action-effect` and the effect of tracked corrective actions: difference-in-differences
-against comparison centres on seeded answers (issue 14, «Action effects (contract)»)."""
+against comparison centres on seeded answers ."""
 
 from __future__ import annotations
 

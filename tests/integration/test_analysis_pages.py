@@ -55,7 +55,7 @@ def test_manager_sees_the_report(make_user, login, client, data):
     assert "Создать мероприятие" in html and "report.json" in html
     body = client.get("/analysis/report.json?survey=visit-csat&period=2026Q3").get_json()
     assert body["n_responses"] == 905
-    # Issue 14: the 5-answer centre is ranked on shrunken estimates; the table shows the bottom-fifth chance.
+    # The 5-answer centre is ranked on shrunken estimates; the table shows the bottom-fifth chance.
     assert "Вероятность быть в нижней пятой части" in html
     ranking = {r["code"]: r for r in body["ranking"]["centers"]}
     assert ranking["OBO"]["rank"] is not None and ranking["OBO"]["low_n"]

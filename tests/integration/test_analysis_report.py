@@ -123,7 +123,7 @@ def test_known_structure_is_found(synthetic):
 
 
 def test_low_n_centre_is_marked_and_left_out(synthetic):
-    """Left out of tests and recommendations; ranked on shrunken estimates (issue 14: centres with
+    """Left out of tests and recommendations; ranked on shrunken estimates (centres with
     answers are ranked however few, the n < 30 flag stays; centres without answers are not ranked)."""
     report = build_report("visit-csat", *Q3)
     obo = next(c for c in report["centers"] if c["center"] == "OBO")

@@ -1,4 +1,4 @@
-"""Issue 15: offline kiosk answers keep the time of answering; the arrival is kept beside it.
+"""Offline kiosk answers keep the time of answering; the arrival is kept beside it.
 
 A kiosk's queue can reach the server days later: the response is stored at ``answered_at`` (what periods,
 counts, charts, exports and the API's ``submitted_at`` use) with ``received_at`` = arrival. A time in the

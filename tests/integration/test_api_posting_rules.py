@@ -1,4 +1,4 @@
-"""Who may post a response through the API (issue 15, «The numbers»).
+"""Who may post a response through the API.
 
 An anonymous post (online, qr, sms, email) counts only for an active assignment; ``kiosk`` needs the
 X-Kiosk-Token of an active kiosk of that centre; ``phone`` needs a staff token with ``write:responses``

@@ -1,5 +1,5 @@
 """API v1 satisfaction report: the same report as `flask analysis report`, by bearer token, within the
-token owner's scopes (issue 6: "and the same in the manager pages and the API")."""
+token owner's scopes, as on the manager pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API tokens: permissions, expiry, `flask api create-token` and the migration's defaults (issue 15, «Sign-in»)."""
+"""API tokens: permissions, expiry, `flask api create-token` and the migration's defaults."""
 
 from __future__ import annotations
 

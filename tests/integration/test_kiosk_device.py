@@ -298,6 +298,7 @@ def test_demo_kiosk_is_seeded_once_and_each_start_prints_a_fresh_enrolment_link(
     seed(lambda _m: None)
     seed(lambda _m: None)
     assert db.session.scalar(select(func.count()).select_from(Kiosk)) == 1
+    app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"  # as `make run` sets it: the CLI has no request host
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "logins"])
     assert first.exit_code == 0, first.output

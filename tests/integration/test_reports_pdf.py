@@ -77,7 +77,7 @@ def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
     assert "Содержание" in text and "Приложение. Методика и объем выборки" in text
     words = " ".join(text.split())
     for quadrant in ("сосредоточить усилия", "сохранять достигнутое", "низкий приоритет", "возможный избыток усилий"):
-        assert f"«{quadrant}»" in words, quadrant  # the names, explained under the matrix
+        assert f"«{quadrant}»" in words, quadrant  # the quadrant names, explained under the matrix
     fonts_embedded(data, tmp_path)
     pages = page_images(data, "satisfaction-company")
     assert pages >= 5
@@ -134,7 +134,7 @@ def test_appeals_report_numbers(demo, tmp_path):
 
 def test_appeals_pdf_entry_point_for_the_appeals_cli(demo):
     from app.appeals.report import monitoring_report
-    from app.reports import appeals_pdf
+    from app.reports.services import appeals_pdf
 
     data = appeals_pdf(monitoring_report(date(2026, 4, 1), date(2026, 6, 30), None))
     assert data.startswith(b"%PDF")

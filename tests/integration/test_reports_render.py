@@ -1,4 +1,4 @@
-"""Report renderers on real reports built from seeded data (no hand-made report dicts, issue 14).
+"""Report renderers on real reports built from seeded data (no hand-made report dicts).
 
 The contexts the templates read, the strict templates themselves (a field the report lacks fails), no
 code or identifier in what a reader sees, and statistical terms only in footnotes and the appendix.
@@ -202,7 +202,7 @@ def test_action_rows_are_built_from_the_recommendation_contract(satisfaction):
 
 
 def test_ranking_chart_draws_every_index_interval(satisfaction, monkeypatch):
-    """The composite-index chart had no intervals (issue 14): each row with an ``index_ci`` gets its bar."""
+    """The composite-index chart once had no intervals: each row with an ``index_ci`` gets its bar."""
     from app.reports import charts
 
     drawn = []

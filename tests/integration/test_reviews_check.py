@@ -1,6 +1,6 @@
 """Review book: anonymous entries that arrive in a burst wait «на проверке» before they become appeals.
 
-Issue 15: thirty anonymous entries with distinct texts made thirty registered complaints with deadlines
+Once, thirty anonymous entries with distinct texts made thirty registered complaints with deadlines
 in one centre's queue. Beyond the per-centre burst threshold (``REVIEW_CHECK_MIN_COUNT`` 30 in
 ``REVIEW_CHECK_WINDOW_MINUTES`` 10, more than ``REVIEW_CHECK_FACTOR`` 5 times the usual rate) entries
 without contact details are kept with no appeal until an operator accepts (appeal received when the entry

@@ -71,7 +71,7 @@ def test_the_written_term_saved_in_this_process_is_used_at_once(org):
     assert appeals.compute_due("application", quality, RECEIVED, "letter") == datetime(2027, 1, 22, 20, 59, 59)
 
 
-def test_a_rule_changed_elsewhere_shows_after_the_ttl(org, monkeypatch):
+def test_a_rule_changed_elsewhere_shows_after_the_ttl(app, org, monkeypatch):
     """Another process's edit fires no event here: the cached rules serve until the TTL runs out."""
     other = _topic_id("other")
     clock = [1000.0]
@@ -82,7 +82,7 @@ def test_a_rule_changed_elsewhere_shows_after_the_ttl(org, monkeypatch):
                                 "VALUES ('complaint', NULL, 5, :working)"), {"working": True})
     db.session.commit()  # a new request: end the read transaction that still sees the old rules
     assert appeals.compute_due("complaint", other, RECEIVED, "phone") == COMPLAINT_DEFAULT
-    clock[0] += appeals.DEADLINE_CACHE_SECONDS + 0.1
+    clock[0] += app.config["DEADLINE_CACHE_SECONDS"] + 0.1
     assert appeals.compute_due("complaint", other, RECEIVED, "phone") == datetime(2027, 1, 15, 20, 59, 59)
 
 

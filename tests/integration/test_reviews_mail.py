@@ -44,7 +44,8 @@ def smtp_sink():
 @pytest.fixture
 def app_config(request):
     port = request.getfixturevalue("smtp_sink")[0].port
-    return {"MAIL_HOST": "127.0.0.1", "MAIL_PORT": port, "MAIL_FROM": "otklik@example.test"}
+    return {"MAIL_HOST": "127.0.0.1", "MAIL_PORT": port, "MAIL_FROM": "otklik@example.test",
+            "PUBLIC_BASE_URL": "https://otklik.example.test"}
 
 
 def _entry(email: str = "", phone: str = "") -> ReviewEntry:
@@ -69,6 +70,7 @@ def test_answer_is_mailed_once_to_consenting_email(app, org, make_user, smtp_sin
     assert with_mail.registration_number in message["Subject"]
     body = message.get_content()
     assert f"Счетчик заменим 10 числа ({with_mail.id})" in body and "Здравствуйте, Анна!" in body
+    assert "https://otklik.example.test/reviews/status" in body
     db.session.expire_all()
     assert db.session.get(ReviewEntry, with_mail.id).answer_sent_at is not None
     assert db.session.get(ReviewEntry, phone_only.id).answer_sent_at is None
@@ -87,6 +89,18 @@ def test_unreachable_smtp_keeps_answer_waiting(app, org, make_user, smtp_sink):
     assert db.session.scalar(select(ReviewEntry.answer_sent_at).where(ReviewEntry.id == entry.id)) is None
     app.config["MAIL_PORT"] = controller.port
     assert send_pending_answers() == 1 and len(sink.messages) == 1
+
+
+def test_without_a_public_address_the_mail_run_stops_before_sending(app, org, make_user, smtp_sink, runner):
+    """Outside a request there is no host to link to: the run refuses instead of mailing a bare path."""
+    _controller, sink = smtp_sink
+    app.config["PUBLIC_BASE_URL"] = None
+    entry = _entry(email="dina@example.test")
+    answer(db.session.get(Appeal, entry.appeal_id), "Ответ", make_user("operator", scope="KUR"))
+    result = runner.invoke(args=["reviews", "send-answers"])
+    assert result.exit_code != 0 and "OTKLIK_PUBLIC_BASE_URL" in result.output
+    assert not sink.messages
+    assert db.session.scalar(select(ReviewEntry.answer_sent_at).where(ReviewEntry.id == entry.id)) is None
 
 
 def test_without_mail_host_answers_wait(app, org, make_user, runner):

@@ -1,4 +1,4 @@
-"""The rest of a security probe's list (issue 15): each test fails without its fix."""
+"""The rest of a security probe's list: each test fails without its fix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Behind a proxy (issue 15): ``OTKLIK_TRUSTED_PROXIES`` = N enables Werkzeug's ProxyFix, and rate limits and
+"""Behind a proxy: ``OTKLIK_TRUSTED_PROXIES`` = N enables Werkzeug's ProxyFix, and rate limits and
 sign-in throttling then see the client address N hops back in X-Forwarded-For; without it the header is
 ignored (any client can send one)."""
 

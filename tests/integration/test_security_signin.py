@@ -1,4 +1,4 @@
-"""Sign-in that cannot be used to lock people out (issue 15): throttling per (account, address) with
+"""Sign-in that cannot be used to lock people out: throttling per (account, address) with
 growing delays that are refusals, an account-wide lock only for guessing from many addresses (never
 against a known address), unlocking by the admin, the CLI and a password reset, the same page and one
 hash verification whether the e-mail exists, the password is wrong or the pair is throttled, and the

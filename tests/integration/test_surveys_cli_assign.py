@@ -1,4 +1,4 @@
-"""`flask surveys assign|unassign SLUG --centers CODE[,CODE…]|all --channels CH[,CH…]` (issue 15)."""
+"""`flask surveys assign|unassign SLUG --centers CODE[,CODE…]|all --channels CH[,CH…]`."""
 
 from __future__ import annotations
 

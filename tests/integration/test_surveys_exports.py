@@ -70,8 +70,8 @@ def _csv_rows(survey, flt=None, chunk=exports.CHUNK):
 def test_csv_columns_values_and_neutralisation(survey, answered):
     rows = _csv_rows(survey)
     header = list(rows[0].keys())
-    # The import format's columns first (issue 3): submitted_at, center, channel, then the question codes;
-    # the «Другое» texts and the response number follow; the arrival time (issue 15) is the last column.
+    # The import format's columns first: submitted_at, center, channel, then the question codes;
+    # the «Другое» texts and the response number follow; the arrival time is the last column.
     codes = [c.code for c in exports.survey_columns(survey) if not c.code.endswith("__other")]
     assert header[:3 + len(codes)] == ["submitted_at", "center", "channel", *codes]
     assert header[3 + len(codes):] == ["purpose__other", "response_id", "received_at"]
@@ -242,8 +242,8 @@ def test_qr_decodes_to_the_short_link(survey, app):
 
     kur = find_center("KUR")
     assignment = services.assign(survey, [kur.id], ["kiosk"])[0]
-    with app.test_request_context():
-        assert short_link(assignment) == f"{app.config['PUBLIC_BASE_URL']}/s/{assignment.short_code}"
+    with app.test_request_context(base_url="https://otklik.example.test"):
+        assert short_link(assignment) == f"https://otklik.example.test/s/{assignment.short_code}"
 
 
 def test_survey_counts_on_index(client, make_user, login, survey, answered):

@@ -84,7 +84,7 @@ def test_choice_shares_use_respondents_as_denominator():
 
 
 def test_ranks_stand_on_shrunken_estimates():
-    """Issue 14: a centre with 5 of 5 satisfied is ranked (not left out) but not first: its share is
+    """A centre with 5 of 5 satisfied is ranked (not left out) but not first: its share is
     shrunk towards the network; a centre without answers is not ranked. Ranks follow ``index`` (the
     posterior mean), rank ranges contain the rank, the clearly worst centre is surely in the bottom."""
     def row(name: str, k: int, n: int) -> dict:

@@ -1,5 +1,7 @@
 """Pure helpers of the foundation: URL checks, redirects, formats, password policy."""
 
+from decimal import Decimal
+
 import pytest
 
 from app.auth.passwords import hash_password, password_problems, verify_password
@@ -45,6 +47,22 @@ def test_russian_number_format():
     assert format_percent(1661 / 40357) == "4,1\u00a0%"
     assert format_percent(0.86334) == "86,3\u00a0%"
     assert format_number(None) == "—"
+
+
+@pytest.mark.parametrize("value, decimals", [(-2.5, 1), (-1661, 0), (-0.04, 1), (float("nan"), 1), (float("inf"), 0),
+                                             (None, 0), (Decimal("-3.14"), 2), (12.345, 2)])
+def test_pages_and_reports_format_a_number_alike(value, decimals):
+    """One formatter: a negative shows a true minus sign («−2,5») on a page and in a PDF alike."""
+    from app.reports.fmt import num
+
+    assert format_number(value, decimals) == num(value, decimals)
+    assert "-" not in format_number(value, decimals)
+
+
+def test_negative_numbers_carry_a_true_minus():
+    assert format_number(-1661.25, 1) == "\u22121\u00a0661,2"
+    assert format_percent(-0.0412) == "\u22124,1\u00a0%"
+    assert format_number(True) == "—"  # a flag is not a number to show
 
 
 def test_password_policy():
