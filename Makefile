@@ -1,16 +1,20 @@
-# Otklik: `make run` serves the demo, `make test` runs every check.
+# Otklik: `make run` serves the demo, `make test` runs every check (`make test-fast`: SQLite only).
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install install-test translations bench lint typecheck lock clean
+.PHONY: run test test-fast install install-test translations bench lint typecheck lock clean
 
 run: install translations
 	@scripts/system-deps.sh run
 	@scripts/run.sh
 
 test:
-	@scripts/test.sh
+	@scripts/test.sh full
+
+# Daily work: ruff and the unit and integration tests on SQLite (no browser, no PostgreSQL).
+test-fast:
+	@scripts/test.sh fast
 
 install: $(VENV)/.installed
 

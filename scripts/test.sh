@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# `make test`: ruff, the whole suite on SQLite, then the database tests on a throwaway PostgreSQL.
+# `make test`: ruff, the whole suite on SQLite, the browser tests, then the database tests on a throwaway
+# PostgreSQL. pytest-xdist spreads each pass over the cores (OTKLIK_TEST_WORKERS, default: one per core);
+# each worker has its own SQLite templates and its own PostgreSQL database (tests/conftest.py).
+# `make test-fast` (scripts/test.sh fast): ruff and the unit and integration tests on SQLite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=full
+case "${1:-}" in fast|full) mode="$1"; shift ;; esac  # the rest goes to every pytest run
 scripts/system-deps.sh test
 make --no-print-directory install-test translations
 PY=.venv/bin/python
+WORKERS="${OTKLIK_TEST_WORKERS:-auto}"
+# worksteal: an idle worker takes queued tests from a busy one, so one long file does not end the pass alone.
+XDIST=(-n "$WORKERS" --dist worksteal)
 
 echo "== ruff"
 .venv/bin/ruff check .
@@ -13,14 +21,15 @@ echo "== mypy"
 .venv/bin/mypy
 
 echo "== pytest on SQLite: unit and integration"
-$PY -m pytest -p no:cacheprovider --ignore=tests/e2e "$@"
+$PY -m pytest -p no:cacheprovider "${XDIST[@]}" --ignore=tests/e2e "$@"
+[ "$mode" = fast ] && exit 0
 
 echo "== pytest: browser tests in Chromium"
-$PY -m pytest -p no:cacheprovider tests/e2e "$@"
+$PY -m pytest -p no:cacheprovider "${XDIST[@]}" tests/e2e "$@"
 
 echo "== pytest on PostgreSQL"
 pgdir="$(mktemp -d /tmp/otklik-pg.XXXXXX)"
 cleanup() { scripts/pg-cluster.sh stop "$pgdir"; rm -rf "$pgdir"; }
 trap cleanup EXIT
 url="$(scripts/pg-cluster.sh start "$pgdir")"
-OTKLIK_TEST_DATABASE_URL="$url" $PY -m pytest -p no:cacheprovider -m postgres "$@"
+OTKLIK_TEST_DATABASE_URL="$url" $PY -m pytest -p no:cacheprovider "${XDIST[@]}" -m postgres "$@"

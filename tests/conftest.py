@@ -1,10 +1,14 @@
 """Shared fixtures: a fresh app and a real database per test.
 
 SQLite (default): the schema is built once per session into a template file, then copied for each
-test. PostgreSQL: set ``OTKLIK_TEST_DATABASE_URL`` (the test script starts a throwaway cluster); the
-schema is built once and every table is emptied between tests. The schema comes from the models;
-``tests/integration/test_migrations.py`` proves that the Alembic migrations build the same schema
-from empty on both databases.
+test. PostgreSQL: set ``OTKLIK_TEST_DATABASE_URL`` (the test script starts a throwaway cluster); each
+pytest-xdist worker gets a database of its own on that cluster, the schema is built once and every
+table is emptied between tests. The schema comes from the models; ``tests/integration/test_migrations.py``
+proves that the Alembic migrations build the same schema from empty on both databases.
+
+Heavy seeded data (thousands of responses) is built once per session into a template of its own (a
+file, or ``CREATE DATABASE ... TEMPLATE``) and copied for each test that asks for it: see
+:class:`DatabaseSeed` and :func:`register_seed`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import flask_babel
@@ -52,32 +57,115 @@ BASE_CONFIG = {
 }
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("template")
-    path = folder / "template.db"
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+@dataclass(frozen=True)
+class DatabaseSeed:
+    """Data built once per session into a template database and copied for every test that asks for it.
+
+    ``build`` runs inside an app context on an empty schema; it must be deterministic (seeded random
+    numbers), since each test sees the same copy whatever ran before it.
+    """
+
+    name: str
+    build: Callable[[], object]
+
+
+SEED_BY_FIXTURE: dict[str, DatabaseSeed] = {}
+
+
+def register_seed(fixture_name: str, seed: DatabaseSeed) -> None:
+    """A test that uses the fixture ``fixture_name`` (directly or through another fixture) starts on a
+    copy of ``seed``'s template instead of an empty database; the fixture then only looks its data up."""
+    SEED_BY_FIXTURE[fixture_name] = seed
+
+
+def _requested_seed(request) -> DatabaseSeed | None:
+    seeds = {SEED_BY_FIXTURE[name] for name in request.fixturenames if name in SEED_BY_FIXTURE}
+    if len(seeds) > 1:
+        raise RuntimeError(f"one test asks for two seeded databases: {sorted(s.name for s in seeds)}")
+    return seeds.pop() if seeds else None
+
+
+def worker_name(request) -> str:
+    """``gw0``, ``gw1``... under pytest-xdist, ``main`` without it: names what one worker owns."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+def _pg_url(database: str) -> str:
+    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _pg_admin(statement: str) -> None:
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def _build_schema(url: str) -> None:
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()
         db.engine.dispose()
+
+
+def _run_seed(url: str, seed: DatabaseSeed) -> None:
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        seed.build()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("template")  # per xdist worker: each builds its own
+    path = folder / "template.db"
+    _build_schema(f"sqlite:///{path}")
     return path
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> Iterator[str | None]:
+def pg_database(request) -> Iterator[str | None]:
+    """This worker's own database on the throwaway cluster, with the schema built once."""
     if not PG_URL:
         yield None
         return
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": PG_URL})
-    with app.app_context():
-        db.create_all()
-        db.engine.dispose()
-    yield PG_URL
+    name = f"otklik_test_{worker_name(request)}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    url = _pg_url(name)
+    _build_schema(url)
+    yield url
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(request, tmp_path_factory) -> Iterator[Callable[[DatabaseSeed], str]]:
+    """Builds each requested seed's template once per session (per worker); returns its file path
+    (SQLite) or database name (PostgreSQL)."""
+    built: dict[str, str] = {}
+
+    def template_of(seed: DatabaseSeed) -> str:
+        if seed.name in built:
+            return built[seed.name]
+        if PG_URL:
+            name = f"otklik_tpl_{worker_name(request)}_{seed.name}".replace("-", "_")
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _pg_admin(f'CREATE DATABASE "{name}"')
+            _build_schema(_pg_url(name))
+            _run_seed(_pg_url(name), seed)
+            built[seed.name] = name
+        else:
+            path = tmp_path_factory.mktemp(f"seed-{seed.name}") / "template.db"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            _run_seed(f"sqlite:///{path}", seed)
+            built[seed.name] = str(path)
+        return built[seed.name]
+
+    yield template_of
+    if PG_URL:
+        for name in built.values():
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate_all(app) -> None:
@@ -89,14 +177,26 @@ def _truncate_all(app) -> None:
 
 
 @pytest.fixture
-def database_url(request, tmp_path) -> str:
+def database_url(request, tmp_path) -> Iterator[str]:
+    seed = _requested_seed(request)
     if PG_URL:
-        request.getfixturevalue("pg_database")
-        return PG_URL
-    template = request.getfixturevalue("sqlite_template")
+        if seed is None:
+            yield request.getfixturevalue("pg_database")  # the app fixture empties it
+            return
+        template = request.getfixturevalue("seeded_templates")(seed)
+        name = f"otklik_test_{worker_name(request)}_copy"
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        yield _pg_url(name)
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    if seed is None:
+        template = request.getfixturevalue("sqlite_template")
+    else:
+        template = request.getfixturevalue("seeded_templates")(seed)
     target = tmp_path / "otklik.db"
     shutil.copy(template, target)
-    return f"sqlite:///{target}"
+    yield f"sqlite:///{target}"
 
 
 @pytest.fixture
@@ -106,14 +206,14 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url, app_config, tmp_path):
+def app(request, database_url, app_config, tmp_path):
     instance = tmp_path / "instance"
     instance.mkdir(exist_ok=True)
     application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **app_config})
     # The test keeps one app context across requests; Flask-Babel caches the locale in it.
     application.before_request(flask_babel.refresh)
-    if PG_URL:
-        _truncate_all(application)
+    if PG_URL and _requested_seed(request) is None:
+        _truncate_all(application)  # the worker's shared database; a seeded copy is fresh already
     with application.app_context():
         yield application
         db.session.remove()
@@ -174,10 +274,6 @@ def fresh_database_url(tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     name = f"fresh_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

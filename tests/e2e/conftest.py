@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +35,24 @@ class LiveServer:
         self.server.shutdown()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def closing_responses(app: Callable) -> Callable:
+    """WSGI middleware: read each response body and close it before werkzeug touches the socket.
+
+    werkzeug's development server closes the body (an open file for a static asset) only after it has
+    drained the request socket; when the browser has dropped the connection that read raises first,
+    the file is left to the garbage collector and its ResourceWarning fails whichever test runs then
+    (a flake seen on ``test_inactivity_reset_leaves_no_trace``). Test responses are small.
+    """
+
+    def serve(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
 
 
 @pytest.fixture
@@ -62,13 +75,14 @@ def live_server(sqlite_template, tmp_path, live_config) -> Iterator[LiveServer]:
         seed_org_tree()
         seed_users()
         db.session.remove()
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_responses(app), threaded=True)  # port 0: bound once, no race
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    live = LiveServer(url=f"http://127.0.0.1:{port}", app=app, server=server)
+    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, server=server)
     yield live
     server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
     with app.app_context():
         db.engine.dispose()
 

@@ -3,6 +3,9 @@ and appeals at a handful of centres (one of them, Льгов, with many complain
 
 Renderer tests build their report from this data with the real ``build_report`` / ``monitoring_report``:
 a hand-made report dict would drift from what the builders produce.
+
+The data (6 000 responses) is built once per session into a template database; every test that uses
+``demo`` starts on a copy of it (``tests/conftest.py``: ``register_seed``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy import select
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
+from tests.conftest import DatabaseSeed, register_seed
 
 MALICIOUS = ('Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
              '<img src="file:///etc/passwd"> звоните +7 912 345-67-89')
@@ -25,10 +29,12 @@ Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 def seed_demo() -> object:
     """visit-csat with synthetic responses over four quarters, a malicious comment, and appeals."""
     from app.appeals.services import create_appeal_in_session
+    from app.demo import seed
     from app.surveys.demo import seed_main_survey
     from app.surveys.models import Answer, Response
     from app.surveys.synthetic import generate_responses
 
+    seed(org_only=True, log=lambda _msg: None)
     survey, version, active = seed_main_survey()
     generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30), n=6000, seed=3)
     kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
@@ -55,9 +61,15 @@ def seed_demo() -> object:
     return survey
 
 
+register_seed("demo", DatabaseSeed("reports-demo", seed_demo))
+
+
 @pytest.fixture
 def demo(org):
-    return seed_demo()
+    """The seeded visit-csat survey: the test's database is a copy of the seeded template."""
+    from app.surveys.models import Survey
+
+    return db.session.scalar(select(Survey).where(Survey.slug == "visit-csat"))
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 KIOSK_TOKEN = "durability-kiosk-token-0123456789abcdef"
 HEADERS = {"review": {"X-Kiosk-Token": KIOSK_TOKEN}, "response": None}  # the device token, never in a URL
+MIN_POSTS = 5  # per client, whatever the load (see client_loop)
 CLIENTS = 100
 CENTRES = ["KUR", "LGV", "OBO", "SHCH", "ZHEL"]
 
@@ -84,13 +85,18 @@ class Ledger:
 
 async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, seed: int,
                       tolerate_disconnects: bool) -> None:
-    """Post new submissions; re-post some with the same id (kiosk retries); keep failed ones to resend."""
+    """Post new submissions; re-post some with the same id (kiosk retries); keep failed ones to resend.
+
+    Each client posts at least MIN_POSTS times even when a loaded machine makes the period pass first,
+    so the retries the assertions count happen however slow the server is."""
     rng = random.Random(seed * 1000 + index)
     pending: list[tuple[str, dict]] = []
     first = True
+    posted = 0
     timeout = aiohttp.ClientTimeout(total=20)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        while time.monotonic() < until:
+        while time.monotonic() < until or posted < MIN_POSTS:
+            posted += 1
             if pending and rng.random() < 0.5:
                 kind, body = pending.pop()
                 ledger.retries += 1

@@ -84,8 +84,10 @@ def test_unreachable_smtp_keeps_answer_waiting(app, org, make_user, smtp_sink):
     operator = make_user("operator", scope="KUR")
     entry = _entry(email="boris@example.test")
     answer(db.session.get(Appeal, entry.appeal_id), "Ответ", operator)
-    app.config["MAIL_PORT"] = _free_port()  # nobody listens there
-    assert send_pending_answers() == 0
+    with socket.socket() as closed:  # bound, never listening: the port refuses and nobody else can take it
+        closed.bind(("127.0.0.1", 0))
+        app.config["MAIL_PORT"] = closed.getsockname()[1]
+        assert send_pending_answers() == 0
     assert db.session.scalar(select(ReviewEntry.answer_sent_at).where(ReviewEntry.id == entry.id)) is None
     app.config["MAIL_PORT"] = controller.port
     assert send_pending_answers() == 1 and len(sink.messages) == 1
