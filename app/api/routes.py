@@ -219,6 +219,7 @@ def post_response(slug: str):
     problems = _field_problems(answers, sid, channel, center, duration)
     if problems:
         return _error(400, "; ".join(problems))
+    assert isinstance(channel, str)  # _field_problems refused any other type
     try:
         result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
                                           client_submission_id=sid, duration_seconds=duration,

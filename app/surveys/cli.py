@@ -19,7 +19,7 @@ from flask.cli import AppGroup
 from sqlalchemy import insert, select
 
 from app import audit
-from app.database import write_transaction
+from app.database import table_of, write_transaction
 from app.extensions import db
 from app.models import Organisation, OrgKind
 from app.org.services import find_center
@@ -151,6 +151,7 @@ def parse_responses(defn: SurveyDefinition, raw: bytes) -> list[ParsedRow]:
         if problems:
             errors.append(f"строка {line}: " + "; ".join(problems))
             continue
+        assert center is not None and submitted is not None  # each was a problem above when missing
         parsed.append(ParsedRow(line, submitted, center.id, center.code, channel, clean, submission_id))
     if errors:
         raise ImportFailed(errors)
@@ -172,7 +173,7 @@ def import_responses(survey: Survey, raw: bytes) -> tuple[int, int]:
             skipped += len(chunk) - len(fresh)
             if not fresh:
                 continue
-            db.session.execute(insert(Response.__table__), [
+            db.session.execute(insert(table_of(Response)), [
                 {"client_submission_id": r.client_submission_id,
                  "body_hash": services.body_hash(survey.slug, r.center_code, r.channel, r.answers),
                  "survey_id": survey.id, "version_id": version.id, "center_id": r.center_id, "channel": r.channel,
@@ -183,7 +184,7 @@ def import_responses(survey: Survey, raw: bytes) -> tuple[int, int]:
                         "submitted_at": r.submitted_at, "value_num": None, "option_code": None, "text": None, **row}
                        for r in fresh for row in services.answer_rows(defn, r.answers)]
             if answers:
-                db.session.execute(insert(Answer.__table__), answers)
+                db.session.execute(insert(table_of(Answer)), answers)
             stored += len(fresh)
         audit.record("survey.import_responses", survey, summary=survey.slug, stored=stored, skipped=skipped)
     return stored, skipped

@@ -319,13 +319,14 @@ def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None 
         "submitted_at": pd.to_datetime(np.frombuffer(moments, dtype=np.int64) if moments
                                        else np.zeros(0, dtype=np.int64), unit="us"),
         "center": centers, "channel": channels,
-        **{name: (np.frombuffer(target, dtype=np.float64) if len(target) else np.zeros(0)) if is_numeric else target
-           for name, target, is_numeric in zip(names[4:-1], values, numeric, strict=True)},
+        **{name: (np.frombuffer(target, dtype=np.float64) if len(target) else np.zeros(0))
+           if isinstance(target, array) else target  # the numeric columns' values, as built above
+           for name, target in zip(names[4:-1], values, strict=True)},
         "received_at": pd.to_datetime(np.frombuffer(arrivals, dtype=np.int64) if arrivals
                                       else np.zeros(0, dtype=np.int64), unit="us"),
     }, columns=names)
-    labels = ["Номер ответа", "Время ответа (UTC)", "ЦОК", "Канал", *(c.label[:250] for c in columns),
-              "Время получения (UTC)"]
+    labels: list[str | None] = ["Номер ответа", "Время ответа (UTC)", "ЦОК", "Канал",
+                                *(c.label[:250] for c in columns), "Время получения (UTC)"]
     value_labels = {name: c.value_labels for name, c in zip(names[4:-1], columns, strict=True)
                     if c.value_labels and c.kind in ("num", "option")}
     pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels)

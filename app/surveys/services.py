@@ -28,7 +28,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from app import audit
 from app.cache import TtlCache, app_cache, clear_cache, clear_on_commit
-from app.database import DriverStatement, write_connection, write_transaction
+from app.database import DriverStatement, table_of, write_connection, write_transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
@@ -627,6 +627,7 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         if require_assignment and not assignment_active(info.survey_id, center_id, channel) and not (
                 when < arrival and assignment_active_at(info.survey_id, center_id, channel, when)):
             raise SubmissionForbidden("Анкета не предлагается в этом ЦОК по этому каналу: ответ не принят.")
+        errors: dict[str, str]
         if checked is not None and checked[0] is info.definition:
             clean, errors = checked[1], {}
         else:
@@ -702,6 +703,7 @@ def store_released(held: Any) -> int:
     """A released held submission as a normal response, in the caller's transaction: answered when it was
     answered (its checked ``answered_at``; before that column existed, its arrival), received when it arrived."""
     version = db.session.get(SurveyVersion, held.version_id)
+    assert version is not None  # a held submission's version_id is a foreign key
     defn = definition_of(version)
     answers = dict(held.answers)
     record = db.session.get(Contact, held.contact_id) if held.contact_id else None
@@ -735,8 +737,8 @@ def answer_rows(defn: SurveyDefinition, clean: dict[str, Any]) -> list[dict[str,
     return [row for q in defn.questions() for row in q.answer_rows(clean)]
 
 
-_RESPONSE_INSERT = DriverStatement(insert(Response.__table__))
-_ANSWER_INSERT = DriverStatement(insert(Answer.__table__))
+_RESPONSE_INSERT = DriverStatement(insert(table_of(Response)))
+_ANSWER_INSERT = DriverStatement(insert(table_of(Answer)))
 
 
 @dataclass
@@ -752,7 +754,9 @@ class _Stored:
 
 def _wants_contact(defn: SurveyDefinition, clean: dict[str, Any]) -> bool:
     contact = clean.get("contact") if defn.contact_question() is not None else None
-    return bool(contact) and contact.get("consent") is True
+    if not contact:
+        return False
+    return contact.get("consent") is True
 
 
 def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields: dict[str, Any], now: datetime,
@@ -787,7 +791,8 @@ def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: lis
     stored = _Stored(response_id, fields["channel"], fields["center_id"], record.id)
     _close_the_loop(stored, defn, clean, now)
     if stored.appeal_id is not None:
-        connection.execute(update(Response.__table__).where(Response.__table__.c.id == response_id)
+        responses = table_of(Response)
+        connection.execute(update(responses).where(responses.c.id == response_id)
                            .values(appeal_id=stored.appeal_id))
     return response_id
 

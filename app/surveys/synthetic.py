@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, insert, select, text
 
-from app.database import write_transaction
+from app.database import table_of, write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.surveys.models import Answer, Response, SurveyVersion
@@ -227,8 +227,8 @@ def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], 
                                     "submitted_at": submitted, "question_code": code, "value_num": num,
                                     "option_code": option, "text": txt})
                     answer_id += 1
-            db.session.execute(insert(Response.__table__), responses)
-            db.session.execute(insert(Answer.__table__), answers)
+            db.session.execute(insert(table_of(Response)), responses)
+            db.session.execute(insert(table_of(Answer)), answers)
     with write_transaction():
         _bump_sequences()
     return n

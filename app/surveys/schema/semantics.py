@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from app.surveys.schema.definition import SurveyDefinition
 from app.surveys.schema.model import (
@@ -76,7 +77,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(cleaned)
 
 
-def _translate(error: dict[str, Any]) -> str:
+def _translate(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
@@ -260,7 +261,8 @@ def _question_index(doc: Any) -> dict[str, dict[str, Any]]:
             code = q.get("code")
             if not isinstance(code, str):
                 continue
-            question_class = QUESTION_CLASSES.get(q.get("type")) if isinstance(q.get("type"), str) else None
+            qtype = q.get("type")
+            question_class = QUESTION_CLASSES.get(qtype) if isinstance(qtype, str) else None
             scale = question_class.scale_of(q) if question_class is not None else None
             if q.get("type") == "matrix":
                 for row in as_list(q.get("rows")):
