@@ -91,10 +91,12 @@ def worker_name(request) -> str:
 
 
 def _pg_url(database: str) -> str:
+    assert PG_URL is not None  # only called in the PostgreSQL pass
     return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
 
 
 def _pg_admin(statement: str) -> None:
+    assert PG_URL is not None  # only called in the PostgreSQL pass
     engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(statement))

@@ -80,6 +80,7 @@ class GunicornServer:
         return self
 
     def _wait_until_ready(self, timeout: float) -> None:
+        assert self.process is not None  # started just before
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
