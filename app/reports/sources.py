@@ -7,7 +7,7 @@ samples (text answers) that the renderers show.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -16,6 +16,9 @@ from app.extensions import db
 from app.models import Organisation, OrgKind, Topic
 from app.org.services import centers_under, company
 from app.reports.fmt import Period
+
+if TYPE_CHECKING:
+    from app.analysis.report_model import SatisfactionReport
 
 
 class ReportError(ValueError):
@@ -63,7 +66,7 @@ def scope_argument(org: Organisation) -> str | None:
     return None if org.kind == OrgKind.COMPANY else org.code
 
 
-def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
+def satisfaction_report(slug: str, period: Period, org: Organisation) -> SatisfactionReport:
     try:
         from app.analysis.report import ReportError as AnalysisError
         from app.analysis.report import build_report
@@ -78,7 +81,6 @@ def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[st
                               confidence=config.get("ANALYSIS_CONFIDENCE", 0.95), previous=True)
     except AnalysisError as exc:  # an unknown survey, a period it cannot cover: the user's input
         raise ReportError(str(exc)) from None
-    report.setdefault("survey_title", survey_title(slug))
     return report
 
 
