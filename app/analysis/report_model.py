@@ -4,52 +4,19 @@
 rendered from it. The JSON keys are a contract with other systems, so ``report.model_dump(mode="json")``
 gives exactly the JSON the report had as a dict: a key the builder did not write (a Mann–Whitney row has
 no ``difference_ci``, a text question no ``mean``) stays absent instead of turning into ``null``.
-Every model forbids unknown keys, so a section that drifts from its model fails loudly in the tests.
+Every model forbids unknown keys (:class:`app.report_base.ReportModel`), so a section that drifts from
+its model fails loudly in the tests.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SerializerFunctionWrapHandler,
-    ValidatorFunctionWrapHandler,
-    model_serializer,
-    model_validator,
-)
+from pydantic import Field
+
+from app.report_base import ReportModel
 
 Interval = list[float]
-
-
-class ReportModel(BaseModel):
-    """Base of every report model: unknown keys refused; the dump has the keys the builder wrote, in the
-    order it wrote them (the JSON of the report as it was a dict), so a consumer diffing two JSON files
-    sees only real changes."""
-
-    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True,
-                              validate_by_alias=True)
-    _key_order: tuple[str, ...] | None = PrivateAttr(default=None)
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _remember_key_order(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        model = handler(data)
-        if isinstance(data, dict) and isinstance(model, ReportModel):
-            model._key_order = tuple(data)
-        return model
-
-    @model_serializer(mode="wrap")
-    def _written_keys_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data = handler(self)
-        fields = type(self).model_fields
-        written = {fields[name].alias or name for name in self.model_fields_set if name in fields}
-        order = [key for key in self._key_order or () if key in written]
-        order += [key for key in data if key in written and key not in order]  # assigned after validation
-        return {key: data[key] for key in order if key in data}
 
 
 class PeriodInfo(ReportModel):

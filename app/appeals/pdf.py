@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.appeals.report_model import MonitoringReport
 
 
 class PdfUnavailable(RuntimeError):
     """The reports module has no appeals PDF yet."""
 
 
-def report_pdf(report: dict[str, Any]) -> bytes:
+def report_pdf(report: MonitoringReport) -> bytes:
     """``app.reports.appeals_pdf(report) -> bytes`` if it exists; otherwise :class:`PdfUnavailable`."""
     try:
         from app import reports

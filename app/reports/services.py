@@ -38,6 +38,7 @@ from app.reports.sources import ReportError
 
 if TYPE_CHECKING:
     from app.analysis.report_model import SatisfactionReport
+    from app.appeals.report_model import MonitoringReport
 
 log = logging.getLogger("otklik.reports")
 
@@ -133,7 +134,7 @@ def render_satisfaction(report: SatisfactionReport, meta: dict[str, Any], commen
     return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
-def render_appeals(report: dict[str, Any], meta: dict[str, Any], pdf: bool = True,
+def render_appeals(report: MonitoringReport, meta: dict[str, Any], pdf: bool = True,
                    topic_names: dict[str, str] | None = None, center_names: dict[str, str] | None = None) -> str:
     ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
     return render_strict("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
@@ -148,10 +149,10 @@ def render_centers(report: SatisfactionReport, meta: dict[str, Any], codes: list
                            font_css=PDF_FONT_CSS)
 
 
-def appeals_pdf(report: dict[str, Any]) -> bytes:
-    """PDF of an appeals monitoring report dict (used by ``flask appeals report --format pdf``)."""
-    org = sources.scope_org(report.get("scope") if report.get("scope") != "company" else None)
-    period = report.get("period") or {}
+def appeals_pdf(report: MonitoringReport) -> bytes:
+    """PDF of an appeals monitoring report (used by ``flask appeals report --format pdf``)."""
+    org = sources.scope_org(report.scope if report.scope != "company" else None)
+    period = report.period.model_dump()
     meta = {"title": REPORT_TYPES["appeals"], "company": current_app.config["COMPANY_NAME"], "scope_name": org.name,
             "period_label": period_label(period), "report_type": "appeals", "generated_at": local_time(utcnow()),
             "author": ""}

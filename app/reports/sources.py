@@ -19,6 +19,7 @@ from app.reports.fmt import Period
 
 if TYPE_CHECKING:
     from app.analysis.report_model import SatisfactionReport
+    from app.appeals.report_model import MonitoringReport
 
 
 class ReportError(ValueError):
@@ -84,7 +85,7 @@ def satisfaction_report(slug: str, period: Period, org: Organisation) -> Satisfa
     return report
 
 
-def appeals_report(period: Period, org: Organisation) -> dict[str, Any]:
+def appeals_report(period: Period, org: Organisation) -> MonitoringReport:
     try:
         from app.appeals.report import monitoring_report
     except ModuleNotFoundError as exc:

@@ -61,7 +61,7 @@ def demo(org):
 
 
 @pytest.fixture
-def satisfaction(demo) -> dict:
+def satisfaction(demo):  # noqa: ANN201 - a SatisfactionReport
     """The real Q3 2026 company report of the seeded data."""
     from app.analysis.report import build_report
 
@@ -69,7 +69,7 @@ def satisfaction(demo) -> dict:
 
 
 @pytest.fixture
-def appeals(demo) -> dict:
+def appeals(demo):  # noqa: ANN201 - a MonitoringReport
     """The real Q3 2026 appeals monitoring report of the seeded data."""
     from app.appeals.report import monitoring_report
 

@@ -121,12 +121,12 @@ def test_appeals_report_numbers(demo, tmp_path):
     report = monitoring_report(date(2026, 7, 1), date(2026, 9, 30), None)
     text = pdf_text(data, tmp_path)
     assert "Мониторинг обращений клиентов" in text
-    assert plain(num(report["total"])) in text
-    for kind in report["by_kind"]:
-        assert plain(f"{num(kind['count'])}") in text and plain(pct(kind["share"])) in text
-    for row in report["by_kind_form"]:
-        if row["count"]:
-            assert plain(pct(row["share_of_kind"])) in text
+    assert plain(num(report.total)) in text
+    for kind in report.by_kind:
+        assert plain(f"{num(kind.count)}") in text and plain(pct(kind.share)) in text
+    for row in report.by_kind_form:
+        if row.count:
+            assert plain(pct(row.share_of_kind)) in text
     assert "Льгов" in text and "Форма раскрытия информации" in text
     fonts_embedded(data, tmp_path)
     page_images(data, "appeals-company")

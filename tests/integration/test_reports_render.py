@@ -144,12 +144,12 @@ def test_center_cards_from_a_real_report(satisfaction):
 
 def test_appeals_context_from_a_real_report(appeals):
     ctx = context.appeals_context(appeals, charts_on=False)
-    assert ctx["total"] == num(appeals["total"])
-    for kind in appeals["by_kind"]:
-        row = next(k for k in ctx["kinds"] if k["kind"] == kind["kind"])
-        assert (row["count"], row["share"]) == (num(kind["count"]), pct(kind["share"]))
-    assert len(ctx["changes"]) == len([c for c in appeals["changes"]
-                                       if c.get("previous") is not None or c.get("current") is not None])
+    assert ctx["total"] == num(appeals.total)
+    for kind in appeals.by_kind:
+        row = next(k for k in ctx["kinds"] if k["kind"] == kind.kind)
+        assert (row["count"], row["share"]) == (num(kind.count), pct(kind.share))
+    assert len(ctx["changes"]) == len([c for c in appeals.changes
+                                       if c.previous is not None or c.current is not None])
     assert all("критерий" not in c["verdict"] and "p" not in c["verdict"].split() for c in ctx["changes"])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.reports import charts
 from app.reports.context.common import (
@@ -20,10 +20,13 @@ from app.reports.fmt import (
     signed,
 )
 
+if TYPE_CHECKING:
+    from app.appeals.report_model import MonitoringReport
+
 # ------------------------------------------------------------------ appeals
 
 
-def appeals_context(report: dict[str, Any], *, topic_names: dict[str, str] | None = None,
+def _appeals_context(report: dict[str, Any], *, topic_names: dict[str, str] | None = None,
                     center_names: dict[str, str] | None = None, charts_on: bool = True) -> dict[str, Any]:
     """Everything the appeals monitoring template shows (shares with one decimal)."""
     topics = {**TOPIC_FALLBACK, **(topic_names or {})}
@@ -181,3 +184,11 @@ def _generic_table(data: Any) -> dict[str, Any] | None:
         body.append([num(v, 1 if isinstance(v, float) else 0) if is_number(v) else ("—" if v is None else str(v))
                      for v in values])
     return {"title": title, "headers": headers, "rows": body}
+
+
+def appeals_context(report: MonitoringReport, *, topic_names: dict[str, str] | None = None,
+                    center_names: dict[str, str] | None = None, charts_on: bool = True) -> dict[str, Any]:
+    """Everything the appeals monitoring template shows, from the typed report (read through its dump, the
+    dict the report was before it was typed: see :func:`_appeals_context`)."""
+    return _appeals_context(report.model_dump(), topic_names=topic_names, center_names=center_names,
+                            charts_on=charts_on)
