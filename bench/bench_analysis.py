@@ -121,14 +121,14 @@ def report_child(url: str, sample_cap: int | None) -> None:
     with app.app_context():
         started, cpu = time.perf_counter(), time.process_time()
         report = build_report("visit-csat", *REPORT)
-        body = json.dumps(report, ensure_ascii=False, allow_nan=False)
+        body = json.dumps(report.model_dump(mode="json"), ensure_ascii=False, allow_nan=False)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak_kb, "n_responses": report["n_responses"],
-                      "json_bytes": len(body), "drivers_n": report["drivers"]["n"],
-                      "capped": report["methods"]["sample_capped"],
-                      "top": [report["recommendations"][0]["center"], report["recommendations"][0]["question"]]
-                      if report["recommendations"] else None}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak_kb, "n_responses": report.n_responses,
+                      "json_bytes": len(body), "drivers_n": report.drivers.n,
+                      "capped": report.methods.sample_capped,
+                      "top": [report.recommendations[0].center, report.recommendations[0].question]
+                      if report.recommendations else None}))
 
 
 def _child(*args: str) -> dict:

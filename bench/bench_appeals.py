@@ -123,7 +123,7 @@ def report_timings(monitoring_report: Callable) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
         report = monitoring_report(frm, to, None)
         elapsed = time.perf_counter() - t0
-        print(f"report {label}: {report['total']:,} appeals in {elapsed:.2f} s (CPU of all threads "
+        print(f"report {label}: {report.total:,} appeals in {elapsed:.2f} s (CPU of all threads "
               f"{time.process_time() - c0:.2f} s)"
               + (" — target < 3 s" if label.startswith("quarter") else ""))
 

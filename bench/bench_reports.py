@@ -70,7 +70,7 @@ def main() -> None:
         assert spec.survey is not None
         network = sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
         analysis = time.perf_counter() - started
-        with_data = [c for c in centers() if any(r["center"] == c.code and r["n"] for r in network["centers"])]
+        with_data = [c for c in centers() if any(r.center == c.code and r.n for r in network.centers)]
         with tempfile.TemporaryDirectory() as folder:
             for center in with_data:
                 pdf = services.build_pdf("center", {**PARAMS, "scope": center.code}, network_report=network)

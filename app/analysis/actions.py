@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import audit
 from app.analysis import effects, measures, queries
 from app.analysis.models import ACTION_STATUSES, CorrectiveAction
+from app.analysis.report_model import ActionRow, ReportCore
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation, User
@@ -141,10 +142,10 @@ def visible_actions(center_ids: Sequence[int] | None, survey_slug: str | None = 
     return list(db.session.scalars(query))
 
 
-def actions_for_report(report: dict[str, Any], center_ids: Sequence[int]) -> list[dict[str, Any]]:
+def actions_for_report(report: ReportCore, center_ids: Sequence[int]) -> list[ActionRow]:
     """Corrective actions of the report's survey within its scope, with the effect of finished ones."""
-    ids = None if report["scope"] == "company" else list(center_ids)
+    ids = None if report.scope == "company" else list(center_ids)
     from app.org.services import find_org
 
-    scope = find_org(report["scope_code"]) if ids is not None else None
-    return [action_dict(a) for a in visible_actions(ids, report["survey"], scope)]
+    scope = find_org(report.scope_code) if ids is not None else None
+    return [ActionRow.model_validate(action_dict(a)) for a in visible_actions(ids, report.survey, scope)]

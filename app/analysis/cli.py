@@ -49,7 +49,7 @@ def report_command(slug: str, date_from: date | None, date_to: date | None, peri
         report = build_report(slug, date_from, date_to, scope or None, min_n=min_n)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
-    text = (json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False) if fmt == "json"
+    text = (json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1, allow_nan=False) if fmt == "json"
             else report_to_csv(report))
     if out:
         out.write_text(text, encoding="utf-8")

@@ -4,16 +4,22 @@ and the composite ranking of centres and branches that combines them with satisf
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 
 from app.analysis import queries
+from app.analysis.report_inputs import ReportInputs
+from app.analysis.report_model import (
+    AppealsSection,
+    BranchRow,
+    CenterRow,
+    ComplaintsControlSection,
+    QuestionMeasure,
+    RankingSection,
+)
 from app.analysis.stats import composite, control, proportions, shrinkage
 from app.config import DefaultConfig
-
-if TYPE_CHECKING:
-    from app.analysis.report import _Context
 
 RANK_LEVEL = 0.90  # rank_range: the 5 % and 95 % quantiles of the simulated ranks
 RANK_DRAWS = shrinkage.DEFAULT_DRAWS  # joint posterior draws per ranking (issue 14: at least 2000, fixed seed)
@@ -26,13 +32,6 @@ def rank_weights() -> dict[str, float]:
     return {k: float(v) for k, v in weights.items() if k in components}
 
 
-def build(ctx: _Context, report: dict[str, Any]) -> dict[str, Any]:
-    appeals = appeals_section(ctx)
-    control_section = complaints_control(ctx)
-    ranking = ranking_section(ctx, report, appeals, control_section)
-    return {"appeals": appeals, "complaints_control": control_section, "ranking": ranking}
-
-
 def _share(k: int, n: int, confidence: float) -> dict[str, Any]:
     if n <= 0:
         return {"k": k, "n": n, "share": None, "ci": None}
@@ -40,7 +39,7 @@ def _share(k: int, n: int, confidence: float) -> dict[str, Any]:
     return {"k": k, "n": n, "share": estimate.share, "ci": estimate.ci.to_list()}
 
 
-def appeals_section(ctx: _Context) -> dict[str, Any]:
+def appeals_section(ctx: ReportInputs) -> AppealsSection:
     """On-time answers and promises kept per centre in the period, with Wilson intervals."""
     timely = queries.appeal_timeliness(ctx.bounds, ctx.center_ids)
     promised = queries.promise_counts(ctx.bounds, ctx.center_ids)
@@ -55,19 +54,19 @@ def appeals_section(ctx: _Context) -> dict[str, Any]:
                         "promises": {**_share(kept, total, ctx.confidence), "low_n": ctx.low_n(total)}})
     ok_all, due_all = sum(v[0] for v in t_map.values()), sum(v[1] for v in t_map.values())
     kept_all, total_all = sum(v[0] for v in p_map.values()), sum(v[1] for v in p_map.values())
-    return {
+    return AppealsSection.model_validate({
         "on_time_target": float(current_app.config.get("ANALYSIS_TARGET_ON_TIME", 0.95)),
         "promises_target": float(current_app.config.get("ANALYSIS_TARGET_PROMISES", 0.9)),
         "on_time": {**_share(ok_all, due_all, ctx.confidence), "low_n": ctx.low_n(due_all)},
         "promises": {**_share(kept_all, total_all, ctx.confidence), "low_n": ctx.low_n(total_all)},
         "centers": centers,
-    }
+    })
 
 
 CONTROL_MONTHS = 12
 
 
-def complaints_control(ctx: _Context) -> dict[str, Any]:
+def complaints_control(ctx: ReportInputs) -> ComplaintsControlSection:
     """Complaint share (complaints / (complaints + applications)): a monthly p-chart per centre over the last
     12 months ending with the period (Laney's p' when the months vary more than binomially, as
     :func:`control.p_chart` decides with ``laney="auto"``) and a funnel plot of centres for the period.
@@ -80,7 +79,7 @@ def complaints_control(ctx: _Context) -> dict[str, Any]:
                                "network": None, "notes": []}
     if period_frame.empty and frame.empty:
         section["notes"].append("Нет обращений за период: контрольные карты не строятся.")
-        return section
+        return ComplaintsControlSection.model_validate(section)
     per_m: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for r in frame.itertuples():
         cell = per_m[int(r.center_id)][int(r.period)]
@@ -136,7 +135,7 @@ def complaints_control(ctx: _Context) -> dict[str, Any]:
                                            "center_line": point["p0"], "count": point["count"], "n": point["n"],
                                            "z": point["z"],
                                            "topic": _top_topic(topics.get(cid, {}), network_topics, network_total)})
-    return section
+    return ComplaintsControlSection.model_validate(section)
 
 
 def _top_topic(center_topics: dict[str, list[int]], network_topics: dict[str, int], network_total: int) -> str | None:
@@ -168,8 +167,8 @@ def _scaled_components(top2: float | None, nps_value: float | None, complaint_sh
     }
 
 
-def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, Any],
-                    control_section: dict[str, Any]) -> dict[str, Any]:
+def ranking_section(ctx: ReportInputs, center_rows: list[CenterRow], branch_rows: list[BranchRow],
+                    appeals: AppealsSection, control_section: ComplaintsControlSection) -> RankingSection:
     """Composite ranking of centres and of branches, each on empirical-Bayes shrunken components.
 
     ``index`` is the posterior mean of the composite index (what ``rank`` orders), ``index_raw`` the
@@ -180,61 +179,59 @@ def ranking_section(ctx: _Context, report: dict[str, Any], appeals: dict[str, An
     weights = rank_weights()
     target = ctx.settings["target"]
     nps_code = next((c for c, q in ctx.catalogue.items() if q.type == "nps"), None)
-    funnel = {p["label"]: p for p in control_section["funnel"]}
-    appeal_rows = {r["center"]: r for r in appeals["centers"]}
+    funnel = {p.label: (p.count, p.n) for p in control_section.funnel}
+    appeal_rows = {r.center: ((r.on_time.k, r.on_time.n), (r.promises.k, r.promises.n)) for r in appeals.centers}
+    nothing = QuestionMeasure(type="", n=0)
 
-    def row(level: str, code: str, name: str, n: int, questions: dict[str, Any], complaints: tuple[int, int],
-            on_time: tuple[int, int], promises: tuple[int, int]) -> dict[str, Any]:
-        t = questions.get(target, {}) if target else {}
-        q = questions.get(nps_code, {}) if nps_code else {}
+    def row(level: str, code: str, name: str, n: int, questions: dict[str, QuestionMeasure],
+            complaints: tuple[int, int], on_time: tuple[int, int], promises: tuple[int, int]) -> dict[str, Any]:
+        t = questions.get(target, nothing) if target else nothing
+        q = questions.get(nps_code, nothing) if nps_code else nothing
         scaled = _scaled_components(
-            t.get("top2box"), q.get("nps"),
+            t.top2box, q.nps,
             complaints[0] / complaints[1] if complaints[1] else None,
             on_time[0] / on_time[1] if on_time[1] else None, promises[0] / promises[1] if promises[1] else None)
-        top2 = (int(t.get("top2box_k") or 0), int(t.get("n") or 0)) if t.get("top2box") is not None else (0, 0)
-        counts = {"top2box": top2, "nps": (int(q.get("promoters") or 0), int(q.get("passives") or 0),
-                                           int(q.get("detractors") or 0)),
+        top2 = (int(t.top2box_k or 0), int(t.n or 0)) if t.top2box is not None else (0, 0)
+        counts = {"top2box": top2, "nps": (int(q.promoters or 0), int(q.passives or 0), int(q.detractors or 0)),
                   "complaints": complaints, "on_time": on_time, "promises": promises}
         return {"level": level, "code": code, "name": name, "n": n, "low_n": ctx.low_n(n), "rank": None,
                 "rank_range": None, "p_bottom": None, "index": None, "index_ci": None,
                 "index_raw": composite.composite_index(scaled, weights), "components": scaled,
-                "components_shrunk": None, "top2box": t.get("top2box"), "top2box_ci": t.get("top2box_ci"),
+                "components_shrunk": None, "top2box": t.top2box, "top2box_ci": t.top2box_ci,
                 "top2box_shrunk": None, "top2box_shrunk_ci": None, "_counts": counts}
 
+    none = (0, 0)
     centers = []
-    for c in report["centers"]:
-        f = funnel.get(c["center"], {})
-        a = appeal_rows.get(c["center"], {})
-        centers.append(row("center", c["center"], c["name"], c["n"], c["questions"],
-                           (f.get("count", 0), f.get("n", 0)),
-                           (a.get("on_time", {}).get("k", 0), a.get("on_time", {}).get("n", 0)),
-                           (a.get("promises", {}).get("k", 0), a.get("promises", {}).get("n", 0))))
+    for c in center_rows:
+        on_time, promises = appeal_rows.get(c.center, (none, none))
+        centers.append(row("center", c.center, c.name, c.n, c.questions, funnel.get(c.center, none), on_time,
+                           promises))
     branches = []
     by_code = {r["code"]: r for r in centers}
-    for b in report["branches"]:
-        members = [by_code[c] for c in b["centers"] if c in by_code]
+    for b in branch_rows:
+        members = [by_code[c] for c in b.centers if c in by_code]
         sums = [0, 0, 0, 0, 0, 0]
-        for code in b["centers"]:
-            f, a = funnel.get(code, {}), appeal_rows.get(code, {})
-            sums = [x + y for x, y in zip(sums, [f.get("count", 0), f.get("n", 0), a.get("on_time", {}).get("k", 0),
-                                                 a.get("on_time", {}).get("n", 0), a.get("promises", {}).get("k", 0),
-                                                 a.get("promises", {}).get("n", 0)], strict=True)]
+        for code in b.centers:
+            (complaints, appealed), ((on_time, due), (kept, promised)) = (funnel.get(code, none),
+                                                                          appeal_rows.get(code, (none, none)))
+            sums = [x + y for x, y in zip(sums, [complaints, appealed, on_time, due, kept, promised], strict=True)]
         if members:
-            branches.append(row("branch", b["branch"], b["name"], b["n"], b["questions"], (sums[0], sums[1]),
+            branches.append(row("branch", b.branch, b.name, b.n, b.questions, (sums[0], sums[1]),
                                 (sums[2], sums[3]), (sums[4], sums[5])))
     simulation = {"draws": RANK_DRAWS, "seed": shrinkage.DEFAULT_SEED, "rank_level": RANK_LEVEL,
                   "centers": _assign_ranks(centers, weights, ctx.confidence),
                   "branches": _assign_ranks(branches, weights, ctx.confidence)}
     ranked = sum(1 for r in centers if r["rank"] is not None)
     bottom = shrinkage.bottom_places(ranked) if ranked else 0
-    return {"weights": weights, "target": target, "centers": centers, "branches": branches, "simulation": simulation,
-            "note": "Место — по сводному индексу с учетом неопределенности: чем меньше ответов у ЦОК, тем ближе его "
-                    "оценка к средней по сети, поэтому несколько случайно высоких или низких оценок не делают его "
-                    "лидером или отстающим. В скобках — диапазон мест, в котором ЦОК находится с вероятностью 90 %; "
-                    "вероятность быть в нижней пятой части — шанс оказаться на последних местах "
-                    f"({bottom} из {ranked}). "
-                    f"ЦОК без ответов за период не ранжируются; отметка «мало ответов» (n < {ctx.min_n}) — "
-                    "для сведения."}
+    return RankingSection.model_validate({
+        "weights": weights, "target": target, "centers": centers, "branches": branches, "simulation": simulation,
+        "note": "Место — по сводному индексу с учетом неопределенности: чем меньше ответов у ЦОК, тем ближе его "
+                "оценка к средней по сети, поэтому несколько случайно высоких или низких оценок не делают его "
+                "лидером или отстающим. В скобках — диапазон мест, в котором ЦОК находится с вероятностью 90 %; "
+                "вероятность быть в нижней пятой части — шанс оказаться на последних местах "
+                f"({bottom} из {ranked}). "
+                f"ЦОК без ответов за период не ранжируются; отметка «мало ответов» (n < {ctx.min_n}) — "
+                "для сведения."})
 
 
 def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confidence: float) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from flask import current_app
 from scipy import stats as sps
 from sqlalchemy import select
 
+from app.analysis.report_model import ComplaintsControlSection, QuestionMeasure, Recommendation, ReportCore
 from app.analysis.stats import multiple
 from app.extensions import db
 from app.nav import format_number, format_percent
@@ -153,13 +154,14 @@ def action_for(key: str, texts: dict[str, str]) -> str:
     return texts.get(key) or texts.get("default", DEFAULT_ACTIONS["default"])
 
 
-def label(code: str, questions: dict[str, Any] | None = None) -> str:
+def label(code: str, questions: dict[str, QuestionMeasure] | None = None) -> str:
     """The Russian name of what a recommendation is about; never the code itself."""
     if code.startswith("topic:"):
         return f"жалобы по теме «{TOPIC_LABELS.get(code[6:], 'прочие вопросы')}»"
     if code in ("on_time", "promises"):
         return {"on_time": "ответы на обращения в срок", "promises": "выполнение обещаний клиентам"}[code]
-    text = ((questions or {}).get(code) or {}).get("text")
+    measured = (questions or {}).get(code)
+    text = measured.text if measured is not None else None
     return f"«{QUESTION_LABELS.get(code) or text or 'вопрос анкеты'}»"
 
 
@@ -195,61 +197,58 @@ def fmt_value(measure: str, value: float | None) -> str:
 # --------------------------------------------------------------------------- the family
 
 
-def gather_family(report: dict[str, Any]) -> list[Candidate]:
+def gather_family(report: ReportCore) -> list[Candidate]:
     """Every test that can produce a recommendation, with its raw p-value, before any filtering."""
-    owner = report.get("scope_code") or report["scope"]
+    owner = report.scope_code or report.scope
     out: list[Candidate] = []
-    for c in report.get("comparisons", []):
-        if c.get("scope") != "center" or c.get("p_value") is None:
+    for c in report.comparisons:
+        if c.scope != "center" or c.p_value is None:
             continue
-        if c.get("test") not in ("two_proportion_z", "nps_difference_z"):
+        if c.test not in ("two_proportion_z", "nps_difference_z"):
             continue
-        measure = "nps" if c["measure"] == "nps" else "share"
-        out.append(Candidate("below_rest", c["center"], c["question"], measure, c["test"], "two-sided",
-                             c["estimate"], c["rest"], c["difference"], c.get("difference_ci"), c["n"],
-                             c.get("n_rest"), float(c["p_value"]), c["difference"] < 0, int(c["n"]),
-                             {"estimate_ci": c.get("estimate_ci")}))
-    previous = report.get("previous") or {}
-    for c in previous.get("questions", []) + previous.get("centers", []):
-        if c.get("p_value") is None or c.get("measure") not in ("top2box", "nps"):
+        measure = "nps" if c.measure == "nps" else "share"
+        out.append(Candidate("below_rest", c.center, c.question, measure, c.test, "two-sided",
+                             c.estimate, c.rest, c.difference, c.difference_ci, c.n,
+                             c.n_rest, float(c.p_value), c.difference < 0, int(c.n),
+                             {"estimate_ci": c.estimate_ci}))
+    previous = report.previous
+    for c in (previous.questions + previous.centers) if previous is not None else []:
+        if c.p_value is None or c.measure not in ("top2box", "nps"):
             continue
-        measure = "nps" if c["measure"] == "nps" else "share"
-        out.append(Candidate("decline", c.get("center") or owner, c["question"], measure, c["test"], "two-sided",
-                             c["current"], c["previous"], c["difference"], c.get("difference_ci"), c["n"],
-                             c.get("n_previous"), float(c["p_value"]), c["difference"] < 0, int(c["n"]),
-                             {"current_ci": c.get("current_ci")}))
-    control = report.get("complaints_control") or {}
-    for point in control.get("funnel", []):
-        if point.get("low_n") or not point.get("n") or point.get("p0") in (None, 0.0, 1.0):
+        measure = "nps" if c.measure == "nps" else "share"
+        out.append(Candidate("decline", c.center or owner, c.question, measure, c.test, "two-sided",
+                             c.current, c.previous, c.difference, c.difference_ci, c.n,
+                             c.n_previous, float(c.p_value), c.difference < 0, int(c.n),
+                             {"current_ci": c.current_ci}))
+    control = report.complaints_control
+    for point in control.funnel:
+        if point.low_n or not point.n or point.p0 in (None, 0.0, 1.0):
             continue
-        p0, k, n = float(point["p0"]), int(point["count"]), int(point["n"])
+        p0, k, n = float(point.p0), int(point.count), int(point.n)
         p = float(sps.binomtest(k, n, p0, alternative="greater").pvalue)
-        topic = _topic_of(control, point["label"])
-        out.append(Candidate("complaints_above_network", point["label"], f"topic:{topic}", "complaints",
+        topic = _topic_of(control, point.label)
+        out.append(Candidate("complaints_above_network", point.label, f"topic:{topic}", "complaints",
                              "binomial_exact", "greater", k / n, p0, k / n - p0, None, n, None, p, k / n > p0, n,
                              {"count": k}))
-    appeals = report.get("appeals") or {}
-    for key, target_key in (("on_time", "on_time_target"), ("promises", "promises_target")):
-        target = appeals.get(target_key)
-        if target is None:
-            continue
-        rows = [(owner, appeals.get(key) or {})] + [(r["center"], r.get(key) or {}) for r in appeals.get("centers", [])]
+    appeals = report.appeals
+    for key, target in (("on_time", appeals.on_time_target), ("promises", appeals.promises_target)):
+        rows = [(owner, getattr(appeals, key))] + [(r.center, getattr(r, key)) for r in appeals.centers]
         for center, share in rows:
-            if share.get("share") is None or share.get("low_n") or not share.get("n"):
+            if share.share is None or share.low_n or not share.n:
                 continue
-            k, n = int(share["k"]), int(share["n"])
+            k, n = int(share.k), int(share.n)
             p = float(sps.binomtest(k, n, float(target), alternative="less").pvalue)
             out.append(Candidate(f"{key}_below_target", center, key, "share", "binomial_exact", "less", k / n,
-                                 float(target), k / n - float(target), share.get("ci"), n, None, p,
-                                 k / n < float(target), n, {"estimate_ci": share.get("ci")}))
+                                 float(target), k / n - float(target), share.ci, n, None, p,
+                                 k / n < float(target), n, {"estimate_ci": share.ci}))
     return out
 
 
-def _topic_of(control: dict[str, Any], center: str) -> str:
+def _topic_of(control: ComplaintsControlSection, center: str) -> str:
     """The topic a centre's complaint excess is mostly about (from the control section's signals)."""
-    for s in control.get("signals", []):
-        if s.get("center") == center and s.get("topic"):
-            return str(s["topic"])
+    for s in control.signals:
+        if s.center == center and s.topic:
+            return str(s.topic)
     return "other"
 
 
@@ -263,17 +262,17 @@ def adjust_family(family: list[Candidate]) -> None:
 # --------------------------------------------------------------------------- recommendations
 
 
-def build_recommendations(report: dict[str, Any], family: list[Candidate] | None = None) -> list[dict[str, Any]]:
+def build_recommendations(report: ReportCore, family: list[Candidate] | None = None) -> list[Recommendation]:
     """Recommendations from the report's family: BH first, then the rules; one per (owner, question)."""
     if family is None:
         family = gather_family(report)
         adjust_family(family)
-    alpha = 1.0 - float(report.get("confidence", 0.95))
+    alpha = 1.0 - float(report.confidence)
     thresholds = min_effects()
     texts = catalogue()
-    names = {c["center"]: c["name"] for c in report.get("centers", [])}
-    branches = {b["branch"]: b["name"] for b in report.get("branches", [])}
-    owner = report.get("scope_code") or report["scope"]
+    names = {c.center: c.name for c in report.centers}
+    branches = {b.branch: b.name for b in report.branches}
+    owner = report.scope_code or report.scope
     quadrants = _quadrants(report)
     recs: list[dict[str, Any]] = []
     for c in family:
@@ -281,32 +280,31 @@ def build_recommendations(report: dict[str, Any], family: list[Candidate] | None
         if not c.adverse or c.q_value is None or c.q_value > alpha or abs(c.difference) < threshold:
             continue
         level = _level(c.center, owner, report, names, branches)
-        place = names.get(c.center) or branches.get(c.center) or report.get("scope_name") or "сеть"
+        place = names.get(c.center) or branches.get(c.center) or report.scope_name or "сеть"
         rec = _recommendation(c, level, place, report, texts, threshold, quadrants.get((c.center, c.question))
                               or quadrants.get((None, c.question)))
         rec["evidence"]["family_size"] = len(family)
         recs.append(rec)
-    return _merge(recs)
+    return [Recommendation.model_validate(rec) for rec in _merge(recs)]
 
 
-def _level(center: str, owner: str, report: dict[str, Any], names: dict[str, str], branches: dict[str, str]) -> str:
+def _level(center: str, owner: str, report: ReportCore, names: dict[str, str], branches: dict[str, str]) -> str:
     if center in names:
         return "center"
     if center in branches:
         return "branch"
     if center == owner:
-        return {"center": "center", "branch": "branch"}.get(report.get("scope_kind") or "", "company")
+        return {"center": "center", "branch": "branch"}.get(report.scope_kind or "", "company")
     return "company"
 
 
-def _quadrants(report: dict[str, Any]) -> dict[tuple[str | None, str], str]:
+def _quadrants(report: ReportCore) -> dict[tuple[str | None, str], str]:
     """Descriptive importance–performance quadrants, network-wide (None) and per centre."""
-    drivers = report.get("drivers") or {}
-    out: dict[tuple[str | None, str], str] = {(None, a["question"]): a["quadrant"]
-                                              for a in drivers.get("attributes", [])}
-    for center, rows in (drivers.get("centers") or {}).items():
+    drivers = report.drivers
+    out: dict[tuple[str | None, str], str] = {(None, a.question): a.quadrant for a in drivers.attributes}
+    for center, rows in drivers.centers.items():
         for r in rows:
-            out[(center, r["question"])] = r["quadrant"]
+            out[(center, r.question)] = r.quadrant
     return out
 
 
@@ -319,9 +317,9 @@ def responsible_role(level: str, question: str) -> str:
     return RESPONSIBLE_ROLES[level]
 
 
-def _recommendation(c: Candidate, level: str, place: str, report: dict[str, Any], texts: dict[str, str],
+def _recommendation(c: Candidate, level: str, place: str, report: ReportCore, texts: dict[str, str],
                     threshold: float, quadrant: str | None) -> dict[str, Any]:
-    questions = report.get("questions") or {}
+    questions = report.questions
     what = label(c.question, questions)
     scale = 100.0 if c.measure == "nps" else 1.0
     gap = abs(c.difference) / scale
@@ -427,7 +425,7 @@ def _merge(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(best.values(), key=lambda r: r["priority"], reverse=True)[:limit]
 
 
-def recommendations_section(report: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def recommendations_section(report: ReportCore) -> tuple[list[Recommendation], dict[str, Any]]:
     """The recommendations and the description of their family (size, counts per rule) for ``methods``."""
     family = gather_family(report)
     adjust_family(family)
@@ -435,7 +433,7 @@ def recommendations_section(report: dict[str, Any]) -> tuple[list[dict[str, Any]
     by_rule: dict[str, int] = {}
     for c in family:
         by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
-    alpha = 1.0 - float(report.get("confidence", 0.95))
+    alpha = 1.0 - float(report.confidence)
     described = {**FAMILY_METHOD, "family_size": len(family), "tests_by_rule": by_rule, "fdr": alpha,
                  "min_effect": min_effects(),
                  "discoveries": sum(1 for c in family if c.q_value is not None and c.q_value <= alpha)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, timedelta
-from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,6 +14,7 @@ from app.analysis import actions as action_services
 from app.analysis import bp
 from app.analysis.models import ACTION_STATUSES, CorrectiveAction
 from app.analysis.report import ReportError, build_report, report_to_csv
+from app.analysis.report_model import SatisfactionReport
 from app.analysis.scopes import REPORT_ROLES, allowed_scopes, chosen_scope, last_complete_quarter, request_period
 from app.auth.decorators import roles_required
 from app.extensions import db
@@ -42,7 +42,7 @@ def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
     return out
 
 
-def _report_from_request() -> tuple[dict[str, Any] | None, str | None]:
+def _report_from_request() -> tuple[SatisfactionReport | None, str | None]:
     slug = request.args.get("survey", "").strip()
     if not slug:
         return None, None
@@ -75,7 +75,7 @@ def report_json():
     report, error = _report_from_request()
     if report is None:
         abort(400, error or "Не выбрана анкета")
-    body = json.dumps(report, ensure_ascii=False, allow_nan=False)
+    body = json.dumps(report.model_dump(mode="json"), ensure_ascii=False, allow_nan=False)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.json"'})
 
@@ -90,8 +90,8 @@ def report_csv():
                     headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.csv"'})
 
 
-def _filename(report: dict[str, Any]) -> str:
-    return f"{report['survey']}-{report['scope']}-{report['period']['from']}-{report['period']['to']}"
+def _filename(report: SatisfactionReport) -> str:
+    return f"{report.survey}-{report.scope}-{report.period.from_}-{report.period.to}"
 
 
 def _owner_or_404(code: str) -> Organisation:

@@ -367,4 +367,4 @@ def survey_report(slug: str):
         return _error(400, str(exc))
     if fmt == "csv":
         return current_app.response_class(report_to_csv(report), mimetype="text/csv")  # charset added by Werkzeug
-    return jsonify(report)
+    return jsonify(report.model_dump(mode="json"))

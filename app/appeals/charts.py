@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -21,6 +21,9 @@ from matplotlib.figure import Figure
 
 from app.nav import format_percent
 
+if TYPE_CHECKING:
+    from app.appeals.report_model import MonitoringReport
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 KIND_COLOURS = {"complaint": "#D55E00", "application": "#0072B2"}
 
@@ -30,12 +33,12 @@ def _lighten(hex_colour: str, amount: float) -> tuple[float, float, float]:
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
-def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
+def kind_form_topic_figure(report: MonitoringReport) -> Figure:
     plt.rcParams["svg.fonttype"] = "none"  # keep text as text: smaller, selectable, Cyrillic by the browser
     figure = plt.figure(figsize=(10, 4.2))
     forms, bars = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
-    total = report["total"]
-    kinds = [k for k in report["by_kind"] if k["count"]]
+    total = report.total
+    kinds = [k for k in report.by_kind if k.count]
     if not total:
         for axes in (forms, bars):
             axes.axis("off")
@@ -46,14 +49,14 @@ def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
     colours_left: list[str | tuple[float, float, float]] = []
     bold: list[bool] = []
     for k in kinds:
-        labels.append(f"{k['kind_name']}, всего")
-        values.append(k["share"] or 0.0)
-        colours_left.append(KIND_COLOURS.get(k["kind"], "#999999"))
+        labels.append(f"{k.kind_name}, всего")
+        values.append(k.share or 0.0)
+        colours_left.append(KIND_COLOURS.get(k.kind, "#999999"))
         bold.append(True)
-        for row in (r for r in report["by_kind_form"] if r["kind"] == k["kind"] and r["count"]):
-            labels.append(f"{row['form_name'].lower()}")
-            values.append(row["share_of_total"] or 0.0)
-            colours_left.append(_lighten(KIND_COLOURS.get(k["kind"], "#999999"), 0.45))
+        for row in (r for r in report.by_kind_form if r.kind == k.kind and r.count):
+            labels.append(f"{row.form_name.lower()}")
+            values.append(row.share_of_total or 0.0)
+            colours_left.append(_lighten(KIND_COLOURS.get(k.kind, "#999999"), 0.45))
             bold.append(False)
     positions = list(range(len(labels)))
     forms.barh(positions, values, color=colours_left, edgecolor="white")
@@ -71,26 +74,26 @@ def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
         forms.spines[side].set_visible(False)
     topic_codes: list[str] = []
     names: dict[str, str] = {}
-    for row in report["by_kind_topic"]:
-        if row["count"] and row["topic"] not in topic_codes:
-            topic_codes.append(row["topic"])
-            names[row["topic"]] = row["topic_name"]
+    for row in report.by_kind_topic:
+        if row.count and row.topic not in topic_codes:
+            topic_codes.append(row.topic)
+            names[row.topic] = row.topic_name
     colours = {code: OKABE_ITO[i % len(OKABE_ITO)] for i, code in enumerate(topic_codes)}
     labelled: set[str] = set()
     for y, kind in enumerate(kinds):
         left = 0.0
-        for row in (r for r in report["by_kind_topic"] if r["kind"] == kind["kind"] and r["count"]):
-            width = row["share_of_kind"] or 0.0
-            first = row["topic"] not in labelled
-            labelled.add(row["topic"])
-            bars.barh(y, width, left=left, color=colours[row["topic"]], edgecolor="white",
-                      label=names[row["topic"]] if first else None)
+        for row in (r for r in report.by_kind_topic if r.kind == kind.kind and r.count):
+            width = row.share_of_kind or 0.0
+            first = row.topic not in labelled
+            labelled.add(row.topic)
+            bars.barh(y, width, left=left, color=colours[row.topic], edgecolor="white",
+                      label=names[row.topic] if first else None)
             if width >= 0.06:
                 bars.text(left + width / 2, y, format_percent(width), ha="center", va="center", fontsize=8,
-                          color="white" if colours[row["topic"]] in ("#0072B2", "#009E73", "#D55E00", "#000000")
+                          color="white" if colours[row.topic] in ("#0072B2", "#009E73", "#D55E00", "#000000")
                           else "black")
             left += width
-    bars.set_yticks(range(len(kinds)), [f"{k['kind_name']}\n({k['count']:,})".replace(",", "\u00a0") for k in kinds])
+    bars.set_yticks(range(len(kinds)), [f"{k.kind_name}\n({k.count:,})".replace(",", "\u00a0") for k in kinds])
     bars.set_xlim(0, 1)
     bars.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0 %", "25 %", "50 %", "75 %", "100 %"])
     bars.invert_yaxis()
@@ -103,7 +106,7 @@ def kind_form_topic_figure(report: dict[str, Any]) -> Figure:
     return figure
 
 
-def kind_form_topic_svg(report: dict[str, Any]) -> str:
+def kind_form_topic_svg(report: MonitoringReport) -> str:
     """The chart as a ``data:image/svg+xml;base64,…`` URL for an <img> (CSP allows data: images)."""
     figure = kind_form_topic_figure(report)
     buffer = io.BytesIO()

@@ -107,7 +107,7 @@ def report_command(date_from: date, date_to: date, scope: str, fmt: str, out: Pa
         raise click.ClickException("Дата окончания периода раньше даты начала")
     report = monitoring_report(date_from, date_to, org)
     if fmt == "json":
-        data = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        data = (json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     elif fmt == "csv":
         header, rows = report_rows(report)
         data = to_csv(header, rows)

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, Select, and_, case, cast, func, select, text
 
 from app.appeals.models import CHANNELS, FORMS, KINDS, Appeal, Promise, RootCause
+from app.appeals.report_model import MonitoringReport
 from app.appeals.services import OPEN_STATUSES, center_timezone
 from app.extensions import db
 from app.models import Organisation, OrgKind, Setting, Topic, utcnow
@@ -390,8 +391,8 @@ def _regulator_form(date_from: date, date_to: date, groups_n: list[Any], groups_
 
 
 def monitoring_report(date_from: date, date_to: date, scope: Organisation | None = None,
-                      now: datetime | None = None) -> dict[str, Any]:
-    """The monitoring report of a period and scope as plain JSON-ready data.
+                      now: datetime | None = None) -> MonitoringReport:
+    """The monitoring report of a period and scope, typed (its JSON: ``report.model_dump(mode="json")``).
 
     Shares are fractions at full precision (None when the base is zero); rounding is for display.
     """
@@ -429,35 +430,36 @@ def monitoring_report(date_from: date, date_to: date, scope: Organisation | None
         "definitions": {"alpha": ALPHA, "test": "two-proportion z-test, pooled, no continuity correction",
                         "days_bucket": 0.1},
     }
-    return report
+    return MonitoringReport.model_validate(report)
 
 
-def report_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
     """The report as one flat table (section, kind, form/topic/centre, count, shares) for CSV."""
     header = ["раздел", "вид", "форма", "тема", "ЦОК", "количество", "доля от всех", "доля от вида",
               "предыдущий период", "p-значение"]
-    rows: list[list[Any]] = [["всего", "", "", "", "", report["total"], 1.0 if report["total"] else None, "",
-                              report["previous"]["total"], ""]]
-    changes = {c["key"]: c for c in report["changes"]}
-    for r in report["by_kind"]:
-        ch = changes.get(f"by_kind.{r['kind']}", {})
-        rows.append(["вид", r["kind_name"], "", "", "", r["count"], r["share"], "", ch.get("previous"),
-                     ch.get("p_value")])
-    for r in report["by_kind_form"]:
-        ch = changes.get(f"by_kind_form.{r['kind']}.{r['form']}", {})
-        rows.append(["вид и форма", r["kind_name"], r["form_name"], "", "", r["count"], r["share_of_total"],
-                     r["share_of_kind"], ch.get("previous"), ch.get("p_value")])
-    for r in report["by_kind_topic"]:
-        ch = changes.get(f"by_kind_topic.{r['kind']}.{r['topic']}", {})
-        rows.append(["вид и тема", r["kind_name"], "", r["topic_name"], "", r["count"], r["share_of_total"],
-                     r["share_of_kind"], ch.get("previous"), ch.get("p_value")])
-    for r in report["by_center"]:
-        rows.append(["ЦОК", "", "", "", r["center_name"], r["total"], "", "", "", ""])
-    p = report["processing"]
+    rows: list[list[Any]] = [["всего", "", "", "", "", report.total, 1.0 if report.total else None, "",
+                              report.previous.total, ""]]
+    changes = {c.key: c for c in report.changes}
+
+    def previous_and_p(key: str) -> list[Any]:
+        change = changes.get(key)
+        return [change.previous, change.p_value] if change is not None else [None, None]
+
+    for r in report.by_kind:
+        rows.append(["вид", r.kind_name, "", "", "", r.count, r.share, "", *previous_and_p(f"by_kind.{r.kind}")])
+    for r in report.by_kind_form:
+        rows.append(["вид и форма", r.kind_name, r.form_name, "", "", r.count, r.share_of_total, r.share_of_kind,
+                     *previous_and_p(f"by_kind_form.{r.kind}.{r.form}")])
+    for r in report.by_kind_topic:
+        rows.append(["вид и тема", r.kind_name, "", r.topic_name, "", r.count, r.share_of_total, r.share_of_kind,
+                     *previous_and_p(f"by_kind_topic.{r.kind}.{r.topic}")])
+    for r in report.by_center:
+        rows.append(["ЦОК", "", "", "", r.center_name, r.total, "", "", "", ""])
+    p, pp = report.processing, report.previous.processing
     for key, label in (("on_time_share", "ответы в срок, доля"), ("median_days", "медиана дней до ответа"),
                        ("p90_days", "90-й процентиль дней до ответа"), ("overdue", "просрочено сейчас"),
                        ("promises_kept_share", "выполненные обещания, доля")):
-        rows.append(["обработка", label, "", "", "", p[key], "", "", report["previous"]["processing"][key], ""])
-    for r in report["root_causes"]:
-        rows.append(["коренные причины жалоб", r["name"], "", "", "", r["count"], r["share"], "", "", ""])
+        rows.append(["обработка", label, "", "", "", getattr(p, key), "", "", getattr(pp, key), ""])
+    for r in report.root_causes:
+        rows.append(["коренные причины жалоб", r.name, "", "", "", r.count, r.share, "", "", ""])
     return header, rows

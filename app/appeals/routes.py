@@ -30,6 +30,7 @@ from app.appeals.models import (
 from app.appeals.periods import period_choices, resolve_period
 from app.appeals.queries import EXPORT_HEADER, Filters, appeals_query, export_rows, promise_flags
 from app.appeals.report import monitoring_report, report_rows
+from app.appeals.report_model import MonitoringReport
 from app.appeals.spreadsheet import to_csv, to_xlsx
 from app.auth.decorators import roles_required
 from app.extensions import db
@@ -303,7 +304,7 @@ def _scope_options() -> list[Organisation]:
     return [own]
 
 
-def _build_report() -> tuple[dict, dict]:
+def _build_report() -> tuple[MonitoringReport, dict]:
     try:
         period = resolve_period(request.args, date.today())
     except ValueError as exc:
@@ -331,9 +332,9 @@ def report_download(fmt: str):
     if fmt not in ("json", "csv", "pdf"):
         abort(404)
     report_data, _period = _build_report()
-    name = f"appeals-report-{report_data['period']['from']}-{report_data['period']['to']}"
+    name = f"appeals-report-{report_data.period.from_}-{report_data.period.to}"
     if fmt == "json":
-        body = json.dumps(report_data, ensure_ascii=False, indent=2)
+        body = json.dumps(report_data.model_dump(mode="json"), ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json",
                         headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
     if fmt == "csv":

@@ -8,11 +8,14 @@ silently printing nothing (a never-drawn p-chart once went unnoticed for that re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from app.analysis.report_model import SatisfactionReport
 
 _KEY = "otklik_strict_jinja"
 
@@ -34,9 +37,9 @@ def render_strict(template: str, **context: Any) -> str:
     return strict_env().get_template(template).render(context)
 
 
-def analysis_report_html(report: dict[str, Any], query_args: dict[str, str]) -> Markup:
+def analysis_report_html(report: SatisfactionReport, query_args: dict[str, str]) -> Markup:
     """The analysis page's report block (``analysis/_report.html``), rendered strictly, with Russian labels
-    for every code the report dict holds (questions, centres, rules, tests, reliability blocks)."""
+    for every code the report holds (questions, centres, rules, tests, reliability blocks)."""
     from app.reports.context import page_labels
 
     html = render_strict("analysis/_report.html", report=report, query_args=query_args, labels=page_labels(report))

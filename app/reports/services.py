@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
@@ -35,6 +35,10 @@ from app.reports.fmt import Period, PeriodError, parse_period, period_label
 from app.reports.models import ReportArchive
 from app.reports.render import render_strict
 from app.reports.sources import ReportError
+
+if TYPE_CHECKING:
+    from app.analysis.report_model import SatisfactionReport
+    from app.appeals.report_model import MonitoringReport
 
 log = logging.getLogger("otklik.reports")
 
@@ -121,34 +125,34 @@ def _meta(spec: Spec, user: User | None) -> dict[str, Any]:
 # ------------------------------------------------------------------ rendering from source dicts
 
 
-def render_satisfaction(report: dict[str, Any], meta: dict[str, Any], comments: list[dict[str, Any]] | None = None,
+def render_satisfaction(report: SatisfactionReport, meta: dict[str, Any], comments: list[dict[str, Any]] | None = None,
                         pdf: bool = True, progress: Progress = _noop, comments_note: str = "") -> str:
-    """HTML of the satisfaction report from an analysis report dict."""
+    """HTML of the satisfaction report from the typed analysis report."""
     ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments or [],
                                       comments_note=comments_note, progress=progress,
                                       pdf_limit=int(current_app.config["ANALYSIS_PDF_RECOMMENDATIONS"]))
     return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
-def render_appeals(report: dict[str, Any], meta: dict[str, Any], pdf: bool = True,
+def render_appeals(report: MonitoringReport, meta: dict[str, Any], pdf: bool = True,
                    topic_names: dict[str, str] | None = None, center_names: dict[str, str] | None = None) -> str:
     ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
     return render_strict("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
-def render_centers(report: dict[str, Any], meta: dict[str, Any], codes: list[str] | None = None,
+def render_centers(report: SatisfactionReport, meta: dict[str, Any], codes: list[str] | None = None,
                    pdf: bool = True) -> str:
     cards = ctxmod.center_cards(report, codes)
     if not cards:
         raise ReportError("В отчете нет данных по выбранным ЦОК")
-    return render_strict("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report["min_n"],
+    return render_strict("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report.min_n,
                            font_css=PDF_FONT_CSS)
 
 
-def appeals_pdf(report: dict[str, Any]) -> bytes:
-    """PDF of an appeals monitoring report dict (used by ``flask appeals report --format pdf``)."""
-    org = sources.scope_org(report.get("scope") if report.get("scope") != "company" else None)
-    period = report.get("period") or {}
+def appeals_pdf(report: MonitoringReport) -> bytes:
+    """PDF of an appeals monitoring report (used by ``flask appeals report --format pdf``)."""
+    org = sources.scope_org(report.scope if report.scope != "company" else None)
+    period = report.period.model_dump()
     meta = {"title": REPORT_TYPES["appeals"], "company": current_app.config["COMPANY_NAME"], "scope_name": org.name,
             "period_label": period_label(period), "report_type": "appeals", "generated_at": local_time(utcnow()),
             "author": ""}
@@ -160,7 +164,7 @@ def appeals_pdf(report: dict[str, Any]) -> bytes:
 
 
 def build_html(report_type: str, params: dict[str, Any], user: User | None = None, pdf: bool = False,
-               progress: Progress = _noop, network_report: dict[str, Any] | None = None) -> str:
+               progress: Progress = _noop, network_report: SatisfactionReport | None = None) -> str:
     """The report as HTML (``pdf=False``: the browser preview; ``pdf=True``: the input of WeasyPrint)."""
     spec = resolve(report_type, params)
     if not user_may_use(user, spec.org):
@@ -187,7 +191,7 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
 
 
 def build_pdf(report_type: str, params: dict[str, Any], user: User | None = None,
-              progress: Progress = _noop, network_report: dict[str, Any] | None = None) -> bytes:
+              progress: Progress = _noop, network_report: SatisfactionReport | None = None) -> bytes:
     """Build one report PDF; ``progress`` receives percentages as the work advances."""
     html = build_html(report_type, params, user, pdf=True, progress=progress, network_report=network_report)
     progress(80)

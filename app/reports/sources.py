@@ -7,7 +7,7 @@ samples (text answers) that the renderers show.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -19,6 +19,10 @@ from app.extensions import db
 from app.models import Organisation, OrgKind, Topic
 from app.org.services import centers_under, company
 from app.reports.fmt import Period
+
+if TYPE_CHECKING:
+    from app.analysis.report_model import SatisfactionReport
+    from app.appeals.report_model import MonitoringReport
 
 
 class ReportError(ValueError):
@@ -66,7 +70,7 @@ def scope_argument(org: Organisation) -> str | None:
     return None if org.kind == OrgKind.COMPANY else org.code
 
 
-def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
+def satisfaction_report(slug: str, period: Period, org: Organisation) -> SatisfactionReport:
     config = current_app.config
     try:
         report = build_report(slug, period.start, period.end, scope=scope_argument(org),
@@ -74,11 +78,10 @@ def satisfaction_report(slug: str, period: Period, org: Organisation) -> dict[st
                               confidence=config["ANALYSIS_CONFIDENCE"], previous=True)
     except AnalysisError as exc:  # an unknown survey, a period it cannot cover: the user's input
         raise ReportError(str(exc)) from None
-    report.setdefault("survey_title", survey_title(slug))
     return report
 
 
-def appeals_report(period: Period, org: Organisation) -> dict[str, Any]:
+def appeals_report(period: Period, org: Organisation) -> MonitoringReport:
     return monitoring_report(period.start, period.end, None if org.kind == OrgKind.COMPANY else org)
 
 

@@ -73,7 +73,7 @@ def demo(org):
 
 
 @pytest.fixture
-def satisfaction(demo) -> dict:
+def satisfaction(demo):  # a SatisfactionReport
     """The real Q3 2026 company report of the seeded data."""
     from app.analysis.report import build_report
 
@@ -81,7 +81,7 @@ def satisfaction(demo) -> dict:
 
 
 @pytest.fixture
-def appeals(demo) -> dict:
+def appeals(demo):  # a MonitoringReport
     """The real Q3 2026 appeals monitoring report of the seeded data."""
     from app.appeals.report import monitoring_report
 

@@ -233,7 +233,7 @@ def test_report_section_shows_the_effect_in_plain_russian(planted, app):
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 7, 10))
     report = build_report("mini", date(2026, 7, 1), date(2026, 9, 30), scope="LGV")
-    assert report["actions"][0]["effect"]["verdict"] == "improved"
+    assert report.actions[0].effect["verdict"] == "improved"
     meta = {"title": "Отчет", "company": "МРСК", "scope_name": "Льгов", "period_label": "III квартал 2026",
             "report_type": "satisfaction", "generated_at": "", "author": ""}
     with app.test_request_context("/"):

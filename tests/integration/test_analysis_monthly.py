@@ -50,25 +50,25 @@ def test_complaint_control_is_monthly_with_centre_codes_and_laney_when_due(org):
         _add_appeals("LGV", month, lgv, 400 - lgv)
     _add_appeals("SHCH", date(2026, 9, 1), 5, 50)  # one month only: no chart
 
-    section = build_report("mini", *Q3)["complaints_control"]
-    assert section["months"] == [f"{m.year}-{m.month:02d}" for m in months]
+    section = build_report("mini", *Q3).complaints_control
+    assert section.months == [f"{m.year}-{m.month:02d}" for m in months]
     codes = set(db.session.scalars(select(Organisation.code).where(Organisation.kind == OrgKind.CENTER)))
-    charts = {c["center"]: c for c in section["centers"]}
+    charts = {c.center: c for c in section.centers}
     assert set(charts) == {"KUR", "LGV"} and set(charts) <= codes
     for chart in charts.values():
-        assert isinstance(chart["center"], str)
-        assert len(chart["points"]) == 12
-        total = sum(p["n"] for p in chart["points"])
-        assert chart["center_line"] == pytest.approx(sum(p["count"] for p in chart["points"]) / total)
-    assert charts["KUR"]["laney_used"] is False
-    assert charts["LGV"]["laney_used"] is True and charts["LGV"]["sigma_z"] > 3
+        assert isinstance(chart.center, str)
+        assert len(chart.points) == 12
+        total = sum(p.n for p in chart.points)
+        assert chart.center_line == pytest.approx(sum(p.count for p in chart.points) / total)
+    assert charts["KUR"].laney_used is False
+    assert charts["LGV"].laney_used is True and charts["LGV"].sigma_z > 3
     # Laney limits are wide enough that the alternating months are no longer all signals.
-    beyond = [p for p in charts["LGV"]["points"] if p["beyond"]]
+    beyond = [p for p in charts["LGV"].points if p.beyond]
     assert len(beyond) < 6
-    for signal in section["signals"]:
-        assert signal["center"] in codes
-        if signal["kind"] == "p_chart":
-            assert signal["month"] in {"2026-07", "2026-08", "2026-09"} and signal["quarter"] == "2026Q3"
+    for signal in section.signals:
+        assert signal.center in codes
+        if signal.kind == "p_chart":
+            assert signal.month in {"2026-07", "2026-08", "2026-09"} and signal.quarter == "2026Q3"
 
 
 def test_a_planted_complaint_spike_in_a_month_of_the_period_is_a_signal(org):
@@ -77,11 +77,11 @@ def test_a_planted_complaint_spike_in_a_month_of_the_period_is_a_signal(org):
     for month in _months(date(2026, 9, 1)):
         k = 70 if month == date(2026, 8, 1) else sum(rng.random() < 0.05 for _ in range(600))
         _add_appeals("KUR", month, k, 600 - k)
-    section = build_report("mini", *Q3)["complaints_control"]
-    chart = next(c for c in section["centers"] if c["center"] == "KUR")
-    assert [p["label"] for p in chart["points"] if p["beyond"]] == ["2026-08"]
-    signals = [s for s in section["signals"] if s["kind"] == "p_chart"]
-    assert [(s["center"], s["month"]) for s in signals] == [("KUR", "2026-08")]
+    section = build_report("mini", *Q3).complaints_control
+    chart = next(c for c in section.centers if c.center == "KUR")
+    assert [p.label for p in chart.points if p.beyond] == ["2026-08"]
+    signals = [s for s in section.signals if s.kind == "p_chart"]
+    assert [(s.center, s.month) for s in signals] == [("KUR", "2026-08")]
 
 
 def _monthly_responses(version, top2_share, nps_mix, n: int = 100, skip: date | None = None) -> None:
@@ -103,30 +103,30 @@ def test_monthly_section_finds_planted_trends_with_real_month_scores(org):
     # top-2-box from 40 % to 62 %, NPS from about 0 to +44 over the months; March 2026 nearly empty.
     _monthly_responses(version, lambda i: 0.38 + 0.02 * i, lambda i: (0.3 + 0.02 * i, 0.3 - 0.02 * i),
                        skip=date(2026, 3, 1))
-    monthly = build_report("mini", *Q3)["monthly"]
-    assert [m["month"] for m in monthly["months"]][0] == "2025-10" and monthly["months"][-1]["month"] == "2026-09"
-    top2 = monthly["top2box"]
-    assert top2["question"] == "overall" and len(top2["points"]) == 12
-    march = next(p for p in top2["points"] if p["month"] == "2026-03")
-    assert march["low_n"] is True and march["index"] == 6
-    assert top2["cochran_armitage"]["scores"] == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]
-    assert top2["direction"] == "up" and top2["cochran_armitage"]["p_value"] < 0.001
-    last = top2["points"][-1]
-    assert last["share"] == pytest.approx(0.62) and last["ci"][0] < 0.62 < last["ci"][1]
-    nps = monthly["nps"]
-    assert nps["regression"]["scores"] == top2["cochran_armitage"]["scores"]
-    assert nps["direction"] == "up" and nps["regression"]["ci"][0] > 0
+    monthly = build_report("mini", *Q3).monthly
+    assert [m.month for m in monthly.months][0] == "2025-10" and monthly.months[-1].month == "2026-09"
+    top2 = monthly.top2box
+    assert top2.question == "overall" and len(top2.points) == 12
+    march = next(p for p in top2.points if p.month == "2026-03")
+    assert march.low_n is True and march.index == 6
+    assert top2.cochran_armitage.scores == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]
+    assert top2.direction == "up" and top2.cochran_armitage.p_value < 0.001
+    last = top2.points[-1]
+    assert last.share == pytest.approx(0.62) and last.ci[0] < 0.62 < last.ci[1]
+    nps = monthly.nps
+    assert nps.regression.scores == top2.cochran_armitage.scores
+    assert nps.direction == "up" and nps.regression.ci[0] > 0
     # 4 NPS points a month on the −100…100 scale (promoters +2 %, detractors −2 % a month).
-    assert nps["regression"]["slope"] == pytest.approx(4.0, abs=0.3)
-    assert nps["points"][-1]["nps"] == pytest.approx(100 * (0.54 - 0.06))
+    assert nps.regression.slope == pytest.approx(4.0, abs=0.3)
+    assert nps.points[-1].nps == pytest.approx(100 * (0.54 - 0.06))
 
 
 def test_monthly_section_is_quiet_on_a_flat_series(org):
     version = make_survey(SMALL_DEFINITION)
     _monthly_responses(version, lambda i: 0.6, lambda i: (0.45, 0.25))
     report = build_report("mini", *Q3)
-    monthly = report["monthly"]
-    assert monthly["top2box"]["direction"] == "none" and monthly["top2box"]["cochran_armitage"]["p_value"] > 0.5
-    assert monthly["nps"]["direction"] == "none" and monthly["nps"]["regression"]["p_value"] > 0.5
+    monthly = report.monthly
+    assert monthly.top2box.direction == "none" and monthly.top2box.cochran_armitage.p_value > 0.5
+    assert monthly.nps.direction == "none" and monthly.nps.regression.p_value > 0.5
     # The quarterly NPS trend uses the same regression on the quarter number, and is quiet too.
-    assert report["trend"]["questions"]["nps"]["regression"]["direction"] == "none"
+    assert report.trend.questions["nps"].regression.direction == "none"

@@ -140,8 +140,8 @@ def test_effect_of_a_done_action(org):
     with pytest.raises(actions.ActionError):
         actions.set_status(action, "planned")
     report_actions = __import__("app.analysis.report", fromlist=["build_report"]).build_report(
-        "mini", *Q3, scope="LGV")["actions"]
-    assert report_actions[0]["effect"]["evaluated"] is True
+        "mini", *Q3, scope="LGV").actions
+    assert report_actions[0].effect["evaluated"] is True
 
 
 def test_catalogue_edits_change_the_action_text(org):

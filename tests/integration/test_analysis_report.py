@@ -93,67 +93,68 @@ def synthetic(org):
 
 def test_known_structure_is_found(synthetic):
     report = build_report("visit-csat", *Q3)
-    assert report["n_responses"] == 3612
+    assert report.n_responses == 3612
 
-    order = [a["question"] for a in report["drivers"]["attributes"]]
+    order = [a.question for a in report.drivers.attributes]
     assert order == ["wait", "competence", "politeness", "clarity", "comfort"]
-    weights = [a["weight"] for a in report["drivers"]["attributes"]]
-    assert sum(weights) == pytest.approx(report["drivers"]["r2"])
+    weights = [a.weight for a in report.drivers.attributes]
+    assert sum(weights) == pytest.approx(report.drivers.r2)
 
-    below = {(c["center"], c["question"]) for c in report["comparisons"]
-             if c.get("scope") == "center" and c.get("direction") == "below" and c["test"] == "two_proportion_z"}
+    below = {(c.center, c.question) for c in report.comparisons
+             if c.scope == "center" and c.direction == "below" and c.test == "two_proportion_z"}
     assert ("LGV", "wait") in below
     assert ("LGV", "overall") in below
     assert not {c for c, q in below if q == "wait"} - {"LGV"}  # nobody else flagged on wait
 
-    top = report["recommendations"][0]
-    assert (top["center"], top["question"]) == ("LGV", "wait")
-    assert "Льгов" in top["finding"] and "p" in top["finding"] and "n = " in top["finding"]
-    assert "запись" in top["action"]
-    assert top["priority"] == pytest.approx(top["affected"] * top["gap"])
-    assert top["responsible_role"] == "начальник ЦОК" and "confidence" not in top
-    evidence = top["evidence"]
-    assert evidence["q_value"] <= 0.05 and abs(evidence["difference"]) >= evidence["min_effect"]
-    assert evidence["family_size"] == report["methods"]["recommendations"]["family_size"]
-    priorities = [r["priority"] for r in report["recommendations"]]
+    top = report.recommendations[0]
+    assert (top.center, top.question) == ("LGV", "wait")
+    assert "Льгов" in top.finding and "p" in top.finding and "n = " in top.finding
+    assert "запись" in top.action
+    assert top.priority == pytest.approx(top.affected * top.gap)
+    assert top.responsible_role == "начальник ЦОК" and "confidence" not in top.model_dump()
+    evidence = top.evidence
+    assert evidence.q_value <= 0.05 and abs(evidence.difference) >= evidence.min_effect
+    assert evidence.family_size == report.methods.recommendations.family_size
+    priorities = [r.priority for r in report.recommendations]
     assert priorities == sorted(priorities, reverse=True)
 
-    kruskal = [c for c in report["comparisons"] if c["test"] == "kruskal" and c["question"] == "wait"]
-    assert kruskal and kruskal[0]["p_value"] < 0.001
+    kruskal = [c for c in report.comparisons if c.test == "kruskal" and c.question == "wait"]
+    assert kruskal and kruskal[0].p_value < 0.001
 
 
 def test_low_n_centre_is_marked_and_left_out(synthetic):
     """Left out of tests and recommendations; ranked on shrunken estimates (centres with
     answers are ranked however few, the n < 30 flag stays; centres without answers are not ranked)."""
     report = build_report("visit-csat", *Q3)
-    obo = next(c for c in report["centers"] if c["center"] == "OBO")
-    assert obo["n"] == 12 and obo["low_n"] is True
-    assert next(c for c in report["centers"] if c["center"] == "KUR")["low_n"] is False
-    ranking = {r["code"]: r for r in report["ranking"]["centers"]}
-    assert ranking["OBO"]["rank"] is not None and ranking["OBO"]["low_n"] is True
-    assert sorted(r["rank"] for r in ranking.values() if r["rank"]) == [1, 2, 3, 4, 5]
-    assert all(r["rank"] is None for r in ranking.values() if r["n"] == 0)
-    assert ranking["LGV"]["rank"] == 5 and ranking["LGV"]["p_bottom"] > 0.9
-    assert ranking["LGV"]["rank_range"][0] > 1  # its interval excludes the top
+    obo = next(c for c in report.centers if c.center == "OBO")
+    assert obo.n == 12 and obo.low_n is True
+    assert next(c for c in report.centers if c.center == "KUR").low_n is False
+    ranking = {r.code: r for r in report.ranking.centers}
+    assert ranking["OBO"].rank is not None and ranking["OBO"].low_n is True
+    assert sorted(r.rank for r in ranking.values() if r.rank) == [1, 2, 3, 4, 5]
+    assert all(r.rank is None for r in ranking.values() if r.n == 0)
+    assert ranking["LGV"].rank == 5 and ranking["LGV"].p_bottom > 0.9
+    assert ranking["LGV"].rank_range[0] > 1  # its interval excludes the top
     # Twelve answers: the widest rank range, the raw share pulled towards the network, both kept.
     obo_rank = ranking["OBO"]
-    assert obo_rank["rank_range"][1] - obo_rank["rank_range"][0] == max(
-        r["rank_range"][1] - r["rank_range"][0] for r in ranking.values() if r["rank"])
-    network = report["questions"]["overall"]["top2box"]
-    assert obo_rank["top2box"] == pytest.approx(0.5) and obo_rank["top2box_ci"] is not None
-    assert min(0.5, network) < obo_rank["top2box_shrunk"] < max(0.5, network)
-    assert obo_rank["top2box_shrunk_ci"][0] < obo_rank["top2box_shrunk"] < obo_rank["top2box_shrunk_ci"][1]
+    assert obo_rank.rank_range[1] - obo_rank.rank_range[0] == max(
+        r.rank_range[1] - r.rank_range[0] for r in ranking.values() if r.rank)
+    network = report.questions["overall"].top2box
+    assert obo_rank.top2box == pytest.approx(0.5) and obo_rank.top2box_ci is not None
+    assert min(0.5, network) < obo_rank.top2box_shrunk < max(0.5, network)
+    assert obo_rank.top2box_shrunk_ci[0] < obo_rank.top2box_shrunk < obo_rank.top2box_shrunk_ci[1]
     for r in ranking.values():
-        if r["rank"]:
-            assert r["index_ci"][0] < r["index"] < r["index_ci"][1]
-            assert r["rank_range"][0] <= r["rank"] <= r["rank_range"][1]
-    assert all(c.get("center") != "OBO" for c in report["comparisons"])
-    assert all(r["center"] != "OBO" for r in report["recommendations"])
-    assert all(r["center"] != "OBO" for r in report["previous"]["centers"])
+        if r.rank:
+            assert r.index_ci[0] < r.index < r.index_ci[1]
+            assert r.rank_range[0] <= r.rank <= r.rank_range[1]
+    assert all(c.center != "OBO" for c in report.comparisons)
+    assert all(r.center != "OBO" for r in report.recommendations)
+    assert all(r.center != "OBO" for r in report.previous.centers)
 
 
 def test_json_contract(synthetic):
-    report = build_report("visit-csat", *Q3)
+    typed = build_report("visit-csat", *Q3)
+    report = typed.model_dump(mode="json")  # the JSON of the CLI and the API
     json.dumps(report, allow_nan=False)  # strictly valid JSON
     for key in ("survey", "period", "scope", "n_responses", "questions", "centers", "comparisons", "drivers",
                 "reliability", "recommendations", "previous", "trend", "complaints_control", "ranking", "methods",
@@ -184,7 +185,7 @@ def test_json_contract(synthetic):
             "min_effect"} <= set(rec["evidence"])
     assert [q["label"] for q in report["trend"]["quarters"]] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
     assert report["methods"]["min_n"] == 30 and report["methods"]["confidence"] == 0.95
-    table = report_to_csv(report)
+    table = report_to_csv(typed)
     rows = list(csv.reader(io.StringIO(table), delimiter=";"))
     assert ["# recommendations"] in rows and ["# questions"] in rows
 
@@ -197,27 +198,27 @@ def test_previous_period_flags_only_significant_changes(org):
     add_responses(version, "KUR", datetime(2026, 8, 10, 9),
                   ratings(overall={5: 60, 4: 20, 2: 20}, wait={5: 20, 4: 20, 2: 60}, nps={10: 50, 8: 30, 3: 20}))
     report = build_report("mini", *Q3)
-    changes = {(c["question"], c["measure"]): c for c in report["previous"]["questions"]}
-    assert changes[("wait", "top2box")]["significant"] is True
-    assert changes[("wait", "top2box")]["direction"] == "down"
-    assert changes[("wait", "top2box")]["difference"] == pytest.approx(-0.4)
-    assert changes[("overall", "top2box")]["significant"] is False
-    assert changes[("overall", "top2box")]["p_value"] == pytest.approx(1.0)
-    assert changes[("nps", "nps")]["significant"] is False and changes[("nps", "nps")]["direction"] is None
-    declines = [r for r in report["recommendations"] if r["rule"] == "decline"
-                or any(f["rule"] == "decline" for f in r.get("related_findings", []))]
-    assert {(r["center"], r["question"]) for r in declines} == {("MRSK", "wait"), ("KUR", "wait")}
+    changes = {(c.question, c.measure): c for c in report.previous.questions}
+    assert changes[("wait", "top2box")].significant is True
+    assert changes[("wait", "top2box")].direction == "down"
+    assert changes[("wait", "top2box")].difference == pytest.approx(-0.4)
+    assert changes[("overall", "top2box")].significant is False
+    assert changes[("overall", "top2box")].p_value == pytest.approx(1.0)
+    assert changes[("nps", "nps")].significant is False and changes[("nps", "nps")].direction is None
+    declines = [r for r in report.recommendations if r.rule == "decline"
+                or any(f.rule == "decline" for f in r.related_findings)]
+    assert {(r.center, r.question) for r in declines} == {("MRSK", "wait"), ("KUR", "wait")}
 
 
 def test_empty_period_gives_an_empty_report(synthetic):
     report = build_report("visit-csat", date(2024, 1, 1), date(2024, 3, 31))
-    assert report["n_responses"] == 0
-    assert report["questions"]["overall"]["n"] == 0 and report["questions"]["overall"]["mean"] is None
-    assert report["comparisons"] == [] and report["recommendations"] == []
-    assert report["drivers"]["attributes"] == [] and report["drivers"]["note"]
-    assert report["notes"]
-    assert all(c["low_n"] for c in report["centers"])
-    json.dumps(report, allow_nan=False)
+    assert report.n_responses == 0
+    assert report.questions["overall"].n == 0 and report.questions["overall"].mean is None
+    assert report.comparisons == [] and report.recommendations == []
+    assert report.drivers.attributes == [] and report.drivers.note
+    assert report.notes
+    assert all(c.low_n for c in report.centers)
+    json.dumps(report.model_dump(mode="json"), allow_nan=False)
     assert report_to_csv(report)
 
 
@@ -232,14 +233,14 @@ def test_branch_scope_only_includes_its_centres(synthetic):
     generate_responses(synthetic, centers("BRN"), *Q3, n=200, seed=9, weak_center_code=None)
     company = build_report("visit-csat", *Q3)
     kursk = build_report("visit-csat", *Q3, scope="KURS")
-    assert company["n_responses"] == 3812
-    assert kursk["scope"] == "KURS" and kursk["n_responses"] == 3612
-    assert {c["center"] for c in kursk["centers"]} == set(KURSK_CENTERS)
-    assert {r["code"] for r in kursk["ranking"]["branches"]} == {"KURS"}
+    assert company.n_responses == 3812
+    assert kursk.scope == "KURS" and kursk.n_responses == 3612
+    assert {c.center for c in kursk.centers} == set(KURSK_CENTERS)
+    assert {r.code for r in kursk.ranking.branches} == {"KURS"}
     single = build_report("visit-csat", *Q3, scope="LGV")
-    assert [c["center"] for c in single["centers"]] == ["LGV"]
-    assert single["comparisons"] == []
-    assert single["n_responses"] == next(c["n"] for c in company["centers"] if c["center"] == "LGV")
+    assert [c.center for c in single.centers] == ["LGV"]
+    assert single.comparisons == []
+    assert single.n_responses == next(c.n for c in company.centers if c.center == "LGV")
 
 
 def test_cli_prints_valid_json(synthetic, runner):

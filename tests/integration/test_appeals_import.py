@@ -195,9 +195,9 @@ def test_led_to_contract_column_feeds_the_regulator_form(org, tmp_path):
     assert import_file(path).inserted == 5
     marked = {a.external_id: a.led_to_contract for a in db.session.scalars(select(Appeal))}
     assert marked == {"C1": True, "C2": True, "C3": False, "C4": False, "C5": True}
-    form = monitoring_report(date(2026, 1, 1), date(2026, 3, 31))["regulator_form"]
-    rows = {r["row"]: r["cells"] for r in form["rows"]}
-    assert rows["mail"]["contracts"]["n"] == 3 and rows["total"]["contracts"]["n"] == 3
+    form = monitoring_report(date(2026, 1, 1), date(2026, 3, 31)).regulator_form
+    rows = {r.row: r.cells for r in form.rows}
+    assert rows["mail"]["contracts"].n == 3 and rows["total"]["contracts"].n == 3
 
 
 def test_led_to_contract_must_be_yes_or_no(org, tmp_path):

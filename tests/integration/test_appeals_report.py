@@ -130,15 +130,15 @@ def test_shares_and_period_over_period_test(org, tmp_path):
     _import(tmp_path, "q1.csv", _rows("2026-02-10", 100, "complaint") + _rows("2026-02-10", 900, "application"))
     _import(tmp_path, "q2.csv", _rows("2026-05-12", 200, "complaint") + _rows("2026-05-12", 800, "application"))
     report = monitoring_report(date(2026, 4, 1), date(2026, 6, 30))
-    assert report["previous"]["period"] == {"from": "2026-01-01", "to": "2026-03-31"}
-    assert report["previous"]["total"] == 1000
-    change = next(c for c in report["changes"] if c["key"] == "by_kind.complaint")
-    assert (change["current"], change["previous"]) == (0.2, 0.1)
+    assert report.previous.period.model_dump() == {"from": "2026-01-01", "to": "2026-03-31"}
+    assert report.previous.total == 1000
+    change = next(c for c in report.changes if c.key == "by_kind.complaint")
+    assert (change.current, change.previous) == (0.2, 0.1)
     # Reference: statsmodels proportions_ztest (pooled, two-sided), tolerance 1e-9.
     z, p = proportions_ztest([200, 100], [1000, 1000])
-    assert change["statistic"] == pytest.approx(z, rel=1e-9)
-    assert change["p_value"] == pytest.approx(p, rel=1e-9)
-    assert change["significant"] is True
+    assert change.statistic == pytest.approx(z, rel=1e-9)
+    assert change.p_value == pytest.approx(p, rel=1e-9)
+    assert change.significant is True
 
 
 def test_noise_is_not_reported_as_change(org, tmp_path):
@@ -146,13 +146,13 @@ def test_noise_is_not_reported_as_change(org, tmp_path):
     _import(tmp_path, "q1.csv", _rows("2026-02-10", 40, "complaint") + _rows("2026-02-10", 360, "application"))
     _import(tmp_path, "q2.csv", _rows("2026-05-12", 42, "complaint") + _rows("2026-05-12", 358, "application"))
     report = monitoring_report(date(2026, 4, 1), date(2026, 6, 30))
-    change = next(c for c in report["changes"] if c["key"] == "by_kind.complaint")
+    change = next(c for c in report.changes if c.key == "by_kind.complaint")
     z, p = proportions_ztest([42, 40], [400, 400])
-    assert change["p_value"] == pytest.approx(p, rel=1e-9)
-    assert change["significant"] is False
+    assert change.p_value == pytest.approx(p, rel=1e-9)
+    assert change.significant is False
     empty = monitoring_report(date(2030, 4, 1), date(2030, 6, 30))
-    assert empty["total"] == 0 and empty["by_kind"][0]["share"] is None
-    assert all(c["test"] is None for c in empty["changes"])
+    assert empty.total == 0 and empty.by_kind[0].share is None
+    assert all(c.test is None for c in empty.changes)
 
 
 def test_processing_figures_scope_and_root_causes(org, tmp_path, make_user):
@@ -165,20 +165,20 @@ def test_processing_figures_scope_and_root_causes(org, tmp_path, make_user):
             + _rows("2026-05-12", 5, "application", center="LGV"))
     now = datetime(2026, 7, 1)
     report = monitoring_report(date(2026, 4, 1), date(2026, 6, 30), now=now)
-    processing = report["processing"]
-    assert processing["answered"] == 9
-    assert processing["on_time"] == 7
-    assert processing["overdue"] == 6  # the open complaint and the five open applications (due 02.06)
-    assert processing["on_time_share"] == pytest.approx(7 / 15)
-    assert processing["median_days"] == pytest.approx(3.0)
-    assert processing["p90_days"] == pytest.approx(30.0)
+    processing = report.processing
+    assert processing.answered == 9
+    assert processing.on_time == 7
+    assert processing.overdue == 6  # the open complaint and the five open applications (due 02.06)
+    assert processing.on_time_share == pytest.approx(7 / 15)
+    assert processing.median_days == pytest.approx(3.0)
+    assert processing.p90_days == pytest.approx(30.0)
 
     kur = monitoring_report(date(2026, 4, 1), date(2026, 6, 30), find_center("KUR"), now=now)
-    assert kur["scope"] == "KUR" and kur["total"] == 10
-    assert [c["center"] for c in kur["by_center"]] == ["KUR"]
+    assert kur.scope == "KUR" and kur.total == 10
+    assert [c.center for c in kur.by_center] == ["KUR"]
     branch = monitoring_report(date(2026, 4, 1), date(2026, 6, 30), find_org("KURS"), now=now)
-    assert branch["total"] == 15
-    assert {c["center"]: c["total"] for c in branch["by_center"] if c["total"]} == {"KUR": 10, "LGV": 5}
+    assert branch.total == 15
+    assert {c.center: c.total for c in branch.by_center if c.total} == {"KUR": 10, "LGV": 5}
 
     # Promises and root causes through the services.
     from sqlalchemy import select
@@ -197,9 +197,9 @@ def test_processing_figures_scope_and_root_causes(org, tmp_path, make_user):
         services.resolve_promise(promise, kept, None)
     services.add_promise(appeals[6], "Открытое", datetime(2026, 6, 1), None)
     report = monitoring_report(date(2026, 4, 1), date(2026, 6, 30), now=now)
-    assert report["processing"]["promises_kept_share"] == pytest.approx(2 / 3)
-    assert report["processing"]["promises"] == {"open": 0, "overdue": 1, "kept": 2, "broken": 1}
-    assert [(r["name"], r["count"]) for r in report["root_causes"]] == [("Персонал", 2), ("Сети", 1)]
+    assert report.processing.promises_kept_share == pytest.approx(2 / 3)
+    assert report.processing.promises.model_dump() == {"open": 0, "overdue": 1, "kept": 2, "broken": 1}
+    assert [(r.name, r.count) for r in report.root_causes] == [("Персонал", 2), ("Сети", 1)]
     assert db.session.scalar(select(Promise.id).limit(1)) is not None
 
 
@@ -211,21 +211,22 @@ def test_regulator_form_by_channel_and_year(org, tmp_path):
             + _rows("2026-02-10", 5, "application", channel="web", form="interactive")
             + _rows("2026-02-10", 3, "application", channel="kiosk", form="interactive"))
     report = monitoring_report(date(2026, 1, 1), date(2026, 3, 31))
-    form = report["regulator_form"]
-    rows = {r["row"]: r["cells"] for r in form["rows"]}
-    assert form["year_n_1"] == {"from": "2025-01-01", "to": "2025-03-31"}
-    assert rows["mail"]["complaints"] == {"n_1": 4, "n": 6, "change_pct": pytest.approx(50.0)}
-    assert rows["mail"]["complaints_resolved"]["n_1"] == 4
-    assert rows["in_person"]["service_requests"] == {"n_1": 10, "n": 0, "change_pct": pytest.approx(-100.0)}
-    assert rows["internet"]["appeals"]["n"] == 5
-    assert rows["other"]["appeals"]["n"] == 3  # kiosk → прочее by default
-    assert rows["total"]["appeals"] == {"n_1": 14, "n": 14, "change_pct": pytest.approx(0.0)}
-    assert rows["phone"]["appeals"]["change_pct"] is None
+    form = report.regulator_form
+    rows = {r.row: r.cells for r in form.rows}
+    assert form.year_n_1.model_dump() == {"from": "2025-01-01", "to": "2025-03-31"}
+    assert rows["mail"]["complaints"].model_dump() == {"n_1": 4, "n": 6, "change_pct": pytest.approx(50.0)}
+    assert rows["mail"]["complaints_resolved"].n_1 == 4
+    assert rows["in_person"]["service_requests"].model_dump() == {"n_1": 10, "n": 0,
+                                                                  "change_pct": pytest.approx(-100.0)}
+    assert rows["internet"]["appeals"].n == 5
+    assert rows["other"]["appeals"].n == 3  # kiosk → прочее by default
+    assert rows["total"]["appeals"].model_dump() == {"n_1": 14, "n": 14, "change_pct": pytest.approx(0.0)}
+    assert rows["phone"]["appeals"].change_pct is None
     with write_transaction():
         db.session.add(Setting(key="regulator_channel_rows", value={"kiosk": "internet"}))
-    form = monitoring_report(date(2026, 1, 1), date(2026, 3, 31))["regulator_form"]
-    rows = {r["row"]: r["cells"] for r in form["rows"]}
-    assert rows["internet"]["appeals"]["n"] == 8 and rows["other"]["appeals"]["n"] == 0
+    form = monitoring_report(date(2026, 1, 1), date(2026, 3, 31)).regulator_form
+    rows = {r.row: r.cells for r in form.rows}
+    assert rows["internet"]["appeals"].n == 8 and rows["other"]["appeals"].n == 0
 
 
 def test_cli_report_errors(org, runner):

@@ -133,16 +133,16 @@ def _all_centers() -> list[Organisation]:
 
 def _tests_computed(report: dict) -> int:
     """The family size counted from the report's own sections, independently of the engine."""
-    count = sum(1 for c in report["comparisons"] if c.get("scope") == "center" and c.get("p_value") is not None
-                and c["test"] in ("two_proportion_z", "nps_difference_z"))
-    previous = report["previous"] or {}
-    count += sum(1 for c in previous.get("questions", []) + previous.get("centers", [])
-                 if c.get("p_value") is not None and c.get("measure") in ("top2box", "nps"))
-    count += sum(1 for p in report["complaints_control"]["funnel"] if not p["low_n"] and p["n"])
-    appeals = report["appeals"]
+    count = sum(1 for c in report.comparisons if c.scope == "center" and c.p_value is not None
+                and c.test in ("two_proportion_z", "nps_difference_z"))
+    previous = report.previous
+    count += sum(1 for c in (previous.questions + previous.centers if previous else [])
+                 if c.p_value is not None and c.measure in ("top2box", "nps"))
+    count += sum(1 for p in report.complaints_control.funnel if not p.low_n and p.n)
+    appeals = report.appeals
     for key in ("on_time", "promises"):
-        rows = [appeals[key]] + [r[key] for r in appeals["centers"]]
-        count += sum(1 for r in rows if r.get("share") is not None and not r.get("low_n") and r.get("n"))
+        rows = [getattr(appeals, key)] + [getattr(r, key) for r in appeals.centers]
+        count += sum(1 for r in rows if r.share is not None and not r.low_n and r.n)
     return count
 
 
@@ -166,13 +166,13 @@ def test_null_surveys_stay_quiet(org):
     for index in range(SIMULATIONS):
         _previous, current = _quarters(index)
         report = build_report("mini", *current)
-        family = report["methods"]["recommendations"]
-        assert family["family_size"] == _tests_computed(report)
-        sizes.append(family["family_size"])
-        for rec in report["recommendations"]:
-            assert rec["evidence"]["family_size"] == family["family_size"]
-            assert rec["evidence"]["q_value"] <= ALPHA
-        with_recommendations += bool(report["recommendations"])
+        family = report.methods.recommendations
+        assert family.family_size == _tests_computed(report)
+        sizes.append(family.family_size)
+        for rec in report.recommendations:
+            assert rec.evidence.family_size == family.family_size
+            assert rec.evidence.q_value <= ALPHA
+        with_recommendations += bool(report.recommendations)
     share = with_recommendations / SIMULATIONS
     allowed = ALPHA + 3 * math.sqrt(ALPHA * (1 - ALPHA) / SIMULATIONS)
     assert share <= allowed, f"{share:.3f} of null reports recommend something (allowed {allowed:.3f})"
@@ -191,13 +191,13 @@ def test_planted_effect_comes_first(org):
     writer.appeals_period(rng, centers, current)
     writer.flush()
     report = build_report("mini", *current)
-    first = report["recommendations"][0]
-    assert (first["center"], first["question"]) == ("LGV", "wait")
-    assert first["responsible_role"] == "начальник ЦОК"
-    assert first["evidence"]["q_value"] <= ALPHA and first["evidence"]["difference"] <= -0.05
-    assert "Льгов" in first["why"] and "%" in first["why"]
+    first = report.recommendations[0]
+    assert (first.center, first.question) == ("LGV", "wait")
+    assert first.responsible_role == "начальник ЦОК"
+    assert first.evidence.q_value <= ALPHA and first.evidence.difference <= -0.05
+    assert "Льгов" in first.why and "%" in first.why
     for word in ("Бенджамини", "p =", "q =", "Холм"):
-        assert word not in first["why"] and word not in first["expected_effect"]
+        assert word not in first.why and word not in first.expected_effect
 
 
 def test_planted_target_miss_is_found_one_sided(org):
@@ -213,9 +213,9 @@ def test_planted_target_miss_is_found_one_sided(org):
     writer.appeals_period(rng, [c for c in centers if c.code == "KUR"], current, on_time=0.6)
     writer.flush()
     report = build_report("mini", *current)
-    found = [r for r in report["recommendations"] if r["question"] == "on_time"]
-    assert [r["center"] for r in found] == ["KUR"]
-    assert found[0]["evidence"]["alternative"] == "less" and found[0]["evidence"]["test"] == "binomial_exact"
+    found = [r for r in report.recommendations if r.question == "on_time"]
+    assert [r.center for r in found] == ["KUR"]
+    assert found[0].evidence.alternative == "less" and found[0].evidence.test == "binomial_exact"
 
 
 def test_small_min_n_is_refused(org, runner):

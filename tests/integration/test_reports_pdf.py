@@ -65,14 +65,14 @@ def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
     assert data.startswith(b"%PDF")
     report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
     text = pdf_text(data, tmp_path)
-    overall, nps = report["questions"]["overall"], report["questions"]["nps"]
+    overall, nps = report.questions["overall"], report.questions["nps"]
     assert "Квартальный отчет об удовлетворенности клиентов" in text
     assert "III квартал 2026 г." in text
-    assert plain(pct(overall["top2box"])) in text
-    assert plain(num(nps["nps"], 1)) in text
-    assert plain(num(report["n_responses"])) in text
-    ranked = [r for r in report["ranking"]["centers"] if r["rank"]]
-    assert plain(num(ranked[0]["index"], 1)) in text
+    assert plain(pct(overall.top2box)) in text
+    assert plain(num(nps.nps, 1)) in text
+    assert plain(num(report.n_responses)) in text
+    ranked = [r for r in report.ranking.centers if r.rank]
+    assert plain(num(ranked[0].index, 1)) in text
     assert re.search(r"стр\. 1 из \d+", text)
     assert "Содержание" in text and "Приложение. Методика и объем выборки" in text
     words = " ".join(text.split())
@@ -121,12 +121,12 @@ def test_appeals_report_numbers(demo, tmp_path):
     report = monitoring_report(date(2026, 7, 1), date(2026, 9, 30), None)
     text = pdf_text(data, tmp_path)
     assert "Мониторинг обращений клиентов" in text
-    assert plain(num(report["total"])) in text
-    for kind in report["by_kind"]:
-        assert plain(f"{num(kind['count'])}") in text and plain(pct(kind["share"])) in text
-    for row in report["by_kind_form"]:
-        if row["count"]:
-            assert plain(pct(row["share_of_kind"])) in text
+    assert plain(num(report.total)) in text
+    for kind in report.by_kind:
+        assert plain(f"{num(kind.count)}") in text and plain(pct(kind.share)) in text
+    for row in report.by_kind_form:
+        if row.count:
+            assert plain(pct(row.share_of_kind)) in text
     assert "Льгов" in text and "Форма раскрытия информации" in text
     fonts_embedded(data, tmp_path)
     page_images(data, "appeals-company")
@@ -272,7 +272,7 @@ def test_first_page_says_what_who_why_and_effect(demo, tmp_path):
     from app.analysis.report import build_report
 
     report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
-    top = max(report["recommendations"], key=lambda r: r["priority"])
+    top = max(report.recommendations, key=lambda r: r.priority)
     path = tmp_path / "sat.pdf"
     path.write_bytes(services.build_pdf("satisfaction", {"period": "2026Q3"}))
     page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True,
@@ -280,7 +280,7 @@ def test_first_page_says_what_who_why_and_effect(demo, tmp_path):
     flat = " ".join(page1.replace("\u00a0", " ").split())
     assert "Главное" in flat and "Что сделать" in flat and "Ожидаемый эффект" in flat
     for field in ("action", "responsible_role", "why"):
-        words = " ".join(top[field].replace("\u00a0", " ").split())
+        words = " ".join(getattr(top, field).replace("\u00a0", " ").split())
         assert words[:40] in flat, (field, words)
 
 

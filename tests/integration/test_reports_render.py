@@ -55,11 +55,11 @@ class VisibleText(HTMLParser):
         return " ".join(" ".join(parser.parts).replace("\u00a0", " ").split())
 
 
-def identifiers(report: dict) -> set[str]:
+def identifiers(report) -> set[str]:
     """Every code a reader must never see: questions, centres, branches, the company, the survey, tests, rules."""
-    codes = set(report["questions"]) | {c["center"] for c in report["centers"]}
-    codes |= {b["branch"] for b in report["branches"]} | {report["scope_code"], report["survey"]}
-    codes |= {c["test"] for c in report["comparisons"]} | {r["rule"] for r in report["recommendations"]}
+    codes = set(report.questions) | {c.center for c in report.centers}
+    codes |= {b.branch for b in report.branches} | {report.scope_code, report.survey}
+    codes |= {c.test for c in report.comparisons} | {r.rule for r in report.recommendations}
     codes |= {"cochran_armitage", "mann_kendall", "two_proportion_z", "nps_difference_z", "below_rest", "ipa_center"}
     return codes
 
@@ -80,23 +80,23 @@ def all_strings(value) -> list[str]:
 
 def test_satisfaction_context_from_a_real_report(satisfaction):
     ctx = context.satisfaction_context(satisfaction, scope_name="Компания", charts_on=False)
-    overall, nps = satisfaction["questions"]["overall"], satisfaction["questions"]["nps"]
+    overall, nps = satisfaction.questions["overall"], satisfaction.questions["nps"]
     main, nps_box = ctx["headline"]
-    assert main["value"] == pct(overall["top2box"]) and main["ci"] == ci_text(overall["top2box_ci"], 1, True)
-    assert nps_box["value"] == num(nps["nps"], 1)
-    change = next(c for c in satisfaction["previous"]["questions"]
-                  if c["question"] == "overall" and c["measure"] == "top2box")
-    assert main["change"]["significant"] is bool(change["significant"])
-    assert ("в пределах случайных колебаний" in main["change"]["text"]) is not bool(change["significant"])
+    assert main["value"] == pct(overall.top2box) and main["ci"] == ci_text(overall.top2box_ci, 1, True)
+    assert nps_box["value"] == num(nps.nps, 1)
+    change = next(c for c in satisfaction.previous.questions
+                  if c.question == "overall" and c.measure == "top2box")
+    assert main["change"]["significant"] is bool(change.significant)
+    assert ("в пределах случайных колебаний" in main["change"]["text"]) is not bool(change.significant)
     assert 3 <= len(ctx["summary"]) <= 5
-    assert pct(overall["top2box"], 0) in ctx["summary"][0]["text"]
+    assert pct(overall.top2box, 0) in ctx["summary"][0]["text"]
     # Every recommendation is in exactly one row of page 1 or the appendix, rows ordered by priority.
     rows = ctx["action_rows"] + ctx["more_action_rows"]
     assert len(ctx["action_rows"]) <= 10
     assert sum(len(r["where"]) for r in rows) >= len({(r["action"], r["where"]) for r in ctx["rec_details"]}) > 0
     assert [r["priority"] for r in rows] == sorted((r["priority"] for r in rows), reverse=True)
     assert len({(r["action"], r["role"]) for r in rows}) == len(rows)  # identical actions grouped
-    names = {c["name"] for c in satisfaction["centers"]} | {satisfaction["scope_name"]}
+    names = {c.name for c in satisfaction.centers} | {satisfaction.scope_name}
     assert all(set(r["where"]) <= names for r in rows)
     assert codes_in(" ".join(all_strings(ctx)), identifiers(satisfaction)) == []
 
@@ -110,12 +110,12 @@ def test_pdf_limit_sends_the_rest_to_the_appendix(satisfaction):
 
 def test_per_centre_control_charts_are_drawn(satisfaction):
     """The p-chart section used to read a ``p_chart`` key the report never had; it reads the centres' charts."""
-    control = satisfaction["complaints_control"]
-    assert control["centers"], "the seeded appeals give centres a complaint p-chart"
+    control = satisfaction.complaints_control
+    assert control.centers, "the seeded appeals give centres a complaint p-chart"
     charts = context.control_charts(satisfaction)
-    expected = [c for c in control["centers"] if any(p.get("beyond") for p in c["points"])]
-    assert len(charts) == min(len(expected) if len(control["centers"]) > 3 else len(control["centers"]), 6)
-    names = {c["name"] for c in satisfaction["centers"]}
+    expected = [c for c in control.centers if any(p.beyond for p in c.points)]
+    assert len(charts) == min(len(expected) if len(control.centers) > 3 else len(control.centers), 6)
+    names = {c.name for c in satisfaction.centers}
     for chart in charts:
         assert chart["name"] in names and chart["chart"].startswith("data:image/svg+xml;base64,")
 
@@ -124,7 +124,7 @@ def test_a_centre_report_draws_its_control_chart(demo):
     from app.analysis.report import build_report
 
     report = build_report("visit-csat", *reports_seed.Q3, scope="LGV", previous=True)
-    assert len(report["complaints_control"]["centers"]) == 1
+    assert len(report.complaints_control.centers) == 1
     (drawn,) = context.control_charts(report)
     assert drawn["name"] == "Льгов" and drawn["chart"].startswith("data:image/svg+xml;base64,")
 
@@ -135,7 +135,7 @@ def test_center_cards_from_a_real_report(satisfaction):
     for card in cards:
         assert len(card["actions"]) <= 3
         assert all(a["role"] and a["action"] for a in card["actions"])
-    own = [r for r in satisfaction["recommendations"] if r["center"] == "LGV"]
+    own = [r for r in satisfaction.recommendations if r.center == "LGV"]
     lgv = next(c for c in cards if c["code"] == "LGV")
     if own:
         assert not lgv["actions"][0]["network"]
@@ -144,12 +144,12 @@ def test_center_cards_from_a_real_report(satisfaction):
 
 def test_appeals_context_from_a_real_report(appeals):
     ctx = context.appeals_context(appeals, charts_on=False)
-    assert ctx["total"] == num(appeals["total"])
-    for kind in appeals["by_kind"]:
-        row = next(k for k in ctx["kinds"] if k["kind"] == kind["kind"])
-        assert (row["count"], row["share"]) == (num(kind["count"]), pct(kind["share"]))
-    assert len(ctx["changes"]) == len([c for c in appeals["changes"]
-                                       if c.get("previous") is not None or c.get("current") is not None])
+    assert ctx["total"] == num(appeals.total)
+    for kind in appeals.by_kind:
+        row = next(k for k in ctx["kinds"] if k["kind"] == kind.kind)
+        assert (row["count"], row["share"]) == (num(kind.count), pct(kind.share))
+    assert len(ctx["changes"]) == len([c for c in appeals.changes
+                                       if c.previous is not None or c.current is not None])
     assert all("критерий" not in c["verdict"] and "p" not in c["verdict"].split() for c in ctx["changes"])
 
 
@@ -184,21 +184,21 @@ def test_analysis_page_shows_names_not_codes(satisfaction, client, make_user, lo
     page = client.get("/analysis/?survey=visit-csat&period=2026Q3")
     assert page.status_code == 200
     text = VisibleText.of(page.get_data(as_text=True))
-    assert "Льгов" in text and satisfaction["questions"]["wait"]["text"] in text
+    assert "Льгов" in text and satisfaction.questions["wait"].text in text
     assert codes_in(text, identifiers(satisfaction)) == []
 
 
 def test_action_rows_are_built_from_the_recommendation_contract(satisfaction):
     ctx = context.satisfaction_context(satisfaction, scope_name="Компания", charts_on=False, pdf_limit=100)
-    recs = satisfaction["recommendations"]
-    assert recs and all(r["why"] and r["expected_effect"] and r["responsible_role"] for r in recs)
+    recs = satisfaction.recommendations
+    assert recs and all(r.why and r.expected_effect and r.responsible_role for r in recs)
     for row in ctx["action_rows"]:
-        mine = [r for r in recs if r["action"].strip() == row["action"] and r["responsible_role"] == row["role"]]
-        assert mine and row["where"] == list(dict.fromkeys(r["center_name"] for r in
-                                                           sorted(mine, key=lambda r: -r["priority"])))
-        top = max(mine, key=lambda r: r["priority"])
-        assert row["priority"] == top["priority"] and row["effect"] == top["expected_effect"]
-        assert row["why"][0].endswith(top["why"][1:])
+        mine = [r for r in recs if r.action.strip() == row["action"] and r.responsible_role == row["role"]]
+        assert mine and row["where"] == list(dict.fromkeys(r.center_name for r in
+                                                           sorted(mine, key=lambda r: -r.priority)))
+        top = max(mine, key=lambda r: r.priority)
+        assert row["priority"] == top.priority and row["effect"] == top.expected_effect
+        assert row["why"][0].endswith(top.why[1:])
 
 
 def test_ranking_chart_draws_every_index_interval(satisfaction, monkeypatch):
@@ -213,10 +213,10 @@ def test_ranking_chart_draws_every_index_interval(satisfaction, monkeypatch):
 
     monkeypatch.setattr(charts, "ranking_dots", recording)
     context.satisfaction_context(satisfaction, scope_name="Компания")
-    branches = {b["name"]: b for b in satisfaction["ranking"]["branches"]}
+    branches = {b.name: b for b in satisfaction.ranking.branches}
     assert drawn and {r.label for r in drawn} == set(branches)  # the company report charts its branches
     for row in drawn:
-        low, high = branches[row.label]["index_ci"]
+        low, high = branches[row.label].index_ci
         assert (row.low, row.high) == (low, high) and low <= row.value <= high
 
 
@@ -224,8 +224,8 @@ def test_trend_footnotes_name_the_deciding_test_in_russian(satisfaction):
     ctx = context.satisfaction_context(satisfaction, scope_name="Компания", charts_on=False)
     share, nps_trend = ctx["trends"]
     assert share["footnote"].startswith("тест Кокрена — Армитиджа")
-    regression = satisfaction["trend"]["questions"]["nps"]["regression"]
-    assert nps_trend["footnote"].startswith("регрессия оценок NPS") and p_value_text(regression["p_value"]) in \
+    regression = satisfaction.trend.questions["nps"].regression
+    assert nps_trend["footnote"].startswith("регрессия оценок NPS") and p_value_text(regression.p_value) in \
         nps_trend["footnote"]
     for t in ctx["trends"]:  # the body sentence is plain; a significant trend agrees in gender
         assert "p" not in t["verdict"].split() and "значимый снижение" not in t["footnote"]

@@ -101,7 +101,7 @@ def test_burst_beyond_the_threshold_waits_in_check_with_receipts_that_say_so(cli
     page = status_page(client, *receipt_of(replies[-1]))
     assert "На проверке" in page and DEADLINE_WORDING in page
     today = utcnow().date()
-    assert monitoring_report(today - timedelta(days=1), today + timedelta(days=1))["total"] == 29
+    assert monitoring_report(today - timedelta(days=1), today + timedelta(days=1)).total == 29
 
 
 def test_a_retry_of_a_held_entry_gets_the_same_receipt_and_stores_nothing(client, org):

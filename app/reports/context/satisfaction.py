@@ -1,11 +1,8 @@
-"""Turn the analysis and appeals report dicts into what the report templates show.
+"""The satisfaction report (quarterly PDF, centre cards, the analysis page's labels) as the templates show it.
 
-Pure functions of the source dicts (no database): every figure is formatted here, once, the Russian
-way, and every chart is drawn here, so that templates only place things. Sections that
-``build_report`` always produces are read with ``[]``: a renderer that drifts from the report's shape
-fails its tests (the templates render with ``StrictUndefined`` for the same reason). Optional parts
-(a previous period, fields another change is adding) are read with ``.get``.
-
+Functions of the typed :class:`~app.analysis.report_model.SatisfactionReport`. The public entry points
+take the typed report and read its dump (the same dict the report was before it was typed): this module
+formats hundreds of optional figures, and the strict templates still fail on any field the report lacks.
 Nothing a reader sees is a code: questions are shown by their text, centres and branches by their
 name, tests and rules by their Russian name. Statistical terms (test names, p, Holm, Johnson) stay in
 footnotes (``note`` fields) and in the appendix «Методика»; the body speaks plain Russian.
@@ -14,10 +11,24 @@ footnotes (``note`` fields) and in the appendix «Методика»; the body s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from app.reports import charts
+from app.reports.context.common import (
+    ACTION_STATUS,
+    METHOD_LABELS,
+    MONTHS,
+    RANK_COMPONENTS,
+    RULE_NAMES,
+    SPECIAL_TITLES,
+    TERM_WORDS,
+    TOPIC_FALLBACK,
+    TREND_VERDICT,
+    Progress,
+    _noop,
+    test_name,
+)
 from app.reports.fmt import (
     ci_pair,
     ci_text,
@@ -31,72 +42,8 @@ from app.reports.fmt import (
     signed,
 )
 
-Progress = Callable[[int], None]
-
-KIND_LABELS = {"complaint": "Жалобы", "application": "Заявления"}
-KIND_ONE = {"complaint": "жалоба", "application": "заявление"}
-FORM_LABELS = {"in_person": "Очно", "remote": "Заочно", "interactive": "Интерактивно"}
-TOPIC_FALLBACK = {"connection": "Технологическое присоединение", "transmission": "Передача и энергоснабжение",
-                  "metering": "Учет электроэнергии", "quality": "Качество электроэнергии", "other": "Прочие вопросы"}
-ACTION_STATUS = {"planned": "Запланировано", "in_progress": "Выполняется", "done": "Выполнено",
-                 "cancelled": "Отменено"}
-TEST_NAMES = {
-    "two_proportion_z": "z-тест для двух долей", "nps_difference": "разность NPS (интервал Вальда)",
-    "nps_difference_z": "z-тест разности NPS", "mann_whitney": "критерий Манна — Уитни",
-    "chi2": "критерий хи-квадрат", "chi_square": "критерий хи-квадрат", "kruskal": "критерий Краскела — Уоллиса",
-    "kruskal_wallis": "критерий Краскела — Уоллиса", "cochran_armitage": "тест Кокрена — Армитиджа",
-    "mann_kendall": "тест Манна — Кендалла", "chi2_top2box": "хи-квадрат для доли оценок «4» и «5»",
-    "chi_square_top2box": "хи-квадрат для доли оценок «4» и «5»",
-    "chi_square_nps": "хи-квадрат для долей промоутеров, нейтральных и критиков",
-    "binomial": "точный биномиальный тест", "binomial_one_sided": "односторонний биномиальный тест",
-    "one_sided_binomial": "односторонний биномиальный тест", "binomtest": "точный биномиальный тест",
-    "one_proportion_z": "z-тест для доли", "p_chart": "контрольная p-карта", "funnel": "воронкообразная диаграмма",
-    "nps_regression": "регрессия оценок NPS (−1/0/+1) по времени",
-    "ols_score_regression": "регрессия оценок NPS (−1/0/+1) по времени", "linear_trend": "линейный тренд",
-    "binomial_exact": "точный биномиальный тест",
-    "welch_t": "t-тест Уэлча", "t_test": "t-тест", "difference_in_differences": "разность разностей",
-}
-RULE_NAMES = {
-    "below_rest": "ЦОК ниже остальной сети", "ipa_network": "матрица «важность — оценка» по сети",
-    "ipa_center": "матрица «важность — оценка» в ЦОК", "decline": "снижение к прошлому периоду",
-    "complaints_p_chart": "доля жалоб за контрольной границей p-карты",
-    "complaints_funnel": "доля жалоб за границей воронки", "on_time_below_target": "ответы в срок ниже цели",
-    "promises_below_target": "выполнение обещаний ниже цели", "on_time": "ответы в срок ниже цели",
-    "promises": "выполнение обещаний ниже цели", "complaints_above_network": "доля жалоб выше средней по сети",
-}
-RANK_COMPONENTS = {"top2box": "удовлетворенность", "nps": "NPS", "complaints": "доля жалоб",
-                   "on_time": "ответы в срок", "promises": "выполненные обещания", "satisfaction": "удовлетворенность"}
-SPECIAL_TITLES = {"on_time": "Ответы на обращения в срок", "promises": "Выполнение обещаний клиентам"}
-# The significant direction of a trend, agreed in gender with its noun.
-TREND_VERDICT = {"up": "значимый рост", "down": "значимое снижение", "increasing": "значимый рост",
-                 "decreasing": "значимое снижение"}
-ROLE_FALLBACK = {"center": "начальник ЦОК", "branch": "руководитель службы по работе с клиентами филиала",
-                 "company": "руководитель службы по работе с клиентами компании"}
-MONTHS = ["янв.", "февр.", "март", "апр.", "май", "июнь", "июль", "авг.", "сент.", "окт.", "нояб.", "дек."]
-METHOD_LABELS = {
-    "weighting": "Взвешивание", "intervals": "Интервалы", "tests": "Проверки", "low_n": "Малые выборки",
-    "sampling": "Выборка для анализа факторов", "ranking": "Сводный индекс", "priority": "Приоритет рекомендаций",
-    "family": "Семейство проверок рекомендаций", "min_effect": "Минимальный практически значимый эффект",
-    "mean": "средний балл", "top2box": "доля оценок «4» и «5»", "choice": "доля варианта ответа", "nps": "NPS",
-    "difference_of_shares": "разность долей", "across_centers": "различия между ЦОК",
-    "center_vs_rest": "ЦОК против остальной сети", "previous_period": "изменение к прошлому периоду",
-    "trend": "тренд", "complaints": "доля жалоб", "drivers": "факторы удовлетворенности",
-    "reliability": "надежность блоков", "scaling": "шкалы составляющих", "impact": "влияние", "gap": "разрыв",
-    "confidence": "уверенность", "formula": "формула", "monthly": "помесячная динамика",
-    "shrinkage": "сглаживание оценок ЦОК", "channels": "каналы", "sample_size": "объем выборки",
-    "recommendations": "Рекомендации", "rank": "места", "adjustment": "поправка", "rule": "правило", "meaning": "смысл",
-    "affected": "затронутые клиенты",
-}
-# English words that reached the methods texts of the report (a formula): shown in Russian.
-TERM_WORDS = {"priority": "приоритет", "impact": "влияние", "gap": "разрыв", "confidence": "уверенность",
-              "gain": "выигрыш", "share": "доля", "mean": "среднее", "nps": "NPS", "top2box": "доля «4»+«5»",
-              "min_effect": "минимальный эффект", "q_value": "q-значение", "p_value": "p-значение",
-              "family_size": "число проверок", "difference": "разность", "n": "n"}
-
-
-def _noop(_: int) -> None:
-    return None
-
+if TYPE_CHECKING:
+    from app.analysis.report_model import SatisfactionReport
 
 # ------------------------------------------------------------------ names, never codes
 
@@ -128,11 +75,6 @@ def _center_names(report: dict[str, Any]) -> dict[str, str]:
 
 def _owner(code: str | None, names: dict[str, str], scope_name: str = "Вся сеть") -> str:
     return names.get(code, scope_name) if code else scope_name
-
-
-def test_name(code: Any) -> str:
-    """A test's Russian name (an unknown one is not printed as its identifier)."""
-    return TEST_NAMES.get(str(code or ""), "статистический критерий")
 
 
 def _russian_terms(text: str) -> str:
@@ -204,7 +146,7 @@ def _range(ci: Any, percent: bool, decimals: int = 0) -> str:
 # ------------------------------------------------------------------ satisfaction
 
 
-def satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: Iterable[dict[str, Any]] = (),
+def _satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: Iterable[dict[str, Any]] = (),
                          comments_note: str = "", progress: Progress = _noop, charts_on: bool = True,
                          pdf_limit: int = 10) -> dict[str, Any]:
     """Everything the quarterly satisfaction template shows.
@@ -267,7 +209,7 @@ def satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: I
     for series in _trend_series(report, main, nps_code):
         ctx["trends"].append(_trend(report, series, charts_on))
     progress(65)
-    ctx["control_charts"] = control_charts(report, charts_on)
+    ctx["control_charts"] = _control_charts(report, charts_on)
     if charts_on:
         ctx["charts"].update(_satisfaction_charts(report, ctx, main, centers))
     progress(75)
@@ -416,7 +358,7 @@ def _drivers(report: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ the analysis page
 
 
-def page_labels(report: dict[str, Any]) -> dict[str, Any]:
+def _page_labels(report: dict[str, Any]) -> dict[str, Any]:
     """Russian names for the analysis page, which renders the report dict itself: a code there is shown
     through these maps only, and a code missing from them fails the (strict) template."""
     names = _names(report)
@@ -719,7 +661,7 @@ def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> d
 MAX_CONTROL_CHARTS = 6
 
 
-def control_charts(report: dict[str, Any], charts_on: bool = True) -> list[dict[str, Any]]:
+def _control_charts(report: dict[str, Any], charts_on: bool = True) -> list[dict[str, Any]]:
     """The complaint-share p-chart of each centre with a point beyond its limits (every centre when few).
 
     ``complaints_control.centers[i]`` holds the centre's chart; its centre line is read from ``center_line``
@@ -839,7 +781,7 @@ def control_findings(report: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------------ centre cards
 
 
-def center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
+def _center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
                  charts_on: bool = True) -> list[dict[str, Any]]:
     """One card per centre from one network report: its figures against the network, rank, top actions."""
     questions = report["questions"]
@@ -892,164 +834,29 @@ def _below(ci: Any, network: Any) -> bool:
     return bool(pair and is_number(network) and pair[1] < network)
 
 
-# ------------------------------------------------------------------ appeals
+# ------------------------------------------------------------------ entry points (typed report)
 
 
-def appeals_context(report: dict[str, Any], *, topic_names: dict[str, str] | None = None,
-                    center_names: dict[str, str] | None = None, charts_on: bool = True) -> dict[str, Any]:
-    """Everything the appeals monitoring template shows (shares with one decimal)."""
-    topics = {**TOPIC_FALLBACK, **(topic_names or {})}
-    centers = center_names or {}
-    total = report.get("total") or 0
-    kinds = []
-    for k in report.get("by_kind") or []:
-        kind = k.get("kind")
-        forms = [{"label": f.get("form_name") or FORM_LABELS.get(f.get("form"), f.get("form")),
-                  "count": num(f.get("count")),
-                  "share_of_total": pct(f.get("share_of_total")), "share_of_kind": pct(f.get("share_of_kind")),
-                  "raw": f}
-                 for f in report.get("by_kind_form") or [] if f.get("kind") == kind]
-        topic_rows = [{"label": t.get("topic_name") or topics.get(t.get("topic"), t.get("topic")),
-                       "count": num(t.get("count")),
-                       "share_of_kind": pct(t.get("share_of_kind")), "raw": t}
-                      for t in report.get("by_kind_topic") or [] if t.get("kind") == kind]
-        kinds.append({"kind": kind, "label": KIND_LABELS.get(kind, kind), "count": num(k.get("count")),
-                      "share": pct(k.get("share")), "forms": forms, "topics": topic_rows, "raw": k})
-    by_center = []
-    for c in report.get("by_center") or []:
-        share = c["complaints"] / c["total"] if c.get("total") and is_number(c.get("complaints")) else None
-        name = c.get("center_name") or centers.get(c.get("center"), "")
-        by_center.append({"name": name,
-                          "total": num(c.get("total")), "complaints": num(c.get("complaints")),
-                          "applications": num(c.get("applications")), "complaint_share": pct(share), "raw": c})
-    processing = report.get("processing") or {}
-    proc_rows = [("Ответы в срок", pct(processing.get("on_time_share"))),
-                 ("Медиана срока ответа, дней", num(processing.get("median_days"), 1)),
-                 ("90-й процентиль срока ответа, дней", num(processing.get("p90_days"), 1)),
-                 ("Просрочено сейчас", num(processing.get("overdue"))),
-                 ("Выполненные обещания клиентам", pct(processing.get("promises_kept_share")))]
-    ctx: dict[str, Any] = {
-        "total": num(total), "kinds": kinds, "by_center": by_center, "processing": proc_rows,
-        "changes": _appeal_changes(report),
-        "previous_label": period_label((report.get("previous") or {}).get("period")),
-        "previous_total": num((report.get("previous") or {}).get("total")),
-        "root_causes": [{"cause": r.get("cause") or r.get("name") or "", "count": num(r.get("count")),
-                         "share": pct(r.get("share"))} for r in report.get("root_causes") or []],
-        "regulator": regulator_table(report.get("regulator_form")),
-        "control": _appeals_control(report, centers, charts_on),
-        "charts": {"structure": ""},
-    }
-    if charts_on and kinds:
-        ctx["charts"]["structure"] = _appeals_chart(kinds)
-    return ctx
+def satisfaction_context(report: SatisfactionReport, *, scope_name: str, comments: Iterable[dict[str, Any]] = (),
+                         comments_note: str = "", progress: Progress = _noop, charts_on: bool = True,
+                         pdf_limit: int = 10) -> dict[str, Any]:
+    """Everything the quarterly satisfaction template shows (see :func:`_satisfaction_context`)."""
+    return _satisfaction_context(report.model_dump(), scope_name=scope_name, comments=comments,
+                                 comments_note=comments_note, progress=progress, charts_on=charts_on,
+                                 pdf_limit=pdf_limit)
 
 
-def _appeal_changes(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows of the period-over-period table (the appeals report's ``changes``: shares with their test)."""
-    changes = report.get("changes") or []
-    if isinstance(changes, dict):
-        changes = [{"key": k, **v} for k, v in changes.items() if isinstance(v, dict)]
-    rows = []
-    for c in changes:
-        before = c.get("previous", c.get("before"))
-        after = c.get("current", c.get("after"))
-        diff = c.get("difference", c.get("diff"))
-        if not is_number(before) and not is_number(after):
-            continue
-        rows.append({"label": c.get("label") or "",
-                     "before": pct(before), "after": pct(after),
-                     "diff": (signed(diff * 100, 1) + "\u00a0п.\u00a0п.") if is_number(diff) else "—",
-                     "note": f"{test_name(c.get('test'))}, {p_value_text(c.get('p_value'))}." if c.get("test") else "",
-                     "significant": bool(c.get("significant")),
-                     "verdict": "значимое изменение" if c.get("significant") else "в пределах случайных колебаний"})
-    return rows
+def control_charts(report: SatisfactionReport, charts_on: bool = True) -> list[dict[str, Any]]:
+    """The complaint p-charts of the centres with signals first (see :func:`_control_charts`)."""
+    return _control_charts(report.model_dump(), charts_on)
 
 
-def regulator_table(form: Any) -> dict[str, Any] | None:
-    """The regulator's form п. 4.1 as rows (indicator × channel) with N−1, N and the change in %."""
-    if not isinstance(form, dict) or not form.get("rows"):
-        return None
-    columns = form.get("columns") or {}
-    if not isinstance(columns, dict):
-        return {"title": form.get("title") or "", "groups": [], "generic": _generic_table(form)}
-    groups = []
-    for key, label in columns.items():
-        lines = []
-        for row in form["rows"]:
-            cell = (row.get("cells") or {}).get(key) or {}
-            change = cell.get("change_pct")
-            lines.append({"label": row.get("label") or row.get("row"), "n_1": num(cell.get("n_1")),
-                          "n": num(cell.get("n")), "change": signed(change, 1) if is_number(change) else "—",
-                          "total": row.get("row") == "total"})
-        groups.append({"label": label, "lines": lines})
-    return {"title": form.get("title") or "", "year_n": period_label(form.get("year_n")),
-            "year_n_1": period_label(form.get("year_n_1")), "groups": groups, "generic": None}
+def center_cards(report: SatisfactionReport, codes: Iterable[str] | None = None,
+                 charts_on: bool = True) -> list[dict[str, Any]]:
+    """One card per centre (see :func:`_center_cards`)."""
+    return _center_cards(report.model_dump(), codes, charts_on)
 
 
-def _appeals_control(report: dict[str, Any], names: dict[str, str], charts_on: bool) -> dict[str, Any]:
-    """Complaint share per centre against 3σ limits around the pooled share (a p-chart across centres)."""
-    rows = [c for c in report.get("by_center") or [] if c.get("total")]
-    total = sum(c["total"] for c in rows)
-    if not rows or not total:
-        return {"findings": [], "chart": "", "center_line": ""}
-    pooled = sum(c.get("complaints") or 0 for c in rows) / total
-    points, findings = [], []
-    many = len(rows) > charts.MAX_TICK_LABELS  # then by volume, so that the limits narrow from left to right
-    for c in sorted(rows, key=lambda c: (c["total"] if many else 0, c.get("center_name") or "")):
-        share = (c.get("complaints") or 0) / c["total"]
-        low, high = charts.funnel_limits(pooled, c["total"], 3.0)
-        name = c.get("center_name") or names.get(c.get("center"), "")
-        points.append(charts.ControlPoint(name, share, low, high))
-        if share > high:
-            findings.append(f"ЦОК {name}: доля жалоб {pct(share)} выше верхней контрольной границы {pct(high)} "
-                            f"(средняя {pct(pooled)}) — особая причина, требуется разбор.")
-        elif share < low:
-            findings.append(f"ЦОК {name}: доля жалоб {pct(share)} ниже нижней контрольной границы {pct(low)} — "
-                            "стоит изучить и распространить опыт (или проверить полноту регистрации).")
-    chart = ""
-    if charts_on and len(points) > 1:
-        chart = charts.p_chart(points, pooled, xlabel="ЦОК" if len(points) <= charts.MAX_TICK_LABELS
-                               else "ЦОК по возрастанию числа обращений (названы ЦОК за границами)")
-    return {"findings": findings, "chart": chart, "center_line": pct(pooled)}
-
-
-def _appeals_chart(kinds: list[dict[str, Any]]) -> str:
-    palette = {KIND_LABELS["complaint"]: charts.VERMILION, KIND_LABELS["application"]: charts.BLUE,
-               FORM_LABELS["in_person"]: "#4d4d4d", FORM_LABELS["remote"]: charts.GREY,
-               FORM_LABELS["interactive"]: charts.LIGHT_GREY}
-    topic_colours = [charts.ORANGE, charts.SKY, charts.GREEN, charts.PURPLE, charts.YELLOW]
-    for kind in kinds:
-        for t in kind["topics"]:
-            if t["label"] not in palette:
-                palette[t["label"]] = topic_colours[len([k for k in palette if k not in KIND_LABELS.values()
-                                                          and k not in FORM_LABELS.values()]) % len(topic_colours)]
-    rows = [("Все обращения: вид", [charts.Segment(k["label"], k["raw"].get("count") or 0, k["raw"].get("share") or 0)
-                                    for k in kinds])]
-    for kind in kinds:
-        rows.append((f"{kind['label']}: форма", [charts.Segment(f["label"], f["raw"].get("count") or 0,
-                                                                f["raw"].get("share_of_kind") or 0)
-                                                 for f in kind["forms"]]))
-        rows.append((f"{kind['label']}: тематика", [charts.Segment(t["label"], t["raw"].get("count") or 0,
-                                                                   t["raw"].get("share_of_kind") or 0)
-                                                    for t in kind["topics"]]))
-    return charts.appeals_structure(rows, palette)
-
-
-def _generic_table(data: Any) -> dict[str, Any] | None:
-    """Render-ready table from ``{"columns": [...], "rows": [...]}`` or a list of dicts."""
-    if not data:
-        return None
-    if isinstance(data, dict):
-        rows = data.get("rows") or []
-        columns = data.get("columns") or (list(rows[0]) if rows and isinstance(rows[0], dict) else [])
-        title = data.get("title") or ""
-    else:
-        rows, columns, title = list(data), (list(data[0]) if data and isinstance(data[0], dict) else []), ""
-    headers = [c.get("label") or c.get("key") if isinstance(c, dict) else str(c) for c in columns]
-    keys = [c.get("key") if isinstance(c, dict) else c for c in columns]
-    body = []
-    for r in rows:
-        values = [r.get(k) for k in keys] if isinstance(r, dict) else list(r)
-        body.append([num(v, 1 if isinstance(v, float) else 0) if is_number(v) else ("—" if v is None else str(v))
-                     for v in values])
-    return {"title": title, "headers": headers, "rows": body}
+def page_labels(report: SatisfactionReport) -> dict[str, Any]:
+    """Russian labels of the analysis page's report block (see :func:`_page_labels`)."""
+    return _page_labels(report.model_dump())

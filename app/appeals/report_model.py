@@ -1,0 +1,159 @@
+"""The appeals monitoring report as typed pydantic models (one per section) and :class:`MonitoringReport`.
+
+``monitoring_report`` returns a :class:`MonitoringReport`; JSON, CSV, the HTML page and the PDF are
+rendered from it, and ``report.model_dump(mode="json")`` is exactly the JSON the report had as a dict
+(see :class:`app.report_base.ReportModel`).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from app.report_base import ReportModel
+
+
+class DateRange(ReportModel):
+    from_: str = Field(alias="from")
+    to: str
+
+
+class KindCount(ReportModel):
+    kind: str
+    kind_name: str
+    count: int
+    share: float | None = None
+
+
+class KindFormCount(ReportModel):
+    kind: str
+    form: str
+    kind_name: str
+    form_name: str
+    count: int
+    share_of_total: float | None = None
+    share_of_kind: float | None = None
+
+
+class KindTopicCount(ReportModel):
+    kind: str
+    topic: str
+    kind_name: str
+    topic_name: str
+    count: int
+    share_of_total: float | None = None
+    share_of_kind: float | None = None
+
+
+class CenterCount(ReportModel):
+    center: str
+    center_name: str
+    total: int
+    complaints: int
+    applications: int
+
+
+class PromiseCounts(ReportModel):
+    open: int
+    overdue: int
+    kept: int
+    broken: int
+
+
+class Processing(ReportModel):
+    """Timeliness of answers and promises kept (definitions in :mod:`app.appeals.report`)."""
+
+    answered: int
+    on_time: int
+    on_time_share: float | None = None
+    median_days: float | None = None
+    p90_days: float | None = None
+    overdue: int
+    promises_kept_share: float | None = None
+    promises: PromiseCounts
+
+
+class RootCauseCount(ReportModel):
+    code: str
+    name: str
+    count: int
+    share: float | None = None
+
+
+class PeriodFigures(ReportModel):
+    """The figures of one period (the report's own, or the previous one)."""
+
+    period: DateRange
+    total: int
+    by_kind: list[KindCount]
+    by_kind_form: list[KindFormCount]
+    by_kind_topic: list[KindTopicCount]
+    by_center: list[CenterCount]
+    processing: Processing
+    root_causes: list[RootCauseCount]
+
+
+class ShareChange(ReportModel):
+    """A share of the period against the previous period (two-proportion z-test)."""
+
+    key: str
+    label: str
+    current: float | None = None
+    previous: float | None = None
+    difference: float | None = None
+    current_count: int
+    current_base: int
+    previous_count: int
+    previous_base: int
+    test: str | None = None
+    statistic: float | None = None
+    p_value: float | None = None
+    significant: bool
+
+
+class RegulatorCell(ReportModel):
+    n_1: int
+    n: int
+    change_pct: float | None = None
+
+
+class RegulatorRow(ReportModel):
+    row: str
+    label: str
+    cells: dict[str, RegulatorCell]
+
+
+class RegulatorForm(ReportModel):
+    """The regulator's form п. 4.1: year N (the period) against year N−1, by channel row and column."""
+
+    title: str
+    year_n: DateRange
+    year_n_1: DateRange
+    columns: dict[str, str]
+    channel_rows: dict[str, str]
+    rows: list[RegulatorRow]
+
+
+class Definitions(ReportModel):
+    alpha: float
+    test: str
+    days_bucket: float
+
+
+class MonitoringReport(ReportModel):
+    """The monitoring report of a period and scope."""
+
+    period: DateRange
+    scope: str
+    scope_name: str
+    total: int
+    by_kind: list[KindCount]
+    by_kind_form: list[KindFormCount]
+    by_kind_topic: list[KindTopicCount]
+    by_center: list[CenterCount]
+    processing: Processing
+    root_causes: list[RootCauseCount]
+    previous: PeriodFigures
+    changes: list[ShareChange]
+    regulator_form: RegulatorForm
+    generated_at: str
+    definitions: Definitions
