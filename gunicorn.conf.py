@@ -13,10 +13,12 @@ def per_process_limits_problem(workers: int, config: dict) -> str | None:
     storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if not storage.startswith("memory://"):
         return None
-    return (f"Отклик не запущен: у {workers} процессов (--workers {workers}) лимиты запросов хранились бы "
-            "в памяти каждого отдельно, то есть каждый лимит вырос бы в это число раз. Задайте общее "
-            "хранилище OTKLIK_RATELIMIT_STORAGE_URI=redis://хост:6379/0 или запустите один процесс с "
-            "потоками (--workers 1 --threads 8).")
+    return (
+        f"Отклик не запущен: у {workers} процессов (--workers {workers}) лимиты запросов хранились бы "
+        "в памяти каждого отдельно, то есть каждый лимит вырос бы в это число раз. Задайте общее "
+        "хранилище OTKLIK_RATELIMIT_STORAGE_URI=redis://хост:6379/0 или запустите один процесс с "
+        "потоками (--workers 1 --threads 8)."
+    )
 
 
 def on_starting(server) -> None:

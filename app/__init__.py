@@ -25,11 +25,9 @@ from app.database import (
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Packages whose ``__init__`` exposes a Blueprint ``bp``.
-BLUEPRINT_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk",
-                      "reports")
+BLUEPRINT_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk", "reports")
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
-CLI_PACKAGES = ("main", "auth", "org", "demo", "surveys", "reviews", "appeals", "analysis", "api", "reports",
-                "privacy")
+CLI_PACKAGES = ("main", "auth", "org", "demo", "surveys", "reviews", "appeals", "analysis", "api", "reports", "privacy")
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
@@ -107,8 +105,16 @@ def instance_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-MODEL_MODULES = ("app.models", "app.surveys.models", "app.appeals.models", "app.reviews.models",
-                 "app.kiosk.models", "app.analysis.models", "app.reports.models", "app.api.models")
+MODEL_MODULES = (
+    "app.models",
+    "app.surveys.models",
+    "app.appeals.models",
+    "app.reviews.models",
+    "app.kiosk.models",
+    "app.analysis.models",
+    "app.reports.models",
+    "app.api.models",
+)
 
 
 def import_models() -> None:
@@ -128,8 +134,7 @@ def register_extensions(app: Flask) -> None:
         if app.config["CHECK_DATABASE_ON_START"]:
             check_database(engine)
             engine.dispose()  # no pooled connection may cross a fork (gunicorn --preload)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     from app.sessions import CachedSignerSessionInterface
 
     app.session_interface = CachedSignerSessionInterface()

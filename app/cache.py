@@ -72,8 +72,14 @@ def mark_changed(session: Session, name: str) -> None:
     session.info[_FLAG + name] = True
 
 
-def clear_on_commit(name: str, changed: Callable[[Any], bool], bulk_classes: tuple[type, ...], *,
-                    changed_dirty: Callable[[Any], bool] | None = None, bulk_inserts: bool = False) -> None:
+def clear_on_commit(
+    name: str,
+    changed: Callable[[Any], bool],
+    bulk_classes: tuple[type, ...],
+    *,
+    changed_dirty: Callable[[Any], bool] | None = None,
+    bulk_inserts: bool = False,
+) -> None:
     """Clear cache ``name`` after a commit of a session that added, changed or deleted an object for which
     ``changed`` (``changed_dirty`` for changed objects, when given) is true, or that ran a bulk UPDATE or
     DELETE (and INSERT with ``bulk_inserts``) on one of ``bulk_classes``.
@@ -84,12 +90,16 @@ def clear_on_commit(name: str, changed: Callable[[Any], bool], bulk_classes: tup
 
     def note_flush(session: Session, _context: Any) -> None:
         if any(changed(obj) for obj in chain(session.new, session.deleted)) or any(
-                dirty_changed(obj) for obj in session.dirty):
+            dirty_changed(obj) for obj in session.dirty
+        ):
             mark_changed(session, name)
 
     def note_bulk(state: Any) -> None:
-        if (state.is_update or state.is_delete or (bulk_inserts and state.is_insert)) \
-                and state.bind_mapper is not None and issubclass(state.bind_mapper.class_, bulk_classes):
+        if (
+            (state.is_update or state.is_delete or (bulk_inserts and state.is_insert))
+            and state.bind_mapper is not None
+            and issubclass(state.bind_mapper.class_, bulk_classes)
+        ):
             mark_changed(state.session, name)
 
     def clear_after_commit(session: Session) -> None:

@@ -103,8 +103,12 @@ class DefaultConfig:
     ANALYSIS_MIN_EFFECT = {"share": 0.05, "mean": 0.2, "nps": 5, "complaints": 0.02}
 
     # Review book and kiosks.
-    REVIEW_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",
-                       "question": "application"}
+    REVIEW_KIND_MAP = {
+        "complaint": "complaint",
+        "suggestion": "application",
+        "gratitude": "application",
+        "question": "application",
+    }
     REVIEW_DUPLICATE_WINDOW_SECONDS = 600
     REVIEW_STATUS_RATELIMIT = "20 per minute"
     KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints

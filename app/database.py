@@ -197,8 +197,9 @@ class DriverStatement:
     def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _DriverPlan:
         plan = self._plans.get((dialect, keys))
         if plan is None:
-            compiled = cast(SQLCompiler, cast(ClauseElement, self.statement).compile(dialect=dialect,
-                                                                                    column_keys=list(keys)))
+            compiled = cast(
+                SQLCompiler, cast(ClauseElement, self.statement).compile(dialect=dialect, column_keys=list(keys))
+            )
             if "POSTCOMPILE" in compiled.string:
                 raise ValueError("expanding parameters are not supported on the driver path")
             names = tuple(compiled.positiontup or ())
@@ -211,10 +212,13 @@ class DriverStatement:
                     fills[name] = _default_value(default)
                 elif not compiled.binds[name].required:  # a literal in the statement (LIMIT 1, + 1, IS 1)
                     fills[name] = _bind_value(compiled.binds[name])
-            processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                               for name in names)
-            results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                            for column in getattr(self.statement, "exported_columns", ()))
+            processors = tuple(
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+            )
+            results = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in getattr(self.statement, "exported_columns", ())
+            )
             plan = self._plans[(dialect, keys)] = _DriverPlan(compiled.string, names, processors, fills, results)
         return plan
 
@@ -236,8 +240,10 @@ class DriverStatement:
             cursor.execute(plan.sql, rows[0])
             row = cursor.fetchone() if cursor.description else None
             if row is not None:
-                row = tuple(result(value) if result is not None else value
-                            for result, value in zip(plan.results, row, strict=True))
+                row = tuple(
+                    result(value) if result is not None else value
+                    for result, value in zip(plan.results, row, strict=True)
+                )
             return cursor.lastrowid, row
         except sqlite3.Error as exc:
             raise DBAPIError.instance(plan.sql, rows[0], exc, sqlite3.Error) from exc
@@ -252,8 +258,9 @@ class DriverStatement:
             return primary_key[0]
         return self._run(connection, [params], many=False)[0]
 
-    def insert_many(self, connection: Connection, rows: list[dict[str, Any]],
-                    common: dict[str, Any] | None = None) -> None:
+    def insert_many(
+        self, connection: Connection, rows: list[dict[str, Any]], common: dict[str, Any] | None = None
+    ) -> None:
         """Insert rows that all have the same keys (one executemany); ``common``: values every row shares.
 
         On SQLite the shared values go through their bind processors once, not once per row (a survey
@@ -269,8 +276,11 @@ class DriverStatement:
             return
         plan = self._plan(connection.dialect, (*rows[0], *common))
         shared = self._values(plan, {**rows[0], **common})
-        varying = [(index, name, processor) for index, (name, processor)
-                   in enumerate(zip(plan.names, plan.processors, strict=True)) if name not in common]
+        varying = [
+            (index, name, processor)
+            for index, (name, processor) in enumerate(zip(plan.names, plan.processors, strict=True))
+            if name not in common
+        ]
         values = []
         for row in rows:
             line = list(shared)
@@ -363,8 +373,7 @@ def check_database(engine: Engine) -> None:
     except Exception as exc:  # any driver error means "cannot start"
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(
-            f"Не удалось подключиться к базе данных ({engine.url.render_as_string(hide_password=True)}): "
-            f"{reason}"
+            f"Не удалось подключиться к базе данных ({engine.url.render_as_string(hide_password=True)}): {reason}"
         ) from None
 
 

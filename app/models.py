@@ -61,9 +61,7 @@ class Organisation(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Organisation]] = relationship(
-        back_populates="parent", order_by="Organisation.name"
-    )
+    children: Mapped[list[Organisation]] = relationship(back_populates="parent", order_by="Organisation.name")
 
     @property
     def is_center(self) -> bool:
@@ -126,8 +124,10 @@ class LoginThrottle(Model):
     """
 
     __tablename__ = "login_throttle"
-    __table_args__ = (UniqueConstraint("email", "address", name="uq_login_throttle_email_address"),
-                      Index("ix_login_throttle_last_failure_at", "last_failure_at"))
+    __table_args__ = (
+        UniqueConstraint("email", "address", name="uq_login_throttle_email_address"),
+        Index("ix_login_throttle_last_failure_at", "last_failure_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))

@@ -40,8 +40,11 @@ def staff_navigation() -> list[tuple[str, str]]:
 
 
 def template_context() -> dict:
-    return {"staff_navigation": staff_navigation, "company_name": current_app.config["COMPANY_NAME"],
-            "public_url": public_url}
+    return {
+        "staff_navigation": staff_navigation,
+        "company_name": current_app.config["COMPANY_NAME"],
+        "public_url": public_url,
+    }
 
 
 NBSP = "\u00a0"

@@ -29,7 +29,7 @@ class RefusedFetch(URLFetchingError):
 
 def _data_url(url: str) -> URLFetcherResponse:
     """Decode a ``data:[<mime>][;base64],<payload>`` URL without any fetching machinery."""
-    header, _, payload = url[len("data:"):].partition(",")
+    header, _, payload = url[len("data:") :].partition(",")
     params = header.split(";")
     mime = params[0] or "text/plain"
     body = base64.b64decode(payload) if "base64" in params[1:] else unquote_to_bytes(payload)
@@ -45,12 +45,13 @@ def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None, **_kwargs) -
     if parts.scheme == "otklik-static" and not parts.netloc:
         relative = path.lstrip("/")
         if relative.startswith("static/"):
-            relative = relative[len("static/"):]
+            relative = relative[len("static/") :]
         target = (STATIC_ROOT / relative).resolve()
         if target.is_file() and STATIC_ROOT in target.parents:
             mime, _ = mimetypes.guess_type(target.name)
-            return URLFetcherResponse(url, body=target.read_bytes(),
-                                      headers={"Content-Type": mime or "application/octet-stream"})
+            return URLFetcherResponse(
+                url, body=target.read_bytes(), headers={"Content-Type": mime or "application/octet-stream"}
+            )
     log.warning("pdf fetch refused: scheme=%s", parts.scheme or "relative")
     raise RefusedFetch(f"refused: {parts.scheme or 'relative'} URL")
 

@@ -25,8 +25,7 @@ class ReportModel(BaseModel):
     order it wrote them (the JSON of the report as it was a dict), so a consumer diffing two JSON files
     sees only real changes."""
 
-    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True,
-                              validate_by_alias=True)
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
     _key_order: tuple[str, ...] | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")

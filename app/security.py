@@ -84,8 +84,11 @@ def fixed_headers(kiosk_origins: tuple[str, ...], behind_https: bool, kiosk_page
     """The headers every response gets, built once per configuration and added in one call: one
     ``setdefault`` each (a look-up and a value check apiece) cost three times as much."""
     ancestors = " ".join(kiosk_origins) if kiosk_page and kiosk_origins else "'none'"
-    headers = [("Content-Security-Policy", content_security_policy(ancestors)),
-               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+    headers = [
+        ("Content-Security-Policy", content_security_policy(ancestors)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    ]
     if ancestors == "'none'":
         headers.append(("X-Frame-Options", "DENY"))
     if behind_https:
@@ -100,16 +103,22 @@ def install(app: Flask) -> None:
     def set_headers(response: Response) -> Response:
         config = current_app.config
         path, endpoint = request.path, request.endpoint or ""
-        fixed = fixed_headers(tuple(config.get("KIOSK_FRAME_ANCESTORS") or ()), bool(config.get("BEHIND_HTTPS")),
-                              path.startswith("/kiosk/"))
+        fixed = fixed_headers(
+            tuple(config.get("KIOSK_FRAME_ANCESTORS") or ()),
+            bool(config.get("BEHIND_HTTPS")),
+            path.startswith("/kiosk/"),
+        )
         headers = response.headers
         present = {name.lower() for name, _value in headers}  # (name, value) pairs
         headers.extend((name, value) for name, value in fixed if name.lower() not in present)  # a view's own win
         # Staff pages are never stored: decided by the view's role mark, not by its URL. Neither is the public
         # status page (one person's answer) nor any reply to a request with credentials (the bearer-token API).
-        staff_page = (hasattr(current_app.view_functions.get(endpoint), "_staff_roles")
-                      or endpoint in ("auth.login", "auth.logout") or endpoint in NO_STORE_ENDPOINTS
-                      or "Authorization" in request.headers)
+        staff_page = (
+            hasattr(current_app.view_functions.get(endpoint), "_staff_roles")
+            or endpoint in ("auth.login", "auth.logout")
+            or endpoint in NO_STORE_ENDPOINTS
+            or "Authorization" in request.headers
+        )
         if staff_page or (has_login_session() and not path.startswith("/static/")):
             headers["Cache-Control"] = "no-store"
         return response

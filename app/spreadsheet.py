@@ -45,13 +45,17 @@ def xlsx_rows(path: Path) -> Generator[tuple[Any, ...], None, None]:
     """
     from openpyxl import load_workbook
 
-    max_mb, max_rows = _limit("XLSX_MAX_UNCOMPRESSED_MB", XLSX_MAX_UNCOMPRESSED_MB), _limit("XLSX_MAX_ROWS",
-                                                                                              XLSX_MAX_ROWS)
+    max_mb, max_rows = (
+        _limit("XLSX_MAX_UNCOMPRESSED_MB", XLSX_MAX_UNCOMPRESSED_MB),
+        _limit("XLSX_MAX_ROWS", XLSX_MAX_ROWS),
+    )
     with zipfile.ZipFile(path) as archive:
         unpacked = sum(member.file_size for member in archive.infolist())
     if unpacked > max_mb * 1024 * 1024:
-        raise SpreadsheetTooLarge(f"Файл XLSX слишком велик: в распакованном виде {unpacked / 1024 / 1024:.0f} МБ, "
-                                  f"допускается не более {max_mb} МБ. Разделите его на части или выгрузите CSV")
+        raise SpreadsheetTooLarge(
+            f"Файл XLSX слишком велик: в распакованном виде {unpacked / 1024 / 1024:.0f} МБ, "
+            f"допускается не более {max_mb} МБ. Разделите его на части или выгрузите CSV"
+        )
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         for count, row in enumerate(workbook.active.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS), 1):

@@ -22,8 +22,10 @@ def public_base_url() -> str:
         return base.rstrip("/")
     if has_request_context():
         return request.host_url.rstrip("/")
-    raise ConfigError("Не задан OTKLIK_PUBLIC_BASE_URL — адрес сайта для ссылок в письмах и в командах flask "
-                      "(например, https://otklik.example.ru).")
+    raise ConfigError(
+        "Не задан OTKLIK_PUBLIC_BASE_URL — адрес сайта для ссылок в письмах и в командах flask "
+        "(например, https://otklik.example.ru)."
+    )
 
 
 def public_url(endpoint: str, **values: Any) -> str:

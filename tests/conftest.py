@@ -174,8 +174,7 @@ def _truncate_all(app) -> None:
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as connection:
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                    + " RESTART IDENTITY CASCADE"))
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -247,8 +246,7 @@ def make_user(org):
 
     counter = {"n": 0}
 
-    def factory(role: str = "admin", scope: str | None = None, password: str = "correct-horse-battery",
-                **overrides):
+    def factory(role: str = "admin", scope: str | None = None, password: str = "correct-horse-battery", **overrides):
         counter["n"] += 1
         email = overrides.pop("email", f"{role}{counter['n']}@example.test")
         if role == "operator" and scope is None:

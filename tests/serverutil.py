@@ -60,16 +60,39 @@ class GunicornServer:
         if self.listener is None:  # stopped before: bind again, on the same port if it is free
             self.listener = bound_socket(self.port)
         fd = self.listener.fileno()
-        env = {**os.environ, "DATABASE_URL": self.database_url,
-               "SECRET_KEY": "durability-test-secret", "OTKLIK_RATELIMIT_ENABLED": "false",
-               "OTKLIK_QUARANTINE_ENABLED": "false",
-               **self.extra_env}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": "durability-test-secret",
+            "OTKLIK_RATELIMIT_ENABLED": "false",
+            "OTKLIK_QUARANTINE_ENABLED": "false",
+            **self.extra_env,
+        }
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [GUNICORN, "--bind", f"fd://{fd}", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--graceful-timeout", "2", "--timeout", "60", *self.extra_args,
-             "--preload", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True, pass_fds=(fd,))
+            [
+                GUNICORN,
+                "--bind",
+                f"fd://{fd}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--graceful-timeout",
+                "2",
+                "--timeout",
+                "60",
+                *self.extra_args,
+                "--preload",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            pass_fds=(fd,),
+        )
         if not isinstance(log, int):  # not DEVNULL
             log.close()  # the child keeps its own descriptor
         try:

@@ -22,9 +22,18 @@ class ActionError(ValueError):
     """A refused change of a corrective action (Russian message)."""
 
 
-def create_action(*, title: str, owner: Organisation, metric: str, survey_slug: str | None, finding: str = "",
-                  evidence: dict[str, Any] | None = None, priority: float = 0.0, due_date: date | None = None,
-                  user: User | None = None) -> CorrectiveAction:
+def create_action(
+    *,
+    title: str,
+    owner: Organisation,
+    metric: str,
+    survey_slug: str | None,
+    finding: str = "",
+    evidence: dict[str, Any] | None = None,
+    priority: float = 0.0,
+    due_date: date | None = None,
+    user: User | None = None,
+) -> CorrectiveAction:
     """Create a planned corrective action (from a recommendation or by hand), audited."""
     title = (title or "").strip()
     if not title:
@@ -32,10 +41,18 @@ def create_action(*, title: str, owner: Organisation, metric: str, survey_slug: 
     if not metric:
         raise ActionError("Не указан показатель, по которому оценивается эффект")
     with write_transaction():
-        action = CorrectiveAction(title=title[:4000], finding=(finding or "")[:4000], evidence=evidence or {},
-                                  survey_slug=survey_slug, metric=metric[:64], owner_id=owner.id,
-                                  due_date=due_date, priority=float(priority or 0.0), status="planned",
-                                  created_by_id=user.id if user else None)
+        action = CorrectiveAction(
+            title=title[:4000],
+            finding=(finding or "")[:4000],
+            evidence=evidence or {},
+            survey_slug=survey_slug,
+            metric=metric[:64],
+            owner_id=owner.id,
+            due_date=due_date,
+            priority=float(priority or 0.0),
+            status="planned",
+            created_by_id=user.id if user else None,
+        )
         db.session.add(action)
         db.session.flush()
         audit.record("analysis.action.create", action, summary=f"{owner.code}: {metric}")
@@ -77,21 +94,30 @@ def effect_windows(action: CorrectiveAction, today: date | None = None) -> tuple
     return queries.Period(before_end - timedelta(days=window - 1), before_end), queries.Period(after_start, after_end)
 
 
-def evaluate_effect(action: CorrectiveAction, confidence: float | None = None,
-                    today: date | None = None) -> dict[str, Any]:
+def evaluate_effect(
+    action: CorrectiveAction, confidence: float | None = None, today: date | None = None
+) -> dict[str, Any]:
     """The action's effect by :func:`app.analysis.effects.effect_for` (difference-in-differences against
     comparison centres; a branch against the other branches' centres; company-wide: no comparison).
 
     Keeps ``evaluated``, ``significant`` and ``direction`` ("up"/"down"/None, from the verdict) for readers
     of the old before/after effect; ``note`` says why nothing was computed.
     """
-    result: dict[str, Any] = {"metric": action.metric, "status": action.status, "evaluated": False, "note": None,
-                              "significant": False, "direction": None}
+    result: dict[str, Any] = {
+        "metric": action.metric,
+        "status": action.status,
+        "evaluated": False,
+        "note": None,
+        "significant": False,
+        "direction": None,
+    }
     windows = effect_windows(action, today)
     if windows is None:
-        result["note"] = ("Эффект оценивается после начала мероприятия." if not action.started_on
-                          or action.status not in ("in_progress", "done")
-                          else "Период после мероприятия еще не наступил.")
+        result["note"] = (
+            "Эффект оценивается после начала мероприятия."
+            if not action.started_on or action.status not in ("in_progress", "done")
+            else "Период после мероприятия еще не наступил."
+        )
         return result
     survey = queries.survey_by_slug(action.survey_slug or "")
     if survey is None:
@@ -102,31 +128,45 @@ def evaluate_effect(action: CorrectiveAction, confidence: float | None = None,
     if info is None or not effects.metrics_for(info) or owner is None:
         result["note"] = "Показатель не является шкальным вопросом анкеты."
         return result
-    effect = effects.effect_for(survey.id, survey.slug, info, owner, *windows, exclude_action_id=action.id,
-                                confidence=confidence)
-    effect.update(status=action.status, evaluated=effect["estimate"] is not None,
-                  significant=effect["verdict"] in ("improved", "worsened"),
-                  direction={"improved": "up", "worsened": "down"}.get(effect["verdict"]))
+    effect = effects.effect_for(
+        survey.id, survey.slug, info, owner, *windows, exclude_action_id=action.id, confidence=confidence
+    )
+    effect.update(
+        status=action.status,
+        evaluated=effect["estimate"] is not None,
+        significant=effect["verdict"] in ("improved", "worsened"),
+        direction={"improved": "up", "worsened": "down"}.get(effect["verdict"]),
+    )
     return effect
 
 
 def action_dict(action: CorrectiveAction, with_effect: bool = True) -> dict[str, Any]:
     owner = action.owner
-    return {"id": action.id, "title": action.title, "finding": action.finding, "center": owner.code if owner else None,
-            "owner_name": owner.name if owner else None, "metric": action.metric, "survey": action.survey_slug,
-            "status": action.status, "status_label": ACTION_STATUSES.get(action.status, action.status),
-            "priority": action.priority, "due_date": action.due_date.isoformat() if action.due_date else None,
-            "started_on": action.started_on.isoformat() if action.started_on else None,
-            "done_on": action.done_on.isoformat() if action.done_on else None,
-            "effect": (evaluate_effect(action) if with_effect and action.status in ("in_progress", "done")
-                       else None)}
+    return {
+        "id": action.id,
+        "title": action.title,
+        "finding": action.finding,
+        "center": owner.code if owner else None,
+        "owner_name": owner.name if owner else None,
+        "metric": action.metric,
+        "survey": action.survey_slug,
+        "status": action.status,
+        "status_label": ACTION_STATUSES.get(action.status, action.status),
+        "priority": action.priority,
+        "due_date": action.due_date.isoformat() if action.due_date else None,
+        "started_on": action.started_on.isoformat() if action.started_on else None,
+        "done_on": action.done_on.isoformat() if action.done_on else None,
+        "effect": (evaluate_effect(action) if with_effect and action.status in ("in_progress", "done") else None),
+    }
 
 
-def visible_actions(center_ids: Sequence[int] | None, survey_slug: str | None = None,
-                    scope: Organisation | None = None) -> list[CorrectiveAction]:
+def visible_actions(
+    center_ids: Sequence[int] | None, survey_slug: str | None = None, scope: Organisation | None = None
+) -> list[CorrectiveAction]:
     """Actions owned by the given centres, their branches or the scope itself (None = all)."""
-    query = select(CorrectiveAction).order_by(CorrectiveAction.status, CorrectiveAction.priority.desc(),
-                                              CorrectiveAction.id.desc())
+    query = select(CorrectiveAction).order_by(
+        CorrectiveAction.status, CorrectiveAction.priority.desc(), CorrectiveAction.id.desc()
+    )
     if survey_slug:
         query = query.where(CorrectiveAction.survey_slug == survey_slug)
     if center_ids is not None:

@@ -46,8 +46,6 @@ from app.surveys.models import Answer, Response, Survey
 log = logging.getLogger(__name__)
 
 
-
-
 def fixed_offset_seconds(tz: str | None = None, year: int | None = None) -> int | None:
     """UTC offset of the zone in seconds when it is the same in January and July, else None (DST)."""
     zone = ZoneInfo(tz or setting("DEFAULT_CENTER_TIMEZONE"))
@@ -88,8 +86,11 @@ def local_month(column, offset: int):
 
 def watermark(survey_id: int, offset: int) -> int | None:
     """The survey's watermark when its counts were made with ``offset``; None = counts unusable."""
-    row = db.session.execute(select(AggregateWatermark.last_response_id, AggregateWatermark.utc_offset_seconds)
-                             .where(AggregateWatermark.survey_id == survey_id)).first()
+    row = db.session.execute(
+        select(AggregateWatermark.last_response_id, AggregateWatermark.utc_offset_seconds).where(
+            AggregateWatermark.survey_id == survey_id
+        )
+    ).first()
     if row is None or row[1] != offset or not row[0]:
         return None
     return int(row[0])
@@ -111,8 +112,9 @@ def _no_index(column):
 def _upsert(table, columns: list[str], keys: list[str], query):
     insert = sqlite_insert if is_sqlite() else pg_insert
     statement = insert(table).from_select(columns, query)
-    return statement.on_conflict_do_update(index_elements=keys,
-                                           set_={"count": table.c["count"] + statement.excluded["count"]})
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={"count": table.c["count"] + statement.excluded["count"]}
+    )
 
 
 def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
@@ -125,44 +127,86 @@ def _count_range(survey_id: int, lo: int, hi: int, offset: int) -> None:
     value = func.coalesce(Answer.value_num, 0.0)
     option = func.coalesce(Answer.option_code, "")
     # The response id range is repeated on the joined responses so that the join walks their primary key.
-    in_range = (Answer.response_id > lo, Answer.response_id <= hi, _no_index(Answer.survey_id) == survey_id,
-                Response.id > lo, Response.id <= hi)
+    in_range = (
+        Answer.response_id > lo,
+        Answer.response_id <= hi,
+        _no_index(Answer.survey_id) == survey_id,
+        Response.id > lo,
+        Response.id <= hi,
+    )
     split = (Response.channel, Response.version_id)
-    for table, when in ((table_of(AnswerDailyCount), day),
-                        (table_of(AnswerMonthlyCount), local_month(Answer.submitted_at, offset))):
-        query = (select(literal(survey_id), when, Answer.center_id, *split, Answer.question_code, has_value, value,
-                        option, func.count())
-                 .join(Response, Response.id == Answer.response_id)
-                 .where(*in_range, (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
-                 .group_by(when, Answer.center_id, *split, Answer.question_code, has_value, value, option))
-        keys = ["survey_id", "day" if table.name == "answer_daily_count" else "month", "center_id", "channel",
-                "version_id", "question_code", "has_value", "value_num", "option_code"]
+    for table, when in (
+        (table_of(AnswerDailyCount), day),
+        (table_of(AnswerMonthlyCount), local_month(Answer.submitted_at, offset)),
+    ):
+        query = (
+            select(
+                literal(survey_id),
+                when,
+                Answer.center_id,
+                *split,
+                Answer.question_code,
+                has_value,
+                value,
+                option,
+                func.count(),
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .where(*in_range, (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
+            .group_by(when, Answer.center_id, *split, Answer.question_code, has_value, value, option)
+        )
+        keys = [
+            "survey_id",
+            "day" if table.name == "answer_daily_count" else "month",
+            "center_id",
+            "channel",
+            "version_id",
+            "question_code",
+            "has_value",
+            "value_num",
+            "option_code",
+        ]
         db.session.execute(_upsert(table, [*keys, "count"], keys, query))
 
     respondents = table_of(ResponseDailyCount)
     keys = ["survey_id", "day", "center_id", "channel", "version_id", "question_code"]
-    per_question = (select(literal(survey_id), day, Answer.center_id, *split, Answer.question_code,
-                           func.count(func.distinct(Answer.response_id)))
-                    .join(Response, Response.id == Answer.response_id)
-                    .where(*in_range)
-                    .group_by(day, Answer.center_id, *split, Answer.question_code))
+    per_question = (
+        select(
+            literal(survey_id),
+            day,
+            Answer.center_id,
+            *split,
+            Answer.question_code,
+            func.count(func.distinct(Answer.response_id)),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(*in_range)
+        .group_by(day, Answer.center_id, *split, Answer.question_code)
+    )
     db.session.execute(_upsert(respondents, [*keys, "count"], keys, per_question))
     response_day = local_day(Response.submitted_at, offset)
-    per_day = (select(literal(survey_id), response_day, Response.center_id, *split, literal(""), func.count())
-               .where(Response.id > lo, Response.id <= hi, _no_index(Response.survey_id) == survey_id)
-               .group_by(response_day, Response.center_id, *split))
+    per_day = (
+        select(literal(survey_id), response_day, Response.center_id, *split, literal(""), func.count())
+        .where(Response.id > lo, Response.id <= hi, _no_index(Response.survey_id) == survey_id)
+        .group_by(response_day, Response.center_id, *split)
+    )
     db.session.execute(_upsert(respondents, [*keys, "count"], keys, per_day))
 
 
 def _lock_mark(survey_id: int, offset: int) -> AggregateWatermark:
     """The survey's watermark row, locked for this transaction (created, or reset when the offset changed)."""
     insert = sqlite_insert if is_sqlite() else pg_insert
-    db.session.execute(insert(table_of(AggregateWatermark))
-                       .values(survey_id=survey_id, last_response_id=0, utc_offset_seconds=offset,
-                               refreshed_at=utcnow())
-                       .on_conflict_do_nothing(index_elements=["survey_id"]))
-    mark = db.session.scalars(select(AggregateWatermark).where(AggregateWatermark.survey_id == survey_id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    db.session.execute(
+        insert(table_of(AggregateWatermark))
+        .values(survey_id=survey_id, last_response_id=0, utc_offset_seconds=offset, refreshed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["survey_id"])
+    )
+    mark = db.session.scalars(
+        select(AggregateWatermark)
+        .where(AggregateWatermark.survey_id == survey_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if mark.utc_offset_seconds != offset:
         for table in (AnswerDailyCount, AnswerMonthlyCount, ResponseDailyCount):
             db.session.execute(delete(table).where(table.survey_id == survey_id))
@@ -192,15 +236,24 @@ def refresh_aggregates(survey_id: int | None = None, batch: int | None = None) -
                 if lo >= top:
                     break
                 # Skip id ranges without this survey's responses (other surveys, bulk loads of another one).
-                first = db.session.scalar(select(func.min(Response.id)).where(
-                    Response.id > lo, Response.id <= top, _no_index(Response.survey_id) == sid))
+                first = db.session.scalar(
+                    select(func.min(Response.id)).where(
+                        Response.id > lo, Response.id <= top, _no_index(Response.survey_id) == sid
+                    )
+                )
                 if first is None:
                     mark.last_response_id, mark.refreshed_at = top, utcnow()
                     break
                 hi = min(top, first - 1 + batch)
                 _count_range(sid, lo, hi, offset)
-                done[sid] += int(db.session.scalar(select(func.count()).select_from(Response).where(
-                    Response.id > lo, Response.id <= hi, _no_index(Response.survey_id) == sid)) or 0)
+                done[sid] += int(
+                    db.session.scalar(
+                        select(func.count())
+                        .select_from(Response)
+                        .where(Response.id > lo, Response.id <= hi, _no_index(Response.survey_id) == sid)
+                    )
+                    or 0
+                )
                 mark.last_response_id, mark.refreshed_at = hi, utcnow()
     if any(done.values()):
         log.info("analysis aggregates refreshed: %s", {k: v for k, v in done.items() if v})

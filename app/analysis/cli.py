@@ -32,8 +32,16 @@ def _date(_ctx, _param, value):
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--min-n", type=int, default=None, help="Минимальный размер группы.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Файл (по умолчанию stdout).")
-def report_command(slug: str, date_from: date | None, date_to: date | None, period: str | None, scope: str | None,
-                   fmt: str, min_n: int | None, out: Path | None) -> None:
+def report_command(
+    slug: str,
+    date_from: date | None,
+    date_to: date | None,
+    period: str | None,
+    scope: str | None,
+    fmt: str,
+    min_n: int | None,
+    out: Path | None,
+) -> None:
     """Build the report of survey SLUG for a period and print or save it."""
     from app.analysis.queries import parse_quarter
     from app.analysis.report import ReportError, build_report, report_to_csv
@@ -49,8 +57,11 @@ def report_command(slug: str, date_from: date | None, date_to: date | None, peri
         report = build_report(slug, date_from, date_to, scope or None, min_n=min_n)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
-    text = (json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1, allow_nan=False) if fmt == "json"
-            else report_to_csv(report))
+    text = (
+        json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1, allow_nan=False)
+        if fmt == "json"
+        else report_to_csv(report)
+    )
     if out:
         out.write_text(text, encoding="utf-8")
         click.echo(f"Отчет записан в {out}", err=True)
@@ -70,8 +81,9 @@ def _window(value: str | None, name: str):
             raise ValueError
         return Period(date.fromisoformat(parts[0].strip()), date.fromisoformat(parts[1].strip()))
     except ValueError:
-        raise click.UsageError(f"{name}: укажите период как ГГГГ-ММ-ДД:ГГГГ-ММ-ДД (начало не позже конца), "
-                               f"получено «{value}»") from None
+        raise click.UsageError(
+            f"{name}: укажите период как ГГГГ-ММ-ДД:ГГГГ-ММ-ДД (начало не позже конца), получено «{value}»"
+        ) from None
 
 
 @analysis_cli.command("action-effect")
@@ -79,18 +91,30 @@ def _window(value: str | None, name: str):
 @click.option("--scope", help="Код ЦОК (или филиала), где введено изменение.")
 @click.option("--question", help="Код вопроса анкеты.")
 @click.option("--introduced", help="Дата введения изменения, ГГГГ-ММ-ДД.")
-@click.option("--before", "before_text", help="Период «до» ОТ:ДО (по умолчанию ANALYSIS_EFFECT_WINDOW_DAYS дней "
-                                              "до --introduced).")
+@click.option(
+    "--before", "before_text", help="Период «до» ОТ:ДО (по умолчанию ANALYSIS_EFFECT_WINDOW_DAYS дней до --introduced)."
+)
 @click.option("--after", "after_text", help="Период «после» ОТ:ДО (по умолчанию столько же дней с --introduced).")
 @click.option("--metric", help="top2box, mean или nps (по умолчанию top2box для шкал, nps для NPS).")
 @click.option("--format", "fmt", default="json", show_default=True, help="Формат вывода: json.")
-def action_effect_command(slug: str, scope: str | None, question: str | None, introduced: str | None,
-                          before_text: str | None, after_text: str | None, metric: str | None, fmt: str) -> None:
+def action_effect_command(
+    slug: str,
+    scope: str | None,
+    question: str | None,
+    introduced: str | None,
+    before_text: str | None,
+    after_text: str | None,
+    metric: str | None,
+    fmt: str,
+) -> None:
     """Effect of a change at a centre: difference-in-differences against comparison centres, as JSON."""
     from app.analysis.effects import METRICS, EffectError, action_effect
 
-    missing = [name for name, value in (("--scope", scope), ("--question", question), ("--introduced", introduced))
-               if not value]
+    missing = [
+        name
+        for name, value in (("--scope", scope), ("--question", question), ("--introduced", introduced))
+        if not value
+    ]
     if missing:
         raise click.UsageError("Не указано: " + ", ".join(missing))
     assert scope and question and introduced  # each is in missing otherwise
@@ -126,8 +150,9 @@ def refresh_command(slug: str | None) -> None:
             raise click.ClickException(f"Анкета «{slug}» не найдена")
         survey_id = survey.id
     if fixed_offset_seconds() is None:
-        click.echo("В часовом поясе есть переход на летнее время: дневные итоги не ведутся, "
-                   "отчеты читают ответы напрямую.")
+        click.echo(
+            "В часовом поясе есть переход на летнее время: дневные итоги не ведутся, отчеты читают ответы напрямую."
+        )
         return
     started = time.perf_counter()
     done = refresh_aggregates(survey_id)

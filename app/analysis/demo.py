@@ -38,22 +38,42 @@ def seed_actions() -> int:
     lgv, kur = find_org("LGV"), find_org("KUR")
     if survey is None or lgv is None or kur is None:
         return 0
-    first, last = db.session.execute(select(func.min(Response.submitted_at), func.max(Response.submitted_at))
-                                     .where(Response.survey_id == survey.id)).one()
+    first, last = db.session.execute(
+        select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(Response.survey_id == survey.id)
+    ).one()
     if first is None:
         return 0
     span = (last.date() - first.date()).days
     started = first.date() + timedelta(days=span // 2)
     done = started + timedelta(days=21)
     with write_transaction():
-        db.session.add(CorrectiveAction(
-            title=DEFAULT_ACTIONS["wait"], finding="ЦОК Льгов: доля высоких оценок времени ожидания ниже остальной "
-            "сети (демонстрационное мероприятие).", survey_slug=DEMO_SURVEY, metric="wait", owner_id=lgv.id,
-            due_date=done, status="done", priority=0.3, started_on=started, done_on=done))
-        db.session.add(CorrectiveAction(
-            title=DEFAULT_ACTIONS["clarity"], finding="Демонстрационное мероприятие.", survey_slug=DEMO_SURVEY,
-            metric="clarity", owner_id=kur.id, due_date=last.date() + timedelta(days=60), status="planned",
-            priority=0.05))
+        db.session.add(
+            CorrectiveAction(
+                title=DEFAULT_ACTIONS["wait"],
+                finding="ЦОК Льгов: доля высоких оценок времени ожидания ниже остальной "
+                "сети (демонстрационное мероприятие).",
+                survey_slug=DEMO_SURVEY,
+                metric="wait",
+                owner_id=lgv.id,
+                due_date=done,
+                status="done",
+                priority=0.3,
+                started_on=started,
+                done_on=done,
+            )
+        )
+        db.session.add(
+            CorrectiveAction(
+                title=DEFAULT_ACTIONS["clarity"],
+                finding="Демонстрационное мероприятие.",
+                survey_slug=DEMO_SURVEY,
+                metric="clarity",
+                owner_id=kur.id,
+                due_date=last.date() + timedelta(days=60),
+                status="planned",
+                priority=0.05,
+            )
+        )
     return 2
 
 

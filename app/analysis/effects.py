@@ -44,7 +44,7 @@ VERDICT_TEXT = {
     "improved": "показатель вырос сильнее, чем в сравнительных ЦОК: мероприятие дало эффект",
     "worsened": "показатель снизился относительно сравнительных ЦОК",
     "no_evidence": "эффект не подтвержден: изменение не отличается от сравнительных ЦОК больше, чем допускает "
-                   "случайность",
+    "случайность",
     "no_comparison": "сравнить не с чем: эффект мероприятия отделить от общих изменений нельзя",
 }
 
@@ -60,8 +60,10 @@ def window_days() -> int:
 def default_windows(introduced: date, days: int | None = None) -> tuple[queries.Period, queries.Period]:
     """``days`` days before ``introduced`` and ``days`` days from it."""
     days = days or window_days()
-    return (queries.Period(introduced - timedelta(days=days), introduced - timedelta(days=1)),
-            queries.Period(introduced, introduced + timedelta(days=days - 1)))
+    return (
+        queries.Period(introduced - timedelta(days=days), introduced - timedelta(days=1)),
+        queries.Period(introduced, introduced + timedelta(days=days - 1)),
+    )
 
 
 def metrics_for(info: measures.QuestionInfo) -> tuple[str, ...]:
@@ -73,9 +75,17 @@ def metrics_for(info: measures.QuestionInfo) -> tuple[str, ...]:
     return ()
 
 
-def action_effect(slug: str, scope_code: str, question: str, introduced: date,
-                  before: queries.Period | None = None, after: queries.Period | None = None,
-                  metric: str | None = None, *, confidence: float | None = None) -> dict[str, Any]:
+def action_effect(
+    slug: str,
+    scope_code: str,
+    question: str,
+    introduced: date,
+    before: queries.Period | None = None,
+    after: queries.Period | None = None,
+    metric: str | None = None,
+    *,
+    confidence: float | None = None,
+) -> dict[str, Any]:
     """The effect of a change introduced on ``introduced`` at ``scope_code`` (the CLI's contract)."""
     from app.org.services import find_org
 
@@ -89,13 +99,23 @@ def action_effect(slug: str, scope_code: str, question: str, introduced: date,
     if info is None:
         raise EffectError(f"В анкете «{slug}» нет вопроса «{question}»")
     default_before, default_after = default_windows(introduced)
-    return effect_for(survey.id, slug, info, scope, before or default_before, after or default_after, metric,
-                      confidence=confidence)
+    return effect_for(
+        survey.id, slug, info, scope, before or default_before, after or default_after, metric, confidence=confidence
+    )
 
 
-def effect_for(survey_id: int, slug: str, info: measures.QuestionInfo, scope: Organisation,
-               before: queries.Period, after: queries.Period, metric: str | None = None, *,
-               exclude_action_id: int | None = None, confidence: float | None = None) -> dict[str, Any]:
+def effect_for(
+    survey_id: int,
+    slug: str,
+    info: measures.QuestionInfo,
+    scope: Organisation,
+    before: queries.Period,
+    after: queries.Period,
+    metric: str | None = None,
+    *,
+    exclude_action_id: int | None = None,
+    confidence: float | None = None,
+) -> dict[str, Any]:
     """Difference-in-differences of ``scope`` against its comparison centres (see the module docstring)."""
     allowed = metrics_for(info)
     if not allowed:
@@ -103,8 +123,9 @@ def effect_for(survey_id: int, slug: str, info: measures.QuestionInfo, scope: Or
     metric = metric or allowed[0]
     if metric not in allowed:
         names = {"top2box": "доля «4»+«5» (top2box)", "mean": "среднее (mean)", "nps": "NPS (nps)"}
-        raise EffectError(f"Показатель «{metric}» не подходит к вопросу «{info.code}»; можно: "
-                          + ", ".join(names[m] for m in allowed))
+        raise EffectError(
+            f"Показатель «{metric}» не подходит к вопросу «{info.code}»; можно: " + ", ".join(names[m] for m in allowed)
+        )
     if before.end >= after.start:
         raise EffectError("Период «до» должен закончиться раньше, чем начнется период «после»")
     confidence = float(confidence or current_app.config["ANALYSIS_CONFIDENCE"])
@@ -112,8 +133,9 @@ def effect_for(survey_id: int, slug: str, info: measures.QuestionInfo, scope: Or
     tree = queries.org_tree()
     all_centres = {o.id: o for o in tree.values() if o.kind == OrgKind.CENTER}
     treated, candidates, label = _groups(scope, all_centres, tree)
-    busy = _busy_centres(slug, info.code, queries.Period(before.start, after.end), exclude_action_id,
-                         all_centres, tree) - set(treated)
+    busy = _busy_centres(
+        slug, info.code, queries.Period(before.start, after.end), exclude_action_id, all_centres, tree
+    ) - set(treated)
 
     frame = queries.value_counts(survey_id, [before.bounds(), after.bounds()], None, [info.code])
     counts: dict[int, dict[int, Counter]] = {0: {}, 1: {}}
@@ -126,37 +148,56 @@ def effect_for(survey_id: int, slug: str, info: measures.QuestionInfo, scope: Or
     comparison = [cid for cid in candidates if cid not in busy and size(0, cid) > 0 and size(1, cid) > 0]
     excluded = sorted(all_centres[c].code for c in busy if c in candidates)
     pooled = {w: {"center": _pool(counts[w], treated), "comparison": _pool(counts[w], comparison)} for w in (0, 1)}
-    summary = {w: {side: _summary(metric, info, pooled[w][side]) for side in ("center", "comparison")}
-               for w in (0, 1)}
+    summary = {w: {side: _summary(metric, info, pooled[w][side]) for side in ("center", "comparison")} for w in (0, 1)}
 
     result: dict[str, Any] = {
-        "method": "difference_in_differences", "metric": metric, "center": scope.code, "question": info.code,
-        "before": {"from": before.start.isoformat(), "to": before.end.isoformat(), "label": before.label,
-                   **summary[0]},
-        "after": {"from": after.start.isoformat(), "to": after.end.isoformat(), "label": after.label,
-                  **summary[1]},
-        "naive_change": _change(summary, "center"), "comparison_change": _change(summary, "comparison"),
-        "estimate": None, "ci": None, "p_value": None, "verdict": "no_evidence",
-        "comparison_centers": sorted(all_centres[c].code for c in comparison), "regression_to_mean": None,
+        "method": "difference_in_differences",
+        "metric": metric,
+        "center": scope.code,
+        "question": info.code,
+        "before": {"from": before.start.isoformat(), "to": before.end.isoformat(), "label": before.label, **summary[0]},
+        "after": {"from": after.start.isoformat(), "to": after.end.isoformat(), "label": after.label, **summary[1]},
+        "naive_change": _change(summary, "center"),
+        "comparison_change": _change(summary, "comparison"),
+        "estimate": None,
+        "ci": None,
+        "p_value": None,
+        "verdict": "no_evidence",
+        "comparison_centers": sorted(all_centres[c].code for c in comparison),
+        "regression_to_mean": None,
         "comparison_names": sorted(all_centres[c].name for c in comparison),
         # Additional fields (the contract allows more, never renamed ones).
-        "survey": slug, "scope": scope.kind.value if isinstance(scope.kind, OrgKind) else str(scope.kind),
-        "center_name": scope.name, "question_text": info.text, "unit": _UNIT[metric], "confidence": confidence,
-        "se": None, "min_n": min_n, "excluded_centers": excluded, "rtm": None, "note": None, "verdict_text": "",
+        "survey": slug,
+        "scope": scope.kind.value if isinstance(scope.kind, OrgKind) else str(scope.kind),
+        "center_name": scope.name,
+        "question_text": info.text,
+        "unit": _UNIT[metric],
+        "confidence": confidence,
+        "se": None,
+        "min_n": min_n,
+        "excluded_centers": excluded,
+        "rtm": None,
+        "note": None,
+        "verdict_text": "",
     }
     if not comparison:
         result["verdict"] = "no_comparison"
-        result["note"] = ("Мероприятие охватывает всю компанию: сравнить не с чем, поэтому изменение может быть "
-                          "общим для всей сети (например, сезонным)." if scope.kind == OrgKind.COMPANY else
-                          "Нет сравнительных ЦОК с ответами на этот вопрос в обоих периодах (или у всех них были "
-                          "свои мероприятия по этому показателю): эффект отделить от общих изменений нельзя.")
+        result["note"] = (
+            "Мероприятие охватывает всю компанию: сравнить не с чем, поэтому изменение может быть "
+            "общим для всей сети (например, сезонным)."
+            if scope.kind == OrgKind.COMPANY
+            else "Нет сравнительных ЦОК с ответами на этот вопрос в обоих периодах (или у всех них были "
+            "свои мероприятия по этому показателю): эффект отделить от общих изменений нельзя."
+        )
     else:
         sizes = [summary[w][side]["n"] for w in (0, 1) for side in ("center", "comparison")]
         result["regression_to_mean"] = _rtm_sentence(summary, metric, label)
         if min(sizes) < min_n:
-            result["note"] = (f"Мало ответов для оценки эффекта: {label['own']} — до {sizes[0]}, после {sizes[2]}; "
-                              f"сравнительные ЦОК — до {sizes[1]}, после {sizes[3]}; нужно не меньше {min_n} "
-                              "в каждом периоде.")
+            result["note"] = (
+                f"Мало ответов для оценки эффекта: {label['own']} — до {sizes[0]}, после {sizes[2]}; "
+                f"сравнительные ЦОК — до {sizes[1]}, после {sizes[3]}; нужно не меньше {min_n} "
+                "в каждом периоде."
+            )
         else:
             _estimate(result, metric, info, pooled, counts[0], comparison, scope, confidence)
     result["verdict_text"] = VERDICT_TEXT[result["verdict"]]
@@ -166,8 +207,9 @@ def effect_for(survey_id: int, slug: str, info: measures.QuestionInfo, scope: Or
 _UNIT = {"top2box": "share", "mean": "scale", "nps": "points"}
 
 
-def _groups(scope: Organisation, centres: Mapping[int, Organisation],
-            tree: Mapping[int, Organisation]) -> tuple[list[int], list[int], dict[str, str]]:
+def _groups(
+    scope: Organisation, centres: Mapping[int, Organisation], tree: Mapping[int, Organisation]
+) -> tuple[list[int], list[int], dict[str, str]]:
     """(treated centre ids, candidate comparison ids, Russian words for the treated unit)."""
     if scope.kind == OrgKind.CENTER:
         return [scope.id], [c for c in centres if c != scope.id], {"own": "ЦОК", "own_gen": "ЦОК"}
@@ -177,8 +219,9 @@ def _groups(scope: Organisation, centres: Mapping[int, Organisation],
     return list(centres), [], {"own": "компания", "own_gen": "компании"}
 
 
-def _covered(owner: Organisation | None, centres: Mapping[int, Organisation],
-             tree: Mapping[int, Organisation]) -> set[int]:
+def _covered(
+    owner: Organisation | None, centres: Mapping[int, Organisation], tree: Mapping[int, Organisation]
+) -> set[int]:
     if owner is None:
         return set()
     if owner.kind == OrgKind.CENTER:
@@ -202,13 +245,20 @@ def action_span(action: CorrectiveAction, days: int) -> queries.Period | None:
     return queries.Period(start, max(end, start))
 
 
-def _busy_centres(slug: str, code: str, span: queries.Period, exclude_action_id: int | None,
-                  centres: Mapping[int, Organisation], tree: Mapping[int, Organisation]) -> set[int]:
+def _busy_centres(
+    slug: str,
+    code: str,
+    span: queries.Period,
+    exclude_action_id: int | None,
+    centres: Mapping[int, Organisation],
+    tree: Mapping[int, Organisation],
+) -> set[int]:
     """Centres under another corrective action on the same survey and question overlapping ``span``."""
     days = window_days()
     busy: set[int] = set()
-    query = select(CorrectiveAction).where(CorrectiveAction.survey_slug == slug, CorrectiveAction.metric == code,
-                                           CorrectiveAction.started_on.is_not(None))
+    query = select(CorrectiveAction).where(
+        CorrectiveAction.survey_slug == slug, CorrectiveAction.metric == code, CorrectiveAction.started_on.is_not(None)
+    )
     for action in db.session.scalars(query):
         if action.id == exclude_action_id:
             continue
@@ -257,39 +307,64 @@ def _change(summary: Mapping[int, Mapping[str, Mapping[str, Any]]], side: str) -
     return a - b if a is not None and b is not None else None
 
 
-def _estimate(result: dict[str, Any], metric: str, info: measures.QuestionInfo, pooled: Mapping[int, Mapping],
-              before_by_centre: Mapping[int, Counter], comparison: list[int], scope: Organisation,
-              confidence: float) -> None:
+def _estimate(
+    result: dict[str, Any],
+    metric: str,
+    info: measures.QuestionInfo,
+    pooled: Mapping[int, Mapping],
+    before_by_centre: Mapping[int, Counter],
+    comparison: list[int],
+    scope: Organisation,
+    confidence: float,
+) -> None:
     groups = [_group(metric, info, pooled[w][side]) for w in (0, 1) for side in ("center", "comparison")]
     centre_before, comparison_before, centre_after, comparison_after = groups
     # The caller estimates only when every group has min_n answers, so none is None here.
     assert centre_before is not None and comparison_before is not None
     assert centre_after is not None and comparison_after is not None
-    res = did.difference_in_differences(centre_before, centre_after, comparison_before, comparison_after,
-                                        measure={"top2box": "share"}.get(metric, metric), confidence=confidence)
+    res = did.difference_in_differences(
+        centre_before,
+        centre_after,
+        comparison_before,
+        comparison_after,
+        measure={"top2box": "share"}.get(metric, metric),
+        confidence=confidence,
+    )
     rtm = None
     if scope.kind == OrgKind.CENTER:
         units = [_group(metric, info, before_by_centre.get(cid)) for cid in comparison]
         rtm = did.regression_to_mean(res, [u for u in units if u is not None])
     direction = did.verdict_direction(res, rtm)
-    result.update(estimate=res.estimate, ci=res.ci.to_list(), p_value=res.p_value, se=res.se,
-                  naive_change=res.naive_change, comparison_change=res.comparison_change,
-                  verdict={"up": "improved", "down": "worsened"}.get(direction or "", "no_evidence"),
-                  rtm=rtm.to_dict() if rtm is not None else None)
+    result.update(
+        estimate=res.estimate,
+        ci=res.ci.to_list(),
+        p_value=res.p_value,
+        se=res.se,
+        naive_change=res.naive_change,
+        comparison_change=res.comparison_change,
+        verdict={"up": "improved", "down": "worsened"}.get(direction or "", "no_evidence"),
+        rtm=rtm.to_dict() if rtm is not None else None,
+    )
     if direction is None and res.direction is not None:
-        result["note"] = ("Разница со сравнительными ЦОК выходит за пределы случайности, но ее может объяснить "
-                          "регрессия к среднему: вывод о влиянии мероприятия сделать нельзя.")
+        result["note"] = (
+            "Разница со сравнительными ЦОК выходит за пределы случайности, но ее может объяснить "
+            "регрессия к среднему: вывод о влиянии мероприятия сделать нельзя."
+        )
     if rtm is not None and result["regression_to_mean"] and abs(rtm.expected_shift) > 0:
-        result["regression_to_mean"] += (f" По разбросу между ЦОК такой возврат к среднему ожидается около "
-                                         f"{_fmt(rtm.expected_shift, metric, change=True)}; вывод это учитывает.")
+        result["regression_to_mean"] += (
+            f" По разбросу между ЦОК такой возврат к среднему ожидается около "
+            f"{_fmt(rtm.expected_shift, metric, change=True)}; вывод это учитывает."
+        )
 
 
 def _fmt(value: float | None, metric: str, change: bool = False) -> str:
     if value is None:
         return "—"
     if metric == "top2box":
-        text, suffix = format_number(abs(value) * 100 if change else value * 100, 1), ("\u00a0п.\u00a0п." if change
-                                                                                     else "\u00a0%")
+        text, suffix = (
+            format_number(abs(value) * 100 if change else value * 100, 1),
+            ("\u00a0п.\u00a0п." if change else "\u00a0%"),
+        )
     else:
         text, suffix = format_number(abs(value) if change else value, 1 if metric == "nps" else 2), ""
     if change:
@@ -298,14 +373,17 @@ def _fmt(value: float | None, metric: str, change: bool = False) -> str:
     return f"{text.replace('-', chr(0x2212))}{suffix}"
 
 
-def _rtm_sentence(summary: Mapping[int, Mapping[str, Mapping[str, Any]]], metric: str,
-                  label: Mapping[str, str]) -> str | None:
+def _rtm_sentence(
+    summary: Mapping[int, Mapping[str, Mapping[str, Any]]], metric: str, label: Mapping[str, str]
+) -> str | None:
     """The regression-to-the-mean sentence when the treated unit was below the comparison before."""
     own, other = summary[0]["center"]["value"], summary[0]["comparison"]["value"]
     if own is None or other is None or own >= other:
         return None
     naive = _change(summary, "center")
-    return (f"До мероприятия показатель {label['own_gen']} ({_fmt(own, metric)}) был ниже, чем в сравнительных "
-            f"ЦОК ({_fmt(other, metric)}). Те, кого выбрали из-за низкого результата, обычно и без мер "
-            f"приближаются к среднему (регрессия к среднему), поэтому собственное изменение "
-            f"({_fmt(naive, metric, change=True)}) само по себе эффектом мероприятия не является.")
+    return (
+        f"До мероприятия показатель {label['own_gen']} ({_fmt(own, metric)}) был ниже, чем в сравнительных "
+        f"ЦОК ({_fmt(other, metric)}). Те, кого выбрали из-за низкого результата, обычно и без мер "
+        f"приближаются к среднему (регрессия к среднему), поэтому собственное изменение "
+        f"({_fmt(naive, metric, change=True)}) само по себе эффектом мероприятия не является."
+    )

@@ -62,8 +62,12 @@ def question_catalogue(definitions: Iterable[Mapping[str, Any]]) -> dict[str, Qu
                     for row in q.get("rows") or []:
                         if row.get("code"):
                             catalogue[row["code"]] = QuestionInfo(
-                                row["code"], "matrix", f"{_ru(q.get('text'))}: {_ru(row.get('text'))}",
-                                float(scale.get("min", 1)), float(scale.get("max", 5)))
+                                row["code"],
+                                "matrix",
+                                f"{_ru(q.get('text'))}: {_ru(row.get('text'))}",
+                                float(scale.get("min", 1)),
+                                float(scale.get("max", 5)),
+                            )
                     continue
                 info = QuestionInfo(code, qtype, _ru(q.get("text")))
                 if qtype == "rating":
@@ -77,8 +81,9 @@ def question_catalogue(definitions: Iterable[Mapping[str, Any]]) -> dict[str, Qu
                     info.option_labels = {"yes": "Да", "no": "Нет"}
                 elif qtype in CHOICE_TYPES:
                     info.options = [o["code"] for o in q.get("options") or [] if o.get("code")]
-                    info.option_labels = {o["code"]: _ru(o.get("text")) for o in q.get("options") or []
-                                          if o.get("code")}
+                    info.option_labels = {
+                        o["code"]: _ru(o.get("text")) for o in q.get("options") or [] if o.get("code")
+                    }
                     if q.get("other"):
                         info.options.append("other")
                         info.option_labels.setdefault("other", "Другое")
@@ -95,10 +100,15 @@ def analysis_settings(definitions: list[Mapping[str, Any]], catalogue: Mapping[s
             settings = definition["analysis"]
     scores = [c for c, q in catalogue.items() if q.is_score]
     target = settings.get("target") or ("overall" if "overall" in catalogue else (scores[0] if scores else None))
-    drivers = [c for c in settings.get("drivers") or [c for c in scores if c != target]
-               if c in catalogue and catalogue[c].is_numeric and c != target]
-    blocks = {name: [c for c in codes if c in catalogue and catalogue[c].is_numeric]
-              for name, codes in (settings.get("blocks") or {}).items()}
+    drivers = [
+        c
+        for c in settings.get("drivers") or [c for c in scores if c != target]
+        if c in catalogue and catalogue[c].is_numeric and c != target
+    ]
+    blocks = {
+        name: [c for c in codes if c in catalogue and catalogue[c].is_numeric]
+        for name, codes in (settings.get("blocks") or {}).items()
+    }
     return {"target": target if target in catalogue else None, "drivers": drivers, "blocks": blocks}
 
 
@@ -178,9 +188,17 @@ def distribution(counts: Mapping[Any, int] | None) -> dict[str, int]:
 def score_measure(info: QuestionInfo, counts: Mapping[Any, int] | None, confidence: float) -> dict[str, Any]:
     values = numeric_counts(counts)
     n = sum(values.values())
-    out: dict[str, Any] = {"type": info.type, "n": n, "mean": None, "sd": None, "mean_ci": None,
-                           "top2box": None, "top2box_ci": None, "top2box_k": None,
-                           "distribution": distribution(values)}
+    out: dict[str, Any] = {
+        "type": info.type,
+        "n": n,
+        "mean": None,
+        "sd": None,
+        "mean_ci": None,
+        "top2box": None,
+        "top2box_ci": None,
+        "top2box_k": None,
+        "distribution": distribution(values),
+    }
     if n == 0:
         return out
     if n >= 2:
@@ -203,9 +221,16 @@ def nps_estimate(counts: Mapping[Any, int] | None, confidence: float) -> nps.Nps
 
 def nps_measure(counts: Mapping[Any, int] | None, confidence: float) -> dict[str, Any]:
     promoters, passives, detractors = nps_categories(counts)
-    out: dict[str, Any] = {"type": "nps", "n": promoters + passives + detractors, "nps": None, "nps_ci": None,
-                           "promoters": promoters, "passives": passives, "detractors": detractors,
-                           "distribution": distribution(numeric_counts(counts))}
+    out: dict[str, Any] = {
+        "type": "nps",
+        "n": promoters + passives + detractors,
+        "nps": None,
+        "nps_ci": None,
+        "promoters": promoters,
+        "passives": passives,
+        "detractors": detractors,
+        "distribution": distribution(numeric_counts(counts)),
+    }
     estimate = nps_estimate(counts, confidence)
     if estimate is not None:
         out.update(nps=estimate.nps, nps_ci=estimate.ci.to_list())
@@ -216,8 +241,9 @@ def nps_measure(counts: Mapping[Any, int] | None, confidence: float) -> dict[str
     return out
 
 
-def choice_measure(info: QuestionInfo, counts: Mapping[Any, int] | None, respondents: int | None,
-                   confidence: float) -> dict[str, Any]:
+def choice_measure(
+    info: QuestionInfo, counts: Mapping[Any, int] | None, respondents: int | None, confidence: float
+) -> dict[str, Any]:
     """Shares of options with Wilson intervals; denominator = respondents who answered the question."""
     option_counts: Counter = Counter()
     for value, count in (counts or {}).items():
@@ -237,8 +263,9 @@ def choice_measure(info: QuestionInfo, counts: Mapping[Any, int] | None, respond
     return {"type": info.type, "n": int(n), "options": options}
 
 
-def measure(info: QuestionInfo, counts: Mapping[Any, int] | None, confidence: float,
-            respondents: int | None = None) -> dict[str, Any]:
+def measure(
+    info: QuestionInfo, counts: Mapping[Any, int] | None, confidence: float, respondents: int | None = None
+) -> dict[str, Any]:
     if info.type == "nps":
         return nps_measure(counts, confidence)
     if info.type in CHOICE_TYPES:

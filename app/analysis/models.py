@@ -11,8 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import Model
 from app.models import Organisation, utcnow
 
-ACTION_STATUSES = {"planned": "Запланировано", "in_progress": "Выполняется", "done": "Выполнено",
-                   "cancelled": "Отменено"}
+ACTION_STATUSES = {
+    "planned": "Запланировано",
+    "in_progress": "Выполняется",
+    "done": "Выполнено",
+    "cancelled": "Отменено",
+}
 
 
 class ActionTemplate(Model):
@@ -61,9 +65,20 @@ class AnswerDailyCount(Model):
     """
 
     __tablename__ = "answer_daily_count"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "channel", "version_id",
-                                           "question_code", "has_value", "value_num", "option_code",
-                                           name="pk_answer_daily_count"),)
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "survey_id",
+            "day",
+            "center_id",
+            "channel",
+            "version_id",
+            "question_code",
+            "has_value",
+            "value_num",
+            "option_code",
+            name="pk_answer_daily_count",
+        ),
+    )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)  # local date in DEFAULT_CENTER_TIMEZONE
@@ -82,9 +97,20 @@ class AnswerMonthlyCount(Model):
     and centre instead of ~90. Kept by the same refresh, in the same transaction as the daily counts."""
 
     __tablename__ = "answer_monthly_count"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "month", "center_id", "channel", "version_id",
-                                           "question_code", "has_value", "value_num", "option_code",
-                                           name="pk_answer_monthly_count"),)
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "survey_id",
+            "month",
+            "center_id",
+            "channel",
+            "version_id",
+            "question_code",
+            "has_value",
+            "value_num",
+            "option_code",
+            name="pk_answer_monthly_count",
+        ),
+    )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date)
@@ -104,8 +130,11 @@ class ResponseDailyCount(Model):
     of option shares)."""
 
     __tablename__ = "response_daily_count"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "day", "center_id", "channel", "version_id",
-                                           "question_code", name="pk_response_daily_count"),)
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "survey_id", "day", "center_id", "channel", "version_id", "question_code", name="pk_response_daily_count"
+        ),
+    )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)

@@ -138,7 +138,6 @@ def trend_months(until: date, count: int = 12) -> list[Period]:
     return periods
 
 
-
 # --------------------------------------------------------------------------- scope and survey
 
 
@@ -151,8 +150,11 @@ def survey_definitions(survey: Survey) -> list[dict]:
 
     A draft-only survey falls back to its drafts so that a report still knows its questions.
     """
-    versions = list(db.session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
-                                       .order_by(SurveyVersion.number)))
+    versions = list(
+        db.session.scalars(
+            select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number)
+        )
+    )
     used = [v.definition for v in versions if v.status in ("published", "closed")]
     return used or [v.definition for v in versions]
 
@@ -160,8 +162,11 @@ def survey_definitions(survey: Survey) -> list[dict]:
 def survey_versions(survey: Survey) -> list[tuple[int, int, dict]]:
     """``(version_id, number, definition)`` of the versions that can have responses, oldest first (drafts
     when a survey has nothing else, as :func:`survey_definitions`)."""
-    versions = list(db.session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
-                                       .order_by(SurveyVersion.number)))
+    versions = list(
+        db.session.scalars(
+            select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number)
+        )
+    )
     used = [(v.id, v.number, v.definition) for v in versions if v.status in ("published", "closed")]
     return used or [(v.id, v.number, v.definition) for v in versions]
 
@@ -193,8 +198,7 @@ def _period_case(column, bounds: Sequence[tuple[date, date]]):
     """``CASE`` giving the index of the period a timestamp falls in (periods must not overlap)."""
     if len(bounds) == 1:
         return literal(0)
-    return case(*[(and_(column >= lo, column < hi), index) for index, (lo, hi) in enumerate(bounds)],
-                else_=-1)
+    return case(*[(and_(column >= lo, column < hi), index) for index, (lo, hi) in enumerate(bounds)], else_=-1)
 
 
 def _range(column, bounds: Sequence[tuple[date, date]]):
@@ -216,9 +220,15 @@ def _split_names(by_channel: bool, by_version: bool) -> list[str]:
 Exclusions = Mapping[str, Sequence[int]]  # question code → survey version ids whose answers are left out
 
 
-def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                 codes: Sequence[str], by_channel: bool = False, by_version: bool = False,
-                 exclude_versions: Exclusions | None = None) -> pd.DataFrame:
+def value_counts(
+    survey_id: int,
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    by_channel: bool = False,
+    by_version: bool = False,
+    exclude_versions: Exclusions | None = None,
+) -> pd.DataFrame:
     """Answer counts: columns ``period, center_id, [channel,] [version_id,] question_code, value_num,
     option_code, count``.
 
@@ -232,16 +242,21 @@ def value_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], ce
     if exclude:
         frame = value_counts(survey_id, bounds, center_ids, codes, by_channel, True)
         if len(frame):
-            dropped = [code in exclude and version in exclude[code]
-                       for code, version in zip(frame["question_code"], frame["version_id"], strict=True)]
+            dropped = [
+                code in exclude and version in exclude[code]
+                for code, version in zip(frame["question_code"], frame["version_id"], strict=True)
+            ]
             frame = frame[[not d for d in dropped]]
         return frame if by_version else frame.drop(columns=["version_id"])
     split = _split_names(by_channel, by_version)
     columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     if not codes or not bounds:
         return pd.DataFrame(columns=columns)
-    frame = _aggregated(lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes,
-                                                                   mark, split), survey_id, bounds)
+    frame = _aggregated(
+        lambda mark, days: _value_counts_from_days(survey_id, days, bounds, center_ids, codes, mark, split),
+        survey_id,
+        bounds,
+    )
     if frame is not None:
         return frame
     return _value_counts_raw(survey_id, bounds, center_ids, codes, by_channel, by_version)
@@ -267,31 +282,58 @@ def _aggregated(read, survey_id: int, bounds: Sequence[tuple[datetime, datetime]
     return None
 
 
-def _value_counts_from_days(survey_id: int, days: list[tuple[date, date]], bounds: Sequence[tuple[datetime, datetime]],
-                            center_ids: Sequence[int] | None, codes: Sequence[str], mark: int,
-                            split: Sequence[str] = ()) -> pd.DataFrame:
+def _value_counts_from_days(
+    survey_id: int,
+    days: list[tuple[date, date]],
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    mark: int,
+    split: Sequence[str] = (),
+) -> pd.DataFrame:
     """Whole months from the monthly counts, the days around them from the daily counts, plus the tail.
     Channels and versions are summed over unless ``split`` names them."""
     columns = ["period", "center_id", *split, "question_code", "value_num", "option_code", "count"]
     month_pieces, day_pieces = _split_months(days)
     totals: Counter = Counter()
-    for table, column, pieces in ((AnswerMonthlyCount, AnswerMonthlyCount.month, month_pieces),
-                                  (AnswerDailyCount, AnswerDailyCount.day, day_pieces)):
+    for table, column, pieces in (
+        (AnswerMonthlyCount, AnswerMonthlyCount.month, month_pieces),
+        (AnswerDailyCount, AnswerDailyCount.day, day_pieces),
+    ):
         if not pieces:
             continue
         period = case(*[(and_(column >= lo, column < hi), index) for lo, hi, index in pieces], else_=-1)
-        keys = [period, table.center_id, *(getattr(table, name) for name in split), table.question_code,
-                table.has_value, table.value_num, table.option_code]
-        query = (select(*keys, func.sum(table.count))
-                 .where(table.survey_id == survey_id, table.question_code.in_(list(codes)),
-                        or_(*[and_(column >= lo, column < hi) for lo, hi, _ in pieces]),
-                        _center_filter(table.center_id, center_ids))
-                 .group_by(*keys))
+        keys = [
+            period,
+            table.center_id,
+            *(getattr(table, name) for name in split),
+            table.question_code,
+            table.has_value,
+            table.value_num,
+            table.option_code,
+        ]
+        query = (
+            select(*keys, func.sum(table.count))
+            .where(
+                table.survey_id == survey_id,
+                table.question_code.in_(list(codes)),
+                or_(*[and_(column >= lo, column < hi) for lo, hi, _ in pieces]),
+                _center_filter(table.center_id, center_ids),
+            )
+            .group_by(*keys)
+        )
         for row in db.session.execute(query):
             *head, has, v, o, n = row
             totals[(*head, v if has else None, o or None)] += int(n)
-    for *key, n in _value_counts_raw_rows(survey_id, bounds, center_ids, codes, "channel" in split,
-                                          after_response_id=mark, by_version="version_id" in split):
+    for *key, n in _value_counts_raw_rows(
+        survey_id,
+        bounds,
+        center_ids,
+        codes,
+        "channel" in split,
+        after_response_id=mark,
+        by_version="version_id" in split,
+    ):
         totals[tuple(key)] += int(n)
     frame = pd.DataFrame([(*key, n) for key, n in totals.items()], columns=columns)
     return frame[frame["period"] >= 0]
@@ -315,18 +357,38 @@ def _next_month(day: date) -> date:
     return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
-def _value_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                      codes: Sequence[str], by_channel: bool, by_version: bool = False) -> pd.DataFrame:
-    columns = ["period", "center_id", *_split_names(by_channel, by_version), "question_code", "value_num",
-               "option_code", "count"]
-    frame = pd.DataFrame(_value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel,
-                                                by_version=by_version), columns=columns)
+def _value_counts_raw(
+    survey_id: int,
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    by_channel: bool,
+    by_version: bool = False,
+) -> pd.DataFrame:
+    columns = [
+        "period",
+        "center_id",
+        *_split_names(by_channel, by_version),
+        "question_code",
+        "value_num",
+        "option_code",
+        "count",
+    ]
+    frame = pd.DataFrame(
+        _value_counts_raw_rows(survey_id, bounds, center_ids, codes, by_channel, by_version=by_version), columns=columns
+    )
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
-def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                           center_ids: Sequence[int] | None, codes: Sequence[str], by_channel: bool,
-                           after_response_id: int | None = None, by_version: bool = False) -> list[tuple]:
+def _value_counts_raw_rows(
+    survey_id: int,
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    by_channel: bool,
+    after_response_id: int | None = None,
+    by_version: bool = False,
+) -> list[tuple]:
     """Counts straight from the answers; with ``after_response_id`` only those of later responses."""
     period = _period_case(Answer.submitted_at, bounds).label("period")
     keys = [period, Answer.center_id]
@@ -340,40 +402,62 @@ def _value_counts_raw_rows(survey_id: int, bounds: Sequence[tuple[datetime, date
         scope = (Answer.survey_id == survey_id,)
     else:  # walk the response-id index, not the survey's answers of the whole period
         scope = (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id)
-    query = (select(*keys, func.count().label("count"))
-             .where(*scope, Answer.question_code.in_(list(codes)),
-                    _range(Answer.submitted_at, bounds), _center_filter(Answer.center_id, center_ids),
-                    (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
-             .group_by(*keys))
+    query = (
+        select(*keys, func.count().label("count"))
+        .where(
+            *scope,
+            Answer.question_code.in_(list(codes)),
+            _range(Answer.submitted_at, bounds),
+            _center_filter(Answer.center_id, center_ids),
+            (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)),
+        )
+        .group_by(*keys)
+    )
     if by_channel or by_version:
         query = query.join(Response, Response.id == Answer.response_id)
     return [tuple(row) for row in db.session.execute(query)]
 
 
-def response_counts(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                    center_ids: Sequence[int] | None, by_channel: bool = False) -> pd.DataFrame:
+def response_counts(
+    survey_id: int,
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    by_channel: bool = False,
+) -> pd.DataFrame:
     """Responses per period and centre: columns ``period, center_id, [channel,] n``."""
     columns = ["period", "center_id", *(["channel"] if by_channel else []), "n"]
     if not bounds:
         return pd.DataFrame(columns=columns)
-    frame = _aggregated(lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark,
-                                                                      by_channel),
-                        survey_id, bounds)
-    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids,
-                                                                by_channel=by_channel)
+    frame = _aggregated(
+        lambda mark, days: _response_counts_from_days(survey_id, days, bounds, center_ids, mark, by_channel),
+        survey_id,
+        bounds,
+    )
+    return frame if frame is not None else _response_counts_raw(survey_id, bounds, center_ids, by_channel=by_channel)
 
 
-def _response_counts_from_days(survey_id: int, days: list[tuple[date, date]],
-                               bounds: Sequence[tuple[datetime, datetime]], center_ids: Sequence[int] | None,
-                               mark: int, by_channel: bool = False) -> pd.DataFrame:
+def _response_counts_from_days(
+    survey_id: int,
+    days: list[tuple[date, date]],
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    mark: int,
+    by_channel: bool = False,
+) -> pd.DataFrame:
     table = ResponseDailyCount
     period = _period_case(table.day, days).label("period")
     keys = [period, table.center_id, *([table.channel] if by_channel else [])]
     names = ["period", "center_id", *(["channel"] if by_channel else [])]
-    query = (select(*keys, func.sum(table.count))
-             .where(table.survey_id == survey_id, table.question_code == "", _range(table.day, days),
-                    _center_filter(table.center_id, center_ids))
-             .group_by(*keys))
+    query = (
+        select(*keys, func.sum(table.count))
+        .where(
+            table.survey_id == survey_id,
+            table.question_code == "",
+            _range(table.day, days),
+            _center_filter(table.center_id, center_ids),
+        )
+        .group_by(*keys)
+    )
     frame = pd.DataFrame(db.session.execute(query).all(), columns=[*names, "n"])
     tail = _response_counts_raw(survey_id, bounds, center_ids, after_response_id=mark, by_channel=by_channel)
     if len(tail):
@@ -382,18 +466,28 @@ def _response_counts_from_days(survey_id: int, days: list[tuple[date, date]],
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
-def _response_counts_raw(survey_id: int, bounds: Sequence[tuple[datetime, datetime]],
-                         center_ids: Sequence[int] | None, after_response_id: int | None = None,
-                         by_channel: bool = False) -> pd.DataFrame:
+def _response_counts_raw(
+    survey_id: int,
+    bounds: Sequence[tuple[datetime, datetime]],
+    center_ids: Sequence[int] | None,
+    after_response_id: int | None = None,
+    by_channel: bool = False,
+) -> pd.DataFrame:
     period = _period_case(Response.submitted_at, bounds).label("period")
     keys = [period, Response.center_id, *([Response.channel] if by_channel else [])]
-    scope = ((Response.survey_id == survey_id,) if after_response_id is None
-             else (Response.id > after_response_id, (Response.survey_id + 0) == survey_id))
-    query = (select(*keys, func.count().label("n"))
-             .where(*scope, _range(Response.submitted_at, bounds), _center_filter(Response.center_id, center_ids))
-             .group_by(*keys))
-    frame = pd.DataFrame(db.session.execute(query).all(),
-                         columns=["period", "center_id", *(["channel"] if by_channel else []), "n"])
+    scope = (
+        (Response.survey_id == survey_id,)
+        if after_response_id is None
+        else (Response.id > after_response_id, (Response.survey_id + 0) == survey_id)
+    )
+    query = (
+        select(*keys, func.count().label("n"))
+        .where(*scope, _range(Response.submitted_at, bounds), _center_filter(Response.center_id, center_ids))
+        .group_by(*keys)
+    )
+    frame = pd.DataFrame(
+        db.session.execute(query).all(), columns=["period", "center_id", *(["channel"] if by_channel else []), "n"]
+    )
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
@@ -406,25 +500,46 @@ def mask_personal(text: str) -> str:
     return _PHONE.sub("[телефон скрыт]", _EMAIL.sub("[e-mail скрыт]", text))
 
 
-def text_summary(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                 codes: Sequence[str], samples: int = 5) -> dict[str, dict]:
+def text_summary(
+    survey_id: int,
+    bounds: tuple[datetime, datetime],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    samples: int = 5,
+) -> dict[str, dict]:
     """Per text question: the number of non-empty answers and a few recent samples (contacts masked)."""
     result: dict[str, dict] = {}
     lo, hi = bounds
     for code in codes:
-        where = (Answer.survey_id == survey_id, Answer.question_code == code, Answer.submitted_at >= lo,
-                 Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids),
-                 Answer.text.is_not(None), Answer.text != "")
+        where = (
+            Answer.survey_id == survey_id,
+            Answer.question_code == code,
+            Answer.submitted_at >= lo,
+            Answer.submitted_at < hi,
+            _center_filter(Answer.center_id, center_ids),
+            Answer.text.is_not(None),
+            Answer.text != "",
+        )
         n = db.session.scalar(select(func.count()).select_from(Answer).where(*where)) or 0
-        texts = db.session.scalars(select(Answer.text).where(*where)
-                                   .order_by(Answer.submitted_at.desc()).limit(samples)).all() if n else []
+        texts = (
+            db.session.scalars(
+                select(Answer.text).where(*where).order_by(Answer.submitted_at.desc()).limit(samples)
+            ).all()
+            if n
+            else []
+        )
         result[code] = {"n": int(n), "samples": [mask_personal(t or "")[:500] for t in texts]}
     return result
 
 
-def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                      codes: Sequence[str], cap: int = SAMPLE_CAP_DEFAULT,
-                      exclude_versions: Exclusions | None = None) -> tuple[pd.DataFrame, bool]:
+def respondent_scores(
+    survey_id: int,
+    bounds: tuple[datetime, datetime],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    cap: int = SAMPLE_CAP_DEFAULT,
+    exclude_versions: Exclusions | None = None,
+) -> tuple[pd.DataFrame, bool]:
     """Wide per-respondent numeric answers for ``codes`` (only for drivers and reliability).
 
     Pivoted in SQL (``MAX(CASE …)`` grouped by response), so only ``len(codes)`` numbers per respondent
@@ -443,31 +558,45 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
     if exclude:
         found = db.session.execute(
             select(Response.id, Response.version_id)
-            .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
-                   _center_filter(Response.center_id, center_ids))
-            .order_by(Response.submitted_at, Response.id)).all()
+            .where(
+                Response.survey_id == survey_id,
+                Response.submitted_at >= lo,
+                Response.submitted_at < hi,
+                _center_filter(Response.center_id, center_ids),
+            )
+            .order_by(Response.submitted_at, Response.id)
+        ).all()
         ids, version_of = [r[0] for r in found], {r[0]: r[1] for r in found}
     else:
-        ids = list(db.session.scalars(
-            select(Response.id)
-            .where(Response.survey_id == survey_id, Response.submitted_at >= lo, Response.submitted_at < hi,
-                   _center_filter(Response.center_id, center_ids))
-            .order_by(Response.submitted_at, Response.id)))
+        ids = list(
+            db.session.scalars(
+                select(Response.id)
+                .where(
+                    Response.survey_id == survey_id,
+                    Response.submitted_at >= lo,
+                    Response.submitted_at < hi,
+                    _center_filter(Response.center_id, center_ids),
+                )
+                .order_by(Response.submitted_at, Response.id)
+            )
+        )
     capped = len(ids) > cap
     if capped:
         step = len(ids) / cap
         ids = [ids[int(i * step)] for i in range(cap)]
     ids.sort()
-    pivots = [func.max(case((Answer.question_code == code, Answer.value_num))).label(f"c{i}")
-              for i, code in enumerate(codes)]
+    pivots = [
+        func.max(case((Answer.question_code == code, Answer.value_num))).label(f"c{i}") for i, code in enumerate(codes)
+    ]
     rows: list = []
     for start in range(0, len(ids), _ID_CHUNK):
-        chunk = ids[start:start + _ID_CHUNK]
-        query = (select(Answer.response_id, func.max(Answer.center_id), *pivots)
-                 .where(Answer.response_id.in_(chunk), Answer.question_code.in_(codes),
-                        Answer.value_num.is_not(None))
-                 .group_by(Answer.response_id)
-                 .having(func.count() >= min(2, len(codes))))
+        chunk = ids[start : start + _ID_CHUNK]
+        query = (
+            select(Answer.response_id, func.max(Answer.center_id), *pivots)
+            .where(Answer.response_id.in_(chunk), Answer.question_code.in_(codes), Answer.value_num.is_not(None))
+            .group_by(Answer.response_id)
+            .having(func.count() >= min(2, len(codes)))
+        )
         rows.extend(db.session.execute(query).all())
     frame = pd.DataFrame(rows, columns=columns)
     for code in codes:
@@ -482,8 +611,9 @@ def respondent_scores(survey_id: int, bounds: tuple[datetime, datetime], center_
 _ID_CHUNK = 2_000  # bound parameters per IN list (SQLite allows 32 766, PostgreSQL 65 535)
 
 
-def center_counts_for(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                      code: str) -> pd.DataFrame:
+def center_counts_for(
+    survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None, code: str
+) -> pd.DataFrame:
     """Value counts of one question per centre in one period (used for before/after effects)."""
     return value_counts(survey_id, [bounds], center_ids, [code])
 
@@ -498,18 +628,24 @@ def appeal_counts(bounds: Sequence[tuple[datetime, datetime]], center_ids: Seque
         return pd.DataFrame(columns=columns)
     period = _period_case(Appeal.received_at, bounds).label("period")
     keys = [period, Appeal.center_id, Appeal.kind, Appeal.topic_id]
-    query = (select(*keys, func.count())
-             .where(_range(Appeal.received_at, bounds), _center_filter(Appeal.center_id, center_ids),
-                    Appeal.status.not_in(EXCLUDED_APPEAL_STATUSES))
-             .group_by(*keys))
+    query = (
+        select(*keys, func.count())
+        .where(
+            _range(Appeal.received_at, bounds),
+            _center_filter(Appeal.center_id, center_ids),
+            Appeal.status.not_in(EXCLUDED_APPEAL_STATUSES),
+        )
+        .group_by(*keys)
+    )
     rows: Sequence[Any] = db.session.execute(query).all()
     topics = dict(db.session.execute(select(Topic.id, Topic.code)).all())
     frame = pd.DataFrame([(p, c, k, topics.get(t, "other"), n) for p, c, k, t, n in rows], columns=columns)
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
 
 
-def appeal_timeliness(bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                      now: datetime | None = None) -> pd.DataFrame:
+def appeal_timeliness(
+    bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None, now: datetime | None = None
+) -> pd.DataFrame:
     """On-time answers per centre for appeals received in the period: columns ``center_id, due, on_time``.
 
     ``due`` counts appeals already answered or whose deadline has passed (by the end of the period or
@@ -517,21 +653,26 @@ def appeal_timeliness(bounds: tuple[datetime, datetime], center_ids: Sequence[in
     """
     lo, hi = bounds
     cutoff = min(hi, now or utcnow())
-    on_time = func.sum(case((and_(Appeal.answered_at.is_not(None), Appeal.answered_at <= Appeal.due_at), 1),
-                            else_=0))
-    query = (select(Appeal.center_id, func.count(), on_time)
-             .where(Appeal.received_at >= lo, Appeal.received_at < hi,
-                    _center_filter(Appeal.center_id, center_ids),
-                    Appeal.status.not_in(("duplicate", "rejected")),
-                    (Appeal.answered_at.is_not(None)) | (Appeal.due_at < cutoff))
-             .group_by(Appeal.center_id))
+    on_time = func.sum(case((and_(Appeal.answered_at.is_not(None), Appeal.answered_at <= Appeal.due_at), 1), else_=0))
+    query = (
+        select(Appeal.center_id, func.count(), on_time)
+        .where(
+            Appeal.received_at >= lo,
+            Appeal.received_at < hi,
+            _center_filter(Appeal.center_id, center_ids),
+            Appeal.status.not_in(("duplicate", "rejected")),
+            (Appeal.answered_at.is_not(None)) | (Appeal.due_at < cutoff),
+        )
+        .group_by(Appeal.center_id)
+    )
     frame = pd.DataFrame(db.session.execute(query).all(), columns=["center_id", "due", "on_time"])
     frame["on_time"] = frame["on_time"].fillna(0).astype(int)
     return frame
 
 
-def promise_counts(bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                   now: datetime | None = None) -> pd.DataFrame:
+def promise_counts(
+    bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None, now: datetime | None = None
+) -> pd.DataFrame:
     """Promises due in the period per centre: columns ``center_id, due, kept``.
 
     A promise counts once resolved or once its date has passed (an open promise past its date was not
@@ -540,24 +681,36 @@ def promise_counts(bounds: tuple[datetime, datetime], center_ids: Sequence[int] 
     lo, hi = bounds
     cutoff = min(hi, now or utcnow())
     kept = func.sum(case((Promise.status == "kept", 1), else_=0))
-    query = (select(Appeal.center_id, func.count(), kept)
-             .join(Appeal, Appeal.id == Promise.appeal_id)
-             .where(Promise.due_at >= lo, Promise.due_at < hi, _center_filter(Appeal.center_id, center_ids),
-                    (Promise.status != "open") | (Promise.due_at < cutoff))
-             .group_by(Appeal.center_id))
+    query = (
+        select(Appeal.center_id, func.count(), kept)
+        .join(Appeal, Appeal.id == Promise.appeal_id)
+        .where(
+            Promise.due_at >= lo,
+            Promise.due_at < hi,
+            _center_filter(Appeal.center_id, center_ids),
+            (Promise.status != "open") | (Promise.due_at < cutoff),
+        )
+        .group_by(Appeal.center_id)
+    )
     frame = pd.DataFrame(db.session.execute(query).all(), columns=["center_id", "due", "kept"])
     frame["kept"] = frame["kept"].fillna(0).astype(int)
     return frame
 
 
-def distinct_respondents(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                         codes: Sequence[str], exclude_versions: Exclusions | None = None) -> dict[str, int]:
+def distinct_respondents(
+    survey_id: int,
+    bounds: tuple[datetime, datetime],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    exclude_versions: Exclusions | None = None,
+) -> dict[str, int]:
     """Respondents who answered each multi-choice question (the denominator of its option shares);
     ``exclude_versions`` as in :func:`value_counts`."""
     if not codes:
         return {}
-    by_version = _aggregated(lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes,
-                                                                       mark), survey_id, [bounds])
+    by_version = _aggregated(
+        lambda mark, days: _respondents_from_days(survey_id, days, bounds, center_ids, codes, mark), survey_id, [bounds]
+    )
     if by_version is None:
         by_version = _respondents_raw(survey_id, bounds, center_ids, codes)
     out: dict[str, int] = {}
@@ -567,29 +720,55 @@ def distinct_respondents(survey_id: int, bounds: tuple[datetime, datetime], cent
     return out
 
 
-def _respondents_from_days(survey_id: int, days: list[tuple[date, date]], bounds: tuple[datetime, datetime],
-                           center_ids: Sequence[int] | None, codes: Sequence[str],
-                           mark: int) -> dict[tuple[str, int], int]:
+def _respondents_from_days(
+    survey_id: int,
+    days: list[tuple[date, date]],
+    bounds: tuple[datetime, datetime],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    mark: int,
+) -> dict[tuple[str, int], int]:
     table = ResponseDailyCount
-    query = (select(table.question_code, table.version_id, func.sum(table.count))
-             .where(table.survey_id == survey_id, table.question_code.in_(list(codes)), _range(table.day, days),
-                    _center_filter(table.center_id, center_ids))
-             .group_by(table.question_code, table.version_id))
+    query = (
+        select(table.question_code, table.version_id, func.sum(table.count))
+        .where(
+            table.survey_id == survey_id,
+            table.question_code.in_(list(codes)),
+            _range(table.day, days),
+            _center_filter(table.center_id, center_ids),
+        )
+        .group_by(table.question_code, table.version_id)
+    )
     out = {(code, int(version)): int(n) for code, version, n in db.session.execute(query).all()}
     for key, n in _respondents_raw(survey_id, bounds, center_ids, codes, after_response_id=mark).items():
         out[key] = out.get(key, 0) + n
     return out
 
 
-def _respondents_raw(survey_id: int, bounds: tuple[datetime, datetime], center_ids: Sequence[int] | None,
-                     codes: Sequence[str], after_response_id: int | None = None) -> dict[tuple[str, int], int]:
+def _respondents_raw(
+    survey_id: int,
+    bounds: tuple[datetime, datetime],
+    center_ids: Sequence[int] | None,
+    codes: Sequence[str],
+    after_response_id: int | None = None,
+) -> dict[tuple[str, int], int]:
     """``{(question_code, version_id): respondents}`` straight from the answers."""
     lo, hi = bounds
-    scope = ((Answer.survey_id == survey_id,) if after_response_id is None
-             else (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id))
-    query = (select(Answer.question_code, Response.version_id, func.count(func.distinct(Answer.response_id)))
-             .join(Response, Response.id == Answer.response_id)
-             .where(*scope, Answer.question_code.in_(list(codes)), Answer.submitted_at >= lo,
-                    Answer.submitted_at < hi, _center_filter(Answer.center_id, center_ids))
-             .group_by(Answer.question_code, Response.version_id))
+    scope = (
+        (Answer.survey_id == survey_id,)
+        if after_response_id is None
+        else (Answer.response_id > after_response_id, (Answer.survey_id + 0) == survey_id)
+    )
+    query = (
+        select(Answer.question_code, Response.version_id, func.count(func.distinct(Answer.response_id)))
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            *scope,
+            Answer.question_code.in_(list(codes)),
+            Answer.submitted_at >= lo,
+            Answer.submitted_at < hi,
+            _center_filter(Answer.center_id, center_ids),
+        )
+        .group_by(Answer.question_code, Response.version_id)
+    )
     return {(code, int(version)): int(n) for code, version, n in db.session.execute(query).all()}

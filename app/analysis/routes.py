@@ -64,9 +64,17 @@ def index():
     query_args = {k: v for k, v in request.args.items() if k in ("survey", "period", "from", "to", "scope") and v}
     # The report block renders strictly (a field the report lacks is an error, not a blank): app.reports.render.
     report_html = analysis_report_html(report, query_args) if report else ""
-    return render_template("analysis/index.html", report=report, report_html=report_html, surveys=surveys,
-                           scopes=allowed_scopes(current_user), presets=quarter_presets(), args=request.args,
-                           query_args=query_args, statuses=ACTION_STATUSES)
+    return render_template(
+        "analysis/index.html",
+        report=report,
+        report_html=report_html,
+        surveys=surveys,
+        scopes=allowed_scopes(current_user),
+        presets=quarter_presets(),
+        args=request.args,
+        query_args=query_args,
+        statuses=ACTION_STATUSES,
+    )
 
 
 @bp.route("/report.json")
@@ -76,8 +84,11 @@ def report_json():
     if report is None:
         abort(400, error or "Не выбрана анкета")
     body = json.dumps(report.model_dump(mode="json"), ensure_ascii=False, allow_nan=False)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.json"'},
+    )
 
 
 @bp.route("/report.csv")
@@ -86,8 +97,11 @@ def report_csv():
     report, error = _report_from_request()
     if report is None:
         abort(400, error or "Не выбрана анкета")
-    return Response(report_to_csv(report), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.csv"'})
+    return Response(
+        report_to_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(report)}.csv"'},
+    )
 
 
 def _filename(report: SatisfactionReport) -> str:
@@ -120,10 +134,16 @@ def create_action():
         return redirect(url_for("analysis.actions"))
     try:
         action = action_services.create_action(
-            title=form.get("action", ""), owner=owner, metric=form.get("question", ""),
-            survey_slug=form.get("survey") or None, finding=form.get("finding", ""),
-            evidence=evidence if isinstance(evidence, dict) else {}, priority=priority, due_date=due,
-            user=current_user)
+            title=form.get("action", ""),
+            owner=owner,
+            metric=form.get("question", ""),
+            survey_slug=form.get("survey") or None,
+            finding=form.get("finding", ""),
+            evidence=evidence if isinstance(evidence, dict) else {},
+            priority=priority,
+            due_date=due,
+            user=current_user,
+        )
     except action_services.ActionError as exc:
         flash(str(exc), "error")
         return redirect(url_for("analysis.actions"))
@@ -154,8 +174,9 @@ def actions():
 @roles_required(*VIEW_ROLES)
 def action_detail(action_id: int):
     action = _visible_action(action_id)
-    return render_template("analysis/action.html", action=action, data=action_services.action_dict(action),
-                           statuses=ACTION_STATUSES)
+    return render_template(
+        "analysis/action.html", action=action, data=action_services.action_dict(action), statuses=ACTION_STATUSES
+    )
 
 
 @bp.route("/actions/<int:action_id>/status", methods=["POST"])

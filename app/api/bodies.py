@@ -94,8 +94,11 @@ def _to_openapi30(node: Any, in_properties: bool = False) -> Any:
         return {name: _to_openapi30(value) for name, value in node.items()}
     result = {}
     for key, value in node.items():
-        if (key == "title" and isinstance(value, str)) or (key == "default" and value is None) \
-                or (key == "additionalProperties" and value is False):
+        if (
+            (key == "title" and isinstance(value, str))
+            or (key == "default" and value is None)
+            or (key == "additionalProperties" and value is False)
+        ):
             continue
         if key == "const":
             result["enum"] = [value]
@@ -106,6 +109,7 @@ def _to_openapi30(node: Any, in_properties: bool = False) -> Any:
 
 def component_schemas() -> dict[str, Any]:
     """The ``components.schemas`` entries of :data:`MODELS` (their reply bodies)."""
-    _keys, document = models_json_schema([(model, "serialization") for model in MODELS],
-                                         ref_template=REF_TEMPLATE, schema_generator=OpenApi30Schema)
+    _keys, document = models_json_schema(
+        [(model, "serialization") for model in MODELS], ref_template=REF_TEMPLATE, schema_generator=OpenApi30Schema
+    )
     return _to_openapi30(document["$defs"])

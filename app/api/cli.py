@@ -16,10 +16,20 @@ api_cli = AppGroup("api", help="API v1: токены сотрудников.")
 @api_cli.command("create-token")
 @click.argument("email")
 @click.option("--name", default="", help="Название токена (для чего он).")
-@click.option("--permission", "permissions", multiple=True, metavar="P",
-              help=f"Право токена (можно несколько раз): {', '.join(PERMISSIONS)}.")
-@click.option("--expires-days", default=str(DEFAULT_EXPIRES_DAYS), show_default=True, metavar="D",
-              help="Через сколько дней токен перестанет действовать.")
+@click.option(
+    "--permission",
+    "permissions",
+    multiple=True,
+    metavar="P",
+    help=f"Право токена (можно несколько раз): {', '.join(PERMISSIONS)}.",
+)
+@click.option(
+    "--expires-days",
+    default=str(DEFAULT_EXPIRES_DAYS),
+    show_default=True,
+    metavar="D",
+    help="Через сколько дней токен перестанет действовать.",
+)
 def create_token_command(email: str, name: str, permissions: tuple[str, ...], expires_days: str) -> None:
     """Create a staff API token with its permissions and expiry and print it once."""
     text = expires_days.strip()
@@ -32,8 +42,10 @@ def create_token_command(email: str, name: str, permissions: tuple[str, ...], ex
         secret = create_token(email, name, permissions, days)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Токен создан (права: {', '.join(p for p in PERMISSIONS if p in permissions)}; "
-               f"действует {days} дн.). Сохраните его: повторно он показан не будет.")
+    click.echo(
+        f"Токен создан (права: {', '.join(p for p in PERMISSIONS if p in permissions)}; "
+        f"действует {days} дн.). Сохраните его: повторно он показан не будет."
+    )
     click.echo(secret)
 
 

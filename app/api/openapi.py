@@ -18,14 +18,25 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    texts = {400: "Неверный запрос", 401: "Нет или неверный токен", 403: "Доступ запрещен", 404: "Не найдено",
-             409: "Тот же идентификатор отправки с другим содержимым", 410: "Опрос завершен",
-             429: "Слишком много запросов"}
+    texts = {
+        400: "Неверный запрос",
+        401: "Нет или неверный токен",
+        403: "Доступ запрещен",
+        404: "Не найдено",
+        409: "Тот же идентификатор отправки с другим содержимым",
+        410: "Опрос завершен",
+        429: "Слишком много запросов",
+    }
     return {str(code): _json(_ERROR, texts[code]) for code in codes}
 
 
-SLUG = {"name": "slug", "in": "path", "required": True, "description": "Код анкеты",
-        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
+SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "description": "Код анкеты",
+    "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -35,70 +46,114 @@ def openapi_document() -> dict[str, Any]:
             "title": "Отклик API",
             "version": "1.0.0",
             "description": "Чтение опубликованных анкет, отправка ответов (идемпотентно по client_submission_id), "
-                           "выгрузка ответов и отчет об удовлетворенности по токену сотрудника.",
+            "выгрузка ответов и отчет об удовлетворенности по токену сотрудника.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
-            "/health": {"get": {
-                "operationId": "health", "summary": "Проверка работоспособности",
-                "responses": {"200": _json({"$ref": "#/components/schemas/Health"}, "OK")},
-            }},
-            "/openapi.json": {"get": {
-                "operationId": "openapi", "summary": "Этот документ",
-                "responses": {"200": _json({"type": "object"}, "Документ OpenAPI")},
-            }},
-            "/surveys/{slug}": {"get": {
-                "operationId": "getSurvey", "summary": "Опубликованная версия анкеты",
-                "parameters": [SLUG],
-                "responses": {
-                    "200": _json({"$ref": "#/components/schemas/PublishedSurvey"}, "Опубликованная анкета"),
-                    "304": {"description": "Не изменилась (If-None-Match)"},
-                    **_errors(404, 410),
-                },
-            }},
+            "/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Проверка работоспособности",
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Health"}, "OK")},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "Этот документ",
+                    "responses": {"200": _json({"type": "object"}, "Документ OpenAPI")},
+                }
+            },
+            "/surveys/{slug}": {
+                "get": {
+                    "operationId": "getSurvey",
+                    "summary": "Опубликованная версия анкеты",
+                    "parameters": [SLUG],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/PublishedSurvey"}, "Опубликованная анкета"),
+                        "304": {"description": "Не изменилась (If-None-Match)"},
+                        **_errors(404, 410),
+                    },
+                }
+            },
             "/surveys/{slug}/responses": {
                 "post": {
-                    "operationId": "postResponse", "summary": "Отправить ответ",
+                    "operationId": "postResponse",
+                    "summary": "Отправить ответ",
                     "description": "Повтор с тем же client_submission_id и тем же телом возвращает 200 и тот же id. "
-                                   "Кто может отправлять (иначе 403 с сообщением, ничего не сохраняется): "
-                                   "каналы online, qr, sms, email — любой клиент, но только при действующем "
-                                   "назначении анкеты (анкета × ЦОК × канал); канал kiosk — только с заголовком "
-                                   "X-Kiosk-Token действующего киоска этого ЦОК (ЦОК берется из киоска) и при "
-                                   "назначении анкеты на киоск; канал phone (опросы колл-центра) — только с "
-                                   "токеном сотрудника (Authorization: Bearer) с правом write:responses, "
-                                   "в зону ответственности которого входит ЦОК.",
+                    "Кто может отправлять (иначе 403 с сообщением, ничего не сохраняется): "
+                    "каналы online, qr, sms, email — любой клиент, но только при действующем "
+                    "назначении анкеты (анкета × ЦОК × канал); канал kiosk — только с заголовком "
+                    "X-Kiosk-Token действующего киоска этого ЦОК (ЦОК берется из киоска) и при "
+                    "назначении анкеты на киоск; канал phone (опросы колл-центра) — только с "
+                    "токеном сотрудника (Authorization: Bearer) с правом write:responses, "
+                    "в зону ответственности которого входит ЦОК.",
                     "security": [{}, {"bearerAuth": []}],
-                    "parameters": [SLUG, {"name": "X-Kiosk-Token", "in": "header", "required": False,
-                                          "schema": {"type": "string"},
-                                          "description": "Токен киоска (обязателен для канала kiosk)"}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/ResponseSubmission"}}}},
+                    "parameters": [
+                        SLUG,
+                        {
+                            "name": "X-Kiosk-Token",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "Токен киоска (обязателен для канала kiosk)",
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ResponseSubmission"}}
+                        },
+                    },
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/Stored"}, "Ответ сохранен"),
                         "200": _json({"$ref": "#/components/schemas/Stored"}, "Уже сохранен ранее (повтор)"),
                         "422": _json({"$ref": "#/components/schemas/ValidationErrors"}, "Ответы не прошли проверку"),
-                        "403": _json(_ERROR, "Отправителю нельзя отправлять ответы на этот канал в этот ЦОК "
-                                             "(нет назначения, токена киоска или токена с правом "
-                                             "write:responses); ничего не сохранено"),
+                        "403": _json(
+                            _ERROR,
+                            "Отправителю нельзя отправлять ответы на этот канал в этот ЦОК "
+                            "(нет назначения, токена киоска или токена с правом "
+                            "write:responses); ничего не сохранено",
+                        ),
                         **_errors(400, 404, 409, 410, 429),
                     },
                 },
                 "get": {
-                    "operationId": "listResponses", "summary": "Ответы (для сотрудников)",
+                    "operationId": "listResponses",
+                    "summary": "Ответы (для сотрудников)",
                     "description": "Токен с правом read:responses.",
                     "security": [{"bearerAuth": []}],
                     "parameters": [
                         SLUG,
-                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
-                         "description": "С даты (UTC), включительно"},
-                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
-                         "description": "По дату (UTC), включительно"},
-                        {"name": "center", "in": "query", "schema": {"type": "string"},
-                         "description": "Код или название ЦОК"},
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
-                         "description": "Номер страницы; (page − 1) × per_page не больше 2⁶³ − 1, иначе 400"},
-                        {"name": "per_page", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "С даты (UTC), включительно",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "По дату (UTC), включительно",
+                        },
+                        {
+                            "name": "center",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Код или название ЦОК",
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                            "description": "Номер страницы; (page − 1) × per_page не больше 2⁶³ − 1, иначе 400",
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                        },
                     ],
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/ResponsePage"}, "Страница ответов"),
@@ -106,110 +161,204 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
-            "/surveys/{slug}/report": {"get": {
-                "operationId": "surveyReport", "summary": "Отчет об удовлетворенности (для руководителей)",
-                "description": "Токен с правом read:reports. "
-                               "То же, что flask analysis report: период кварталом (period=2026Q3) или датами "
-                               "(from, to); по умолчанию последний завершенный квартал. scope — company или код "
-                               "подразделения в зоне ответственности владельца токена.",
-                "security": [{"bearerAuth": []}],
-                "parameters": [
-                    SLUG,
-                    {"name": "period", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}[Qq][1-4]$"},
-                     "description": "Квартал, например 2026Q3"},
-                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
-                     "description": "Начало периода (вместе с to)"},
-                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
-                     "description": "Конец периода, включительно"},
-                    {"name": "scope", "in": "query", "schema": {"type": "string"},
-                     "description": "company или код филиала/ЦОК"},
-                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"],
-                                                                 "default": "json"}},
-                ],
-                "responses": {
-                    "200": {"description": "Отчет", "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/SatisfactionReport"}},
-                        "text/csv": {"schema": {"type": "string"}}}},
-                    **_errors(400, 401, 403, 404),
-                },
-            }},
+            "/surveys/{slug}/report": {
+                "get": {
+                    "operationId": "surveyReport",
+                    "summary": "Отчет об удовлетворенности (для руководителей)",
+                    "description": "Токен с правом read:reports. "
+                    "То же, что flask analysis report: период кварталом (period=2026Q3) или датами "
+                    "(from, to); по умолчанию последний завершенный квартал. scope — company или код "
+                    "подразделения в зоне ответственности владельца токена.",
+                    "security": [{"bearerAuth": []}],
+                    "parameters": [
+                        SLUG,
+                        {
+                            "name": "period",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": "^[0-9]{4}[Qq][1-4]$"},
+                            "description": "Квартал, например 2026Q3",
+                        },
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "Начало периода (вместе с to)",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "Конец периода, включительно",
+                        },
+                        {
+                            "name": "scope",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "company или код филиала/ЦОК",
+                        },
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Отчет",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/SatisfactionReport"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
         },
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "flask api create-token EMAIL --name N --permission P "
-                                                              "[--permission P…] [--expires-days D]: права "
-                                                              "read:responses, read:reports, write:responses; "
-                                                              "срок действия по умолчанию 365 дней. "
-                                                              "Нет, неверный, отозванный или истекший токен — 401 "
-                                                              "(на отправке ответа — 403), нет права — 403."}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "flask api create-token EMAIL --name N --permission P "
+                    "[--permission P…] [--expires-days D]: права "
+                    "read:responses, read:reports, write:responses; "
+                    "срок действия по умолчанию 365 дней. "
+                    "Нет, неверный, отозванный или истекший токен — 401 "
+                    "(на отправке ответа — 403), нет права — 403.",
+                }
+            },
             "schemas": {
                 **component_schemas(),
                 "ResponseSubmission": {
-                    "type": "object", "required": ["client_submission_id", "center", "channel", "answers"],
+                    "type": "object",
+                    "required": ["client_submission_id", "center", "channel", "answers"],
                     "properties": {
-                        "client_submission_id": {"type": "string", "minLength": 8, "maxLength": 64,
-                                                 "pattern": "^[A-Za-z0-9_-]+$",
-                                                 "description": "UUID, созданный клиентом"},
-                        "center": {"oneOf": [{"type": "string"}, {"type": "integer"}],
-                                   "description": "Код или название ЦОК (с X-Kiosk-Token берется ЦОК киоска)"},
-                        "channel": {"type": "string", "enum": ["kiosk", "online", "qr", "sms", "email", "phone"],
-                                    "description": "С X-Kiosk-Token можно не указывать (kiosk)"},
+                        "client_submission_id": {
+                            "type": "string",
+                            "minLength": 8,
+                            "maxLength": 64,
+                            "pattern": "^[A-Za-z0-9_-]+$",
+                            "description": "UUID, созданный клиентом",
+                        },
+                        "center": {
+                            "oneOf": [{"type": "string"}, {"type": "integer"}],
+                            "description": "Код или название ЦОК (с X-Kiosk-Token берется ЦОК киоска)",
+                        },
+                        "channel": {
+                            "type": "string",
+                            "enum": ["kiosk", "online", "qr", "sms", "email", "phone"],
+                            "description": "С X-Kiosk-Token можно не указывать (kiosk)",
+                        },
                         "duration_seconds": {"type": "integer", "minimum": 0},
-                        "answered_at": {"type": "string", "format": "date-time",
-                                        "description": "Когда клиент ответил (ISO 8601 со смещением), только с "
-                                                       "X-Kiosk-Token: киоск отправляет очередь позже. Время в "
-                                                       "будущем (более чем на 2 минуты), старше 7 дней до "
-                                                       "получения или нечитаемое заменяется временем получения, "
-                                                       "ответ помечается (time_replaced). Без токена киоска "
-                                                       "поле не учитывается"},
+                        "answered_at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "Когда клиент ответил (ISO 8601 со смещением), только с "
+                            "X-Kiosk-Token: киоск отправляет очередь позже. Время в "
+                            "будущем (более чем на 2 минуты), старше 7 дней до "
+                            "получения или нечитаемое заменяется временем получения, "
+                            "ответ помечается (time_replaced). Без токена киоска "
+                            "поле не учитывается",
+                        },
                         "answers": {"type": "object", "description": "Ответы по кодам вопросов"},
-                    }},
-                "Stored": {"type": "object", "required": ["id", "status"], "properties": {
-                    "id": {"type": "integer"}, "status": {"type": "string", "enum": ["created", "already_stored"]}}},
-                "ValidationErrors": {"type": "object", "required": ["errors"], "properties": {
-                    "error": {"type": "string"}, "message": {"type": "string"},
-                    "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                    },
+                },
+                "Stored": {
+                    "type": "object",
+                    "required": ["id", "status"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "status": {"type": "string", "enum": ["created", "already_stored"]},
+                    },
+                },
+                "ValidationErrors": {
+                    "type": "object",
+                    "required": ["errors"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
                 "SatisfactionReport": {
                     "type": "object",
-                    "required": ["survey", "period", "scope", "n_responses", "questions", "centers", "comparisons",
-                                 "drivers", "reliability", "recommendations"],
+                    "required": [
+                        "survey",
+                        "period",
+                        "scope",
+                        "n_responses",
+                        "questions",
+                        "centers",
+                        "comparisons",
+                        "drivers",
+                        "reliability",
+                        "recommendations",
+                    ],
                     "properties": {
                         "survey": {"type": "string"},
-                        "period": {"type": "object", "required": ["from", "to"], "properties": {
-                            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}},
-                        "scope": {"type": "string"}, "n_responses": {"type": "integer"},
-                        "questions": {"type": "object"}, "centers": {"type": "array", "items": {"type": "object"}},
+                        "period": {
+                            "type": "object",
+                            "required": ["from", "to"],
+                            "properties": {
+                                "from": {"type": "string", "format": "date"},
+                                "to": {"type": "string", "format": "date"},
+                            },
+                        },
+                        "scope": {"type": "string"},
+                        "n_responses": {"type": "integer"},
+                        "questions": {"type": "object"},
+                        "centers": {"type": "array", "items": {"type": "object"}},
                         "comparisons": {"type": "array", "items": {"type": "object"}},
                         "drivers": {"type": "object", "nullable": True},
                         "reliability": {"type": "array", "items": {"type": "object"}},
                         "recommendations": {"type": "array", "items": {"type": "object"}},
-                        "actions": {"type": "array", "description": "Корректирующие мероприятия области отчета",
-                                    "items": {"type": "object", "properties": {
-                                        "effect": {"$ref": "#/components/schemas/ActionEffect"}}}},
-                        "monthly": {"type": "object", "description": "Последние 12 месяцев: доля двух лучших "
-                                    "оценок и NPS по месяцам с интервалами и тестами тренда"},
-                        "channels": {"type": "object", "description": "Показатели по каналам за период и "
-                                     "предыдущий период; mix_note — если изменился состав по каналам"},
-                        "scale_changes": {"type": "array", "items": {"type": "object"},
-                                          "description": "Вопросы, чья шкала менялась между версиями анкеты, "
-                                                         "и число неучтенных ответов"}}},
+                        "actions": {
+                            "type": "array",
+                            "description": "Корректирующие мероприятия области отчета",
+                            "items": {
+                                "type": "object",
+                                "properties": {"effect": {"$ref": "#/components/schemas/ActionEffect"}},
+                            },
+                        },
+                        "monthly": {
+                            "type": "object",
+                            "description": "Последние 12 месяцев: доля двух лучших "
+                            "оценок и NPS по месяцам с интервалами и тестами тренда",
+                        },
+                        "channels": {
+                            "type": "object",
+                            "description": "Показатели по каналам за период и "
+                            "предыдущий период; mix_note — если изменился состав по каналам",
+                        },
+                        "scale_changes": {
+                            "type": "array",
+                            "items": {"type": "object"},
+                            "description": "Вопросы, чья шкала менялась между версиями анкеты, "
+                            "и число неучтенных ответов",
+                        },
+                    },
+                },
                 "ActionEffect": {
-                    "type": "object", "nullable": True,
+                    "type": "object",
+                    "nullable": True,
                     "description": "Эффект мероприятия (как flask analysis action-effect): разность разностей с "
-                                   "сравнительными ЦОК; без расчета — только evaluated = false и note",
+                    "сравнительными ЦОК; без расчета — только evaluated = false и note",
                     "properties": {
                         "method": {"type": "string", "enum": ["difference_in_differences"]},
                         "metric": {"type": "string", "enum": ["top2box", "mean", "nps"]},
-                        "evaluated": {"type": "boolean"}, "note": {"type": "string", "nullable": True},
+                        "evaluated": {"type": "boolean"},
+                        "note": {"type": "string", "nullable": True},
                         "naive_change": {"type": "number", "nullable": True},
                         "comparison_change": {"type": "number", "nullable": True},
                         "estimate": {"type": "number", "nullable": True},
                         "ci": {"type": "array", "nullable": True, "items": {"type": "number"}},
                         "p_value": {"type": "number", "nullable": True},
-                        "verdict": {"type": "string",
-                                    "enum": ["improved", "worsened", "no_evidence", "no_comparison"]},
+                        "verdict": {"type": "string", "enum": ["improved", "worsened", "no_evidence", "no_comparison"]},
                         "comparison_centers": {"type": "array", "items": {"type": "string"}},
-                        "regression_to_mean": {"type": "string", "nullable": True}}},
+                        "regression_to_mean": {"type": "string", "nullable": True},
+                    },
+                },
             },
         },
     }

@@ -32,8 +32,15 @@ def _error(status: int, message: str, error: str | None = None, **extra: Any):
     return jsonify(body.as_json()), status
 
 
-_ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-                410: "gone", 422: "invalid"}
+_ERROR_NAMES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    410: "gone",
+    422: "invalid",
+}
 
 
 @bp.errorhandler(DomainError)
@@ -64,8 +71,11 @@ def openapi():
 def survey_definition(slug: str):
     """The published definition; kiosks cache it by ETag (the version id)."""
     version, _defn = services.require_published(slug)  # SurveyNotFound 404, SurveyClosed 410
-    response = jsonify(PublishedSurvey(slug=slug, version=version.number, version_id=version.id,
-                                       definition=version.definition).as_json())
+    response = jsonify(
+        PublishedSurvey(
+            slug=slug, version=version.number, version_id=version.id, definition=version.definition
+        ).as_json()
+    )
     response.set_etag(f"v{version.id}-{version.published_at:%Y%m%d%H%M%S%f}")
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
@@ -130,16 +140,23 @@ def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
                 named = None  # e.g. a code renamed while the answer waited in the kiosk's queue: the kiosk's own
             if named is not None and named != kiosk.center_id:
                 raise _Refused("Киоск принимает ответы только для своего ЦОК.")
-        return {"center": kiosk.center_id, "kiosk_id": kiosk.id, "require_assignment": True,
-                "allowed_center_ids": {kiosk.center_id}}
+        return {
+            "center": kiosk.center_id,
+            "kiosk_id": kiosk.id,
+            "require_assignment": True,
+            "allowed_center_ids": {kiosk.center_id},
+        }
     if channel == "kiosk":
-        raise _Refused("Ответы канала kiosk принимаются только от зарегистрированного киоска "
-                       "(заголовок X-Kiosk-Token).")
+        raise _Refused(
+            "Ответы канала kiosk принимаются только от зарегистрированного киоска (заголовок X-Kiosk-Token)."
+        )
     if channel in STAFF_CHANNELS:
         secret = _bearer_secret()
         if not secret:
-            raise _Refused("Ответы канала phone принимаются только с токеном сотрудника "
-                           "(Authorization: Bearer <токен>) с правом write:responses.")
+            raise _Refused(
+                "Ответы канала phone принимаются только с токеном сотрудника "
+                "(Authorization: Bearer <токен>) с правом write:responses."
+            )
         try:
             api_token = authenticate(secret)
         except TokenRefused as exc:
@@ -153,7 +170,9 @@ def _poster_rules(body: dict[str, Any], channel: Any) -> dict[str, Any]:
 
 
 _SUBMIT_STATUS: dict[type[Exception], int] = {
-    services.SubmissionForbidden: 403, services.SubmissionConflict: 409, services.SurveyClosed: 410,
+    services.SubmissionForbidden: 403,
+    services.SubmissionConflict: 409,
+    services.SurveyClosed: 410,
     services.SurveyNotFound: 404,
 }
 _SUBMIT_REFUSALS = tuple(_SUBMIT_STATUS)
@@ -221,13 +240,20 @@ def post_response(slug: str):
         return _error(400, "; ".join(problems))
     assert isinstance(channel, str)  # _field_problems refused any other type
     try:
-        result = services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
-                                          client_submission_id=sid, duration_seconds=duration,
-                                          may_hold=channel not in STAFF_CHANNELS, client_address=request.remote_addr,
-                                          # Only a kiosk may date its answers: an anonymous client could
-                                          # otherwise back-date them into a closed period.
-                                          answered_at=body.get("answered_at") if rules.get("kiosk_id") else None,
-                                          **rules)
+        result = services.submit_response(
+            slug=slug,
+            center=center,
+            channel=channel,
+            answers=answers,
+            client_submission_id=sid,
+            duration_seconds=duration,
+            may_hold=channel not in STAFF_CHANNELS,
+            client_address=request.remote_addr,
+            # Only a kiosk may date its answers: an anonymous client could
+            # otherwise back-date them into a closed period.
+            answered_at=body.get("answered_at") if rules.get("kiosk_id") else None,
+            **rules,
+        )
     except services.InvalidSubmission as exc:
         return jsonify({"error": "invalid", "message": "Ответы не прошли проверку.", "errors": exc.errors}), 422
     except _SUBMIT_REFUSALS as exc:
@@ -315,26 +341,55 @@ def list_responses(slug: str):
     if end:
         query = query.where(Response.submitted_at < datetime.combine(end + timedelta(days=1), time.min))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    responses = list(db.session.scalars(
-        query.order_by(Response.submitted_at.desc(), Response.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    responses = list(
+        db.session.scalars(
+            query.order_by(Response.submitted_at.desc(), Response.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     ids = [r.id for r in responses]
     by_response: dict[int, list[Answer]] = {}
     if ids:
         for row in db.session.scalars(select(Answer).where(Answer.response_id.in_(ids)).order_by(Answer.id)):
             by_response.setdefault(row.response_id, []).append(row)
-    versions = {v.id: v for v in db.session.scalars(
-        select(SurveyVersion).where(SurveyVersion.id.in_({r.version_id for r in responses})))} if ids else {}
-    codes = {row.id: row.code for row in db.session.execute(select(Organisation.id, Organisation.code).where(
-        Organisation.id.in_({r.center_id for r in responses})))} if ids else {}
+    versions = (
+        {
+            v.id: v
+            for v in db.session.scalars(
+                select(SurveyVersion).where(SurveyVersion.id.in_({r.version_id for r in responses}))
+            )
+        }
+        if ids
+        else {}
+    )
+    codes = (
+        {
+            row.id: row.code
+            for row in db.session.execute(
+                select(Organisation.id, Organisation.code).where(Organisation.id.in_({r.center_id for r in responses}))
+            )
+        }
+        if ids
+        else {}
+    )
     items = []
     for r in responses:
         version = versions.get(r.version_id)
         defn = services.definition_of(version) if version is not None else None
-        items.append(ResponseItem(
-            id=r.id, submitted_at=r.submitted_at.isoformat() + "Z", center=codes.get(r.center_id), channel=r.channel,
-            version=version.number if version else None, duration_seconds=r.duration_seconds,
-            answers=answers_json(defn, by_response.get(r.id, [])), received_at=r.received_at.isoformat() + "Z",
-            time_replaced=r.time_replaced))
+        items.append(
+            ResponseItem(
+                id=r.id,
+                submitted_at=r.submitted_at.isoformat() + "Z",
+                center=codes.get(r.center_id),
+                channel=r.channel,
+                version=version.number if version else None,
+                duration_seconds=r.duration_seconds,
+                answers=answers_json(defn, by_response.get(r.id, [])),
+                received_at=r.received_at.isoformat() + "Z",
+                time_replaced=r.time_replaced,
+            )
+        )
     return jsonify(ResponsePage(survey=slug, page=page, per_page=per_page, total=total, items=items).as_json())
 
 

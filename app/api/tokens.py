@@ -46,8 +46,12 @@ def check_permissions(permissions: Iterable[str]) -> list[str]:
     return [p for p in PERMISSIONS if p in wanted]
 
 
-def create_token(email: str, name: str, permissions: Iterable[str] = DEFAULT_PERMISSIONS,
-                 expires_days: int | None = DEFAULT_EXPIRES_DAYS) -> str:
+def create_token(
+    email: str,
+    name: str,
+    permissions: Iterable[str] = DEFAULT_PERMISSIONS,
+    expires_days: int | None = DEFAULT_EXPIRES_DAYS,
+) -> str:
     """Create a token for an active staff account; returns the secret (shown once, stored hashed).
 
     ``expires_days`` None makes a token without expiry (only for callers that mean it; the CLI always
@@ -65,12 +69,24 @@ def create_token(email: str, name: str, permissions: Iterable[str] = DEFAULT_PER
     now = utcnow()
     expires_at = now + timedelta(days=expires_days) if expires_days is not None else None
     with write_transaction():
-        token = ApiToken(user_id=user.id, token_hash=token_hash(secret), name=name[:100], created_at=now,
-                         permissions=" ".join(granted), expires_at=expires_at)
+        token = ApiToken(
+            user_id=user.id,
+            token_hash=token_hash(secret),
+            name=name[:100],
+            created_at=now,
+            permissions=" ".join(granted),
+            expires_at=expires_at,
+        )
         db.session.add(token)
         db.session.flush()
-        audit.record("api.token_create", token, summary=name[:100], user_id=user.id, permissions=granted,
-                     expires_at=expires_at.isoformat() if expires_at else None)
+        audit.record(
+            "api.token_create",
+            token,
+            summary=name[:100],
+            user_id=user.id,
+            permissions=granted,
+            expires_at=expires_at.isoformat() if expires_at else None,
+        )
     return secret
 
 

@@ -35,8 +35,15 @@ def deadlines():
             return redirect(url_for("appeals.deadlines"))
     rows = list(db.session.scalars(select(DeadlineRule).order_by(DeadlineRule.kind, DeadlineRule.topic_id)))
     topics = {t.id: t for t in _topics()}
-    return render_template("appeals/admin_deadlines.html", form=form, rules=rows, topics=topics, kinds=KINDS,
-                           written=written_term(), defaults=DEFAULT_TERMS)
+    return render_template(
+        "appeals/admin_deadlines.html",
+        form=form,
+        rules=rows,
+        topics=topics,
+        kinds=KINDS,
+        written=written_term(),
+        defaults=DEFAULT_TERMS,
+    )
 
 
 @bp.route("/admin/deadlines/<int:rule_id>/delete", methods=["POST"])
@@ -87,8 +94,14 @@ def topics(topic_id: int | None = None):
     form = TopicForm(obj=topic if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            rules.save_topic(topic, form.code.data, form.name_ru.data, form.name_en.data or "",
-                             form.sort_order.data or 0, form.active.data)
+            rules.save_topic(
+                topic,
+                form.code.data,
+                form.name_ru.data,
+                form.name_en.data or "",
+                form.sort_order.data or 0,
+                form.active.data,
+            )
         except AppealError as exc:
             flash(str(exc), "error")
         else:
@@ -104,5 +117,6 @@ def regulator():
         rules.save_regulator_map({channel: request.form.get(channel, "") for channel in CHANNELS})
         flash("Соответствие каналов строкам формы сохранено.", "success")
         return redirect(url_for("appeals.regulator"))
-    return render_template("appeals/admin_regulator.html", mapping=regulator_map(), channels=CHANNELS,
-                           rows=REGULATOR_ROWS)
+    return render_template(
+        "appeals/admin_regulator.html", mapping=regulator_map(), channels=CHANNELS, rows=REGULATOR_ROWS
+    )

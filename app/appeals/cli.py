@@ -25,20 +25,28 @@ def escalation(now: datetime, days: int = 2) -> list[dict]:
     soon = now + timedelta(days=days)
     open_ = Appeal.status.in_(OPEN_STATUSES)
     due_soon = db.session.execute(
-        select(Appeal.center_id, func.count()).where(open_, Appeal.due_at >= now, Appeal.due_at < soon)
-        .group_by(Appeal.center_id)).all()
+        select(Appeal.center_id, func.count())
+        .where(open_, Appeal.due_at >= now, Appeal.due_at < soon)
+        .group_by(Appeal.center_id)
+    ).all()
     overdue = db.session.execute(
-        select(Appeal.center_id, func.count()).where(open_, Appeal.due_at < now).group_by(Appeal.center_id)).all()
+        select(Appeal.center_id, func.count()).where(open_, Appeal.due_at < now).group_by(Appeal.center_id)
+    ).all()
     promises = db.session.execute(
-        select(Appeal.center_id, func.count()).join(Promise, Promise.appeal_id == Appeal.id)
-        .where(and_(Promise.status == "open", Promise.due_at < now)).group_by(Appeal.center_id)).all()
+        select(Appeal.center_id, func.count())
+        .join(Promise, Promise.appeal_id == Appeal.id)
+        .where(and_(Promise.status == "open", Promise.due_at < now))
+        .group_by(Appeal.center_id)
+    ).all()
     table: dict[int, dict] = {}
     for key, rows in (("due_soon", due_soon), ("overdue", overdue), ("promises_overdue", promises)):
         for center_id, n in rows:
             table.setdefault(center_id, {"due_soon": 0, "overdue": 0, "promises_overdue": 0})[key] = int(n)
     centers = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(table)))}
-    return [{"center": centers[cid].code, "center_name": centers[cid].name, **figures}
-            for cid, figures in sorted(table.items(), key=lambda item: centers[item[0]].name)]
+    return [
+        {"center": centers[cid].code, "center_name": centers[cid].name, **figures}
+        for cid, figures in sorted(table.items(), key=lambda item: centers[item[0]].name)
+    ]
 
 
 @appeals_cli.command("escalate")
@@ -51,10 +59,13 @@ def escalate_command(days: int) -> None:
         return
     click.echo(f"{'ЦОК':<28} {'срок ≤ ' + str(days) + ' дн.':>12} {'просрочено':>11} {'обещания просрочены':>20}")
     for row in rows:
-        click.echo(f"{row['center_name'][:28]:<28} {row['due_soon']:>12} {row['overdue']:>11} "
-                   f"{row['promises_overdue']:>20}")
-    click.echo(f"Итого: срок скоро {sum(r['due_soon'] for r in rows)}, просрочено {sum(r['overdue'] for r in rows)}, "
-               f"просроченных обещаний {sum(r['promises_overdue'] for r in rows)}.")
+        click.echo(
+            f"{row['center_name'][:28]:<28} {row['due_soon']:>12} {row['overdue']:>11} {row['promises_overdue']:>20}"
+        )
+    click.echo(
+        f"Итого: срок скоро {sum(r['due_soon'] for r in rows)}, просрочено {sum(r['overdue'] for r in rows)}, "
+        f"просроченных обещаний {sum(r['promises_overdue'] for r in rows)}."
+    )
 
 
 @appeals_cli.command("import")

@@ -34,14 +34,29 @@ DEADLINE_RULES = [("complaint", None, 10, True), ("application", None, 15, True)
 
 START, DAYS, COUNT = date(2025, 10, 1), 365, 6000
 BULK_ROWS = 2000  # appeals per insert statement group (and per progress line)
-KIND_FORM = [(("complaint", "remote"), 34), (("complaint", "in_person"), 7.5), (("application", "remote"), 620),
-             (("application", "in_person"), 315), (("application", "interactive"), 25)]
-TOPICS = {"complaint": [("connection", 2), ("transmission", 3), ("quality", 86), ("metering", 1), ("other", 8)],
-          "application": [("connection", 24), ("transmission", 47), ("metering", 6), ("other", 23)]}
-CHANNELS = {"remote": [("phone", 70), ("letter", 15), ("email", 15)], "in_person": [("visit", 95), ("review_book", 5)],
-            "interactive": [("web", 70), ("kiosk", 30)]}
-PROMISES = ["Перезвонить после проверки", "Провести замер напряжения", "Направить письменный ответ",
-            "Заменить прибор учета", "Сообщить дату подключения"]
+KIND_FORM = [
+    (("complaint", "remote"), 34),
+    (("complaint", "in_person"), 7.5),
+    (("application", "remote"), 620),
+    (("application", "in_person"), 315),
+    (("application", "interactive"), 25),
+]
+TOPICS = {
+    "complaint": [("connection", 2), ("transmission", 3), ("quality", 86), ("metering", 1), ("other", 8)],
+    "application": [("connection", 24), ("transmission", 47), ("metering", 6), ("other", 23)],
+}
+CHANNELS = {
+    "remote": [("phone", 70), ("letter", 15), ("email", 15)],
+    "in_person": [("visit", 95), ("review_book", 5)],
+    "interactive": [("web", 70), ("kiosk", 30)],
+}
+PROMISES = [
+    "Перезвонить после проверки",
+    "Провести замер напряжения",
+    "Направить письменный ответ",
+    "Заменить прибор учета",
+    "Сообщить дату подключения",
+]
 T = TypeVar("T")
 TEXTS = {"complaint": "Жалоба клиента (демонстрационная запись)", "application": "Заявление клиента (демонстрация)"}
 
@@ -74,8 +89,11 @@ def seed_appeals(now: datetime | None = None, log: Callable[[str], None] | None 
     """
     if db.session.scalar(select(Appeal.id).where(Appeal.external_source == DEMO_SOURCE).limit(1)) is not None:
         return 0
-    centers = list(db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER,
-                                                                  Organisation.active.is_(True))))
+    centers = list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.kind == OrgKind.CENTER, Organisation.active.is_(True))
+        )
+    )
     topics = {t.code: t.id for t in db.session.scalars(select(Topic))}
     if not centers or not topics:
         return 0
@@ -99,17 +117,31 @@ def seed_appeals(now: datetime | None = None, log: Callable[[str], None] | None 
         channel = _pick(rng, CHANNELS[form])
         center = rng.choices(centers, weights)[0]
         day = START + timedelta(days=int(number * DAYS / COUNT))
-        received = datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randint(5, 14),
-                                                                          minutes=rng.randint(0, 59))
+        received = datetime.combine(day, datetime.min.time()) + timedelta(
+            hours=rng.randint(5, 14), minutes=rng.randint(0, 59)
+        )
         topic_id = topics.get(topic, topics.get("other"))
         due = resolver.due(kind, topic_id, received, channel)
         appeal: dict[str, Any] = {
-            "kind": kind, "form": form, "channel": channel, "topic_id": topic_id, "center_id": center.id,
-            "received_at": received, "due_at": due, "status": "registered", "text": TEXTS[kind],
-            "external_source": DEMO_SOURCE, "external_id": f"D{number + 1:05d}", "created_by_id": user_id,
-            "led_to_contract": kind == "application" and topic in ("connection", "transmission")
-            and rng.random() < 0.3, "created_at": received, "answer_summary": "", "answered_at": None,
-            "closed_at": None, "root_cause_id": None}
+            "kind": kind,
+            "form": form,
+            "channel": channel,
+            "topic_id": topic_id,
+            "center_id": center.id,
+            "received_at": received,
+            "due_at": due,
+            "status": "registered",
+            "text": TEXTS[kind],
+            "external_source": DEMO_SOURCE,
+            "external_id": f"D{number + 1:05d}",
+            "created_by_id": user_id,
+            "led_to_contract": kind == "application" and topic in ("connection", "transmission") and rng.random() < 0.3,
+            "created_at": received,
+            "answer_summary": "",
+            "answered_at": None,
+            "closed_at": None,
+            "root_cause_id": None,
+        }
         history = [change(None, "registered", received)]
         roll = rng.random()
         if roll < 0.015 and due > now - timedelta(days=120):
@@ -124,8 +156,11 @@ def seed_appeals(now: datetime | None = None, log: Callable[[str], None] | None 
         else:
             late = rng.random() < 0.06
             span = (due - received).total_seconds()
-            answered = (due + timedelta(days=rng.uniform(0.5, 10)) if late
-                        else received + timedelta(seconds=span * rng.betavariate(2, 3)))
+            answered = (
+                due + timedelta(days=rng.uniform(0.5, 10))
+                if late
+                else received + timedelta(seconds=span * rng.betavariate(2, 3))
+            )
             started = received + (answered - received) * 0.2
             appeal.update(answer_summary="Клиенту дан ответ (демонстрация)", answered_at=answered, status="answered")
             history += [change("registered", "in_progress", started), change("in_progress", "answered", answered)]
@@ -141,9 +176,16 @@ def seed_appeals(now: datetime | None = None, log: Callable[[str], None] | None 
             status = "kept" if state_roll < 0.8 else ("broken" if state_roll < 0.92 else "open")
             if promise_due > now:
                 status = "open"
-            promise.append({"text": rng.choice(PROMISES), "due_at": promise_due, "status": status,
-                            "created_by_id": user_id, "created_at": received,
-                            "resolved_at": promise_due if status != "open" else None})
+            promise.append(
+                {
+                    "text": rng.choice(PROMISES),
+                    "due_at": promise_due,
+                    "status": status,
+                    "created_by_id": user_id,
+                    "created_at": received,
+                    "resolved_at": promise_due if status != "open" else None,
+                }
+            )
         appeals.append(appeal)
         histories.append(history)
         promises.append(promise)
@@ -151,16 +193,21 @@ def seed_appeals(now: datetime | None = None, log: Callable[[str], None] | None 
         # Core inserts without RETURNING (the ORM's bulk RETURNING path sorts rows back in quadratic time);
         # the new ids are then read back by their demo external numbers, which are unique.
         for start in range(0, COUNT, BULK_ROWS):
-            db.session.execute(insert(table_of(Appeal)), appeals[start:start + BULK_ROWS])
+            db.session.execute(insert(table_of(Appeal)), appeals[start : start + BULK_ROWS])
             if log is not None:
                 log(f"  обращения: {min(start + BULK_ROWS, COUNT)} из {COUNT}")
-        id_of = dict(db.session.execute(select(Appeal.external_id, Appeal.id)
-                                        .where(Appeal.external_source == DEMO_SOURCE)).all())
+        id_of = dict(
+            db.session.execute(select(Appeal.external_id, Appeal.id).where(Appeal.external_source == DEMO_SOURCE)).all()
+        )
         for model, dependents in ((AppealStatusChange, histories), (Promise, promises)):
-            rows = [{**row, "appeal_id": id_of[appeal["external_id"]]}
-                    for appeal, group in zip(appeals, dependents, strict=True) for row in group]
+            rows = [
+                {**row, "appeal_id": id_of[appeal["external_id"]]}
+                for appeal, group in zip(appeals, dependents, strict=True)
+                for row in group
+            ]
             db.session.execute(insert(table_of(model)), rows)
     return COUNT
+
 
 def seed(log: Callable[[str], None] = print) -> None:
     """Called by ``flask demo seed``: rules, root causes, appeals (each only if missing)."""

@@ -20,8 +20,11 @@ class AppealForm(FlaskForm):
     channel = SelectField("Канал", choices=list(CHANNELS.items()))
     topic = SelectField("Тема", choices=[])
     center = SelectField("ЦОК", choices=[], coerce=int)
-    received_at = DateTimeLocalField("Дата и время поступления (местное время)", format="%Y-%m-%dT%H:%M",
-                                     validators=[DataRequired("Укажите дату и время поступления"), plausible_year])
+    received_at = DateTimeLocalField(
+        "Дата и время поступления (местное время)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired("Укажите дату и время поступления"), plausible_year],
+    )
     text = TextAreaField("Содержание обращения", validators=[Optional(), Length(max=20000)])
     external_id = StringField("Внешний номер (если есть)", validators=[Optional(), Length(max=64)])
     contact_name = StringField("Имя клиента", validators=[Optional(), Length(max=200)])
@@ -32,8 +35,9 @@ class AppealForm(FlaskForm):
 
 class PromiseForm(FlaskForm):
     text = TextAreaField("Что обещано клиенту", validators=[DataRequired("Опишите обещание"), Length(max=2000)])
-    due_at = DateTimeLocalField("Срок (местное время)", format="%Y-%m-%dT%H:%M",
-                                validators=[DataRequired("Укажите срок"), plausible_year])
+    due_at = DateTimeLocalField(
+        "Срок (местное время)", format="%Y-%m-%dT%H:%M", validators=[DataRequired("Укажите срок"), plausible_year]
+    )
 
 
 class ImportForm(FlaskForm):
@@ -58,7 +62,9 @@ class TopicForm(FlaskForm):
     code = StringField("Код", validators=[DataRequired("Укажите код"), Length(max=32)])
     name_ru = StringField("Название", validators=[DataRequired("Укажите название"), Length(max=200)])
     name_en = StringField("Название (англ.)", validators=[Optional(), Length(max=200)])
-    sort_order = IntegerField("Порядок", default=0,
-                              validators=[Optional(), NumberRange(-1_000_000, 1_000_000,
-                                                                  "Порядок — от −1 000 000 до 1 000 000")])
+    sort_order = IntegerField(
+        "Порядок",
+        default=0,
+        validators=[Optional(), NumberRange(-1_000_000, 1_000_000, "Порядок — от −1 000 000 до 1 000 000")],
+    )
     active = BooleanField("Действует", default=True)

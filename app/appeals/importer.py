@@ -39,8 +39,17 @@ from app.spreadsheet import SpreadsheetTooLarge
 
 REQUIRED = ("received_at", "kind", "form", "topic", "center")
 OPTIONAL = ("external_id", "channel", "text", "status", "answered_at", "led_to_contract")
-YES_NO = {"": False, "0": False, "1": True, "нет": False, "да": True, "no": False, "yes": True,
-          "false": False, "true": True}
+YES_NO = {
+    "": False,
+    "0": False,
+    "1": True,
+    "нет": False,
+    "да": True,
+    "no": False,
+    "yes": True,
+    "false": False,
+    "true": True,
+}
 CHUNK = 20_000
 MAX_ERRORS_SHOWN = 100
 DEFAULT_SOURCE = "import"
@@ -50,11 +59,27 @@ SOURCE_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}\Z")  # appeal.external_source is S
 
 EXTRA_WORDS = {
     "kind": {"жалобы": "complaint", "заявления": "application", "заявка": "application"},
-    "form": {"очная": "in_person", "заочная": "remote", "интерактивная": "interactive",
-             "очная форма": "in_person", "заочная форма": "remote", "лично": "in_person"},
-    "channel": {"визит": "visit", "телефон": "phone", "письмо": "letter", "почта": "letter",
-                "e-mail": "email", "email": "email", "электронная почта": "email", "сайт": "web",
-                "интернет": "web", "киоск": "kiosk", "книга отзывов": "review_book"},
+    "form": {
+        "очная": "in_person",
+        "заочная": "remote",
+        "интерактивная": "interactive",
+        "очная форма": "in_person",
+        "заочная форма": "remote",
+        "лично": "in_person",
+    },
+    "channel": {
+        "визит": "visit",
+        "телефон": "phone",
+        "письмо": "letter",
+        "почта": "letter",
+        "e-mail": "email",
+        "email": "email",
+        "электронная почта": "email",
+        "сайт": "web",
+        "интернет": "web",
+        "киоск": "kiosk",
+        "книга отзывов": "review_book",
+    },
 }
 
 
@@ -142,9 +167,25 @@ class _MomentParser:
         return moment - offset, moment.date()
 
 
-COLUMNS = ("kind", "form", "channel", "topic_id", "center_id", "received_at", "due_at", "status", "text",
-           "external_source", "external_id", "answer_summary", "answered_at", "closed_at", "led_to_contract",
-           "created_by_id", "created_at")
+COLUMNS = (
+    "kind",
+    "form",
+    "channel",
+    "topic_id",
+    "center_id",
+    "received_at",
+    "due_at",
+    "status",
+    "text",
+    "external_source",
+    "external_id",
+    "answer_summary",
+    "answered_at",
+    "closed_at",
+    "led_to_contract",
+    "created_by_id",
+    "created_at",
+)
 # Fixed column names only, no user input.
 _SQLITE_INSERT = f"INSERT INTO appeal ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
 
@@ -176,9 +217,17 @@ class _Validator:
         for center in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER)):
             self.centers[center.code.lower()] = center.id
             self.centers[center.name.lower()] = center.id
-        self.exact: dict[str, dict[str, Any]] = {name: self._exact(words) for name, words in (
-            ("kind", self.kinds), ("form", self.forms), ("channel", self.channels), ("status", self.statuses),
-            ("topic", self.topics), ("center", self.centers))}
+        self.exact: dict[str, dict[str, Any]] = {
+            name: self._exact(words)
+            for name, words in (
+                ("kind", self.kinds),
+                ("form", self.forms),
+                ("channel", self.channels),
+                ("status", self.statuses),
+                ("topic", self.topics),
+                ("center", self.centers),
+            )
+        }
         for topic in db.session.scalars(select(Topic)):
             self.exact["topic"].update({topic.code: topic.id, topic.name_ru: topic.id})
         for center in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER)):
@@ -186,8 +235,11 @@ class _Validator:
         self.resolver = DeadlineResolver()
         self.due_text: dict[datetime, str | None] = {}
         self.seen_external: set[str] = set()
-        self.existing_external = set(db.session.scalars(
-            select(Appeal.external_id).where(Appeal.external_source == source, Appeal.external_id.is_not(None))))
+        self.existing_external = set(
+            db.session.scalars(
+                select(Appeal.external_id).where(Appeal.external_source == source, Appeal.external_id.is_not(None))
+            )
+        )
         self.now = utcnow()
         self.now_value = _sqlite_datetime(self.now) if sqlite else self.now
 
@@ -238,8 +290,12 @@ class _Validator:
         index = at.get("external_id")
         external_id = (cells[index] or None) if index is not None else None
         if external_id is not None:
-            if (len(external_id) > 64 or external_id in self.seen_external or external_id in self.existing_external
-                    or external_id != external_id.strip()):
+            if (
+                len(external_id) > 64
+                or external_id in self.seen_external
+                or external_id in self.existing_external
+                or external_id != external_id.strip()
+            ):
                 return None
             self.seen_external.add(external_id)
         index = at.get("text")
@@ -253,12 +309,44 @@ class _Validator:
             if due_value is None:
                 due_value = self.due_text[due] = _sqlite_datetime(due)
             answered_value = answered_at.isoformat(" ", "microseconds") if answered_at is not None else None
-            return (kind, form, channel, topic_id, center_id, received[0].isoformat(" ", "microseconds"), due_value,
-                    status, text, source, external_id, summary, answered_value,
-                    answered_value if closed else None, int(contract), self.user_id, self.now_value)
-        return (kind, form, channel, topic_id, center_id, received[0], due, status, text,
-                source, external_id, summary, answered_at,
-                answered_at if closed else None, contract, self.user_id, self.now)
+            return (
+                kind,
+                form,
+                channel,
+                topic_id,
+                center_id,
+                received[0].isoformat(" ", "microseconds"),
+                due_value,
+                status,
+                text,
+                source,
+                external_id,
+                summary,
+                answered_value,
+                answered_value if closed else None,
+                int(contract),
+                self.user_id,
+                self.now_value,
+            )
+        return (
+            kind,
+            form,
+            channel,
+            topic_id,
+            center_id,
+            received[0],
+            due,
+            status,
+            text,
+            source,
+            external_id,
+            summary,
+            answered_at,
+            answered_at if closed else None,
+            contract,
+            self.user_id,
+            self.now,
+        )
 
     def row(self, line: int, cells: dict[str, str]) -> tuple[tuple | None, str | None]:
         """The values of one row, or every problem of it as one message (the slow path with messages)."""
@@ -287,11 +375,23 @@ class _Validator:
         if problems:
             return None, f"строка {line}: " + "; ".join(problems)
         assert received is not None and status is not None  # every None above added a problem
-        return self._values(kind, form, channel, topic_id, center_id, received, status, answered_at, external_id,
-                            (cells.get("text") or "").strip(), bool(contract)), None
+        return self._values(
+            kind,
+            form,
+            channel,
+            topic_id,
+            center_id,
+            received,
+            status,
+            answered_at,
+            external_id,
+            (cells.get("text") or "").strip(),
+            bool(contract),
+        ), None
 
-    def _looked_up(self, cells: dict[str, str],
-                   problems: list[str]) -> tuple[str | None, str | None, int | None, int | None]:
+    def _looked_up(
+        self, cells: dict[str, str], problems: list[str]
+    ) -> tuple[str | None, str | None, int | None, int | None]:
         """Kind, form, topic id and centre id by name or code (None and a problem where unknown)."""
         raw_kind = cells["kind"].strip()
         kind = self.kinds.get(raw_kind.lower())
@@ -313,8 +413,9 @@ class _Validator:
             problems.append(f"ЦОК «{raw_center}» вне вашей зоны ответственности")
         return kind, form, topic_id, center_id
 
-    def _answered_at(self, cells: dict[str, str], received: tuple[datetime, date] | None, status: str | None,
-                     problems: list[str]) -> datetime | None:
+    def _answered_at(
+        self, cells: dict[str, str], received: tuple[datetime, date] | None, status: str | None, problems: list[str]
+    ) -> datetime | None:
         raw_answered = (cells.get("answered_at") or "").strip()
         if not raw_answered:
             if status in ("answered", "closed"):
@@ -341,9 +442,20 @@ class _Validator:
             self.seen_external.add(external_id)
         return external_id
 
-    def _values(self, kind: Any, form: Any, channel: Any, topic_id: Any, center_id: Any,  # checked by row()
-                received: tuple[datetime, date], status: str, answered_at: datetime | None, external_id: str | None,
-                text: str, contract: bool) -> tuple:
+    def _values(
+        self,
+        kind: Any,
+        form: Any,
+        channel: Any,
+        topic_id: Any,
+        center_id: Any,  # checked by row()
+        received: tuple[datetime, date],
+        status: str,
+        answered_at: datetime | None,
+        external_id: str | None,
+        text: str,
+        contract: bool,
+    ) -> tuple:
         """The insert's values in COLUMNS order."""
         received_utc, received_local = received
         due = self.resolver.due_for_date(kind, topic_id, received_local, channel)
@@ -355,13 +467,45 @@ class _Validator:
             if due_value is None:
                 due_value = self.due_text[due] = _sqlite_datetime(due)
             answered_value = _sqlite_datetime(answered_at)
-            return (kind, form, channel, topic_id, center_id, _sqlite_datetime(received_utc), due_value, status,
-                    text, source, external_id, summary,
-                    answered_value, answered_value if closed_at else None, int(contract), self.user_id,
-                    self.now_value)
-        return (kind, form, channel, topic_id, center_id, received_utc, due, status, text,
-                source, external_id, summary, answered_at, closed_at, contract,
-                self.user_id, self.now)
+            return (
+                kind,
+                form,
+                channel,
+                topic_id,
+                center_id,
+                _sqlite_datetime(received_utc),
+                due_value,
+                status,
+                text,
+                source,
+                external_id,
+                summary,
+                answered_value,
+                answered_value if closed_at else None,
+                int(contract),
+                self.user_id,
+                self.now_value,
+            )
+        return (
+            kind,
+            form,
+            channel,
+            topic_id,
+            center_id,
+            received_utc,
+            due,
+            status,
+            text,
+            source,
+            external_id,
+            summary,
+            answered_at,
+            closed_at,
+            contract,
+            self.user_id,
+            self.now,
+        )
+
 
 def _insert_rows(rows: list[tuple], sqlite: bool) -> None:
     """Bulk insert in chunks inside the open transaction.
@@ -376,19 +520,19 @@ def _insert_rows(rows: list[tuple], sqlite: bool) -> None:
         try:
             cursor = driver_connection(connection).cursor()
             for start in range(0, len(rows), CHUNK):
-                cursor.executemany(_SQLITE_INSERT, rows[start:start + CHUNK])
+                cursor.executemany(_SQLITE_INSERT, rows[start : start + CHUNK])
             cursor.close()
         finally:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
         return
     table = table_of(Appeal)
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(table), [dict(zip(COLUMNS, row, strict=True))
-                                           for row in rows[start:start + CHUNK]])
+        db.session.execute(insert(table), [dict(zip(COLUMNS, row, strict=True)) for row in rows[start : start + CHUNK]])
 
 
-def _validate(header: list[str], rows, source: str, user: User | None, dry_run: bool,
-              allowed_center_ids: set[int] | None) -> tuple[ImportResult, list[tuple], list[str], int]:
+def _validate(
+    header: list[str], rows, source: str, user: User | None, dry_run: bool, allowed_center_ids: set[int] | None
+) -> tuple[ImportResult, list[tuple], list[str], int]:
     """Check every row; valid rows are kept only while no error has been found."""
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
@@ -429,17 +573,31 @@ def _validate(header: list[str], rows, source: str, user: User | None, dry_run: 
 def check_source(source: str) -> None:
     """Refuse a source name the column cannot hold or whose numbers the system assigns itself."""
     if not SOURCE_RE.match(source or ""):
-        raise AppealImportError([f"Источник внешних номеров «{source}» не подходит: нужны от 1 до 32 латинских "
-                                 "букв, цифр, «_», «.» или «-», например crm или paper_book"])
+        raise AppealImportError(
+            [
+                f"Источник внешних номеров «{source}» не подходит: нужны от 1 до 32 латинских "
+                "букв, цифр, «_», «.» или «-», например crm или paper_book"
+            ]
+        )
     if source in RESERVED_SOURCES:
-        raise AppealImportError([f"Источник «{source}» занят: такие номера присваивает система или вводят "
-                                 "сотрудники. Укажите другой источник, например paper_book для бумажной "
-                                 "книги отзывов"])
+        raise AppealImportError(
+            [
+                f"Источник «{source}» занят: такие номера присваивает система или вводят "
+                "сотрудники. Укажите другой источник, например paper_book для бумажной "
+                "книги отзывов"
+            ]
+        )
 
 
-def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
-                source: str = DEFAULT_SOURCE, display_name: str | None = None,
-                allowed_center_ids: set[int] | None = None) -> ImportResult:
+def import_file(
+    path: Path,
+    *,
+    dry_run: bool = False,
+    user: User | None = None,
+    source: str = DEFAULT_SOURCE,
+    display_name: str | None = None,
+    allowed_center_ids: set[int] | None = None,
+) -> ImportResult:
     """Validate a whole file, then (unless ``dry_run``) insert every row in one transaction.
 
     Raises :class:`AppealImportError` with line-numbered Russian messages; nothing is stored then.
@@ -463,7 +621,12 @@ def import_file(path: Path, *, dry_run: bool = False, user: User | None = None,
         return result
     with write_transaction():
         _insert_rows(valid, is_sqlite())
-        audit.record("appeal.import", summary=display_name or path.name, rows=len(valid), source=source,
-                     **({"user_id": user.id} if user else {}))
+        audit.record(
+            "appeal.import",
+            summary=display_name or path.name,
+            rows=len(valid),
+            source=source,
+            **({"user_id": user.id} if user else {}),
+        )
     result.inserted = len(valid)
     return result

@@ -12,10 +12,23 @@ from app.models import Organisation, Topic, User, utcnow
 
 KINDS = {"complaint": "Жалоба", "application": "Заявление"}
 FORMS = {"in_person": "Очно", "remote": "Заочно", "interactive": "Интерактивно"}
-CHANNELS = {"visit": "Личный визит", "phone": "Телефон", "letter": "Письмо", "email": "Электронная почта",
-            "web": "Сайт", "kiosk": "Киоск", "review_book": "Книга отзывов"}
-STATUSES = {"registered": "Зарегистрировано", "in_progress": "В работе", "answered": "Дан ответ",
-            "closed": "Закрыто", "rejected": "Отклонено", "duplicate": "Дубликат"}
+CHANNELS = {
+    "visit": "Личный визит",
+    "phone": "Телефон",
+    "letter": "Письмо",
+    "email": "Электронная почта",
+    "web": "Сайт",
+    "kiosk": "Киоск",
+    "review_book": "Книга отзывов",
+}
+STATUSES = {
+    "registered": "Зарегистрировано",
+    "in_progress": "В работе",
+    "answered": "Дан ответ",
+    "closed": "Закрыто",
+    "rejected": "Отклонено",
+    "duplicate": "Дубликат",
+}
 PROMISE_STATUSES = {"open": "Ожидает", "kept": "Выполнено", "broken": "Не выполнено"}
 # External-number sources whose numbers Otklik assigns (review book, survey close-the-loop, demo data) or
 # staff type in (manual): an import must not take them, or a later entry of that source would clash with
@@ -55,8 +68,7 @@ class Appeal(Model):
     answered_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     root_cause_id: Mapped[int | None] = mapped_column(ForeignKey("root_cause.id"))
-    corrective_action_id: Mapped[int | None] = mapped_column(
-        ForeignKey("corrective_action.id", ondelete="SET NULL"))
+    corrective_action_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id", ondelete="SET NULL"))
     led_to_contract: Mapped[bool] = mapped_column(default=False)  # regulator form п. 4.1
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -65,9 +77,11 @@ class Appeal(Model):
     center: Mapped[Organisation] = relationship()
     root_cause: Mapped[RootCause | None] = relationship()
     history: Mapped[list[AppealStatusChange]] = relationship(
-        back_populates="appeal", order_by="AppealStatusChange.at", cascade="all, delete-orphan")
+        back_populates="appeal", order_by="AppealStatusChange.at", cascade="all, delete-orphan"
+    )
     promises: Mapped[list[Promise]] = relationship(
-        back_populates="appeal", order_by="Promise.due_at", cascade="all, delete-orphan")
+        back_populates="appeal", order_by="Promise.due_at", cascade="all, delete-orphan"
+    )
 
 
 class AppealStatusChange(Model):

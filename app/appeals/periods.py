@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-PARTS = {"q1": ("I квартал", 1, 3), "q2": ("II квартал", 4, 6), "q3": ("III квартал", 7, 9),
-         "q4": ("IV квартал", 10, 12), "h1": ("I полугодие", 1, 6), "h2": ("II полугодие", 7, 12),
-         "year": ("год", 1, 12)}
+PARTS = {
+    "q1": ("I квартал", 1, 3),
+    "q2": ("II квартал", 4, 6),
+    "q3": ("III квартал", 7, 9),
+    "q4": ("IV квартал", 10, 12),
+    "h1": ("I полугодие", 1, 6),
+    "h2": ("II полугодие", 7, 12),
+    "year": ("год", 1, 12),
+}
 
 
 def _month_end(year: int, month: int) -> date:
@@ -46,5 +52,7 @@ def resolve_period(args: Any, today: date) -> dict[str, Any]:
 
 
 def period_choices(today: date) -> dict[str, Any]:
-    return {"years": list(range(today.year, today.year - 6, -1)),
-            "parts": [(code, label) for code, (label, _f, _l) in PARTS.items()]}
+    return {
+        "years": list(range(today.year, today.year - 6, -1)),
+        "parts": [(code, label) for code, (label, _f, _l) in PARTS.items()],
+    }

@@ -39,17 +39,24 @@ class Filters:
 
         status = args.get("status", "")
         center = args.get("center", "")
-        return cls(status=status if status in STATUSES or status in ("open", "overdue") else "",
-                   kind=args.get("kind", "") if args.get("kind", "") in KINDS else "",
-                   topic=args.get("topic", "").strip()[:32],
-                   center=query_int("center", args=args) if center.isascii() and center.isdigit() else None,
-                   date_from=day("date_from"), date_to=day("date_to"))
+        return cls(
+            status=status if status in STATUSES or status in ("open", "overdue") else "",
+            kind=args.get("kind", "") if args.get("kind", "") in KINDS else "",
+            topic=args.get("topic", "").strip()[:32],
+            center=query_int("center", args=args) if center.isascii() and center.isdigit() else None,
+            date_from=day("date_from"),
+            date_to=day("date_to"),
+        )
 
     def as_args(self) -> dict[str, str]:
-        values = {"status": self.status, "kind": self.kind, "topic": self.topic,
-                  "center": str(self.center) if self.center else "",
-                  "date_from": self.date_from.isoformat() if self.date_from else "",
-                  "date_to": self.date_to.isoformat() if self.date_to else ""}
+        values = {
+            "status": self.status,
+            "kind": self.kind,
+            "topic": self.topic,
+            "center": str(self.center) if self.center else "",
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+        }
         return {k: v for k, v in values.items() if v}
 
 
@@ -81,15 +88,34 @@ def promise_flags(appeal_ids: list[int], now: datetime | None = None) -> dict[in
     if not appeal_ids:
         return {}
     now = now or utcnow()
-    query = (select(Promise.appeal_id,
-                    func.sum(case((Promise.status == "broken", 1), else_=0)),
-                    func.sum(case((and_(Promise.status == "open", Promise.due_at < now), 1), else_=0)))
-             .where(Promise.appeal_id.in_(appeal_ids)).group_by(Promise.appeal_id))
+    query = (
+        select(
+            Promise.appeal_id,
+            func.sum(case((Promise.status == "broken", 1), else_=0)),
+            func.sum(case((and_(Promise.status == "open", Promise.due_at < now), 1), else_=0)),
+        )
+        .where(Promise.appeal_id.in_(appeal_ids))
+        .group_by(Promise.appeal_id)
+    )
     return {aid: {"broken": int(b or 0), "overdue": int(o or 0)} for aid, b, o in db.session.execute(query)}
 
 
-EXPORT_HEADER = ["№", "Поступило", "Вид", "Форма", "Канал", "Тема", "ЦОК", "Статус", "Срок ответа", "Дата ответа",
-                 "Внешний номер", "Текст обращения", "Краткое содержание ответа", "Заключен договор"]
+EXPORT_HEADER = [
+    "№",
+    "Поступило",
+    "Вид",
+    "Форма",
+    "Канал",
+    "Тема",
+    "ЦОК",
+    "Статус",
+    "Срок ответа",
+    "Дата ответа",
+    "Внешний номер",
+    "Текст обращения",
+    "Краткое содержание ответа",
+    "Заключен договор",
+]
 
 
 def export_rows(center_ids: set[int], filters: Filters, fmt_time) -> list[list[Any]]:
@@ -99,9 +125,22 @@ def export_rows(center_ids: set[int], filters: Filters, fmt_time) -> list[list[A
     centers = {o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(center_ids)))}
     rows = []
     for a in db.session.scalars(query):
-        rows.append([a.id, fmt_time(a.received_at), KINDS.get(a.kind, a.kind), FORMS.get(a.form, a.form),
-                     CHANNELS.get(a.channel, a.channel), topics.get(a.topic_id, ""), centers.get(a.center_id, ""),
-                     STATUSES.get(a.status, a.status), fmt_time(a.due_at),
-                     fmt_time(a.answered_at) if a.answered_at else "", a.external_id or "", a.text or "",
-                     a.answer_summary or "", "да" if a.led_to_contract else "нет"])
+        rows.append(
+            [
+                a.id,
+                fmt_time(a.received_at),
+                KINDS.get(a.kind, a.kind),
+                FORMS.get(a.form, a.form),
+                CHANNELS.get(a.channel, a.channel),
+                topics.get(a.topic_id, ""),
+                centers.get(a.center_id, ""),
+                STATUSES.get(a.status, a.status),
+                fmt_time(a.due_at),
+                fmt_time(a.answered_at) if a.answered_at else "",
+                a.external_id or "",
+                a.text or "",
+                a.answer_summary or "",
+                "да" if a.led_to_contract else "нет",
+            ]
+        )
     return rows

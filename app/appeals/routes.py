@@ -72,6 +72,7 @@ def _topics(active_only: bool = True) -> list[Topic]:
 
 # --- queue and export ----------------------------------------------------------------------------
 
+
 @bp.route("/")
 @roles_required("operator", "manager")
 def queue():
@@ -83,9 +84,20 @@ def queue():
     now = utcnow()
     flags = promise_flags([a.id for a in pagination.items], now)
     topics = {t.id: t for t in _topics(active_only=False)}
-    return render_template("appeals/queue.html", pagination=pagination, filters=filters, flags=flags, now=now,
-                           topics=topics, centers=_center_choices(), statuses=STATUSES, kinds=KINDS,
-                           forms=FORMS, channels=CHANNELS, open_statuses=services.OPEN_STATUSES)
+    return render_template(
+        "appeals/queue.html",
+        pagination=pagination,
+        filters=filters,
+        flags=flags,
+        now=now,
+        topics=topics,
+        centers=_center_choices(),
+        statuses=STATUSES,
+        kinds=KINDS,
+        forms=FORMS,
+        channels=CHANNELS,
+        open_statuses=services.OPEN_STATUSES,
+    )
 
 
 @bp.route("/export.<fmt>")
@@ -101,11 +113,13 @@ def export(fmt: str):
     else:
         body = to_xlsx(EXPORT_HEADER, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, content_type=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="appeals-{stamp}.{fmt}"'})
+    return Response(
+        body, content_type=mimetype, headers={"Content-Disposition": f'attachment; filename="appeals-{stamp}.{fmt}"'}
+    )
 
 
 # --- registration --------------------------------------------------------------------------------
+
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("operator", "manager")
@@ -114,21 +128,30 @@ def new():
     form.topic.choices = [(t.code, t.name_ru) for t in _topics()]
     form.center.choices = [(c.id, c.name) for c in _center_choices()]
     if request.method == "GET":
-        form.received_at.data = utcnow().replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None, second=0,
-                                                                                         microsecond=0)
+        form.received_at.data = (
+            utcnow().replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None, second=0, microsecond=0)
+        )
     if form.validate_on_submit():
         if form.center.data not in visible_center_ids(current_user):
             abort(404)
-        contact = services.ContactDetails(name=form.contact_name.data or "", phone=form.contact_phone.data or "",
-                                          email=form.contact_email.data or "")
+        contact = services.ContactDetails(
+            name=form.contact_name.data or "", phone=form.contact_phone.data or "", email=form.contact_email.data or ""
+        )
         try:
             appeal = services.register_with_contact(
-                contact=contact, consent=bool(form.consent.data), user=current_user,
-                kind=form.kind.data, form=form.form.data, channel=form.channel.data,
-                topic_code=form.topic.data, center_id=form.center.data,
-                received_at=_local_to_utc(form.received_at.data), text=form.text.data or "",
+                contact=contact,
+                consent=bool(form.consent.data),
+                user=current_user,
+                kind=form.kind.data,
+                form=form.form.data,
+                channel=form.channel.data,
+                topic_code=form.topic.data,
+                center_id=form.center.data,
+                received_at=_local_to_utc(form.received_at.data),
+                text=form.text.data or "",
                 external_source=MANUAL_SOURCE if form.external_id.data else None,
-                external_id=(form.external_id.data or "").strip() or None)
+                external_id=(form.external_id.data or "").strip() or None,
+            )
         except services.ConsentRequired as exc:
             form.consent.errors.append(str(exc))
         except services.AppealError as exc:
@@ -141,6 +164,7 @@ def new():
 
 # --- detail and actions --------------------------------------------------------------------------
 
+
 @bp.route("/<int:appeal_id>")
 @roles_required("operator", "manager")
 def detail(appeal_id: int):
@@ -149,11 +173,22 @@ def detail(appeal_id: int):
     causes = list(db.session.scalars(select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.name_ru)))
     now = utcnow()
     contact = db.session.get(Contact, appeal.contact_id) if appeal.contact_id else None
-    return render_template("appeals/detail.html", appeal=appeal, promise_form=promise_form, causes=causes,
-                           contact=contact,
-                           statuses=STATUSES, kinds=KINDS, forms=FORMS, channels=CHANNELS,
-                           promise_statuses=PROMISE_STATUSES, transitions=services.TRANSITIONS,
-                           overdue=services.is_overdue(appeal, now), promise_state=services.promise_state, now=now)
+    return render_template(
+        "appeals/detail.html",
+        appeal=appeal,
+        promise_form=promise_form,
+        causes=causes,
+        contact=contact,
+        statuses=STATUSES,
+        kinds=KINDS,
+        forms=FORMS,
+        channels=CHANNELS,
+        promise_statuses=PROMISE_STATUSES,
+        transitions=services.TRANSITIONS,
+        overdue=services.is_overdue(appeal, now),
+        promise_state=services.promise_state,
+        now=now,
+    )
 
 
 def _act(appeal: Appeal, action, success: str):
@@ -172,8 +207,11 @@ def status(appeal_id: int):
     appeal = _scoped_appeal(appeal_id)
     to_status = request.form.get("to_status", "")
     note = request.form.get("note", "")[:2000]
-    return _act(appeal, lambda: services.change_status(appeal, to_status, current_user, note),
-                f"Статус изменен: {STATUSES.get(to_status, to_status)}.")
+    return _act(
+        appeal,
+        lambda: services.change_status(appeal, to_status, current_user, note),
+        f"Статус изменен: {STATUSES.get(to_status, to_status)}.",
+    )
 
 
 @bp.route("/<int:appeal_id>/answer", methods=["POST"])
@@ -204,8 +242,7 @@ def promise(appeal_id: int):
                 flash(error, "error")
         return redirect(url_for("appeals.detail", appeal_id=appeal.id))
     due = _local_to_utc(form.due_at.data)
-    return _act(appeal, lambda: services.add_promise(appeal, form.text.data, due, current_user),
-                "Обещание записано.")
+    return _act(appeal, lambda: services.add_promise(appeal, form.text.data, due, current_user), "Обещание записано.")
 
 
 @bp.route("/promise/<int:promise_id>/resolve", methods=["POST"])
@@ -214,8 +251,11 @@ def resolve_promise(promise_id: int):
     item = db.session.get(Promise, promise_id) or abort(404)
     appeal = _scoped_appeal(item.appeal_id)
     kept = request.form.get("kept") == "1"
-    return _act(appeal, lambda: services.resolve_promise(item, kept, current_user),
-                "Обещание отмечено как выполненное." if kept else "Обещание отмечено как невыполненное.")
+    return _act(
+        appeal,
+        lambda: services.resolve_promise(item, kept, current_user),
+        "Обещание отмечено как выполненное." if kept else "Обещание отмечено как невыполненное.",
+    )
 
 
 @bp.route("/<int:appeal_id>/action", methods=["POST"])
@@ -227,8 +267,11 @@ def link_action(appeal_id: int):
     if raw and action_id is None:
         flash("Номер мероприятия — целое положительное число.", "error")
         return redirect(url_for("appeals.detail", appeal_id=appeal.id))
-    return _act(appeal, lambda: services.link_corrective_action(appeal, action_id, current_user),
-                "Связь с корректирующим мероприятием сохранена.")
+    return _act(
+        appeal,
+        lambda: services.link_corrective_action(appeal, action_id, current_user),
+        "Связь с корректирующим мероприятием сохранена.",
+    )
 
 
 @bp.route("/<int:appeal_id>/contract", methods=["POST"])
@@ -240,11 +283,15 @@ def contract(appeal_id: int):
         flash("Не указано, заключен ли договор: обновите страницу и нажмите кнопку еще раз.", "error")
         return redirect(url_for("appeals.detail", appeal_id=appeal.id))
     signed = value == "1"
-    return _act(appeal, lambda: services.set_led_to_contract(appeal, signed, current_user),
-                "Отмечено: по обращению заключен договор." if signed else "Отметка о договоре снята.")
+    return _act(
+        appeal,
+        lambda: services.set_led_to_contract(appeal, signed, current_user),
+        "Отмечено: по обращению заключен договор." if signed else "Отметка о договоре снята.",
+    )
 
 
 # --- upload --------------------------------------------------------------------------------------
+
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required("manager")
@@ -262,9 +309,13 @@ def upload():
                 path = Path(folder) / f"upload{suffix}"
                 storage.save(path)
                 try:
-                    result = import_file(path, dry_run=form.dry_run.data, user=current_user,
-                                         display_name=Path(storage.filename).name,
-                                         allowed_center_ids=visible_center_ids(current_user))
+                    result = import_file(
+                        path,
+                        dry_run=form.dry_run.data,
+                        user=current_user,
+                        display_name=Path(storage.filename).name,
+                        allowed_center_ids=visible_center_ids(current_user),
+                    )
                 except AppealImportError as exc:
                     errors = exc.errors
                     if exc.total > len(exc.errors):
@@ -273,6 +324,7 @@ def upload():
 
 
 # --- monitoring report ---------------------------------------------------------------------------
+
 
 def _report_scope() -> Organisation | None:
     """The requested scope if within the user's scope (a 404 otherwise); default: the user's scope."""
@@ -321,9 +373,16 @@ def report():
 
     chart = kind_form_topic_svg(report_data)
     args = {k: v for k, v in request.args.items() if k in ("year", "part", "date_from", "date_to", "scope")}
-    return render_template("appeals/report.html", report=report_data, period=period, chart=chart,
-                           choices=period_choices(date.today()), scopes=_scope_options(), args=args,
-                           selected_scope=request.args.get("scope", "").upper())
+    return render_template(
+        "appeals/report.html",
+        report=report_data,
+        period=period,
+        chart=chart,
+        choices=period_choices(date.today()),
+        scopes=_scope_options(),
+        args=args,
+        selected_scope=request.args.get("scope", "").upper(),
+    )
 
 
 @bp.route("/report.<fmt>")
@@ -335,13 +394,20 @@ def report_download(fmt: str):
     name = f"appeals-report-{report_data.period.from_}-{report_data.period.to}"
     if fmt == "json":
         body = json.dumps(report_data.model_dump(mode="json"), ensure_ascii=False, indent=2)
-        return Response(body, mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+        return Response(
+            body, mimetype="application/json", headers={"Content-Disposition": f'attachment; filename="{name}.json"'}
+        )
     if fmt == "csv":
         header, rows = report_rows(report_data)
-        return Response(to_csv(header, rows), content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            to_csv(header, rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     from app.reports.services import appeals_pdf  # reports build on appeals, not the other way round
 
-    return Response(appeals_pdf(report_data), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+    return Response(
+        appeals_pdf(report_data),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )

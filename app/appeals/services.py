@@ -92,6 +92,7 @@ def center_timezone() -> str:
 
 # --- deadlines -----------------------------------------------------------------------------------
 
+
 class DeadlineResolver:
     """Deadline rules read once; due dates cached per (kind, topic, written?, local date).
 
@@ -174,16 +175,27 @@ clear_on_commit(_DEADLINES, _affects_deadlines, (DeadlineRule, Setting), bulk_in
 
 # --- registration --------------------------------------------------------------------------------
 
+
 def _check_choice(value: str, allowed: dict[str, str], what: str) -> str:
     if value not in allowed:
         raise AppealError(f"Неизвестное значение поля «{what}»: {value!r}")
     return value
 
 
-def create_appeal_in_session(*, kind: str, form: str, channel: str, topic_code: str, center_id: int,
-                             received_at: datetime, text: str = "", contact_id: int | None = None,
-                             external_source: str | None = None, external_id: str | None = None,
-                             user: User | None = None) -> Appeal:
+def create_appeal_in_session(
+    *,
+    kind: str,
+    form: str,
+    channel: str,
+    topic_code: str,
+    center_id: int,
+    received_at: datetime,
+    text: str = "",
+    contact_id: int | None = None,
+    external_source: str | None = None,
+    external_id: str | None = None,
+    user: User | None = None,
+) -> Appeal:
     """Add an appeal inside the caller's open transaction (flushes, never commits).
 
     Used by the review book and the survey close-the-loop, which create appeals in their own
@@ -199,20 +211,38 @@ def create_appeal_in_session(*, kind: str, form: str, channel: str, topic_code: 
     if center is None or center.kind != OrgKind.CENTER:
         raise AppealError("Обращение должно относиться к ЦОК")
     if external_id:
-        clash = db.session.scalar(select(Appeal.id).where(Appeal.external_source == external_source,
-                                                          Appeal.external_id == external_id))
+        clash = db.session.scalar(
+            select(Appeal.id).where(Appeal.external_source == external_source, Appeal.external_id == external_id)
+        )
         if clash is not None:
             raise AppealError(f"Обращение с внешним номером «{external_id}» уже зарегистрировано")
     received = to_naive_utc(received_at)
-    appeal = Appeal(kind=kind, form=form, channel=channel, topic_id=topic.id, center_id=center.id,
-                    received_at=received, due_at=compute_due(kind, topic.id, received, channel),
-                    status="registered", text=text or "", contact_id=contact_id,
-                    external_source=external_source, external_id=external_id or None,
-                    created_by_id=user.id if user else None)
+    appeal = Appeal(
+        kind=kind,
+        form=form,
+        channel=channel,
+        topic_id=topic.id,
+        center_id=center.id,
+        received_at=received,
+        due_at=compute_due(kind, topic.id, received, channel),
+        status="registered",
+        text=text or "",
+        contact_id=contact_id,
+        external_source=external_source,
+        external_id=external_id or None,
+        created_by_id=user.id if user else None,
+    )
     db.session.add(appeal)
     db.session.flush()
-    db.session.add(AppealStatusChange(appeal_id=appeal.id, from_status=None, to_status="registered",
-                                      user_id=user.id if user else None, note="Зарегистрировано"))
+    db.session.add(
+        AppealStatusChange(
+            appeal_id=appeal.id,
+            from_status=None,
+            to_status="registered",
+            user_id=user.id if user else None,
+            note="Зарегистрировано",
+        )
+    )
     db.session.flush()
     return appeal
 
@@ -226,10 +256,21 @@ def _is_external_id_clash(exc: IntegrityError) -> bool:
     return any(name in str(exc.orig) for name in _EXTERNAL_ID_CONSTRAINT)
 
 
-def insert_appeal(connection: Connection, *, kind: str, form: str, channel: str, topic_id: int, center_id: int,
-                  received_at: datetime, text: str = "", contact_id: int | None = None,
-                  external_source: str | None = None, external_id: str | None = None,
-                  resolver: DeadlineResolver | None = None) -> int:
+def insert_appeal(
+    connection: Connection,
+    *,
+    kind: str,
+    form: str,
+    channel: str,
+    topic_id: int,
+    center_id: int,
+    received_at: datetime,
+    text: str = "",
+    contact_id: int | None = None,
+    external_source: str | None = None,
+    external_id: str | None = None,
+    resolver: DeadlineResolver | None = None,
+) -> int:
     """Insert an appeal and its first history row with Core statements in the caller's write transaction.
 
     For the review book's hot path, whose caller has already checked that the topic exists and the
@@ -245,17 +286,38 @@ def insert_appeal(connection: Connection, *, kind: str, form: str, channel: str,
     received = to_naive_utc(received_at)
     due_at = (resolver or shared_resolver()).due(kind, topic_id, received, channel)
     try:
-        appeal_id = _APPEAL_INSERT.insert(connection, {
-            "kind": kind, "form": form, "channel": channel, "topic_id": topic_id, "center_id": center_id,
-            "received_at": received, "due_at": due_at, "status": "registered", "text": text or "",
-            "contact_id": contact_id, "external_source": external_source, "external_id": external_id or None,
-            "created_by_id": None})
+        appeal_id = _APPEAL_INSERT.insert(
+            connection,
+            {
+                "kind": kind,
+                "form": form,
+                "channel": channel,
+                "topic_id": topic_id,
+                "center_id": center_id,
+                "received_at": received,
+                "due_at": due_at,
+                "status": "registered",
+                "text": text or "",
+                "contact_id": contact_id,
+                "external_source": external_source,
+                "external_id": external_id or None,
+                "created_by_id": None,
+            },
+        )
     except IntegrityError as exc:
         if external_id and _is_external_id_clash(exc):
             raise AppealError(f"Обращение с внешним номером «{external_id}» уже зарегистрировано") from None
         raise
-    _HISTORY_INSERT.insert(connection, {"appeal_id": appeal_id, "from_status": None, "to_status": "registered",
-                                        "user_id": None, "note": "Зарегистрировано"})
+    _HISTORY_INSERT.insert(
+        connection,
+        {
+            "appeal_id": appeal_id,
+            "from_status": None,
+            "to_status": "registered",
+            "user_id": None,
+            "note": "Зарегистрировано",
+        },
+    )
     return appeal_id
 
 
@@ -264,8 +326,7 @@ def register_appeal(**fields) -> Appeal:
     with write_transaction():
         appeal = create_appeal_in_session(**fields)
         user = fields.get("user")
-        audit.record("appeal.register", appeal, summary=f"{appeal.kind}/{appeal.channel}",
-                     **_who(user))
+        audit.record("appeal.register", appeal, summary=f"{appeal.kind}/{appeal.channel}", **_who(user))
     return appeal
 
 
@@ -281,8 +342,13 @@ def register_with_contact(*, contact: ContactDetails, consent: bool, user: User 
     with write_transaction():
         contact_id = None
         if contact.given:
-            row = Contact(name=contact.name, phone=contact.phone, email=contact.email, purpose="appeal",
-                          consent_version=CONSENT_VERSION)
+            row = Contact(
+                name=contact.name,
+                phone=contact.phone,
+                email=contact.email,
+                purpose="appeal",
+                consent_version=CONSENT_VERSION,
+            )
             db.session.add(row)
             db.session.flush()
             contact_id = row.id
@@ -297,6 +363,7 @@ def _who(user: User | None) -> dict:
 
 # --- workflow ------------------------------------------------------------------------------------
 
+
 def _move(appeal: Appeal, to_status: str, user: User | None, note: str = "") -> None:
     """Change the status inside an open transaction: check, history row, audit."""
     if to_status not in STATUSES:
@@ -304,7 +371,8 @@ def _move(appeal: Appeal, to_status: str, user: User | None, note: str = "") -> 
     if to_status not in TRANSITIONS.get(appeal.status, frozenset()):
         raise IllegalTransition(
             f"Нельзя перевести обращение из статуса «{STATUSES.get(appeal.status, appeal.status)}» "
-            f"в статус «{STATUSES[to_status]}»")
+            f"в статус «{STATUSES[to_status]}»"
+        )
     if to_status == "answered" and not (appeal.answer_summary or "").strip():
         raise AppealError("Чтобы отметить ответ, заполните краткое содержание ответа")
     if to_status == "closed":
@@ -313,8 +381,16 @@ def _move(appeal: Appeal, to_status: str, user: User | None, note: str = "") -> 
         if appeal.root_cause_id is None:
             raise AppealError("Нельзя закрыть обращение без коренной причины")
     now = utcnow()
-    db.session.add(AppealStatusChange(appeal_id=appeal.id, from_status=appeal.status, to_status=to_status,
-                                      at=now, user_id=user.id if user else None, note=note or ""))
+    db.session.add(
+        AppealStatusChange(
+            appeal_id=appeal.id,
+            from_status=appeal.status,
+            to_status=to_status,
+            at=now,
+            user_id=user.id if user else None,
+            note=note or "",
+        )
+    )
     previous, appeal.status = appeal.status, to_status
     if to_status == "answered":
         appeal.answered_at = now
@@ -342,7 +418,8 @@ def answer(appeal: Appeal, summary: str, user: User | None) -> Appeal:
             _move(appeal, "in_progress", user, "Взято в работу при ответе")
         if "answered" not in TRANSITIONS.get(appeal.status, frozenset()):
             raise IllegalTransition(
-                f"Нельзя ответить на обращение в статусе «{STATUSES.get(appeal.status, appeal.status)}»")
+                f"Нельзя ответить на обращение в статусе «{STATUSES.get(appeal.status, appeal.status)}»"
+            )
         appeal.answer_summary = summary
         _move(appeal, "answered", user)
         audit.record("appeal.answer", appeal, summary=f"appeal {appeal.id}", **_who(user))
@@ -369,8 +446,13 @@ def add_promise(appeal: Appeal, text: str, due_at: datetime, user: User | None) 
     if appeal.status in ("closed", "rejected", "duplicate"):
         raise AppealError("Нельзя добавить обещание к закрытому обращению")
     with write_transaction():
-        promise = Promise(appeal_id=appeal.id, text=text, due_at=to_naive_utc(due_at), status="open",
-                          created_by_id=user.id if user else None)
+        promise = Promise(
+            appeal_id=appeal.id,
+            text=text,
+            due_at=to_naive_utc(due_at),
+            status="open",
+            created_by_id=user.id if user else None,
+        )
         db.session.add(promise)
         db.session.flush()
         audit.record("appeal.promise", appeal, summary=f"promise {promise.id}", **_who(user))
@@ -384,8 +466,9 @@ def resolve_promise(promise: Promise, kept: bool, user: User | None) -> Promise:
     with write_transaction():
         promise.status = "kept" if kept else "broken"
         promise.resolved_at = utcnow()
-        audit.record("appeal.promise_resolve", promise.appeal, summary=f"promise {promise.id}: {promise.status}",
-                     **_who(user))
+        audit.record(
+            "appeal.promise_resolve", promise.appeal, summary=f"promise {promise.id}: {promise.status}", **_who(user)
+        )
     return promise
 
 
@@ -398,10 +481,12 @@ def link_corrective_action(appeal: Appeal, action_id: int | None, user: User | N
 
     with write_transaction():
         action = db.session.get(CorrectiveAction, action_id) if action_id is not None else None
-        if action_id is not None and (action is None or appeal.center_id not in
-                                      {c.id for c in centers_under(action.owner)}):
-            raise AppealError(f"Корректирующее мероприятие № {action_id} не найдено среди мероприятий ЦОК "
-                              "этого обращения")
+        if action_id is not None and (
+            action is None or appeal.center_id not in {c.id for c in centers_under(action.owner)}
+        ):
+            raise AppealError(
+                f"Корректирующее мероприятие № {action_id} не найдено среди мероприятий ЦОК этого обращения"
+            )
         appeal.corrective_action_id = action_id
         audit.record("appeal.corrective_action", appeal, summary=f"action {action_id}", **_who(user))
     return appeal

@@ -64,8 +64,14 @@ def open_table(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list
         rows = xlsx_rows(path)
         try:
             header = [_cell_text(h).strip() for h in next(rows, ())]
-            yield header, ((number, [_cell_text(v) for v in row]) for number, row in enumerate(rows, start=2)
-                           if any(v not in (None, "") for v in row))
+            yield (
+                header,
+                (
+                    (number, [_cell_text(v) for v in row])
+                    for number, row in enumerate(rows, start=2)
+                    if any(v not in (None, "") for v in row)
+                ),
+            )
         finally:
             rows.close()
         return

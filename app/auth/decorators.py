@@ -28,8 +28,7 @@ def roles_required(*roles: str) -> Callable:
 
                 return login_manager.unauthorized()
             if not current_user.has_role(*roles):
-                security_log.warning("access refused: account %s to %s", current_user.id,
-                                     request.endpoint)
+                security_log.warning("access refused: account %s to %s", current_user.id, request.endpoint)
                 abort(403)
             return view(*args, **kwargs)
 

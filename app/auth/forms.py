@@ -27,8 +27,7 @@ ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField("Электронная почта",
-                       validators=[DataRequired("Укажите почту"), Length(max=254)])
+    email = EmailField("Электронная почта", validators=[DataRequired("Укажите почту"), Length(max=254)])
     name = StringField("Имя", validators=[Optional(), Length(max=200)])
     role = SelectField("Роль", choices=ROLE_CHOICES)
     scope = SelectField("Подразделение", choices=[])

@@ -32,9 +32,17 @@ def needs_rehash(password_hash: str) -> bool:
 # Key rows of the Russian (ЙЦУКЕН) and Latin (QWERTY) layouts, the digit row and the two alphabets:
 # a password made only of runs along one of them (either direction) is a keyboard walk.
 KEYBOARD_ROWS = (
-    "`1234567890-=", "0123456789", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./",
-    "ё1234567890-=", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю.",
-    "abcdefghijklmnopqrstuvwxyz", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "`1234567890-=",
+    "0123456789",
+    "qwertyuiop[]",
+    "asdfghjkl;'",
+    "zxcvbnm,./",
+    "ё1234567890-=",
+    "йцукенгшщзхъ",
+    "фывапролджэ",
+    "ячсмитьбю.",
+    "abcdefghijklmnopqrstuvwxyz",
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
 )
 _RU_KEYS = "ёйцукенгшщзхъфывапролджэячсмитьбю"
 _EN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,."
@@ -42,8 +50,21 @@ RU_TO_EN = str.maketrans(_RU_KEYS, _EN_KEYS)  # «пароль» typed in the wr
 EN_TO_RU = str.maketrans(_EN_KEYS, _RU_KEYS)
 
 # The product and the company: a password built on them is the first an attacker tries.
-PRODUCT_WORDS = ("otklik", "отклик", "mrsk", "мрск", "rosseti", "россети", "центр", "center", "centre",
-                 "energo", "энерго", "admin", "админ")
+PRODUCT_WORDS = (
+    "otklik",
+    "отклик",
+    "mrsk",
+    "мрск",
+    "rosseti",
+    "россети",
+    "центр",
+    "center",
+    "centre",
+    "energo",
+    "энерго",
+    "admin",
+    "админ",
+)
 
 
 @cache
@@ -71,8 +92,9 @@ def is_keyboard_walk(password: str) -> bool:
     longest = max(len(row) for row in KEYBOARD_ROWS)
     reachable = [True] + [False] * len(text)
     for end in range(3, len(text) + 1):
-        reachable[end] = any(reachable[start] and text[start:end] in pieces
-                             for start in range(max(0, end - longest), end - 2))
+        reachable[end] = any(
+            reachable[start] and text[start:end] in pieces for start in range(max(0, end - longest), end - 2)
+        )
     return reachable[len(text)]
 
 
@@ -99,8 +121,7 @@ def _strip_words(text: str, words: Iterable[str]) -> tuple[str, bool]:
     return text, found
 
 
-def password_problems(password: str, min_length: int, email: str = "", name: str = "",
-                      company: str = "") -> list[str]:
+def password_problems(password: str, min_length: int, email: str = "", name: str = "", company: str = "") -> list[str]:
     """Reasons (Russian) why a password is not acceptable; empty when it is.
 
     Strength estimators alone pass «йцукенгшщз» (a keyboard row in the Russian layout), so the rules
@@ -115,17 +136,18 @@ def password_problems(password: str, min_length: int, email: str = "", name: str
     variants = {lowered, lowered.translate(RU_TO_EN), lowered.translate(EN_TO_RU)}
     cores = {re.sub(r"^[\W\d_]+|[\W\d_]+$", "", variant) for variant in variants}
     common = common_passwords()
-    if (any(v in common for v in variants) or any(len(c) >= 4 and c in common for c in cores)
-            or len(set(password)) < 4):
+    if any(v in common for v in variants) or any(len(c) >= 4 and c in common for c in cores) or len(set(password)) < 4:
         problems.append("Этот пароль слишком распространен, выберите другой.")
     if any(is_keyboard_walk(variant) for variant in variants):
-        problems.append("Пароль не должен быть рядом клавиш или последовательностью символов "
-                        "(как «йцукен», «qwerty» или «12345»).")
+        problems.append(
+            "Пароль не должен быть рядом клавиш или последовательностью символов (как «йцукен», «qwerty» или «12345»)."
+        )
     words = personal_words(email, name, company)
     for variant in variants:
         rest, found = _strip_words(variant, words)
         if found and len(re.sub(r"[\W\d_]+", "", rest)) < 4:
-            problems.append("Пароль не должен строиться на адресе почты, имени сотрудника или названии "
-                            "компании и продукта.")
+            problems.append(
+                "Пароль не должен строиться на адресе почты, имени сотрудника или названии компании и продукта."
+            )
             break
     return problems

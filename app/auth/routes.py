@@ -113,8 +113,7 @@ def user_unlock(user_id: int):
     """«Разблокировать»: lift the sign-in delays and the account lock of one user."""
     user = db.session.get(User, user_id) or abort(404)
     lifted = unlock_user(user)
-    flash(f"Вход для {user.email} разблокирован." if lifted else f"У {user.email} не было блокировок входа.",
-          "success")
+    flash(f"Вход для {user.email} разблокирован." if lifted else f"У {user.email} не было блокировок входа.", "success")
     return redirect(url_for("auth.users"))
 
 
@@ -125,8 +124,9 @@ def user_new():
     form.scope.choices = _scope_choices()
     if form.validate_on_submit():
         try:
-            create_user(form.email.data, form.role.data, form.password.data, form.scope.data or None,
-                        name=form.name.data or "")
+            create_user(
+                form.email.data, form.role.data, form.password.data, form.scope.data or None, name=form.name.data or ""
+            )
         except AuthError as exc:
             flash(str(exc), "error")
         else:
@@ -149,8 +149,13 @@ def user_edit(user_id: int):
                 raise AuthError("Нельзя отключить себя или снять с себя роль администратора.")
             if form.new_password.data:  # checked first: a refused password must not leave the rest saved
                 check_password_policy(form.new_password.data, user.email, form.name.data or "")
-            update_user(user, role=form.role.data, scope_code=form.scope.data or None,
-                        name=form.name.data or "", active=form.active.data)
+            update_user(
+                user,
+                role=form.role.data,
+                scope_code=form.scope.data or None,
+                name=form.name.data or "",
+                active=form.active.data,
+            )
             if form.new_password.data:
                 set_password(user, form.new_password.data)
         except AuthError as exc:

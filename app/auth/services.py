@@ -46,8 +46,9 @@ def _wait_text(until: datetime, now: datetime) -> str:
 
 
 def _throttle_rows(email: str, address: str) -> tuple[LoginThrottle | None, LoginThrottle | None]:
-    rows = db.session.scalars(select(LoginThrottle).where(
-        LoginThrottle.email == email, LoginThrottle.address.in_((address, ACCOUNT_ADDRESS)))).all()
+    rows = db.session.scalars(
+        select(LoginThrottle).where(LoginThrottle.email == email, LoginThrottle.address.in_((address, ACCOUNT_ADDRESS)))
+    ).all()
     by_address = {row.address: row for row in rows}
     return by_address.get(address), by_address.get(ACCOUNT_ADDRESS)
 
@@ -58,24 +59,34 @@ def throttle_refusal(email: str, address: str, now: datetime) -> str | None:
     The same for e-mails with and without an account."""
     pair, account = _throttle_rows(email, address)
     if pair and pair.blocked_until and pair.blocked_until > now:
-        return ("Слишком много неудачных попыток входа с этого адреса. "
-                f"Повторите попытку через {_wait_text(pair.blocked_until, now)}.")
+        return (
+            "Слишком много неудачных попыток входа с этого адреса. "
+            f"Повторите попытку через {_wait_text(pair.blocked_until, now)}."
+        )
     known = pair is not None and pair.succeeded_at is not None
     if account and account.blocked_until and account.blocked_until > now and not known:
-        return ("Вход в эту учетную запись временно закрыт: пароль подбирали с разных адресов. "
-                f"Повторите попытку через {_wait_text(account.blocked_until, now)} "
-                "или обратитесь к администратору.")
+        return (
+            "Вход в эту учетную запись временно закрыт: пароль подбирали с разных адресов. "
+            f"Повторите попытку через {_wait_text(account.blocked_until, now)} "
+            "или обратитесь к администратору."
+        )
     return None
 
 
 def _locked_row(email: str, address: str) -> LoginThrottle:
     """The throttle row of (email, address), created if missing and locked for this transaction."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(LoginThrottle).values(email=email, address=address, failures=0, window_failures=0)
-                       .on_conflict_do_nothing(index_elements=["email", "address"]))
-    return db.session.scalars(select(LoginThrottle).where(LoginThrottle.email == email,
-                                                         LoginThrottle.address == address)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    db.session.execute(
+        insert(LoginThrottle)
+        .values(email=email, address=address, failures=0, window_failures=0)
+        .on_conflict_do_nothing(index_elements=["email", "address"])
+    )
+    return db.session.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.email == email, LoginThrottle.address == address)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _record_failure(email: str, address: str, user: User | None, now: datetime) -> None:
@@ -94,9 +105,13 @@ def _record_failure(email: str, address: str, user: User | None, now: datetime) 
         pair.blocked_until = now + timedelta(seconds=delay)
     db.session.flush()
     total, addresses = db.session.execute(
-        select(func.coalesce(func.sum(LoginThrottle.window_failures), 0), func.count())
-        .where(LoginThrottle.email == email, LoginThrottle.address != ACCOUNT_ADDRESS,
-               LoginThrottle.window_started_at > now - window, LoginThrottle.window_failures > 0)).one()
+        select(func.coalesce(func.sum(LoginThrottle.window_failures), 0), func.count()).where(
+            LoginThrottle.email == email,
+            LoginThrottle.address != ACCOUNT_ADDRESS,
+            LoginThrottle.window_started_at > now - window,
+            LoginThrottle.window_failures > 0,
+        )
+    ).one()
     if total >= config["LOGIN_ACCOUNT_LOCK_FAILURES"] and addresses >= config["LOGIN_ACCOUNT_LOCK_ADDRESSES"]:
         account = _locked_row(email, ACCOUNT_ADDRESS)
         if not (account.blocked_until and account.blocked_until > now):
@@ -114,9 +129,11 @@ def _prune_throttle(now: datetime) -> None:
     known_days = timedelta(days=current_app.config["LOGIN_KNOWN_ADDRESS_DAYS"])
     quiet = or_(LoginThrottle.last_failure_at.is_(None), LoginThrottle.last_failure_at < day_ago)
     unblocked = or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)
-    db.session.execute(delete(LoginThrottle).where(
-        quiet, unblocked,
-        or_(LoginThrottle.succeeded_at.is_(None), LoginThrottle.succeeded_at < now - known_days)))
+    db.session.execute(
+        delete(LoginThrottle).where(
+            quiet, unblocked, or_(LoginThrottle.succeeded_at.is_(None), LoginThrottle.succeeded_at < now - known_days)
+        )
+    )
 
 
 def clear_throttle(email: str) -> int:
@@ -125,20 +142,31 @@ def clear_throttle(email: str) -> int:
     Returns how many delays or locks were active."""
     email = normalise_email(email)
     now = utcnow()
-    active = db.session.scalar(select(func.count()).select_from(LoginThrottle).where(
-        LoginThrottle.email == email, LoginThrottle.blocked_until > now)) or 0
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.email == email,
-                                                   LoginThrottle.succeeded_at.is_(None)))
-    db.session.execute(update(LoginThrottle).where(LoginThrottle.email == email).values(
-        failures=0, window_failures=0, window_started_at=None, blocked_until=None))
+    active = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginThrottle)
+            .where(LoginThrottle.email == email, LoginThrottle.blocked_until > now)
+        )
+        or 0
+    )
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.email == email, LoginThrottle.succeeded_at.is_(None)))
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.email == email)
+        .values(failures=0, window_failures=0, window_started_at=None, blocked_until=None)
+    )
     return active
 
 
 def login_blocks(emails: list[str]) -> dict[str, str]:
     """For the users page: e-mail → "account" (locked as a whole) or "address" (delays from some address)."""
     now = utcnow()
-    rows = db.session.execute(select(LoginThrottle.email, LoginThrottle.address).where(
-        LoginThrottle.email.in_([normalise_email(e) for e in emails]), LoginThrottle.blocked_until > now)).all()
+    rows = db.session.execute(
+        select(LoginThrottle.email, LoginThrottle.address).where(
+            LoginThrottle.email.in_([normalise_email(e) for e in emails]), LoginThrottle.blocked_until > now
+        )
+    ).all()
     blocks: dict[str, str] = {}
     for email, address in rows:
         if address == ACCOUNT_ADDRESS or email not in blocks:
@@ -188,8 +216,9 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
 
 
 def check_password_policy(password: str, email: str = "", name: str = "") -> None:
-    problems = password_problems(password, current_app.config["PASSWORD_MIN_LENGTH"], email, name,
-                                 current_app.config["COMPANY_NAME"])
+    problems = password_problems(
+        password, current_app.config["PASSWORD_MIN_LENGTH"], email, name, current_app.config["COMPANY_NAME"]
+    )
     if problems:
         raise AuthError(" ".join(problems))
 
@@ -208,8 +237,7 @@ def resolve_scope(role: str, scope_code: str | None) -> Organisation | None:
     return company()
 
 
-def create_user(email: str, role: str, password: str, scope_code: str | None = None,
-                name: str = "") -> User:
+def create_user(email: str, role: str, password: str, scope_code: str | None = None, name: str = "") -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AuthError("Укажите корректный адрес электронной почты.")
@@ -220,8 +248,13 @@ def create_user(email: str, role: str, password: str, scope_code: str | None = N
     with write_transaction():
         if user_by_email(email) is not None:
             raise AuthError(f"Пользователь {email} уже существует.")
-        user = User(email=email, name=name, role=role, scope_id=scope.id if scope else None,
-                    password_hash=hash_password(password))
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            scope_id=scope.id if scope else None,
+            password_hash=hash_password(password),
+        )
         db.session.add(user)
         db.session.flush()
         audit.record("user.create", user, summary=f"role={role}")
@@ -233,8 +266,8 @@ def update_user(user: User, *, role: str, scope_code: str | None, name: str, act
         raise AuthError("Неизвестная роль.")
     scope = resolve_scope(role, scope_code)
     with write_transaction():
-        changed_access = user.role != role or user.scope_id != (scope.id if scope else None) or (
-            user.active and not active
+        changed_access = (
+            user.role != role or user.scope_id != (scope.id if scope else None) or (user.active and not active)
         )
         if user.role != role:
             audit.record("user.role", user, summary=f"{user.role}→{role}")

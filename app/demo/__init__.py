@@ -33,8 +33,7 @@ TOPICS = [
     ("other", "Прочие вопросы", "Other"),
 ]
 
-FEATURE_SEEDERS = ("app.surveys.demo", "app.appeals.demo", "app.reviews.demo", "app.kiosk.demo",
-                   "app.analysis.demo")
+FEATURE_SEEDERS = ("app.surveys.demo", "app.appeals.demo", "app.reviews.demo", "app.kiosk.demo", "app.analysis.demo")
 
 
 def seed_topics() -> None:
@@ -58,14 +57,21 @@ def seed_org_tree() -> int:
         for branch_code, branch_name, centres in BRANCHES:
             branch = by_code.get(branch_code)
             if branch is None:
-                branch = Organisation(kind=OrgKind.BRANCH, code=branch_code, name=branch_name,
-                                      parent_id=root.id)
+                branch = Organisation(kind=OrgKind.BRANCH, code=branch_code, name=branch_name, parent_id=root.id)
                 db.session.add(branch)
                 db.session.flush()
             for code, name, address in centres:
                 if code not in by_code:
-                    db.session.add(Organisation(kind=OrgKind.CENTER, code=code, name=name, parent_id=branch.id,
-                                                address=address, opening_hours=OPENING_HOURS))
+                    db.session.add(
+                        Organisation(
+                            kind=OrgKind.CENTER,
+                            code=code,
+                            name=name,
+                            parent_id=branch.id,
+                            address=address,
+                            opening_hours=OPENING_HOURS,
+                        )
+                    )
                     created += 1
     return created
 
@@ -77,8 +83,15 @@ def seed_users() -> list[tuple[str, str, str]]:
         scopes = {o.code: o.id for o in db.session.scalars(select(Organisation))}
         for email, role, scope, name, password in DEMO_USERS:
             if email not in existing:
-                db.session.add(User(email=email, role=role, scope_id=scopes.get(scope), name=name,
-                                    password_hash=hash_password(password)))
+                db.session.add(
+                    User(
+                        email=email,
+                        role=role,
+                        scope_id=scopes.get(scope),
+                        name=name,
+                        password_hash=hash_password(password),
+                    )
+                )
     return [(email, role, password) for email, role, _, _, password in DEMO_USERS]
 
 

@@ -32,17 +32,23 @@ def enrol_url(code: str) -> str:
 
 
 def _issued(kiosk: Kiosk, code: str, reissued: bool):
-    return render_template("kiosk/issued.html", kiosk=kiosk, url=enrol_url(code), reissued=reissued,
-                           hours=f"{enrol_hours():g}")
+    return render_template(
+        "kiosk/issued.html", kiosk=kiosk, url=enrol_url(code), reissued=reissued, hours=f"{enrol_hours():g}"
+    )
 
 
 def _list_page(form: KioskForm, status: int = 200):
     rows = overview()
     offered = {row.kiosk.center_id: kiosk_surveys(row.kiosk.center_id) for row in rows}
-    return render_template("kiosk/admin_list.html", form=form, rows=rows, action_form=ActionForm(),
-                           settings_form=KioskSettingsForm, offered=offered,
-                           shown={row.kiosk.id: shown_survey(offered[row.kiosk.center_id], row.kiosk.survey_id)
-                                  for row in rows}), status
+    return render_template(
+        "kiosk/admin_list.html",
+        form=form,
+        rows=rows,
+        action_form=ActionForm(),
+        settings_form=KioskSettingsForm,
+        offered=offered,
+        shown={row.kiosk.id: shown_survey(offered[row.kiosk.center_id], row.kiosk.survey_id) for row in rows},
+    ), status
 
 
 def _form() -> KioskForm:
@@ -57,8 +63,9 @@ def admin_list():
     form = _form()
     if form.validate_on_submit():
         try:
-            kiosk, _unused = register_kiosk(form.center.data, form.name.data, form.inactivity_seconds.data,
-                                            current_user)
+            kiosk, _unused = register_kiosk(
+                form.center.data, form.name.data, form.inactivity_seconds.data, current_user
+            )
         except KioskError as exc:
             flash(str(exc), "error")
             return _list_page(form, 422)

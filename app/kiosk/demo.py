@@ -21,8 +21,12 @@ def demo_kiosk() -> Kiosk | None:
     center = find_center(DEMO_CENTER)
     if center is None:
         return None
-    return db.session.scalar(select(Kiosk).where(Kiosk.center_id == center.id, Kiosk.name == DEMO_NAME,
-                                                 Kiosk.active.is_(True)).order_by(Kiosk.id).limit(1))
+    return db.session.scalar(
+        select(Kiosk)
+        .where(Kiosk.center_id == center.id, Kiosk.name == DEMO_NAME, Kiosk.active.is_(True))
+        .order_by(Kiosk.id)
+        .limit(1)
+    )
 
 
 def demo_enrol_url() -> str | None:

@@ -9,17 +9,23 @@ from app.kiosk.services import INACTIVITY_MAX, INACTIVITY_MIN
 
 class KioskForm(FlaskForm):
     center = SelectField("ЦОК", coerce=int, choices=[])
-    name = StringField("Название киоска", validators=[DataRequired("Укажите название"), Length(max=200)],
-                       default="Киоск в зале обслуживания")
+    name = StringField(
+        "Название киоска",
+        validators=[DataRequired("Укажите название"), Length(max=200)],
+        default="Киоск в зале обслуживания",
+    )
     inactivity_seconds = IntegerField(
-        "Возврат на главный экран после бездействия, секунд", default=60,
-        validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")])
+        "Возврат на главный экран после бездействия, секунд",
+        default=60,
+        validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")],
+    )
 
 
 class KioskSettingsForm(FlaskForm):
     name = StringField("Название киоска", validators=[DataRequired("Укажите название"), Length(max=200)])
     inactivity_seconds = IntegerField(
-        "Бездействие, секунд", validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")])
+        "Бездействие, секунд", validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")]
+    )
     # Choices are the surveys offered on the kiosk's centre (set per kiosk); absent from a post: unchanged.
     survey_id = SelectField("Анкета на киоске", coerce=int, choices=[], validate_choice=False)
 

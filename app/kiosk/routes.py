@@ -91,15 +91,26 @@ def status_qr_svg(url: str) -> Markup:
 def _page_context(kiosk: Kiosk) -> dict[str, Any]:
     slug, _ = _survey_for(kiosk)
     screens = [name for name in SCREENS if name != "survey" or slug]
-    precache = ([url_for(f"kiosk.{name}") for name in screens]
-                + [url_for("kiosk.screen", name=name) for name in screens]
-                + [url_for("static", filename=name) for name in
-                   ("css/otklik.css", "css/kiosk.css", "js/kiosk-boot.js", "js/kiosk.js")])
+    precache = (
+        [url_for(f"kiosk.{name}") for name in screens]
+        + [url_for("kiosk.screen", name=name) for name in screens]
+        + [
+            url_for("static", filename=name)
+            for name in ("css/otklik.css", "css/kiosk.css", "js/kiosk-boot.js", "js/kiosk.js")
+        ]
+    )
     status_url = public_url("reviews.status")
-    return {"kiosk": kiosk, "center": kiosk.center, "home_url": url_for("kiosk.home"), "survey_slug": slug,
-            "status_url": status_url, "status_qr": status_qr_svg(status_url),
-            "precache": precache, "heartbeat_url": url_for("kiosk.post_heartbeat"),
-            "sw_url": url_for("kiosk.service_worker")}
+    return {
+        "kiosk": kiosk,
+        "center": kiosk.center,
+        "home_url": url_for("kiosk.home"),
+        "survey_slug": slug,
+        "status_url": status_url,
+        "status_qr": status_qr_svg(status_url),
+        "precache": precache,
+        "heartbeat_url": url_for("kiosk.post_heartbeat"),
+        "sw_url": url_for("kiosk.service_worker"),
+    }
 
 
 @bp.route("/kiosk/sw.js")
@@ -113,8 +124,9 @@ def service_worker():
 
 
 def _shell(name: str):
-    return render_template("kiosk/shell.html", screen_url=url_for("kiosk.screen", name=name),
-                           sw_url=url_for("kiosk.service_worker"))
+    return render_template(
+        "kiosk/shell.html", screen_url=url_for("kiosk.screen", name=name), sw_url=url_for("kiosk.service_worker")
+    )
 
 
 @bp.route("/kiosk/")
@@ -141,13 +153,18 @@ def survey_items(defn: Any) -> list[dict[str, Any]]:
     items = []
     for index, page in enumerate(defn.pages):
         for q in page.questions:
-            items.append({
-                "code": q.code, "type": q.type, "page": index, "required": bool(q.required),
-                "show_if": q.show_if.model_dump(exclude_none=True) if q.show_if is not None else None,
-                "rows": [r.code for r in getattr(q, "rows", None) or []],
-                "other": bool(getattr(q, "other", False)),
-                "fields": list(getattr(q, "fields", None) or []),
-            })
+            items.append(
+                {
+                    "code": q.code,
+                    "type": q.type,
+                    "page": index,
+                    "required": bool(q.required),
+                    "show_if": q.show_if.model_dump(exclude_none=True) if q.show_if is not None else None,
+                    "rows": [r.code for r in getattr(q, "rows", None) or []],
+                    "other": bool(getattr(q, "other", False)),
+                    "fields": list(getattr(q, "fields", None) or []),
+                }
+            )
     return items
 
 
@@ -162,14 +179,30 @@ def screen(name: str):
     if name == "home":
         html = render_template("kiosk/home.html", **context)
     elif name == "review":
-        html = render_template("kiosk/review.html", types=ENTRY_TYPES, topics=active_topics(), text_max=TEXT_MAX,
-                               consent_paragraphs=consent_text(), consent_version=CONSENT_VERSION,
-                               submit_url=url_for("kiosk.post_review"), **context)
+        html = render_template(
+            "kiosk/review.html",
+            types=ENTRY_TYPES,
+            topics=active_topics(),
+            text_max=TEXT_MAX,
+            consent_paragraphs=consent_text(),
+            consent_version=CONSENT_VERSION,
+            submit_url=url_for("kiosk.post_review"),
+            **context,
+        )
     else:
         slug, defn = _survey_for(kiosk)
-        html = (render_template("kiosk/no_survey.html", **context) if slug is None else
-                render_template("kiosk/survey.html", defn=defn, lang="ru", items=survey_items(defn),
-                                submit_url=f"/api/v1/surveys/{slug}/responses", **context))
+        html = (
+            render_template("kiosk/no_survey.html", **context)
+            if slug is None
+            else render_template(
+                "kiosk/survey.html",
+                defn=defn,
+                lang="ru",
+                items=survey_items(defn),
+                submit_url=f"/api/v1/surveys/{slug}/responses",
+                **context,
+            )
+        )
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Vary"] = DEVICE_HEADER
@@ -199,8 +232,13 @@ def enrol_page(code: str):
     kiosk = enrolment_kiosk(code)
     if kiosk is None:
         return _no_referrer(current_app.make_response((render_template("kiosk/enrol.html", refused=True), 410)))
-    return _no_referrer(current_app.make_response(render_template(
-        "kiosk/enrol.html", refused=False, kiosk=kiosk, code=code, exchange_url=url_for("kiosk.post_enrol"))))
+    return _no_referrer(
+        current_app.make_response(
+            render_template(
+                "kiosk/enrol.html", refused=False, kiosk=kiosk, code=code, exchange_url=url_for("kiosk.post_enrol")
+            )
+        )
+    )
 
 
 @bp.route("/kiosk/enrol", methods=["POST"])
@@ -217,8 +255,11 @@ def post_enrol():
         kiosk, token = enrol(code)
     except EnrolmentRefused as exc:
         return _no_referrer(current_app.make_response(({"error": str(exc)}, 410)))
-    return _no_referrer(current_app.make_response(
-        {"token": token, "home_url": url_for("kiosk.home"), "kiosk": kiosk.name, "center": kiosk.center.name}))
+    return _no_referrer(
+        current_app.make_response(
+            {"token": token, "home_url": url_for("kiosk.home"), "kiosk": kiosk.name, "center": kiosk.center.name}
+        )
+    )
 
 
 def _text(body: dict[str, Any], key: str, limit: int = 5000) -> str:
@@ -246,13 +287,25 @@ def post_review():
     raw_contact = body.get("contact") if isinstance(body.get("contact"), dict) else None
     contact = None
     if wants_answer and raw_contact is not None:
-        contact = ContactInput(name=_text(raw_contact, "name", 300), email=_text(raw_contact, "email", 300),
-                               phone=_text(raw_contact, "phone", 60), consent=raw_contact.get("consent") is True)
-    data = EntryInput(center_code=kiosk.center_code, entry_type=_text(body, "entry_type", 32),
-                      topic_code=_text(body, "topic", 32), text=_text(body, "text", TEXT_MAX + 1000),
-                      wants_answer=wants_answer, publish_consent=body.get("publish_consent") is True,
-                      contact=contact, client_submission_id=csid, kiosk_id=kiosk.id,
-                      kiosk_token_hash=kiosk.token_hash, client_address=request.remote_addr)
+        contact = ContactInput(
+            name=_text(raw_contact, "name", 300),
+            email=_text(raw_contact, "email", 300),
+            phone=_text(raw_contact, "phone", 60),
+            consent=raw_contact.get("consent") is True,
+        )
+    data = EntryInput(
+        center_code=kiosk.center_code,
+        entry_type=_text(body, "entry_type", 32),
+        topic_code=_text(body, "topic", 32),
+        text=_text(body, "text", TEXT_MAX + 1000),
+        wants_answer=wants_answer,
+        publish_consent=body.get("publish_consent") is True,
+        contact=contact,
+        client_submission_id=csid,
+        kiosk_id=kiosk.id,
+        kiosk_token_hash=kiosk.token_hash,
+        client_address=request.remote_addr,
+    )
     try:
         receipt = submit_entry(data)
     except KioskNotRegistered:
@@ -262,8 +315,13 @@ def post_review():
             return {"error": str(exc)}, 409
         return {"errors": exc.errors or {"form": str(exc)}}, exc.status
     promise = answer_promise(receipt.entry)
-    reply = {"registration_number": receipt.registration_number, "check_code": receipt.check_code,
-             "created": receipt.created, "answer_due": promise.due.isoformat(), "answer_promise": promise.text}
+    reply = {
+        "registration_number": receipt.registration_number,
+        "check_code": receipt.check_code,
+        "created": receipt.created,
+        "answer_due": promise.due.isoformat(),
+        "answer_promise": promise.text,
+    }
     if receipt.in_check:
         reply.update(in_check=True, message=CHECK_RECEIPT_TEXT)
     return reply, 201 if receipt.created else 200

@@ -31,8 +31,9 @@ from app.surveys.models import Survey, SurveyAssignment, SurveyVersion
 SILENT_AFTER = timedelta(minutes=15)
 INACTIVITY_MIN, INACTIVITY_MAX = 2, 3600
 DEVICE_HEADER = "X-Kiosk-Token"
-ENROL_REFUSED = ("Ссылка подключения киоска уже использована или устарела. "
-                 "Попросите администратора выдать новую ссылку подключения.")
+ENROL_REFUSED = (
+    "Ссылка подключения киоска уже использована или устарела. Попросите администратора выдать новую ссылку подключения."
+)
 
 
 class KioskError(ValueError):
@@ -75,8 +76,9 @@ def _check(name: str, inactivity_seconds: int) -> tuple[str, int]:
     return name, seconds
 
 
-def register_kiosk(center_id: int, name: str, inactivity_seconds: int = 60, user: User | None = None,
-                   token: str | None = None) -> tuple[Kiosk, str]:
+def register_kiosk(
+    center_id: int, name: str, inactivity_seconds: int = 60, user: User | None = None, token: str | None = None
+) -> tuple[Kiosk, str]:
     """Create a kiosk; returns it and its token, which is shown once and stored only hashed."""
     name, seconds = _check(name, inactivity_seconds)
     token = token or new_token()
@@ -99,8 +101,9 @@ def enrol_hours() -> float:
     return float(current_app.config["KIOSK_ENROL_HOURS"])
 
 
-def issue_enrolment(kiosk: Kiosk, user: User | None = None, revoke_device: bool = True,
-                    now: datetime | None = None) -> str:
+def issue_enrolment(
+    kiosk: Kiosk, user: User | None = None, revoke_device: bool = True, now: datetime | None = None
+) -> str:
     """A one-time enrolment code for the kiosk (any earlier code stops working); returns it, stored hashed.
 
     With ``revoke_device`` (the admin's «Новая ссылка подключения») the current device token stops
@@ -115,8 +118,9 @@ def issue_enrolment(kiosk: Kiosk, user: User | None = None, revoke_device: bool 
         if revoke_device:
             kiosk.token_hash = hash_token(new_token())  # a token nobody holds
             kiosk.active, kiosk.revoked_at = True, None
-        audit.record("kiosk.reissue" if revoke_device else "kiosk.enrol_link", kiosk, summary=kiosk.center.code,
-                     **_who(user))
+        audit.record(
+            "kiosk.reissue" if revoke_device else "kiosk.enrol_link", kiosk, summary=kiosk.center.code, **_who(user)
+        )
     return code
 
 
@@ -128,8 +132,12 @@ def reissue(kiosk: Kiosk, user: User | None = None) -> str:
 def _pending(code: str, now: datetime) -> Any:
     if not code or len(code) > 128:
         return None
-    return (select(Kiosk).where(Kiosk.enrol_code_hash == hash_token(code), Kiosk.enrol_expires_at > now,
-                                Kiosk.active.is_(True), Kiosk.revoked_at.is_(None)))
+    return select(Kiosk).where(
+        Kiosk.enrol_code_hash == hash_token(code),
+        Kiosk.enrol_expires_at > now,
+        Kiosk.active.is_(True),
+        Kiosk.revoked_at.is_(None),
+    )
 
 
 def enrolment_kiosk(code: str, now: datetime | None = None) -> Kiosk | None:
@@ -168,8 +176,9 @@ AUTO_SURVEY = 0
 """The settings form's value for "the most recently assigned survey" (no pinned survey)."""
 
 
-def update_settings(kiosk: Kiosk, name: str, inactivity_seconds: int, user: User | None = None,
-                    survey_id: int | None = None) -> None:
+def update_settings(
+    kiosk: Kiosk, name: str, inactivity_seconds: int, user: User | None = None, survey_id: int | None = None
+) -> None:
     """Rename, change the idle reset and, when ``survey_id`` is given, pin that survey
     (``AUTO_SURVEY`` unpins it); the survey must be offered on this centre's kiosks."""
     name, seconds = _check(name, inactivity_seconds)
@@ -186,11 +195,19 @@ def kiosk_surveys(center_id: int) -> list[Survey]:
     """Surveys a kiosk of this centre may show: active `kiosk` assignments with a published version,
     the most recently assigned first."""
     published = exists().where(SurveyVersion.survey_id == Survey.id, SurveyVersion.status == "published")
-    return list(db.session.scalars(
-        select(Survey).join(SurveyAssignment, SurveyAssignment.survey_id == Survey.id)
-        .where(SurveyAssignment.center_id == center_id, SurveyAssignment.channel == "kiosk",
-               SurveyAssignment.active.is_(True), published)
-        .order_by(SurveyAssignment.created_at.desc(), SurveyAssignment.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Survey)
+            .join(SurveyAssignment, SurveyAssignment.survey_id == Survey.id)
+            .where(
+                SurveyAssignment.center_id == center_id,
+                SurveyAssignment.channel == "kiosk",
+                SurveyAssignment.active.is_(True),
+                published,
+            )
+            .order_by(SurveyAssignment.created_at.desc(), SurveyAssignment.id.desc())
+        )
+    )
 
 
 def kiosk_survey(kiosk: Kiosk) -> Survey | None:
@@ -239,7 +256,9 @@ def kiosk_ref_by_token(token: str) -> KioskRef | None:
 def _load_kiosk_ref(digest: str) -> KioskRef | None:
     row = db.session.execute(
         select(Kiosk.id, Kiosk.center_id, Organisation.code, Kiosk.active, Kiosk.revoked_at)
-        .join(Organisation, Organisation.id == Kiosk.center_id).where(Kiosk.token_hash == digest)).first()
+        .join(Organisation, Organisation.id == Kiosk.center_id)
+        .where(Kiosk.token_hash == digest)
+    ).first()
     if row is None or not row.active or row.revoked_at is not None:
         return None
     return KioskRef(row.id, row.center_id, row.code, digest)
@@ -298,15 +317,25 @@ def overview(now: datetime | None = None) -> list[KioskRow]:
 
     now = now or utcnow()
     since = _today_start_utc(now)
-    kiosks = list(db.session.scalars(select(Kiosk).join(Organisation, Organisation.id == Kiosk.center_id)
-                                     .order_by(Organisation.name, Kiosk.name)))
-    responses = dict(db.session.execute(
-        select(Response.kiosk_id, func.count()).where(Response.kiosk_id.is_not(None), Response.submitted_at >= since)
-        .group_by(Response.kiosk_id)).all())
-    entries = dict(db.session.execute(
-        select(ReviewEntry.kiosk_id, func.count())
-        .where(ReviewEntry.kiosk_id.is_not(None), ReviewEntry.created_at >= since)
-        .group_by(ReviewEntry.kiosk_id)).all())
+    kiosks = list(
+        db.session.scalars(
+            select(Kiosk).join(Organisation, Organisation.id == Kiosk.center_id).order_by(Organisation.name, Kiosk.name)
+        )
+    )
+    responses = dict(
+        db.session.execute(
+            select(Response.kiosk_id, func.count())
+            .where(Response.kiosk_id.is_not(None), Response.submitted_at >= since)
+            .group_by(Response.kiosk_id)
+        ).all()
+    )
+    entries = dict(
+        db.session.execute(
+            select(ReviewEntry.kiosk_id, func.count())
+            .where(ReviewEntry.kiosk_id.is_not(None), ReviewEntry.created_at >= since)
+            .group_by(ReviewEntry.kiosk_id)
+        ).all()
+    )
     rows = []
     for kiosk in kiosks:
         silent = kiosk.active and (kiosk.last_seen_at is None or now - kiosk.last_seen_at > SILENT_AFTER)

@@ -30,8 +30,9 @@ MESSAGES = {
 def _render(code: int, message: str | None = None, exc: Exception | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     # Keep the exception's own headers (Allow on 405, Retry-After on 429).
-    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"] \
-        if isinstance(exc, HTTPException) else []
+    headers = (
+        [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"] if isinstance(exc, HTTPException) else []
+    )
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"error": title, "message": message or text}, code, headers
     return render_template("errors/error.html", code=code, title=title, text=message or text), code, headers
@@ -57,8 +58,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         logging.getLogger("otklik.security").warning("csrf refused: %s", request.endpoint)
-        return _render(400, "Форма устарела или отправлена не с нашего сайта. Обновите страницу и "
-                            "повторите действие.")
+        return _render(400, "Форма устарела или отправлена не с нашего сайта. Обновите страницу и повторите действие.")
 
     @app.errorhandler(500)
     def internal_error(exc):

@@ -63,8 +63,7 @@ def favicon():
     from flask import current_app, send_from_directory
 
     assert current_app.static_folder is not None  # the app is created with its static folder
-    return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml",
-                               max_age=86400)
+    return send_from_directory(current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.route("/healthz")
@@ -83,6 +82,7 @@ def dashboard():
 @roles_required("admin")
 def audit():
     page = max(1, query_page(50))
-    events = db.paginate(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
-                         page=page, per_page=50, error_out=False)
+    events = db.paginate(
+        select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page=page, per_page=50, error_out=False
+    )
     return render_template("main/audit.html", events=events)

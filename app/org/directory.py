@@ -36,6 +36,9 @@ def centres_by_branch() -> list[BranchCentres]:
 
 def public_centre(code: str) -> Organisation | None:
     """An active centre by its code (case-insensitive); None for branches, unknown or closed centres."""
-    centre = db.session.scalar(select(Organisation).where(Organisation.code == (code or "").strip().upper(),
-                                                          Organisation.kind == OrgKind.CENTER))
+    centre = db.session.scalar(
+        select(Organisation).where(
+            Organisation.code == (code or "").strip().upper(), Organisation.kind == OrgKind.CENTER
+        )
+    )
     return centre if centre is not None and centre.active else None

@@ -13,7 +13,8 @@ class OrgForm(FlaskForm):
     parent = SelectField("Входит в", choices=[], coerce=int)
     address = StringField("Адрес", validators=[Optional(), Length(max=300)])
     opening_hours = StringField("Часы работы", validators=[Optional(), Length(max=300)])
-    timezone = StringField("Часовой пояс", default=lambda: current_app.config["DEFAULT_CENTER_TIMEZONE"],
-                           validators=[Length(max=64)])
+    timezone = StringField(
+        "Часовой пояс", default=lambda: current_app.config["DEFAULT_CENTER_TIMEZONE"], validators=[Length(max=64)]
+    )
     active = BooleanField("Действует", default=True)
     submit = SubmitField("Сохранить")

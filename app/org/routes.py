@@ -19,7 +19,8 @@ def index():
 
 def _parent_choices() -> list[tuple[int, str]]:
     nodes = db.session.scalars(
-        select(Organisation).where(Organisation.kind.in_([OrgKind.COMPANY, OrgKind.BRANCH]))
+        select(Organisation)
+        .where(Organisation.kind.in_([OrgKind.COMPANY, OrgKind.BRANCH]))
         .order_by(Organisation.kind.desc(), Organisation.name)
     )
     return [(o.id, f"{o.kind_label}: {o.name}") for o in nodes]
@@ -38,10 +39,17 @@ def edit(org_id: int | None = None):
         form.parent.data = org.parent_id
     if form.validate_on_submit():
         try:
-            save_org(org, kind=org.kind if org else form.kind.data, code=form.code.data, name=form.name.data,
-                     parent_id=form.parent.data, address=form.address.data or "",
-                     opening_hours=form.opening_hours.data or "",
-                     timezone=(form.timezone.data or "").strip() or None, active=form.active.data)
+            save_org(
+                org,
+                kind=org.kind if org else form.kind.data,
+                code=form.code.data,
+                name=form.name.data,
+                parent_id=form.parent.data,
+                address=form.address.data or "",
+                opening_hours=form.opening_hours.data or "",
+                timezone=(form.timezone.data or "").strip() or None,
+                active=form.active.data,
+            )
         except OrgError as exc:
             flash(str(exc), "error")
             return render_template("org/edit.html", form=form, org=org), 400

@@ -50,9 +50,7 @@ def centers(active_only: bool = True) -> list[Organisation]:
 
 def branches() -> list[Organisation]:
     return list(
-        db.session.scalars(
-            select(Organisation).where(Organisation.kind == OrgKind.BRANCH).order_by(Organisation.name)
-        )
+        db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.BRANCH).order_by(Organisation.name))
     )
 
 
@@ -105,9 +103,18 @@ def org_code_problem(code: str) -> str | None:
     return f"Код «{code}» не подходит: нужны {ORG_CODE_RULE}"
 
 
-def save_org(org: Organisation | None, *, kind: str, code: str, name: str, parent_id: int | None,
-             address: str = "", opening_hours: str = "", timezone: str | None = None,
-             active: bool = True) -> Organisation:
+def save_org(
+    org: Organisation | None,
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    parent_id: int | None,
+    address: str = "",
+    opening_hours: str = "",
+    timezone: str | None = None,
+    active: bool = True,
+) -> Organisation:
     """Create or update a node (a new code renames it); codes are unique, Latin capitals and digits."""
     code = code.strip().upper()
     if not code or not name.strip():
@@ -177,8 +184,10 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     except UnicodeDecodeError:
         raise OrgError("Файл должен быть в кодировке UTF-8 (в Excel: «Сохранить как» → «CSV UTF-8»)") from None
     header, records = csv_table(io.StringIO(raw, newline=""))
-    return [(line, {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)})
-            for line, cells in records]
+    return [
+        (line, {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)})
+        for line, cells in records
+    ]
 
 
 def parse_org_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[OrgRow], list[str]]:
@@ -205,8 +214,17 @@ def parse_org_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[OrgRow]
         if problems:
             errors.append(f"строка {index}: " + "; ".join(problems))
             continue
-        parsed.append(OrgRow(index, row["branch_code"].upper(), row["branch_name"], code,
-                             row["center_name"], row.get("address", ""), tz))
+        parsed.append(
+            OrgRow(
+                index,
+                row["branch_code"].upper(),
+                row["branch_name"],
+                code,
+                row["center_name"],
+                row.get("address", ""),
+                tz,
+            )
+        )
     return parsed, errors
 
 
@@ -225,8 +243,9 @@ def import_tree(path: Path, company_name: str) -> tuple[int, int]:
         for row in parsed:
             branch = branch_by_code.get(row.branch_code) or find_org(row.branch_code)
             if branch is None:
-                branch = Organisation(kind=OrgKind.BRANCH, code=row.branch_code, name=row.branch_name,
-                                      parent_id=root.id)
+                branch = Organisation(
+                    kind=OrgKind.BRANCH, code=row.branch_code, name=row.branch_name, parent_id=root.id
+                )
                 db.session.add(branch)
                 db.session.flush()
             elif branch.kind != OrgKind.BRANCH:

@@ -22,8 +22,13 @@ def _subject_options(command):  # click decorator stacking
 
 
 @privacy_cli.command("purge")
-@click.option("--older-than", "days", type=click.IntRange(min=0), required=True,
-              help="Срок хранения в днях: удалить контакты, которые больше не нужны и старше срока.")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    required=True,
+    help="Срок хранения в днях: удалить контакты, которые больше не нужны и старше срока.",
+)
 @click.option("--dry-run", is_flag=True, help="Только посчитать, ничего не удалять.")
 def purge_command(days: int, dry_run: bool) -> None:
     """Delete contact data past the retention period (closed appeals, review entries, survey responses)."""
@@ -32,14 +37,21 @@ def purge_command(days: int, dry_run: bool) -> None:
     if dry_run:
         click.echo(f"Будет удалено контактов: {result.contacts} (пробный запуск, ничего не изменено).")
         return
-    click.echo(f"Удалено контактов: {result.contacts}. Ссылки сняты: обращений {result.appeals}, "
-               f"записей книги {result.review_entries}, ответов на анкеты {result.responses}.")
+    click.echo(
+        f"Удалено контактов: {result.contacts}. Ссылки сняты: обращений {result.appeals}, "
+        f"записей книги {result.review_entries}, ответов на анкеты {result.responses}."
+    )
 
 
 @privacy_cli.command("export")
 @_subject_options
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Файл JSON (по умолчанию — вывод на экран).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Файл JSON (по умолчанию — вывод на экран).",
+)
 def export_command(email: str | None, phone: str | None, out: Path | None) -> None:
     """Export one customer's data (contacts with consent, texts of their entries and appeals) as JSON."""
     try:
@@ -68,8 +80,7 @@ def erase_command(email: str | None, phone: str | None, yes: bool) -> None:
         click.confirm(f"Удалить контактные данные ({found} записей)?", abort=True)
     result = erase_subject(email=email, phone=phone)
     log.info("privacy erase: contacts=%d", result.contacts)
-    click.echo(f"Удалено контактов: {result.contacts}. Тексты обращений и записей сохранены без связи с "
-               "клиентом.")
+    click.echo(f"Удалено контактов: {result.contacts}. Тексты обращений и записей сохранены без связи с клиентом.")
 
 
 def register_cli(app: Flask) -> None:

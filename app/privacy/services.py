@@ -39,8 +39,12 @@ class PurgeResult:
     responses: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"contacts": self.contacts, "appeals": self.appeals, "review_entries": self.review_entries,
-                "responses": self.responses}
+        return {
+            "contacts": self.contacts,
+            "appeals": self.appeals,
+            "review_entries": self.review_entries,
+            "responses": self.responses,
+        }
 
 
 @dataclass
@@ -86,36 +90,80 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
     subject = find_subject(email, phone)
     ids = subject.ids or [-1]
     centers = dict(db.session.execute(select(Organisation.id, Organisation.code)).all())
-    entries = db.session.scalars(select(ReviewEntry).where(ReviewEntry.contact_id.in_(ids))
-                                 .order_by(ReviewEntry.id)).all()
+    entries = db.session.scalars(
+        select(ReviewEntry).where(ReviewEntry.contact_id.in_(ids)).order_by(ReviewEntry.id)
+    ).all()
     appeals = db.session.scalars(select(Appeal).where(Appeal.contact_id.in_(ids)).order_by(Appeal.id)).all()
-    responses = db.session.scalars(select(Response).where(Response.contact_id.in_(ids))
-                                   .order_by(Response.id)).all()
+    responses = db.session.scalars(select(Response).where(Response.contact_id.in_(ids)).order_by(Response.id)).all()
     slugs = dict(db.session.execute(select(Survey.id, Survey.slug)).all())
     texts: dict[int, list[dict[str, str]]] = {}
     if responses:
-        for row in db.session.scalars(select(Answer).where(Answer.response_id.in_([r.id for r in responses]),
-                                                           Answer.text.is_not(None)).order_by(Answer.id)):
+        for row in db.session.scalars(
+            select(Answer)
+            .where(Answer.response_id.in_([r.id for r in responses]), Answer.text.is_not(None))
+            .order_by(Answer.id)
+        ):
             texts.setdefault(row.response_id, []).append({"question": row.question_code, "text": row.text or ""})
     result = {
         "generated_at": _iso(utcnow()),
-        "contacts": [{"id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "purpose": c.purpose,
-                      "consent_version": c.consent_version, "consented_at": _iso(c.consented_at),
-                      "created_at": _iso(c.created_at)} for c in subject.contacts],
-        "review_entries": [{"registration_number": e.registration_number, "center": centers.get(e.center_id),
-                            "type": e.entry_type, "text": e.text, "created_at": _iso(e.created_at),
-                            "contact_id": e.contact_id} for e in entries],
-        "appeals": [{"id": a.id, "center": centers.get(a.center_id), "kind": a.kind, "status": a.status,
-                     "text": a.text, "answer": a.answer_summary, "received_at": _iso(a.received_at),
-                     "contact_id": a.contact_id} for a in appeals],
-        "survey_responses": [{"id": r.id, "survey": slugs.get(r.survey_id), "center": centers.get(r.center_id),
-                              "submitted_at": _iso(r.submitted_at), "text_answers": texts.get(r.id, []),
-                              "contact_id": r.contact_id} for r in responses],
+        "contacts": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "phone": c.phone,
+                "email": c.email,
+                "purpose": c.purpose,
+                "consent_version": c.consent_version,
+                "consented_at": _iso(c.consented_at),
+                "created_at": _iso(c.created_at),
+            }
+            for c in subject.contacts
+        ],
+        "review_entries": [
+            {
+                "registration_number": e.registration_number,
+                "center": centers.get(e.center_id),
+                "type": e.entry_type,
+                "text": e.text,
+                "created_at": _iso(e.created_at),
+                "contact_id": e.contact_id,
+            }
+            for e in entries
+        ],
+        "appeals": [
+            {
+                "id": a.id,
+                "center": centers.get(a.center_id),
+                "kind": a.kind,
+                "status": a.status,
+                "text": a.text,
+                "answer": a.answer_summary,
+                "received_at": _iso(a.received_at),
+                "contact_id": a.contact_id,
+            }
+            for a in appeals
+        ],
+        "survey_responses": [
+            {
+                "id": r.id,
+                "survey": slugs.get(r.survey_id),
+                "center": centers.get(r.center_id),
+                "submitted_at": _iso(r.submitted_at),
+                "text_answers": texts.get(r.id, []),
+                "contact_id": r.contact_id,
+            }
+            for r in responses
+        ],
     }
     with write_transaction():
-        audit.record("privacy.export", summary=f"contacts={len(subject.contacts)}",
-                     contacts=len(subject.contacts), review_entries=len(entries), appeals=len(appeals),
-                     responses=len(responses))
+        audit.record(
+            "privacy.export",
+            summary=f"contacts={len(subject.contacts)}",
+            contacts=len(subject.contacts),
+            review_entries=len(entries),
+            appeals=len(appeals),
+            responses=len(responses),
+        )
     return result
 
 
@@ -124,11 +172,19 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
     result = PurgeResult()
     if not contact_ids:
         return result
-    db.session.execute(update(HeldSubmission).where(HeldSubmission.contact_id.in_(contact_ids))
-                       .values(contact_id=None).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(HeldSubmission)
+        .where(HeldSubmission.contact_id.in_(contact_ids))
+        .values(contact_id=None)
+        .execution_options(synchronize_session=False)
+    )
     for model, attr in ((Appeal, "appeals"), (ReviewEntry, "review_entries"), (Response, "responses")):
-        changed = db.session.execute(update(model).where(model.contact_id.in_(contact_ids))
-                                     .values(contact_id=None).execution_options(synchronize_session=False))
+        changed = db.session.execute(
+            update(model)
+            .where(model.contact_id.in_(contact_ids))
+            .values(contact_id=None)
+            .execution_options(synchronize_session=False)
+        )
         setattr(result, attr, rows_changed(changed) or 0)
     deleted = db.session.execute(table_of(Contact).delete().where(Contact.id.in_(contact_ids)))
     result.contacts = rows_changed(deleted) or 0
@@ -156,27 +212,46 @@ def expired_contact_ids(older_than_days: int, now: datetime | None = None) -> li
         raise PrivacyError("Срок хранения не может быть отрицательным.")
     cutoff = (now or utcnow()) - timedelta(days=older_than_days)
     final = Appeal.status.in_(FINAL_APPEAL_STATUSES)
-    appeal_done = (final & (db.func.coalesce(Appeal.closed_at, Appeal.received_at) < cutoff))
+    appeal_done = final & (db.func.coalesce(Appeal.closed_at, Appeal.received_at) < cutoff)
 
     referenced: set[int] = set(db.session.scalars(select(Appeal.contact_id).where(Appeal.contact_id.is_not(None))))
     referenced |= set(db.session.scalars(select(ReviewEntry.contact_id).where(ReviewEntry.contact_id.is_not(None))))
     referenced |= set(db.session.scalars(select(Response.contact_id).where(Response.contact_id.is_not(None))))
-    referenced |= set(db.session.scalars(select(HeldSubmission.contact_id).where(
-        HeldSubmission.contact_id.is_not(None))))
+    referenced |= set(
+        db.session.scalars(select(HeldSubmission.contact_id).where(HeldSubmission.contact_id.is_not(None)))
+    )
 
-    keep: set[int] = set(db.session.scalars(select(Appeal.contact_id).where(
-        Appeal.contact_id.is_not(None), ~appeal_done)))
-    keep |= set(db.session.scalars(
-        select(ReviewEntry.contact_id).outerjoin(Appeal, Appeal.id == ReviewEntry.appeal_id).where(
-            ReviewEntry.contact_id.is_not(None),
-            or_(ReviewEntry.created_at >= cutoff, (ReviewEntry.appeal_id.is_not(None) & ~appeal_done)))))
-    keep |= set(db.session.scalars(
-        select(Response.contact_id).outerjoin(Appeal, Appeal.id == Response.appeal_id).where(
-            Response.contact_id.is_not(None),
-            or_(Response.submitted_at >= cutoff, (Response.appeal_id.is_not(None) & ~appeal_done)))))
-    keep |= set(db.session.scalars(select(HeldSubmission.contact_id).where(
-        HeldSubmission.contact_id.is_not(None),
-        or_(HeldSubmission.received_at >= cutoff, HeldSubmission.status == "held"))))
+    keep: set[int] = set(
+        db.session.scalars(select(Appeal.contact_id).where(Appeal.contact_id.is_not(None), ~appeal_done))
+    )
+    keep |= set(
+        db.session.scalars(
+            select(ReviewEntry.contact_id)
+            .outerjoin(Appeal, Appeal.id == ReviewEntry.appeal_id)
+            .where(
+                ReviewEntry.contact_id.is_not(None),
+                or_(ReviewEntry.created_at >= cutoff, (ReviewEntry.appeal_id.is_not(None) & ~appeal_done)),
+            )
+        )
+    )
+    keep |= set(
+        db.session.scalars(
+            select(Response.contact_id)
+            .outerjoin(Appeal, Appeal.id == Response.appeal_id)
+            .where(
+                Response.contact_id.is_not(None),
+                or_(Response.submitted_at >= cutoff, (Response.appeal_id.is_not(None) & ~appeal_done)),
+            )
+        )
+    )
+    keep |= set(
+        db.session.scalars(
+            select(HeldSubmission.contact_id).where(
+                HeldSubmission.contact_id.is_not(None),
+                or_(HeldSubmission.received_at >= cutoff, HeldSubmission.status == "held"),
+            )
+        )
+    )
     # Orphan contacts (nothing refers to them any more) expire with their own creation time.
     orphans = set(db.session.scalars(select(Contact.id).where(Contact.created_at < cutoff))) - referenced
     return sorted((referenced - keep) | orphans)
@@ -189,6 +264,10 @@ def purge(older_than_days: int, dry_run: bool = False, now: datetime | None = No
         return PurgeResult(contacts=len(ids))
     with write_transaction():
         result = _unlink_and_delete(ids)
-        audit.record("privacy.purge", summary=f"days={older_than_days} contacts={result.contacts}",
-                     days=older_than_days, **result.as_dict())
+        audit.record(
+            "privacy.purge",
+            summary=f"days={older_than_days} contacts={result.contacts}",
+            days=older_than_days,
+            **result.as_dict(),
+        )
     return result

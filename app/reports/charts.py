@@ -32,22 +32,24 @@ BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, BLACK = OKABE_ITO
 GREY = "#9a9a9a"
 LIGHT_GREY = "#d9d9d9"
 
-plt.rcParams.update({
-    "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),  # type: ignore[attr-defined]  # re-exported, not typed
-    "svg.fonttype": "none",
-    "svg.hashsalt": "otklik",  # deterministic ids: the same data gives the same SVG
-    "legend.frameon": False,
-    # Staff text (question texts, centre names) reaches every label: a «$» in it must stay a dollar sign, never
-    # switch matplotlib to its TeX-like mathtext (``$\\foo$`` raised and broke the preview and the PDF).
-    # No chart uses mathtext (R², σ and ± are plain Unicode), so it is off for every text object.
-    "text.parse_math": False,
-})
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),  # type: ignore[attr-defined]  # re-exported, not typed
+        "svg.fonttype": "none",
+        "svg.hashsalt": "otklik",  # deterministic ids: the same data gives the same SVG
+        "legend.frameon": False,
+        # Staff text (question texts, centre names) reaches every label: a «$» in it must stay a dollar sign, never
+        # switch matplotlib to its TeX-like mathtext (``$\\foo$`` raised and broke the preview and the PDF).
+        # No chart uses mathtext (R², σ and ± are plain Unicode), so it is off for every text object.
+        "text.parse_math": False,
+    }
+)
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 15 mm margins
 
@@ -102,8 +104,14 @@ def wrap_label(text: str, width: int = 34, lines: int = 2) -> str:
 _DIRECTIONS = [(1, 0.35), (1, -0.35), (0, 1), (0, -1), (-1, 0.35), (-1, -0.35), (1, 1), (-1, 1), (1, -1), (-1, -1)]
 
 
-def place_labels(fig: Figure, ax: plt.Axes, items: Sequence[tuple[float, float, str]], fontsize: float = 6.5,
-                 numbered_key: bool = True, avoid: Sequence[tuple[float, float]] = ()) -> list[str]:
+def place_labels(
+    fig: Figure,
+    ax: plt.Axes,
+    items: Sequence[tuple[float, float, str]],
+    fontsize: float = 6.5,
+    numbered_key: bool = True,
+    avoid: Sequence[tuple[float, float]] = (),
+) -> list[str]:
     """Label points without any two texts overlapping (a greedy repulsion).
 
     Each label tries positions around its point at growing distances and takes the first whose box stays
@@ -126,14 +134,24 @@ def place_labels(fig: Figure, ax: plt.Axes, items: Sequence[tuple[float, float, 
                 ha = "left" if dx > 0 else ("right" if dx < 0 else "center")
                 va = "bottom" if dy > 0.5 else ("top" if dy < -0.5 else "center")
                 offset = (dx * radius, dy * radius)
-                note = ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, fontsize=size,
-                                   ha=ha, va=va, annotation_clip=False,
-                                   arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.5,
-                                               "shrinkA": 0, "shrinkB": 3} if radius > 10 else None)
+                note = ax.annotate(
+                    text,
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=offset,
+                    fontsize=size,
+                    ha=ha,
+                    va=va,
+                    annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3}
+                    if radius > 10
+                    else None,
+                )
                 box = note.get_window_extent(renderer).expanded(1.0, 1.0)
                 padded = Bbox.from_extents(box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
-                inside = (padded.x0 >= frame.x0 and padded.x1 <= frame.x1 and padded.y0 >= frame.y0
-                          and padded.y1 <= frame.y1)
+                inside = (
+                    padded.x0 >= frame.x0 and padded.x1 <= frame.x1 and padded.y0 >= frame.y0 and padded.y1 <= frame.y1
+                )
                 if inside and not any(padded.overlaps(o) for o in obstacles):
                     obstacles.append(padded)
                     return True
@@ -171,12 +189,24 @@ def headline_bars(bars: Sequence[Bar], xlabel: str, percent: bool = True, title:
         colour = LIGHT_GREY if bar.muted else BLUE
         ax.barh(y, bar.value * scale, color=colour, height=0.6)
         if bar.low is not None and bar.high is not None:
-            ax.errorbar(bar.value * scale, y, xerr=[[bar.value * scale - bar.low * scale],
-                                                    [bar.high * scale - bar.value * scale]],
-                        fmt="none", ecolor=BLACK, capsize=3, linewidth=0.9)
+            ax.errorbar(
+                bar.value * scale,
+                y,
+                xerr=[[bar.value * scale - bar.low * scale], [bar.high * scale - bar.value * scale]],
+                fmt="none",
+                ecolor=BLACK,
+                capsize=3,
+                linewidth=0.9,
+            )
         text = f"{num(bar.value * scale, 1)}" + ("\u00a0%" if percent else "")
-        ax.text((bar.high if bar.high is not None else bar.value) * scale, y, "  " + text, va="center",
-                fontsize=7, color=GREY if bar.muted else BLACK)
+        ax.text(
+            (bar.high if bar.high is not None else bar.value) * scale,
+            y,
+            "  " + text,
+            va="center",
+            fontsize=7,
+            color=GREY if bar.muted else BLACK,
+        )
     ax.set_yticks(ys, [wrap_label(b.label) for b in bars])
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(_percent_axis() if percent else _number_axis())
@@ -195,8 +225,9 @@ class TrendPoint:
     high: float | None = None
 
 
-def trend_chart(series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: bool = True,
-                xlabel: str = "Квартал") -> str:
+def trend_chart(
+    series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: bool = True, xlabel: str = "Квартал"
+) -> str:
     """Lines over periods with shaded confidence bands."""
     fig, ax = _figure(2.4)
     scale = 100 if percent else 1
@@ -212,10 +243,11 @@ def trend_chart(series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: b
         ys = [p.value * scale for p in points]
         values += ys
         ax.plot(xs, ys, marker="o", color=colour, label=name, linewidth=1.6, markersize=4)
-        if all(p.low is not None and p.high is not None for p in points):
-            ax.fill_between(xs, [p.low * scale for p in points], [p.high * scale for p in points],  # type: ignore[operator]  # all() above
-                            color=colour, alpha=0.18, linewidth=0)
-            values += [p.low * scale for p in points] + [p.high * scale for p in points]  # type: ignore[operator]  # all() above
+        bands = [(p.low, p.high) for p in points if p.low is not None and p.high is not None]
+        if len(bands) == len(points):
+            lows, highs = [lo * scale for lo, _ in bands], [hi * scale for _, hi in bands]
+            ax.fill_between(xs, lows, highs, color=colour, alpha=0.18, linewidth=0)
+            values += lows + highs
     ax.set_xticks(range(len(periods)), periods, rotation=90 if _crowded(periods) else 0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -224,8 +256,7 @@ def trend_chart(series: dict[str, Sequence[TrendPoint]], ylabel: str, percent: b
     ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.grid(axis="y", color=LIGHT_GREY, linewidth=0.5)
     if len(series) > 1:
-        ax.legend([wrap_label(name, 28) for name in series], loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                  fontsize=7)
+        ax.legend([wrap_label(name, 28) for name in series], loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     return to_data_url(fig)
 
 
@@ -246,8 +277,13 @@ def funnel_limits(p: float, n: float, z: float) -> tuple[float, float]:
 Z95, Z998 = 1.959964, 3.090232
 
 
-def funnel_plot(points: Sequence[FunnelPoint], target: float, ylabel: str,
-                xlabel: str = "Число ответов в ЦОК", higher_is_better: bool = True) -> str:
+def funnel_plot(
+    points: Sequence[FunnelPoint],
+    target: float,
+    ylabel: str,
+    xlabel: str = "Число ответов в ЦОК",
+    higher_is_better: bool = True,
+) -> str:
     """Funnel plot of centres: share against volume with 95 % and 99,8 % limits around the network."""
     fig, ax = _figure(3.0)
     ns = [pt.n for pt in points if pt.n > 0] or [1]
@@ -338,8 +374,9 @@ def ipa_scatter(drivers: Sequence[Driver]) -> str:
     ax.set_ylabel("Важность, % объяснимых различий")
     ax.xaxis.set_major_formatter(_percent_axis())
     ax.yaxis.set_major_formatter(_percent_axis())
-    place_labels(fig, ax, [(x, y, wrap_label(d.label, 22)) for x, y, d in zip(xs, ys, drivers, strict=True)],
-                 fontsize=6.5)
+    place_labels(
+        fig, ax, [(x, y, wrap_label(d.label, 22)) for x, y, d in zip(xs, ys, drivers, strict=True)], fontsize=6.5
+    )
     return to_data_url(fig)
 
 
@@ -356,24 +393,44 @@ def distribution_bars(rows: Sequence[tuple[str, dict[str, int]]], scale: Sequenc
             share = counts.get(point, 0) / total * 100
             ax.barh(y, share, left=left, color=colour, height=0.62, edgecolor="white", linewidth=0.5)
             if share >= 7:
-                ax.text(left + share / 2, y, num(share, 0), ha="center", va="center", fontsize=6.5,
-                        color="white" if colour in (VERMILION, BLUE) else BLACK)
+                ax.text(
+                    left + share / 2,
+                    y,
+                    num(share, 0),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if colour in (VERMILION, BLUE) else BLACK,
+                )
             left += share
     ax.set_yticks(ys, [wrap_label(label) for label, _ in rows])
     ax.set_xlim(0, 100)
     ax.set_xlabel("Доля ответов, %")
     ax.xaxis.set_major_formatter(_percent_axis())
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
-    ax.legend(handles, [f"«{s}»" for s in scale], ncol=len(scale), loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), fontsize=7, title="Оценка", title_fontsize=7)
+    ax.legend(
+        handles,
+        [f"«{s}»" for s in scale],
+        ncol=len(scale),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        fontsize=7,
+        title="Оценка",
+        title_fontsize=7,
+    )
     return to_data_url(fig)
 
 
 def _diverging(k: int) -> list[str]:
     base = [VERMILION, ORANGE, YELLOW, SKY, BLUE]
     if k <= 5:
-        return {1: [BLUE], 2: [VERMILION, BLUE], 3: [VERMILION, YELLOW, BLUE],
-                4: [VERMILION, ORANGE, SKY, BLUE], 5: base}[k]
+        return {
+            1: [BLUE],
+            2: [VERMILION, BLUE],
+            3: [VERMILION, YELLOW, BLUE],
+            4: [VERMILION, ORANGE, SKY, BLUE],
+            5: base,
+        }[k]
     return [base[min(4, int(i * 5 / k))] for i in range(k)]
 
 
@@ -394,8 +451,9 @@ def _crowded(labels: Sequence[str], width: float = WIDTH) -> bool:
     return bool(labels) and longest * 0.075 > width * 0.8 / len(labels)
 
 
-def p_chart(points: Sequence[ControlPoint], center_line: float, ylabel: str = "Доля жалоб, %",
-            xlabel: str = "Период") -> str:
+def p_chart(
+    points: Sequence[ControlPoint], center_line: float, ylabel: str = "Доля жалоб, %", xlabel: str = "Период"
+) -> str:
     """p-chart: share per period (or group) with 3σ limits; points beyond the limits highlighted.
 
     Up to 12 points every point has its tick label; with more (41 centres side by side) the ticks go and only
@@ -404,14 +462,30 @@ def p_chart(points: Sequence[ControlPoint], center_line: float, ylabel: str = "�
     fig, ax = _figure(2.6)
     xs = list(range(len(points)))
     many = len(points) > MAX_TICK_LABELS
-    ax.plot(xs, [p.share * 100 for p in points], marker="o", color=BLUE, linewidth=0 if many else 1.2,
-            markersize=3.5 if many else 4, label="Доля жалоб")
+    ax.plot(
+        xs,
+        [p.share * 100 for p in points],
+        marker="o",
+        color=BLUE,
+        linewidth=0 if many else 1.2,
+        markersize=3.5 if many else 4,
+        label="Доля жалоб",
+    )
     ax.axhline(center_line * 100, color=BLACK, linewidth=0.8, label="Средняя линия")
-    if all(p.ucl is not None for p in points):
-        ax.step(xs, [p.ucl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9,  # type: ignore[operator]  # all() above
-                label="Контрольные границы (3σ)")
-    if all(p.lcl is not None for p in points):
-        ax.step(xs, [p.lcl * 100 for p in points], where="mid", color=GREY, linestyle="--", linewidth=0.9)  # type: ignore[operator]  # all() above
+    uppers = [p.ucl for p in points if p.ucl is not None]
+    if len(uppers) == len(points):
+        ax.step(
+            xs,
+            [u * 100 for u in uppers],
+            where="mid",
+            color=GREY,
+            linestyle="--",
+            linewidth=0.9,
+            label="Контрольные границы (3σ)",
+        )
+    lowers = [p.lcl for p in points if p.lcl is not None]
+    if len(lowers) == len(points):
+        ax.step(xs, [v * 100 for v in lowers], where="mid", color=GREY, linestyle="--", linewidth=0.9)
     flagged = []
     for x, p in zip(xs, points, strict=True):
         if (p.ucl is not None and p.share > p.ucl) or (p.lcl is not None and p.share < p.lcl):
@@ -455,8 +529,15 @@ def appeals_structure(rows: Sequence[tuple[str, Sequence[Segment]]], palette: di
             ax.barh(y, width, left=left, color=colour, height=0.66, edgecolor="white", linewidth=0.6)
             if width >= 6:
                 dark = colour in (BLUE, VERMILION, BLACK, GREEN, "#4d4d4d", PURPLE)
-                ax.text(left + width / 2, y, f"{num(width, 1)}\u00a0%", ha="center", va="center", fontsize=6.5,
-                        color="white" if dark else BLACK)
+                ax.text(
+                    left + width / 2,
+                    y,
+                    f"{num(width, 1)}\u00a0%",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if dark else BLACK,
+                )
             seen.setdefault(seg.label, colour)
             left += width
     ax.set_yticks(ys, [title for title, _ in rows])
@@ -489,8 +570,15 @@ def ranking_dots(rows: Sequence[RankRow], xlabel: str = "Сводный инде
         if part:
             below = [max(0.0, r.value - r.low) for _, r in part]  # type: ignore[operator]  # spans have both
             above = [max(0.0, r.high - r.value) for _, r in part]  # type: ignore[operator]  # spans have both
-            ax.errorbar([r.value for _, r in part], [y for y, _ in part], xerr=[below, above], fmt="none",
-                        ecolor=LIGHT_GREY if muted else GREY, elinewidth=1.1, capsize=2.5)
+            ax.errorbar(
+                [r.value for _, r in part],
+                [y for y, _ in part],
+                xerr=[below, above],
+                fmt="none",
+                ecolor=LIGHT_GREY if muted else GREY,
+                elinewidth=1.1,
+                capsize=2.5,
+            )
     ax.scatter([r.value for r in rows], ys, s=20, c=[LIGHT_GREY if r.muted else BLUE for r in rows], zorder=3)
     ax.set_yticks(ys, [r.label for r in rows], fontsize=7)
     ax.set_ylim(-0.7, len(rows) - 0.3)

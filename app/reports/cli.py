@@ -18,8 +18,9 @@ from app.reports.sources import ReportError
 reports_cli = AppGroup("reports", help="PDF-отчеты для руководителей.")
 
 
-def _params(period: str | None, date_from: str | None, date_to: str | None, scope: str | None,
-            survey: str | None) -> dict[str, str | None]:
+def _params(
+    period: str | None, date_from: str | None, date_to: str | None, scope: str | None, survey: str | None
+) -> dict[str, str | None]:
     return {"period": period, "from": date_from, "to": date_to, "scope": scope, "survey": survey}
 
 
@@ -31,8 +32,15 @@ def _params(period: str | None, date_from: str | None, date_to: str | None, scop
 @click.option("--survey", help="Анкета (slug); по умолчанию основная анкета удовлетворенности.")
 @click.option("--scope", help="Код подразделения; по умолчанию вся компания.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Файл PDF.")
-def build_command(report_type: str, period: str | None, date_from: str | None, date_to: str | None,
-                  survey: str | None, scope: str | None, out: Path) -> None:
+def build_command(
+    report_type: str,
+    period: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    survey: str | None,
+    scope: str | None,
+    out: Path,
+) -> None:
     """Build one report PDF: satisfaction | appeals | center."""
     started = time.perf_counter()
     try:
@@ -50,8 +58,9 @@ def build_command(report_type: str, period: str | None, date_from: str | None, d
 @click.option("--to", "date_to", help="Конец периода, ГГГГ-ММ-ДД.")
 @click.option("--survey", help="Анкета (slug); по умолчанию основная.")
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path))
-def build_all_command(period: str | None, date_from: str | None, date_to: str | None, survey: str | None,
-                      directory: Path) -> None:
+def build_all_command(
+    period: str | None, date_from: str | None, date_to: str | None, survey: str | None, directory: Path
+) -> None:
     """Satisfaction report for the company and every branch, and a card for every centre."""
     try:
         written = build_all(_params(period, date_from, date_to, None, survey), directory, log=click.echo)
@@ -77,8 +86,10 @@ def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
     assert spec.survey is not None  # resolve() sets it for survey reports
     network = sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
     company_params = {**params, "survey": spec.survey, "scope": spec.org.code}
-    write(f"satisfaction-{spec.org.code}-{tag}.pdf",
-          services.build_pdf("satisfaction", company_params, network_report=network))
+    write(
+        f"satisfaction-{spec.org.code}-{tag}.pdf",
+        services.build_pdf("satisfaction", company_params, network_report=network),
+    )
     for branch in branches():
         if branch.kind != OrgKind.BRANCH:
             continue
@@ -100,8 +111,10 @@ def worker_command(burst: bool, simple: bool) -> None:
     from app.reports import jobs
 
     if not current_app.config.get("REDIS_URL"):
-        raise click.ClickException("Очередь отчетов не настроена: задайте OTKLIK_REDIS_URL "
-                                   "(например, redis://127.0.0.1:6379/0). Без нее отчеты строит веб-процесс.")
+        raise click.ClickException(
+            "Очередь отчетов не настроена: задайте OTKLIK_REDIS_URL "
+            "(например, redis://127.0.0.1:6379/0). Без нее отчеты строит веб-процесс."
+        )
     try:
         jobs.connection().ping()
     except RedisError as exc:
@@ -116,8 +129,10 @@ def worker_command(burst: bool, simple: bool) -> None:
 def sweep_command() -> None:
     """Mark failed the builds whose process stopped (heartbeat older than REPORT_STALE_SECONDS)."""
     marked = services.sweep_stale()
-    click.echo(f"Прерванных построений отмечено: {len(marked)}"
-               + (f" (№ {', '.join(str(i) for i in marked)})" if marked else ""))
+    click.echo(
+        f"Прерванных построений отмечено: {len(marked)}"
+        + (f" (№ {', '.join(str(i) for i in marked)})" if marked else "")
+    )
 
 
 def register_cli(app: Flask) -> None:

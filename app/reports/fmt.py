@@ -93,8 +93,7 @@ class Period:
         return (self.end - self.start).days + 1
 
     def to_dict(self) -> dict[str, str]:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label,
-                "code": self.code}
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label, "code": self.code}
 
 
 def _month_end(year: int, month: int) -> date:
@@ -102,12 +101,14 @@ def _month_end(year: int, month: int) -> date:
 
 
 def quarter(year: int, q: int) -> Period:
-    return Period(date(year, 3 * q - 2, 1), _month_end(year, 3 * q), f"{QUARTER_ROMAN[q]} квартал {year} г.",
-                  f"{year}Q{q}")
+    return Period(
+        date(year, 3 * q - 2, 1), _month_end(year, 3 * q), f"{QUARTER_ROMAN[q]} квартал {year} г.", f"{year}Q{q}"
+    )
 
 
-def parse_period(code: str | None = None, date_from: str | date | None = None,
-                 date_to: str | date | None = None) -> Period:
+def parse_period(
+    code: str | None = None, date_from: str | date | None = None, date_to: str | date | None = None
+) -> Period:
     """``2026Q3`` / ``2026H1`` / ``2026`` or explicit dates (both required) → :class:`Period`."""
     if code:
         text = code.strip().upper()

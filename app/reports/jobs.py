@@ -44,10 +44,15 @@ def job_id(archive_id: int) -> str:
 def enqueue(archive_id: int) -> None:
     """Queue the build of a pending archive row; :class:`QueueError` if Redis is unreachable."""
     try:
-        queue().enqueue_call("app.reports.jobs.build_job", args=(archive_id,), job_id=job_id(archive_id),
-                             timeout=int(current_app.config["REPORT_JOB_TIMEOUT_SECONDS"]),
-                             result_ttl=3600, failure_ttl=7 * 24 * 3600,
-                             description=f"PDF report {archive_id}")
+        queue().enqueue_call(
+            "app.reports.jobs.build_job",
+            args=(archive_id,),
+            job_id=job_id(archive_id),
+            timeout=int(current_app.config["REPORT_JOB_TIMEOUT_SECONDS"]),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"PDF report {archive_id}",
+        )
     except RedisError as exc:
         raise QueueError(str(exc)) from exc
 
@@ -58,8 +63,11 @@ def lost(archive_ids: list[int]) -> list[int]:
     ended = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
     try:
         found = Job.fetch_many([job_id(i) for i in archive_ids], connection=connection())
-        return [i for i, job in zip(archive_ids, found, strict=True)
-                if job is None or job.get_status(refresh=False) in ended]
+        return [
+            i
+            for i, job in zip(archive_ids, found, strict=True)
+            if job is None or job.get_status(refresh=False) in ended
+        ]
     except RedisError as exc:
         raise QueueError(str(exc)) from exc
 

@@ -66,9 +66,15 @@ def _start(row: ReportArchive, report_type: str, params: dict[str, Any]):
 def index():
     report_type, params = _params(request.args)
     sweep_stale()
-    return render_template("reports/index.html", types=REPORT_TYPES, report_type=report_type, params=params,
-                           scopes=scopes_for(current_user), surveys=_surveys(),
-                           archive=visible_archive(current_user))
+    return render_template(
+        "reports/index.html",
+        types=REPORT_TYPES,
+        report_type=report_type,
+        params=params,
+        scopes=scopes_for(current_user),
+        surveys=_surveys(),
+        archive=visible_archive(current_user),
+    )
 
 
 @bp.get("/preview")
@@ -119,8 +125,13 @@ def show(archive_id: int):
 @roles_required("manager")
 def status(archive_id: int):
     row = _row_or_404(archive_id)
-    return {"id": row.id, "status": row.status, "progress": row.progress, "error": row.error or "",
-            "download_url": url_for("reports.download", archive_id=row.id) if row.status == "done" else None}
+    return {
+        "id": row.id,
+        "status": row.status,
+        "progress": row.progress,
+        "error": row.error or "",
+        "download_url": url_for("reports.download", archive_id=row.id) if row.status == "done" else None,
+    }
 
 
 @bp.get("/<int:archive_id>/download")
@@ -131,5 +142,6 @@ def download(archive_id: int):
         abort(404)
     params = row.params or {}
     name = f"{row.report_type}-{params.get('scope') or 'company'}-{params.get('period') or params.get('from')}.pdf"
-    return Response(row.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        row.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -73,9 +73,15 @@ def scope_argument(org: Organisation) -> str | None:
 def satisfaction_report(slug: str, period: Period, org: Organisation) -> SatisfactionReport:
     config = current_app.config
     try:
-        report = build_report(slug, period.start, period.end, scope=scope_argument(org),
-                              min_n=config["ANALYSIS_MIN_N"],
-                              confidence=config["ANALYSIS_CONFIDENCE"], previous=True)
+        report = build_report(
+            slug,
+            period.start,
+            period.end,
+            scope=scope_argument(org),
+            min_n=config["ANALYSIS_MIN_N"],
+            confidence=config["ANALYSIS_CONFIDENCE"],
+            previous=True,
+        )
     except AnalysisError as exc:  # an unknown survey, a period it cannot cover: the user's input
         raise ReportError(str(exc)) from None
     return report
@@ -90,8 +96,9 @@ def topic_names() -> dict[str, str]:
 
 
 def center_names() -> dict[str, str]:
-    rows = db.session.execute(select(Organisation.code, Organisation.name)
-                              .where(Organisation.kind == OrgKind.CENTER)).all()
+    rows = db.session.execute(
+        select(Organisation.code, Organisation.name).where(Organisation.kind == OrgKind.CENTER)
+    ).all()
     return dict(rows)
 
 
@@ -109,11 +116,20 @@ def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8
     ids = [c.id for c in centers_under(org)]
     start = datetime.combine(period.start, time.min)
     end = datetime.combine(period.end + timedelta(days=1), time.min)
-    query = (select(Answer.text, Organisation.code)
-             .join(Organisation, Organisation.id == Answer.center_id)
-             .where(Answer.survey_id == survey_id, Answer.submitted_at >= start, Answer.submitted_at < end,
-                    Answer.text.is_not(None), func.length(Answer.text) >= 15, Answer.center_id.in_(ids))
-             .order_by(Answer.submitted_at.desc()).limit(limit * 20))
+    query = (
+        select(Answer.text, Organisation.code)
+        .join(Organisation, Organisation.id == Answer.center_id)
+        .where(
+            Answer.survey_id == survey_id,
+            Answer.submitted_at >= start,
+            Answer.submitted_at < end,
+            Answer.text.is_not(None),
+            func.length(Answer.text) >= 15,
+            Answer.center_id.in_(ids),
+        )
+        .order_by(Answer.submitted_at.desc())
+        .limit(limit * 20)
+    )
     rows = db.session.execute(query).all()
     step = max(1, len(rows) // limit)
     picked = [{"text": text, "center": code} for text, code in rows[::step][:limit]]
@@ -122,6 +138,8 @@ def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8
     if step == 1:
         note = f"Все {len(picked)} последних комментариев периода длиннее 15 знаков"
     else:
-        note = (f"Каждый {step}-й из {len(rows)} последних комментариев периода длиннее 15 знаков "
-                "(систематическая выборка, не случайная)")
+        note = (
+            f"Каждый {step}-й из {len(rows)} последних комментариев периода длиннее 15 знаков "
+            "(систематическая выборка, не случайная)"
+        )
     return picked, note

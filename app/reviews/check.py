@@ -46,8 +46,11 @@ def enabled() -> bool:
 def settings() -> tuple[int, float, int]:
     """(window minutes, factor, minimum count) of the review-book burst rule."""
     config = current_app.config
-    return (int(config["REVIEW_CHECK_WINDOW_MINUTES"]), float(config["REVIEW_CHECK_FACTOR"]),
-            int(config["REVIEW_CHECK_MIN_COUNT"]))
+    return (
+        int(config["REVIEW_CHECK_WINDOW_MINUTES"]),
+        float(config["REVIEW_CHECK_FACTOR"]),
+        int(config["REVIEW_CHECK_MIN_COUNT"]),
+    )
 
 
 def address_hash(address: str | None) -> str | None:
@@ -68,9 +71,19 @@ def usual_per_window(center_id: int, now: datetime) -> float:
     window, _factor, _minimum = settings()
 
     def load() -> float:
-        stored = db.session.scalar(select(func.count()).select_from(ReviewEntry).where(
-            ReviewEntry.center_id == center_id, ReviewEntry.created_at >= now - timedelta(days=USUAL_RATE_DAYS),
-            ReviewEntry.created_at < now - timedelta(minutes=window), _counted())) or 0
+        stored = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(ReviewEntry)
+                .where(
+                    ReviewEntry.center_id == center_id,
+                    ReviewEntry.created_at >= now - timedelta(days=USUAL_RATE_DAYS),
+                    ReviewEntry.created_at < now - timedelta(minutes=window),
+                    _counted(),
+                )
+            )
+            or 0
+        )
         return int(stored) * window / (USUAL_RATE_DAYS * 24 * 60)
 
     cache = app_cache(_CACHE, "QUARANTINE_RATE_CACHE_SECONDS")
@@ -86,23 +99,36 @@ def is_burst(arriving: int, usual: float) -> bool:
 def reasons(*, arriving: int, usual: float, identical: int, same_address: int | None) -> dict[str, Any]:
     """Why an entry was held, as shown on the check page (identifiers and counts only)."""
     window, factor, _minimum = settings()
-    return {"window_minutes": window, "arrived": arriving, "usual": round(usual, 3), "factor": factor,
-            "identical": identical, "same_address": same_address}
+    return {
+        "window_minutes": window,
+        "arrived": arriving,
+        "usual": round(usual, 3),
+        "factor": factor,
+        "identical": identical,
+        "same_address": same_address,
+    }
 
 
 def pending(center_ids: set[int]) -> list[ReviewEntry]:
     """Entries still in check in the given centres, oldest first."""
-    return list(db.session.scalars(
-        select(ReviewEntry).where(ReviewEntry.check_state == "checking",
-                                  ReviewEntry.center_id.in_(center_ids or {-1}))
-        .order_by(ReviewEntry.center_id, ReviewEntry.created_at, ReviewEntry.id)))
+    return list(
+        db.session.scalars(
+            select(ReviewEntry)
+            .where(ReviewEntry.check_state == "checking", ReviewEntry.center_id.in_(center_ids or {-1}))
+            .order_by(ReviewEntry.center_id, ReviewEntry.created_at, ReviewEntry.id)
+        )
+    )
 
 
 def recently_decided(center_ids: set[int], limit: int = 50) -> list[ReviewEntry]:
-    return list(db.session.scalars(
-        select(ReviewEntry).where(ReviewEntry.check_state.in_(("accepted", "rejected")),
-                                  ReviewEntry.center_id.in_(center_ids or {-1}))
-        .order_by(ReviewEntry.checked_at.desc(), ReviewEntry.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ReviewEntry)
+            .where(ReviewEntry.check_state.in_(("accepted", "rejected")), ReviewEntry.center_id.in_(center_ids or {-1}))
+            .order_by(ReviewEntry.checked_at.desc(), ReviewEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def accept(entry_ids: list[int], user: User | None = None) -> int:
@@ -120,15 +146,26 @@ def accept(entry_ids: list[int], user: User | None = None) -> int:
             if entry is None or entry.check_state != "checking":
                 continue
             appeal = create_appeal_in_session(
-                kind=kind_for(entry.entry_type), form="interactive",
-                channel="kiosk" if entry.kiosk_id else "review_book", topic_code=entry.topic.code,
-                center_id=entry.center_id, received_at=entry.created_at, text=entry.text,
-                contact_id=entry.contact_id, external_source=REVIEW_BOOK_SOURCE,
-                external_id=entry.registration_number, user=user)
+                kind=kind_for(entry.entry_type),
+                form="interactive",
+                channel="kiosk" if entry.kiosk_id else "review_book",
+                topic_code=entry.topic.code,
+                center_id=entry.center_id,
+                received_at=entry.created_at,
+                text=entry.text,
+                contact_id=entry.contact_id,
+                external_source=REVIEW_BOOK_SOURCE,
+                external_id=entry.registration_number,
+                user=user,
+            )
             entry.appeal_id, entry.check_state = appeal.id, "accepted"
             entry.checked_at, entry.checked_by_id = utcnow(), user.id if user else None
-            audit.record("review.check.accept", entry, summary=f"{entry.registration_number} → обращение {appeal.id}",
-                         **({"user_id": user.id} if user is not None else {}))
+            audit.record(
+                "review.check.accept",
+                entry,
+                summary=f"{entry.registration_number} → обращение {appeal.id}",
+                **({"user_id": user.id} if user is not None else {}),
+            )
         accepted += 1
     return accepted
 
@@ -143,7 +180,11 @@ def reject(entry_ids: list[int], user: User | None = None) -> int:
                 continue
             entry.check_state, entry.checked_at = "rejected", utcnow()
             entry.checked_by_id = user.id if user else None
-            audit.record("review.check.reject", entry, summary=entry.registration_number,
-                         **({"user_id": user.id} if user is not None else {}))
+            audit.record(
+                "review.check.reject",
+                entry,
+                summary=entry.registration_number,
+                **({"user_id": user.id} if user is not None else {}),
+            )
             rejected += 1
     return rejected

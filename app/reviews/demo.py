@@ -29,8 +29,9 @@ SAMPLES = [
     ("question", "connection", "Какие документы нужны для присоединения гаража?"),
 ]
 ANSWERS = {
-    "complaint": ("Приносим извинения. Обращение рассмотрено, сроки исполнения заявки взяты на контроль "
-                  "руководителем ЦОК."),
+    "complaint": (
+        "Приносим извинения. Обращение рассмотрено, сроки исполнения заявки взяты на контроль руководителем ЦОК."
+    ),
     "suggestion": "Спасибо за предложение! Мы передали его в службу клиентского сервиса, оно будет рассмотрено.",
     "gratitude": "Благодарим за добрые слова! Ваш отзыв передан сотрудникам.",
     "question": "Ответ направлен: порядок действий опубликован на сайте компании в разделе «Потребителям».",
@@ -51,12 +52,22 @@ def seed(log: Callable[[str], None] = print) -> None:
         for index, (entry_type, topic, text) in enumerate(rng.sample(SAMPLES, 6)):
             publish = index % 3 != 2
             wants = index % 4 == 0
-            contact = (ContactInput(name="Демо клиент", email=f"demo{index}@example.test", consent=True)
-                       if wants else None)
+            contact = (
+                ContactInput(name="Демо клиент", email=f"demo{index}@example.test", consent=True) if wants else None
+            )
             try:
-                entry = submit_entry(EntryInput(center_code=center_code, entry_type=entry_type, topic_code=topic,
-                                                text=text, publish_consent=publish, wants_answer=wants, contact=contact,
-                                                client_submission_id=str(uuid.uuid4()))).entry
+                entry = submit_entry(
+                    EntryInput(
+                        center_code=center_code,
+                        entry_type=entry_type,
+                        topic_code=topic,
+                        text=text,
+                        publish_consent=publish,
+                        wants_answer=wants,
+                        contact=contact,
+                        client_submission_id=str(uuid.uuid4()),
+                    )
+                ).entry
             except ReviewError as exc:
                 log(f"Книга отзывов: пропущена демо-запись ({exc}).")
                 continue

@@ -17,8 +17,7 @@ class EntryForm(FlaskForm):
     topic = RadioField("Тема", choices=[], validate_choice=False)
     text = TextAreaField("Текст записи", validators=[Length(max=TEXT_MAX + 200)])
     wants_answer = RadioField("Хочу получить ответ", choices=ANSWER_CHOICES, default="no", validate_choice=False)
-    publish_consent = BooleanField("Разрешаю опубликовать мой отзыв в книге отзывов этого ЦОК "
-                                   "(без имени и контактов)")
+    publish_consent = BooleanField("Разрешаю опубликовать мой отзыв в книге отзывов этого ЦОК (без имени и контактов)")
     website = StringField("Сайт (не заполняйте это поле)", validators=[Optional()])  # honeypot
     client_submission_id = HiddenField()
     step = HiddenField(default="entry")

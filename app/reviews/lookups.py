@@ -64,8 +64,10 @@ def center_ref(code: str) -> CenterRef | None:
 
 def _load_center(code: str) -> CenterRef | None:
     row = db.session.execute(
-        select(Organisation.id, Organisation.code, Organisation.timezone, Organisation.active)
-        .where(Organisation.code == code, Organisation.kind == OrgKind.CENTER)).first()
+        select(Organisation.id, Organisation.code, Organisation.timezone, Organisation.active).where(
+            Organisation.code == code, Organisation.kind == OrgKind.CENTER
+        )
+    ).first()
     return CenterRef(*row) if row is not None else None
 
 

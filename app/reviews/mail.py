@@ -31,10 +31,15 @@ def pending_answers(limit: int = 100) -> list[tuple[ReviewEntry, Appeal, Contact
         select(ReviewEntry, Appeal, Contact)
         .join(Appeal, Appeal.id == ReviewEntry.appeal_id)
         .join(Contact, Contact.id == ReviewEntry.contact_id)
-        .where(ReviewEntry.answer_sent_at.is_(None), Appeal.answered_at.is_not(None), Appeal.answer_summary != "",
-               Contact.email != "")
+        .where(
+            ReviewEntry.answer_sent_at.is_(None),
+            Appeal.answered_at.is_not(None),
+            Appeal.answer_summary != "",
+            Contact.email != "",
+        )
         .order_by(ReviewEntry.id)
-        .limit(limit))
+        .limit(limit)
+    )
     return [(entry, appeal, contact) for entry, appeal, contact in rows]
 
 
@@ -51,7 +56,8 @@ def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact, status_u
         f"({entry.center.name}):\n\n{appeal.answer_summary}\n\n"
         f"Дата ответа: {local_time(appeal.answered_at, fmt='%d.%m.%Y')}.\n"
         f"Статус записи можно проверить по номеру и коду проверки: {status_url}\n\n"
-        f"{config.get('COMPANY_NAME', '')}\n")
+        f"{config.get('COMPANY_NAME', '')}\n"
+    )
     return message
 
 

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import Model
 from app.models import Organisation, Topic, utcnow
 
-ENTRY_TYPES = {"complaint": "Жалоба", "suggestion": "Предложение", "gratitude": "Благодарность",
-               "question": "Вопрос"}
+ENTRY_TYPES = {"complaint": "Жалоба", "suggestion": "Предложение", "gratitude": "Благодарность", "question": "Вопрос"}
 MODERATION = {"pending": "На модерации", "published": "Опубликовано", "hidden": "Не публикуется"}
 # A burst check, separate from the publication moderation: NULL for an entry that was never held.
 CHECK_STATES = {"checking": "На проверке", "accepted": "Принята после проверки", "rejected": "Отклонена как спам"}

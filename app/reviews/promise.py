@@ -23,8 +23,11 @@ def answer_promise(entry: ReviewEntry) -> AnswerPromise:
     """The entry's answer date (its appeal's deadline; for an entry still «на проверке», the deadline counted
     from its receipt as the appeal will be) in the centre's time zone, and one plain Russian sentence."""
     appeal = db.session.get(Appeal, entry.appeal_id) if entry.appeal_id else None
-    due_utc = appeal.due_at if appeal is not None else compute_due(kind_for(entry.entry_type), entry.topic_id,
-                                                                    entry.created_at, "kiosk")
+    due_utc = (
+        appeal.due_at
+        if appeal is not None
+        else compute_due(kind_for(entry.entry_type), entry.topic_id, entry.created_at, "kiosk")
+    )
     due = local_date(due_utc, entry.center.timezone)
     day = due.strftime("%d.%m.%Y")
     if entry.wants_answer and entry.contact_id:

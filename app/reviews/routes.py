@@ -62,19 +62,37 @@ def _center_or_404(code: str) -> Organisation:
 def _entry_input(form: ContactForm, center: Organisation, wants_answer: bool, with_contact: bool) -> EntryInput:
     contact = None
     if with_contact:
-        contact = ContactInput(name=form.name.data or "", email=form.email.data or "",
-                               phone=form.phone.data or "", consent=bool(form.consent.data))
-    return EntryInput(center_code=center.code, entry_type=form.entry_type.data or "",
-                      topic_code=form.topic.data or "", text=form.text.data or "", wants_answer=wants_answer,
-                      publish_consent=bool(form.publish_consent.data), contact=contact,
-                      client_submission_id=(form.client_submission_id.data or "").strip(),
-                      client_address=request.remote_addr)
+        contact = ContactInput(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            consent=bool(form.consent.data),
+        )
+    return EntryInput(
+        center_code=center.code,
+        entry_type=form.entry_type.data or "",
+        topic_code=form.topic.data or "",
+        text=form.text.data or "",
+        wants_answer=wants_answer,
+        publish_consent=bool(form.publish_consent.data),
+        contact=contact,
+        client_submission_id=(form.client_submission_id.data or "").strip(),
+        client_address=request.remote_addr,
+    )
 
 
-def _render_form(template: str, form: ContactForm, center: Organisation, errors: dict[str, str] | None = None,
-                 status: int = 200):
-    return render_template(template, form=form, center=center, errors=errors or {}, text_max=TEXT_MAX,
-                           consent_paragraphs=consent_text(), consent_version=CONSENT_VERSION), status
+def _render_form(
+    template: str, form: ContactForm, center: Organisation, errors: dict[str, str] | None = None, status: int = 200
+):
+    return render_template(
+        template,
+        form=form,
+        center=center,
+        errors=errors or {},
+        text_max=TEXT_MAX,
+        consent_paragraphs=consent_text(),
+        consent_version=CONSENT_VERSION,
+    ), status
 
 
 @bp.route("/reviews/<center_code>/new", methods=["GET", "POST"])
@@ -90,12 +108,18 @@ def new(center_code: str):
         form.wants_answer.data = "no"
         return _render_form("reviews/new.html", form, center)
     if not form.validate_on_submit():
-        return _render_form("reviews/new.html", form, center,
-                            {"form": "Проверьте заполнение формы и отправьте ее еще раз."}, 400)
+        return _render_form(
+            "reviews/new.html", form, center, {"form": "Проверьте заполнение формы и отправьте ее еще раз."}, 400
+        )
     if form.website.data:
         log.warning("review honeypot filled at %s", center.code)
-        return _render_form("reviews/new.html", form, center,
-                            {"form": "Запись не принята. Обновите страницу и попробуйте еще раз."}, 400)
+        return _render_form(
+            "reviews/new.html",
+            form,
+            center,
+            {"form": "Запись не принята. Обновите страницу и попробуйте еще раз."},
+            400,
+        )
     on_consent_step = form.step.data == "consent"
     wants_answer = form.wants_answer.data == "yes" and form.action.data != "no_answer"
     if wants_answer and not on_consent_step:
@@ -110,8 +134,9 @@ def new(center_code: str):
         errors = exc.errors or {"form": str(exc)}
         contact_fields = {"consent", "email", "phone", "name"}
         on_consent_page = exc.status == 422 and wants_answer and set(errors) <= contact_fields
-        return _render_form("reviews/consent.html" if on_consent_page else "reviews/new.html", form, center,
-                            errors, exc.status)
+        return _render_form(
+            "reviews/consent.html" if on_consent_page else "reviews/new.html", form, center, errors, exc.status
+        )
     return render_template("reviews/done.html", center=center, receipt=receipt)
 
 
@@ -122,18 +147,26 @@ def qr(center_code: str):
     center = _center_or_404(center_code)
     target = public_url("reviews.new", center_code=center.code)
     buffer = io.BytesIO()
-    segno.make(target, error="m").save(buffer, kind="svg", scale=8, border=2,
-                                       title=f"Книга отзывов и предложений — {center.name}")
+    segno.make(target, error="m").save(
+        buffer, kind="svg", scale=8, border=2, title=f"Книга отзывов и предложений — {center.name}"
+    )
     response = current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 
-def _status_page(form: StatusForm, entry: ReviewEntry | None, looked_up: bool, message: str = "",
-                 status: int = 200):
+def _status_page(form: StatusForm, entry: ReviewEntry | None, looked_up: bool, message: str = "", status: int = 200):
     state = entry_status(entry) if entry is not None else None
-    return render_template("reviews/status.html", form=form, entry=entry, state=state, looked_up=looked_up,
-                           message=message, types=ENTRY_TYPES, moderation_labels=MODERATION), status
+    return render_template(
+        "reviews/status.html",
+        form=form,
+        entry=entry,
+        state=state,
+        looked_up=looked_up,
+        message=message,
+        types=ENTRY_TYPES,
+        moderation_labels=MODERATION,
+    ), status
 
 
 @bp.route("/reviews/status", methods=["GET", "POST"])
@@ -167,8 +200,11 @@ def withdraw():
     if entry is None:
         return _status_page(form, None, True)
     erased = withdraw_consent(entry)
-    message = ("Согласие отозвано. Ваши контактные данные удалены." if erased
-               else "Контактных данных по этой записи не хранится.")
+    message = (
+        "Согласие отозвано. Ваши контактные данные удалены."
+        if erased
+        else "Контактных данных по этой записи не хранится."
+    )
     return _status_page(form, entry, True, message)
 
 
@@ -179,9 +215,14 @@ def book(center_code: str):
     center = _center_or_404(center_code)
     page = query_page(BOOK_PAGE_SIZE)
     pagination = db.paginate(published_query(center.id), page=page, per_page=BOOK_PAGE_SIZE, error_out=False)
-    return render_template("reviews/book.html", center=center, pagination=pagination,
-                           appeals=appeals_by_id(pagination.items), counts=published_counts(center.id),
-                           types=ENTRY_TYPES)
+    return render_template(
+        "reviews/book.html",
+        center=center,
+        pagination=pagination,
+        appeals=appeals_by_id(pagination.items),
+        counts=published_counts(center.id),
+        types=ENTRY_TYPES,
+    )
 
 
 @bp.route("/reviews/moderation")
@@ -191,10 +232,18 @@ def moderation():
     if state not in MODERATION and state != "all":
         state = "pending"
     page = query_page(30)
-    pagination = db.paginate(moderation_query(visible_center_ids(current_user), state), page=page, per_page=30,
-                             error_out=False)
-    return render_template("reviews/moderation.html", pagination=pagination, state=state, form=ModerationForm(),
-                           appeals=appeals_by_id(pagination.items), types=ENTRY_TYPES, labels=MODERATION)
+    pagination = db.paginate(
+        moderation_query(visible_center_ids(current_user), state), page=page, per_page=30, error_out=False
+    )
+    return render_template(
+        "reviews/moderation.html",
+        pagination=pagination,
+        state=state,
+        form=ModerationForm(),
+        appeals=appeals_by_id(pagination.items),
+        types=ENTRY_TYPES,
+        labels=MODERATION,
+    )
 
 
 @bp.route("/reviews/moderation/<int:entry_id>", methods=["POST"])
@@ -211,8 +260,11 @@ def moderate_entry(entry_id: int):
     except ReviewError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Запись {entry.registration_number}: "
-              + ("опубликована." if entry.moderation == "published" else "не публикуется."), "success")
+        flash(
+            f"Запись {entry.registration_number}: "
+            + ("опубликована." if entry.moderation == "published" else "не публикуется."),
+            "success",
+        )
     return redirect(url_for("reviews.moderation", state=request.args.get("state", "pending")))
 
 
@@ -232,8 +284,13 @@ def check_list():
         group["identical"] = max((bodies.count(b) for b in set(bodies)), default=0)
         addresses = [e.check_address_hash for e in group["items"] if e.check_address_hash]
         group["one_address"] = max((addresses.count(a) for a in set(addresses)), default=0)
-    return render_template("reviews/check.html", groups=list(groups.values()), types=ENTRY_TYPES,
-                           decided=check.recently_decided(visible), labels=CHECK_STATES)
+    return render_template(
+        "reviews/check.html",
+        groups=list(groups.values()),
+        types=ENTRY_TYPES,
+        decided=check.recently_decided(visible),
+        labels=CHECK_STATES,
+    )
 
 
 @bp.route("/reviews/check/decide", methods=["POST"])
@@ -261,8 +318,12 @@ def check_decide():
 def send_answers_after_appeal_change(response):
     """After an operator's successful POST in the appeals registry, send waiting answers (if SMTP is set)."""
     endpoint = request.endpoint or ""
-    if (request.method == "POST" and endpoint.startswith("appeals.") and response.status_code < 400
-            and current_app.config.get("MAIL_HOST")):
+    if (
+        request.method == "POST"
+        and endpoint.startswith("appeals.")
+        and response.status_code < 400
+        and current_app.config.get("MAIL_HOST")
+    ):
         try:
             send_pending_answers(limit=20)
         except Exception:  # never break the operator's page because of mail

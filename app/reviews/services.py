@@ -34,8 +34,12 @@ TEXT_MIN = 3
 NAME_MAX = 200
 EMAIL_MAX = 254
 PHONE_MAX = 40
-DEFAULT_KIND_MAP = {"complaint": "complaint", "suggestion": "application", "gratitude": "application",
-                    "question": "application"}
+DEFAULT_KIND_MAP = {
+    "complaint": "complaint",
+    "suggestion": "application",
+    "gratitude": "application",
+    "question": "application",
+}
 CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I
 CHECK_LENGTH = 6
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,9 +47,11 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
 # Any centre code without spaces: numbers issued before codes were limited to Latin capitals and digits
 # (a centre coded KUR-2 or with a Cyrillic code) must still find their entry.
 NUMBER_RE = re.compile(r"^\S{1,28}-\d{4}-\d{6}$")
-CHECK_RECEIPT_TEXT = ("Запись на проверке: в этот ЦОК сейчас поступает необычно много записей, поэтому сотрудник "
-                      "проверит ее, прежде чем зарегистрировать обращение. Срок ответа считается со дня получения "
-                      "записи.")
+CHECK_RECEIPT_TEXT = (
+    "Запись на проверке: в этот ЦОК сейчас поступает необычно много записей, поэтому сотрудник "
+    "проверит ее, прежде чем зарегистрировать обращение. Срок ответа считается со дня получения "
+    "записи."
+)
 
 
 class ReviewError(DomainError):
@@ -124,6 +130,7 @@ class Receipt:
 
 # --- small pure helpers ---------------------------------------------------------------------------
 
+
 def normalise_text(text: str | None) -> str:
     """NFC, Unix newlines, no surrounding blanks: what is stored and hashed."""
     value = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -165,16 +172,21 @@ def kind_for(entry_type: str) -> str:
 
 
 def active_topics() -> list[Topic]:
-    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.sort_order,
-                                                                                         Topic.name_ru)))
+    return list(
+        db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.sort_order, Topic.name_ru))
+    )
 
 
 def find_center(code: str) -> Organisation | None:
-    return db.session.scalar(select(Organisation).where(Organisation.code == (code or "").strip().upper(),
-                                                        Organisation.kind == OrgKind.CENTER))
+    return db.session.scalar(
+        select(Organisation).where(
+            Organisation.code == (code or "").strip().upper(), Organisation.kind == OrgKind.CENTER
+        )
+    )
 
 
 # --- validation ------------------------------------------------------------------------------------
+
 
 def validate(data: EntryInput) -> tuple[dict[str, str], str]:
     """Return (errors by field, normalised text); an empty dict means the entry may be saved."""
@@ -209,16 +221,21 @@ def validate(data: EntryInput) -> tuple[dict[str, str], str]:
 
 # --- submission ------------------------------------------------------------------------------------
 
+
 def _local_year(timezone: str | None, now: datetime) -> int:
     zone = ZoneInfo(timezone or current_app.config["DEFAULT_CENTER_TIMEZONE"])
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).year
 
 
-_COUNTER_STEP = DriverStatement(update(RegistrationCounter)
-                                .where(RegistrationCounter.center_id == bindparam("counter_center_id"),
-                                       RegistrationCounter.year == bindparam("counter_year"))
-                                .values(last_value=RegistrationCounter.last_value + 1)
-                                .returning(RegistrationCounter.last_value))
+_COUNTER_STEP = DriverStatement(
+    update(RegistrationCounter)
+    .where(
+        RegistrationCounter.center_id == bindparam("counter_center_id"),
+        RegistrationCounter.year == bindparam("counter_year"),
+    )
+    .values(last_value=RegistrationCounter.last_value + 1)
+    .returning(RegistrationCounter.last_value)
+)
 _COUNTER_INSERT = DriverStatement(insert(table_of(RegistrationCounter)))
 
 
@@ -245,43 +262,83 @@ def _precheck(with_burst_count: bool = False) -> DriverStatement:
     window, so the burst rule costs no statement of its own."""
     from app.kiosk.models import Kiosk  # the kiosk package imports this module
 
-    burst = [select(func.count()).select_from(ReviewEntry).where(
-        ReviewEntry.center_id == bindparam("center_id"), ReviewEntry.created_at >= bindparam("window_since"))
-        .scalar_subquery().label("recent")] if with_burst_count else []
-    return DriverStatement(select(
-        select(Kiosk.id).where(Kiosk.token_hash == bindparam("kiosk_token_hash"), Kiosk.active.is_(True),
-                               Kiosk.revoked_at.is_(None)).scalar_subquery().label("kiosk_id"),
-        select(ReviewEntry.id).where(ReviewEntry.client_submission_id == bindparam("csid"))
-        .scalar_subquery().label("existing_id"),
-        select(ReviewEntry.id).where(ReviewEntry.center_id == bindparam("center_id"),
-                                     ReviewEntry.body_hash == bindparam("digest"),
-                                     ReviewEntry.created_at >= bindparam("since"))
-        .limit(1).scalar_subquery().label("duplicate_id"),
-        *burst,
-    ))
+    burst = (
+        [
+            select(func.count())
+            .select_from(ReviewEntry)
+            .where(ReviewEntry.center_id == bindparam("center_id"), ReviewEntry.created_at >= bindparam("window_since"))
+            .scalar_subquery()
+            .label("recent")
+        ]
+        if with_burst_count
+        else []
+    )
+    return DriverStatement(
+        select(
+            select(Kiosk.id)
+            .where(
+                Kiosk.token_hash == bindparam("kiosk_token_hash"), Kiosk.active.is_(True), Kiosk.revoked_at.is_(None)
+            )
+            .scalar_subquery()
+            .label("kiosk_id"),
+            select(ReviewEntry.id)
+            .where(ReviewEntry.client_submission_id == bindparam("csid"))
+            .scalar_subquery()
+            .label("existing_id"),
+            select(ReviewEntry.id)
+            .where(
+                ReviewEntry.center_id == bindparam("center_id"),
+                ReviewEntry.body_hash == bindparam("digest"),
+                ReviewEntry.created_at >= bindparam("since"),
+            )
+            .limit(1)
+            .scalar_subquery()
+            .label("duplicate_id"),
+            *burst,
+        )
+    )
 
 
-_STORED_BODY = select(ReviewEntry.registration_number, ReviewEntry.center_id, ReviewEntry.entry_type,
-                      ReviewEntry.topic_id, ReviewEntry.body_hash, ReviewEntry.text, ReviewEntry.wants_answer,
-                      ReviewEntry.publish_consent, ReviewEntry.check_state
-                      ).where(ReviewEntry.id == bindparam("entry_id"))
+_STORED_BODY = select(
+    ReviewEntry.registration_number,
+    ReviewEntry.center_id,
+    ReviewEntry.entry_type,
+    ReviewEntry.topic_id,
+    ReviewEntry.body_hash,
+    ReviewEntry.text,
+    ReviewEntry.wants_answer,
+    ReviewEntry.publish_consent,
+    ReviewEntry.check_state,
+).where(ReviewEntry.id == bindparam("entry_id"))
 _CONTACT_INSERT = DriverStatement(insert(table_of(Contact)))
 _ENTRY_INSERT = DriverStatement(insert(table_of(ReviewEntry)))
 
 
-def _existing_receipt(connection: Connection, entry_id: int, data: EntryInput, center: CenterRef,
-                      topic: TopicRef, text: str) -> Receipt:
+def _existing_receipt(
+    connection: Connection, entry_id: int, data: EntryInput, center: CenterRef, topic: TopicRef, text: str
+) -> Receipt:
     """The first receipt of a repeated submission, or :class:`SubmissionConflict` when the body differs."""
     stored = connection.execute(_STORED_BODY, {"entry_id": entry_id}).one()
-    same_body = (stored.center_id == center.id and stored.entry_type == data.entry_type
-                 and stored.topic_id == topic.id and stored.body_hash == text_hash(center.id, text)
-                 and stored.text == text and stored.wants_answer == bool(data.wants_answer)
-                 and stored.publish_consent == bool(data.publish_consent))
+    same_body = (
+        stored.center_id == center.id
+        and stored.entry_type == data.entry_type
+        and stored.topic_id == topic.id
+        and stored.body_hash == text_hash(center.id, text)
+        and stored.text == text
+        and stored.wants_answer == bool(data.wants_answer)
+        and stored.publish_consent == bool(data.publish_consent)
+    )
     if not same_body:
-        raise SubmissionConflict("Эта отправка уже принята с другим содержанием. Обновите страницу и "
-                                 "отправьте запись заново.")
-    return Receipt(entry_id, stored.registration_number, check_code_for(data.client_submission_id), False,
-                   stored.check_state == "checking")
+        raise SubmissionConflict(
+            "Эта отправка уже принята с другим содержанием. Обновите страницу и отправьте запись заново."
+        )
+    return Receipt(
+        entry_id,
+        stored.registration_number,
+        check_code_for(data.client_submission_id),
+        False,
+        stored.check_state == "checking",
+    )
 
 
 def submit_entry(data: EntryInput) -> Receipt:
@@ -315,28 +372,50 @@ def submit_entry(data: EntryInput) -> Receipt:
     raise AssertionError("unreachable")
 
 
-def _check_reasons(connection: Connection, data: EntryInput, center: CenterRef, digest: str, since: datetime,
-                   arriving: int, usual: float) -> tuple[dict, str | None]:
+def _check_reasons(
+    connection: Connection,
+    data: EntryInput,
+    center: CenterRef,
+    digest: str,
+    since: datetime,
+    arriving: int,
+    usual: float,
+) -> tuple[dict, str | None]:
     """Why a held entry was held (rate, identical texts, one address) and its address's keyed hash."""
     address = check.address_hash(data.client_address)
-    recent = select(func.count()).select_from(ReviewEntry).where(ReviewEntry.center_id == center.id,
-                                                                 ReviewEntry.created_at >= since)
+    recent = (
+        select(func.count())
+        .select_from(ReviewEntry)
+        .where(ReviewEntry.center_id == center.id, ReviewEntry.created_at >= since)
+    )
     identical = 1 + int(connection.execute(recent.where(ReviewEntry.body_hash == digest)).scalar() or 0)
     same_address = None
     if address is not None:
-        same_address = 1 + int(connection.execute(
-            recent.where(ReviewEntry.check_address_hash == address)).scalar() or 0)
+        same_address = 1 + int(
+            connection.execute(recent.where(ReviewEntry.check_address_hash == address)).scalar() or 0
+        )
     return check.reasons(arriving=arriving, usual=usual, identical=identical, same_address=same_address), address
 
 
-def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str,
-                 resolver: DeadlineResolver, usual: float | None = None) -> Receipt:
+def _submit_once(
+    data: EntryInput,
+    center: CenterRef,
+    topic: TopicRef,
+    text: str,
+    resolver: DeadlineResolver,
+    usual: float | None = None,
+) -> Receipt:
     digest = text_hash(center.id, text)
     window = int(current_app.config["REVIEW_DUPLICATE_WINDOW_SECONDS"])
     with write_connection() as connection:
         now = utcnow()  # under the write lock, so that times follow the registration numbers
-        params = {"kiosk_token_hash": data.kiosk_token_hash, "csid": data.client_submission_id,
-                  "center_id": center.id, "digest": digest, "since": now - timedelta(seconds=window)}
+        params = {
+            "kiosk_token_hash": data.kiosk_token_hash,
+            "csid": data.client_submission_id,
+            "center_id": center.id,
+            "digest": digest,
+            "since": now - timedelta(seconds=window),
+        }
         burst_since = now - timedelta(minutes=check.settings()[0])
         if usual is not None:
             params["window_since"] = burst_since
@@ -351,10 +430,17 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
             raise DuplicateEntry("Такая запись уже принята несколько минут назад. Повторно отправлять ее не нужно.")
         contact_id = None
         if data.wants_answer and data.contact is not None:
-            contact_id = _CONTACT_INSERT.insert(connection, {
-                "name": data.contact.name.strip(), "email": data.contact.email.strip(),
-                "phone": data.contact.phone.strip(), "purpose": CONSENT_PURPOSE,
-                "consent_version": CONSENT_VERSION, "consented_at": now})
+            contact_id = _CONTACT_INSERT.insert(
+                connection,
+                {
+                    "name": data.contact.name.strip(),
+                    "email": data.contact.email.strip(),
+                    "phone": data.contact.phone.strip(),
+                    "purpose": CONSENT_PURPOSE,
+                    "consent_version": CONSENT_VERSION,
+                    "consented_at": now,
+                },
+            )
         year = _local_year(center.timezone, now)
         number = format_number(center.code, year, next_sequence(center.id, year, connection))
         code = check_code_for(data.client_submission_id)
@@ -366,25 +452,54 @@ def _submit_once(data: EntryInput, center: CenterRef, topic: TopicRef, text: str
             appeal_id = None  # no appeal, so no queue item, until an operator accepts the entry
         else:
             appeal_id = insert_appeal(
-                connection, kind=kind_for(data.entry_type), form="interactive",
-                channel="kiosk" if data.kiosk_id else "review_book", topic_id=topic.id, center_id=center.id,
-                received_at=now, text=text, contact_id=contact_id, external_source=REVIEW_BOOK_SOURCE,
-                external_id=number, resolver=resolver)
-        entry_id = _ENTRY_INSERT.insert(connection, {
-            "registration_number": number, "check_code_hash": hash_check_code(number, code),
-            "client_submission_id": data.client_submission_id, "body_hash": digest, "center_id": center.id,
-            "entry_type": data.entry_type, "topic_id": topic.id, "text": text,
-            "wants_answer": bool(data.wants_answer), "publish_consent": bool(data.publish_consent),
-            "contact_id": contact_id, "moderation": "pending", "published_at": None, "appeal_id": appeal_id,
-            "kiosk_id": data.kiosk_id, "answer_sent_at": None, "created_at": now, **held})
+                connection,
+                kind=kind_for(data.entry_type),
+                form="interactive",
+                channel="kiosk" if data.kiosk_id else "review_book",
+                topic_id=topic.id,
+                center_id=center.id,
+                received_at=now,
+                text=text,
+                contact_id=contact_id,
+                external_source=REVIEW_BOOK_SOURCE,
+                external_id=number,
+                resolver=resolver,
+            )
+        entry_id = _ENTRY_INSERT.insert(
+            connection,
+            {
+                "registration_number": number,
+                "check_code_hash": hash_check_code(number, code),
+                "client_submission_id": data.client_submission_id,
+                "body_hash": digest,
+                "center_id": center.id,
+                "entry_type": data.entry_type,
+                "topic_id": topic.id,
+                "text": text,
+                "wants_answer": bool(data.wants_answer),
+                "publish_consent": bool(data.publish_consent),
+                "contact_id": contact_id,
+                "moderation": "pending",
+                "published_at": None,
+                "appeal_id": appeal_id,
+                "kiosk_id": data.kiosk_id,
+                "answer_sent_at": None,
+                "created_at": now,
+                **held,
+            },
+        )
     if held:
-        current_app.logger.warning("review entry held for check: center=%s arrived=%s in %s min",
-                                   center.code, held["check_reasons"]["arrived"],
-                                   held["check_reasons"]["window_minutes"])
+        current_app.logger.warning(
+            "review entry held for check: center=%s arrived=%s in %s min",
+            center.code,
+            held["check_reasons"]["arrived"],
+            held["check_reasons"]["window_minutes"],
+        )
     return Receipt(entry_id, number, code, True, bool(held))
 
 
 # --- status look-up and consent withdrawal ---------------------------------------------------------
+
 
 def lookup(registration_number: str, check_code: str) -> ReviewEntry | None:
     """The entry for a number + check code pair, or None for any wrong pair (no hint which part)."""
@@ -420,10 +535,14 @@ def entry_status(entry: ReviewEntry) -> EntryStatus:
         label = "Дан ответ, обращение закрыто"
     else:
         label = STATUSES.get(appeal.status, appeal.status)
-    return EntryStatus(label=label, answer=appeal.answer_summary if answered and appeal is not None else "",
-                       answered_at=appeal.answered_at if answered and appeal is not None else None,
-                       moderation=entry.moderation, has_contact=entry.contact_id is not None,
-                       check_state=entry.check_state)
+    return EntryStatus(
+        label=label,
+        answer=appeal.answer_summary if answered and appeal is not None else "",
+        answered_at=appeal.answered_at if answered and appeal is not None else None,
+        moderation=entry.moderation,
+        has_contact=entry.contact_id is not None,
+        check_state=entry.check_state,
+    )
 
 
 def withdraw_consent(entry: ReviewEntry) -> bool:
@@ -445,15 +564,18 @@ def withdraw_consent(entry: ReviewEntry) -> bool:
 
 # --- moderation and the public book ----------------------------------------------------------------
 
+
 def moderation_query(center_ids: set[int], state: str = "pending"):
-    query = select(ReviewEntry).where(ReviewEntry.center_id.in_(center_ids or {-1}),
-                                      ~ReviewEntry.check_state.in_(("checking", "rejected"))
-                                      | ReviewEntry.check_state.is_(None))  # those wait on the check page
+    query = select(ReviewEntry).where(
+        ReviewEntry.center_id.in_(center_ids or {-1}),
+        ~ReviewEntry.check_state.in_(("checking", "rejected")) | ReviewEntry.check_state.is_(None),
+    )  # those wait on the check page
     if state in ("pending", "published", "hidden"):
         query = query.where(ReviewEntry.moderation == state)
     # The page shows each entry's centre and topic: loaded with the page, not one query per row.
-    return (query.options(selectinload(ReviewEntry.center), selectinload(ReviewEntry.topic))
-            .order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc()))
+    return query.options(selectinload(ReviewEntry.center), selectinload(ReviewEntry.topic)).order_by(
+        ReviewEntry.created_at.desc(), ReviewEntry.id.desc()
+    )
 
 
 def moderate(entry: ReviewEntry, action: str, user: User | None) -> ReviewEntry:
@@ -467,16 +589,25 @@ def moderate(entry: ReviewEntry, action: str, user: User | None) -> ReviewEntry:
     with write_transaction():
         entry.moderation = "published" if action == "publish" else "hidden"
         entry.published_at = utcnow() if action == "publish" else None
-        audit.record(f"review.{action}", entry, summary=entry.registration_number,
-                     **({"user_id": user.id} if user is not None else {}))
+        audit.record(
+            f"review.{action}",
+            entry,
+            summary=entry.registration_number,
+            **({"user_id": user.id} if user is not None else {}),
+        )
     return entry
 
 
 def published_query(center_id: int):
-    return (select(ReviewEntry)
-            .where(ReviewEntry.center_id == center_id, ReviewEntry.moderation == "published",
-                   ReviewEntry.publish_consent.is_(True))
-            .order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc()))
+    return (
+        select(ReviewEntry)
+        .where(
+            ReviewEntry.center_id == center_id,
+            ReviewEntry.moderation == "published",
+            ReviewEntry.publish_consent.is_(True),
+        )
+        .order_by(ReviewEntry.created_at.desc(), ReviewEntry.id.desc())
+    )
 
 
 def appeals_by_id(entries: list[ReviewEntry]) -> dict[int, Appeal]:
@@ -489,19 +620,38 @@ def appeals_by_id(entries: list[ReviewEntry]) -> dict[int, Appeal]:
 def published_counts(center_id: int) -> dict[str, int]:
     rows = db.session.execute(
         select(ReviewEntry.entry_type, func.count())
-        .where(ReviewEntry.center_id == center_id, ReviewEntry.moderation == "published",
-               ReviewEntry.publish_consent.is_(True))
-        .group_by(ReviewEntry.entry_type))
+        .where(
+            ReviewEntry.center_id == center_id,
+            ReviewEntry.moderation == "published",
+            ReviewEntry.publish_consent.is_(True),
+        )
+        .group_by(ReviewEntry.entry_type)
+    )
     counts = dict.fromkeys(ENTRY_TYPES, 0)
     counts.update({kind: int(n) for kind, n in rows})
     return counts
 
 
 __all__ = [
-    "ContactInput", "DuplicateEntry", "EntryInput", "KioskNotRegistered", "Receipt", "ReviewError",
+    "ContactInput",
+    "DuplicateEntry",
+    "EntryInput",
+    "KioskNotRegistered",
+    "Receipt",
+    "ReviewError",
     "SubmissionConflict",
-    "active_topics", "appeals_by_id", "check_code_for", "entry_status", "find_center", "hash_check_code",
-    "lookup", "moderate",
-    "moderation_query", "next_sequence", "published_counts", "published_query", "submit_entry",
+    "active_topics",
+    "appeals_by_id",
+    "check_code_for",
+    "entry_status",
+    "find_center",
+    "hash_check_code",
+    "lookup",
+    "moderate",
+    "moderation_query",
+    "next_sequence",
+    "published_counts",
+    "published_query",
+    "submit_entry",
     "withdraw_consent",
 ]

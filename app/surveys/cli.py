@@ -73,8 +73,9 @@ def _target_version(survey: Survey) -> SurveyVersion:
 
 def _read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     header, records = csv_table(io.StringIO(raw.decode("utf-8-sig"), newline=""))
-    rows = [(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)})
-            for line, cells in records]
+    rows = [
+        (line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}) for line, cells in records
+    ]
     return header, rows
 
 
@@ -166,23 +167,54 @@ def import_responses(survey: Survey, raw: bytes) -> tuple[int, int]:
     stored = skipped = 0
     with write_transaction():
         for start in range(0, len(parsed), INSERT_CHUNK):
-            chunk = parsed[start:start + INSERT_CHUNK]
-            existing = set(db.session.scalars(select(Response.client_submission_id).where(
-                Response.client_submission_id.in_([r.client_submission_id for r in chunk]))))
+            chunk = parsed[start : start + INSERT_CHUNK]
+            existing = set(
+                db.session.scalars(
+                    select(Response.client_submission_id).where(
+                        Response.client_submission_id.in_([r.client_submission_id for r in chunk])
+                    )
+                )
+            )
             fresh = [r for r in chunk if r.client_submission_id not in existing]
             skipped += len(chunk) - len(fresh)
             if not fresh:
                 continue
-            db.session.execute(insert(table_of(Response)), [
-                {"client_submission_id": r.client_submission_id,
-                 "body_hash": services.body_hash(survey.slug, r.center_code, r.channel, r.answers),
-                 "survey_id": survey.id, "version_id": version.id, "center_id": r.center_id, "channel": r.channel,
-                 "submitted_at": r.submitted_at} for r in fresh])
-            ids = dict(db.session.execute(select(Response.client_submission_id, Response.id).where(
-                Response.client_submission_id.in_([r.client_submission_id for r in fresh]))).all())
-            answers = [{"response_id": ids[r.client_submission_id], "survey_id": survey.id, "center_id": r.center_id,
-                        "submitted_at": r.submitted_at, "value_num": None, "option_code": None, "text": None, **row}
-                       for r in fresh for row in services.answer_rows(defn, r.answers)]
+            db.session.execute(
+                insert(table_of(Response)),
+                [
+                    {
+                        "client_submission_id": r.client_submission_id,
+                        "body_hash": services.body_hash(survey.slug, r.center_code, r.channel, r.answers),
+                        "survey_id": survey.id,
+                        "version_id": version.id,
+                        "center_id": r.center_id,
+                        "channel": r.channel,
+                        "submitted_at": r.submitted_at,
+                    }
+                    for r in fresh
+                ],
+            )
+            ids = dict(
+                db.session.execute(
+                    select(Response.client_submission_id, Response.id).where(
+                        Response.client_submission_id.in_([r.client_submission_id for r in fresh])
+                    )
+                ).all()
+            )
+            answers = [
+                {
+                    "response_id": ids[r.client_submission_id],
+                    "survey_id": survey.id,
+                    "center_id": r.center_id,
+                    "submitted_at": r.submitted_at,
+                    "value_num": None,
+                    "option_code": None,
+                    "text": None,
+                    **row,
+                }
+                for r in fresh
+                for row in services.answer_rows(defn, r.answers)
+            ]
             if answers:
                 db.session.execute(insert(table_of(Answer)), answers)
             stored += len(fresh)
@@ -195,9 +227,13 @@ def import_responses(survey: Survey, raw: bytes) -> tuple[int, int]:
 
 @surveys_cli.command("import-definition")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--from", "fmt", type=click.Choice(["native", "surveyjs", "xlsform"]), default=None,
-              help="Формат файла; по умолчанию определяется по содержимому (.xlsx — XLSForm, JSON с elements — "
-                   "SurveyJS)")
+@click.option(
+    "--from",
+    "fmt",
+    type=click.Choice(["native", "surveyjs", "xlsform"]),
+    default=None,
+    help="Формат файла; по умолчанию определяется по содержимому (.xlsx — XLSForm, JSON с elements — SurveyJS)",
+)
 def import_definition_command(file: Path, fmt: str | None) -> None:
     """Импорт анкеты из JSON Отклика, SurveyJS или XLSForm (новая анкета или новый черновик существующей)."""
     from app.surveys.definition_import import FORMAT_NAMES, import_definition
@@ -222,8 +258,14 @@ def import_definition_command(file: Path, fmt: str | None) -> None:
 @surveys_cli.command("export-definition")
 @click.argument("slug")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Файл (по умолчанию — вывод)")
-@click.option("--to", "fmt", type=click.Choice(["native", "surveyjs"]), default="native", show_default=True,
-              help="Формат: JSON Отклика или SurveyJS")
+@click.option(
+    "--to",
+    "fmt",
+    type=click.Choice(["native", "surveyjs"]),
+    default="native",
+    show_default=True,
+    help="Формат: JSON Отклика или SurveyJS",
+)
 def export_definition_command(slug: str, out: Path | None, fmt: str) -> None:
     """Выгрузить определение последней версии анкеты в JSON (Отклика или SurveyJS)."""
     from app.surveys.interchange import to_surveyjs
@@ -258,8 +300,9 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def parse_targets(centers_option: str, channels_option: str, *,
-                  active_only: bool = True) -> tuple[list[Organisation], list[str]]:
+def parse_targets(
+    centers_option: str, channels_option: str, *, active_only: bool = True
+) -> tuple[list[Organisation], list[str]]:
     """The centres (codes, or ``all``) and channels of ``assign``/``unassign``; ClickException (Russian) when
     a code or channel is unknown, so that nothing changes."""
     from app.org.services import centers
@@ -276,8 +319,14 @@ def parse_targets(centers_option: str, channels_option: str, *,
         if not chosen:
             raise click.ClickException("Нет ни одного ЦОК")
         return chosen, list(dict.fromkeys(channels))
-    found = {org.code: org for org in db.session.scalars(select(Organisation).where(
-        Organisation.code.in_({c.upper() for c in codes}), Organisation.kind == OrgKind.CENTER))}
+    found = {
+        org.code: org
+        for org in db.session.scalars(
+            select(Organisation).where(
+                Organisation.code.in_({c.upper() for c in codes}), Organisation.kind == OrgKind.CENTER
+            )
+        )
+    }
     if unknown := [c for c in codes if c.upper() not in found]:
         raise click.ClickException(f"Неизвестные коды ЦОК: {', '.join(unknown)} (или all — все ЦОК)")
     return list(dict.fromkeys(found[c.upper()] for c in codes)), list(dict.fromkeys(channels))
@@ -285,10 +334,20 @@ def parse_targets(centers_option: str, channels_option: str, *,
 
 @surveys_cli.command("assign")
 @click.argument("slug")
-@click.option("--centers", "centers_option", required=True, metavar="CODE[,CODE…]|all",
-              help="Коды ЦОК через запятую или all (все действующие ЦОК)")
-@click.option("--channels", "channels_option", required=True, metavar="CH[,CH…]",
-              help=f"Каналы через запятую: {', '.join(ASSIGNABLE_CHANNELS)}")
+@click.option(
+    "--centers",
+    "centers_option",
+    required=True,
+    metavar="CODE[,CODE…]|all",
+    help="Коды ЦОК через запятую или all (все действующие ЦОК)",
+)
+@click.option(
+    "--channels",
+    "channels_option",
+    required=True,
+    metavar="CH[,CH…]",
+    help=f"Каналы через запятую: {', '.join(ASSIGNABLE_CHANNELS)}",
+)
 def assign_command(slug: str, centers_option: str, channels_option: str) -> None:
     """Назначить анкету ЦОК и каналам (как страница «Назначить»; в журнале аудита)."""
     survey = _survey_or_fail(slug)
@@ -302,10 +361,20 @@ def assign_command(slug: str, centers_option: str, channels_option: str) -> None
 
 @surveys_cli.command("unassign")
 @click.argument("slug")
-@click.option("--centers", "centers_option", required=True, metavar="CODE[,CODE…]|all",
-              help="Коды ЦОК через запятую или all (все ЦОК)")
-@click.option("--channels", "channels_option", required=True, metavar="CH[,CH…]",
-              help=f"Каналы через запятую: {', '.join(ASSIGNABLE_CHANNELS)}")
+@click.option(
+    "--centers",
+    "centers_option",
+    required=True,
+    metavar="CODE[,CODE…]|all",
+    help="Коды ЦОК через запятую или all (все ЦОК)",
+)
+@click.option(
+    "--channels",
+    "channels_option",
+    required=True,
+    metavar="CH[,CH…]",
+    help=f"Каналы через запятую: {', '.join(ASSIGNABLE_CHANNELS)}",
+)
 def unassign_command(slug: str, centers_option: str, channels_option: str) -> None:
     """Снять назначение анкеты: ответы там больше не принимаются (в журнале аудита)."""
     survey = _survey_or_fail(slug)
@@ -337,8 +406,11 @@ def import_responses_command(slug: str, file: Path) -> None:
 @surveys_cli.command("export-responses")
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Файл (по умолчанию CSV — в вывод, XLSX/SAV — <slug>.<формат>)")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Файл (по умолчанию CSV — в вывод, XLSX/SAV — <slug>.<формат>)",
+)
 def export_responses_command(slug: str, fmt: str, out: Path | None) -> None:
     """Выгрузить ответы: одна строка на ответ, один столбец на код вопроса."""
     survey = _survey_or_fail(slug)
@@ -370,8 +442,9 @@ def generate_command(slug: str, count: int, start: datetime, end: datetime, seed
     except ImportFailed as exc:
         raise click.ClickException(exc.errors[0]) from None
     started = datetime.now()
-    made = generate_responses(version, centers(), start.date(), end.date(), count, seed=seed,
-                              weak_center_code=weak or None)
+    made = generate_responses(
+        version, centers(), start.date(), end.date(), count, seed=seed, weak_center_code=weak or None
+    )
     seconds = (datetime.now() - started).total_seconds()
     click.echo(f"Создано ответов: {made} за {seconds:.1f} с")
 
@@ -380,5 +453,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
 
 
-__all__ = ["ImportFailed", "import_responses", "parse_responses", "parse_targets",
-           "register_cli", "surveys_cli"]
+__all__ = ["ImportFailed", "import_responses", "parse_responses", "parse_targets", "register_cli", "surveys_cli"]

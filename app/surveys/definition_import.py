@@ -23,8 +23,9 @@ class DefinitionImport:
     skipped: list[str] = field(default_factory=list)
 
 
-def import_definition(raw: bytes, filename: str = "", fmt: str | None = None,
-                      user: User | None = None) -> DefinitionImport:
+def import_definition(
+    raw: bytes, filename: str = "", fmt: str | None = None, user: User | None = None
+) -> DefinitionImport:
     """Create a survey from the file, or give the survey with that slug a new draft version.
 
     Raises :class:`InterchangeError` for a file of the wrong kind and ``services.InvalidDefinition``
@@ -45,6 +46,12 @@ def import_definition(raw: bytes, filename: str = "", fmt: str | None = None,
     else:
         version, created = services.save_draft(survey, doc, user), False
     with write_transaction():
-        audit.record("survey.import", survey, summary=f"{survey.slug} v{version.number}", source=fmt,
-                     skipped=len(imported.skipped), **({"user_id": user.id} if user is not None else {}))
+        audit.record(
+            "survey.import",
+            survey,
+            summary=f"{survey.slug} v{version.number}",
+            source=fmt,
+            skipped=len(imported.skipped),
+            **({"user_id": user.id} if user is not None else {}),
+        )
     return DefinitionImport(survey, version, created, fmt, imported.skipped)

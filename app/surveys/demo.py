@@ -32,8 +32,11 @@ def seed_main_survey() -> tuple[Survey, SurveyVersion, list[Organisation]]:
     if version is None:
         version = services.publish(survey)
     active = centers()
-    assigned = db.session.scalar(select(func.count(SurveyAssignment.id)).where(
-        SurveyAssignment.survey_id == survey.id, SurveyAssignment.active.is_(True)))
+    assigned = db.session.scalar(
+        select(func.count(SurveyAssignment.id)).where(
+            SurveyAssignment.survey_id == survey.id, SurveyAssignment.active.is_(True)
+        )
+    )
     if (assigned or 0) < len(active) * len(ASSIGNABLE_CHANNELS):
         services.assign(survey, [c.id for c in active], ASSIGNABLE_CHANNELS)
     return survey, version, active
@@ -46,6 +49,5 @@ def seed(log: Callable[[str], None] = print) -> None:
     if existing:
         log(f"Ответы на анкету уже есть: {existing}.")
         return
-    count = generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30),
-                                         n=8000, seed=1)
+    count = generate_responses(version, active, start=date(2025, 10, 1), end=date(2026, 9, 30), n=8000, seed=1)
     log(f"Синтетических ответов: {count}.")

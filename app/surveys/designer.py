@@ -108,8 +108,9 @@ def _save(survey: Survey, doc: dict[str, Any]) -> list[str]:
 def index():
     counts = dict(db.session.execute(select(Response.survey_id, func.count()).group_by(Response.survey_id)).all())
     surveys = list(db.session.scalars(select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc())))
-    return render_template("surveys/index.html", surveys=surveys, counts=counts, status_labels=STATUS_LABELS,
-                           published=_published)
+    return render_template(
+        "surveys/index.html", surveys=surveys, counts=counts, status_labels=STATUS_LABELS, published=_published
+    )
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
@@ -160,9 +161,12 @@ def import_definition():
         except services.InvalidDefinition as exc:
             errors = exc.errors
         else:
-            flash("Анкета импортирована в черновик." if not result.skipped else
-                  "Анкета импортирована в черновик. Не перенесено: " + "; ".join(result.skipped),
-                  "success" if not result.skipped else "warning")
+            flash(
+                "Анкета импортирована в черновик."
+                if not result.skipped
+                else "Анкета импортирована в черновик. Не перенесено: " + "; ".join(result.skipped),
+                "success" if not result.skipped else "warning",
+            )
             return redirect(url_for("surveys.edit", survey_id=result.survey.id))
     form = CreateForm()
     form.template.choices = [("", "Пустая анкета")] + [(t["slug"], t["title"]["ru"]) for t in library()]
@@ -184,16 +188,24 @@ def _question_choices(doc: dict[str, Any], before: tuple[int, int] | None) -> li
     return choices
 
 
-def _edit_page(survey: Survey, doc: dict[str, Any], errors: list[str], json_text: str | None = None,
-               status: int = 200):
+def _edit_page(survey: Survey, doc: dict[str, Any], errors: list[str], json_text: str | None = None, status: int = 200):
     json_form = JsonForm()
     json_form.document.data = json_text if json_text is not None else json.dumps(doc, ensure_ascii=False, indent=2)
     _, warnings = _check(doc, survey) if not errors else ([], [])
     latest = _latest(survey)
     return render_template(
-        "surveys/edit.html", survey=survey, doc=doc, errors=errors, warnings=warnings, json_form=json_form,
-        action_form=ActionForm(), duplicate_form=DuplicateForm(), latest=latest, published=_published(survey),
-        type_labels=QUESTION_TYPE_LABELS, status_labels=STATUS_LABELS,
+        "surveys/edit.html",
+        survey=survey,
+        doc=doc,
+        errors=errors,
+        warnings=warnings,
+        json_form=json_form,
+        action_form=ActionForm(),
+        duplicate_form=DuplicateForm(),
+        latest=latest,
+        published=_published(survey),
+        type_labels=QUESTION_TYPE_LABELS,
+        status_labels=STATUS_LABELS,
     ), status
 
 
@@ -244,10 +256,16 @@ def question(survey_id: int, page: int, index: int):
             return redirect(url_for("surveys.edit", survey_id=survey.id) + f"#q-{page}-{index}")
     else:
         errors = [f"{getattr(form, name).label.text}: {'; '.join(msgs)}" for name, msgs in form.errors.items()]
-    return render_template("surveys/question.html", survey=survey, form=form, page=page, index=index,
-                           errors=errors, op_labels=OP_LABELS,
-                           complex_condition=bool(existing.get("show_if")) and not form.cond_question.data
-                           ), 422 if errors else 200
+    return render_template(
+        "surveys/question.html",
+        survey=survey,
+        form=form,
+        page=page,
+        index=index,
+        errors=errors,
+        op_labels=OP_LABELS,
+        complex_condition=bool(existing.get("show_if")) and not form.cond_question.data,
+    ), 422 if errors else 200
 
 
 @bp.route("/surveys/<int:survey_id>/structure", methods=["POST"])
@@ -310,17 +328,22 @@ def _preview_context(doc: Any, page: int, device: str) -> dict[str, Any]:
         has_macro = False
     static = Path(current_app.static_folder or "")
     respondent_css = [name for name in RESPONDENT_CSS if (static / name).is_file()]
-    return {"defn": defn, "errors": errors, "page": page, "page_count": page_count,
-            "respondent_css": respondent_css,
-            "device": device if device in ("kiosk", "phone") else "phone", "has_macro": has_macro}
+    return {
+        "defn": defn,
+        "errors": errors,
+        "page": page,
+        "page_count": page_count,
+        "respondent_css": respondent_css,
+        "device": device if device in ("kiosk", "phone") else "phone",
+        "has_macro": has_macro,
+    }
 
 
 @bp.route("/surveys/<int:survey_id>/preview")
 @roles_required("marketing")
 def preview(survey_id: int):
     survey = _survey(survey_id)
-    context = _preview_context(_latest(survey).definition, query_int("page", 0),
-                               request.args.get("device", "phone"))
+    context = _preview_context(_latest(survey).definition, query_int("page", 0), request.args.get("device", "phone"))
     return render_template("surveys/preview.html", survey=survey, **context)
 
 
@@ -330,8 +353,7 @@ def preview_live(survey_id: int):
     """Render an unsaved document (the JSON editor's text) as a preview fragment; saves nothing."""
     _survey(survey_id)
     doc, errors = parse_json(request.get_data(as_text=True))
-    context = _preview_context(doc if not errors else None, query_int("page", 0),
-                               request.args.get("device", "phone"))
+    context = _preview_context(doc if not errors else None, query_int("page", 0), request.args.get("device", "phone"))
     if errors:
         context["errors"] = errors
     return render_template("surveys/_preview_body.html", **context), 422 if context["errors"] else 200
@@ -358,8 +380,11 @@ def publish(survey_id: int):
     except services.SurveyError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Версия {version.number} опубликована. Назначьте, где ее проводить: ниже уже выбраны все ЦОК, "
-              "сайт и QR-код.", "success")
+        flash(
+            f"Версия {version.number} опубликована. Назначьте, где ее проводить: ниже уже выбраны все ЦОК, "
+            "сайт и QR-код.",
+            "success",
+        )
         if not _assignments_of(survey):  # first publication: straight to the assignment form
             return redirect(url_for("surveys.assign", survey_id=survey.id, preset="web"))
     return redirect(url_for("surveys.edit", survey_id=survey.id))
@@ -404,8 +429,11 @@ def export_definition(survey_id: int):
     survey = _survey(survey_id)
     version = _latest(survey)
     body = json.dumps(version.definition, ensure_ascii=False, indent=2)
-    return FlaskResponse(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{survey.slug}-v{version.number}.json"'})
+    return FlaskResponse(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{survey.slug}-v{version.number}.json"'},
+    )
 
 
 @bp.route("/surveys/<int:survey_id>/surveyjs.json")
@@ -418,8 +446,11 @@ def export_surveyjs(survey_id: int):
     version = _latest(survey)
     document, _skipped = to_surveyjs(version.definition)
     body = json.dumps(document, ensure_ascii=False, indent=2)
-    return FlaskResponse(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{survey.slug}-v{version.number}-surveyjs.json"'})
+    return FlaskResponse(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{survey.slug}-v{version.number}-surveyjs.json"'},
+    )
 
 
 # --------------------------------------------------------------------------- assignment
@@ -461,19 +492,31 @@ def assign(survey_id: int):
         form.target.data, form.channels.data = "all", ["online", "qr"]
     shown = _assignment_filter(request.args)
     assignments = [a for a in _assignments_of(survey) if shown(a)]
-    return render_template("surveys/assign.html", survey=survey, form=form, errors=errors, assignments=assignments,
-                           channel_labels=CHANNEL_LABELS, short_link=distribution.short_link,
-                           branch_list=branch_list, centres_by_branch=_centres_by_branch(branch_list, center_list),
-                           filters=request.args, total=len(_assignments_of(survey))), \
-        422 if errors else 200
+    return render_template(
+        "surveys/assign.html",
+        survey=survey,
+        form=form,
+        errors=errors,
+        assignments=assignments,
+        channel_labels=CHANNEL_LABELS,
+        short_link=distribution.short_link,
+        branch_list=branch_list,
+        centres_by_branch=_centres_by_branch(branch_list, center_list),
+        filters=request.args,
+        total=len(_assignments_of(survey)),
+    ), 422 if errors else 200
 
 
 def _assignments_of(survey: Survey) -> list[SurveyAssignment]:
-    return list(db.session.scalars(
-        select(SurveyAssignment).join(Organisation, Organisation.id == SurveyAssignment.center_id)
-        .options(joinedload(SurveyAssignment.center))
-        .where(SurveyAssignment.survey_id == survey.id)
-        .order_by(Organisation.name, SurveyAssignment.channel)))
+    return list(
+        db.session.scalars(
+            select(SurveyAssignment)
+            .join(Organisation, Organisation.id == SurveyAssignment.center_id)
+            .options(joinedload(SurveyAssignment.center))
+            .where(SurveyAssignment.survey_id == survey.id)
+            .order_by(Organisation.name, SurveyAssignment.channel)
+        )
+    )
 
 
 def _assignment_filter(args: Any) -> Callable[[SurveyAssignment], bool]:
@@ -481,9 +524,12 @@ def _assignment_filter(args: Any) -> Callable[[SurveyAssignment], bool]:
     branch, centre, channel = (args.get(k, "") for k in ("branch", "center", "channel"))
 
     def keep(assignment: SurveyAssignment) -> bool:
-        return ((not branch or str(assignment.center.parent_id) == branch)
-                and (not centre or str(assignment.center_id) == centre)
-                and (not channel or assignment.channel == channel))
+        return (
+            (not branch or str(assignment.center.parent_id) == branch)
+            and (not centre or str(assignment.center_id) == centre)
+            and (not channel or assignment.channel == channel)
+        )
+
     return keep
 
 
@@ -521,10 +567,19 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
     def utc(day: date) -> datetime:  # local midnight → naive UTC
         return datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
 
-    flt = exports.ExportFilter(center_ids=center_ids, start=utc(start) if start else None,
-                               end=utc(end + timedelta(days=1)) if end else None, channel=channel)
-    values = {"survey": survey.id if survey else "", "center": center_id or "", "channel": channel or "",
-              "start": start.isoformat() if start else "", "end": end.isoformat() if end else ""}
+    flt = exports.ExportFilter(
+        center_ids=center_ids,
+        start=utc(start) if start else None,
+        end=utc(end + timedelta(days=1)) if end else None,
+        channel=channel,
+    )
+    values = {
+        "survey": survey.id if survey else "",
+        "center": center_id or "",
+        "channel": channel or "",
+        "start": start.isoformat() if start else "",
+        "end": end.isoformat() if end else "",
+    }
     return values, flt, survey
 
 
@@ -532,8 +587,11 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
 @roles_required("marketing", "manager")
 def responses():
     values, flt, survey = _response_filter()
-    query = (select(Response).options(joinedload(Response.center), joinedload(Response.version).defer(
-        SurveyVersion.definition)).where(Response.center_id.in_(sorted(flt.center_ids or {-1}))))
+    query = (
+        select(Response)
+        .options(joinedload(Response.center), joinedload(Response.version).defer(SurveyVersion.definition))
+        .where(Response.center_id.in_(sorted(flt.center_ids or {-1})))
+    )
     if survey is not None:
         query = query.where(Response.survey_id == survey.id)
     if flt.start:
@@ -542,15 +600,26 @@ def responses():
         query = query.where(Response.submitted_at < flt.end)
     if flt.channel:
         query = query.where(Response.channel == flt.channel)
-    page = db.paginate(query.order_by(Response.submitted_at.desc(), Response.id.desc()), page=query_page(PAGE_SIZE),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(
+        query.order_by(Response.submitted_at.desc(), Response.id.desc()),
+        page=query_page(PAGE_SIZE),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
     visible = visible_center_ids(current_user)
     center_list = [c for c in centers(active_only=False) if c.id in visible]
     surveys = list(db.session.scalars(select(Survey).order_by(Survey.title)))
     survey_titles = {s.id: s.title for s in surveys}
-    return render_template("surveys/responses.html", page=page, values=values, centers=center_list,
-                           surveys=surveys, survey_titles=survey_titles, channel_labels=CHANNEL_LABELS,
-                           filters={k: v for k, v in values.items() if v})
+    return render_template(
+        "surveys/responses.html",
+        page=page,
+        values=values,
+        centers=center_list,
+        surveys=surveys,
+        survey_titles=survey_titles,
+        channel_labels=CHANNEL_LABELS,
+        filters={k: v for k, v in values.items() if v},
+    )
 
 
 @bp.route("/surveys/responses/<int:response_id>")
@@ -565,8 +634,12 @@ def response_detail(response_id: int):
         by_code.setdefault(answer.question_code, []).append(answer)
     rows = []
     for column in exports.definition_columns([definition]):
-        found = by_code.get(column.code.removesuffix(exports.OTHER_SUFFIX) if column.code.endswith(
-            exports.OTHER_SUFFIX) else column.code, [])
+        found = by_code.get(
+            column.code.removesuffix(exports.OTHER_SUFFIX)
+            if column.code.endswith(exports.OTHER_SUFFIX)
+            else column.code,
+            [],
+        )
         if column.code.endswith(exports.OTHER_SUFFIX):
             shown = "; ".join(a.text for a in found if a.text)
         elif column.kind == "num":
@@ -579,8 +652,13 @@ def response_detail(response_id: int):
         else:
             shown = "; ".join(a.text or "" for a in found)
         rows.append((column.code, column.label, shown))
-    return render_template("surveys/response.html", response=response, rows=rows, channel_labels=CHANNEL_LABELS,
-                           survey=db.session.get(Survey, response.survey_id))
+    return render_template(
+        "surveys/response.html",
+        response=response,
+        rows=rows,
+        channel_labels=CHANNEL_LABELS,
+        survey=db.session.get(Survey, response.survey_id),
+    )
 
 
 @bp.route("/surveys/responses/export")

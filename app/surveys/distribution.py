@@ -91,5 +91,6 @@ def qr_png_download(assignment_id: int) -> Response:
 @roles_required("marketing")
 def poster_download(assignment_id: int) -> Response:
     assignment = _assignment(assignment_id)
-    return _download(poster_pdf(assignment), "application/pdf",
-                     f"poster-{assignment.center.code}-{assignment.channel}.pdf")
+    return _download(
+        poster_pdf(assignment), "application/pdf", f"poster-{assignment.center.code}-{assignment.channel}.pdf"
+    )

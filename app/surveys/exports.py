@@ -66,8 +66,7 @@ def survey_columns(survey: Survey) -> list[Column]:
     versions = db.session.scalars(
         select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number.desc())
     )
-    definitions = [v.definition for v in versions if v.status != "draft"] or [
-        v.definition for v in survey.versions]
+    definitions = [v.definition for v in versions if v.status != "draft"] or [v.definition for v in survey.versions]
     return definition_columns(definitions)
 
 
@@ -88,8 +87,9 @@ def _response_query(survey_id: int, flt: ExportFilter, after: int, limit: int):
     response of the survey for each chunk (quadratic). ``survey_id + 0`` cannot use that index, so the
     query walks the primary key from ``after`` and stops after ``limit`` matches: linear overall.
     """
-    query = (select(Response.id, Response.submitted_at, Response.center_id, Response.channel, Response.received_at)
-             .where((Response.survey_id + 0) == survey_id, Response.id > after))
+    query = select(
+        Response.id, Response.submitted_at, Response.center_id, Response.channel, Response.received_at
+    ).where((Response.survey_id + 0) == survey_id, Response.id > after)
     if flt.center_ids is not None:
         query = query.where(Response.center_id.in_(sorted(flt.center_ids) or [-1]))
     if flt.start is not None:
@@ -122,8 +122,9 @@ def iso_utc(value: datetime) -> str:
     return value.isoformat(timespec="seconds") + "Z"
 
 
-def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK,
-                 columns: list[Column] | None = None) -> Iterator[list[Any]]:
+def iter_records(
+    survey: Survey, flt: ExportFilter | None = None, chunk: int = CHUNK, columns: list[Column] | None = None
+) -> Iterator[list[Any]]:
     """Yield one list per response: the fixed columns, one typed value (or None) per column, then
     ``received_at`` (the last item).
 
@@ -145,11 +146,14 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
         values: dict[int, list[Any]] = {h[0]: [None] * width for h in heads}
         # Answers of a response share its survey: the response-id range alone uses ix_answer_response.
         # One chunk's answers (~10 per response) are fetched at once: fetchall is far cheaper per row.
-        answers = _raw_rows(connection, (
-            select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.option_code, Answer.text)
-            .where(Answer.response_id >= lo, Answer.response_id <= hi)
-            .order_by(Answer.response_id, Answer.id)
-        ))
+        answers = _raw_rows(
+            connection,
+            (
+                select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.option_code, Answer.text)
+                .where(Answer.response_id >= lo, Answer.response_id <= hi)
+                .order_by(Answer.response_id, Answer.id)
+            ),
+        )
         for response_id, code, num, option, text in answers:
             row = values.get(response_id)
             index = position.get(code)
@@ -171,8 +175,14 @@ def iter_records(survey: Survey, flt: ExportFilter | None = None, chunk: int = C
                 submitted_at = datetime.fromisoformat(submitted_at)
             if isinstance(received_at, str):
                 received_at = datetime.fromisoformat(received_at)
-            yield [response_id, submitted_at, center_codes.get(center_id, ""), channel, *values[response_id],
-                   received_at]
+            yield [
+                response_id,
+                submitted_at,
+                center_codes.get(center_id, ""),
+                channel,
+                *values[response_id],
+                received_at,
+            ]
         last = hi
         if len(heads) < chunk:
             return
@@ -287,12 +297,11 @@ def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None 
     import pyreadstat
 
     columns = survey_columns(survey)
-    names = ["response_id", "submitted_at", "center", "channel", *(_spss_name(c.code) for c in columns),
-             "received_at"]
-    option_index = [{code: float(i) for i, code in enumerate(c.options, 1)} if c.kind == "option" else None
-                    for c in columns]
-    numeric = [coding is not None or column.kind == "num" for column, coding in zip(columns, option_index,
-                                                                                     strict=True)]
+    names = ["response_id", "submitted_at", "center", "channel", *(_spss_name(c.code) for c in columns), "received_at"]
+    option_index = [
+        {code: float(i) for i, code in enumerate(c.options, 1)} if c.kind == "option" else None for c in columns
+    ]
+    numeric = [coding is not None or column.kind == "num" for column, coding in zip(columns, option_index, strict=True)]
     ids, moments, arrivals = array("q"), array("q"), array("q")  # ids; answer and arrival times in µs since 1970
     centers: list[str] = []
     channels: list[str] = []
@@ -314,21 +323,39 @@ def write_sav(survey: Survey, path: str | os.PathLike, flt: ExportFilter | None 
             else:
                 value = "" if value is None else str(value)
             target.append(value)
-    frame = pd.DataFrame({
-        "response_id": np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64),
-        "submitted_at": pd.to_datetime(np.frombuffer(moments, dtype=np.int64) if moments
-                                       else np.zeros(0, dtype=np.int64), unit="us"),
-        "center": centers, "channel": channels,
-        **{name: (np.frombuffer(target, dtype=np.float64) if len(target) else np.zeros(0))
-           if isinstance(target, array) else target  # the numeric columns' values, as built above
-           for name, target in zip(names[4:-1], values, strict=True)},
-        "received_at": pd.to_datetime(np.frombuffer(arrivals, dtype=np.int64) if arrivals
-                                      else np.zeros(0, dtype=np.int64), unit="us"),
-    }, columns=names)
-    labels: list[str | None] = ["Номер ответа", "Время ответа (UTC)", "ЦОК", "Канал",
-                                *(c.label[:250] for c in columns), "Время получения (UTC)"]
-    value_labels = {name: c.value_labels for name, c in zip(names[4:-1], columns, strict=True)
-                    if c.value_labels and c.kind in ("num", "option")}
+    frame = pd.DataFrame(
+        {
+            "response_id": np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64),
+            "submitted_at": pd.to_datetime(
+                np.frombuffer(moments, dtype=np.int64) if moments else np.zeros(0, dtype=np.int64), unit="us"
+            ),
+            "center": centers,
+            "channel": channels,
+            **{
+                name: (np.frombuffer(target, dtype=np.float64) if len(target) else np.zeros(0))
+                if isinstance(target, array)
+                else target  # the numeric columns' values, as built above
+                for name, target in zip(names[4:-1], values, strict=True)
+            },
+            "received_at": pd.to_datetime(
+                np.frombuffer(arrivals, dtype=np.int64) if arrivals else np.zeros(0, dtype=np.int64), unit="us"
+            ),
+        },
+        columns=names,
+    )
+    labels: list[str | None] = [
+        "Номер ответа",
+        "Время ответа (UTC)",
+        "ЦОК",
+        "Канал",
+        *(c.label[:250] for c in columns),
+        "Время получения (UTC)",
+    ]
+    value_labels = {
+        name: c.value_labels
+        for name, c in zip(names[4:-1], columns, strict=True)
+        if c.value_labels and c.kind in ("num", "option")
+    }
     pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels)
     return len(frame)
 

@@ -42,9 +42,18 @@ QUESTION_TYPE_LABELS = {
     "date": "Дата",
     "contact": "Контакты (с согласием)",
 }
-OP_LABELS = {"": "—", "eq": "равно", "ne": "не равно", "in": "одно из (через ;)", "gt": "больше",
-             "gte": "не меньше", "lt": "меньше", "lte": "не больше", "answered": "есть ответ",
-             "not_answered": "нет ответа"}
+OP_LABELS = {
+    "": "—",
+    "eq": "равно",
+    "ne": "не равно",
+    "in": "одно из (через ;)",
+    "gt": "больше",
+    "gte": "не меньше",
+    "lt": "меньше",
+    "lte": "не больше",
+    "answered": "есть ответ",
+    "not_answered": "нет ответа",
+}
 
 COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 # The keys a question of each type may have: its class's fields (kept when the form is saved).
@@ -55,21 +64,38 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 class CreateForm(FlaskForm):
     template = SelectField("Основа", choices=[], validate_choice=False)
-    slug = StringField("Код анкеты (латиницей, для ссылок)", validators=[
-        DataRequired("Укажите код"), Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис")])
+    slug = StringField(
+        "Код анкеты (латиницей, для ссылок)",
+        validators=[
+            DataRequired("Укажите код"),
+            Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис"),
+        ],
+    )
     title = StringField("Название", validators=[Optional(), Length(max=300)])
 
 
 class DuplicateForm(FlaskForm):
-    slug = StringField("Код новой анкеты", validators=[
-        DataRequired("Укажите код"), Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис")])
+    slug = StringField(
+        "Код новой анкеты",
+        validators=[
+            DataRequired("Укажите код"),
+            Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис"),
+        ],
+    )
 
 
 class ImportForm(FlaskForm):
     file = FileField("Файл анкеты", validators=[FileRequired("Выберите файл")])
-    source = SelectField("Формат", choices=[("", "Определить по файлу"), ("native", "JSON Отклика"),
-                                            ("surveyjs", "SurveyJS (файл JSON)"), ("xlsform", "XLSForm (книга .xlsx)")],
-                         default="")
+    source = SelectField(
+        "Формат",
+        choices=[
+            ("", "Определить по файлу"),
+            ("native", "JSON Отклика"),
+            ("surveyjs", "SurveyJS (файл JSON)"),
+            ("xlsform", "XLSForm (книга .xlsx)"),
+        ],
+        default="",
+    )
 
 
 class JsonForm(FlaskForm):
@@ -83,8 +109,10 @@ class ActionForm(FlaskForm):
 class QuestionForm(FlaskForm):
     page = HiddenField()
     index = HiddenField()
-    code = StringField("Код вопроса", validators=[DataRequired("Укажите код"),
-                                                  Regexp(CODE_PATTERN, message="Латинские буквы, цифры, _")])
+    code = StringField(
+        "Код вопроса",
+        validators=[DataRequired("Укажите код"), Regexp(CODE_PATTERN, message="Латинские буквы, цифры, _")],
+    )
     type = SelectField("Тип", choices=list(QUESTION_TYPE_LABELS.items()))
     text_ru = TextAreaField("Текст вопроса", validators=[DataRequired("Укажите текст"), Length(max=2000)])
     help_ru = StringField("Подсказка", validators=[Optional(), Length(max=500)])
@@ -109,12 +137,12 @@ class QuestionForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    target = SelectField("Куда", choices=[("all", "Все ЦОК"), ("branch", "Все ЦОК филиала"),
-                                          ("list", "Выбранные ЦОК")])
+    target = SelectField("Куда", choices=[("all", "Все ЦОК"), ("branch", "Все ЦОК филиала"), ("list", "Выбранные ЦОК")])
     branch = SelectField("Филиал", choices=[], coerce=int, validate_choice=False)
     centers = SelectMultipleField("ЦОК", choices=[], coerce=int, validate_choice=False)
-    channels = SelectMultipleField("Каналы", choices=[(c, CHANNEL_LABELS[c]) for c in ASSIGNABLE_CHANNELS],
-                                   validate_choice=False)
+    channels = SelectMultipleField(
+        "Каналы", choices=[(c, CHANNEL_LABELS[c]) for c in ASSIGNABLE_CHANNELS], validate_choice=False
+    )
 
 
 # --------------------------------------------------------------------------- document edits
@@ -179,8 +207,9 @@ def _scalar(raw: str) -> Any:
         return raw
 
 
-def _apply_options(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                   errors: list[str]) -> None:
+def _apply_options(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     options, problems = parse_pairs(form.options.data, "Варианты")
     errors += problems
     old = {o.get("code"): o for o in (existing or {}).get("options") or [] if isinstance(o, dict)}
@@ -193,8 +222,9 @@ def _apply_options(form: QuestionForm, question: dict[str, Any], existing: dict[
     question["shuffle"] = bool(form.shuffle.data)
 
 
-def _apply_selections(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                      errors: list[str]) -> None:
+def _apply_selections(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     for key in ("min_selections", "max_selections"):
         value = getattr(form, key).data
         if value is None:
@@ -203,26 +233,32 @@ def _apply_selections(form: QuestionForm, question: dict[str, Any], existing: di
             question[key] = value
 
 
-def _apply_scale(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                 errors: list[str]) -> None:
-    question["scale"] = {"min": form.scale_min.data if form.scale_min.data is not None else 1,
-                         "max": form.scale_max.data if form.scale_max.data is not None else 5}
+def _apply_scale(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
+    question["scale"] = {
+        "min": form.scale_min.data if form.scale_min.data is not None else 1,
+        "max": form.scale_max.data if form.scale_max.data is not None else 5,
+    }
 
 
-def _apply_style(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                 errors: list[str]) -> None:
+def _apply_style(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     question["style"] = form.style.data or "numbers"
 
 
-def _apply_rows(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                errors: list[str]) -> None:
+def _apply_rows(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     rows, problems = parse_pairs(form.rows.data, "Строки")
     errors += problems
     question["rows"] = rows
 
 
-def _apply_labels(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                  errors: list[str]) -> None:
+def _apply_labels(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     labels = {}
     for end, field in (("min", form.label_min), ("max", form.label_max)):
         text = _lang((question.get("labels") or {}).get(end), field.data or "")
@@ -234,14 +270,16 @@ def _apply_labels(form: QuestionForm, question: dict[str, Any], existing: dict[s
         question.pop("labels", None)
 
 
-def _apply_max_length(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                      errors: list[str]) -> None:
+def _apply_max_length(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     if form.max_length.data is not None:
         question["max_length"] = form.max_length.data
 
 
-def _apply_number_range(form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None,
-                        errors: list[str]) -> None:
+def _apply_number_range(
+    form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
+) -> None:
     for key, field in (("min", form.number_min), ("max", form.number_max)):
         try:
             value = _number(field.data)
@@ -337,14 +375,18 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any]) -> None:
         form.cond_question.data = clause.get("question", "")
         form.cond_op.data = clause.get("op", "")
         value = clause.get("value")
-        form.cond_value.data = ";".join(map(str, value)) if isinstance(value, list) else (
-            "" if value is None else str(value))
+        form.cond_value.data = (
+            ";".join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))
+        )
 
 
 _TWO_OPTIONS = {"options": [{"code": "a", "text": {"ru": "Вариант 1"}}, {"code": "b", "text": {"ru": "Вариант 2"}}]}
 _PLACEHOLDER_FIELDS: dict[str, dict[str, Any]] = {
-    "single_choice": _TWO_OPTIONS, "multi_choice": _TWO_OPTIONS, "dropdown": _TWO_OPTIONS,
-    "rating": {"scale": {"min": 1, "max": 5}}, "matrix": {"scale": {"min": 1, "max": 5}},
+    "single_choice": _TWO_OPTIONS,
+    "multi_choice": _TWO_OPTIONS,
+    "dropdown": _TWO_OPTIONS,
+    "rating": {"scale": {"min": 1, "max": 5}},
+    "matrix": {"scale": {"min": 1, "max": 5}},
 }
 
 
@@ -379,8 +421,19 @@ def blank_definition(slug: str, title: str) -> dict[str, Any]:
     return {
         "slug": slug,
         "title": {"ru": title or "Новая анкета"},
-        "pages": [{"questions": [{"code": "overall", "type": "rating", "required": True, "scale": {"min": 1, "max": 5},
-                                  "text": {"ru": "Насколько вы удовлетворены обслуживанием?"}}]}],
+        "pages": [
+            {
+                "questions": [
+                    {
+                        "code": "overall",
+                        "type": "rating",
+                        "required": True,
+                        "scale": {"min": 1, "max": 5},
+                        "text": {"ru": "Насколько вы удовлетворены обслуживанием?"},
+                    }
+                ]
+            }
+        ],
     }
 
 

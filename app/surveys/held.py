@@ -22,11 +22,19 @@ def held():
     rows = [h for h in integrity.pending() if h.center_id in visible]
     groups: dict[tuple[int, int, str], dict] = {}
     for row in rows:
-        group = groups.setdefault((row.survey_id, row.center_id, row.channel), {
-            "survey": row.survey.title, "center": row.center.name,
-            "channel": CHANNEL_LABELS.get(row.channel, row.channel),
-            "items": [], "first": row.received_at, "last": row.received_at, "reasons": row.reasons,
-            "tz": row.center.timezone})
+        group = groups.setdefault(
+            (row.survey_id, row.center_id, row.channel),
+            {
+                "survey": row.survey.title,
+                "center": row.center.name,
+                "channel": CHANNEL_LABELS.get(row.channel, row.channel),
+                "items": [],
+                "first": row.received_at,
+                "last": row.received_at,
+                "reasons": row.reasons,
+                "tz": row.center.timezone,
+            },
+        )
         group["items"].append(row)
         group["last"] = row.received_at
         if (row.reasons or {}).get("arrived", 0) >= (group["reasons"] or {}).get("arrived", 0):
@@ -37,12 +45,22 @@ def held():
         group["identical"] = max((bodies.count(b) for b in set(bodies)), default=0)
         addresses = [h.address_hash for h in group["items"] if h.address_hash]
         group["one_address"] = max((addresses.count(a) for a in set(addresses)), default=0)
-    decided = list(db.session.scalars(select(HeldSubmission).where(HeldSubmission.status != "held",
-                                                                   HeldSubmission.center_id.in_(visible or {-1}))
-                                      .order_by(HeldSubmission.decided_at.desc()).limit(50)))
+    decided = list(
+        db.session.scalars(
+            select(HeldSubmission)
+            .where(HeldSubmission.status != "held", HeldSubmission.center_id.in_(visible or {-1}))
+            .order_by(HeldSubmission.decided_at.desc())
+            .limit(50)
+        )
+    )
     surveys = {s.id: s.title for s in db.session.scalars(select(Survey))}
-    return render_template("surveys/held.html", groups=list(groups.values()), decided=decided, surveys=surveys,
-                           channel_labels=CHANNEL_LABELS)
+    return render_template(
+        "surveys/held.html",
+        groups=list(groups.values()),
+        decided=decided,
+        surveys=surveys,
+        channel_labels=CHANNEL_LABELS,
+    )
 
 
 @bp.route("/surveys/held/decide", methods=["POST"])
@@ -61,8 +79,11 @@ def held_decide():
         flash("Не выбраны ответы или решение", "error")
         return redirect(url_for("surveys.held"))
     try:
-        count = integrity.release(allowed, current_user) if decision == "release" else \
-            integrity.discard(allowed, current_user)
+        count = (
+            integrity.release(allowed, current_user)
+            if decision == "release"
+            else integrity.discard(allowed, current_user)
+        )
     except integrity.HoldError as exc:
         flash(str(exc), "error")
         return redirect(url_for("surveys.held"))

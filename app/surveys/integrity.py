@@ -51,8 +51,11 @@ def address_hash(address: str | None) -> str | None:
 
 def _settings() -> tuple[int, float, int]:
     config = current_app.config
-    return (int(config["QUARANTINE_WINDOW_MINUTES"]), float(config["QUARANTINE_FACTOR"]),
-            int(config["QUARANTINE_MIN_COUNT"]))
+    return (
+        int(config["QUARANTINE_WINDOW_MINUTES"]),
+        float(config["QUARANTINE_FACTOR"]),
+        int(config["QUARANTINE_MIN_COUNT"]),
+    )
 
 
 def _key_filter(model: Any, survey_id: int, center_id: int, channel: str, kiosk_id: int | None) -> list[Any]:
@@ -63,8 +66,16 @@ def _key_filter(model: Any, survey_id: int, center_id: int, channel: str, kiosk_
     return [*conditions, time_column]
 
 
-def _count(model: Any, survey_id: int, center_id: int, channel: str, kiosk_id: int | None, since: datetime,
-           until: datetime | None = None, **equal: Any) -> int:
+def _count(
+    model: Any,
+    survey_id: int,
+    center_id: int,
+    channel: str,
+    kiosk_id: int | None,
+    since: datetime,
+    until: datetime | None = None,
+    **equal: Any,
+) -> int:
     *conditions, when = _key_filter(model, survey_id, center_id, channel, kiosk_id)
     query = select(func.count()).select_from(model).where(*conditions, when >= since)
     if until is not None:
@@ -89,32 +100,59 @@ def usual_per_window(survey_id: int, center_id: int, channel: str, kiosk_id: int
     return float(cache.get((survey_id, center_id, channel, kiosk_id), load))
 
 
-def burst_reasons(*, survey_id: int, center_id: int, channel: str, kiosk_id: int | None, body_hash: str,
-                  address: str | None, now: datetime | None = None) -> dict[str, Any] | None:
+def burst_reasons(
+    *,
+    survey_id: int,
+    center_id: int,
+    channel: str,
+    kiosk_id: int | None,
+    body_hash: str,
+    address: str | None,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
     """Why this anonymous submission should be held, or None when it arrives at a normal rate."""
     if not enabled():
         return None
     now = now or utcnow()
     window, factor, minimum = _settings()
     since = now - timedelta(minutes=window)
-    arriving = 1 + _count(Response, survey_id, center_id, channel, kiosk_id, since) + \
-        _count(HeldSubmission, survey_id, center_id, channel, kiosk_id, since)
+    arriving = (
+        1
+        + _count(Response, survey_id, center_id, channel, kiosk_id, since)
+        + _count(HeldSubmission, survey_id, center_id, channel, kiosk_id, since)
+    )
     if arriving < minimum:
         return None
     usual = usual_per_window(survey_id, center_id, channel, kiosk_id, now)
     if arriving <= factor * usual:
         return None
-    identical = 1 + _count(Response, survey_id, center_id, channel, kiosk_id, since, body_hash=body_hash) + \
-        _count(HeldSubmission, survey_id, center_id, channel, kiosk_id, since, body_hash=body_hash)
-    same_address = 1 + (_count(HeldSubmission, survey_id, center_id, channel, kiosk_id, since,
-                               address_hash=address) if address else 0)
-    return {"scope": "kiosk" if kiosk_id is not None else "assignment", "window_minutes": window,
-            "arrived": arriving, "usual": round(usual, 3), "factor": factor, "identical": identical,
-            "same_address": same_address if address else None}
+    identical = (
+        1
+        + _count(Response, survey_id, center_id, channel, kiosk_id, since, body_hash=body_hash)
+        + _count(HeldSubmission, survey_id, center_id, channel, kiosk_id, since, body_hash=body_hash)
+    )
+    same_address = 1 + (
+        _count(HeldSubmission, survey_id, center_id, channel, kiosk_id, since, address_hash=address) if address else 0
+    )
+    return {
+        "scope": "kiosk" if kiosk_id is not None else "assignment",
+        "window_minutes": window,
+        "arrived": arriving,
+        "usual": round(usual, 3),
+        "factor": factor,
+        "identical": identical,
+        "same_address": same_address if address else None,
+    }
 
 
-def hold(fields: dict[str, Any], answers: dict[str, Any], reasons: dict[str, Any], address: str | None,
-         contact: Contact | None = None, answered_at: datetime | None = None) -> int:
+def hold(
+    fields: dict[str, Any],
+    answers: dict[str, Any],
+    reasons: dict[str, Any],
+    address: str | None,
+    contact: Contact | None = None,
+    answered_at: datetime | None = None,
+) -> int:
     """Keep the whole submission apart (its contact, if any, as a Contact row); returns the held row's id.
 
     ``answered_at`` is the checked answering time: a release stores the response at it."""
@@ -122,28 +160,45 @@ def hold(fields: dict[str, Any], answers: dict[str, Any], reasons: dict[str, Any
         if contact is not None:
             db.session.add(contact)
             db.session.flush()
-        held = HeldSubmission(contact_id=contact.id if contact is not None else None,
-                              client_submission_id=fields["client_submission_id"], body_hash=fields["body_hash"],
-                              survey_id=fields["survey_id"],
-                              version_id=fields["version_id"], center_id=fields["center_id"],
-                              channel=fields["channel"], kiosk_id=fields.get("kiosk_id"),
-                              duration_seconds=fields.get("duration_seconds"), answers=answers,
-                              address_hash=address, reasons=reasons, status="held",
-                              received_at=fields.get("received_at") or utcnow(), answered_at=answered_at,
-                              time_replaced=bool(fields.get("time_replaced")))
+        held = HeldSubmission(
+            contact_id=contact.id if contact is not None else None,
+            client_submission_id=fields["client_submission_id"],
+            body_hash=fields["body_hash"],
+            survey_id=fields["survey_id"],
+            version_id=fields["version_id"],
+            center_id=fields["center_id"],
+            channel=fields["channel"],
+            kiosk_id=fields.get("kiosk_id"),
+            duration_seconds=fields.get("duration_seconds"),
+            answers=answers,
+            address_hash=address,
+            reasons=reasons,
+            status="held",
+            received_at=fields.get("received_at") or utcnow(),
+            answered_at=answered_at,
+            time_replaced=bool(fields.get("time_replaced")),
+        )
         db.session.add(held)
         db.session.flush()
         held_id = held.id
-    current_app.logger.warning("submission held: survey=%s center=%s channel=%s arrived=%s in %s min",
-                               fields["survey_id"], fields["center_id"], fields["channel"], reasons["arrived"],
-                               reasons["window_minutes"])
+    current_app.logger.warning(
+        "submission held: survey=%s center=%s channel=%s arrived=%s in %s min",
+        fields["survey_id"],
+        fields["center_id"],
+        fields["channel"],
+        reasons["arrived"],
+        reasons["window_minutes"],
+    )
     return held_id
 
 
 def held_prior(client_submission_id: str) -> tuple[int, str] | None:
     """(id, body hash) of a held submission with this id: a retry is answered as the first post was."""
-    row = db.session.execute(select(HeldSubmission.id, HeldSubmission.body_hash).where(
-        HeldSubmission.client_submission_id == client_submission_id)).first()
+    row = db.session.execute(
+        select(HeldSubmission.id, HeldSubmission.body_hash).where(
+            HeldSubmission.client_submission_id == client_submission_id
+        )
+    ).first()
     return (row[0], row[1]) if row else None
 
 

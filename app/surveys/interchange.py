@@ -110,8 +110,11 @@ def _list(value: Any) -> list[Any]:
 # --------------------------------------------------------------------------- conditions
 
 _COMPARE = {"=": "eq", "==": "eq", "!=": "ne", "<>": "ne", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
-_SJS_CLAUSE = re.compile(r"^\{(?P<q>[^}]+)\}\s*(?:(?P<op>=|==|!=|<>|>=|<=|>|<)\s*(?P<v>.+?)|(?P<word>notempty|empty)"
-                         r"|anyof\s*\[(?P<list>.*)\])$", re.IGNORECASE)
+_SJS_CLAUSE = re.compile(
+    r"^\{(?P<q>[^}]+)\}\s*(?:(?P<op>=|==|!=|<>|>=|<=|>|<)\s*(?P<v>.+?)|(?P<word>notempty|empty)"
+    r"|anyof\s*\[(?P<list>.*)\])$",
+    re.IGNORECASE,
+)
 _XLS_CLAUSE = re.compile(r"^\$\{(?P<q>[^}]+)\}\s*(?P<op>=|!=|>=|<=|>|<)\s*(?P<v>.+?)$")
 _XLS_SELECTED = re.compile(r"^selected\(\s*\$\{(?P<q>[^}]+)\}\s*,\s*(?P<v>.+?)\s*\)$")
 
@@ -225,10 +228,17 @@ def _plain(text: str) -> str:
 
 
 _SJS_SKIP = {
-    "html": "блок HTML", "expression": "вычисляемое поле", "file": "загрузка файла", "signaturepad": "подпись",
-    "image": "картинка", "imagepicker": "выбор картинки", "paneldynamic": "динамическая панель",
-    "matrixdynamic": "динамическая таблица", "matrixdropdown": "таблица со списками", "multipletext":
-    "несколько текстовых полей", "ranking": "ранжирование",
+    "html": "блок HTML",
+    "expression": "вычисляемое поле",
+    "file": "загрузка файла",
+    "signaturepad": "подпись",
+    "image": "картинка",
+    "imagepicker": "выбор картинки",
+    "paneldynamic": "динамическая панель",
+    "matrixdynamic": "динамическая таблица",
+    "matrixdropdown": "таблица со списками",
+    "multipletext": "несколько текстовых полей",
+    "ranking": "ранжирование",
 }
 
 
@@ -285,12 +295,17 @@ class _SurveyJSReader:
         if isinstance(element.get("visibleIf"), str) and element["visibleIf"].strip():
             show_if = self.conditions.parse(element["visibleIf"], "surveyjs")
             if show_if is None:
-                self.skipped.append(f"{where}: условие показа «{element['visibleIf']}» не распознано — вопрос "
-                                    "показывается всегда")
+                self.skipped.append(
+                    f"{where}: условие показа «{element['visibleIf']}» не распознано — вопрос показывается всегда"
+                )
             else:
                 question["show_if"] = show_if
-        for unsupported, what in (("enableIf", "условие доступности"), ("requiredIf", "условие обязательности"),
-                                  ("validators", "проверки ответа"), ("defaultValue", "ответ по умолчанию")):
+        for unsupported, what in (
+            ("enableIf", "условие доступности"),
+            ("requiredIf", "условие обязательности"),
+            ("validators", "проверки ответа"),
+            ("defaultValue", "ответ по умолчанию"),
+        ):
             if element.get(unsupported):
                 self.skipped.append(f"{where}: {what} не переносится")
         self.conditions.codes[str(element.get("name", "")).strip()] = question["code"]
@@ -326,8 +341,10 @@ class _SurveyJSReader:
         return None
 
     def rating(self, code: str, element: dict[str, Any], where: str) -> dict[str, Any] | None:
-        values = [_literal(str(_as_dict(v).get("value", v))) if isinstance(v, dict) else v
-                  for v in _list(element.get("rateValues"))]
+        values = [
+            _literal(str(_as_dict(v).get("value", v))) if isinstance(v, dict) else v
+            for v in _list(element.get("rateValues"))
+        ]
         if values:
             if not all(isinstance(v, int) for v in values) or values != list(range(values[0], values[-1] + 1)):
                 self.skipped.append(f"{where}: шкала с нечисловыми значениями не поддерживается — пропущен")
@@ -336,8 +353,11 @@ class _SurveyJSReader:
             low, high = values[0], values[-1]
         else:
             low, high = int(element.get("rateMin", 1)), int(element.get("rateMax", 5))
-        labels = {side: text for side, key in (("min", "minRateDescription"), ("max", "maxRateDescription"))
-                  if (text := _sjs_text(element.get(key)))}
+        labels = {
+            side: text
+            for side, key in (("min", "minRateDescription"), ("max", "maxRateDescription"))
+            if (text := _sjs_text(element.get(key)))
+        }
         if (low, high) == NPS_RANGE:
             question: dict[str, Any] = {"code": code, "type": "nps"}
         else:
@@ -375,18 +395,26 @@ class _SurveyJSReader:
             for source, key in (("minSelectedChoices", "min_selections"), ("maxSelectedChoices", "max_selections")):
                 if isinstance(element.get(source), int) and element[source] > 0:
                     question[key] = element[source]
-        for extra, what in (("showNoneItem", "вариант «Ничего из перечисленного»"), ("hasNone", "вариант «Ничего»"),
-                            ("choicesByUrl", "варианты из внешнего источника")):
+        for extra, what in (
+            ("showNoneItem", "вариант «Ничего из перечисленного»"),
+            ("hasNone", "вариант «Ничего»"),
+            ("choicesByUrl", "варианты из внешнего источника"),
+        ):
             if element.get(extra):
                 self.skipped.append(f"{where}: {what} не переносится")
         self.conditions.options[code] = mapping
         return question
 
     def matrix(self, code: str, element: dict[str, Any], where: str) -> dict[str, Any] | None:
-        columns = [_literal(str(c.get("value"))) if isinstance(c, dict) else _literal(str(c))
-                   for c in _list(element.get("columns"))]
-        if not columns or not all(isinstance(c, int) for c in columns) or columns != list(
-                range(columns[0], columns[-1] + 1)):
+        columns = [
+            _literal(str(c.get("value"))) if isinstance(c, dict) else _literal(str(c))
+            for c in _list(element.get("columns"))
+        ]
+        if (
+            not columns
+            or not all(isinstance(c, int) for c in columns)
+            or columns != list(range(columns[0], columns[-1] + 1))
+        ):
             self.skipped.append(f"{where}: таблица с нечисловыми столбцами не поддерживается — пропущен")
             self.codes.used.discard(code)
             return None
@@ -419,10 +447,40 @@ def from_surveyjs(doc: dict[str, Any]) -> Imported:
 
 # --------------------------------------------------------------------------- XLSForm import
 
-_XLS_META = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
-             "audit", "calculate", "hidden", "start-geopoint", "background-audio"}
-_XLS_SKIP = {"geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "acknowledge",
-             "rank", "time", "datetime", "begin_repeat", "begin repeat", "end_repeat", "end repeat"}
+_XLS_META = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "calculate",
+    "hidden",
+    "start-geopoint",
+    "background-audio",
+}
+_XLS_SKIP = {
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "image",
+    "audio",
+    "video",
+    "file",
+    "barcode",
+    "acknowledge",
+    "rank",
+    "time",
+    "datetime",
+    "begin_repeat",
+    "begin repeat",
+    "end_repeat",
+    "end repeat",
+}
 
 
 def _cell(value: Any) -> str:
@@ -435,8 +493,11 @@ def _sheet_rows(workbook: Any, name: str) -> list[dict[str, str]]:
         return []
     rows = sheet.iter_rows(values_only=True)
     header = [(_cell(h)).lower() for h in next(rows, ())]
-    return [{header[i]: _cell(v) for i, v in enumerate(row) if i < len(header) and header[i]}
-            for row in rows if any(_cell(v) for v in row)]
+    return [
+        {header[i]: _cell(v) for i, v in enumerate(row) if i < len(header) and header[i]}
+        for row in rows
+        if any(_cell(v) for v in row)
+    ]
 
 
 def _xls_label(row: dict[str, str], column: str = "label") -> dict[str, str] | None:
@@ -547,8 +608,12 @@ class _XLSFormReader:
         if question is None:
             self.codes.used.discard(code)
             return None
-        question = {"code": code, "type": question.pop("type"),
-                    "text": label or {"ru": row.get("name") or f"Вопрос {number}"}, **question}
+        question = {
+            "code": code,
+            "type": question.pop("type"),
+            "text": label or {"ru": row.get("name") or f"Вопрос {number}"},
+            **question,
+        }
         if hint := _xls_label(row, "hint"):
             question["help"] = hint
         if _truthy(row.get("required", "")):
@@ -565,13 +630,14 @@ class _XLSFormReader:
         self.conditions.types[code] = question["type"]
         return question
 
-    def typed(self, base: str, parts: list[str], row: dict[str, str], code: str,
-              where: str) -> dict[str, Any] | None:
+    def typed(self, base: str, parts: list[str], row: dict[str, str], code: str, where: str) -> dict[str, Any] | None:
         appearance = row.get("appearance", "").lower()
         if base in ("select_one", "select_multiple"):
             if len(parts) < 2 or parts[1] not in self.lists:
-                self.skipped.append(f"{where}: список вариантов «{parts[1] if len(parts) > 1 else ''}» не найден "
-                                    "на листе «choices» — пропущен")
+                self.skipped.append(
+                    f"{where}: список вариантов «{parts[1] if len(parts) > 1 else ''}» не найден "
+                    "на листе «choices» — пропущен"
+                )
                 return None
             option_codes = CodeMaker("o")
             if "or_other" in parts[2:]:
@@ -582,8 +648,11 @@ class _XLSFormReader:
                 option = option_codes.make(choice.get("name", "").lower(), text["ru"])
                 mapping[choice.get("name", "")] = option
                 options.append({"code": option, "text": text})
-            native = "multi_choice" if base == "select_multiple" else (
-                "dropdown" if "minimal" in appearance or "autocomplete" in appearance else "single_choice")
+            native = (
+                "multi_choice"
+                if base == "select_multiple"
+                else ("dropdown" if "minimal" in appearance or "autocomplete" in appearance else "single_choice")
+            )
             question: dict[str, Any] = {"type": native, "options": options}
             if "or_other" in parts[2:]:
                 question["other"] = True
@@ -643,10 +712,15 @@ def _visible_if(show_if: dict[str, Any]) -> str:
 
 def _sjs_scale(question: dict[str, Any]) -> dict[str, Any]:
     kind, labels = question["type"], question.get("labels") or {}
-    low, high = {"nps": NPS_RANGE, "ces": (1, 7)}.get(kind, (question.get("scale", {}).get("min", 1),
-                                                            question.get("scale", {}).get("max", 5)))
-    element: dict[str, Any] = {"type": "rating", "rateMin": low, "rateMax": high, "rateType": {
-        "stars": "stars", "faces": "smileys"}.get(question.get("style", "numbers"), "labels")}
+    low, high = {"nps": NPS_RANGE, "ces": (1, 7)}.get(
+        kind, (question.get("scale", {}).get("min", 1), question.get("scale", {}).get("max", 5))
+    )
+    element: dict[str, Any] = {
+        "type": "rating",
+        "rateMin": low,
+        "rateMax": high,
+        "rateType": {"stars": "stars", "faces": "smileys"}.get(question.get("style", "numbers"), "labels"),
+    }
     for side, key in (("min", "minRateDescription"), ("max", "maxRateDescription")):
         if labels.get(side):
             element[key] = _sjs_loc(labels[side])
@@ -657,8 +731,12 @@ def _sjs_choices(question: dict[str, Any]) -> dict[str, Any]:
     kind, other = question["type"], question.get("other")
     element: dict[str, Any] = {
         "type": {"single_choice": "radiogroup", "dropdown": "dropdown"}.get(kind, "checkbox"),
-        "choices": [{"value": o["code"], "text": _sjs_loc(o["text"])} for o in question["options"]
-                    if not (other and o["code"] == OTHER_CODE)]}
+        "choices": [
+            {"value": o["code"], "text": _sjs_loc(o["text"])}
+            for o in question["options"]
+            if not (other and o["code"] == OTHER_CODE)
+        ],
+    }
     if other:  # SurveyJS's own «other» item (value "other") with the option's wording when it has one
         element["showOtherItem"] = True
         worded = next((o for o in question["options"] if o["code"] == OTHER_CODE), None)
@@ -689,8 +767,11 @@ def _sjs_element(question: dict[str, Any]) -> dict[str, Any] | None:
         element.update(type="text", inputType="date")
     elif kind == "matrix":
         scale = question.get("scale", {"min": 1, "max": 5})
-        element.update(type="matrix", columns=list(range(scale["min"], scale["max"] + 1)),
-                       rows=[{"value": r["code"], "text": _sjs_loc(r["text"])} for r in question["rows"]])
+        element.update(
+            type="matrix",
+            columns=list(range(scale["min"], scale["max"] + 1)),
+            rows=[{"value": r["code"], "text": _sjs_loc(r["text"])} for r in question["rows"]],
+        )
     else:
         return None
     if question.get("help"):
@@ -712,8 +793,10 @@ def to_surveyjs(definition: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         for question in page.get("questions", []):
             element = _sjs_element(question)
             if element is None:
-                skipped.append(f"Вопрос «{question.get('text', {}).get('ru', question.get('code'))}»: блок контактов "
-                               "с согласием на обработку персональных данных в SurveyJS не переносится")
+                skipped.append(
+                    f"Вопрос «{question.get('text', {}).get('ru', question.get('code'))}»: блок контактов "
+                    "с согласием на обработку персональных данных в SurveyJS не переносится"
+                )
                 continue
             elements.append(element)
         out: dict[str, Any] = {"name": f"page{index}", "elements": elements}
@@ -725,8 +808,10 @@ def to_surveyjs(definition: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         doc["description"] = _sjs_loc(definition["intro"])
     if definition.get("thanks"):
         doc["completedHtml"] = _sjs_loc(definition["thanks"])
-    for key, what in (("close_the_loop", "правила обратной связи по низким оценкам"),
-                      ("analysis", "настройки анализа")):
+    for key, what in (
+        ("close_the_loop", "правила обратной связи по низким оценкам"),
+        ("analysis", "настройки анализа"),
+    ):
         if definition.get(key):
             skipped.append(f"{what.capitalize()} в SurveyJS не переносятся")
     return doc, skipped

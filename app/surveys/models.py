@@ -18,8 +18,14 @@ ASSIGNABLE_CHANNELS = ("kiosk", *ANONYMOUS_CHANNELS)
 STAFF_CHANNELS = ("phone",)
 """Channels posted by staff only: call-centre surveys, with an API token allowed to write responses."""
 CHANNELS = (*ASSIGNABLE_CHANNELS, *STAFF_CHANNELS)
-CHANNEL_LABELS = {"kiosk": "Киоск в ЦОК", "online": "Сайт", "qr": "QR-код", "sms": "Ссылка в SMS",
-                  "email": "Ссылка в письме", "phone": "Телефон"}
+CHANNEL_LABELS = {
+    "kiosk": "Киоск в ЦОК",
+    "online": "Сайт",
+    "qr": "QR-код",
+    "sms": "Ссылка в SMS",
+    "email": "Ссылка в письме",
+    "phone": "Телефон",
+}
 
 
 class Survey(Model):

@@ -22,8 +22,12 @@ def online_offers(center_id: int) -> list[SurveyOffer]:
     rows = db.session.execute(
         select(Survey.title, SurveyAssignment.short_code)
         .join(Survey, Survey.id == SurveyAssignment.survey_id)
-        .where(SurveyAssignment.center_id == center_id, SurveyAssignment.channel == "online",
-               SurveyAssignment.active.is_(True), published)
+        .where(
+            SurveyAssignment.center_id == center_id,
+            SurveyAssignment.channel == "online",
+            SurveyAssignment.active.is_(True),
+            published,
+        )
         .order_by(Survey.is_main.desc(), Survey.title)
     ).all()
     return [SurveyOffer(title, code) for title, code in rows]

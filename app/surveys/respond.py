@@ -35,7 +35,9 @@ def _serializer() -> URLSafeSerializer:
     cached = current_app.extensions.get("otklik.surveys.state_serializer")
     if cached is None or cached[0] != secret:
         cached = current_app.extensions["otklik.surveys.state_serializer"] = (
-            secret, URLSafeSerializer(secret, salt=STATE_SALT))
+            secret,
+            URLSafeSerializer(secret, salt=STATE_SALT),
+        )
     return cached[1]
 
 
@@ -138,8 +140,12 @@ def _load(short_code: str):
     if assignment.channel == "kiosk":  # kiosk answers come from a registered kiosk with its device token only
         return None, None, None, _unavailable(404, "Этот опрос проводится на киоске в центре обслуживания.")
     if not assignment.active:
-        return None, None, None, _unavailable(410, "Опрос по этой ссылке больше не проводится. Спасибо за "
-                                                   "желание помочь нам!")
+        return (
+            None,
+            None,
+            None,
+            _unavailable(410, "Опрос по этой ссылке больше не проводится. Спасибо за желание помочь нам!"),
+        )
     published = services.published_info(assignment.slug)
     if published is None:
         return None, None, None, _unavailable(410, "Этот опрос завершен. Спасибо за желание помочь нам!")
@@ -163,8 +169,11 @@ def _fresh_parts(published: services.PublishedInfo, page: int, lang: str) -> tup
     if cached is None:
         defn = published.definition
         shuffled = any(getattr(q, "shuffle", False) for q in defn.pages[page].questions)
-        html = None if shuffled else get_template_attribute("surveys/_questions.html", "render_page")(
-            defn, page, {}, {}, lang, seed="")
+        html = (
+            None
+            if shuffled
+            else get_template_attribute("surveys/_questions.html", "render_page")(defn, page, {}, {}, lang, seed="")
+        )
         cached = published.fragments[key] = (html, _navigation(defn, page, {}))
     return cached
 
@@ -176,8 +185,9 @@ _HOLE = "otklikhole{}8q3z"
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._-]*\Z")
 
 
-def _page_from_cache(published: services.PublishedInfo, key: tuple, render: Callable[..., str],
-                     values: dict[str, str]) -> str | None:
+def _page_from_cache(
+    published: services.PublishedInfo, key: tuple, render: Callable[..., str], values: dict[str, str]
+) -> str | None:
     """The page for ``key`` with ``values`` filled in, rendered once per worker and cache period; None for a
     signed-in staff member or a waiting flash message (the page has per-user parts then)."""
     if has_login_session() or "_flashes" in session:
@@ -192,31 +202,71 @@ def _page_from_cache(published: services.PublishedInfo, key: tuple, render: Call
     return html
 
 
-def _render(assignment, published: services.PublishedInfo, *, page: int, answers: dict[str, Any],
-            errors: dict[str, str], sid: str, started: int, status: int = 200):
+def _render(
+    assignment,
+    published: services.PublishedInfo,
+    *,
+    page: int,
+    answers: dict[str, Any],
+    errors: dict[str, str],
+    sid: str,
+    started: int,
+    status: int = 200,
+):
     defn = published.definition
     lang = current_lang()
     state = _serializer().dumps({"a": answers, "t": started})
     if not answers and not errors:
         questions_html, (step, total, is_last) = _fresh_parts(published, page, lang)
         if questions_html is not None:
-            def render(csrf: str, sid: str, state: str) -> str:
-                return render_template("surveys/respond.html", defn=defn, assignment=assignment, page_index=page,
-                                       answers={}, errors={}, lang=lang, sid=sid, state=state, known={}, step=step,
-                                       total=total, is_last=is_last, questions_html=questions_html,
-                                       csrf_token=lambda: csrf)
 
-            html = _page_from_cache(published, ("page", assignment, page, lang), render,
-                                    {"csrf": generate_csrf(), "sid": sid, "state": state})
+            def render(csrf: str, sid: str, state: str) -> str:
+                return render_template(
+                    "surveys/respond.html",
+                    defn=defn,
+                    assignment=assignment,
+                    page_index=page,
+                    answers={},
+                    errors={},
+                    lang=lang,
+                    sid=sid,
+                    state=state,
+                    known={},
+                    step=step,
+                    total=total,
+                    is_last=is_last,
+                    questions_html=questions_html,
+                    csrf_token=lambda: csrf,
+                )
+
+            html = _page_from_cache(
+                published,
+                ("page", assignment, page, lang),
+                render,
+                {"csrf": generate_csrf(), "sid": sid, "state": state},
+            )
             if html is not None:
                 return html, status
     else:
         questions_html = None
         step, total, is_last = _navigation(defn, page, answers)
     known = {k: v for k, v in answers.items() if k not in page_answer_keys(defn, page) and k != "contact"}
-    return render_template("surveys/respond.html", defn=defn, assignment=assignment, page_index=page,
-                           answers=answers, errors=errors, lang=lang, sid=sid, state=state, known=known,
-                           step=step, total=total, is_last=is_last, questions_html=questions_html), status
+    return render_template(
+        "surveys/respond.html",
+        defn=defn,
+        assignment=assignment,
+        page_index=page,
+        answers=answers,
+        errors=errors,
+        lang=lang,
+        sid=sid,
+        state=state,
+        known=known,
+        step=step,
+        total=total,
+        is_last=is_last,
+        questions_html=questions_html,
+    ), status
 
 
 def _thanks(published: services.PublishedInfo, assignment):
@@ -224,15 +274,17 @@ def _thanks(published: services.PublishedInfo, assignment):
     lang = current_lang()
 
     def render() -> str:
-        return render_template("surveys/respond_thanks.html", defn=published.definition, lang=lang,
-                               assignment=assignment)
+        return render_template(
+            "surveys/respond_thanks.html", defn=published.definition, lang=lang, assignment=assignment
+        )
 
     html = _page_from_cache(published, ("thanks", assignment, lang), render, {})
     return (html if html is not None else render()), 200
 
 
-def _next_page(defn: SurveyDefinition, page: int, answers: dict[str, Any],
-               clean: dict[str, Any] | None = None) -> int | None:
+def _next_page(
+    defn: SurveyDefinition, page: int, answers: dict[str, Any], clean: dict[str, Any] | None = None
+) -> int | None:
     clean = check_answers(defn, answers)[0] if clean is None else clean
     for index in range(page + 1, len(defn.pages)):
         if page_has_visible(defn, index, clean):
@@ -268,8 +320,9 @@ def respond(short_code: str):
     assignment, published, _defn, refusal = _load(short_code)
     if refusal is not None:
         return refusal
-    return _render(assignment, published, page=0, answers={}, errors={}, sid=services.new_submission_id(),
-                   started=int(time.time()))
+    return _render(
+        assignment, published, page=0, answers={}, errors={}, sid=services.new_submission_id(), started=int(time.time())
+    )
 
 
 @bp.post("/s/<short_code>")
@@ -305,25 +358,48 @@ def respond_post(short_code: str):
         answers["contact"] = {**dict.fromkeys(CONTACT_FIELDS, ""), "consent": False}
         return _render(assignment, published, page=page, answers=answers, errors={}, sid=sid, started=started)
     if action == "back":
-        return _render(assignment, published, page=_previous_page(defn, page, answers), answers=answers, errors={},
-                       sid=sid, started=started)
+        return _render(
+            assignment,
+            published,
+            page=_previous_page(defn, page, answers),
+            answers=answers,
+            errors={},
+            sid=sid,
+            started=started,
+        )
     clean, errors = check_answers(defn, answers)
     page_errors = _page_errors(defn, page, errors)
     if page_errors:
-        return _render(assignment, published, page=page, answers=answers, errors=page_errors, sid=sid,
-                       started=started, status=422)
+        return _render(
+            assignment, published, page=page, answers=answers, errors=page_errors, sid=sid, started=started, status=422
+        )
     following = _next_page(defn, page, answers, clean) if action != "submit" else None
     if following is not None:
         return _render(assignment, published, page=following, answers=answers, errors={}, sid=sid, started=started)
     try:
         services.submit_response(
-            slug=assignment.slug, center=assignment.center_id, channel=assignment.channel,
-            answers=answers, client_submission_id=sid, duration_seconds=int(time.time()) - started,
-            may_hold=True, client_address=request.remote_addr, checked=None if errors else (defn, clean))
+            slug=assignment.slug,
+            center=assignment.center_id,
+            channel=assignment.channel,
+            answers=answers,
+            client_submission_id=sid,
+            duration_seconds=int(time.time()) - started,
+            may_hold=True,
+            client_address=request.remote_addr,
+            checked=None if errors else (defn, clean),
+        )
     except services.InvalidSubmission as exc:
         first = min((defn.page_of(k.split(".")[0]) or 0 for k in exc.errors), default=0)
-        return _render(assignment, published, page=first, answers=answers, errors=_page_errors(defn, first, exc.errors)
-                       or exc.errors, sid=sid, started=started, status=422)
+        return _render(
+            assignment,
+            published,
+            page=first,
+            answers=answers,
+            errors=_page_errors(defn, first, exc.errors) or exc.errors,
+            sid=sid,
+            started=started,
+            status=422,
+        )
     except services.SubmissionConflict:
         return _unavailable(409, "Эти ответы уже были отправлены. Откройте опрос заново, чтобы ответить еще раз.")
     except services.SurveyClosed:

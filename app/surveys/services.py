@@ -99,8 +99,11 @@ class InvalidSubmission(SurveyError):
 class SubmissionConflict(SurveyError):
     status, code = 409, "conflict"
 
-    def __init__(self, message: str = "Ответ с этим идентификатором уже сохранен с другим содержимым. "
-                                      "Создайте новый идентификатор отправки."):
+    def __init__(
+        self,
+        message: str = "Ответ с этим идентификатором уже сохранен с другим содержимым. "
+        "Создайте новый идентификатор отправки.",
+    ):
         super().__init__(message)
 
 
@@ -214,8 +217,16 @@ def assignment_info(code: str) -> AssignmentInfo | None:
 
 def _load_assignment(code: str) -> AssignmentInfo | None:
     row = db.session.execute(
-        select(SurveyAssignment.id, SurveyAssignment.survey_id, Survey.slug, SurveyAssignment.center_id,
-               Organisation.name, SurveyAssignment.channel, SurveyAssignment.short_code, SurveyAssignment.active)
+        select(
+            SurveyAssignment.id,
+            SurveyAssignment.survey_id,
+            Survey.slug,
+            SurveyAssignment.center_id,
+            Organisation.name,
+            SurveyAssignment.channel,
+            SurveyAssignment.short_code,
+            SurveyAssignment.active,
+        )
         .join(Survey, Survey.id == SurveyAssignment.survey_id)
         .join(Organisation, Organisation.id == SurveyAssignment.center_id)
         .where(SurveyAssignment.short_code == code)
@@ -245,8 +256,10 @@ def _published_state(slug: str) -> PublishedInfo | str:
 
 def _load_published(slug: str) -> PublishedInfo | str:
     version = db.session.scalar(
-        select(SurveyVersion).join(Survey, Survey.id == SurveyVersion.survey_id)
-        .where(Survey.slug == slug, SurveyVersion.status == "published"))
+        select(SurveyVersion)
+        .join(Survey, Survey.id == SurveyVersion.survey_id)
+        .where(Survey.slug == slug, SurveyVersion.status == "published")
+    )
     if version is None:
         return "closed" if get_survey(slug) is not None and _has_closed(slug) else "missing"
     return PublishedInfo(version.survey_id, slug, version.id, version.number, definition_of(version))
@@ -291,8 +304,9 @@ def draft_for_edit(survey: Survey, user: User | None = None) -> SurveyVersion:
     if latest.status == "draft":
         return latest
     with write_transaction():
-        draft = SurveyVersion(number=latest.number + 1, status="draft",
-                              definition=json.loads(json.dumps(latest.definition)))
+        draft = SurveyVersion(
+            number=latest.number + 1, status="draft", definition=json.loads(json.dumps(latest.definition))
+        )
         survey.versions.append(draft)
         db.session.flush()
         audit.record("survey.new_draft", survey, summary=f"{survey.slug} v{draft.number}", **_user(user))
@@ -387,10 +401,15 @@ def require_published(slug: str) -> tuple[SurveyVersion, SurveyDefinition]:
 
 
 def _has_closed(slug: str) -> bool:
-    return db.session.scalar(
-        select(SurveyVersion.id).join(Survey, Survey.id == SurveyVersion.survey_id)
-        .where(Survey.slug == slug, SurveyVersion.status == "closed").limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(SurveyVersion.id)
+            .join(Survey, Survey.id == SurveyVersion.survey_id)
+            .where(Survey.slug == slug, SurveyVersion.status == "closed")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --------------------------------------------------------------------------- assignments
@@ -400,8 +419,9 @@ def _new_short_code() -> str:
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(8))
 
 
-def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
-           user: User | None = None) -> list[SurveyAssignment]:
+def assign(
+    survey: Survey, center_ids: Iterable[int], channels: Iterable[str], user: User | None = None
+) -> list[SurveyAssignment]:
     """Offer the survey at these centres on these channels; existing assignments are reactivated."""
     channels = list(dict.fromkeys(channels))
     if bad := [c for c in channels if c not in ASSIGNABLE_CHANNELS]:
@@ -409,12 +429,17 @@ def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
     center_ids = list(dict.fromkeys(int(c) for c in center_ids))
     result: list[SurveyAssignment] = []
     with write_transaction():
-        valid = set(db.session.scalars(select(Organisation.id).where(
-            Organisation.id.in_(center_ids), Organisation.kind == OrgKind.CENTER)))
+        valid = set(
+            db.session.scalars(
+                select(Organisation.id).where(Organisation.id.in_(center_ids), Organisation.kind == OrgKind.CENTER)
+            )
+        )
         if missing := [c for c in center_ids if c not in valid]:
             raise SurveyError(f"Неизвестные ЦОК: {', '.join(map(str, missing))}")
-        existing = {(a.center_id, a.channel): a for a in db.session.scalars(
-            select(SurveyAssignment).where(SurveyAssignment.survey_id == survey.id))}
+        existing = {
+            (a.center_id, a.channel): a
+            for a in db.session.scalars(select(SurveyAssignment).where(SurveyAssignment.survey_id == survey.id))
+        }
         used = set(db.session.scalars(select(SurveyAssignment.short_code)))
         for center_id in center_ids:
             for channel in channels:
@@ -424,20 +449,21 @@ def assign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
                     while code in used:
                         code = _new_short_code()
                     used.add(code)
-                    found = SurveyAssignment(survey_id=survey.id, center_id=center_id, channel=channel,
-                                             short_code=code)
+                    found = SurveyAssignment(survey_id=survey.id, center_id=center_id, channel=channel, short_code=code)
                     db.session.add(found)
                 found.active, found.deactivated_at = True, None
                 result.append(found)
         db.session.flush()
-        audit.record("survey.assign", survey, summary=survey.slug, centers=len(center_ids), channels=channels,
-                     **_user(user))
+        audit.record(
+            "survey.assign", survey, summary=survey.slug, centers=len(center_ids), channels=channels, **_user(user)
+        )
     invalidate_caches()
     return result
 
 
-def unassign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
-             user: User | None = None) -> list[SurveyAssignment]:
+def unassign(
+    survey: Survey, center_ids: Iterable[int], channels: Iterable[str], user: User | None = None
+) -> list[SurveyAssignment]:
     """Stop offering the survey at these centres on these channels (rows stay, inactive: their short links
     answer «not offered» and anonymous posts there are refused); returns the assignments switched off."""
     channels = list(dict.fromkeys(channels))
@@ -445,43 +471,79 @@ def unassign(survey: Survey, center_ids: Iterable[int], channels: Iterable[str],
         raise SurveyError(f"Неизвестный канал: {', '.join(bad)} (допустимы: {', '.join(ASSIGNABLE_CHANNELS)})")
     center_ids = list(dict.fromkeys(int(c) for c in center_ids))
     with write_transaction():
-        found = list(db.session.scalars(select(SurveyAssignment).where(
-            SurveyAssignment.survey_id == survey.id, SurveyAssignment.center_id.in_(center_ids),
-            SurveyAssignment.channel.in_(channels), SurveyAssignment.active.is_(True))))
+        found = list(
+            db.session.scalars(
+                select(SurveyAssignment).where(
+                    SurveyAssignment.survey_id == survey.id,
+                    SurveyAssignment.center_id.in_(center_ids),
+                    SurveyAssignment.channel.in_(channels),
+                    SurveyAssignment.active.is_(True),
+                )
+            )
+        )
         now = utcnow()
         for assignment in found:
             assignment.active, assignment.deactivated_at = False, now
         db.session.flush()
-        audit.record("survey.unassign", survey, summary=survey.slug, centers=len(center_ids), channels=channels,
-                     switched_off=len(found), **_user(user))
+        audit.record(
+            "survey.unassign",
+            survey,
+            summary=survey.slug,
+            centers=len(center_ids),
+            channels=channels,
+            switched_off=len(found),
+            **_user(user),
+        )
     invalidate_caches()
     return found
 
 
 def assignment_active(survey_id: int, center_id: int, channel: str) -> bool:
     """Whether the survey is offered at the centre on the channel now (cached, see SURVEY_CACHE_SECONDS)."""
-    return _hot_cache().get(("assigned", survey_id, center_id, channel),
-                            lambda: _load_assignment_active(survey_id, center_id, channel))
+    return _hot_cache().get(
+        ("assigned", survey_id, center_id, channel), lambda: _load_assignment_active(survey_id, center_id, channel)
+    )
 
 
 def _load_assignment_active(survey_id: int, center_id: int, channel: str) -> bool:
-    return db.session.scalar(select(SurveyAssignment.id).where(
-        SurveyAssignment.survey_id == survey_id, SurveyAssignment.center_id == center_id,
-        SurveyAssignment.channel == channel, SurveyAssignment.active.is_(True)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(SurveyAssignment.id)
+            .where(
+                SurveyAssignment.survey_id == survey_id,
+                SurveyAssignment.center_id == center_id,
+                SurveyAssignment.channel == channel,
+                SurveyAssignment.active.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def assignment_active_at(survey_id: int, center_id: int, channel: str, moment: datetime) -> bool:
     """Whether the survey was offered there at ``moment``: on now and created by then, or switched off only
     after it (an offline kiosk's answer given while it was offered). Read only when it is not on now."""
-    return db.session.scalar(select(SurveyAssignment.id).where(
-        SurveyAssignment.survey_id == survey_id, SurveyAssignment.center_id == center_id,
-        SurveyAssignment.channel == channel, SurveyAssignment.created_at <= moment,
-        SurveyAssignment.active.is_(True) | (SurveyAssignment.deactivated_at > moment)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(SurveyAssignment.id)
+            .where(
+                SurveyAssignment.survey_id == survey_id,
+                SurveyAssignment.center_id == center_id,
+                SurveyAssignment.channel == channel,
+                SurveyAssignment.created_at <= moment,
+                SurveyAssignment.active.is_(True) | (SurveyAssignment.deactivated_at > moment),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def assignment_by_code(code: str) -> SurveyAssignment | None:
     return db.session.scalar(
-        select(SurveyAssignment).where(SurveyAssignment.short_code == (code or "").strip().lower())
+        select(SurveyAssignment)
+        .where(SurveyAssignment.short_code == (code or "").strip().lower())
         .options(joinedload(SurveyAssignment.survey), joinedload(SurveyAssignment.center))
     )
 
@@ -489,11 +551,17 @@ def assignment_by_code(code: str) -> SurveyAssignment | None:
 def survey_for_center(center_id: int, channel: str) -> Survey | None:
     """The survey offered at a centre on a channel: the main one first, then the newest assignment."""
     return db.session.scalar(
-        select(Survey).join(SurveyAssignment, SurveyAssignment.survey_id == Survey.id)
+        select(Survey)
+        .join(SurveyAssignment, SurveyAssignment.survey_id == Survey.id)
         .join(SurveyVersion, SurveyVersion.survey_id == Survey.id)
-        .where(SurveyAssignment.center_id == center_id, SurveyAssignment.channel == channel,
-               SurveyAssignment.active.is_(True), SurveyVersion.status == "published")
-        .order_by(Survey.is_main.desc(), SurveyAssignment.id.desc()).limit(1)
+        .where(
+            SurveyAssignment.center_id == center_id,
+            SurveyAssignment.channel == channel,
+            SurveyAssignment.active.is_(True),
+            SurveyVersion.status == "published",
+        )
+        .order_by(Survey.is_main.desc(), SurveyAssignment.id.desc())
+        .limit(1)
     )
 
 
@@ -502,8 +570,13 @@ def survey_for_center(center_id: int, channel: str) -> Survey | None:
 
 def body_hash(slug: str, center: Any, channel: str, answers: Any) -> str:
     """sha256 of the canonical JSON of the request body fields (without the submission id)."""
-    canonical = json.dumps({"slug": slug, "center": str(center), "channel": channel, "answers": answers},
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    canonical = json.dumps(
+        {"slug": slug, "center": str(center), "channel": channel, "answers": answers},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -553,8 +626,9 @@ def _load_center(center: str | int) -> int | None:
     if isinstance(center, int) and not 0 < center < 2**63:  # beyond any id: the driver would overflow
         return None
     if isinstance(center, int):
-        return db.session.scalar(select(Organisation.id).where(
-            Organisation.id == center, Organisation.kind == OrgKind.CENTER))
+        return db.session.scalar(
+            select(Organisation.id).where(Organisation.id == center, Organisation.kind == OrgKind.CENTER)
+        )
     from app.org.services import find_center
 
     org = find_center(center)
@@ -590,12 +664,22 @@ def answering_time(sent: Any, arrival: datetime) -> tuple[datetime, bool]:
     return min(when, arrival), False
 
 
-def submit_response(*, slug: str, center: str | int, channel: str, answers: dict[str, Any],
-                    client_submission_id: str, duration_seconds: int | None = None,
-                    kiosk_id: int | None = None, require_assignment: bool = False,
-                    allowed_center_ids: Collection[int] | None = None, may_hold: bool = False,
-                    client_address: str | None = None, answered_at: Any = None,
-                    checked: tuple[SurveyDefinition, dict[str, Any]] | None = None) -> SubmissionResult:
+def submit_response(
+    *,
+    slug: str,
+    center: str | int,
+    channel: str,
+    answers: dict[str, Any],
+    client_submission_id: str,
+    duration_seconds: int | None = None,
+    kiosk_id: int | None = None,
+    require_assignment: bool = False,
+    allowed_center_ids: Collection[int] | None = None,
+    may_hold: bool = False,
+    client_address: str | None = None,
+    answered_at: Any = None,
+    checked: tuple[SurveyDefinition, dict[str, Any]] | None = None,
+) -> SubmissionResult:
     """Validate and store one submission exactly once.
 
     ``require_assignment``: refuse (:class:`SubmissionForbidden`) unless the survey is offered at the centre
@@ -624,8 +708,11 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         center_id = _resolve_center(center)
         if allowed_center_ids is not None and center_id not in allowed_center_ids:
             raise SubmissionForbidden("Этот ЦОК вне зоны отправителя: ответ не принят.")
-        if require_assignment and not assignment_active(info.survey_id, center_id, channel) and not (
-                when < arrival and assignment_active_at(info.survey_id, center_id, channel, when)):
+        if (
+            require_assignment
+            and not assignment_active(info.survey_id, center_id, channel)
+            and not (when < arrival and assignment_active_at(info.survey_id, center_id, channel, when))
+        ):
             raise SubmissionForbidden("Анкета не предлагается в этом ЦОК по этому каналу: ответ не принят.")
         errors: dict[str, str]
         if checked is not None and checked[0] is info.definition:
@@ -645,9 +732,18 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
         except (TypeError, ValueError, OverflowError):
             duration_seconds = None
     rows = answer_rows(info.definition, clean)  # before the lock
-    fields = {"client_submission_id": submission_id, "body_hash": digest, "survey_id": info.survey_id,
-              "version_id": info.version_id, "center_id": center_id, "channel": channel, "kiosk_id": kiosk_id,
-              "duration_seconds": duration_seconds, "received_at": arrival, "time_replaced": replaced}
+    fields = {
+        "client_submission_id": submission_id,
+        "body_hash": digest,
+        "survey_id": info.survey_id,
+        "version_id": info.version_id,
+        "center_id": center_id,
+        "channel": channel,
+        "kiosk_id": kiosk_id,
+        "duration_seconds": duration_seconds,
+        "received_at": arrival,
+        "time_replaced": replaced,
+    }
     if may_hold and integrity.enabled():
         contact = clean["contact"] if _wants_contact(info.definition, clean) else None
         held = _hold_if_burst(fields, answers, client_address, contact, answered_at=when)
@@ -669,18 +765,27 @@ def submit_response(*, slug: str, center: str | int, channel: str, answers: dict
     return SubmissionResult(response_id, True)
 
 
-def _hold_if_burst(fields: dict[str, Any], answers: dict[str, Any], client_address: str | None,
-                   contact: dict[str, Any] | None = None,
-                   answered_at: datetime | None = None) -> tuple[int, str] | None:
+def _hold_if_burst(
+    fields: dict[str, Any],
+    answers: dict[str, Any],
+    client_address: str | None,
+    contact: dict[str, Any] | None = None,
+    answered_at: datetime | None = None,
+) -> tuple[int, str] | None:
     """``(held id, "")`` when this submission is held now, ``(id, body hash)`` of an earlier hold of the same
     submission id (a retry), None to store it normally."""
     prior = integrity.held_prior(fields["client_submission_id"])
     if prior is not None:
         return prior
     address = integrity.address_hash(client_address)
-    reasons = integrity.burst_reasons(survey_id=fields["survey_id"], center_id=fields["center_id"],
-                                      channel=fields["channel"], kiosk_id=fields["kiosk_id"],
-                                      body_hash=fields["body_hash"], address=address)
+    reasons = integrity.burst_reasons(
+        survey_id=fields["survey_id"],
+        center_id=fields["center_id"],
+        channel=fields["channel"],
+        kiosk_id=fields["kiosk_id"],
+        body_hash=fields["body_hash"],
+        address=address,
+    )
     if reasons is None or _existing(fields["client_submission_id"]) is not None:
         return None
     try:
@@ -695,8 +800,14 @@ def _contact_record(contact: dict[str, Any] | None) -> Contact | None:
     """A new Contact of a consented callback request (not flushed: the caller's transaction adds it)."""
     if not contact:
         return None
-    return Contact(name=contact["name"], phone=contact["phone"], email=contact["email"], purpose="survey_callback",
-                   consent_version=CONSENT_VERSION, consented_at=utcnow())
+    return Contact(
+        name=contact["name"],
+        phone=contact["phone"],
+        email=contact["email"],
+        purpose="survey_callback",
+        consent_version=CONSENT_VERSION,
+        consented_at=utcnow(),
+    )
 
 
 def store_released(held: Any) -> int:
@@ -713,10 +824,18 @@ def store_released(held: Any) -> int:
     if errors:
         raise integrity.HoldError("Ответ больше не проходит проверку анкеты и не может быть принят")
     rows = answer_rows(defn, clean)
-    fields = {"client_submission_id": held.client_submission_id, "body_hash": held.body_hash,
-              "survey_id": held.survey_id, "version_id": held.version_id, "center_id": held.center_id,
-              "channel": held.channel, "kiosk_id": held.kiosk_id, "duration_seconds": held.duration_seconds,
-              "received_at": held.received_at, "time_replaced": bool(held.time_replaced)}
+    fields = {
+        "client_submission_id": held.client_submission_id,
+        "body_hash": held.body_hash,
+        "survey_id": held.survey_id,
+        "version_id": held.version_id,
+        "center_id": held.center_id,
+        "channel": held.channel,
+        "kiosk_id": held.kiosk_id,
+        "duration_seconds": held.duration_seconds,
+        "received_at": held.received_at,
+        "time_replaced": bool(held.time_replaced),
+    }
     when = held.answered_at or held.received_at
     if _wants_contact(defn, clean):
         return _store_with_contact(defn, clean, rows, fields, now=when, record=record)
@@ -759,31 +878,53 @@ def _wants_contact(defn: SurveyDefinition, clean: dict[str, Any]) -> bool:
     return contact.get("consent") is True
 
 
-def _insert_response(connection: Connection, rows: list[dict[str, Any]], fields: dict[str, Any], now: datetime,
-                     contact_id: int | None = None) -> int:
+def _insert_response(
+    connection: Connection,
+    rows: list[dict[str, Any]],
+    fields: dict[str, Any],
+    now: datetime,
+    contact_id: int | None = None,
+) -> int:
     """Insert the response and all its answers (one executemany) inside the caller's write transaction.
 
     On SQLite through the driver (:class:`~app.database.DriverStatement`): SQLAlchemy's statement
     execution cost more than SQLite's own work here. Raises IntegrityError when this submission id is
     stored already.
     """
-    response_id = _RESPONSE_INSERT.insert(connection, {
-        **fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None})
-    common = {"response_id": response_id, "survey_id": fields["survey_id"], "center_id": fields["center_id"],
-              "submitted_at": now}
+    response_id = _RESPONSE_INSERT.insert(
+        connection, {**fields, "submitted_at": now, "contact_id": contact_id, "appeal_id": None}
+    )
+    common = {
+        "response_id": response_id,
+        "survey_id": fields["survey_id"],
+        "center_id": fields["center_id"],
+        "submitted_at": now,
+    }
     _ANSWER_INSERT.insert_many(connection, rows, common)
     return response_id
 
 
-def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: list[dict[str, Any]],
-                        fields: dict[str, Any], now: datetime | None = None, record: Contact | None = None) -> int:
+def _store_with_contact(
+    defn: SurveyDefinition,
+    clean: dict[str, Any],
+    rows: list[dict[str, Any]],
+    fields: dict[str, Any],
+    now: datetime | None = None,
+    record: Contact | None = None,
+) -> int:
     """The response of a customer who left contacts: the contact (``record`` when it exists already), the
     response, and close-the-loop's appeal in the session's write transaction."""
     now = now or utcnow()
     if record is None:
         contact = clean["contact"]
-        record = Contact(name=contact["name"], phone=contact["phone"], email=contact["email"],
-                         purpose="survey_callback", consent_version=CONSENT_VERSION, consented_at=now)
+        record = Contact(
+            name=contact["name"],
+            phone=contact["phone"],
+            email=contact["email"],
+            purpose="survey_callback",
+            consent_version=CONSENT_VERSION,
+            consented_at=now,
+        )
         db.session.add(record)
         db.session.flush()
     connection = db.session.connection()
@@ -792,8 +933,7 @@ def _store_with_contact(defn: SurveyDefinition, clean: dict[str, Any], rows: lis
     _close_the_loop(stored, defn, clean, now)
     if stored.appeal_id is not None:
         responses = table_of(Response)
-        connection.execute(update(responses).where(responses.c.id == response_id)
-                           .values(appeal_id=stored.appeal_id))
+        connection.execute(update(responses).where(responses.c.id == response_id).values(appeal_id=stored.appeal_id))
     return response_id
 
 
@@ -813,6 +953,7 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
         return
     from app.appeals.models import SURVEY_SOURCE  # appeals import surveys: imported here, not at the top
     from app.appeals.services import create_appeal_in_session
+
     topic_code = "other"
     if rule.topic_question and isinstance(clean.get(rule.topic_question), str):
         wanted = clean[rule.topic_question]
@@ -825,9 +966,18 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
     try:
         with db.session.begin_nested():
             appeal = create_appeal_in_session(
-                kind="application", form="interactive", channel="kiosk" if response.channel == "kiosk" else "web",
-                topic_code=topic_code, center_id=response.center_id, received_at=now, text="\n".join(lines),
-                contact_id=response.contact_id, external_source=SURVEY_SOURCE, external_id=str(response.id), user=None)
+                kind="application",
+                form="interactive",
+                channel="kiosk" if response.channel == "kiosk" else "web",
+                topic_code=topic_code,
+                center_id=response.center_id,
+                received_at=now,
+                text="\n".join(lines),
+                contact_id=response.contact_id,
+                external_source=SURVEY_SOURCE,
+                external_id=str(response.id),
+                user=None,
+            )
             response.appeal_id = appeal.id
             audit.record("survey.close_the_loop", appeal, summary=f"response {response.id}")
     except Exception:  # the customer's answers must be stored even if the appeal is not

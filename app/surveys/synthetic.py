@@ -66,10 +66,12 @@ def _bump_sequences() -> None:
     """Explicit ids bypass PostgreSQL sequences; move them past the inserted rows."""
     if db.engine.dialect.name != "postgresql":
         return
-    db.session.execute(text("SELECT setval(pg_get_serial_sequence('response', 'id'), "
-                            "(SELECT COALESCE(MAX(id), 1) FROM response))"))
-    db.session.execute(text("SELECT setval(pg_get_serial_sequence('answer', 'id'), "
-                            "(SELECT COALESCE(MAX(id), 1) FROM answer))"))
+    db.session.execute(
+        text("SELECT setval(pg_get_serial_sequence('response', 'id'), (SELECT COALESCE(MAX(id), 1) FROM response))")
+    )
+    db.session.execute(
+        text("SELECT setval(pg_get_serial_sequence('answer', 'id'), (SELECT COALESCE(MAX(id), 1) FROM answer))")
+    )
 
 
 def _timestamps(rng: np.random.Generator, start: date, end: date, n: int) -> np.ndarray:
@@ -89,8 +91,7 @@ def _score(lo: int, hi: int, rng: np.random.Generator) -> float:
 
 def _synthetic_scale(question: dict[str, Any], rng: np.random.Generator) -> list[SyntheticRow]:
     scale = question.get("scale") or {}
-    lo, hi = {"nps": (0, 10), "ces": (1, 7)}.get(question["type"], (int(scale.get("min", 1)),
-                                                                    int(scale.get("max", 5))))
+    lo, hi = {"nps": (0, 10), "ces": (1, 7)}.get(question["type"], (int(scale.get("min", 1)), int(scale.get("max", 5))))
     return [(question.get("code", ""), _score(lo, hi, rng), None, None)]
 
 
@@ -132,9 +133,16 @@ def _synthetic_text(question: dict[str, Any], rng: np.random.Generator) -> list[
 
 # Answers of a question of unknown meaning, by question type; date and contact get nothing synthetic.
 _SYNTHETIC: dict[str, Callable[[dict[str, Any], np.random.Generator], list[SyntheticRow]]] = {
-    "rating": _synthetic_scale, "ces": _synthetic_scale, "nps": _synthetic_scale, "matrix": _synthetic_matrix,
-    "single_choice": _synthetic_single, "dropdown": _synthetic_single, "multi_choice": _synthetic_multi,
-    "yes_no": _synthetic_yes_no, "number": _synthetic_number, "text": _synthetic_text,
+    "rating": _synthetic_scale,
+    "ces": _synthetic_scale,
+    "nps": _synthetic_scale,
+    "matrix": _synthetic_matrix,
+    "single_choice": _synthetic_single,
+    "dropdown": _synthetic_single,
+    "multi_choice": _synthetic_multi,
+    "yes_no": _synthetic_yes_no,
+    "number": _synthetic_number,
+    "text": _synthetic_text,
 }
 
 
@@ -144,9 +152,16 @@ def _generic(question: dict[str, Any], rng: np.random.Generator) -> list[Synthet
     return make(question, rng) if make is not None else []
 
 
-def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], start: date, end: date, n: int,
-                       seed: int = 1, weak_center_code: str | None = "LGV",
-                       channels: Sequence[str] = ("kiosk", "online", "qr")) -> int:
+def generate_responses(
+    version: SurveyVersion,
+    centers: Sequence[Organisation],
+    start: date,
+    end: date,
+    n: int,
+    seed: int = 1,
+    weak_center_code: str | None = "LGV",
+    channels: Sequence[str] = ("kiosk", "online", "qr"),
+) -> int:
     """Insert ``n`` synthetic responses (and tidy answers) to ``version`` at ``centers``; returns n.
 
     Commits per chunk of responses; deterministic for a given seed.
@@ -167,12 +182,12 @@ def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], 
     purpose_p = np.array([w for _, w in PURPOSES])
     seconds = _timestamps(rng, start, end, n)
     epoch = datetime.combine(start, time())
-    quarter0 = (start.year * 4 + (start.month - 1) // 3)
+    quarter0 = start.year * 4 + (start.month - 1) // 3
 
     survey_id, version_id = version.survey_id, version.id
     for begin in range(0, n, CHUNK):
         size = min(CHUNK, n - begin)
-        ts = [epoch + timedelta(seconds=int(s)) for s in seconds[begin:begin + size]]
+        ts = [epoch + timedelta(seconds=int(s)) for s in seconds[begin : begin + size]]
         quarter = np.array([(t.year * 4 + (t.month - 1) // 3) - quarter0 for t in ts])
         which = rng.integers(0, len(centers), size)
         mood = rng.normal(0, 0.55, size)
@@ -202,11 +217,20 @@ def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], 
                 center_id = int(center_ids[which[i]])
                 submitted = ts[i]
                 csid = _uuid(seed, version_id, begin + i)
-                responses.append({"id": rid, "client_submission_id": csid,
-                                  "body_hash": hashlib.sha256(csid.encode()).hexdigest(), "survey_id": survey_id,
-                                  "version_id": version_id, "center_id": center_id, "channel": channels[channel[i]],
-                                  "submitted_at": submitted, "received_at": submitted,
-                                  "duration_seconds": int(duration[i])})
+                responses.append(
+                    {
+                        "id": rid,
+                        "client_submission_id": csid,
+                        "body_hash": hashlib.sha256(csid.encode()).hexdigest(),
+                        "survey_id": survey_id,
+                        "version_id": version_id,
+                        "center_id": center_id,
+                        "channel": channels[channel[i]],
+                        "submitted_at": submitted,
+                        "received_at": submitted,
+                        "duration_seconds": int(duration[i]),
+                    }
+                )
                 rows: list[tuple[str, float | None, str | None, str | None]] = []
                 for code in known:
                     if code == "overall":
@@ -223,9 +247,19 @@ def generate_responses(version: SurveyVersion, centers: Sequence[Organisation], 
                 for question in generic:
                     rows.extend(_generic(question, rng))
                 for code, num, option, txt in rows:
-                    answers.append({"id": answer_id, "response_id": rid, "survey_id": survey_id, "center_id": center_id,
-                                    "submitted_at": submitted, "question_code": code, "value_num": num,
-                                    "option_code": option, "text": txt})
+                    answers.append(
+                        {
+                            "id": answer_id,
+                            "response_id": rid,
+                            "survey_id": survey_id,
+                            "center_id": center_id,
+                            "submitted_at": submitted,
+                            "question_code": code,
+                            "value_num": num,
+                            "option_code": option,
+                            "text": txt,
+                        }
+                    )
                     answer_id += 1
             db.session.execute(insert(table_of(Response)), responses)
             db.session.execute(insert(table_of(Answer)), answers)

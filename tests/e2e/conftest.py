@@ -66,8 +66,15 @@ def live_server(sqlite_template, tmp_path, live_config) -> Iterator[LiveServer]:
     """The app on a real port with a fresh SQLite file holding the demo tree and demo users."""
     database = tmp_path / "live.db"
     shutil.copy(sqlite_template, database)
-    app = create_app({**BASE_CONFIG, "TESTING": False, "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", **live_config})
+    app = create_app(
+        {
+            **BASE_CONFIG,
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            **live_config,
+        }
+    )
     with app.app_context():
         from app.demo import seed_org_tree, seed_topics, seed_users
 
@@ -98,9 +105,16 @@ def browser(tmp_path_factory):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         yield browser
         browser.close()

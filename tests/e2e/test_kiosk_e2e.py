@@ -19,22 +19,60 @@ SURVEY = {
     "slug": "kiosk-e2e",
     "title": {"ru": "Оценка визита в ЦОК"},
     "pages": [
-        {"title": {"ru": "Общее впечатление"}, "questions": [
-            {"code": "overall", "type": "rating", "style": "faces", "required": True, "scale": {"min": 1, "max": 5},
-             "text": {"ru": "Насколько вы удовлетворены обслуживанием в целом?"}},
-            {"code": "nps", "type": "nps", "text": {"ru": "Порекомендуете ли вы наш центр знакомым?"}},
-            {"code": "purpose", "type": "single_choice", "text": {"ru": "С какой целью вы обращались?"},
-             "options": [{"code": "connection", "text": {"ru": "Технологическое присоединение"}},
-                         {"code": "metering", "text": {"ru": "Учет электроэнергии"}}]}]},
-        {"title": {"ru": "Оценка обслуживания"}, "questions": [
-            {"code": "wait", "type": "rating", "style": "stars", "scale": {"min": 1, "max": 5},
-             "text": {"ru": "Время ожидания в очереди"}},
-            {"code": "why", "type": "text", "max_length": 2000, "multiline": True,
-             "text": {"ru": "Что нам улучшить?"},
-             "show_if": {"all": [{"question": "overall", "op": "lte", "value": 3}]}}]},
-        {"title": {"ru": "Обратная связь"}, "questions": [
-            {"code": "contact", "type": "contact", "fields": ["name", "phone", "email"],
-             "text": {"ru": "Хотите, чтобы мы связались с вами?"}}]},
+        {
+            "title": {"ru": "Общее впечатление"},
+            "questions": [
+                {
+                    "code": "overall",
+                    "type": "rating",
+                    "style": "faces",
+                    "required": True,
+                    "scale": {"min": 1, "max": 5},
+                    "text": {"ru": "Насколько вы удовлетворены обслуживанием в целом?"},
+                },
+                {"code": "nps", "type": "nps", "text": {"ru": "Порекомендуете ли вы наш центр знакомым?"}},
+                {
+                    "code": "purpose",
+                    "type": "single_choice",
+                    "text": {"ru": "С какой целью вы обращались?"},
+                    "options": [
+                        {"code": "connection", "text": {"ru": "Технологическое присоединение"}},
+                        {"code": "metering", "text": {"ru": "Учет электроэнергии"}},
+                    ],
+                },
+            ],
+        },
+        {
+            "title": {"ru": "Оценка обслуживания"},
+            "questions": [
+                {
+                    "code": "wait",
+                    "type": "rating",
+                    "style": "stars",
+                    "scale": {"min": 1, "max": 5},
+                    "text": {"ru": "Время ожидания в очереди"},
+                },
+                {
+                    "code": "why",
+                    "type": "text",
+                    "max_length": 2000,
+                    "multiline": True,
+                    "text": {"ru": "Что нам улучшить?"},
+                    "show_if": {"all": [{"question": "overall", "op": "lte", "value": 3}]},
+                },
+            ],
+        },
+        {
+            "title": {"ru": "Обратная связь"},
+            "questions": [
+                {
+                    "code": "contact",
+                    "type": "contact",
+                    "fields": ["name", "phone", "email"],
+                    "text": {"ru": "Хотите, чтобы мы связались с вами?"},
+                }
+            ],
+        },
     ],
 }
 
@@ -91,8 +129,9 @@ def flushed_empty_queue(page) -> None:
     """After a reload, wait until kiosk.js has read its (empty) queue: nothing is left to send twice.
 
     Replaces a fixed 1.5 s sleep: the indicator's count is written once the queue has been read."""
-    page.wait_for_function("() => { const el = document.getElementById('kiosk-pending');"
-                           " return !!el && el.dataset.count === '0'; }")
+    page.wait_for_function(
+        "() => { const el = document.getElementById('kiosk-pending'); return !!el && el.dataset.count === '0'; }"
+    )
 
 
 def stored_token(page) -> str:
@@ -168,8 +207,10 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
     page.locator("#kiosk-pending").wait_for(state="hidden")
     with live_server.app.app_context():
         response = db.session.scalar(select(Response))
-        answers = {a.question_code: (a.value_num, a.option_code) for a in
-                   db.session.scalars(select(Answer).where(Answer.response_id == response.id))}
+        answers = {
+            a.question_code: (a.value_num, a.option_code)
+            for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+        }
         assert response.channel == "kiosk" and response.kiosk_id is not None
         assert answers["overall"][0] == 5 and answers["nps"][0] == 9 and answers["wait"][0] == 4
         assert answers["purpose"][1] == "metering"
@@ -337,8 +378,10 @@ def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_
         surveys.close(surveys.get_survey(SURVEY["slug"]))
         db.session.remove()
     # Listen before unblocking: the 5-second flush may send it before the "online" event does.
-    with page.expect_response(lambda r: "/api/" in r.url and r.request.method == "POST") as refused, \
-            page.expect_response(lambda r: "/heartbeat" in r.url and '"refused":1' in (r.request.post_data or "")):
+    with (
+        page.expect_response(lambda r: "/api/" in r.url and r.request.method == "POST") as refused,
+        page.expect_response(lambda r: "/heartbeat" in r.url and '"refused":1' in (r.request.post_data or "")),
+    ):
         page.unroute("**/api/**")
         page.evaluate("() => window.dispatchEvent(new Event('online'))")
     assert refused.value.status == 410
@@ -374,8 +417,9 @@ def test_no_url_referer_or_log_line_holds_the_device_token(live_server, kiosk_pa
     caplog.set_level(logging.INFO)  # the live server's access log (logger "werkzeug") and the app's
     page = kiosk_page
     sent: list[tuple[str, str, str]] = []  # (url, referer, x-kiosk-token)
-    page.context.on("request", lambda r: sent.append(
-        (r.url, r.headers.get("referer", ""), r.headers.get("x-kiosk-token", ""))))
+    page.context.on(
+        "request", lambda r: sent.append((r.url, r.headers.get("referer", ""), r.headers.get("x-kiosk-token", "")))
+    )
     enrol_url = setup_kiosk(live_server)
     code = enrol_url.rsplit("/", 1)[1]
     page.goto(enrol_url)
@@ -415,8 +459,11 @@ def test_no_url_referer_or_log_line_holds_the_device_token(live_server, kiosk_pa
 
     paths = [urlsplit(url).path for url, _referer, _token in sent]
     assert "/kiosk/heartbeat" in paths and "/kiosk/reviews" in paths and "/kiosk/screen/home" in paths
-    assert {t for (_u, _r, t), path in zip(sent, paths, strict=True)
-            if path.endswith(("/kiosk/heartbeat", "/kiosk/reviews", "/responses", "/kiosk/screen/home"))} == {token}
+    assert {
+        t
+        for (_u, _r, t), path in zip(sent, paths, strict=True)
+        if path.endswith(("/kiosk/heartbeat", "/kiosk/reviews", "/responses", "/kiosk/screen/home"))
+    } == {token}
     for url, referer, _token in sent:
         assert token not in url and token not in referer, (url, referer)
     exchange = next(i for i, (url, _r, _t) in enumerate(sent) if url.endswith("/kiosk/enrol"))

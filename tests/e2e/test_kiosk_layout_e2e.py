@@ -31,8 +31,11 @@ def fits(page, locator) -> None:
     nav = page.locator(".kiosk-nav:visible")
     if nav.count():
         top = nav.first.bounding_box()["y"]
-        assert box["y"] + box["height"] <= top or locator.evaluate(
-            "(el) => !!el.closest('.kiosk-nav')"), (page.size_name, box, top)
+        assert box["y"] + box["height"] <= top or locator.evaluate("(el) => !!el.closest('.kiosk-nav')"), (
+            page.size_name,
+            box,
+            top,
+        )
 
 
 def test_home_tiles_fit_without_scrolling(live_server, mounted):

@@ -16,21 +16,31 @@ def survey_link(live_server) -> str:
         from app.surveys.models import SurveyAssignment
 
         seed_main_survey()
-        code = db.session.scalar(select(SurveyAssignment.short_code).where(
-            SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")))
+        code = db.session.scalar(
+            select(SurveyAssignment.short_code).where(
+                SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
+            )
+        )
         db.session.remove()
     return f"{live_server.url}/s/{code}"
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True, device_scale_factor=2)
+    context = browser.new_context(
+        locale="ru-RU", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = context.new_page()
     problems: list[str] = []
     # (the missing /favicon.ico is not ours: resource 404s are ignored, CSP reports and script errors are not)
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.problems = problems
     yield page
@@ -46,7 +56,8 @@ def tap(page, locator, min_width: int = 44) -> None:
 
 def option(page, code: str, value: str):
     return page.locator(f"#q-{code} label.scale-option, #q-{code} label.choice").filter(
-        has=page.locator(f"input[value='{value}']"))
+        has=page.locator(f"input[value='{value}']")
+    )
 
 
 def test_customer_answers_demo_survey_on_a_phone(live_server, phone, survey_link):

@@ -19,8 +19,11 @@ def survey_link(live_server) -> str:
         from app.surveys.models import SurveyAssignment
 
         seed_main_survey()
-        code = db.session.scalar(select(SurveyAssignment.short_code).where(
-            SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")))
+        code = db.session.scalar(
+            select(SurveyAssignment.short_code).where(
+                SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
+            )
+        )
         db.session.remove()
     return f"{live_server.url}/s/{code}"
 
@@ -48,7 +51,7 @@ def test_the_0_to_10_scale_is_one_row_inside_its_card(browser, survey_link, widt
 
 
 def _luminance(rgb: str) -> float:
-    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -25,10 +25,12 @@ def test_phone_entry_with_consent_then_escaped_in_public_book(live_server, page)
     assert "Книга отзывов и предложений" in page.title()
     screenshot(page, "reviews-phone-form-390x844")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
-    for locator in (page.locator('label.choice:has(input[value="complaint"])'),
-                    page.locator('label.choice:has(input[value="quality"])'),
-                    page.locator('label.choice:has(input[name="wants_answer"][value="yes"])'),
-                    page.get_by_role("button", name="Продолжить")):
+    for locator in (
+        page.locator('label.choice:has(input[value="complaint"])'),
+        page.locator('label.choice:has(input[value="quality"])'),
+        page.locator('label.choice:has(input[name="wants_answer"][value="yes"])'),
+        page.get_by_role("button", name="Продолжить"),
+    ):
         assert_touch_size(locator)
     page.locator('label.choice:has(input[value="complaint"])').click()
     page.locator('label.choice:has(input[value="quality"])').click()
@@ -62,8 +64,9 @@ def test_phone_entry_with_consent_then_escaped_in_public_book(live_server, page)
         entry = db.session.scalar(select(ReviewEntry).where(ReviewEntry.registration_number == number))
         assert entry.text.startswith("<script>") and entry.contact_id is not None
         moderate(entry, "publish", None)
-        answer(db.session.get(Appeal, entry.appeal_id), 'Проверили линию. <b onmouseover="alert(2)">Исправлено</b>',
-               None)
+        answer(
+            db.session.get(Appeal, entry.appeal_id), 'Проверили линию. <b onmouseover="alert(2)">Исправлено</b>', None
+        )
         db.session.remove()
 
     page.goto(f"{live_server.url}/book/KUR")

@@ -21,8 +21,10 @@ from app.extensions import db
 from app.models import Organisation
 from tests.conftest import DatabaseSeed, register_seed
 
-MALICIOUS = ('Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
-             '<img src="file:///etc/passwd"> звоните +7 912 345-67-89')
+MALICIOUS = (
+    'Спасибо за помощь в оформлении <img src="http://169.254.169.254/latest"> '
+    '<img src="file:///etc/passwd"> звоните +7 912 345-67-89'
+)
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 
 
@@ -40,12 +42,27 @@ def seed_demo() -> object:
     kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
     with write_transaction():
         when = datetime(2026, 8, 14, 9, 0)
-        response = Response(client_submission_id="malicious-1", body_hash="x", survey_id=survey.id,
-                            version_id=version.id, center_id=kur.id, channel="kiosk", submitted_at=when)
+        response = Response(
+            client_submission_id="malicious-1",
+            body_hash="x",
+            survey_id=survey.id,
+            version_id=version.id,
+            center_id=kur.id,
+            channel="kiosk",
+            submitted_at=when,
+        )
         db.session.add(response)
         db.session.flush()
-        db.session.add(Answer(response_id=response.id, survey_id=survey.id, center_id=kur.id, submitted_at=when,
-                              question_code="why", text=MALICIOUS))
+        db.session.add(
+            Answer(
+                response_id=response.id,
+                survey_id=survey.id,
+                center_id=kur.id,
+                submitted_at=when,
+                question_code="why",
+                text=MALICIOUS,
+            )
+        )
     rng = random.Random(5)
     centres = [c for c in active if c.code in ("KUR", "LGV", "SHCH", "OBO", "ZHEL", "BEL", "BRN")]
     topics = ["connection", "transmission", "metering", "quality", "other"]
@@ -54,10 +71,14 @@ def seed_demo() -> object:
             centre = centres[i % len(centres)]
             kind = "complaint" if rng.random() < (0.25 if centre.code == "LGV" else 0.06) else "application"
             day = date(2026, 4, 1) + timedelta(days=rng.randrange(183))
-            create_appeal_in_session(kind=kind, form=rng.choice(["in_person", "remote", "interactive"]),
-                                     channel=rng.choice(["visit", "phone", "web", "letter"]),
-                                     topic_code=rng.choice(topics), center_id=centre.id,
-                                     received_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=10))
+            create_appeal_in_session(
+                kind=kind,
+                form=rng.choice(["in_person", "remote", "interactive"]),
+                channel=rng.choice(["visit", "phone", "web", "letter"]),
+                topic_code=rng.choice(topics),
+                center_id=centre.id,
+                received_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=10),
+            )
     return survey
 
 

@@ -15,8 +15,22 @@ from tests.integration.test_analysis_report import SMALL_DEFINITION, add_respons
 BEFORE = datetime(2026, 5, 15, 9)  # inside the default 90-day window before 2026-07-01
 AFTER = datetime(2026, 8, 15, 9)  # inside the 90 days from 2026-07-01
 KURSK_OTHERS = ("KUR", "SHCH", "ZHEL", "OBO")
-CONTRACT_KEYS = {"method", "metric", "center", "question", "before", "after", "naive_change", "comparison_change",
-                 "estimate", "ci", "p_value", "verdict", "comparison_centers", "regression_to_mean"}
+CONTRACT_KEYS = {
+    "method",
+    "metric",
+    "center",
+    "question",
+    "before",
+    "after",
+    "naive_change",
+    "comparison_change",
+    "estimate",
+    "ci",
+    "p_value",
+    "verdict",
+    "comparison_centers",
+    "regression_to_mean",
+}
 
 
 def wait_rows(top2: int, n: int = 200, nps_promoters: int | None = None) -> list[dict[str, float]]:
@@ -85,20 +99,45 @@ def test_nps_and_mean_metrics(planted, runner):
     assert nps["before"]["center"]["value"] == pytest.approx(-40)
     assert nps["after"]["comparison"]["value"] == pytest.approx(20)
     assert nps["estimate"] == pytest.approx(100 - 20) and nps["verdict"] == "improved"
-    mean = json.loads(run(runner, "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01",
-                          "--metric", "mean").output)
+    mean = json.loads(
+        run(runner, "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--metric", "mean").output
+    )
     assert mean["metric"] == "mean"
     assert mean["before"]["center"]["value"] == pytest.approx(0.3 * 5 + 0.7 * 2)
     assert mean["estimate"] == pytest.approx(3 * 0.4)
 
 
 def test_explicit_windows(planted, runner):
-    data = json.loads(run(runner, "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01",
-                          "--before", "2026-05-01:2026-05-31", "--after", "2026-08-01:2026-08-31").output)
+    data = json.loads(
+        run(
+            runner,
+            "--scope",
+            "LGV",
+            "--question",
+            "wait",
+            "--introduced",
+            "2026-07-01",
+            "--before",
+            "2026-05-01:2026-05-31",
+            "--after",
+            "2026-08-01:2026-08-31",
+        ).output
+    )
     assert data["before"]["from"] == "2026-05-01" and data["after"]["to"] == "2026-08-31"
     assert data["estimate"] == pytest.approx(0.4)
-    empty = json.loads(run(runner, "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01",
-                           "--before", "2026-06-01:2026-06-30").output)
+    empty = json.loads(
+        run(
+            runner,
+            "--scope",
+            "LGV",
+            "--question",
+            "wait",
+            "--introduced",
+            "2026-07-01",
+            "--before",
+            "2026-06-01:2026-06-30",
+        ).output
+    )
     assert empty["before"]["center"] == {"n": 0, "value": None}
     assert empty["verdict"] == "no_comparison" and empty["comparison_centers"] == []
 
@@ -129,29 +168,37 @@ def test_centre_under_its_own_action_is_not_a_comparison(planted, runner):
     assert data["before"]["comparison"]["n"] == 600
     # An action on another question does not exclude it.
     actions.set_status(other, "cancelled", date(2026, 6, 2))
-    unrelated = actions.create_action(title="Другая мера", owner=find_org("SHCH"), metric="overall",
-                                      survey_slug="mini")
+    unrelated = actions.create_action(title="Другая мера", owner=find_org("SHCH"), metric="overall", survey_slug="mini")
     actions.set_status(unrelated, "in_progress", date(2026, 6, 1))
     again = json.loads(run(runner, "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01").output)
     assert "SHCH" in again["comparison_centers"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--scope", "NOPE", "--question", "wait", "--introduced", "2026-07-01"], "не найден"),
-    (["--scope", "LGV", "--question", "nope", "--introduced", "2026-07-01"], "нет вопроса"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "01.07.2026"], "ГГГГ-ММ-ДД"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--before", "2026-05-01"],
-     "ГГГГ-ММ-ДД:ГГГГ-ММ-ДД"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--after", "2026-09-01:2026-08-01"],
-     "начало не позже конца"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--before", "2026-06-01:2026-07-15"],
-     "раньше, чем начнется"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--metric", "nps"], "не подходит"),
-    (["--scope", "LGV", "--question", "nps", "--introduced", "2026-07-01", "--metric", "top2box"], "не подходит"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--metric", "median"], "неизвестен"),
-    (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--format", "csv"], "только json"),
-    (["--question", "wait", "--introduced", "2026-07-01"], "Не указано: --scope"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scope", "NOPE", "--question", "wait", "--introduced", "2026-07-01"], "не найден"),
+        (["--scope", "LGV", "--question", "nope", "--introduced", "2026-07-01"], "нет вопроса"),
+        (["--scope", "LGV", "--question", "wait", "--introduced", "01.07.2026"], "ГГГГ-ММ-ДД"),
+        (
+            ["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--before", "2026-05-01"],
+            "ГГГГ-ММ-ДД:ГГГГ-ММ-ДД",
+        ),
+        (
+            ["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--after", "2026-09-01:2026-08-01"],
+            "начало не позже конца",
+        ),
+        (
+            ["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--before", "2026-06-01:2026-07-15"],
+            "раньше, чем начнется",
+        ),
+        (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--metric", "nps"], "не подходит"),
+        (["--scope", "LGV", "--question", "nps", "--introduced", "2026-07-01", "--metric", "top2box"], "не подходит"),
+        (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--metric", "median"], "неизвестен"),
+        (["--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01", "--format", "csv"], "только json"),
+        (["--question", "wait", "--introduced", "2026-07-01"], "Не указано: --scope"),
+    ],
+)
 def test_bad_input_is_refused_in_russian(planted, runner, args, message):
     result = run(runner, *args)
     assert result.exit_code != 0
@@ -159,14 +206,16 @@ def test_bad_input_is_refused_in_russian(planted, runner, args, message):
 
 
 def test_unknown_survey_is_refused(org, runner):
-    result = runner.invoke(args=["analysis", "action-effect", "nope", "--scope", "LGV", "--question", "wait",
-                                 "--introduced", "2026-07-01"])
+    result = runner.invoke(
+        args=["analysis", "action-effect", "nope", "--scope", "LGV", "--question", "wait", "--introduced", "2026-07-01"]
+    )
     assert result.exit_code != 0 and "Анкета «nope» не найдена" in result.output
 
 
 def test_tracked_action_uses_the_same_effect(planted):
-    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Электронная очередь", owner=find_org("LGV"), metric="wait", survey_slug="mini"
+    )
     assert actions.evaluate_effect(action)["evaluated"] is False
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 7, 10))
@@ -188,8 +237,9 @@ def test_after_window_not_started_yet(planted):
 
 
 def test_company_wide_action_has_no_comparison(planted):
-    action = actions.create_action(title="Регламент для всей сети", owner=find_org("MRSK"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Регламент для всей сети", owner=find_org("MRSK"), metric="wait", survey_slug="mini"
+    )
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     effect = actions.evaluate_effect(action, today=date(2026, 12, 31))
     assert effect["verdict"] == "no_comparison" and effect["comparison_centers"] == []
@@ -201,8 +251,9 @@ def test_branch_action_compares_with_other_branches(org):
     # Kursk branch centres 30 % → 80 %; Bryansk centres 50 % → 60 %.
     version = make_survey(SMALL_DEFINITION)
     seed(version, {"LGV": (60, 160), "KUR": (60, 160), "BRN": (100, 120), "KLI": (100, 120), "POC": (100, 120)})
-    action = actions.create_action(title="Обучение операторов филиала", owner=find_org("KURS"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Обучение операторов филиала", owner=find_org("KURS"), metric="wait", survey_slug="mini"
+    )
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     effect = actions.evaluate_effect(action, today=date(2026, 12, 31))
     assert effect["center"] == "KURS" and effect["scope"] == "branch"
@@ -212,14 +263,20 @@ def test_branch_action_compares_with_other_branches(org):
 
 
 def test_action_page_shows_the_effect_in_plain_russian(planted, make_user, login, client):
-    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Электронная очередь", owner=find_org("LGV"), metric="wait", survey_slug="mini"
+    )
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 7, 10))
     login(make_user("manager", scope="MRSK"))
     html = client.get(f"/analysis/actions/{action.id}").get_data(as_text=True)
-    for text in ("Изменение в ЦОК", "Изменение в сравнительных ЦОК", "Эффект мероприятия", "регрессия к среднему",
-                 "+40,0"):
+    for text in (
+        "Изменение в ЦОК",
+        "Изменение в сравнительных ЦОК",
+        "Эффект мероприятия",
+        "регрессия к среднему",
+        "+40,0",
+    ):
         assert text in html, text
 
 
@@ -228,32 +285,45 @@ def test_report_section_shows_the_effect_in_plain_russian(planted, app):
     from app.analysis.report import build_report
     from app.reports.services import render_satisfaction
 
-    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Электронная очередь", owner=find_org("LGV"), metric="wait", survey_slug="mini"
+    )
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 7, 10))
     report = build_report("mini", date(2026, 7, 1), date(2026, 9, 30), scope="LGV")
     assert report.actions[0].effect["verdict"] == "improved"
-    meta = {"title": "Отчет", "company": "МРСК", "scope_name": "Льгов", "period_label": "III квартал 2026",
-            "report_type": "satisfaction", "generated_at": "", "author": ""}
+    meta = {
+        "title": "Отчет",
+        "company": "МРСК",
+        "scope_name": "Льгов",
+        "period_label": "III квартал 2026",
+        "report_type": "satisfaction",
+        "generated_at": "",
+        "author": "",
+    }
     with app.test_request_context("/"):
         html = render_satisfaction(report, meta, pdf=False)
-    section = html[html.index('id="sec-actions"'):html.index('id="sec-methods"')]
-    for text in ("В ЦОК: +50,0\u00a0п.\u00a0п. (30,0\u00a0% → 80,0\u00a0%)", "В сравнительных ЦОК: +10,0",
-                 "Эффект мероприятия: +40,0\u00a0п.\u00a0п. [+30,3; +49,7]", "Эффект подтвержден",
-                 "регрессия к среднему"):
+    section = html[html.index('id="sec-actions"') : html.index('id="sec-methods"')]
+    for text in (
+        "В ЦОК: +50,0\u00a0п.\u00a0п. (30,0\u00a0% → 80,0\u00a0%)",
+        "В сравнительных ЦОК: +10,0",
+        "Эффект мероприятия: +40,0\u00a0п.\u00a0п. [+30,3; +49,7]",
+        "Эффект подтвержден",
+        "регрессия к среднему",
+    ):
         assert text in section, text
 
 
 def test_analysis_page_lists_the_effect(planted, make_user, login, client):
-    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Электронная очередь", owner=find_org("LGV"), metric="wait", survey_slug="mini"
+    )
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 7, 10))
     login(make_user("manager", scope="MRSK"))
     html = client.get("/analysis/?survey=mini&from=2026-07-01&to=2026-09-30&scope=LGV").get_data(as_text=True)
-    item = html[html.index("Электронная очередь"):]
-    item = item[:item.index("</li>")]
+    item = html[html.index("Электронная очередь") :]
+    item = item[: item.index("</li>")]
     assert "+40,0 п.п. [30,3; 49,7]" in item and "мероприятие дало эффект" in item
 
 

@@ -33,22 +33,32 @@ def _insert(versions: list[SurveyVersion], center_ids: list[int], times: list[da
         responses, answers = [], []
         for i, when in enumerate(times):
             rid, version, center = start + i, rng.choice(versions), rng.choice(center_ids)
-            responses.append({"id": rid, "client_submission_id": f"agg-{rid}", "body_hash": "x",
-                              "survey_id": version.survey_id, "version_id": version.id, "center_id": center,
-                              "channel": rng.choice(["kiosk", "qr"]), "submitted_at": when})
+            responses.append(
+                {
+                    "id": rid,
+                    "client_submission_id": f"agg-{rid}",
+                    "body_hash": "x",
+                    "survey_id": version.survey_id,
+                    "version_id": version.id,
+                    "center_id": center,
+                    "channel": rng.choice(["kiosk", "qr"]),
+                    "submitted_at": when,
+                }
+            )
             base = {"response_id": rid, "survey_id": version.survey_id, "center_id": center, "submitted_at": when}
-            rows = [("overall", rng.choice([1.0, 2.0, 3.0, 4.0, 5.0, None]), None, None),
-                    ("wait", rng.choice([1.0, 5.0, 2.5]), None, None),
-                    ("purpose", None, rng.choice(["pay", "connect", "other"]), None),
-                    ("note", None, None, rng.choice(["", "хорошо", None]))]
+            rows = [
+                ("overall", rng.choice([1.0, 2.0, 3.0, 4.0, 5.0, None]), None, None),
+                ("wait", rng.choice([1.0, 5.0, 2.5]), None, None),
+                ("purpose", None, rng.choice(["pay", "connect", "other"]), None),
+                ("note", None, None, rng.choice(["", "хорошо", None])),
+            ]
             rows += [("multi", None, option, None) for option in rng.sample(["a", "b", "c"], rng.randint(0, 3))]
             if rng.random() < 0.2:
                 rows.append(("purpose", 3.0, "other", "свое"))  # number and option together
             for code, num, option, text in rows:
                 if rng.random() < 0.1:
                     continue  # skipped question
-                answers.append({**base, "question_code": code, "value_num": num, "option_code": option,
-                                "text": text})
+                answers.append({**base, "question_code": code, "value_num": num, "option_code": option, "text": text})
         db.session.execute(insert(Response.__table__), responses)
         if answers:
             db.session.execute(insert(Answer.__table__), answers)
@@ -68,8 +78,9 @@ def _agg_values(survey_id: int, bounds, center_ids, codes):
     frame = queries.value_counts(survey_id, bounds, center_ids, codes)
     out = []
     for p, c, q, v, o, n in frame.itertuples(index=False, name=None):
-        out.append((int(p), int(c), q, None if v is None or v != v else float(v),
-                    None if o is None or o != o else o, int(n)))
+        out.append(
+            (int(p), int(c), q, None if v is None or v != v else float(v), None if o is None or o != o else o, int(n))
+        )
     return sorted(out, key=_key)
 
 
@@ -89,50 +100,65 @@ def _split_values(survey_id: int, bounds, center_ids, by_channel: bool, by_versi
 
 
 def _compare(version_ids: list[int], centre_ids: list[int]) -> None:
-    periods = [queries.Period(date(2026, 1, 1), date(2026, 3, 31)), queries.Period(date(2026, 4, 1), date(2026, 6, 30)),
-               queries.Period(date(2026, 2, 14), date(2026, 5, 3)),
-               queries.Period(date(2026, 3, 31), date(2026, 3, 31))]
+    periods = [
+        queries.Period(date(2026, 1, 1), date(2026, 3, 31)),
+        queries.Period(date(2026, 4, 1), date(2026, 6, 30)),
+        queries.Period(date(2026, 2, 14), date(2026, 5, 3)),
+        queries.Period(date(2026, 3, 31), date(2026, 3, 31)),
+    ]
     for survey_id in version_ids:
         for scope in (None, centre_ids[:2]):
             for bounds in ([p.bounds() for p in periods[:2]], [periods[2].bounds()], [periods[3].bounds()]):
                 assert _agg_values(survey_id, bounds, scope, CODES) == _raw_values(survey_id, bounds, scope, CODES)
                 for by_channel, by_version in ((True, False), (False, True), (True, True)):
-                    assert (_split_values(survey_id, bounds, scope, by_channel, by_version)
-                            == _split_raw(survey_id, bounds, scope, by_channel, by_version))
+                    assert _split_values(survey_id, bounds, scope, by_channel, by_version) == _split_raw(
+                        survey_id, bounds, scope, by_channel, by_version
+                    )
                 raw_ch = queries._response_counts_raw(survey_id, bounds, scope, by_channel=True)
                 agg_ch = queries.response_counts(survey_id, bounds, scope, by_channel=True)
                 as_rows = lambda f: sorted(tuple(r) for r in f.itertuples(index=False))  # noqa: E731
-                assert as_rows(agg_ch.astype({"period": int, "center_id": int, "n": int})) == \
-                    as_rows(raw_ch.astype({"period": int, "center_id": int, "n": int}))
+                assert as_rows(agg_ch.astype({"period": int, "center_id": int, "n": int})) == as_rows(
+                    raw_ch.astype({"period": int, "center_id": int, "n": int})
+                )
                 raw = queries._response_counts_raw(survey_id, bounds, scope)
                 agg = queries.response_counts(survey_id, bounds, scope)
                 as_set = lambda f: sorted((int(p), int(c), int(n)) for p, c, n in f.itertuples(index=False))  # noqa: E731
                 assert as_set(agg) == as_set(raw)
             for period in periods:
                 raw: dict[str, int] = {}
-                for (code, _version), n in queries._respondents_raw(survey_id, period.bounds(), scope,
-                                                                    ["multi", "purpose"]).items():
+                for (code, _version), n in queries._respondents_raw(
+                    survey_id, period.bounds(), scope, ["multi", "purpose"]
+                ).items():
                     raw[code] = raw.get(code, 0) + n
                 assert queries.distinct_respondents(survey_id, period.bounds(), scope, ["multi", "purpose"]) == raw
                 by_version = queries._aggregated(
                     lambda mark, days, sid=survey_id, b=period.bounds(), s=scope: queries._respondents_from_days(
-                        sid, days, b, s, ["multi", "purpose"], mark), survey_id, [period.bounds()])
+                        sid, days, b, s, ["multi", "purpose"], mark
+                    ),
+                    survey_id,
+                    [period.bounds()],
+                )
                 if by_version is not None:  # None before the first refresh
-                    assert by_version == queries._respondents_raw(survey_id, period.bounds(), scope,
-                                                                  ["multi", "purpose"])
+                    assert by_version == queries._respondents_raw(
+                        survey_id, period.bounds(), scope, ["multi", "purpose"]
+                    )
 
 
 def test_aggregates_equal_raw_counts_and_refresh_is_incremental(org):
     rng = random.Random(5)
     versions = [_survey("agg-a"), _survey("agg-b")]
     with write_transaction():  # a second version of agg-a: counts are kept per version too
-        second = SurveyVersion(survey_id=versions[0].survey_id, number=2, status="published",
-                               definition={"slug": "agg-a", "pages": []})
+        second = SurveyVersion(
+            survey_id=versions[0].survey_id, number=2, status="published", definition={"slug": "agg-a", "pages": []}
+        )
         db.session.add(second)
     survey_ids = [v.survey_id for v in versions]
     versions.append(second)
-    centre_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.kind == OrgKind.CENTER)
-                                         .order_by(Organisation.id).limit(4)))
+    centre_ids = list(
+        db.session.scalars(
+            select(Organisation.id).where(Organisation.kind == OrgKind.CENTER).order_by(Organisation.id).limit(4)
+        )
+    )
     start = datetime(2025, 12, 31, 12)
     times = [start + timedelta(seconds=rng.randrange(0, 200 * 86400)) for _ in range(300)]
     # Moscow midnight of 1 April is 21:00 UTC on 31 March: one just before, one exactly at it.
@@ -147,10 +173,13 @@ def test_aggregates_equal_raw_counts_and_refresh_is_incremental(org):
     _compare(survey_ids, centre_ids)
 
     # The boundary pair lands on two different Moscow days.
-    days = dict(db.session.execute(
-        select(AnswerDailyCount.day, func.sum(AnswerDailyCount.count))
-        .where(AnswerDailyCount.day.in_([date(2026, 3, 31), date(2026, 4, 1)]))
-        .group_by(AnswerDailyCount.day)).all())
+    days = dict(
+        db.session.execute(
+            select(AnswerDailyCount.day, func.sum(AnswerDailyCount.count))
+            .where(AnswerDailyCount.day.in_([date(2026, 3, 31), date(2026, 4, 1)]))
+            .group_by(AnswerDailyCount.day)
+        ).all()
+    )
     assert set(days) == {date(2026, 3, 31), date(2026, 4, 1)}
 
     # New responses: reads stay exact before the refresh (the tail above the watermark is read raw) ...
@@ -163,8 +192,11 @@ def test_aggregates_equal_raw_counts_and_refresh_is_incremental(org):
     done = aggregates.refresh_aggregates()
     assert sum(done.values()) == len(more)
     assert set(marks.values()) == {len(times)}  # every survey's watermark is the highest id at that refresh
-    new_answers = db.session.scalar(select(func.count()).select_from(Answer).where(
-        Answer.response_id > len(times), (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None))))
+    new_answers = db.session.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .where(Answer.response_id > len(times), (Answer.value_num.is_not(None)) | (Answer.option_code.is_not(None)))
+    )
     assert db.session.scalar(select(func.sum(AnswerDailyCount.count))) - total_before == new_answers
     _compare(survey_ids, centre_ids)
     assert aggregates.refresh_aggregates() == dict.fromkeys(survey_ids, 0)

@@ -19,22 +19,33 @@ def test_sample_size_need_per_centre_and_in_methods(org):
     from datetime import datetime
 
     version = make_survey(SMALL_DEFINITION)
-    add_responses(version, "KUR", datetime(2026, 8, 3, 9),
-                  ratings(overall={5: 80, 2: 20}, wait={4: 100}, nps={10: 100}))
-    add_responses(version, "LGV", datetime(2026, 8, 3, 9),
-                  ratings(overall={5: 50, 2: 50}, wait={4: 100}, nps={10: 100}))
-    add_responses(version, "SHCH", datetime(2026, 8, 3, 9),
-                  ratings(overall={5: 10}, wait={4: 10}, nps={10: 10}))  # 10 answers, all top-2-box
+    add_responses(
+        version, "KUR", datetime(2026, 8, 3, 9), ratings(overall={5: 80, 2: 20}, wait={4: 100}, nps={10: 100})
+    )
+    add_responses(
+        version, "LGV", datetime(2026, 8, 3, 9), ratings(overall={5: 50, 2: 50}, wait={4: 100}, nps={10: 100})
+    )
+    add_responses(
+        version, "SHCH", datetime(2026, 8, 3, 9), ratings(overall={5: 10}, wait={4: 10}, nps={10: 10})
+    )  # 10 answers, all top-2-box
     report = build_report("mini", *Q3)
     rows = {c.center: c.sample_size for c in report.centers}
-    z2 = 1.959963984540054 ** 2
-    assert rows["KUR"].model_dump() == {"question": "overall", "needed": 246, "have": 100, "enough": False,
-                                        "at_share": 0.8, "basis": "center", "margin": 0.05, "confidence": 0.95}
-    assert rows["KUR"].needed == math.ceil(z2 * 0.8 * 0.2 / 0.05 ** 2)
+    z2 = 1.959963984540054**2
+    assert rows["KUR"].model_dump() == {
+        "question": "overall",
+        "needed": 246,
+        "have": 100,
+        "enough": False,
+        "at_share": 0.8,
+        "basis": "center",
+        "margin": 0.05,
+        "confidence": 0.95,
+    }
+    assert rows["KUR"].needed == math.ceil(z2 * 0.8 * 0.2 / 0.05**2)
     assert rows["LGV"].needed == 385 and rows["LGV"].basis == "center"
     network = 140 / 210
     assert rows["SHCH"].basis == "network" and rows["SHCH"].at_share == pytest.approx(network)
-    assert rows["SHCH"].needed == math.ceil(z2 * network * (1 - network) / 0.05 ** 2)
+    assert rows["SHCH"].needed == math.ceil(z2 * network * (1 - network) / 0.05**2)
     assert rows["SHCH"].have == 10
     assert rows["OBO"].have == 0 and rows["OBO"].basis == "network"
     assert report.methods.sample_size.margin == 0.05
@@ -125,8 +136,9 @@ def _two_versions():
     old["pages"][0]["questions"][0]["scale"] = {"min": 1, "max": 10}
     first = make_survey(old)
     with write_transaction():
-        second = SurveyVersion(survey_id=first.survey_id, number=2, status="published",
-                               definition=copy.deepcopy(SMALL_DEFINITION))
+        second = SurveyVersion(
+            survey_id=first.survey_id, number=2, status="published", definition=copy.deepcopy(SMALL_DEFINITION)
+        )
         db.session.add(second)
     return first, second
 
@@ -162,8 +174,9 @@ def test_one_version_in_the_period_uses_its_own_scale(org):
     from datetime import datetime
 
     first, _second = _two_versions()  # version 2 (1–5) is published but has no answers yet
-    add_responses(first, "KUR", datetime(2026, 8, 5, 9), ratings(overall={10: 30, 9: 10, 5: 60}, wait={5: 100},
-                                                                 nps={10: 100}))
+    add_responses(
+        first, "KUR", datetime(2026, 8, 5, 9), ratings(overall={10: 30, 9: 10, 5: 60}, wait={5: 100}, nps={10: 100})
+    )
     report = build_report("mini", *Q3)
     assert report.scale_changes == []
     overall = report.questions["overall"]

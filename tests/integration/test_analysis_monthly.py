@@ -21,10 +21,24 @@ def _add_appeals(center_code: str, month: date, complaints: int, applications: i
     center = db.session.scalar(select(Organisation).where(Organisation.code == center_code))
     topic = db.session.scalar(select(Topic.id).order_by(Topic.id).limit(1))
     when = datetime(month.year, month.month, 10, 9)
-    rows = [{"kind": kind, "form": "in_person", "channel": "in_person", "topic_id": topic, "center_id": center.id,
-             "received_at": when, "due_at": when + timedelta(days=10), "status": "registered", "text": "",
-             "answer_summary": "", "led_to_contract": False, "created_at": when}
-            for kind, count in (("complaint", complaints), ("application", applications)) for _ in range(count)]
+    rows = [
+        {
+            "kind": kind,
+            "form": "in_person",
+            "channel": "in_person",
+            "topic_id": topic,
+            "center_id": center.id,
+            "received_at": when,
+            "due_at": when + timedelta(days=10),
+            "status": "registered",
+            "text": "",
+            "answer_summary": "",
+            "led_to_contract": False,
+            "created_at": when,
+        }
+        for kind, count in (("complaint", complaints), ("application", applications))
+        for _ in range(count)
+    ]
     with write_transaction():
         db.session.execute(insert(Appeal.__table__), rows)
 
@@ -93,16 +107,20 @@ def _monthly_responses(version, top2_share, nps_mix, n: int = 100, skip: date | 
             n_month = n
         high = round(top2_share(index) * n_month)
         promoters, detractors = (round(f * n_month) for f in nps_mix(index))
-        rows = ratings(overall={5: high, 2: n_month - high}, wait={4: n_month},
-                       nps={10: promoters, 8: n_month - promoters - detractors, 2: detractors})
+        rows = ratings(
+            overall={5: high, 2: n_month - high},
+            wait={4: n_month},
+            nps={10: promoters, 8: n_month - promoters - detractors, 2: detractors},
+        )
         add_responses(version, "KUR", datetime(month.year, month.month, 12, 9), rows)
 
 
 def test_monthly_section_finds_planted_trends_with_real_month_scores(org):
     version = make_survey(SMALL_DEFINITION)
     # top-2-box from 40 % to 62 %, NPS from about 0 to +44 over the months; March 2026 nearly empty.
-    _monthly_responses(version, lambda i: 0.38 + 0.02 * i, lambda i: (0.3 + 0.02 * i, 0.3 - 0.02 * i),
-                       skip=date(2026, 3, 1))
+    _monthly_responses(
+        version, lambda i: 0.38 + 0.02 * i, lambda i: (0.3 + 0.02 * i, 0.3 - 0.02 * i), skip=date(2026, 3, 1)
+    )
     monthly = build_report("mini", *Q3).monthly
     assert [m.month for m in monthly.months][0] == "2025-10" and monthly.months[-1].month == "2026-09"
     top2 = monthly.top2box

@@ -92,16 +92,26 @@ def test_recommendation_becomes_an_action(make_user, login, client, data):
     login(manager)
     report = client.get("/analysis/report.json?survey=visit-csat&period=2026Q3").get_json()
     rec = report["recommendations"][0]
-    response = client.post("/analysis/actions/new", data={
-        "survey": "visit-csat", "center": rec["center"], "question": rec["question"], "finding": rec["finding"],
-        "action": rec["action"], "priority": rec["priority"], "evidence": json.dumps(rec["evidence"])})
+    response = client.post(
+        "/analysis/actions/new",
+        data={
+            "survey": "visit-csat",
+            "center": rec["center"],
+            "question": rec["question"],
+            "finding": rec["finding"],
+            "action": rec["action"],
+            "priority": rec["priority"],
+            "evidence": json.dumps(rec["evidence"]),
+        },
+    )
     assert response.status_code == 302
     action = db.session.scalar(select(CorrectiveAction))
     assert action.owner.code == rec["center"] and action.metric == rec["question"] and action.status == "planned"
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "analysis.action.create"))
     assert client.get(f"/analysis/actions/{action.id}").status_code == 200
-    assert rec["finding"][:20] in client.get("/analysis/actions").get_data(as_text=True) or \
-        action.title[:20] in client.get("/analysis/actions").get_data(as_text=True)
+    assert rec["finding"][:20] in client.get("/analysis/actions").get_data(as_text=True) or action.title[
+        :20
+    ] in client.get("/analysis/actions").get_data(as_text=True)
     client.post(f"/analysis/actions/{action.id}/status", data={"status": "in_progress", "on": "2026-10-01"})
     db.session.refresh(action)
     assert action.status == "in_progress" and action.started_on == date(2026, 10, 1)
@@ -112,8 +122,10 @@ def test_action_outside_scope_is_404(make_user, login, client, data):
     login(make_user("manager", scope="KURS"))
     assert client.get(f"/analysis/actions/{action.id}").status_code == 404
     assert client.post(f"/analysis/actions/{action.id}/status", data={"status": "done"}).status_code == 404
-    assert client.post("/analysis/actions/new", data={"center": "BRN", "question": "wait",
-                                                      "action": "x"}).status_code == 404
+    assert (
+        client.post("/analysis/actions/new", data={"center": "BRN", "question": "wait", "action": "x"}).status_code
+        == 404
+    )
 
 
 def test_effect_of_a_done_action(org):
@@ -125,8 +137,9 @@ def test_effect_of_a_done_action(org):
     add_responses(version, "LGV", datetime(2026, 9, 15, 9), ratings(wait={5: 40, 4: 30, 2: 30}))
     add_responses(version, "KUR", datetime(2026, 6, 15, 9), ratings(wait={5: 15, 4: 15, 2: 70}))
     add_responses(version, "KUR", datetime(2026, 9, 15, 9), ratings(wait={1: 100}))
-    action = actions.create_action(title="Электронная очередь", owner=find_org("LGV"), metric="wait",
-                                   survey_slug="mini")
+    action = actions.create_action(
+        title="Электронная очередь", owner=find_org("LGV"), metric="wait", survey_slug="mini"
+    )
     assert actions.evaluate_effect(action)["evaluated"] is False
     actions.set_status(action, "in_progress", date(2026, 7, 1))
     actions.set_status(action, "done", date(2026, 8, 1))
@@ -139,8 +152,9 @@ def test_effect_of_a_done_action(org):
     assert effect["verdict"] == "improved" and effect["significant"] is True and effect["direction"] == "up"
     with pytest.raises(actions.ActionError):
         actions.set_status(action, "planned")
-    report_actions = __import__("app.analysis.report", fromlist=["build_report"]).build_report(
-        "mini", *Q3, scope="LGV").actions
+    report_actions = (
+        __import__("app.analysis.report", fromlist=["build_report"]).build_report("mini", *Q3, scope="LGV").actions
+    )
     assert report_actions[0].effect["evaluated"] is True
 
 

@@ -23,11 +23,15 @@ KURSK_CENTERS = ("OBO", "SHCH", "LGV", "ZHEL", "KUR")
 SMALL_DEFINITION = {
     "slug": "mini",
     "title": {"ru": "Мини-анкета"},
-    "pages": [{"questions": [
-        {"code": "overall", "type": "rating", "text": {"ru": "Общая оценка"}, "scale": {"min": 1, "max": 5}},
-        {"code": "wait", "type": "rating", "text": {"ru": "Ожидание"}, "scale": {"min": 1, "max": 5}},
-        {"code": "nps", "type": "nps", "text": {"ru": "Рекомендуете?"}},
-    ]}],
+    "pages": [
+        {
+            "questions": [
+                {"code": "overall", "type": "rating", "text": {"ru": "Общая оценка"}, "scale": {"min": 1, "max": 5}},
+                {"code": "wait", "type": "rating", "text": {"ru": "Ожидание"}, "scale": {"min": 1, "max": 5}},
+                {"code": "nps", "type": "nps", "text": {"ru": "Рекомендуете?"}},
+            ]
+        }
+    ],
 }
 
 
@@ -48,8 +52,9 @@ def make_survey(definition: dict) -> SurveyVersion:
 
 
 def centers(*codes: str) -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).where(Organisation.code.in_(codes))
-                                   .order_by(Organisation.code)))
+    return list(
+        db.session.scalars(select(Organisation).where(Organisation.code.in_(codes)).order_by(Organisation.code))
+    )
 
 
 def add_responses(version: SurveyVersion, center_code: str, when: datetime, rows: list[dict[str, float]]) -> None:
@@ -60,12 +65,29 @@ def add_responses(version: SurveyVersion, center_code: str, when: datetime, rows
         responses, answers = [], []
         for i, row in enumerate(rows):
             rid = start + i
-            responses.append({"id": rid, "client_submission_id": f"t-{rid}", "body_hash": "x",
-                              "survey_id": version.survey_id, "version_id": version.id, "center_id": center.id,
-                              "channel": "kiosk", "submitted_at": when})
-            answers += [{"response_id": rid, "survey_id": version.survey_id, "center_id": center.id,
-                         "submitted_at": when, "question_code": code, "value_num": float(value)}
-                        for code, value in row.items()]
+            responses.append(
+                {
+                    "id": rid,
+                    "client_submission_id": f"t-{rid}",
+                    "body_hash": "x",
+                    "survey_id": version.survey_id,
+                    "version_id": version.id,
+                    "center_id": center.id,
+                    "channel": "kiosk",
+                    "submitted_at": when,
+                }
+            )
+            answers += [
+                {
+                    "response_id": rid,
+                    "survey_id": version.survey_id,
+                    "center_id": center.id,
+                    "submitted_at": when,
+                    "question_code": code,
+                    "value_num": float(value),
+                }
+                for code, value in row.items()
+            ]
         db.session.execute(insert(Response.__table__), responses)
         db.session.execute(insert(Answer.__table__), answers)
 
@@ -100,8 +122,11 @@ def test_known_structure_is_found(synthetic):
     weights = [a.weight for a in report.drivers.attributes]
     assert sum(weights) == pytest.approx(report.drivers.r2)
 
-    below = {(c.center, c.question) for c in report.comparisons
-             if c.scope == "center" and c.direction == "below" and c.test == "two_proportion_z"}
+    below = {
+        (c.center, c.question)
+        for c in report.comparisons
+        if c.scope == "center" and c.direction == "below" and c.test == "two_proportion_z"
+    }
     assert ("LGV", "wait") in below
     assert ("LGV", "overall") in below
     assert not {c for c, q in below if q == "wait"} - {"LGV"}  # nobody else flagged on wait
@@ -138,7 +163,8 @@ def test_low_n_centre_is_marked_and_left_out(synthetic):
     # Twelve answers: the widest rank range, the raw share pulled towards the network, both kept.
     obo_rank = ranking["OBO"]
     assert obo_rank.rank_range[1] - obo_rank.rank_range[0] == max(
-        r.rank_range[1] - r.rank_range[0] for r in ranking.values() if r.rank)
+        r.rank_range[1] - r.rank_range[0] for r in ranking.values() if r.rank
+    )
     network = report.questions["overall"].top2box
     assert obo_rank.top2box == pytest.approx(0.5) and obo_rank.top2box_ci is not None
     assert min(0.5, network) < obo_rank.top2box_shrunk < max(0.5, network)
@@ -156,9 +182,25 @@ def test_json_contract(synthetic):
     typed = build_report("visit-csat", *Q3)
     report = typed.model_dump(mode="json")  # the JSON of the CLI and the API
     json.dumps(report, allow_nan=False)  # strictly valid JSON
-    for key in ("survey", "period", "scope", "n_responses", "questions", "centers", "comparisons", "drivers",
-                "reliability", "recommendations", "previous", "trend", "complaints_control", "ranking", "methods",
-                "sample_sizes", "actions"):
+    for key in (
+        "survey",
+        "period",
+        "scope",
+        "n_responses",
+        "questions",
+        "centers",
+        "comparisons",
+        "drivers",
+        "reliability",
+        "recommendations",
+        "previous",
+        "trend",
+        "complaints_control",
+        "ranking",
+        "methods",
+        "sample_sizes",
+        "actions",
+    ):
         assert key in report
     assert report["survey"] == "visit-csat" and report["scope"] == "company"
     assert report["period"]["from"] == "2026-07-01" and report["period"]["to"] == "2026-09-30"
@@ -179,10 +221,18 @@ def test_json_contract(synthetic):
     assert {"question", "weight", "beta", "performance", "quadrant"} <= set(report["drivers"]["attributes"][0])
     assert report["reliability"][0]["block"] == "service" and 0 < report["reliability"][0]["alpha"] < 1
     rec = report["recommendations"][0]
-    assert {"rule", "center", "question", "finding", "action", "responsible_role", "priority",
-            "evidence"} <= set(rec)
-    assert {"test", "estimate", "difference", "difference_ci", "n", "p_value", "q_value", "family_size",
-            "min_effect"} <= set(rec["evidence"])
+    assert {"rule", "center", "question", "finding", "action", "responsible_role", "priority", "evidence"} <= set(rec)
+    assert {
+        "test",
+        "estimate",
+        "difference",
+        "difference_ci",
+        "n",
+        "p_value",
+        "q_value",
+        "family_size",
+        "min_effect",
+    } <= set(rec["evidence"])
     assert [q["label"] for q in report["trend"]["quarters"]] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
     assert report["methods"]["min_n"] == 30 and report["methods"]["confidence"] == 0.95
     table = report_to_csv(typed)
@@ -193,10 +243,18 @@ def test_json_contract(synthetic):
 def test_previous_period_flags_only_significant_changes(org):
     version = make_survey(SMALL_DEFINITION)
     # Q2 and Q3 identical on overall and nps; wait falls from 80 % to 40 % top-2-box.
-    add_responses(version, "KUR", datetime(2026, 5, 10, 9),
-                  ratings(overall={5: 60, 4: 20, 2: 20}, wait={5: 50, 4: 30, 2: 20}, nps={10: 50, 8: 30, 3: 20}))
-    add_responses(version, "KUR", datetime(2026, 8, 10, 9),
-                  ratings(overall={5: 60, 4: 20, 2: 20}, wait={5: 20, 4: 20, 2: 60}, nps={10: 50, 8: 30, 3: 20}))
+    add_responses(
+        version,
+        "KUR",
+        datetime(2026, 5, 10, 9),
+        ratings(overall={5: 60, 4: 20, 2: 20}, wait={5: 50, 4: 30, 2: 20}, nps={10: 50, 8: 30, 3: 20}),
+    )
+    add_responses(
+        version,
+        "KUR",
+        datetime(2026, 8, 10, 9),
+        ratings(overall={5: 60, 4: 20, 2: 20}, wait={5: 20, 4: 20, 2: 60}, nps={10: 50, 8: 30, 3: 20}),
+    )
     report = build_report("mini", *Q3)
     changes = {(c.question, c.measure): c for c in report.previous.questions}
     assert changes[("wait", "top2box")].significant is True
@@ -205,8 +263,9 @@ def test_previous_period_flags_only_significant_changes(org):
     assert changes[("overall", "top2box")].significant is False
     assert changes[("overall", "top2box")].p_value == pytest.approx(1.0)
     assert changes[("nps", "nps")].significant is False and changes[("nps", "nps")].direction is None
-    declines = [r for r in report.recommendations if r.rule == "decline"
-                or any(f.rule == "decline" for f in r.related_findings)]
+    declines = [
+        r for r in report.recommendations if r.rule == "decline" or any(f.rule == "decline" for f in r.related_findings)
+    ]
     assert {(r.center, r.question) for r in declines} == {("MRSK", "wait"), ("KUR", "wait")}
 
 
@@ -244,8 +303,9 @@ def test_branch_scope_only_includes_its_centres(synthetic):
 
 
 def test_cli_prints_valid_json(synthetic, runner):
-    result = runner.invoke(args=["analysis", "report", "visit-csat", "--from", "2026-07-01", "--to", "2026-09-30",
-                                 "--scope", "KURS"])
+    result = runner.invoke(
+        args=["analysis", "report", "visit-csat", "--from", "2026-07-01", "--to", "2026-09-30", "--scope", "KURS"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["n_responses"] == 3612 and data["scope"] == "KURS"

@@ -50,8 +50,12 @@ def iso(moment: datetime) -> str:
 
 
 def post(client, token: str | None, answered_at=None, channel: str = "kiosk", sid: str | None = None):
-    body = {"client_submission_id": sid or str(uuid.uuid4()), "center": "KUR", "channel": channel,
-            "answers": dict(ANSWERS)}
+    body = {
+        "client_submission_id": sid or str(uuid.uuid4()),
+        "center": "KUR",
+        "channel": channel,
+        "answers": dict(ANSWERS),
+    }
     if answered_at is not None:
         body["answered_at"] = answered_at
     headers = {"X-Kiosk-Token": token} if token else {}
@@ -79,9 +83,18 @@ def test_kiosk_answer_three_days_old_is_stored_at_its_time_and_counted_in_that_d
     assert counts.set_index("period")["n"].to_dict() == {0: 1}
 
 
-@pytest.mark.parametrize("sent", [
-    "future", "eight_days_ago", "вчера вечером", "2026-13-45T99:00:00+03:00", "2026-11-30T10:00:00", 12345,
-    ["2026-11-30T10:00:00+03:00"]])
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "future",
+        "eight_days_ago",
+        "вчера вечером",
+        "2026-13-45T99:00:00+03:00",
+        "2026-11-30T10:00:00",
+        12345,
+        ["2026-11-30T10:00:00+03:00"],
+    ],
+)
 def test_refused_answering_time_is_replaced_by_arrival_and_flagged(client, kiosk_token, sent):
     now = utcnow()
     if sent == "future":
@@ -171,8 +184,7 @@ def test_heartbeat_stores_refused_count_and_the_admin_page_shows_it(client, kios
     html = client.get("/admin/kiosks").get_data(as_text=True)
     assert "Отклонено сервером: 2" in html
     for absurd in (-5, "много", float("inf"), [3], None):
-        client.post("/kiosk/heartbeat", json={"pending": 0, "refused": absurd},
-                    headers={"X-Kiosk-Token": kiosk_token})
+        client.post("/kiosk/heartbeat", json={"pending": 0, "refused": absurd}, headers={"X-Kiosk-Token": kiosk_token})
         db.session.refresh(kiosk)
         assert kiosk.refused_count == 0, absurd
     client.post("/kiosk/heartbeat", json={"pending": 0, "refused": 10**12}, headers={"X-Kiosk-Token": kiosk_token})
@@ -188,15 +200,23 @@ def test_the_assignment_is_checked_as_it_was_when_the_customer_answered(client, 
 
     kur = find_center("KUR")
     with write_transaction():  # offered at the kiosk for the last ten days
-        db.session.execute(update(SurveyAssignment).where(SurveyAssignment.center_id == kur.id)
-                           .values(created_at=utcnow() - timedelta(days=10)))
+        db.session.execute(
+            update(SurveyAssignment)
+            .where(SurveyAssignment.center_id == kur.id)
+            .values(created_at=utcnow() - timedelta(days=10))
+        )
     with_assignment = iso(utcnow() - timedelta(days=2))
     services.unassign(main_survey, [kur.id], ["kiosk"])
     stored = post(client, kiosk_token, answered_at=with_assignment)
     assert stored.time_replaced is False and stored.submitted_at < utcnow() - timedelta(days=1)
     for late in (iso(utcnow()), None):  # answered after the switch-off, or undated
-        body = {"client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "kiosk",
-                "answers": dict(ANSWERS), **({"answered_at": late} if late else {})}
+        body = {
+            "client_submission_id": str(uuid.uuid4()),
+            "center": "KUR",
+            "channel": "kiosk",
+            "answers": dict(ANSWERS),
+            **({"answered_at": late} if late else {}),
+        }
         reply = client.post(URL, json=body, headers={"X-Kiosk-Token": kiosk_token})
         assert reply.status_code == 403 and "не предлагается" in reply.json["message"]
     assert db.session.scalar(select(func.count(Response.id))) == 1

@@ -157,8 +157,10 @@ def test_kiosk_token(client, main_survey):
     with write_transaction():
         kiosk.active = False
     assert (
-        client.post(URL, json=data | {"client_submission_id": "kiosk-off-00001"},
-                    headers={"X-Kiosk-Token": "kiosk-secret"}).status_code == 403
+        client.post(
+            URL, json=data | {"client_submission_id": "kiosk-off-00001"}, headers={"X-Kiosk-Token": "kiosk-secret"}
+        ).status_code
+        == 403
     )
 
 
@@ -208,8 +210,9 @@ def test_staff_listing_is_scoped_to_visible_centres(client, main_survey, make_us
     revoke_token(token_row.id)
     assert get(all_token).status_code == 401
 
-    result = runner.invoke(args=["api", "create-token", company.email, "--name", "cli",
-                                 "--permission", "read:responses"])
+    result = runner.invoke(
+        args=["api", "create-token", company.email, "--name", "cli", "--permission", "read:responses"]
+    )
     assert result.exit_code == 0, result.output
     cli_token = result.output.strip().splitlines()[-1]
     assert get(cli_token).status_code == 200

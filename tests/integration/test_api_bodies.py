@@ -34,7 +34,8 @@ def test_the_served_document_is_the_generated_one(client):
     for name, schema in generated.items():
         assert served["components"]["schemas"][name] == schema
     assert served["paths"]["/health"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Health"}
+        "$ref": "#/components/schemas/Health"
+    }
 
 
 def test_the_document_speaks_openapi_30(client):
@@ -57,8 +58,10 @@ def test_replies_validate_against_their_models(client, org, make_user):
     seed_main_survey()
     definition = client.get(SURVEY)
     assert PublishedSurvey.model_validate(definition.json).slug == "visit-csat"
-    posted = client.post(SURVEY + "/responses", json={"client_submission_id": "bodies-000001", "center": "KUR",
-                                                       "channel": "online", "answers": {"overall": 5}})
+    posted = client.post(
+        SURVEY + "/responses",
+        json={"client_submission_id": "bodies-000001", "center": "KUR", "channel": "online", "answers": {"overall": 5}},
+    )
     assert posted.status_code == 201
     token = create_token(make_user("marketing", scope="MRSK").email, "bodies")
     listing = client.get(SURVEY + "/responses", headers={"Authorization": f"Bearer {token}"})
@@ -79,11 +82,17 @@ def test_domain_errors_keep_their_status_and_russian_message(client, org, make_u
     assert nobody.json["message"] == "Нужен токен API: заголовок Authorization: Bearer <токен>."
     headers = {"Authorization": f"Bearer {create_token(make_user('marketing', scope='MRSK').email, 'e')}"}
     assert client.get(SURVEY + "/responses", query_string={"page": "0"}, headers=headers).json == {
-        "error": "bad_request", "message": "page начинается с 1, per_page от 1 до 500."}
+        "error": "bad_request",
+        "message": "page начинается с 1, per_page от 1 до 500.",
+    }
     assert client.get("/api/v1/surveys/nope/responses", headers=headers).json == {
-        "error": "not_found", "message": "Анкета не найдена"}
+        "error": "not_found",
+        "message": "Анкета не найдена",
+    }
     assert client.get("/api/v1/surveys/nope").json == {"error": "not_found", "message": "Анкета не найдена"}
     services.close(survey)
     closed = client.get(SURVEY)
     assert closed.status_code == 410 and closed.json == {
-        "error": "gone", "message": "Опрос завершен и больше не принимает ответы"}
+        "error": "gone",
+        "message": "Опрос завершен и больше не принимает ответы",
+    }

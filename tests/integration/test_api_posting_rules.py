@@ -120,8 +120,9 @@ def test_kiosk_channel_needs_the_token_of_an_active_kiosk_of_that_centre(client,
     row = db.session.get(Response, ok.json["id"])
     assert (row.channel, row.kiosk_id, row.center_id) == ("kiosk", _kur.id, find_center("KUR").id)
     # The kiosk's own body (kiosk.js) may leave the centre out: it is the kiosk's.
-    assert client.post(URL, json=body(center=None, channel=None), headers={"X-Kiosk-Token": kur_token}).status_code \
-        == 201
+    assert (
+        client.post(URL, json=body(center=None, channel=None), headers={"X-Kiosk-Token": kur_token}).status_code == 201
+    )
     # A code no centre has (renamed while the answer waited in the kiosk's queue) is the kiosk's centre.
     queued = client.post(URL, json=body(center="OLDKUR", channel="kiosk"), headers={"X-Kiosk-Token": kur_token})
     assert queued.status_code == 201 and db.session.get(Response, queued.json["id"]).center_id == _kur.center_id
@@ -131,11 +132,12 @@ def test_kiosk_channel_needs_the_token_of_an_active_kiosk_of_that_centre(client,
 
 def test_kiosk_post_needs_the_kiosk_assignment_too(client, survey):
     _lgv, lgv_token = register_kiosk(find_center("LGV").id, "Зал ЛГВ")
-    refused(client.post(URL, json=body(center="LGV", channel="kiosk"), headers={"X-Kiosk-Token": lgv_token}),
-            counts())
+    refused(client.post(URL, json=body(center="LGV", channel="kiosk"), headers={"X-Kiosk-Token": lgv_token}), counts())
     services.assign(survey, [find_center("LGV").id], ["kiosk"])
-    assert client.post(URL, json=body(center="LGV", channel="kiosk"),
-                       headers={"X-Kiosk-Token": lgv_token}).status_code == 201
+    assert (
+        client.post(URL, json=body(center="LGV", channel="kiosk"), headers={"X-Kiosk-Token": lgv_token}).status_code
+        == 201
+    )
 
 
 def test_the_kiosk_assignment_has_no_public_link(client, survey):
@@ -160,10 +162,10 @@ def test_phone_channel_needs_a_write_token_whose_scope_covers_the_centre(client,
     before = counts()
     assert "write:responses" in refused(client.post(URL, json=body(channel="phone")), before)
     refused(client.post(URL, json=body(channel="phone"), headers=bearer("otk_made_up")), before)
-    assert "write:responses" in refused(client.post(URL, json=body(channel="phone"), headers=bearer(reader)),
-                                        before)
-    assert "вне зоны" in refused(client.post(URL, json=body(center="BEL", channel="phone"),
-                                             headers=bearer(writer)), before)
+    assert "write:responses" in refused(client.post(URL, json=body(channel="phone"), headers=bearer(reader)), before)
+    assert "вне зоны" in refused(
+        client.post(URL, json=body(center="BEL", channel="phone"), headers=bearer(writer)), before
+    )
     ok = client.post(URL, json=body(channel="phone"), headers=bearer(writer))
     assert ok.status_code == 201 and db.session.get(Response, ok.json["id"]).channel == "phone"
     # The phone channel needs no assignment: the survey is not offered at LGV, a company-wide writer may post.

@@ -16,9 +16,18 @@ def app_config():
 
 def test_api_posts_are_limited(client, org):
     seed_main_survey()
-    statuses = [client.post("/api/v1/surveys/visit-csat/responses",
-                            json={"client_submission_id": f"rate-limit-{i:04d}", "center": "KUR", "channel": "online",
-                                  "answers": {"overall": 4}}).status_code for i in range(3)]
+    statuses = [
+        client.post(
+            "/api/v1/surveys/visit-csat/responses",
+            json={
+                "client_submission_id": f"rate-limit-{i:04d}",
+                "center": "KUR",
+                "channel": "online",
+                "answers": {"overall": 4},
+            },
+        ).status_code
+        for i in range(3)
+    ]
     assert statuses == [201, 201, 429]
     assert client.get("/api/v1/surveys/visit-csat").status_code == 200  # reads are not limited
 
@@ -39,14 +48,27 @@ def test_form_posts_are_limited(client, org):
 
 
 def _kiosk_posts(client, tokens: list[str], prefix: str) -> list[int]:
-    return [client.post("/api/v1/surveys/visit-csat/responses", headers={"X-Kiosk-Token": token},
-                        json={"client_submission_id": f"{prefix}-{i:04d}", "answers": {"overall": 4}}).status_code
-            for i, token in enumerate(tokens)]
+    return [
+        client.post(
+            "/api/v1/surveys/visit-csat/responses",
+            headers={"X-Kiosk-Token": token},
+            json={"client_submission_id": f"{prefix}-{i:04d}", "answers": {"overall": 4}},
+        ).status_code
+        for i, token in enumerate(tokens)
+    ]
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-                                         "RATELIMIT_KIOSK_SUBMIT": "2 per minute",
-                                         "RATELIMIT_KIOSK_IP_SUBMIT": "100 per minute"}])
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_KIOSK_SUBMIT": "2 per minute",
+            "RATELIMIT_KIOSK_IP_SUBMIT": "100 per minute",
+        }
+    ],
+)
 def test_kiosk_posts_are_limited_per_kiosk_not_per_hall_address(client, org):
     # Two kiosks in one hall share the address: one kiosk's burst must not stop the other.
     from app.kiosk.services import register_kiosk
@@ -60,9 +82,17 @@ def test_kiosk_posts_are_limited_per_kiosk_not_per_hall_address(client, org):
     assert _kiosk_posts(client, [token_b, token_b], "kiosk-b") == [201, 201]
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-                                         "RATELIMIT_KIOSK_SUBMIT": "100 per minute",
-                                         "RATELIMIT_KIOSK_IP_SUBMIT": "3 per minute"}])
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_KIOSK_SUBMIT": "100 per minute",
+            "RATELIMIT_KIOSK_IP_SUBMIT": "3 per minute",
+        }
+    ],
+)
 def test_kiosk_posts_are_limited_per_address_too(client, org):
     # Made-up tokens each get a bucket of their own; the address limit still stops the client.
     seed_main_survey()

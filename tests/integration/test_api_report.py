@@ -18,9 +18,15 @@ URL = "/api/v1/surveys/visit-csat/report"
 def answered(client, org):
     seed_main_survey()
     for index, center in enumerate(["KUR"] * 4 + ["BEL"] * 2):
-        reply = client.post("/api/v1/surveys/visit-csat/responses", json={
-            "client_submission_id": f"report-api-{index:04d}", "center": center, "channel": "online",
-            "answers": {"overall": 2 + index % 4, "nps": 5 + index}})
+        reply = client.post(
+            "/api/v1/surveys/visit-csat/responses",
+            json={
+                "client_submission_id": f"report-api-{index:04d}",
+                "center": center,
+                "channel": "online",
+                "answers": {"overall": 2 + index % 4, "nps": 5 + index},
+            },
+        )
         assert reply.status_code == 201, reply.json
     today = date.today()
     return {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
@@ -35,12 +41,36 @@ def test_report_equals_the_cli_report(client, runner, make_user, answered):
     token = create_token(make_user("manager", scope="MRSK").email, "report")
     reply = _get(client, token, **answered, scope="company")
     assert reply.status_code == 200, reply.json
-    result = runner.invoke(args=["analysis", "report", "visit-csat", "--from", answered["from"], "--to",
-                                 answered["to"], "--format", "json"])
+    result = runner.invoke(
+        args=[
+            "analysis",
+            "report",
+            "visit-csat",
+            "--from",
+            answered["from"],
+            "--to",
+            answered["to"],
+            "--format",
+            "json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert reply.json == json.loads(result.output)
-    named = runner.invoke(args=["analysis", "report", "visit-csat", "--from", answered["from"], "--to",
-                                answered["to"], "--scope", "company", "--format", "json"])
+    named = runner.invoke(
+        args=[
+            "analysis",
+            "report",
+            "visit-csat",
+            "--from",
+            answered["from"],
+            "--to",
+            answered["to"],
+            "--scope",
+            "company",
+            "--format",
+            "json",
+        ]
+    )
     assert named.exit_code == 0 and json.loads(named.output) == reply.json  # the report's own word for the scope
     assert reply.json["scope"] == "company" and reply.json["n_responses"] == 6
     assert {"questions", "centers", "comparisons", "drivers", "reliability", "recommendations"} <= set(reply.json)

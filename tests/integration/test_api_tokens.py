@@ -69,8 +69,9 @@ def test_new_tokens_expire_after_365_days_by_default(app, make_user):
     assert made.permission_set == {"read:responses", "read:reports"}
 
 
-@pytest.mark.parametrize("permissions, days", [([], 30), (["read:everything"], 30), (["read:reports"], 0),
-                                               (["read:reports"], 100_000)])
+@pytest.mark.parametrize(
+    "permissions, days", [([], 30), (["read:everything"], 30), (["read:reports"], 0), (["read:reports"], 100_000)]
+)
 def test_create_token_refuses_bad_permissions_and_expiry(app, make_user, permissions, days):
     email = make_user("manager", scope="MRSK").email
     with pytest.raises(TokenError):
@@ -80,8 +81,21 @@ def test_create_token_refuses_bad_permissions_and_expiry(app, make_user, permiss
 
 def test_cli_create_token_with_permissions_and_expiry(client, survey, make_user, runner):
     email = make_user("manager", scope="MRSK").email
-    result = runner.invoke(args=["api", "create-token", email, "--name", "bi", "--permission", "read:reports",
-                                 "--permission", "read:responses", "--expires-days", "30"])
+    result = runner.invoke(
+        args=[
+            "api",
+            "create-token",
+            email,
+            "--name",
+            "bi",
+            "--permission",
+            "read:reports",
+            "--permission",
+            "read:responses",
+            "--expires-days",
+            "30",
+        ]
+    )
     assert result.exit_code == 0, result.output
     secret = result.output.strip().splitlines()[-1]
     made = row("bi")
@@ -97,13 +111,16 @@ def test_cli_create_token_with_permissions_and_expiry(client, survey, make_user,
     assert get(client, LIST, writer.output.strip().splitlines()[-1]).status_code == 403
 
 
-@pytest.mark.parametrize("extra, message", [
-    ([], "--permission"),
-    (["--permission", "admin"], "Неизвестное право"),
-    (["--permission", "read:reports", "--expires-days", "0"], "Срок действия"),
-    (["--permission", "read:reports", "--expires-days", "٣"], "целое число"),
-    (["--permission", "read:reports", "--expires-days", "-5"], "целое число"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ([], "--permission"),
+        (["--permission", "admin"], "Неизвестное право"),
+        (["--permission", "read:reports", "--expires-days", "0"], "Срок действия"),
+        (["--permission", "read:reports", "--expires-days", "٣"], "целое число"),
+        (["--permission", "read:reports", "--expires-days", "-5"], "целое число"),
+    ],
+)
 def test_cli_create_token_refusals_are_russian(make_user, runner, extra, message):
     email = make_user("manager", scope="MRSK").email
     result = runner.invoke(args=["api", "create-token", email, "--name", "bad", *extra])
@@ -129,10 +146,10 @@ def test_migration_gives_existing_tokens_read_permissions_and_no_expiry(fresh_da
         downgrade(directory=str(ROOT / "migrations"), revision="0004_review_duplicate_index")
         with db.engine.begin() as connection:
             assert "permissions" not in {c["name"] for c in inspect(connection).get_columns("api_token")}
-            connection.execute(text("INSERT INTO api_token (user_id, token_hash, name, created_at) "
-                                    "VALUES (:user, :hash, 'old', :at)"),
-                               {"user": user.id, "hash": hashlib.sha256(b"otk_old").hexdigest(),
-                                "at": utcnow()})
+            connection.execute(
+                text("INSERT INTO api_token (user_id, token_hash, name, created_at) VALUES (:user, :hash, 'old', :at)"),
+                {"user": user.id, "hash": hashlib.sha256(b"otk_old").hexdigest(), "at": utcnow()},
+            )
         upgrade(directory=str(ROOT / "migrations"))
         db.session.remove()
         old = row("old")
@@ -140,9 +157,16 @@ def test_migration_gives_existing_tokens_read_permissions_and_no_expiry(fresh_da
         client = app.test_client()
         assert get(client, LIST, "otk_old").status_code == 200
         assert get(client, REPORT, "otk_old").status_code == 200
-        phone = client.post("/api/v1/surveys/visit-csat/responses", headers={"Authorization": "Bearer otk_old"},
-                            json={"client_submission_id": "old-token-phone-1", "center": "KUR", "channel": "phone",
-                                  "answers": {"overall": 4}})
+        phone = client.post(
+            "/api/v1/surveys/visit-csat/responses",
+            headers={"Authorization": "Bearer otk_old"},
+            json={
+                "client_submission_id": "old-token-phone-1",
+                "center": "KUR",
+                "channel": "phone",
+                "answers": {"overall": 4},
+            },
+        )
         assert phone.status_code == 403
         db.session.remove()
         db.engine.dispose()

@@ -18,8 +18,12 @@ def test_demo_seed_is_idempotent_and_realistic(org):
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == demo.COUNT
     assert db.session.scalar(select(func.count()).select_from(DeadlineRule)) == len(demo.DEADLINE_RULES)
     assert db.session.scalar(select(func.count()).select_from(RootCause)) == len(demo.ROOT_CAUSES)
-    quarters = [(date(2025, 10, 1), date(2025, 12, 31)), (date(2026, 1, 1), date(2026, 3, 31)),
-                (date(2026, 4, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 9, 30))]
+    quarters = [
+        (date(2025, 10, 1), date(2025, 12, 31)),
+        (date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 4, 1), date(2026, 6, 30)),
+        (date(2026, 7, 1), date(2026, 9, 30)),
+    ]
     centres_with_data = set()
     for start, end in quarters:
         report = monitoring_report(start, end)

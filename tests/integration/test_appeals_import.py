@@ -28,12 +28,15 @@ def _write(tmp_path: Path, body: str, name: str = "appeals.csv", header: str = H
 
 
 def test_valid_file_with_codes_and_russian_words(org, tmp_path):
-    path = _write(tmp_path, (
-        "2026-03-02 10:15,complaint,remote,quality,KUR,E1,phone,Низкое напряжение,,\n"
-        "2026-03-02,Жалоба,очно,Качество электроэнергии,Льгов,E2,,,answered,2026-03-05 12:00\n"
-        "2026-03-03T08:00:00,заявление,заочно,технологическое присоединение,kur,,письмо,,Закрыто,2026-03-20\n"
-        "2026-03-04 09:00,application,interactive,other,KUR,E4,web,\"=HYPERLINK(\"\"x\"\")\",registered,\n"
-    ))
+    path = _write(
+        tmp_path,
+        (
+            "2026-03-02 10:15,complaint,remote,quality,KUR,E1,phone,Низкое напряжение,,\n"
+            "2026-03-02,Жалоба,очно,Качество электроэнергии,Льгов,E2,,,answered,2026-03-05 12:00\n"
+            "2026-03-03T08:00:00,заявление,заочно,технологическое присоединение,kur,,письмо,,Закрыто,2026-03-20\n"
+            '2026-03-04 09:00,application,interactive,other,KUR,E4,web,"=HYPERLINK(""x"")",registered,\n'
+        ),
+    )
     result = import_file(path)
     assert (result.rows, result.inserted) == (4, 4)
     assert result.by_kind == {"complaint": 2, "application": 2}
@@ -55,15 +58,18 @@ def test_valid_file_with_codes_and_russian_words(org, tmp_path):
 
 
 def test_any_bad_row_aborts_everything_with_line_numbers(org, tmp_path):
-    path = _write(tmp_path, (
-        "2026-03-02 10:15,complaint,remote,quality,KUR,E1,,,,\n"         # line 2: fine
-        "2026-03-02 10:15,жлоба,remote,quality,KUR,E2,,,,\n"             # line 3: unknown kind
-        "2026-02-30,complaint,remote,quality,KUR,E3,,,,\n"               # line 4: bad date
-        "2026-03-02 10:15,complaint,remote,quality,MARS,E4,,,,\n"        # line 5: unknown centre
-        "2026-03-02 10:15,complaint,remote,quality,KUR,E1,,,,\n"         # line 6: duplicate external id
-        "2026-03-02 10:15,complaint,remote,погода,KUR,E6,fax,,closed,\n"  # line 7: topic, channel, answered_at
-        "2026-03-02 10:15,complaint,remote,quality,KUR,E7,,,,\n"         # line 8: fine
-    ))
+    path = _write(
+        tmp_path,
+        (
+            "2026-03-02 10:15,complaint,remote,quality,KUR,E1,,,,\n"  # line 2: fine
+            "2026-03-02 10:15,жлоба,remote,quality,KUR,E2,,,,\n"  # line 3: unknown kind
+            "2026-02-30,complaint,remote,quality,KUR,E3,,,,\n"  # line 4: bad date
+            "2026-03-02 10:15,complaint,remote,quality,MARS,E4,,,,\n"  # line 5: unknown centre
+            "2026-03-02 10:15,complaint,remote,quality,KUR,E1,,,,\n"  # line 6: duplicate external id
+            "2026-03-02 10:15,complaint,remote,погода,KUR,E6,fax,,closed,\n"  # line 7: topic, channel, answered_at
+            "2026-03-02 10:15,complaint,remote,quality,KUR,E7,,,,\n"  # line 8: fine
+        ),
+    )
     with pytest.raises(AppealImportError) as caught:
         import_file(path)
     errors = caught.value.errors
@@ -79,8 +85,13 @@ def test_any_bad_row_aborts_everything_with_line_numbers(org, tmp_path):
 def test_duplicate_external_id_already_in_the_database(org, tmp_path):
     import_file(_write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,X1,,,,\n", "a.csv"))
     with pytest.raises(AppealImportError, match="строка 3: .*X1.*уже загружено"):
-        import_file(_write(tmp_path, "2026-03-03,complaint,remote,quality,KUR,X2,,,,\n"
-                                     "2026-03-03,complaint,remote,quality,KUR,X1,,,,\n", "b.csv"))
+        import_file(
+            _write(
+                tmp_path,
+                "2026-03-03,complaint,remote,quality,KUR,X2,,,,\n2026-03-03,complaint,remote,quality,KUR,X1,,,,\n",
+                "b.csv",
+            )
+        )
     assert _count() == 1
     import_file(_write(tmp_path, "2026-03-03,complaint,remote,quality,KUR,X1,,,,\n", "c.csv"), source="crm")
     assert _count() == 2
@@ -101,8 +112,10 @@ def test_dry_run_stores_nothing(org, tmp_path):
 
 def test_semicolon_csv_with_bom_and_scope_limit(org, tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_text("\ufeffreceived_at;kind;form;topic;center\n02.03.2026 10:00;жалоба;заочно;прочие вопросы;LGV\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\ufeffreceived_at;kind;form;topic;center\n02.03.2026 10:00;жалоба;заочно;прочие вопросы;LGV\n",
+        encoding="utf-8",
+    )
     with pytest.raises(AppealImportError, match="строка 2: ЦОК «LGV» вне вашей зоны"):
         import_file(path, allowed_center_ids={find_center("KUR").id})
     assert import_file(path).inserted == 1
@@ -138,8 +151,11 @@ def test_cli_import(org, runner, tmp_path):
     result = runner.invoke(args=["appeals", "import", str(good)])
     assert result.exit_code == 0, result.output
     assert "Импортировано обращений: 1" in result.output and _count() == 1
-    bad = _write(tmp_path, "2026-03-02,complaint,remote,quality,KUR,C2,,,,\n"
-                           "2026-13-01,complaint,remote,quality,KUR,,,,,\n", "bad.csv")
+    bad = _write(
+        tmp_path,
+        "2026-03-02,complaint,remote,quality,KUR,C2,,,,\n2026-13-01,complaint,remote,quality,KUR,,,,,\n",
+        "bad.csv",
+    )
     result = runner.invoke(args=["appeals", "import", str(bad)])
     assert result.exit_code != 0
     assert "ничего не сохранено" in result.output and "строка 3" in result.output
@@ -185,13 +201,17 @@ def test_led_to_contract_column_feeds_the_regulator_form(org, tmp_path):
     from app.appeals.report import monitoring_report
 
     header = HEADER.rstrip("\n") + ",led_to_contract\n"
-    path = _write(tmp_path, (
-        "2026-03-02 10:00,application,remote,quality,KUR,C1,letter,,,,да\n"
-        "2026-03-02 11:00,application,remote,quality,KUR,C2,letter,,,,1\n"
-        "2026-03-02 12:00,application,remote,quality,KUR,C3,letter,,,,Нет\n"
-        "2026-03-02 13:00,application,remote,quality,KUR,C4,letter,,,,\n"
-        "2026-03-02 14:00,application,remote,quality,KUR,C5,letter,,,,YES\n"
-    ), header=header)
+    path = _write(
+        tmp_path,
+        (
+            "2026-03-02 10:00,application,remote,quality,KUR,C1,letter,,,,да\n"
+            "2026-03-02 11:00,application,remote,quality,KUR,C2,letter,,,,1\n"
+            "2026-03-02 12:00,application,remote,quality,KUR,C3,letter,,,,Нет\n"
+            "2026-03-02 13:00,application,remote,quality,KUR,C4,letter,,,,\n"
+            "2026-03-02 14:00,application,remote,quality,KUR,C5,letter,,,,YES\n"
+        ),
+        header=header,
+    )
     assert import_file(path).inserted == 5
     marked = {a.external_id: a.led_to_contract for a in db.session.scalars(select(Appeal))}
     assert marked == {"C1": True, "C2": True, "C3": False, "C4": False, "C5": True}
@@ -202,11 +222,16 @@ def test_led_to_contract_column_feeds_the_regulator_form(org, tmp_path):
 
 def test_led_to_contract_must_be_yes_or_no(org, tmp_path):
     header = HEADER.rstrip("\n") + ",led_to_contract\n"
-    path = _write(tmp_path, (
-        "2026-03-02 10:00,application,remote,quality,KUR,C1,letter,,,,да\n"
-        "2026-03-02 11:00,application,remote,quality,KUR,C2,letter,,,,может быть\n"
-    ), header=header)
-    with pytest.raises(AppealImportError,
-                       match="^строка 3: led_to_contract: ожидается «да» или «нет», получено «может быть»$"):
+    path = _write(
+        tmp_path,
+        (
+            "2026-03-02 10:00,application,remote,quality,KUR,C1,letter,,,,да\n"
+            "2026-03-02 11:00,application,remote,quality,KUR,C2,letter,,,,может быть\n"
+        ),
+        header=header,
+    )
+    with pytest.raises(
+        AppealImportError, match="^строка 3: led_to_contract: ожидается «да» или «нет», получено «может быть»$"
+    ):
         import_file(path)
     assert _count() == 0

@@ -27,8 +27,10 @@ from app.models import Setting
 from app.org.services import find_center, find_org
 
 HALF_YEAR = {
-    ("complaint", "remote"): 1360, ("complaint", "in_person"): 301,
-    ("application", "remote"): 25689, ("application", "in_person"): 13007,
+    ("complaint", "remote"): 1360,
+    ("complaint", "in_person"): 301,
+    ("application", "remote"): 25689,
+    ("application", "in_person"): 13007,
 }
 HALF_YEAR_TOPICS = {
     "complaint": {"connection": 31, "transmission": 53, "quality": 1434, "other": 143},
@@ -49,12 +51,20 @@ def write_half_year_csv(path: Path) -> int:
         rng.shuffle(topics)
         for index, (form, topic) in enumerate(zip(forms, topics, strict=True)):
             day = date(2007, 1, 1) + timedelta(days=rng.randrange(181))
-            received = datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randint(0, 23),
-                                                                              minutes=rng.randint(0, 59))
+            received = datetime.combine(day, datetime.min.time()) + timedelta(
+                hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
+            )
             russian = index % 3 == 0  # a third of the rows in Russian words
-            rows.append([received.isoformat(sep=" ", timespec="minutes"),
-                         RUSSIAN[kind] if russian else kind, RUSSIAN[form] if russian else form, topic,
-                         rng.choice(centers), f"H{kind[0]}{index}"])
+            rows.append(
+                [
+                    received.isoformat(sep=" ", timespec="minutes"),
+                    RUSSIAN[kind] if russian else kind,
+                    RUSSIAN[form] if russian else form,
+                    topic,
+                    rng.choice(centers),
+                    f"H{kind[0]}{index}",
+                ]
+            )
     rng.shuffle(rows)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -75,8 +85,9 @@ def test_acceptance_half_year_through_the_cli(org, runner, tmp_path):
     assert "Импортировано обращений: 40357" in result.output
 
     out = tmp_path / "report.json"
-    result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30",
-                                 "--format", "json", "--out", str(out)])
+    result = runner.invoke(
+        args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30", "--format", "json", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["period"] == {"from": "2007-01-01", "to": "2007-06-30"}
@@ -95,18 +106,24 @@ def test_acceptance_half_year_through_the_cli(org, runner, tmp_path):
     topics = {(r["kind"], r["topic"]): r for r in report["by_kind_topic"]}
     for kind, expected in HALF_YEAR_TOPICS.items():
         assert {t: topics[(kind, t)]["count"] for t in expected} == expected
-    assert [pct(topics[("complaint", t)]["share_of_kind"]) for t in HALF_YEAR_TOPICS["complaint"]] == \
-        [1.9, 3.2, 86.3, 8.6]
-    assert [pct(topics[("application", t)]["share_of_kind"]) for t in HALF_YEAR_TOPICS["application"]] == \
-        [24.3, 47.5, 28.2]
+    assert [pct(topics[("complaint", t)]["share_of_kind"]) for t in HALF_YEAR_TOPICS["complaint"]] == [
+        1.9,
+        3.2,
+        86.3,
+        8.6,
+    ]
+    assert [pct(topics[("application", t)]["share_of_kind"]) for t in HALF_YEAR_TOPICS["application"]] == [
+        24.3,
+        47.5,
+        28.2,
+    ]
     assert topics[("complaint", "quality")]["topic_name"] == "Качество электроэнергии"
     assert sum(c["total"] for c in report["by_center"]) == 40357
     assert {"processing", "previous", "changes", "root_causes", "regulator_form"} <= set(report)
     assert report["previous"]["total"] == 0
 
     # The CSV form of the same report.
-    result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30",
-                                 "--format", "csv"])
+    result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30", "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert "40357" in result.output and "Жалоба" in result.output
 
@@ -120,8 +137,9 @@ def _import(tmp_path: Path, name: str, rows: list[list[str]]) -> None:
     import_file(path)
 
 
-def _rows(day: str, n: int, kind: str, *, form="remote", topic="other", center="KUR", channel="phone",
-          status="", answered="") -> list[list[str]]:
+def _rows(
+    day: str, n: int, kind: str, *, form="remote", topic="other", center="KUR", channel="phone", status="", answered=""
+) -> list[list[str]]:
     return [[f"{day} 10:00", kind, form, topic, center, channel, status, answered] for _ in range(n)]
 
 
@@ -157,12 +175,15 @@ def test_noise_is_not_reported_as_change(org, tmp_path):
 
 def test_processing_figures_scope_and_root_causes(org, tmp_path, make_user):
     # Q2 2026 at KUR: complaints due 10 working days after receipt (12.05 → 26.05.2026).
-    _import(tmp_path, "q2.csv",
-            _rows("2026-05-12", 4, "complaint", status="answered", answered="2026-05-13 10:00")      # 1 day
-            + _rows("2026-05-12", 3, "complaint", status="answered", answered="2026-05-15 10:00")    # 3 days
-            + _rows("2026-05-12", 2, "complaint", status="answered", answered="2026-06-11 10:00")    # 30 days, late
-            + _rows("2026-05-12", 1, "complaint")                                                    # open, overdue
-            + _rows("2026-05-12", 5, "application", center="LGV"))
+    _import(
+        tmp_path,
+        "q2.csv",
+        _rows("2026-05-12", 4, "complaint", status="answered", answered="2026-05-13 10:00")  # 1 day
+        + _rows("2026-05-12", 3, "complaint", status="answered", answered="2026-05-15 10:00")  # 3 days
+        + _rows("2026-05-12", 2, "complaint", status="answered", answered="2026-06-11 10:00")  # 30 days, late
+        + _rows("2026-05-12", 1, "complaint")  # open, overdue
+        + _rows("2026-05-12", 5, "application", center="LGV"),
+    )
     now = datetime(2026, 7, 1)
     report = monitoring_report(date(2026, 4, 1), date(2026, 6, 30), now=now)
     processing = report.processing
@@ -185,8 +206,9 @@ def test_processing_figures_scope_and_root_causes(org, tmp_path, make_user):
 
     from app.appeals.models import Appeal
 
-    appeals = db.session.scalars(select(Appeal).where(Appeal.kind == "complaint", Appeal.status == "answered")
-                                 .order_by(Appeal.id)).all()
+    appeals = db.session.scalars(
+        select(Appeal).where(Appeal.kind == "complaint", Appeal.status == "answered").order_by(Appeal.id)
+    ).all()
     with write_transaction():
         cause_a, cause_b = RootCause(code="staff", name_ru="Персонал"), RootCause(code="net", name_ru="Сети")
         db.session.add_all([cause_a, cause_b])
@@ -204,20 +226,30 @@ def test_processing_figures_scope_and_root_causes(org, tmp_path, make_user):
 
 
 def test_regulator_form_by_channel_and_year(org, tmp_path):
-    _import(tmp_path, "n1.csv", _rows("2025-02-10", 4, "complaint", channel="letter", status="answered",
-                                      answered="2025-02-12")
-            + _rows("2025-02-10", 10, "application", channel="visit", form="in_person"))
-    _import(tmp_path, "n.csv", _rows("2026-02-10", 6, "complaint", channel="letter")
-            + _rows("2026-02-10", 5, "application", channel="web", form="interactive")
-            + _rows("2026-02-10", 3, "application", channel="kiosk", form="interactive"))
+    _import(
+        tmp_path,
+        "n1.csv",
+        _rows("2025-02-10", 4, "complaint", channel="letter", status="answered", answered="2025-02-12")
+        + _rows("2025-02-10", 10, "application", channel="visit", form="in_person"),
+    )
+    _import(
+        tmp_path,
+        "n.csv",
+        _rows("2026-02-10", 6, "complaint", channel="letter")
+        + _rows("2026-02-10", 5, "application", channel="web", form="interactive")
+        + _rows("2026-02-10", 3, "application", channel="kiosk", form="interactive"),
+    )
     report = monitoring_report(date(2026, 1, 1), date(2026, 3, 31))
     form = report.regulator_form
     rows = {r.row: r.cells for r in form.rows}
     assert form.year_n_1.model_dump() == {"from": "2025-01-01", "to": "2025-03-31"}
     assert rows["mail"]["complaints"].model_dump() == {"n_1": 4, "n": 6, "change_pct": pytest.approx(50.0)}
     assert rows["mail"]["complaints_resolved"].n_1 == 4
-    assert rows["in_person"]["service_requests"].model_dump() == {"n_1": 10, "n": 0,
-                                                                  "change_pct": pytest.approx(-100.0)}
+    assert rows["in_person"]["service_requests"].model_dump() == {
+        "n_1": 10,
+        "n": 0,
+        "change_pct": pytest.approx(-100.0),
+    }
     assert rows["internet"]["appeals"].n == 5
     assert rows["other"]["appeals"].n == 3  # kiosk → прочее by default
     assert rows["total"]["appeals"].model_dump() == {"n_1": 14, "n": 14, "change_pct": pytest.approx(0.0)}
@@ -230,13 +262,13 @@ def test_regulator_form_by_channel_and_year(org, tmp_path):
 
 
 def test_cli_report_errors(org, runner):
-    result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30",
-                                 "--scope", "NOPE"])
+    result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30", "--scope", "NOPE"])
     assert result.exit_code != 0 and "не найдено" in result.output
     result = runner.invoke(args=["appeals", "report", "--from", "2007-13-01", "--to", "2007-06-30"])
     assert result.exit_code != 0
-    result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30", "--scope", "KUR",
-                                 "--format", "json"])
+    result = runner.invoke(
+        args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30", "--scope", "KUR", "--format", "json"]
+    )
     assert result.exit_code == 0 and json.loads(result.output)["scope"] == "KUR"
     result = runner.invoke(args=["appeals", "report", "--from", "2007-01-01", "--to", "2007-06-30", "--format", "pdf"])
     assert result.exit_code == 0 and result.stdout_bytes.startswith(b"%PDF")
@@ -249,10 +281,12 @@ def test_escalate_lists_due_soon_and_overdue_per_centre(org, runner):
     now = utcnow()
     kur, lgv = find_center("KUR").id, find_center("LGV").id
     with write_transaction():
-        soon = services.create_appeal_in_session(kind="complaint", form="remote", channel="phone", topic_code="other",
-                                                 center_id=kur, received_at=now)
-        late = services.create_appeal_in_session(kind="complaint", form="remote", channel="phone", topic_code="other",
-                                                 center_id=lgv, received_at=now)
+        soon = services.create_appeal_in_session(
+            kind="complaint", form="remote", channel="phone", topic_code="other", center_id=kur, received_at=now
+        )
+        late = services.create_appeal_in_session(
+            kind="complaint", form="remote", channel="phone", topic_code="other", center_id=lgv, received_at=now
+        )
         soon.due_at, late.due_at = now + timedelta(days=1), now - timedelta(days=1)
     rows = {r["center"]: r for r in escalation(now)}
     assert rows["KUR"]["due_soon"] == 1 and rows["KUR"]["overdue"] == 0

@@ -18,9 +18,15 @@ from app.org.services import find_center
 
 
 def _appeal(center: str = "KUR", **overrides) -> Appeal:
-    fields = {"kind": "complaint", "form": "remote", "channel": "phone", "topic_code": "quality",
-              "center_id": find_center(center).id, "received_at": datetime(2026, 3, 2, 9, 0),
-              "text": "Свет мигает"}
+    fields = {
+        "kind": "complaint",
+        "form": "remote",
+        "channel": "phone",
+        "topic_code": "quality",
+        "center_id": find_center(center).id,
+        "received_at": datetime(2026, 3, 2, 9, 0),
+        "text": "Свет мигает",
+    }
     fields.update(overrides)
     return services.register_appeal(**fields)
 
@@ -32,12 +38,14 @@ def test_operator_of_kur_cannot_see_or_change_an_lgv_appeal(org, make_user, logi
     assert client.get(f"/appeals/{own.id}").status_code == 200
     assert client.get(f"/appeals/{foreign.id}").status_code == 404
     assert client.get("/appeals/999999").status_code == 404
-    for url, data in ((f"/appeals/{foreign.id}/status", {"to_status": "in_progress"}),
-                      (f"/appeals/{foreign.id}/answer", {"summary": "x"}),
-                      (f"/appeals/{foreign.id}/close", {"root_cause": "1"}),
-                      (f"/appeals/{foreign.id}/promise", {"text": "x", "due_at": "2026-03-10T10:00"}),
-                      (f"/appeals/{foreign.id}/action", {"action_id": "1"}),
-                      (f"/appeals/{foreign.id}/contract", {"led_to_contract": "1"})):
+    for url, data in (
+        (f"/appeals/{foreign.id}/status", {"to_status": "in_progress"}),
+        (f"/appeals/{foreign.id}/answer", {"summary": "x"}),
+        (f"/appeals/{foreign.id}/close", {"root_cause": "1"}),
+        (f"/appeals/{foreign.id}/promise", {"text": "x", "due_at": "2026-03-10T10:00"}),
+        (f"/appeals/{foreign.id}/action", {"action_id": "1"}),
+        (f"/appeals/{foreign.id}/contract", {"led_to_contract": "1"}),
+    ):
         assert client.post(url, data=data).status_code == 404, url
     db.session.expire_all()
     assert db.session.get(Appeal, foreign.id).status == "registered"
@@ -88,7 +96,7 @@ def test_queue_sorts_by_deadline_and_highlights_overdue_and_broken_promises(org,
 
 
 def test_export_neutralises_formulas(org, make_user, login, client):
-    _appeal(text="=HYPERLINK(\"http://evil\",\"x\")")
+    _appeal(text='=HYPERLINK("http://evil","x")')
     _appeal(text="@SUM(1)", kind="application", topic_code="other")
     login(make_user("manager", "KURS"))
     body = client.get("/appeals/export.csv").get_data(as_text=True)
@@ -99,7 +107,7 @@ def test_export_neutralises_formulas(org, make_user, login, client):
     response = client.get("/appeals/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     texts = [row[11] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert sorted(texts) == ["'=HYPERLINK(\"http://evil\",\"x\")", "'@SUM(1)"]
+    assert sorted(texts) == ['\'=HYPERLINK("http://evil","x")', "'@SUM(1)"]
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
@@ -109,10 +117,20 @@ def test_register_work_and_close_through_the_pages(org, make_user, login, client
         db.session.add(cause)
     login(make_user("operator", "KUR"))
     assert client.get("/appeals/new").status_code == 200
-    response = client.post("/appeals/new", data={
-        "kind": "complaint", "form": "in_person", "channel": "visit", "topic": "quality",
-        "center": str(find_center("KUR").id), "received_at": "2026-12-30T12:00", "text": "<b>Нет света</b>",
-        "contact_name": "Иван", "consent": "y"})
+    response = client.post(
+        "/appeals/new",
+        data={
+            "kind": "complaint",
+            "form": "in_person",
+            "channel": "visit",
+            "topic": "quality",
+            "center": str(find_center("KUR").id),
+            "received_at": "2026-12-30T12:00",
+            "text": "<b>Нет света</b>",
+            "contact_name": "Иван",
+            "consent": "y",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     appeal = db.session.scalar(select(Appeal))
     assert appeal.received_at == datetime(2026, 12, 30, 9, 0)  # 12:00 Moscow
@@ -137,16 +155,33 @@ def test_register_work_and_close_through_the_pages(org, make_user, login, client
 
 def test_registration_without_consent_keeps_no_contact(org, make_user, login, client):
     login(make_user("operator", "KUR"))
-    response = client.post("/appeals/new", data={
-        "kind": "complaint", "form": "remote", "channel": "phone", "topic": "quality",
-        "center": str(find_center("KUR").id), "received_at": "2026-12-30T12:00", "contact_phone": "+79000000000"})
+    response = client.post(
+        "/appeals/new",
+        data={
+            "kind": "complaint",
+            "form": "remote",
+            "channel": "phone",
+            "topic": "quality",
+            "center": str(find_center("KUR").id),
+            "received_at": "2026-12-30T12:00",
+            "contact_phone": "+79000000000",
+        },
+    )
     assert response.status_code == 200
     assert "согласия" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
     # A centre outside the scope is not in the choices and cannot be posted.
-    response = client.post("/appeals/new", data={
-        "kind": "complaint", "form": "remote", "channel": "phone", "topic": "quality",
-        "center": str(find_center("LGV").id), "received_at": "2026-12-30T12:00"})
+    response = client.post(
+        "/appeals/new",
+        data={
+            "kind": "complaint",
+            "form": "remote",
+            "channel": "phone",
+            "topic": "quality",
+            "center": str(find_center("LGV").id),
+            "received_at": "2026-12-30T12:00",
+        },
+    )
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
 
 
@@ -154,18 +189,23 @@ def test_upload_page(org, make_user, login, client):
     login(make_user("manager", "KURS"))
     assert "Импорт обращений из файла" in client.get("/appeals/import").get_data(as_text=True)
     good = "received_at,kind,form,topic,center\n2026-03-02,жалоба,заочно,quality,KUR\n"
-    response = client.post("/appeals/import", data={"file": (io.BytesIO(good.encode()), "a.csv"), "dry_run": "y"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/appeals/import",
+        data={"file": (io.BytesIO(good.encode()), "a.csv"), "dry_run": "y"},
+        content_type="multipart/form-data",
+    )
     assert "Проверка пройдена" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
     bad = good + "2026-03-02,жалоба,заочно,quality,BEL\n"  # a Belgorod centre: outside the branch
-    response = client.post("/appeals/import", data={"file": (io.BytesIO(bad.encode()), "b.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/appeals/import", data={"file": (io.BytesIO(bad.encode()), "b.csv")}, content_type="multipart/form-data"
+    )
     text = response.get_data(as_text=True)
     assert "строка 3" in text and "вне вашей зоны" in text
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
-    response = client.post("/appeals/import", data={"file": (io.BytesIO(good.encode()), "a.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/appeals/import", data={"file": (io.BytesIO(good.encode()), "a.csv")}, content_type="multipart/form-data"
+    )
     assert "Импорт выполнен" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 1
 
@@ -173,8 +213,13 @@ def test_upload_page(org, make_user, login, client):
 def test_report_page_and_downloads(org, make_user, login, client):
     for _ in range(3):
         _appeal(received_at=datetime(2026, 5, 5, 9, 0))
-    _appeal(received_at=datetime(2026, 5, 5, 9, 0), kind="application", topic_code="connection", form="in_person",
-            channel="visit")
+    _appeal(
+        received_at=datetime(2026, 5, 5, 9, 0),
+        kind="application",
+        topic_code="connection",
+        form="in_person",
+        channel="visit",
+    )
     login(make_user("manager", "MRSK"))
     page = client.get("/appeals/report?year=2026&part=q2").get_data(as_text=True)
     assert "II квартал 2026" in page
@@ -201,20 +246,24 @@ def test_branch_manager_cannot_report_on_another_branch(org, make_user, login, c
 
 def test_admin_pages_edit_rules_causes_topics_and_regulator_rows(org, make_user, login, client):
     login(make_user("admin", "MRSK"))
-    for url in ("/appeals/admin/deadlines", "/appeals/admin/root-causes", "/appeals/admin/topics",
-                "/appeals/admin/regulator"):
+    for url in (
+        "/appeals/admin/deadlines",
+        "/appeals/admin/root-causes",
+        "/appeals/admin/topics",
+        "/appeals/admin/regulator",
+    ):
         assert client.get(url).status_code == 200, url
     quality = db.session.scalar(select(Topic.id).where(Topic.code == "quality"))
-    client.post("/appeals/admin/deadlines", data={"kind": "complaint", "topic": str(quality), "days": "7",
-                                                  "working_days": "y"})
+    client.post(
+        "/appeals/admin/deadlines", data={"kind": "complaint", "topic": str(quality), "days": "7", "working_days": "y"}
+    )
     rule = db.session.scalar(select(DeadlineRule))
     assert (rule.kind, rule.topic_id, rule.days, rule.working_days) == ("complaint", quality, 7, True)
     client.post("/appeals/admin/deadlines/written", data={"days": "20"})
     assert db.session.get(Setting, "appeals_written_deadline").value == {"days": 20, "working_days": False}
     client.post("/appeals/admin/root-causes", data={"code": "staff", "name_ru": "Персонал", "active": "y"})
     assert db.session.scalar(select(RootCause.name_ru)) == "Персонал"
-    client.post("/appeals/admin/topics", data={"code": "tariff", "name_ru": "Тарифы", "sort_order": "9",
-                                               "active": "y"})
+    client.post("/appeals/admin/topics", data={"code": "tariff", "name_ru": "Тарифы", "sort_order": "9", "active": "y"})
     assert db.session.scalar(select(Topic).where(Topic.code == "tariff")).name_ru == "Тарифы"
     client.post("/appeals/admin/regulator", data={"kiosk": "internet", "visit": "in_person"})
     assert db.session.get(Setting, "regulator_channel_rows").value["kiosk"] == "internet"
@@ -233,8 +282,11 @@ def test_marking_that_an_appeal_led_to_a_contract(org, make_user, login, client)
     db.session.expire_all()
     assert db.session.get(Appeal, appeal.id).led_to_contract is True
     assert "Снять отметку о договоре" in client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
-    header, row = list(csv.reader(io.StringIO(client.get("/appeals/export.csv").get_data(as_text=True)
-                                              .lstrip("\ufeff")), delimiter=";"))[:2]
+    header, row = list(
+        csv.reader(
+            io.StringIO(client.get("/appeals/export.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"
+        )
+    )[:2]
     assert header[-1] == "Заключен договор" and row[-1] == "да"
     refused = client.post(f"/appeals/{appeal.id}/contract", data={}, follow_redirects=True)
     assert "Не указано, заключен ли договор" in refused.get_data(as_text=True)

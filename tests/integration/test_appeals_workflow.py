@@ -16,8 +16,14 @@ from app.org.services import find_center
 
 
 def _register(**overrides) -> Appeal:
-    fields = {"kind": "complaint", "form": "remote", "channel": "phone", "topic_code": "quality",
-              "center_id": find_center("KUR").id, "received_at": datetime(2026, 12, 30, 9, 0)}
+    fields = {
+        "kind": "complaint",
+        "form": "remote",
+        "channel": "phone",
+        "topic_code": "quality",
+        "center_id": find_center("KUR").id,
+        "received_at": datetime(2026, 12, 30, 9, 0),
+    }
     fields.update(overrides)
     return services.register_appeal(**fields)
 
@@ -41,8 +47,10 @@ def test_registration_computes_the_deadline_and_records_history(org, make_user):
     assert appeal.due_at == datetime(2027, 1, 22, 20, 59, 59)
     assert appeal.status == "registered"
     assert [(h.from_status, h.to_status, h.user_id) for h in appeal.history] == [(None, "registered", operator.id)]
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "appeal.register")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "appeal.register"))
+        == 1
+    )
 
 
 def test_deadline_rules_and_the_written_appeal_term(org):
@@ -56,8 +64,9 @@ def test_deadline_rules_and_the_written_appeal_term(org):
     # Kind rule: 5 working days across the New Year holidays → 15.01.2027.
     assert services.compute_due("complaint", _topic_id("other"), received, "phone") == datetime(2027, 1, 15, 20, 59, 59)
     # A letter: the written term beats the kind rule …
-    assert services.compute_due("complaint", _topic_id("other"), received, "letter") == datetime(2027, 1, 29, 20, 59,
-                                                                                                 59)
+    assert services.compute_due("complaint", _topic_id("other"), received, "letter") == datetime(
+        2027, 1, 29, 20, 59, 59
+    )
     # … but a topic rule beats everything: 3 calendar days = 02.01.2027, a holiday → 11.01.2027.
     assert services.compute_due("complaint", quality, received, "letter") == datetime(2027, 1, 11, 20, 59, 59)
     with write_transaction():
@@ -81,15 +90,25 @@ def test_registration_refuses_bad_values_and_duplicate_external_ids(org):
 
 def test_create_in_session_belongs_to_the_callers_transaction(org):
     with pytest.raises(RuntimeError), write_transaction():
-        services.create_appeal_in_session(kind="application", form="in_person", channel="review_book",
-                                          topic_code="other", center_id=find_center("KUR").id,
-                                          received_at=datetime(2026, 5, 5, 10, 0))
+        services.create_appeal_in_session(
+            kind="application",
+            form="in_person",
+            channel="review_book",
+            topic_code="other",
+            center_id=find_center("KUR").id,
+            received_at=datetime(2026, 5, 5, 10, 0),
+        )
         raise RuntimeError("the caller fails later")
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
     with write_transaction():
-        appeal = services.create_appeal_in_session(kind="application", form="in_person", channel="review_book",
-                                                   topic_code="other", center_id=find_center("KUR").id,
-                                                   received_at=datetime(2026, 5, 5, 10, 0))
+        appeal = services.create_appeal_in_session(
+            kind="application",
+            form="in_person",
+            channel="review_book",
+            topic_code="other",
+            center_id=find_center("KUR").id,
+            received_at=datetime(2026, 5, 5, 10, 0),
+        )
         assert appeal.id is not None
     assert db.session.scalar(select(func.count()).select_from(AppealStatusChange)) == 1
 
@@ -107,10 +126,15 @@ def test_full_workflow_with_history(org, make_user):
         services.change_status(appeal, "closed", operator)
     services.close(appeal, cause.id, operator, "проверено")
     assert appeal.status == "closed" and appeal.root_cause_id == cause.id and appeal.closed_at is not None
-    history = db.session.scalars(select(AppealStatusChange).where(AppealStatusChange.appeal_id == appeal.id)
-                                 .order_by(AppealStatusChange.id)).all()
+    history = db.session.scalars(
+        select(AppealStatusChange).where(AppealStatusChange.appeal_id == appeal.id).order_by(AppealStatusChange.id)
+    ).all()
     assert [(h.from_status, h.to_status) for h in history] == [
-        (None, "registered"), ("registered", "in_progress"), ("in_progress", "answered"), ("answered", "closed")]
+        (None, "registered"),
+        ("registered", "in_progress"),
+        ("in_progress", "answered"),
+        ("answered", "closed"),
+    ]
     assert all(h.user_id == operator.id for h in history[1:])
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"appeal.status", "appeal.answer"} <= actions
@@ -122,14 +146,17 @@ def test_answer_from_registered_takes_the_appeal_into_work(org):
     assert [h.to_status for h in appeal.history] == ["registered", "in_progress", "answered"]
 
 
-@pytest.mark.parametrize("path, illegal", [
-    ([], "closed"),
-    ([], "answered"),
-    (["in_progress"], "registered"),
-    (["rejected"], "in_progress"),
-    (["duplicate"], "closed"),
-    (["in_progress", "answered_", "closed_"], "in_progress"),
-])
+@pytest.mark.parametrize(
+    "path, illegal",
+    [
+        ([], "closed"),
+        ([], "answered"),
+        (["in_progress"], "registered"),
+        (["rejected"], "in_progress"),
+        (["duplicate"], "closed"),
+        (["in_progress", "answered_", "closed_"], "in_progress"),
+    ],
+)
 def test_illegal_transitions_are_refused(org, path, illegal):
     cause = _cause()
     appeal = _register()

@@ -34,8 +34,7 @@ def test_address_throttled_after_repeated_failures(client, make_user, app):
 
 def test_login_logout_and_next_parameter(client, make_user):
     user = make_user("admin")
-    response = client.post("/login?next=/admin/users", data={"email": user.email,
-                                                            "password": "correct-horse-battery"})
+    response = client.post("/login?next=/admin/users", data={"email": user.email, "password": "correct-horse-battery"})
     assert response.headers["Location"] == "/admin/users"
     assert client.get("/admin/users").status_code == 200
     client.post("/logout")
@@ -44,8 +43,9 @@ def test_login_logout_and_next_parameter(client, make_user):
 
 def test_login_refuses_foreign_next(client, make_user):
     user = make_user("admin")
-    response = client.post("/login?next=//evil.example/x", data={"email": user.email,
-                                                                "password": "correct-horse-battery"})
+    response = client.post(
+        "/login?next=//evil.example/x", data={"email": user.email, "password": "correct-horse-battery"}
+    )
     assert response.headers["Location"] == "/dashboard"
 
 
@@ -73,9 +73,10 @@ def test_password_change_ends_other_sessions(app, make_user):
     first, second = app.test_client(), app.test_client()
     for c in (first, second):
         c.post("/login", data={"email": user.email, "password": "correct-horse-battery"})
-    response = first.post("/account/password", data={"current": "correct-horse-battery",
-                                                     "new": "new-strong-passphrase",
-                                                     "confirm": "new-strong-passphrase"})
+    response = first.post(
+        "/account/password",
+        data={"current": "correct-horse-battery", "new": "new-strong-passphrase", "confirm": "new-strong-passphrase"},
+    )
     assert response.status_code == 302
     assert first.get("/dashboard").status_code == 200
     assert second.get("/dashboard").status_code == 302
@@ -92,9 +93,16 @@ def test_absolute_session_lifetime(client, make_user, login, app):
 def test_admin_creates_user_and_audit_records_it(client, make_user, login):
     admin = make_user("admin")
     login(admin)
-    response = client.post("/admin/users/new", data={"email": "new.operator@example.test", "name": "Оператор",
-                                                     "role": "operator", "scope": "LGV",
-                                                     "password": "another-good-passphrase"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "new.operator@example.test",
+            "name": "Оператор",
+            "role": "operator",
+            "scope": "LGV",
+            "password": "another-good-passphrase",
+        },
+    )
     assert response.status_code == 302
     created = db.session.scalar(select(User).where(User.email == "new.operator@example.test"))
     assert created.scope.code == "LGV"
@@ -105,8 +113,10 @@ def test_admin_creates_user_and_audit_records_it(client, make_user, login):
 
 def test_weak_password_refused_and_nothing_saved(client, make_user, login):
     login(make_user("admin"))
-    response = client.post("/admin/users/new", data={"email": "weak@example.test", "role": "manager",
-                                                     "scope": "", "password": "qwerty12345"})
+    response = client.post(
+        "/admin/users/new",
+        data={"email": "weak@example.test", "role": "manager", "scope": "", "password": "qwerty12345"},
+    )
     assert "слишком распространен" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "weak@example.test")) is None
 

@@ -20,8 +20,14 @@ DEEP_JSON = "[" * 100_000
 
 @pytest.fixture
 def appeal(org):
-    return appeals.register_appeal(kind="complaint", form="remote", channel="phone", topic_code="quality",
-                                   center_id=find_center("KUR").id, received_at=datetime(2026, 3, 2, 9, 0))
+    return appeals.register_appeal(
+        kind="complaint",
+        form="remote",
+        channel="phone",
+        topic_code="quality",
+        center_id=find_center("KUR").id,
+        received_at=datetime(2026, 3, 2, 9, 0),
+    )
 
 
 def test_deeply_nested_json_is_a_bad_request(client, org):
@@ -40,8 +46,15 @@ def test_ids_beyond_a_database_integer_are_not_found(client, make_user, login, a
 
 def test_api_centre_number_beyond_any_id(client, org):
     seed_main_survey()
-    reply = client.post("/api/v1/surveys/visit-csat/responses", json={
-        "client_submission_id": "huge-centre-0001", "center": 10**19, "channel": "online", "answers": {"overall": 4}})
+    reply = client.post(
+        "/api/v1/surveys/visit-csat/responses",
+        json={
+            "client_submission_id": "huge-centre-0001",
+            "center": 10**19,
+            "channel": "online",
+            "answers": {"overall": 4},
+        },
+    )
     assert reply.status_code == 422 and "center" in reply.json["errors"]
 
 
@@ -49,29 +62,38 @@ def test_kiosk_heartbeat_with_infinite_pending(client, org):
     from app.kiosk.services import register_kiosk
 
     _kiosk, token = register_kiosk(find_center("KUR").id, "Зал", 60)
-    reply = client.post("/kiosk/heartbeat", data='{"pending": Infinity}', content_type="application/json",
-                        headers={"X-Kiosk-Token": token})
+    reply = client.post(
+        "/kiosk/heartbeat",
+        data='{"pending": Infinity}',
+        content_type="application/json",
+        headers={"X-Kiosk-Token": token},
+    )
     assert reply.status_code == 200
 
 
 def test_refused_password_leaves_the_rest_of_the_user_unchanged(client, make_user, login):
     login(make_user("admin"))
     target = make_user("operator", scope="KUR", name="Старое имя")
-    reply = client.post(f"/admin/users/{target.id}", data={"role": "manager", "scope": "MRSK", "name": "Новое имя",
-                                                          "active": "y", "new_password": "abc"})
+    reply = client.post(
+        f"/admin/users/{target.id}",
+        data={"role": "manager", "scope": "MRSK", "name": "Новое имя", "active": "y", "new_password": "abc"},
+    )
     assert reply.status_code == 200 and "Пароль должен быть не короче" in reply.get_data(as_text=True)
     db.session.expire_all()
     stored = db.session.get(User, target.id)
     assert (stored.role, stored.name, stored.session_version) == ("operator", "Старое имя", target.session_version)
 
 
-@pytest.mark.parametrize(("url", "data", "message"), [
-    ("/appeals/{id}/close", {"root_cause": "²"}, "без коренной причины"),
-    ("/appeals/{id}/close", {"root_cause": "99999999999999999999"}, "без коренной причины"),
-    ("/appeals/{id}/action", {"action_id": "²"}, "целое положительное число"),
-    ("/appeals/{id}/action", {"action_id": "99999999999999999999"}, "целое положительное число"),
-    ("/appeals/{id}/promise", {"text": "Перезвонить", "due_at": "0001-01-01T00:00"}, "между 1900 и 2100"),
-])
+@pytest.mark.parametrize(
+    ("url", "data", "message"),
+    [
+        ("/appeals/{id}/close", {"root_cause": "²"}, "без коренной причины"),
+        ("/appeals/{id}/close", {"root_cause": "99999999999999999999"}, "без коренной причины"),
+        ("/appeals/{id}/action", {"action_id": "²"}, "целое положительное число"),
+        ("/appeals/{id}/action", {"action_id": "99999999999999999999"}, "целое положительное число"),
+        ("/appeals/{id}/promise", {"text": "Перезвонить", "due_at": "0001-01-01T00:00"}, "между 1900 и 2100"),
+    ],
+)
 def test_appeal_forms_refuse_impossible_numbers_and_dates(client, make_user, login, appeal, url, data, message):
     if url.endswith("/close"):
         appeals.answer(appeal, "Ответ дан по телефону", None)  # only an answered appeal can be closed
@@ -86,9 +108,17 @@ def test_appeal_forms_refuse_impossible_numbers_and_dates(client, make_user, log
 def test_new_appeal_in_year_one_is_refused(client, make_user, login, org):
     login(make_user("operator", scope="KUR"))
     before = db.session.scalar(select(func.count()).select_from(Appeal))
-    reply = client.post("/appeals/new", data={"kind": "complaint", "form": "remote", "channel": "phone",
-                                              "topic": "quality", "center": find_center("KUR").id,
-                                              "received_at": "0001-01-01T00:00"})
+    reply = client.post(
+        "/appeals/new",
+        data={
+            "kind": "complaint",
+            "form": "remote",
+            "channel": "phone",
+            "topic": "quality",
+            "center": find_center("KUR").id,
+            "received_at": "0001-01-01T00:00",
+        },
+    )
     assert reply.status_code == 200 and "между 1900 и 2100" in reply.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == before
 
@@ -121,8 +151,16 @@ def test_corrective_action_priority_must_be_finite(client, make_user, login, org
     from app.analysis.models import CorrectiveAction
 
     login(make_user("manager", scope="MRSK"))
-    reply = client.post("/analysis/actions/new", data={"center": "KUR", "action": "Окно", "question": "wait",
-                                                       "priority": priority, "evidence": DEEP_JSON[:5000]},
-                        follow_redirects=True)
+    reply = client.post(
+        "/analysis/actions/new",
+        data={
+            "center": "KUR",
+            "action": "Окно",
+            "question": "wait",
+            "priority": priority,
+            "evidence": DEEP_JSON[:5000],
+        },
+        follow_redirects=True,
+    )
     assert reply.status_code == 200 and "Неверная дата или приоритет" in reply.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CorrectiveAction)) == 0

@@ -17,11 +17,14 @@ from app.models import AuditEvent, Contact
 from app.org.services import find_center
 
 
-@pytest.mark.parametrize(("error", "status", "title"), [
-    (Conflict("Запись уже изменена другим сотрудником"), 409, "Конфликт"),
-    (Invalid("Срок раньше даты поступления"), 422, "Данные не прошли проверку"),
-    (NotFound("Мероприятие не найдено"), 404, "Страница не найдена"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (Conflict("Запись уже изменена другим сотрудником"), 409, "Конфликт"),
+        (Invalid("Срок раньше даты поступления"), 422, "Данные не прошли проверку"),
+        (NotFound("Мероприятие не найдено"), 404, "Страница не найдена"),
+    ],
+)
 def test_an_unhandled_domain_error_is_the_error_page_with_its_status(app, error, status, title):
     def refuse():
         raise error
@@ -38,16 +41,29 @@ def test_survey_and_token_errors_are_domain_errors_with_their_status():
     from app.reviews.services import DuplicateEntry, ReviewError
     from app.surveys.services import InvalidSubmission, SubmissionForbidden, SurveyClosed, SurveyNotFound
 
-    statuses = {SurveyNotFound: 404, SurveyClosed: 410, SubmissionForbidden: 403, TokenRefused: 401,
-                DuplicateEntry: 409, ReviewError: 422, services.AppealError: 400}
+    statuses = {
+        SurveyNotFound: 404,
+        SurveyClosed: 410,
+        SubmissionForbidden: 403,
+        TokenRefused: 401,
+        DuplicateEntry: 409,
+        ReviewError: 422,
+        services.AppealError: 400,
+    }
     for kind, status in statuses.items():
         assert issubclass(kind, DomainError) and issubclass(kind, ValueError) and kind.status == status
     assert InvalidSubmission({"q": "нет"}).status == 422
 
 
 def _fields(**overrides) -> dict:
-    fields = {"kind": "complaint", "form": "remote", "channel": "phone", "topic_code": "quality",
-              "center_id": find_center("KUR").id, "received_at": datetime(2026, 12, 30, 9, 0)}
+    fields = {
+        "kind": "complaint",
+        "form": "remote",
+        "channel": "phone",
+        "topic_code": "quality",
+        "center_id": find_center("KUR").id,
+        "received_at": datetime(2026, 12, 30, 9, 0),
+    }
     return fields | overrides
 
 
@@ -74,6 +90,7 @@ def test_registration_refuses_contact_without_consent_and_keeps_no_contact_of_a_
     with pytest.raises(services.AppealError, match="Неизвестная тема"):
         services.register_with_contact(contact=contact, consent=True, user=operator, **_fields(topic_code="nope"))
     assert _count(Contact) == 0 and _count(Appeal) == 0
-    anonymous = services.register_with_contact(contact=services.ContactDetails(), consent=False, user=operator,
-                                               **_fields())
+    anonymous = services.register_with_contact(
+        contact=services.ContactDetails(), consent=False, user=operator, **_fields()
+    )
     assert anonymous.contact_id is None

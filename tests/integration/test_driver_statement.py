@@ -22,10 +22,17 @@ COMPARED = [c for c in Appeal.__table__.c if c.key not in ("id", "external_id", 
 
 
 def _fields(external_id: str) -> dict:
-    return {"kind": "complaint", "form": "written", "channel": "web",
-            "topic_id": db.session.scalar(select(Topic.id).where(Topic.code == "other")),
-            "center_id": find_center("KUR").id, "received_at": RECEIVED, "due_at": RECEIVED,
-            "external_source": "driver-test", "external_id": external_id}
+    return {
+        "kind": "complaint",
+        "form": "written",
+        "channel": "web",
+        "topic_id": db.session.scalar(select(Topic.id).where(Topic.code == "other")),
+        "center_id": find_center("KUR").id,
+        "received_at": RECEIVED,
+        "due_at": RECEIVED,
+        "external_source": "driver-test",
+        "external_id": external_id,
+    }
 
 
 def test_insert_fills_python_defaults_like_core(org):
@@ -34,8 +41,10 @@ def test_insert_fills_python_defaults_like_core(org):
     with write_connection() as connection:
         driver_id = statement.insert(connection, first)  # status, text, led_to_contract, created_at left out
         core_id = connection.execute(statement.statement, second).inserted_primary_key[0]
-        rows = {key: connection.execute(select(*COMPARED, Appeal.created_at).where(Appeal.id == key)).one()
-                for key in (driver_id, core_id)}
+        rows = {
+            key: connection.execute(select(*COMPARED, Appeal.created_at).where(Appeal.id == key)).one()
+            for key in (driver_id, core_id)
+        }
     assert driver_id != core_id
     assert rows[driver_id][:-1] == rows[core_id][:-1]
     driver_row = dict(zip([c.key for c in COMPARED], rows[driver_id], strict=False))
@@ -59,13 +68,18 @@ def test_unique_violation_is_sqlalchemy_s_integrity_error(org):
 def test_returning_literals_and_result_types(org):
     center_id = find_center("KUR").id
     counter_insert = DriverStatement(insert(RegistrationCounter.__table__))
-    step = DriverStatement(update(RegistrationCounter)
-                           .where(RegistrationCounter.center_id == bindparam("c"), RegistrationCounter.year == 2031)
-                           .values(last_value=RegistrationCounter.last_value + 1)
-                           .returning(RegistrationCounter.last_value))
-    newest = DriverStatement(select(Appeal.received_at, Appeal.external_id)
-                             .where(Appeal.external_source == bindparam("source"))
-                             .order_by(Appeal.id.desc()).limit(1))
+    step = DriverStatement(
+        update(RegistrationCounter)
+        .where(RegistrationCounter.center_id == bindparam("c"), RegistrationCounter.year == 2031)
+        .values(last_value=RegistrationCounter.last_value + 1)
+        .returning(RegistrationCounter.last_value)
+    )
+    newest = DriverStatement(
+        select(Appeal.received_at, Appeal.external_id)
+        .where(Appeal.external_source == bindparam("source"))
+        .order_by(Appeal.id.desc())
+        .limit(1)
+    )
     appeal = DriverStatement(insert(Appeal.__table__))
     fields = _fields("R-1")
     with write_connection() as connection:
@@ -84,6 +98,11 @@ def test_insert_many_writes_every_row(org):
     with write_connection() as connection:
         statement.insert_many(connection, rows)
         statement.insert_many(connection, [])
-        stored = connection.execute(select(Appeal.external_id).where(Appeal.external_source == "driver-test")
-                                    .order_by(Appeal.external_id)).scalars().all()
+        stored = (
+            connection.execute(
+                select(Appeal.external_id).where(Appeal.external_source == "driver-test").order_by(Appeal.external_id)
+            )
+            .scalars()
+            .all()
+        )
     assert stored == [f"M-{n}" for n in range(5)]

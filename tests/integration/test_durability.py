@@ -62,15 +62,23 @@ def stored_ids(database_url: str) -> tuple[list[str], list[str]]:
 
 def response_body(rng: random.Random) -> dict:
     overall = rng.randint(3, 5)  # ≥ 3: no follow-up question is required
-    return {"client_submission_id": str(uuid.UUID(int=rng.getrandbits(128))), "center": rng.choice(CENTRES),
-            "channel": "online", "answers": {"overall": overall, "nps": rng.randint(0, 10),
-                                             "wait": rng.randint(1, 5)}}
+    return {
+        "client_submission_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "center": rng.choice(CENTRES),
+        "channel": "online",
+        "answers": {"overall": overall, "nps": rng.randint(0, 10), "wait": rng.randint(1, 5)},
+    }
 
 
 def review_body(rng: random.Random) -> dict:
-    return {"client_submission_id": str(uuid.UUID(int=rng.getrandbits(128))), "entry_type": "suggestion",
-            "topic": "other", "text": f"Предложение номер {rng.getrandbits(64)}: добавить стулья в зале.",
-            "publish_consent": False, "wants_answer": False}
+    return {
+        "client_submission_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "entry_type": "suggestion",
+        "topic": "other",
+        "text": f"Предложение номер {rng.getrandbits(64)}: добавить стулья в зале.",
+        "publish_consent": False,
+        "wants_answer": False,
+    }
 
 
 class Ledger:
@@ -83,8 +91,9 @@ class Ledger:
         self.retries = 0
 
 
-async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, seed: int,
-                      tolerate_disconnects: bool) -> None:
+async def client_loop(
+    index: int, base_url: str, until: float, ledger: Ledger, seed: int, tolerate_disconnects: bool
+) -> None:
     """Post new submissions; re-post some with the same id (kiosk retries); keep failed ones to resend.
 
     Each client posts at least MIN_POSTS times even when a loaded machine makes the period pass first,
@@ -104,8 +113,7 @@ async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, s
                 kind, body = "review", review_body(rng)
             else:
                 kind, body = "response", response_body(rng)
-            url = (f"{base_url}/kiosk/reviews" if kind == "review"
-                   else f"{base_url}/api/v1/surveys/visit-csat/responses")
+            url = f"{base_url}/kiosk/reviews" if kind == "review" else f"{base_url}/api/v1/surveys/visit-csat/responses"
             ledger.posts += 1
             try:
                 async with session.post(url, json=body, headers=HEADERS[kind]) as reply:
@@ -129,8 +137,7 @@ async def client_loop(index: int, base_url: str, until: float, ledger: Ledger, s
                 raise AssertionError(f"unexpected {status} for {kind}: {body}")
         # Drain: everything still pending is sent until acknowledged (bounded).
         for kind, body in pending:
-            url = (f"{base_url}/kiosk/reviews" if kind == "review"
-                   else f"{base_url}/api/v1/surveys/visit-csat/responses")
+            url = f"{base_url}/kiosk/reviews" if kind == "review" else f"{base_url}/api/v1/surveys/visit-csat/responses"
             for _attempt in range(50):
                 try:
                     async with session.post(url, json=body, headers=HEADERS[kind]) as reply:
@@ -148,8 +155,9 @@ def run_clients(base_url: str, seconds: float, ledger: Ledger, seed: int, tolera
     failure: list[BaseException] = []
 
     async def main() -> None:
-        await asyncio.gather(*(client_loop(i, base_url, until, ledger, seed, tolerate_disconnects)
-                               for i in range(CLIENTS)))
+        await asyncio.gather(
+            *(client_loop(i, base_url, until, ledger, seed, tolerate_disconnects) for i in range(CLIENTS))
+        )
 
     def target() -> None:
         try:

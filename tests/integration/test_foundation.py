@@ -37,8 +37,10 @@ def test_write_transaction_rolls_back_on_error(org):
 def test_demo_tree_has_branches_and_centres(org):
     branches = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.BRANCH)).all()
     assert len(branches) == 11
-    names = {c.name: c.parent.name for c in
-             db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER))}
+    names = {
+        c.name: c.parent.name
+        for c in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.CENTER))
+    }
     assert len(names) == 41
     assert names["Льгов"] == "Курскэнерго" and names["Нелидово"] == "Тверьэнерго"
     assert names["Ростов"] == "Ярэнерго" and names["Старый Оскол"] == "Белгородэнерго"
@@ -53,18 +55,24 @@ def test_demo_seed_is_idempotent(runner, org):
 
 def test_org_import_all_or_nothing(runner, app, tmp_path):
     bad = tmp_path / "tree.csv"
-    bad.write_text("branch_code,branch_name,center_code,center_name,address,timezone\n"
-                   "B1,Филиал 1,C1,Центр 1,адрес,Europe/Moscow\n"
-                   "B1,Филиал 1,,Центр 2,адрес,Europe/Moscow\n"
-                   "B2,Филиал 2,C3,Центр 3,адрес,Mars/Olympus\n", encoding="utf-8")
+    bad.write_text(
+        "branch_code,branch_name,center_code,center_name,address,timezone\n"
+        "B1,Филиал 1,C1,Центр 1,адрес,Europe/Moscow\n"
+        "B1,Филиал 1,,Центр 2,адрес,Europe/Moscow\n"
+        "B2,Филиал 2,C3,Центр 3,адрес,Mars/Olympus\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["org", "import", str(bad)])
     assert result.exit_code != 0
     assert "строка 3" in result.output and "строка 4" in result.output
     assert db.session.scalar(select(func.count(Organisation.id))) == 0
     good = tmp_path / "good.csv"
-    good.write_text("branch_code;branch_name;center_code;center_name;address;timezone\n"
-                    "B1;Филиал 1;C1;Центр 1;адрес;Europe/Moscow\n"
-                    "B1;Филиал 1;C2;Центр 2;адрес;Europe/Samara\n", encoding="utf-8")
+    good.write_text(
+        "branch_code;branch_name;center_code;center_name;address;timezone\n"
+        "B1;Филиал 1;C1;Центр 1;адрес;Europe/Moscow\n"
+        "B1;Филиал 1;C2;Центр 2;адрес;Europe/Samara\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["org", "import", str(good)])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(Organisation.id))) == 4
@@ -73,10 +81,13 @@ def test_org_import_all_or_nothing(runner, app, tmp_path):
 def test_org_import_numbers_lines_as_the_file_shows_them(runner, app, tmp_path):
     # A two-line quoted address and a blank line must not shift the reported line.
     path = tmp_path / "tree.csv"
-    path.write_text("branch_code,branch_name,center_code,center_name,address,timezone\n"
-                    'B1,Филиал 1,C1,Центр 1,"ул. Ленина, 1\nкорпус 2",Europe/Moscow\n'
-                    "\n"
-                    "B1,Филиал 1,C2,,адрес,Europe/Moscow\n", encoding="utf-8")
+    path.write_text(
+        "branch_code,branch_name,center_code,center_name,address,timezone\n"
+        'B1,Филиал 1,C1,Центр 1,"ул. Ленина, 1\nкорпус 2",Europe/Moscow\n'
+        "\n"
+        "B1,Филиал 1,C2,,адрес,Europe/Moscow\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["org", "import", str(path)])
     assert result.exit_code == 1 and "строка 5: пустое поле center_name" in result.output, result.output
     from openpyxl import Workbook
@@ -113,13 +124,18 @@ def _xlsx_with_a_cut_sheet(path):
 
 def test_org_import_unreadable_files_get_a_russian_message(runner, app, tmp_path):
     cp1251 = tmp_path / "tree.csv"
-    cp1251.write_bytes("branch_code,branch_name,center_code,center_name,address,timezone\n"
-                       "B1,Филиал,C1,Центр,адрес,Europe/Moscow\n".encode("cp1251"))
+    cp1251.write_bytes(
+        "branch_code,branch_name,center_code,center_name,address,timezone\n"
+        "B1,Филиал,C1,Центр,адрес,Europe/Moscow\n".encode("cp1251")
+    )
     broken = tmp_path / "tree.xlsx"
     broken.write_bytes(b"not a zip at all")
     damaged = _xlsx_with_a_cut_sheet(tmp_path / "damaged.xlsx")
-    for path, message in ((cp1251, "кодировке UTF-8"), (broken, "Не удалось прочитать файл XLSX"),
-                          (damaged, "Не удалось прочитать файл XLSX")):
+    for path, message in (
+        (cp1251, "кодировке UTF-8"),
+        (broken, "Не удалось прочитать файл XLSX"),
+        (damaged, "Не удалось прочитать файл XLSX"),
+    ):
         result = runner.invoke(args=["org", "import", str(path)])
         assert result.exit_code == 1 and message in result.output, result.output
         assert result.exc_info[0] is SystemExit and "Traceback" not in result.output
@@ -171,8 +187,9 @@ def test_every_staff_url_refuses_anonymous(app, client):
         url = rule.rule
         for argument in rule.arguments:
             url = url.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "x")
-            url = url.replace(f"<path:{argument}>", "x").replace(f"<uuid:{argument}>",
-                                                                 "00000000-0000-0000-0000-000000000000")
+            url = url.replace(f"<path:{argument}>", "x").replace(
+                f"<uuid:{argument}>", "00000000-0000-0000-0000-000000000000"
+            )
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
             assert response.status_code in (302, 401), f"{method} {url} → {response.status_code}"
@@ -184,8 +201,16 @@ def test_every_staff_url_refuses_anonymous(app, client):
 
 def test_public_views_are_an_explicit_list(app):
     """A view without a role check must be on the public list: new staff pages cannot slip through."""
-    public_prefixes = ("main.index", "main.center", "main.healthz", "main.hello", "main.favicon", "auth.login",
-                       "auth.logout", "static")
+    public_prefixes = (
+        "main.index",
+        "main.center",
+        "main.healthz",
+        "main.hello",
+        "main.favicon",
+        "auth.login",
+        "auth.logout",
+        "static",
+    )
     allowed = set(app.config.get("PUBLIC_ENDPOINTS_EXTRA", ()))
     for endpoint, view in app.view_functions.items():
         if hasattr(view, "_staff_roles") or endpoint.startswith(public_prefixes):
@@ -197,14 +222,18 @@ def test_public_views_are_an_explicit_list(app):
 
 def _run_flask(args, env_extra):
     env = {**os.environ, **env_extra, "FLASK_APP": "wsgi"}
-    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
-@pytest.mark.parametrize("url,needle", [
-    ("mysql://user@localhost/otklik", "Неподдерживаемая база данных"),
-    ("postgresql+psycopg://nobody:x@127.0.0.1:1/none?connect_timeout=2", "Не удалось подключиться"),
-])
+@pytest.mark.parametrize(
+    "url,needle",
+    [
+        ("mysql://user@localhost/otklik", "Неподдерживаемая база данных"),
+        ("postgresql+psycopg://nobody:x@127.0.0.1:1/none?connect_timeout=2", "Не удалось подключиться"),
+    ],
+)
 def test_bad_database_url_stops_with_one_clear_message(url, needle, tmp_path):
     result = _run_flask(["routes"], {"DATABASE_URL": url})
     assert result.returncode != 0

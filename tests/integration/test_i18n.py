@@ -78,13 +78,22 @@ def runtime_labels() -> dict[str, str]:
     add((Organisation(kind=kind.value).kind_label for kind in OrgKind), "app.models.Organisation.kind_label")
     for code, (title, text) in MESSAGES.items():
         add((title, text), f"app.main.errors.MESSAGES[{code}]")
-    for name, mapping in [("ENTRY_TYPES", ENTRY_TYPES), ("MODERATION", MODERATION), ("CHECK_STATES", CHECK_STATES),
-                          ("KINDS", KINDS),
-                          ("FORMS", FORMS), ("CHANNELS", CHANNELS), ("STATUSES", STATUSES),
-                          ("PROMISE_STATUSES", PROMISE_STATUSES), ("ACTION_STATUSES", ACTION_STATUSES),
-                          ("REPORT_TYPES", REPORT_TYPES), ("CHANNEL_LABELS", CHANNEL_LABELS),
-                          ("STATUS_LABELS", STATUS_LABELS), ("QUESTION_TYPE_LABELS", QUESTION_TYPE_LABELS),
-                          ("OP_LABELS", OP_LABELS)]:
+    for name, mapping in [
+        ("ENTRY_TYPES", ENTRY_TYPES),
+        ("MODERATION", MODERATION),
+        ("CHECK_STATES", CHECK_STATES),
+        ("KINDS", KINDS),
+        ("FORMS", FORMS),
+        ("CHANNELS", CHANNELS),
+        ("STATUSES", STATUSES),
+        ("PROMISE_STATUSES", PROMISE_STATUSES),
+        ("ACTION_STATUSES", ACTION_STATUSES),
+        ("REPORT_TYPES", REPORT_TYPES),
+        ("CHANNEL_LABELS", CHANNEL_LABELS),
+        ("STATUS_LABELS", STATUS_LABELS),
+        ("QUESTION_TYPE_LABELS", QUESTION_TYPE_LABELS),
+        ("OP_LABELS", OP_LABELS),
+    ]:
         add(mapping.values(), name)
     add((label for label, _first, _last in PARTS.values()), "app.appeals.periods.PARTS")
 
@@ -102,8 +111,14 @@ def runtime_labels() -> dict[str, str]:
         for field in form:
             add([field.label.text], f"{cls.__module__}.{cls.__name__}.{field.name}")
             choices = getattr(field, "choices", None) or []
-            add((choice[1] for choice in choices if isinstance(choice, tuple | list) and len(choice) == 2
-                 and isinstance(choice[1], str)), f"{cls.__module__}.{cls.__name__}.{field.name} choices")
+            add(
+                (
+                    choice[1]
+                    for choice in choices
+                    if isinstance(choice, tuple | list) and len(choice) == 2 and isinstance(choice[1], str)
+                ),
+                f"{cls.__module__}.{cls.__name__}.{field.name} choices",
+            )
     return found
 
 
@@ -154,8 +169,9 @@ def test_not_found_page_in_russian_by_default(client):
 
 
 def test_customer_review_form_in_english(client, org):
-    center = db.session.scalar(db.select(Organisation).where(Organisation.kind == OrgKind.CENTER)
-                               .order_by(Organisation.code))
+    center = db.session.scalar(
+        db.select(Organisation).where(Organisation.kind == OrgKind.CENTER).order_by(Organisation.code)
+    )
     refresh()
     response = client.get(f"/reviews/{center.code}/new?lang=en")
     html = response.get_data(as_text=True)
@@ -231,8 +247,9 @@ def test_runtime_labels_are_translated(app):
     with app.test_request_context():
         labels = runtime_labels()
     assert "Главная" in labels and "Электронная почта" in labels
-    missing = {text: source for text, source in labels.items()
-               if catalog.get(text) is None or not catalog.get(text).string}
+    missing = {
+        text: source for text, source in labels.items() if catalog.get(text) is None or not catalog.get(text).string
+    }
     assert not missing, f"add these to app/translations/runtime_msgids.py and translate them: {missing}"
     # Jinja formats every _() result with %, so a label with a bare % would break the page.
     assert not [text for text in labels if re.search(r"%(?!\(\w+\)s|%)", text)]
@@ -263,4 +280,3 @@ def test_surveys_question_scale_in_english(app):
 
     with app.test_request_context(), force_locale("en"):
         assert gettext("очень плохо") == "very bad"
-

@@ -28,15 +28,24 @@ def main_survey(org):
 
 
 def post(client, index: int, overall: int | None = None, center: str = "KUR"):
-    body = {"client_submission_id": f"burst-{index:06d}-aaaa", "center": center, "channel": "online",
-            "answers": {"overall": overall if overall is not None else 1 + index % 5, "nps": index % 11,
-                        "purpose": "metering"}}
+    body = {
+        "client_submission_id": f"burst-{index:06d}-aaaa",
+        "center": center,
+        "channel": "online",
+        "answers": {
+            "overall": overall if overall is not None else 1 + index % 5,
+            "nps": index % 11,
+            "purpose": "metering",
+        },
+    }
     return client.post(URL, json=body, environ_base={"REMOTE_ADDR": "203.0.113.7"})
 
 
 def counts() -> tuple[int, int]:
-    return (db.session.scalar(select(func.count(Response.id))),
-            db.session.scalar(select(func.count(HeldSubmission.id)).where(HeldSubmission.status == "held")))
+    return (
+        db.session.scalar(select(func.count(Response.id))),
+        db.session.scalar(select(func.count(HeldSubmission.id)).where(HeldSubmission.status == "held")),
+    )
 
 
 def test_burst_is_acknowledged_as_usual_and_held_apart(client, main_survey):
@@ -97,18 +106,30 @@ def test_marketer_of_another_branch_cannot_release(client, main_survey, make_use
     assert counts() == (29, 3)
 
 
-@pytest.mark.parametrize("app_config", [{"QUARANTINE_ENABLED": True, "QUARANTINE_WINDOW_MINUTES": 1440,
-                                         "QUARANTINE_MIN_COUNT": 5}])
+@pytest.mark.parametrize(
+    "app_config", [{"QUARANTINE_ENABLED": True, "QUARANTINE_WINDOW_MINUTES": 1440, "QUARANTINE_MIN_COUNT": 5}]
+)
 def test_a_busy_centre_at_its_usual_rate_is_not_held(client, main_survey):
     """280 answers over the last 28 days = 10 a day: 40 today stay under 5 × 10; more than 50 are held."""
     kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
     version_id = main_survey.versions[-1].id
     now = utcnow()
     with write_transaction():
-        db.session.execute(insert(Response.__table__), [
-            {"client_submission_id": f"hist-{i:05d}-xxxx", "body_hash": "x", "survey_id": main_survey.id,
-             "version_id": version_id, "center_id": kur.id, "channel": "online",
-             "submitted_at": now - timedelta(days=2, hours=i * 24 * 25 / 280)} for i in range(280)])
+        db.session.execute(
+            insert(Response.__table__),
+            [
+                {
+                    "client_submission_id": f"hist-{i:05d}-xxxx",
+                    "body_hash": "x",
+                    "survey_id": main_survey.id,
+                    "version_id": version_id,
+                    "center_id": kur.id,
+                    "channel": "online",
+                    "submitted_at": now - timedelta(days=2, hours=i * 24 * 25 / 280),
+                }
+                for i in range(280)
+            ],
+        )
     for i in range(40):
         assert post(client, i, overall=5).status_code == 201  # identical answers alone never hold
     assert counts() == (320, 0)
@@ -139,9 +160,16 @@ def test_a_held_callback_request_keeps_its_contact_only_in_contact(client, main_
 
     for i in range(29):
         post(client, i)
-    body = {"client_submission_id": "burst-callback-aaaa", "center": "KUR", "channel": "online",
-            "answers": {"overall": 1, "nps": 2, "contact": {"name": "Анна", "phone": "+79001234567",
-                                                              "email": "anna@example.ru", "consent": True}}}
+    body = {
+        "client_submission_id": "burst-callback-aaaa",
+        "center": "KUR",
+        "channel": "online",
+        "answers": {
+            "overall": 1,
+            "nps": 2,
+            "contact": {"name": "Анна", "phone": "+79001234567", "email": "anna@example.ru", "consent": True},
+        },
+    }
     assert client.post(URL, json=body).status_code == 201
     held = db.session.scalar(select(HeldSubmission))
     assert "contact" not in held.answers and held.contact_id is not None

@@ -205,8 +205,14 @@ def test_home_shows_centre_and_settings_for_the_script(client, org):
     assert "<script>" not in html  # CSP: no inline scripts
     assert token not in html and 'href="/kiosk/review"' in html
     precache = json.loads(re.search(r"data-precache='([^']+)'", html).group(1))
-    assert {"/kiosk/", "/kiosk/review", "/kiosk/screen/home", "/kiosk/screen/review", "/static/js/kiosk.js",
-            "/static/js/kiosk-boot.js"} <= set(precache)
+    assert {
+        "/kiosk/",
+        "/kiosk/review",
+        "/kiosk/screen/home",
+        "/kiosk/screen/review",
+        "/static/js/kiosk.js",
+        "/static/js/kiosk-boot.js",
+    } <= set(precache)
 
 
 def test_home_offers_the_assigned_survey(client, org):
@@ -221,17 +227,25 @@ def test_home_offers_the_assigned_survey(client, org):
     assert "Оценить обслуживание" in client.get("/kiosk/screen/home", headers=device(token)).get_data(as_text=True)
     page = client.get("/kiosk/screen/survey", headers=device(token)).get_data(as_text=True)
     assert 'data-submit-url="/api/v1/surveys/visit-csat/responses"' in page
-    items = json.loads(re.search(r'<script type="application/json" id="kiosk-items">(.*?)</script>', page, re.S)
-                       .group(1))
+    items = json.loads(
+        re.search(r'<script type="application/json" id="kiosk-items">(.*?)</script>', page, re.S).group(1)
+    )
     assert {i["code"] for i in items} >= {"overall", "wait", "why", "contact"}
     assert next(i for i in items if i["code"] == "why")["show_if"] == {
-        "all": [{"question": "overall", "op": "lte", "value": 3}]}
+        "all": [{"question": "overall", "op": "lte", "value": 3}]
+    }
     assert page.count('class="kiosk-page') == 3
 
 
 def _review(**overrides):
-    body = {"client_submission_id": str(uuid.uuid4()), "entry_type": "complaint", "topic": "quality",
-            "text": "Мигает свет в зале", "wants_answer": False, "publish_consent": True}
+    body = {
+        "client_submission_id": str(uuid.uuid4()),
+        "entry_type": "complaint",
+        "topic": "quality",
+        "text": "Мигает свет в зале",
+        "wants_answer": False,
+        "publish_consent": True,
+    }
     body.update(overrides)
     return body
 
@@ -259,11 +273,17 @@ def test_kiosk_review_endpoint_is_idempotent(client, org):
 
 def test_kiosk_review_with_contact_needs_consent(client, org):
     _kiosk, token = make_kiosk()
-    refused = client.post("/kiosk/reviews", headers=device(token), json=_review(
-        wants_answer=True, contact={"email": "k@example.test", "consent": False}))
+    refused = client.post(
+        "/kiosk/reviews",
+        headers=device(token),
+        json=_review(wants_answer=True, contact={"email": "k@example.test", "consent": False}),
+    )
     assert refused.status_code == 422 and "consent" in refused.get_json()["errors"]
-    ok = client.post("/kiosk/reviews", headers=device(token), json=_review(
-        wants_answer=True, contact={"name": "Ким", "email": "k@example.test", "consent": True}))
+    ok = client.post(
+        "/kiosk/reviews",
+        headers=device(token),
+        json=_review(wants_answer=True, contact={"name": "Ким", "email": "k@example.test", "consent": True}),
+    )
     assert ok.status_code == 201
     assert db.session.scalar(select(ReviewEntry)).contact_id is not None
 
@@ -289,7 +309,7 @@ def test_service_worker_is_served_for_the_kiosk_scope(client, org):
     response = client.get("/kiosk/sw.js")
     assert response.status_code == 200 and "javascript" in response.mimetype
     assert response.headers["Service-Worker-Allowed"] == "/kiosk/"
-    assert b"addEventListener(\"fetch\"" in response.data
+    assert b'addEventListener("fetch"' in response.data
 
 
 def test_demo_kiosk_is_seeded_once_and_each_start_prints_a_fresh_enrolment_link(app, client, org):
@@ -321,8 +341,10 @@ def test_reviews_demo_is_idempotent(app, org):
     count = db.session.scalar(select(func.count()).select_from(ReviewEntry))
     seed(lambda _m: None)
     assert count >= 24 and db.session.scalar(select(func.count()).select_from(ReviewEntry)) == count
-    assert db.session.scalar(select(func.count()).select_from(ReviewEntry).where(
-        ReviewEntry.moderation == "published")) > 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(ReviewEntry).where(ReviewEntry.moderation == "published"))
+        > 0
+    )
 
 
 def test_kiosk_static_files_exist():

@@ -17,8 +17,13 @@ from app.org.services import find_center
 
 
 def _entry(**extra) -> dict:
-    return {"client_submission_id": str(uuid.uuid4()), "entry_type": "complaint", "topic": "metering",
-            "text": "Долго ждал в очереди", **extra}
+    return {
+        "client_submission_id": str(uuid.uuid4()),
+        "entry_type": "complaint",
+        "topic": "metering",
+        "text": "Долго ждал в очереди",
+        **extra,
+    }
 
 
 def test_receipt_promises_the_appeals_due_date(client, org):
@@ -35,8 +40,9 @@ def test_receipt_promises_the_appeals_due_date(client, org):
 def test_receipt_with_contacts_says_the_answer_comes_to_them(client, org):
     _kiosk, token = register_kiosk(find_center("KUR").id, "Киоск", 60)
     contact = {"name": "Анна", "email": "anna@example.test", "consent": True}
-    reply = client.post("/kiosk/reviews", json=_entry(wants_answer=True, contact=contact),
-                        headers={"X-Kiosk-Token": token})
+    reply = client.post(
+        "/kiosk/reviews", json=_entry(wants_answer=True, contact=contact), headers={"X-Kiosk-Token": token}
+    )
     assert reply.status_code == 201, reply.get_json()
     assert reply.get_json()["answer_promise"].startswith("Ответ придет по контактам, которые вы оставили, не позднее")
     assert "anna@" not in reply.get_data(as_text=True)  # the receipt never echoes personal data
@@ -48,6 +54,7 @@ def test_screen_carries_the_status_qr_code(client, org):
     base = client.application.config.get("PUBLIC_BASE_URL") or "http://localhost/"
     url = base.rstrip("/") + "/reviews/status"
     assert url in html
-    expected = segno.make_qr(url, error="m").svg_inline(scale=6, border=2, omitsize=True,
-                                                       title="QR-код страницы статуса")
+    expected = segno.make_qr(url, error="m").svg_inline(
+        scale=6, border=2, omitsize=True, title="QR-код страницы статуса"
+    )
     assert expected in html

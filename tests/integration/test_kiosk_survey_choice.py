@@ -41,15 +41,15 @@ def test_the_most_recently_assigned_kiosk_survey_is_shown_not_the_main_one(clien
     assert "/api/v1/surveys/hall-visit/responses" in screen(client, token)
 
 
-def test_the_admin_pins_a_survey_and_the_kiosk_falls_back_when_it_is_withdrawn(client, two_surveys, make_user,
-                                                                                login):
+def test_the_admin_pins_a_survey_and_the_kiosk_falls_back_when_it_is_withdrawn(client, two_surveys, make_user, login):
     main, _other = two_surveys
     kiosk, token = register_kiosk(find_center("KUR").id, "Киоск", 60)
     login(make_user("admin"))
     page = client.get("/admin/kiosks").get_data(as_text=True)
     assert f'<option value="{main.id}">' in page and "Анкета зала обслуживания" in page
-    reply = client.post(f"/admin/kiosks/{kiosk.id}/settings",
-                        data={"name": "Киоск", "inactivity_seconds": 60, "survey_id": main.id})
+    reply = client.post(
+        f"/admin/kiosks/{kiosk.id}/settings", data={"name": "Киоск", "inactivity_seconds": 60, "survey_id": main.id}
+    )
     assert reply.status_code == 302
     assert f"/api/v1/surveys/{main.slug}/responses" in screen(client, token)
     assert f'<option value="{main.id}" selected>' in client.get("/admin/kiosks").get_data(as_text=True)
@@ -62,9 +62,11 @@ def test_a_survey_not_offered_on_the_centres_kiosks_cannot_be_pinned(client, two
     kiosk, _token = register_kiosk(find_center("KUR").id, "Киоск", 60)
     services.unassign(main, [find_center("KUR").id], ["kiosk"])
     login(make_user("admin"))
-    reply = client.post(f"/admin/kiosks/{kiosk.id}/settings",
-                        data={"name": "Другое имя", "inactivity_seconds": 30, "survey_id": main.id},
-                        follow_redirects=True)
+    reply = client.post(
+        f"/admin/kiosks/{kiosk.id}/settings",
+        data={"name": "Другое имя", "inactivity_seconds": 30, "survey_id": main.id},
+        follow_redirects=True,
+    )
     assert "не назначена на киоски этого ЦОК" in reply.get_data(as_text=True)
     stored = db.session.scalar(select(Kiosk).where(Kiosk.id == kiosk.id))
     db.session.refresh(stored)
@@ -75,10 +77,10 @@ def test_settings_without_a_survey_field_keep_the_pin(client, two_surveys, make_
     main, _other = two_surveys
     kiosk, token = register_kiosk(find_center("KUR").id, "Киоск", 60)
     login(make_user("admin"))
-    client.post(f"/admin/kiosks/{kiosk.id}/settings", data={"name": "Киоск", "inactivity_seconds": 60,
-                                                             "survey_id": main.id})
+    client.post(
+        f"/admin/kiosks/{kiosk.id}/settings", data={"name": "Киоск", "inactivity_seconds": 60, "survey_id": main.id}
+    )
     client.post(f"/admin/kiosks/{kiosk.id}/settings", data={"name": "Киоск", "inactivity_seconds": 90})
     assert f"/api/v1/surveys/{main.slug}/responses" in screen(client, token)
-    client.post(f"/admin/kiosks/{kiosk.id}/settings", data={"name": "Киоск", "inactivity_seconds": 90,
-                                                             "survey_id": 0})
+    client.post(f"/admin/kiosks/{kiosk.id}/settings", data={"name": "Киоск", "inactivity_seconds": 90, "survey_id": 0})
     assert "/api/v1/surveys/hall-visit/responses" in screen(client, token)

@@ -23,18 +23,29 @@ def _statements_of(client, url: str) -> list[str]:
 
 def _add_entries(count: int, first: int) -> None:
     for n in range(first, first + count):
-        submit_entry(EntryInput(center_code=CENTERS[n % len(CENTERS)], entry_type="suggestion",
-                                topic_code=TOPICS[n % len(TOPICS)], text=f"Предложение номер {n}: больше окон",
-                                wants_answer=False, contact=None))
+        submit_entry(
+            EntryInput(
+                center_code=CENTERS[n % len(CENTERS)],
+                entry_type="suggestion",
+                topic_code=TOPICS[n % len(TOPICS)],
+                text=f"Предложение номер {n}: больше окон",
+                wants_answer=False,
+                contact=None,
+            )
+        )
 
 
 def _add_appeals(count: int, first: int) -> None:
     with write_transaction():
         for n in range(first, first + count):
-            appeals.create_appeal_in_session(kind="complaint", form="remote", channel="phone",
-                                             topic_code=TOPICS[n % len(TOPICS)],
-                                             center_id=find_center(CENTERS[n % len(CENTERS)]).id,
-                                             received_at=utcnow())
+            appeals.create_appeal_in_session(
+                kind="complaint",
+                form="remote",
+                channel="phone",
+                topic_code=TOPICS[n % len(TOPICS)],
+                center_id=find_center(CENTERS[n % len(CENTERS)]).id,
+                received_at=utcnow(),
+            )
 
 
 def test_moderation_page_queries_do_not_grow_with_its_entries(client, make_user, login, org):

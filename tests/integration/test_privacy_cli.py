@@ -65,8 +65,9 @@ def records(org):
 
     survey = published_survey("privacy", "Анкета", centers=("KUR",))
     old_response = submit(survey.slug, "KUR", "Старый ответ", overall=5)
-    set_values(Response, old_response, submitted_at=days_ago(400), contact_id=contact(phone=PHONE,
-                                                                                      purpose="survey_callback"))
+    set_values(
+        Response, old_response, submitted_at=days_ago(400), contact_id=contact(phone=PHONE, purpose="survey_callback")
+    )
     made["old_response"] = old_response
     return made
 

@@ -24,8 +24,7 @@ SERVED_ON = "http://otklik.internal:8123"
 
 def login_on(client, user, base_url: str = SERVED_ON) -> None:
     """Sign in on that host: the session cookie belongs to the host it was set by."""
-    response = client.post("/login", data={"email": user.email, "password": "correct-horse-battery"},
-                           base_url=base_url)
+    response = client.post("/login", data={"email": user.email, "password": "correct-horse-battery"}, base_url=base_url)
     assert response.status_code == 302
 
 
@@ -51,9 +50,11 @@ def test_survey_links_qr_and_poster_name_the_serving_host(client, make_user, ass
 
 def test_kiosk_enrolment_link_and_receipt_name_the_serving_host(client, make_user, org):
     login_on(client, make_user("admin"))
-    html = client.post("/admin/kiosks", base_url=SERVED_ON,
-                       data={"center": find_center("KUR").id, "name": "Киоск 1", "inactivity_seconds": 45}
-                       ).get_data(as_text=True)
+    html = client.post(
+        "/admin/kiosks",
+        base_url=SERVED_ON,
+        data={"center": find_center("KUR").id, "name": "Киоск 1", "inactivity_seconds": 45},
+    ).get_data(as_text=True)
     assert f'id="kiosk-url">{SERVED_ON}/kiosk/enrol/' in html
     kiosk, _token = register_kiosk(find_center("KUR").id, "Киоск 2", 60)
     token = client.post("/kiosk/enrol", json={"code": issue_enrolment(kiosk)}).get_json()["token"]

@@ -60,8 +60,14 @@ class Writer:
         self.next_appeal = (db.session.scalar(select(Appeal.id).order_by(Appeal.id.desc()).limit(1)) or 0) + 1
         self.topic_id = db.session.scalar(select(Topic.id).order_by(Topic.id).limit(1))
 
-    def survey_period(self, rng: np.random.Generator, centers: list[Organisation], period: tuple[date, date],
-                      shift: dict[tuple[str, str], float] | None = None, sizes: tuple[int, int] = (30, 45)) -> None:
+    def survey_period(
+        self,
+        rng: np.random.Generator,
+        centers: list[Organisation],
+        period: tuple[date, date],
+        shift: dict[tuple[str, str], float] | None = None,
+        sizes: tuple[int, int] = (30, 45),
+    ) -> None:
         days = (period[1] - period[0]).days + 1
         for center in centers:
             n = int(rng.integers(sizes[0], sizes[1] + 1))
@@ -77,16 +83,38 @@ class Writer:
                 rid = self.next_response
                 self.next_response += 1
                 when = datetime.combine(period[0], datetime.min.time()) + timedelta(days=int(offsets[i]), hours=10)
-                self.responses.append({"id": rid, "client_submission_id": f"sim-{rid}", "body_hash": "x",
-                                       "survey_id": self.version.survey_id, "version_id": self.version.id,
-                                       "center_id": center.id, "channel": "kiosk", "submitted_at": when})
+                self.responses.append(
+                    {
+                        "id": rid,
+                        "client_submission_id": f"sim-{rid}",
+                        "body_hash": "x",
+                        "survey_id": self.version.survey_id,
+                        "version_id": self.version.id,
+                        "center_id": center.id,
+                        "channel": "kiosk",
+                        "submitted_at": when,
+                    }
+                )
                 for code, values in columns.items():
-                    self.answers.append({"response_id": rid, "survey_id": self.version.survey_id,
-                                         "center_id": center.id, "submitted_at": when, "question_code": code,
-                                         "value_num": float(values[i])})
+                    self.answers.append(
+                        {
+                            "response_id": rid,
+                            "survey_id": self.version.survey_id,
+                            "center_id": center.id,
+                            "submitted_at": when,
+                            "question_code": code,
+                            "value_num": float(values[i]),
+                        }
+                    )
 
-    def appeals_period(self, rng: np.random.Generator, centers: list[Organisation], period: tuple[date, date],
-                       on_time: float = 0.95, kept: float = 0.9) -> None:
+    def appeals_period(
+        self,
+        rng: np.random.Generator,
+        centers: list[Organisation],
+        period: tuple[date, date],
+        on_time: float = 0.95,
+        kept: float = 0.9,
+    ) -> None:
         start = datetime.combine(period[0], datetime.min.time())
         days = (period[1] - period[0]).days - 20
         for center in centers:
@@ -97,22 +125,45 @@ class Writer:
                 due = received + timedelta(days=10)
                 answered = received + timedelta(days=5) if rng.random() < on_time else due + timedelta(days=3)
                 kind = "complaint" if rng.random() < COMPLAINT_SHARE else "application"
-                self.appeals.append({"id": aid, "kind": kind,
-                                     "form": "written", "channel": "portal", "topic_id": self.topic_id,
-                                     "center_id": center.id, "received_at": received, "due_at": due,
-                                     "status": "answered", "text": "", "answer_summary": "", "answered_at": answered,
-                                     "led_to_contract": False, "created_at": received})
+                self.appeals.append(
+                    {
+                        "id": aid,
+                        "kind": kind,
+                        "form": "written",
+                        "channel": "portal",
+                        "topic_id": self.topic_id,
+                        "center_id": center.id,
+                        "received_at": received,
+                        "due_at": due,
+                        "status": "answered",
+                        "text": "",
+                        "answer_summary": "",
+                        "answered_at": answered,
+                        "led_to_contract": False,
+                        "created_at": received,
+                    }
+                )
                 if i < PROMISES_PER_CENTER:
-                    self.promises.append({"appeal_id": aid, "text": "обещание", "due_at": received + timedelta(days=7),
-                                          "status": "kept" if rng.random() < kept else "broken",
-                                          "created_at": received})
+                    self.promises.append(
+                        {
+                            "appeal_id": aid,
+                            "text": "обещание",
+                            "due_at": received + timedelta(days=7),
+                            "status": "kept" if rng.random() < kept else "broken",
+                            "created_at": received,
+                        }
+                    )
 
     def flush(self) -> None:
         with write_transaction():
-            for table, rows in ((Response.__table__, self.responses), (Answer.__table__, self.answers),
-                                (Appeal.__table__, self.appeals), (Promise.__table__, self.promises)):
+            for table, rows in (
+                (Response.__table__, self.responses),
+                (Answer.__table__, self.answers),
+                (Appeal.__table__, self.appeals),
+                (Promise.__table__, self.promises),
+            ):
                 for start in range(0, len(rows), 20_000):
-                    db.session.execute(insert(table), rows[start:start + 20_000])
+                    db.session.execute(insert(table), rows[start : start + 20_000])
         self.responses, self.answers, self.appeals, self.promises = [], [], [], []
 
 
@@ -127,17 +178,24 @@ def _shifted(probs: np.ndarray, drop: float) -> np.ndarray:
 
 
 def _all_centers() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).where(Organisation.kind == "center")
-                                   .order_by(Organisation.code)))
+    return list(
+        db.session.scalars(select(Organisation).where(Organisation.kind == "center").order_by(Organisation.code))
+    )
 
 
 def _tests_computed(report: dict) -> int:
     """The family size counted from the report's own sections, independently of the engine."""
-    count = sum(1 for c in report.comparisons if c.scope == "center" and c.p_value is not None
-                and c.test in ("two_proportion_z", "nps_difference_z"))
+    count = sum(
+        1
+        for c in report.comparisons
+        if c.scope == "center" and c.p_value is not None and c.test in ("two_proportion_z", "nps_difference_z")
+    )
     previous = report.previous
-    count += sum(1 for c in (previous.questions + previous.centers if previous else [])
-                 if c.p_value is not None and c.measure in ("top2box", "nps"))
+    count += sum(
+        1
+        for c in (previous.questions + previous.centers if previous else [])
+        if c.p_value is not None and c.measure in ("top2box", "nps")
+    )
     count += sum(1 for p in report.complaints_control.funnel if not p.low_n and p.n)
     appeals = report.appeals
     for key in ("on_time", "promises"):

@@ -49,8 +49,14 @@ def app_config():
 
 def child_env(app, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("OTKLIK_")}
-    return {**env, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "lifecycle-test-secret",
-            "OTKLIK_REPORT_HEARTBEAT_SECONDS": str(HEARTBEAT), "OTKLIK_REPORT_STALE_SECONDS": str(STALE), **extra}
+    return {
+        **env,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "lifecycle-test-secret",
+        "OTKLIK_REPORT_HEARTBEAT_SECONDS": str(HEARTBEAT),
+        "OTKLIK_REPORT_STALE_SECONDS": str(STALE),
+        **extra,
+    }
 
 
 def fresh(archive_id: int) -> ReportArchive:
@@ -58,8 +64,9 @@ def fresh(archive_id: int) -> ReportArchive:
     return db.session.get(ReportArchive, archive_id, populate_existing=True)
 
 
-def wait_until(predicate, timeout: float, what: str, process: subprocess.Popen | None = None,
-               log: Path | None = None) -> None:
+def wait_until(
+    predicate, timeout: float, what: str, process: subprocess.Popen | None = None, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -85,16 +92,31 @@ def test_a_killed_build_is_failed_after_the_stale_time_and_a_live_one_is_left_al
         for row, delay in ((killed, 600), (live, 4)):
             with open(logs[row.id], "wb") as log:
                 processes[row.id] = subprocess.Popen(
-                    [sys.executable, "-c", CHILD, str(row.id)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                    env=child_env(app, OTKLIK_REPORT_BUILD_DELAY_SECONDS=str(delay)), start_new_session=True)
+                    [sys.executable, "-c", CHILD, str(row.id)],
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=child_env(app, OTKLIK_REPORT_BUILD_DELAY_SECONDS=str(delay)),
+                    start_new_session=True,
+                )
         first_beat = {}
         for archive_id, process in processes.items():
-            wait_until(lambda i=archive_id: fresh(i).status == "running", 120, f"row {archive_id} running",
-                       process, logs[archive_id])
+            wait_until(
+                lambda i=archive_id: fresh(i).status == "running",
+                120,
+                f"row {archive_id} running",
+                process,
+                logs[archive_id],
+            )
             first_beat[archive_id] = fresh(archive_id).heartbeat_at
             # The heartbeat thread beats on its own (the build sleeps inside a progress step meanwhile).
-            wait_until(lambda i=archive_id: fresh(i).heartbeat_at > first_beat[i], 30,
-                       f"row {archive_id} beating", process, logs[archive_id])
+            wait_until(
+                lambda i=archive_id: fresh(i).heartbeat_at > first_beat[i],
+                30,
+                f"row {archive_id} beating",
+                process,
+                logs[archive_id],
+            )
         assert fresh(killed.id).owner.split(":")[1] == str(processes[killed.id].pid)
 
         os.kill(processes[killed.id].pid, signal.SIGKILL)
@@ -164,8 +186,9 @@ def test_the_archive_page_sweeps_and_offers_to_build_again(app, manager, make_us
     rebuilt = fresh(new_id)
     assert rebuilt.status == "done" and rebuilt.pdf.startswith(b"%PDF"), rebuilt.error
     assert rebuilt.params == fresh(dead.id).params and rebuilt.created_by_id == manager.id
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.request",
-                                                        AuditEvent.object_id == str(new_id))).one()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "report.request", AuditEvent.object_id == str(new_id))
+    ).one()
     assert event.details == {"rebuild_of": dead.id}
 
     # Only a failed row is offered again; a running one is refused with a message, nothing queued.
@@ -221,9 +244,27 @@ def redis_url():
         pytest.skip("redis-server не установлен (scripts/system-deps.sh test ставит его): путь через RQ не проверен")
     folder = tempfile.mkdtemp(prefix="otk-rq-")  # a short path: a Unix socket's name is limited to ~100 bytes
     sock = Path(folder) / "redis.sock"
-    process = subprocess.Popen([exe, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-                                "--save", "", "--appendonly", "no", "--dir", folder, "--loglevel", "warning"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            exe,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until(sock.exists, 20, "redis-server socket", process)
         yield f"unix://{sock}"
@@ -257,9 +298,13 @@ def test_with_redis_a_build_is_an_rq_job_of_flask_reports_worker(app, manager, c
     log = tmp_path / "worker.log"
     with open(log, "wb") as out:
         worker = subprocess.run(
-            [str(Path(sys.executable).with_name("flask")), "reports", "worker", "--burst"], cwd=ROOT, stdout=out,
-            stderr=subprocess.STDOUT, timeout=300,
-            env=child_env(app, FLASK_APP="wsgi", OTKLIK_REDIS_URL=redis_url))
+            [str(Path(sys.executable).with_name("flask")), "reports", "worker", "--burst"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+            env=child_env(app, FLASK_APP="wsgi", OTKLIK_REDIS_URL=redis_url),
+        )
     assert worker.returncode == 0, log.read_text(errors="replace")[-3000:]
     done = fresh(archive_id)
     assert done.status == "done" and done.progress == 100 and done.pdf.startswith(b"%PDF"), done.error
@@ -322,16 +367,18 @@ def test_the_migration_gives_rows_left_running_by_old_threads_a_heartbeat(fresh_
     from app import create_app
     from tests.conftest import BASE_CONFIG
 
-    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database_url,
-                              "REPORT_STALE_SECONDS": 60})
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database_url, "REPORT_STALE_SECONDS": 60})
     with application.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="0006_held_submissions")
         with db.engine.begin() as connection:
             for status in ("running", "pending", "done"):
-                connection.execute(text(
-                    "INSERT INTO report_archive (report_type, params, title, status, progress, error, size_bytes,"
-                    " created_at) VALUES ('appeals', '{}', 't', :status, 40, '', 0, :created)"),
-                    {"status": status, "created": utcnow() - timedelta(hours=1)})
+                connection.execute(
+                    text(
+                        "INSERT INTO report_archive (report_type, params, title, status, progress, error, size_bytes,"
+                        " created_at) VALUES ('appeals', '{}', 't', :status, 40, '', 0, :created)"
+                    ),
+                    {"status": status, "created": utcnow() - timedelta(hours=1)},
+                )
         upgrade(directory=str(ROOT / "migrations"))
         rows = {r.status: r for r in db.session.scalars(select(ReportArchive))}
         assert rows["running"].heartbeat_at == rows["running"].created_at and rows["running"].owner == ""

@@ -25,6 +25,8 @@ demo = reports_seed.demo  # the seeded data (a fixture shared with test_reports_
 # with warnings as errors the fonts and charts would silently fail to load (change requested in app/pdf.py).
 
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "reports"
+
+
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
@@ -159,8 +161,9 @@ def test_center_cards_one_page_each(demo, tmp_path):
 
 def test_cli_build_and_build_all(demo, runner, tmp_path):
     out = tmp_path / "sat.pdf"
-    result = runner.invoke(args=["reports", "build", "satisfaction", "--period", "2026Q3", "--scope", "BELG",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        args=["reports", "build", "satisfaction", "--period", "2026Q3", "--scope", "BELG", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     bad = runner.invoke(args=["reports", "build", "appeals", "--period", "2026Q7", "--out", str(out)])
@@ -180,12 +183,15 @@ def test_pages_refuse_an_unknown_survey_before_queueing(demo, client, make_user,
     from app.reports.models import ReportArchive
 
     login(make_user("manager", scope="MRSK"))
-    for url in ("/reports/preview?type=satisfaction&period=2026Q3&survey=nope",
-                "/reports/preview?type=center&period=2026Q3&scope=KUR&survey=nope"):
+    for url in (
+        "/reports/preview?type=satisfaction&period=2026Q3&survey=nope",
+        "/reports/preview?type=center&period=2026Q3&scope=KUR&survey=nope",
+    ):
         reply = client.get(url, follow_redirects=True)
         assert reply.status_code == 200 and "Анкета «nope» не найдена" in reply.get_data(as_text=True), url
-    reply = client.post("/reports/", data={"type": "satisfaction", "period": "2026Q3", "survey": "nope"},
-                        follow_redirects=True)
+    reply = client.post(
+        "/reports/", data={"type": "satisfaction", "period": "2026Q3", "survey": "nope"}, follow_redirects=True
+    )
     assert "Анкета «nope» не найдена" in reply.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ReportArchive)) == 0
 
@@ -258,9 +264,11 @@ def test_no_code_or_identifier_in_any_pdf(demo, tmp_path):
     report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
     codes = identifiers(report) | {"two_proportion_z", "binomial_exact", "complaints_above_network", "p_chart"}
     assert {"wait", "overall", "MRSK", "visit-csat", "LGV", "chi_square_top2box"} <= codes
-    for report_type, params in (("satisfaction", {"period": "2026Q3"}), ("center", {"period": "2026Q3",
-                                                                                  "scope": "KURS"}),
-                                ("appeals", {"period": "2026Q3"})):
+    for report_type, params in (
+        ("satisfaction", {"period": "2026Q3"}),
+        ("center", {"period": "2026Q3", "scope": "KURS"}),
+        ("appeals", {"period": "2026Q3"}),
+    ):
         text = pdf_text(services.build_pdf(report_type, params), tmp_path)
         assert codes_in(text, codes) == [], report_type
         assert "Курск" in text, report_type  # names instead
@@ -275,8 +283,9 @@ def test_first_page_says_what_who_why_and_effect(demo, tmp_path):
     top = max(report.recommendations, key=lambda r: r.priority)
     path = tmp_path / "sat.pdf"
     path.write_bytes(services.build_pdf("satisfaction", {"period": "2026Q3"}))
-    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True,
-                           text=True).stdout
+    page1 = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
     flat = " ".join(page1.replace("\u00a0", " ").split())
     assert "Главное" in flat and "Что сделать" in flat and "Ожидаемый эффект" in flat
     for field in ("action", "responsible_role", "why"):
@@ -296,13 +305,21 @@ def dollar_survey(org):
             if question["code"] == "wait":
                 question["text"]["ru"] = r"Ожидание $\foo$ и цена $5"
     version = make_survey(definition)
-    generate_responses(version, centers("KUR", "LGV", "SHCH", "OBO"), date(2026, 7, 1), date(2026, 9, 30), n=400,
-                       seed=5, weak_center_code="LGV")
+    generate_responses(
+        version,
+        centers("KUR", "LGV", "SHCH", "OBO"),
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+        n=400,
+        seed=5,
+        weak_center_code="LGV",
+    )
     return version
 
 
-def test_dollar_signs_in_a_question_text_reach_the_preview_and_the_pdf(dollar_survey, client, make_user, login,
-                                                                       tmp_path):
+def test_dollar_signs_in_a_question_text_reach_the_preview_and_the_pdf(
+    dollar_survey, client, make_user, login, tmp_path
+):
     login(make_user("manager", scope="MRSK"))
     preview = client.get("/reports/preview?type=satisfaction&period=2026Q3")
     assert preview.status_code == 200

@@ -84,8 +84,7 @@ def test_satisfaction_context_from_a_real_report(satisfaction):
     main, nps_box = ctx["headline"]
     assert main["value"] == pct(overall.top2box) and main["ci"] == ci_text(overall.top2box_ci, 1, True)
     assert nps_box["value"] == num(nps.nps, 1)
-    change = next(c for c in satisfaction.previous.questions
-                  if c.question == "overall" and c.measure == "top2box")
+    change = next(c for c in satisfaction.previous.questions if c.question == "overall" and c.measure == "top2box")
     assert main["change"]["significant"] is bool(change.significant)
     assert ("в пределах случайных колебаний" in main["change"]["text"]) is not bool(change.significant)
     assert 3 <= len(ctx["summary"]) <= 5
@@ -148,14 +147,20 @@ def test_appeals_context_from_a_real_report(appeals):
     for kind in appeals.by_kind:
         row = next(k for k in ctx["kinds"] if k["kind"] == kind.kind)
         assert (row["count"], row["share"]) == (num(kind.count), pct(kind.share))
-    assert len(ctx["changes"]) == len([c for c in appeals.changes
-                                       if c.previous is not None or c.current is not None])
+    assert len(ctx["changes"]) == len([c for c in appeals.changes if c.previous is not None or c.current is not None])
     assert all("критерий" not in c["verdict"] and "p" not in c["verdict"].split() for c in ctx["changes"])
 
 
 def test_templates_are_strict_a_missing_field_fails(app, satisfaction):
-    meta = {"title": "Отчет", "company": "Компания", "scope_name": "Сеть", "period_label": "III квартал 2026 г.",
-            "report_type": "satisfaction", "generated_at": "", "author": ""}
+    meta = {
+        "title": "Отчет",
+        "company": "Компания",
+        "scope_name": "Сеть",
+        "period_label": "III квартал 2026 г.",
+        "report_type": "satisfaction",
+        "generated_at": "",
+        "author": "",
+    }
     ctx = context.satisfaction_context(satisfaction, scope_name="Сеть", charts_on=False)
     with app.test_request_context():
         assert "Главное" in render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=True, font_css="")
@@ -194,8 +199,9 @@ def test_action_rows_are_built_from_the_recommendation_contract(satisfaction):
     assert recs and all(r.why and r.expected_effect and r.responsible_role for r in recs)
     for row in ctx["action_rows"]:
         mine = [r for r in recs if r.action.strip() == row["action"] and r.responsible_role == row["role"]]
-        assert mine and row["where"] == list(dict.fromkeys(r.center_name for r in
-                                                           sorted(mine, key=lambda r: -r.priority)))
+        assert mine and row["where"] == list(
+            dict.fromkeys(r.center_name for r in sorted(mine, key=lambda r: -r.priority))
+        )
         top = max(mine, key=lambda r: r.priority)
         assert row["priority"] == top.priority and row["effect"] == top.expected_effect
         assert row["why"][0].endswith(top.why[1:])
@@ -225,7 +231,9 @@ def test_trend_footnotes_name_the_deciding_test_in_russian(satisfaction):
     share, nps_trend = ctx["trends"]
     assert share["footnote"].startswith("тест Кокрена — Армитиджа")
     regression = satisfaction.trend.questions["nps"].regression
-    assert nps_trend["footnote"].startswith("регрессия оценок NPS") and p_value_text(regression.p_value) in \
-        nps_trend["footnote"]
+    assert (
+        nps_trend["footnote"].startswith("регрессия оценок NPS")
+        and p_value_text(regression.p_value) in nps_trend["footnote"]
+    )
     for t in ctx["trends"]:  # the body sentence is plain; a significant trend agrees in gender
         assert "p" not in t["verdict"].split() and "значимый снижение" not in t["footnote"]

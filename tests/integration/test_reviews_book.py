@@ -18,8 +18,14 @@ from app.reviews.services import ContactInput, EntryInput, moderate, submit_entr
 
 
 def post_entry(client, center="KUR", **fields):
-    data = {"step": "entry", "entry_type": "complaint", "topic": "metering", "wants_answer": "no",
-            "text": "Долго ждал в очереди " + uuid.uuid4().hex[:6], "client_submission_id": str(uuid.uuid4())}
+    data = {
+        "step": "entry",
+        "entry_type": "complaint",
+        "topic": "metering",
+        "wants_answer": "no",
+        "text": "Долго ждал в очереди " + uuid.uuid4().hex[:6],
+        "client_submission_id": str(uuid.uuid4()),
+    }
     data.update(fields)
     return client.post(f"/reviews/{center}/new", data=data)
 
@@ -45,8 +51,9 @@ def test_entry_without_answer_gets_number_code_and_appeal(client, org):
     assert appeal.topic.code == "metering" and appeal.text == entry.text
 
 
-@pytest.mark.parametrize("entry_type, kind", [("suggestion", "application"), ("gratitude", "application"),
-                                              ("question", "application")])
+@pytest.mark.parametrize(
+    "entry_type, kind", [("suggestion", "application"), ("gratitude", "application"), ("question", "application")]
+)
 def test_other_types_become_applications(client, org, entry_type, kind):
     assert post_entry(client, entry_type=entry_type).status_code == 200
     assert db.session.scalar(select(Appeal.kind)) == kind
@@ -60,24 +67,35 @@ def test_answer_wanted_asks_consent_on_its_own_step_then_stores_contact_apart(cl
     assert "152-ФЗ" in html and "отозвать" in html.lower()
     assert db.session.scalar(select(func.count()).select_from(ReviewEntry)) == 0
     csid = re.search(r'name="client_submission_id" value="([^"]+)"', html).group(1)
-    base = {"step": "consent", "entry_type": "complaint", "topic": "metering", "wants_answer": "yes",
-            "text": "Прошу перезвонить по счетчику", "client_submission_id": csid, "action": "send",
-            "name": "Иван", "email": "ivan@example.test", "phone": ""}
+    base = {
+        "step": "consent",
+        "entry_type": "complaint",
+        "topic": "metering",
+        "wants_answer": "yes",
+        "text": "Прошу перезвонить по счетчику",
+        "client_submission_id": csid,
+        "action": "send",
+        "name": "Иван",
+        "email": "ivan@example.test",
+        "phone": "",
+    }
     refused = client.post("/reviews/KUR/new", data=base)
     assert refused.status_code == 422 and "подтвердите согласие" in refused.get_data(as_text=True)
     done = client.post("/reviews/KUR/new", data={**base, "consent": "y"})
     assert done.status_code == 200, done.get_data(as_text=True)[:2000]
     entry = db.session.scalar(select(ReviewEntry))
     contact = db.session.get(Contact, entry.contact_id)
-    assert (contact.email, contact.purpose, contact.consent_version) == ("ivan@example.test", "review_answer",
-                                                                          CONSENT_VERSION)
+    assert (contact.email, contact.purpose, contact.consent_version) == (
+        "ivan@example.test",
+        "review_answer",
+        CONSENT_VERSION,
+    )
     assert "ivan@example.test" not in entry.text
     assert db.session.get(Appeal, entry.appeal_id).contact_id == contact.id
 
 
 def test_no_answer_button_on_consent_step_saves_without_contact(client, org):
-    response = post_entry(client, step="consent", wants_answer="yes", action="no_answer",
-                          email="x@example.test")
+    response = post_entry(client, step="consent", wants_answer="yes", action="no_answer", email="x@example.test")
     assert response.status_code == 200
     entry = db.session.scalar(select(ReviewEntry))
     assert entry.contact_id is None and not entry.wants_answer
@@ -130,16 +148,28 @@ def test_status_right_pair_shows_answer_wrong_pair_shows_nothing(client, org, ma
     page = client.post("/reviews/status", data={"number": number, "code": code.lower()}).get_data(as_text=True)
     assert "Договор направлен вам 5 числа." in page and "Официальный ответ" in page
     wrong_code = "Z" * 6 if code != "Z" * 6 else "Y" * 6
-    for bad_number, bad_code in [(number, wrong_code), (number[:-1] + "9", code), ("KUR-2026-999999", code),
-                                 ("nonsense", "")]:
+    for bad_number, bad_code in [
+        (number, wrong_code),
+        (number[:-1] + "9", code),
+        ("KUR-2026-999999", code),
+        ("nonsense", ""),
+    ]:
         page = client.post("/reviews/status", data={"number": bad_number, "code": bad_code}).get_data(as_text=True)
         assert "Договор направлен" not in page and "Где мой договор" not in page
         assert "не найдена" in page
 
 
 def test_consent_withdrawal_erases_the_contact(client, org):
-    response = post_entry(client, step="consent", wants_answer="yes", action="send", consent="y",
-                          name="Мария", email="maria@example.test", phone="+7 900 000-00-00")
+    response = post_entry(
+        client,
+        step="consent",
+        wants_answer="yes",
+        action="send",
+        consent="y",
+        name="Мария",
+        email="maria@example.test",
+        phone="+7 900 000-00-00",
+    )
     number, code = receipt_of(response)
     entry = db.session.scalar(select(ReviewEntry))
     contact_id = entry.contact_id
@@ -160,8 +190,11 @@ def test_consent_withdrawal_erases_the_contact(client, org):
 
 
 def _entry(text: str, publish: bool = True, center: str = "KUR", **extra) -> ReviewEntry:
-    return submit_entry(EntryInput(center_code=center, entry_type="gratitude", topic_code="other", text=text,
-                                   publish_consent=publish, **extra)).entry
+    return submit_entry(
+        EntryInput(
+            center_code=center, entry_type="gratitude", topic_code="other", text=text, publish_consent=publish, **extra
+        )
+    ).entry
 
 
 def test_moderation_publishes_only_consented_and_audits(client, org, make_user, login):
@@ -188,10 +221,17 @@ def test_moderation_publishes_only_consented_and_audits(client, org, make_user, 
 def test_public_book_counts_escapes_and_never_shows_contacts(client, org, make_user):
     operator = make_user("operator", scope="KUR")
     payload = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
-    entry = submit_entry(EntryInput(center_code="KUR", entry_type="complaint", topic_code="quality", text=payload,
-                                    publish_consent=True, wants_answer=True,
-                                    contact=ContactInput(name="Петр Секретов", email="petr@secret.test",
-                                                         phone="+79001112233", consent=True))).entry
+    entry = submit_entry(
+        EntryInput(
+            center_code="KUR",
+            entry_type="complaint",
+            topic_code="quality",
+            text=payload,
+            publish_consent=True,
+            wants_answer=True,
+            contact=ContactInput(name="Петр Секретов", email="petr@secret.test", phone="+79001112233", consent=True),
+        )
+    ).entry
     moderate(entry, "publish", operator)
     answer(db.session.get(Appeal, entry.appeal_id), "Напряжение восстановлено <b>", operator)
     html = client.get("/book/KUR").get_data(as_text=True)

@@ -38,21 +38,38 @@ def app_config():
 
 
 def post_entry(client, center: str = "KUR", address: str = ADDRESS, **fields):
-    data = {"step": "entry", "entry_type": "complaint", "topic": "metering", "wants_answer": "no",
-            "text": "Свет отключают каждый вечер, дом " + uuid.uuid4().hex, "client_submission_id": str(uuid.uuid4())}
+    data = {
+        "step": "entry",
+        "entry_type": "complaint",
+        "topic": "metering",
+        "wants_answer": "no",
+        "text": "Свет отключают каждый вечер, дом " + uuid.uuid4().hex,
+        "client_submission_id": str(uuid.uuid4()),
+    }
     data.update(fields)
     return client.post(f"/reviews/{center}/new", data=data, environ_base={"REMOTE_ADDR": address})
 
 
 def post_with_contact(client, center: str = "KUR"):
-    return post_entry(client, center, step="consent", wants_answer="yes", action="send", consent="y",
-                      name="Анна", email=f"a{uuid.uuid4().hex[:6]}@example.test", phone="")
+    return post_entry(
+        client,
+        center,
+        step="consent",
+        wants_answer="yes",
+        action="send",
+        consent="y",
+        name="Анна",
+        email=f"a{uuid.uuid4().hex[:6]}@example.test",
+        phone="",
+    )
 
 
 def receipt_of(response) -> tuple[str, str]:
     html = response.get_data(as_text=True)
-    return (re.search(r'id="registration-number">([^<]+)<', html).group(1),
-            re.search(r'id="check-code">([^<]+)<', html).group(1))
+    return (
+        re.search(r'id="registration-number">([^<]+)<', html).group(1),
+        re.search(r'id="check-code">([^<]+)<', html).group(1),
+    )
 
 
 def appeals_count() -> int:
@@ -60,8 +77,9 @@ def appeals_count() -> int:
 
 
 def in_check() -> list[ReviewEntry]:
-    return list(db.session.scalars(select(ReviewEntry).where(ReviewEntry.check_state == "checking")
-                                   .order_by(ReviewEntry.id)))
+    return list(
+        db.session.scalars(select(ReviewEntry).where(ReviewEntry.check_state == "checking").order_by(ReviewEntry.id))
+    )
 
 
 def burst(client, n: int = 35, **fields) -> list:
@@ -95,8 +113,10 @@ def test_burst_beyond_the_threshold_waits_in_check_with_receipts_that_say_so(cli
     assert first.check_reasons["usual"] == 0 and first.check_reasons["identical"] == 1
     assert last.check_reasons["same_address"] == 6
     assert first.check_address_hash and ADDRESS not in first.check_address_hash
-    assert all(e.check_address_hash is None for e in db.session.scalars(
-        select(ReviewEntry).where(ReviewEntry.check_state.is_(None))))
+    assert all(
+        e.check_address_hash is None
+        for e in db.session.scalars(select(ReviewEntry).where(ReviewEntry.check_state.is_(None)))
+    )
     # The status lookup shows «на проверке»; monitoring counts only the 29 appeals.
     page = status_page(client, *receipt_of(replies[-1]))
     assert "На проверке" in page and DEADLINE_WORDING in page
@@ -126,8 +146,7 @@ def test_accept_registers_the_appeal_received_when_the_entry_was(client, org, ma
     page = client.get("/reviews/check").get_data(as_text=True)
     assert "Записи на проверке" in page and held[0].registration_number in page and held[0].text in page
     assert "Пришло за 10 мин:" in page and "С одного адреса:" in page
-    reply = client.post("/reviews/check/decide", data={"ids": [str(held[0].id), str(held[1].id)],
-                                                      "decision": "accept"})
+    reply = client.post("/reviews/check/decide", data={"ids": [str(held[0].id), str(held[1].id)], "decision": "accept"})
     assert reply.status_code == 302
     assert appeals_count() == 31 and len(in_check()) == 1
     entry = db.session.get(ReviewEntry, held[0].id)
@@ -136,8 +155,11 @@ def test_accept_registers_the_appeal_received_when_the_entry_was(client, org, ma
     assert appeal.received_at == received
     assert appeal.due_at == compute_due("complaint", entry.topic_id, received, "review_book")
     assert appeal.due_at != compute_due("complaint", entry.topic_id, utcnow(), "review_book")
-    assert (appeal.channel, appeal.status, appeal.external_id) == ("review_book", "registered",
-                                                                   entry.registration_number)
+    assert (appeal.channel, appeal.status, appeal.external_id) == (
+        "review_book",
+        "registered",
+        entry.registration_number,
+    )
     assert appeal.text == entry.text and appeal.center_id == entry.center_id
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "review.check.accept")).all()
     assert len(events) == 2 and {e.object_id for e in events} == {str(held[0].id), str(held[1].id)}
@@ -151,14 +173,20 @@ def test_reject_keeps_the_entry_marked_out_of_the_queue_and_the_book(client, org
     replies = burst(client, 31, publish_consent="y")
     held = in_check()
     login(make_user("manager", scope="KURS"))
-    assert client.post("/reviews/check/decide", data={"ids": [str(e.id) for e in held],
-                                                      "decision": "reject"}).status_code == 302
+    assert (
+        client.post("/reviews/check/decide", data={"ids": [str(e.id) for e in held], "decision": "reject"}).status_code
+        == 302
+    )
     assert appeals_count() == 29 and in_check() == []
     rejected = db.session.scalars(select(ReviewEntry).where(ReviewEntry.check_state == "rejected")).all()
     assert len(rejected) == 2 and all(e.appeal_id is None and e.text for e in rejected)  # nothing deleted
     assert db.session.scalar(select(func.count()).select_from(ReviewEntry)) == 31
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "review.check.reject")) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "review.check.reject")
+        )
+        == 2
+    )
     assert "Отклонена как спам" in status_page(client, *receipt_of(replies[-1]))
     # Not in the appeals queue, not offered for publication.
     queue = client.get("/appeals/?center=KUR").get_data(as_text=True)
@@ -167,8 +195,10 @@ def test_reject_keeps_the_entry_marked_out_of_the_queue_and_the_book(client, org
     login(make_user("operator", scope="KUR"))
     moderation = client.get("/reviews/moderation?state=all").get_data(as_text=True)
     assert replies and rejected[0].registration_number not in moderation
-    assert db.session.scalars(select(ReviewEntry).where(ReviewEntry.appeal_id.is_not(None))).first() \
-        .registration_number in moderation
+    assert (
+        db.session.scalars(select(ReviewEntry).where(ReviewEntry.appeal_id.is_not(None))).first().registration_number
+        in moderation
+    )
     with pytest.raises(ReviewError, match="спам"):
         moderate(rejected[0], "publish", None)
     # Later decisions cannot bring a rejected entry back as an appeal.
@@ -208,16 +238,19 @@ def test_marketing_has_no_access_to_the_check_page(client, org, make_user, login
     burst(client, 31)
     login(make_user("marketing", scope="MRSK"))
     assert client.get("/reviews/check").status_code == 403
-    assert client.post("/reviews/check/decide", data={"ids": [str(in_check()[0].id)],
-                                                      "decision": "accept"}).status_code == 403
+    assert (
+        client.post("/reviews/check/decide", data={"ids": [str(in_check()[0].id)], "decision": "accept"}).status_code
+        == 403
+    )
     assert len(in_check()) == 2
 
 
 def test_unknown_decision_or_no_ids_changes_nothing(client, org, make_user, login):
     burst(client, 31)
     login(make_user("operator", scope="KUR"))
-    reply = client.post("/reviews/check/decide", data={"ids": [str(in_check()[0].id)], "decision": "delete"},
-                        follow_redirects=True)
+    reply = client.post(
+        "/reviews/check/decide", data={"ids": [str(in_check()[0].id)], "decision": "delete"}, follow_redirects=True
+    )
     assert "Не выбраны записи или решение" in reply.get_data(as_text=True)
     client.post("/reviews/check/decide", data={"ids": ["99999999999999999999", "x"], "decision": "reject"})
     assert len(in_check()) == 2
@@ -225,9 +258,16 @@ def test_unknown_decision_or_no_ids_changes_nothing(client, org, make_user, logi
 
 # --- the kiosk path ----------------------------------------------------------------------------------
 
+
 def kiosk_post(client, token: str, **overrides):
-    body = {"client_submission_id": str(uuid.uuid4()), "entry_type": "complaint", "topic": "quality",
-            "text": f"Мигает свет в зале {uuid.uuid4().hex}", "wants_answer": False, "publish_consent": False}
+    body = {
+        "client_submission_id": str(uuid.uuid4()),
+        "entry_type": "complaint",
+        "topic": "quality",
+        "text": f"Мигает свет в зале {uuid.uuid4().hex}",
+        "wants_answer": False,
+        "publish_consent": False,
+    }
     return client.post("/kiosk/reviews", json={**body, **overrides}, headers={"X-Kiosk-Token": token})
 
 
@@ -252,8 +292,9 @@ def test_kiosk_with_contact_is_never_held(client, org):
     token = register_kiosk(find_center("KUR").id, "Киоск у входа", 60)[1]
     for _ in range(30):
         kiosk_post(client, token)
-    reply = kiosk_post(client, token, wants_answer=True,
-                       contact={"name": "Ким", "email": "k@example.test", "consent": True})
+    reply = kiosk_post(
+        client, token, wants_answer=True, contact={"name": "Ким", "email": "k@example.test", "consent": True}
+    )
     assert reply.status_code == 201 and "in_check" not in reply.get_json()
     assert appeals_count() == 30
 
@@ -269,6 +310,7 @@ def test_the_burst_check_adds_no_statement_to_the_kiosk_hot_path(client, org):
 
 # --- quiet where the centre is usually this busy -----------------------------------------------------
 
+
 def _history(center_code: str, count: int, days: int = 27) -> None:
     """Past entries spread evenly over ``days`` days (appeals are not needed for the usual rate)."""
     center = find_center(center_code)
@@ -277,16 +319,29 @@ def _history(center_code: str, count: int, days: int = 27) -> None:
     rows = []
     for i in range(count):
         text = f"старая запись {i}"
-        rows.append({"registration_number": f"{center_code}-2000-{i:06d}", "check_code_hash": "0" * 64,
-                     "client_submission_id": str(uuid.uuid4()), "body_hash": text_hash(center.id, text),
-                     "center_id": center.id, "entry_type": "complaint", "topic_id": topic_id, "text": text,
-                     "created_at": now - timedelta(days=1) - timedelta(minutes=i * days * 24 * 60 // count)})
+        rows.append(
+            {
+                "registration_number": f"{center_code}-2000-{i:06d}",
+                "check_code_hash": "0" * 64,
+                "client_submission_id": str(uuid.uuid4()),
+                "body_hash": text_hash(center.id, text),
+                "center_id": center.id,
+                "entry_type": "complaint",
+                "topic_id": topic_id,
+                "text": text,
+                "created_at": now - timedelta(days=1) - timedelta(minutes=i * days * 24 * 60 // count),
+            }
+        )
     db.session.execute(insert(ReviewEntry), rows)
     db.session.commit()
 
 
-SMALL = {"QUARANTINE_ENABLED": True, "REVIEW_CHECK_WINDOW_MINUTES": 60, "REVIEW_CHECK_MIN_COUNT": 5,
-         "REVIEW_CHECK_FACTOR": 5}
+SMALL = {
+    "QUARANTINE_ENABLED": True,
+    "REVIEW_CHECK_WINDOW_MINUTES": 60,
+    "REVIEW_CHECK_MIN_COUNT": 5,
+    "REVIEW_CHECK_FACTOR": 5,
+}
 
 
 @pytest.mark.parametrize("app_config", [SMALL])

@@ -28,9 +28,17 @@ def test_registration_numbers_unique_under_concurrency(app, org):
             start.wait()
             for n in range(PER_THREAD):
                 center = "KUR" if n % 2 == 0 else "BEL"
-                response = client.post(f"/reviews/{center}/new", data={
-                    "step": "entry", "entry_type": "question", "topic": "connection", "wants_answer": "no",
-                    "text": f"Вопрос {index}-{n} {uuid.uuid4().hex}", "client_submission_id": str(uuid.uuid4())})
+                response = client.post(
+                    f"/reviews/{center}/new",
+                    data={
+                        "step": "entry",
+                        "entry_type": "question",
+                        "topic": "connection",
+                        "wants_answer": "no",
+                        "text": f"Вопрос {index}-{n} {uuid.uuid4().hex}",
+                        "client_submission_id": str(uuid.uuid4()),
+                    },
+                )
                 html = response.get_data(as_text=True)
                 match = re.search(r'id="registration-number">([^<]+)<', html)
                 with lock:

@@ -78,8 +78,12 @@ def test_a_rule_changed_elsewhere_shows_after_the_ttl(app, org, monkeypatch):
     monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
     assert appeals.compute_due("complaint", other, RECEIVED, "phone") == COMPLAINT_DEFAULT
     with db.engine.begin() as connection:  # a Core write, like another worker's commit
-        connection.execute(text("INSERT INTO deadline_rule (kind, topic_id, days, working_days) "
-                                "VALUES ('complaint', NULL, 5, :working)"), {"working": True})
+        connection.execute(
+            text(
+                "INSERT INTO deadline_rule (kind, topic_id, days, working_days) VALUES ('complaint', NULL, 5, :working)"
+            ),
+            {"working": True},
+        )
     db.session.commit()  # a new request: end the read transaction that still sees the old rules
     assert appeals.compute_due("complaint", other, RECEIVED, "phone") == COMPLAINT_DEFAULT
     clock[0] += app.config["DEADLINE_CACHE_SECONDS"] + 0.1
@@ -97,13 +101,20 @@ def test_ttl_zero_reads_the_rules_every_time(org):
 
 # --- the kiosk entry ---------------------------------------------------------------------------------
 
+
 def _kiosk_token() -> str:
     return register_kiosk(find_center("KUR").id, "Киоск у входа", 60)[1]
 
 
 def _entry(**overrides) -> dict:
-    body = {"client_submission_id": str(uuid.uuid4()), "entry_type": "complaint", "topic": "quality",
-            "text": f"Мигает свет в зале {uuid.uuid4().hex}", "wants_answer": False, "publish_consent": False}
+    body = {
+        "client_submission_id": str(uuid.uuid4()),
+        "entry_type": "complaint",
+        "topic": "quality",
+        "text": f"Мигает свет в зале {uuid.uuid4().hex}",
+        "wants_answer": False,
+        "publish_consent": False,
+    }
     return {**body, **overrides}
 
 
@@ -121,23 +132,37 @@ def test_a_second_kiosk_entry_reads_no_kiosk_centre_topic_or_rules(client, org):
     # One combined check (kiosk still registered, submission id, duplicate text), the counter step and
     # three inserts. No topic, centre or deadline-rule reads.
     assert len(reads) == 1, reads
-    assert not any("FROM topic" in s or "FROM organisation" in s or "deadline_rule" in s or "FROM setting" in s
-                   for s in reads)
-    assert writes == ["UPDATE registration_counter SET last_value=", "INSERT INTO appeal",
-                      "INSERT INTO appeal_status_change", "INSERT INTO review_entry"], writes
+    assert not any(
+        "FROM topic" in s or "FROM organisation" in s or "deadline_rule" in s or "FROM setting" in s for s in reads
+    )
+    assert writes == [
+        "UPDATE registration_counter SET last_value=",
+        "INSERT INTO appeal",
+        "INSERT INTO appeal_status_change",
+        "INSERT INTO review_entry",
+    ], writes
 
 
 def test_kiosk_entry_rows_are_those_of_the_orm_path(client, org):
     token = _kiosk_token()
-    response = _post(client, token, wants_answer=True, publish_consent=True,
-                     contact={"name": "Ким", "email": "k@example.test", "consent": True})
+    response = _post(
+        client,
+        token,
+        wants_answer=True,
+        publish_consent=True,
+        contact={"name": "Ким", "email": "k@example.test", "consent": True},
+    )
     assert response.status_code == 201, response.get_json()
     entry = db.session.scalar(select(ReviewEntry))
     assert entry.registration_number == response.get_json()["registration_number"]
     assert (entry.moderation, entry.wants_answer, entry.publish_consent) == ("pending", True, True)
     appeal = db.session.get(Appeal, entry.appeal_id)
-    assert (appeal.kind, appeal.form, appeal.channel, appeal.status) == ("complaint", "interactive", "kiosk",
-                                                                         "registered")
+    assert (appeal.kind, appeal.form, appeal.channel, appeal.status) == (
+        "complaint",
+        "interactive",
+        "kiosk",
+        "registered",
+    )
     assert (appeal.external_source, appeal.external_id) == ("review_book", entry.registration_number)
     assert appeal.topic_id == entry.topic_id and appeal.center_id == entry.center_id
     assert appeal.due_at == appeals.compute_due("complaint", entry.topic_id, appeal.received_at, "kiosk")
@@ -147,7 +172,8 @@ def test_kiosk_entry_rows_are_those_of_the_orm_path(client, org):
     assert (contact.name, contact.email, contact.consent_version) == ("Ким", "k@example.test", CONSENT_VERSION)
     history = db.session.scalars(select(AppealStatusChange).where(AppealStatusChange.appeal_id == appeal.id)).all()
     assert [(h.from_status, h.to_status, h.user_id, h.note) for h in history] == [
-        (None, "registered", None, "Зарегистрировано")]
+        (None, "registered", None, "Зарегистрировано")
+    ]
     assert db.session.scalar(select(RegistrationCounter.last_value)) == 1
 
 
@@ -198,12 +224,26 @@ def test_a_taken_appeal_number_is_refused_with_the_appeals_message(org):
     """The unique constraint, not a SELECT first, finds the clash; the message and the rollback stay."""
     year = datetime.now(ZoneInfo("Europe/Moscow")).year
     taken = f"KUR-{year}-000001"
-    appeals.register_appeal(kind="application", form="interactive", channel="review_book", topic_code="other",
-                            center_id=find_center("KUR").id, received_at=datetime.now(UTC),
-                            external_source="review_book", external_id=taken)
+    appeals.register_appeal(
+        kind="application",
+        form="interactive",
+        channel="review_book",
+        topic_code="other",
+        center_id=find_center("KUR").id,
+        received_at=datetime.now(UTC),
+        external_source="review_book",
+        external_id=taken,
+    )
     with pytest.raises(appeals.AppealError, match=f"«{taken}» уже зарегистрировано"):
-        submit_entry(EntryInput(center_code="KUR", entry_type="question", topic_code="other",
-                                text="Когда заменят счетчик?", client_submission_id=str(uuid.uuid4())))
+        submit_entry(
+            EntryInput(
+                center_code="KUR",
+                entry_type="question",
+                topic_code="other",
+                text="Когда заменят счетчик?",
+                client_submission_id=str(uuid.uuid4()),
+            )
+        )
     assert db.session.scalar(select(func.count()).select_from(ReviewEntry)) == 0
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 1
     assert db.session.scalar(select(RegistrationCounter.last_value)) is None

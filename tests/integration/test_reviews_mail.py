@@ -44,16 +44,27 @@ def smtp_sink():
 @pytest.fixture
 def app_config(request):
     port = request.getfixturevalue("smtp_sink")[0].port
-    return {"MAIL_HOST": "127.0.0.1", "MAIL_PORT": port, "MAIL_FROM": "otklik@example.test",
-            "PUBLIC_BASE_URL": "https://otklik.example.test"}
+    return {
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_FROM": "otklik@example.test",
+        "PUBLIC_BASE_URL": "https://otklik.example.test",
+    }
 
 
 def _entry(email: str = "", phone: str = "") -> ReviewEntry:
     wants = bool(email or phone)
     contact = ContactInput(name="Анна", email=email, phone=phone, consent=True) if wants else None
-    return submit_entry(EntryInput(center_code="KUR", entry_type="question", topic_code="metering",
-                                   text=f"Когда заменят счетчик? {email or phone or 'без ответа'}",
-                                   wants_answer=wants, contact=contact)).entry
+    return submit_entry(
+        EntryInput(
+            center_code="KUR",
+            entry_type="question",
+            topic_code="metering",
+            text=f"Когда заменят счетчик? {email or phone or 'без ответа'}",
+            wants_answer=wants,
+            contact=contact,
+        )
+    ).entry
 
 
 def test_answer_is_mailed_once_to_consenting_email(app, org, make_user, smtp_sink, runner):

@@ -42,19 +42,32 @@ def staff_rules(app):
 def sample_url(rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
-        kind = "integer" if isinstance(converter, IntegerConverter) else (
-            type(converter).__name__.replace("Converter", "").lower() or "default")
+        kind = (
+            "integer"
+            if isinstance(converter, IntegerConverter)
+            else (type(converter).__name__.replace("Converter", "").lower() or "default")
+        )
         values[name] = FMT.get(rule.endpoint) if name == "fmt" else SAMPLE_ARGS.get(kind, "KUR")
     return rule.build(values, append_unknown=False)[1]
 
 
 def test_every_view_is_staff_or_public(app):
     """The decorator marks are the source of the matrix: no view may have neither (except the listed ones)."""
-    unmarked = {r.endpoint for r in app.url_map.iter_rules()
-                if not hasattr(app.view_functions[r.endpoint], "_staff_roles")
-                and not getattr(app.view_functions[r.endpoint], "_public", False)}
-    assert unmarked <= {"static", "main.index", "main.healthz", "main.hello", "main.favicon",
-                         "auth.login", "auth.logout"}, unmarked
+    unmarked = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if not hasattr(app.view_functions[r.endpoint], "_staff_roles")
+        and not getattr(app.view_functions[r.endpoint], "_public", False)
+    }
+    assert unmarked <= {
+        "static",
+        "main.index",
+        "main.healthz",
+        "main.hello",
+        "main.favicon",
+        "auth.login",
+        "auth.logout",
+    }, unmarked
 
 
 def test_role_matrix_matches_the_declared_roles(app, org):
@@ -183,8 +196,15 @@ def two_centres(org):
     survey = published_survey("idor", "Анкета", centers=("KUR", "LGV"))
     response_id = submit(survey.slug, "LGV", "Льгов: ответ")
     kiosk, _token = register_kiosk(center_id("LGV"), "Киоск Льгов")
-    return {"appeal": foreign, "own": own, "promise": promise, "entry": entry, "response": response_id,
-            "kiosk": kiosk, "survey": survey}
+    return {
+        "appeal": foreign,
+        "own": own,
+        "promise": promise,
+        "entry": entry,
+        "response": response_id,
+        "kiosk": kiosk,
+        "survey": survey,
+    }
 
 
 def test_kur_operator_cannot_read_or_change_lgv_appeals(client, two_centres):
@@ -192,9 +212,13 @@ def test_kur_operator_cannot_read_or_change_lgv_appeals(client, two_centres):
     foreign = two_centres["appeal"]
     assert client.get(f"/appeals/{two_centres['own'].id}").status_code == 200
     assert client.get(f"/appeals/{foreign.id}").status_code == 404
-    posts = {"status": {"to_status": "in_progress"}, "answer": {"summary": "Ответ"},
-             "close": {"root_cause": "1"}, "promise": {"text": "x", "due_at": "2030-01-01T10:00"},
-             "action": {"action_id": ""}}
+    posts = {
+        "status": {"to_status": "in_progress"},
+        "answer": {"summary": "Ответ"},
+        "close": {"root_cause": "1"},
+        "promise": {"text": "x", "due_at": "2030-01-01T10:00"},
+        "action": {"action_id": ""},
+    }
     for action, data in posts.items():
         assert client.post(f"/appeals/{foreign.id}/{action}", data=data).status_code == 404, action
     assert client.post(f"/appeals/promise/{two_centres['promise'].id}/resolve", data={"kept": "1"}).status_code == 404
@@ -206,9 +230,18 @@ def test_kur_operator_cannot_read_or_change_lgv_appeals(client, two_centres):
     assert f'href="/appeals/{foreign.id}"' not in queue and f'href="/appeals/{two_centres["own"].id}"' in queue
     export = client.get("/appeals/export.csv").data.decode("utf-8-sig")
     assert "Льгов: текст обращения" not in export
-    new = client.post("/appeals/new", data={"kind": "complaint", "form": "remote", "channel": "phone",
-                                            "topic": "metering", "center": str(center_id("LGV")),
-                                            "received_at": "2026-01-10T10:00", "text": "x"})
+    new = client.post(
+        "/appeals/new",
+        data={
+            "kind": "complaint",
+            "form": "remote",
+            "channel": "phone",
+            "topic": "metering",
+            "center": str(center_id("LGV")),
+            "received_at": "2026-01-10T10:00",
+            "text": "x",
+        },
+    )
     assert new.status_code in (200, 404)
     assert db.session.scalar(select(func.count()).select_from(Appeal).where(Appeal.text == "x")) == 0
 

@@ -18,8 +18,14 @@ from schemathesis.checks import (
 
 from tests.integration.test_security_support import published_survey
 
-EXAMPLES = settings(max_examples=20, phases=[Phase.explicit, Phase.generate], deadline=None, database=None,
-                    derandomize=True, suppress_health_check=list(HealthCheck))
+EXAMPLES = settings(
+    max_examples=20,
+    phases=[Phase.explicit, Phase.generate],
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

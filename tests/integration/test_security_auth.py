@@ -49,8 +49,9 @@ def test_password_hash_is_argon2id_with_strong_parameters(make_user):
     assert PASSWORD not in user.password_hash
 
 
-@pytest.mark.parametrize("password", ["short1", "password123", "qwertyuiop", "1234567890", "aaaaaaaaaaaa",
-                                      "operator-kur"])
+@pytest.mark.parametrize(
+    "password", ["short1", "password123", "qwertyuiop", "1234567890", "aaaaaaaaaaaa", "operator-kur"]
+)
 def test_weak_passwords_are_refused(org, password):
     with pytest.raises(AuthError):
         create_user("operator-kur@example.test", "operator", password, "KUR")
@@ -96,11 +97,15 @@ def test_idle_timeout_and_absolute_timeout(client, make_user, monkeypatch, app):
     assert idle <= timedelta(hours=1)
     real = itsdangerous.timed.TimestampSigner.get_timestamp
 
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: real(self) + int(idle.total_seconds()) - 60)
+    monkeypatch.setattr(
+        itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) + int(idle.total_seconds()) - 60
+    )
     assert logged_in(client), "activity inside the idle period keeps the session"
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: real(self) + 2 * int(idle.total_seconds()) + 60)
+    monkeypatch.setattr(
+        itsdangerous.timed.TimestampSigner,
+        "get_timestamp",
+        lambda self: real(self) + 2 * int(idle.total_seconds()) + 60,
+    )
     assert not logged_in(client), "an idle session ends"
     monkeypatch.undo()
 
@@ -133,11 +138,32 @@ def test_deactivation_and_password_reset_end_open_sessions(client, make_user):
 
 # --------------------------------------------------------------------------- open redirect
 
-HOSTILE_NEXT = ["//evil.test", "/\\evil.test", "\\\\evil.test", "%2F%2Fevil.test", "/%2F/evil.test",
-                "%5C%5Cevil.test", "/%5Cevil.test", "https:evil.test", "https://evil.test", "http:/evil.test",
-                "\t//evil.test", "/\t/evil.test", "/\n/evil.test", "/\r\n/evil.test", "%09//evil.test",
-                "%252F%252Fevil.test", "javascript:alert(1)", "/ /evil.test", "//evil.test/%2F..",
-                "///evil.test", "\u3002/evil.test", "/\u2215evil.test", " //evil.test", "data:text/html,x"]
+HOSTILE_NEXT = [
+    "//evil.test",
+    "/\\evil.test",
+    "\\\\evil.test",
+    "%2F%2Fevil.test",
+    "/%2F/evil.test",
+    "%5C%5Cevil.test",
+    "/%5Cevil.test",
+    "https:evil.test",
+    "https://evil.test",
+    "http:/evil.test",
+    "\t//evil.test",
+    "/\t/evil.test",
+    "/\n/evil.test",
+    "/\r\n/evil.test",
+    "%09//evil.test",
+    "%252F%252Fevil.test",
+    "javascript:alert(1)",
+    "/ /evil.test",
+    "//evil.test/%2F..",
+    "///evil.test",
+    "\u3002/evil.test",
+    "/\u2215evil.test",
+    " //evil.test",
+    "data:text/html,x",
+]
 
 
 def is_local(location: str) -> bool:
@@ -148,14 +174,23 @@ def is_local(location: str) -> bool:
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_safe_next_refuses_or_keeps_it_local(target):
     result = safe_next(target)
-    assert result is None or (is_local(result) and result.startswith("/") and not result.startswith("//")
-                              and "\\" not in result), result
+    assert result is None or (
+        is_local(result) and result.startswith("/") and not result.startswith("//") and "\\" not in result
+    ), result
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(max_size=40), st.from_regex(r"\A[/\\%2FfC5cE\t\n:.a-z@]{0,20}\Z"),
-                 st.builds(lambda a, b: a + "evil.test" + b, st.sampled_from(["//", "/\\", "\\/", "/%2F", "%2F/"]),
-                           st.text(max_size=10))))
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.from_regex(r"\A[/\\%2FfC5cE\t\n:.a-z@]{0,20}\Z"),
+        st.builds(
+            lambda a, b: a + "evil.test" + b,
+            st.sampled_from(["//", "/\\", "\\/", "/%2F", "%2F/"]),
+            st.text(max_size=10),
+        ),
+    )
+)
 def test_safe_next_property(target):
     result = safe_next(target)
     if result is not None:

@@ -41,8 +41,10 @@ def is_exempt(app, endpoint: str) -> bool:
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (AuditEvent, Appeal, ReviewEntry, Response, Survey, User))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (AuditEvent, Appeal, ReviewEntry, Response, Survey, User)
+    )
 
 
 def test_only_the_json_and_device_endpoints_are_exempt(app):
@@ -75,11 +77,21 @@ def test_a_valid_token_is_accepted(app, org):
     client = app.test_client()
     page = client.get("/reviews/KUR/new").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page)
+        r'name="csrf_token" value="([^"]+)"', page
+    )
     assert token, "the form carries a CSRF token"
-    response = client.post("/reviews/KUR/new", data={
-        "csrf_token": token.group(1), "step": "entry", "entry_type": "complaint", "topic": "metering",
-        "wants_answer": "no", "text": "Очень долго ждал", "client_submission_id": str(uuid.uuid4())})
+    response = client.post(
+        "/reviews/KUR/new",
+        data={
+            "csrf_token": token.group(1),
+            "step": "entry",
+            "entry_type": "complaint",
+            "topic": "metering",
+            "wants_answer": "no",
+            "text": "Очень долго ждал",
+            "client_submission_id": str(uuid.uuid4()),
+        },
+    )
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(ReviewEntry)) == 1
 
@@ -87,13 +99,17 @@ def test_a_valid_token_is_accepted(app, org):
 def test_exempt_endpoints_need_json_or_a_device_token(app, org):
     survey = published_survey("csrf-api", "Анкета", centers=("KUR",))
     client = app.test_client()
-    form_like = client.post(f"/api/v1/surveys/{survey.slug}/responses",
-                            data='{"client_submission_id": "x", "answers": {}, "center": "KUR", "channel": "qr"}',
-                            content_type="text/plain")
+    form_like = client.post(
+        f"/api/v1/surveys/{survey.slug}/responses",
+        data='{"client_submission_id": "x", "answers": {}, "center": "KUR", "channel": "qr"}',
+        content_type="text/plain",
+    )
     assert form_like.status_code == 400, "a cross-site form (text/plain) must not be accepted as JSON"
     enrol_form = client.post("/kiosk/enrol", data='{"code": "x"}', content_type="text/plain")
     assert enrol_form.status_code == 400, "the enrolment exchange takes JSON only"
     for path in ("reviews", "heartbeat"):
-        assert client.post(f"/kiosk/{path}", json={"pending": 1},
-                           headers={"X-Kiosk-Token": uuid.uuid4().hex}).status_code == 404
+        assert (
+            client.post(f"/kiosk/{path}", json={"pending": 1}, headers={"X-Kiosk-Token": uuid.uuid4().hex}).status_code
+            == 404
+        )
         assert client.post(f"/kiosk/{path}", json={"pending": 1}).status_code == 404

@@ -18,8 +18,16 @@ from app.extensions import db
 from app.models import Organisation, Topic
 from tests.integration.test_security_support import appeal, as_user, published_survey, quick_user, submit
 
-FORMULAS = ["=1+2", "+1+2", "-1+2", "@SUM(A1:A2)", "\t=1+2", "\r=1+2", '=HYPERLINK("http://evil.test","x")',
-            "=cmd|' /C calc'!A0"]
+FORMULAS = [
+    "=1+2",
+    "+1+2",
+    "-1+2",
+    "@SUM(A1:A2)",
+    "\t=1+2",
+    "\r=1+2",
+    '=HYPERLINK("http://evil.test","x")',
+    "=cmd|' /C calc'!A0",
+]
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,8 +40,12 @@ def _is_number(text: str) -> bool:
 
 
 def dangerous_cells(rows: list[list[object]]) -> list[str]:
-    return [repr(cell) for row in rows for cell in row
-            if isinstance(cell, str) and cell.startswith(DANGEROUS) and not _is_number(cell)]
+    return [
+        repr(cell)
+        for row in rows
+        for cell in row
+        if isinstance(cell, str) and cell.startswith(DANGEROUS) and not _is_number(cell)
+    ]
 
 
 def csv_rows(body: bytes, delimiter: str | None = None) -> list[list[str]]:
@@ -60,7 +72,7 @@ def hostile(org):
     with write_transaction():
         db.session.execute(update(Organisation).where(Organisation.code == "KUR").values(name="=1+2 Курск"))
         db.session.execute(update(Topic).where(Topic.code == "metering").values(name_ru="@SUM(A1) Учет"))
-    survey = published_survey("csv-inj", "=HYPERLINK(\"http://evil.test\",\"x\")", centers=("KUR",))
+    survey = published_survey("csv-inj", '=HYPERLINK("http://evil.test","x")', centers=("KUR",))
     for formula in FORMULAS:
         submit(survey.slug, "KUR", formula, other=formula)
         appeal("KUR", formula)

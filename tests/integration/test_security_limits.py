@@ -18,8 +18,11 @@ from app import create_app
 from tests.conftest import BASE_CONFIG
 from tests.integration.test_security_support import ROOT, published_survey
 
-LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_PUBLIC_SUBMIT": "3 per minute",
-           "REVIEW_STATUS_RATELIMIT": "3 per minute"}
+LIMITED = {
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_PUBLIC_SUBMIT": "3 per minute",
+    "REVIEW_STATUS_RATELIMIT": "3 per minute",
+}
 
 
 @pytest.fixture
@@ -32,16 +35,19 @@ def test_body_over_max_content_length_is_413_in_russian(client, org):
     response = client.post("/reviews/KUR/new", data={"text": big})
     assert response.status_code == 413
     assert "Слишком большой объем" in response.get_data(as_text=True)
-    api = client.post("/api/v1/surveys/x/responses", data=b"{" + b" " * (3 * 1024 * 1024) + b"}",
-                      content_type="application/json")
+    api = client.post(
+        "/api/v1/surveys/x/responses", data=b"{" + b" " * (3 * 1024 * 1024) + b"}", content_type="application/json"
+    )
     assert api.status_code == 413 and api.get_json()["error"] == "Слишком большой объем"
 
 
 def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
     """Encode in memory (the test client spools big bodies to an unclosed temporary file)."""
     boundary = "----otklik" + uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-             for name, value in fields.items()]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
     return ("".join(parts) + f"--{boundary}--\r\n").encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -63,8 +69,12 @@ def test_public_endpoints_are_rate_limited_with_a_russian_429(client, org):
         statuses = []
         for _ in range(4):
             if data == "json":
-                body = {"client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "qr",
-                        "answers": {"overall": 5}}
+                body = {
+                    "client_submission_id": str(uuid.uuid4()),
+                    "center": "KUR",
+                    "channel": "qr",
+                    "answers": {"overall": 5},
+                }
                 response = client.post(url, json=body)
             else:
                 response = client.open(url, method=method, data=data)
@@ -104,8 +114,23 @@ def redis_url(tmp_path: Path):
     if binary is None:
         pytest.skip("redis-server is not installed (make test installs it); the shared-limit test needs it")
     port = _free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -131,8 +156,15 @@ def test_two_processes_share_the_limit_through_redis(database_url, org, redis_ur
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # The second configuration is the control: per-process memory storage gives that process its own budget.
     configs = [config, {**config, "RATELIMIT_STORAGE_URI": "memory://"}]
-    output = subprocess.run([sys.executable, "-c", SECOND_PROCESS, json.dumps(configs)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", SECOND_PROCESS, json.dumps(configs)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     shared, control = json.loads(output.stdout.strip().splitlines()[-1])
     assert shared == [200, 429], "the other process must see the same count"
     assert control == [200, 200]
@@ -171,10 +203,16 @@ def test_the_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_path, red
     from tests.serverutil import GunicornServer
 
     access_log = tmp_path / "access.log"
-    server = GunicornServer(_migrated_sqlite(tmp_path), workers=2, extra_env={
-        "OTKLIK_RATELIMIT_ENABLED": "true", "OTKLIK_RATELIMIT_STORAGE_URI": redis_url,
-        "OTKLIK_REVIEW_STATUS_RATELIMIT": "5 per minute"},
-        extra_args=["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"]).start()
+    server = GunicornServer(
+        _migrated_sqlite(tmp_path),
+        workers=2,
+        extra_env={
+            "OTKLIK_RATELIMIT_ENABLED": "true",
+            "OTKLIK_RATELIMIT_STORAGE_URI": redis_url,
+            "OTKLIK_REVIEW_STATUS_RATELIMIT": "5 per minute",
+        },
+        extra_args=["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"],
+    ).start()
     try:
         statuses = _hammer(f"{server.url}/reviews/status", 60)
     finally:
@@ -192,8 +230,9 @@ def test_two_workers_with_per_process_limits_refuse_to_start(tmp_path):
     from tests.serverutil import GunicornServer
 
     log = tmp_path / "gunicorn.log"
-    server = GunicornServer(_migrated_sqlite(tmp_path), workers=2, log_path=log,
-                            extra_env={"OTKLIK_RATELIMIT_ENABLED": "true"})
+    server = GunicornServer(
+        _migrated_sqlite(tmp_path), workers=2, log_path=log, extra_env={"OTKLIK_RATELIMIT_ENABLED": "true"}
+    )
     with pytest.raises(RuntimeError, match="gunicorn exited"):
         server.start(timeout=60)
     assert "OTKLIK_RATELIMIT_STORAGE_URI" in log.read_text(encoding="utf-8")

@@ -74,12 +74,24 @@ def test_kiosk_device_token_and_used_enrolment_code_never_reach_the_log(client, 
     assert client.get(f"/kiosk/enrol/{code}").status_code == 200
     token = client.post("/kiosk/enrol", json={"code": code}).get_json()["token"]
     header = {"X-Kiosk-Token": token}
-    requests = [("GET", "/kiosk/screen/home", None), ("GET", "/kiosk/screen/review", None),
-                ("POST", "/kiosk/heartbeat", {"pending": 0}),
-                ("POST", "/kiosk/reviews", {"client_submission_id": str(uuid.uuid4()), "entry_type": "question",
-                                            "topic": "other", "text": "Когда придет счет?",
-                                            "wants_answer": False, "publish_consent": False}),
-                ("POST", "/kiosk/enrol", {"code": code})]  # a second use: refused
+    requests = [
+        ("GET", "/kiosk/screen/home", None),
+        ("GET", "/kiosk/screen/review", None),
+        ("POST", "/kiosk/heartbeat", {"pending": 0}),
+        (
+            "POST",
+            "/kiosk/reviews",
+            {
+                "client_submission_id": str(uuid.uuid4()),
+                "entry_type": "question",
+                "topic": "other",
+                "text": "Когда придет счет?",
+                "wants_answer": False,
+                "publish_consent": False,
+            },
+        ),
+        ("POST", "/kiosk/enrol", {"code": code}),
+    ]  # a second use: refused
     codes = []
     for method, path, body in requests:
         codes.append(client.open(path, method=method, json=body, headers=header).status_code)

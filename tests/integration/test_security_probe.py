@@ -24,6 +24,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
 def served(client, url: str):
     """GET ``url`` and read the whole body the way a server does: in a context without the test's app context,
     so the request pushes its own and its session is removed when the view returns (the fixture hides that)."""
+
     def run():
         reply = client.get(url)
         return reply, reply.get_data(as_text=True)
@@ -47,8 +48,11 @@ def test_csv_downloads_name_their_charset_once(client, org):
     submit("visit-csat", "KUR", "Всё хорошо")
     appeal("KUR", "Текст обращения")
     as_user(client, quick_user("manager"))
-    for url in ("/appeals/export.csv", "/appeals/report.csv",
-                f"/surveys/responses/export?survey={survey.id}&format=csv"):
+    for url in (
+        "/appeals/export.csv",
+        "/appeals/report.csv",
+        f"/surveys/responses/export?survey={survey.id}&format=csv",
+    ):
         reply = client.get(url)
         assert reply.status_code == 200 and reply.headers["Content-Type"] == "text/csv; charset=utf-8", url
 
@@ -72,8 +76,11 @@ def test_csv_exports_quote_every_cell(client, org):
     today = date.today().isoformat()
     responses = client.get(f"/surveys/responses/export?survey={survey.id}&format=csv").get_data(as_text=True)
     assert every_cell_quoted(responses, ",")
-    for url in ("/appeals/export.csv", "/appeals/report.csv",
-                f"/analysis/report.csv?survey=visit-csat&from={today}&to={today}"):
+    for url in (
+        "/appeals/export.csv",
+        "/appeals/report.csv",
+        f"/analysis/report.csv?survey=visit-csat&from={today}&to={today}",
+    ):
         reply = client.get(url)
         assert reply.status_code == 200 and every_cell_quoted(reply.get_data(as_text=True), ";"), url
     assert '"\'=1+2;x"' in responses  # the start-of-cell guard stays
@@ -114,8 +121,11 @@ def test_a_recommendations_evidence_survives_the_create_action_form(client, make
 
 def test_no_template_puts_tojson_inside_a_double_quoted_attribute():
     """Flask's ``tojson`` escapes < > & ' for HTML but leaves ``"``: only a single-quoted attribute holds it."""
-    found = [f"{path.name}: {match.group(0)}" for path in TEMPLATES.rglob("*.html")
-             for match in re.finditer(r'="[^"]*\|\s*tojson[^"]*"', path.read_text(encoding="utf-8"))]
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for path in TEMPLATES.rglob("*.html")
+        for match in re.finditer(r'="[^"]*\|\s*tojson[^"]*"', path.read_text(encoding="utf-8"))
+    ]
     assert found == []
 
 
@@ -137,8 +147,9 @@ def test_an_appeal_links_only_actions_of_its_centre_and_says_the_same_for_foreig
     as_user(client, quick_user("operator", scope="KUR"))
 
     def link(action_id: int) -> str:
-        return client.post(f"/appeals/{item.id}/action", data={"action_id": str(action_id)},
-                           follow_redirects=True).get_data(as_text=True)
+        return client.post(
+            f"/appeals/{item.id}/action", data={"action_id": str(action_id)}, follow_redirects=True
+        ).get_data(as_text=True)
 
     def message(page: str, action_id: int) -> str:
         return re.search(r"Корректирующее мероприятие № \d+[^<]*", page).group(0).replace(str(action_id), "N")
@@ -164,12 +175,22 @@ def test_integers_beyond_a_database_integer_in_query_strings_are_a_bad_request(c
     survey, _version, _centres = seed_main_survey()
     admin, manager, marketing = quick_user("admin"), quick_user("manager"), quick_user("marketing")
     public = ["/book/KUR?page=" + HUGE]
-    staff = {manager: [f"/appeals/?center={HUGE}", f"/appeals/?page={HUGE}", f"/appeals/export.csv?center={HUGE}",
-                       f"/appeals/?page={2**62}", "/appeals/?page=" + "9" * 5000],
-             admin: [f"/admin/audit?page={HUGE}", f"/reviews/moderation?page={HUGE}"],
-             marketing: [f"/surveys/responses?survey={HUGE}", f"/surveys/responses?center={HUGE}",
-                         f"/surveys/responses?page={HUGE}",
-                         f"/surveys/{survey.id}/preview?page={HUGE}"]}
+    staff = {
+        manager: [
+            f"/appeals/?center={HUGE}",
+            f"/appeals/?page={HUGE}",
+            f"/appeals/export.csv?center={HUGE}",
+            f"/appeals/?page={2**62}",
+            "/appeals/?page=" + "9" * 5000,
+        ],
+        admin: [f"/admin/audit?page={HUGE}", f"/reviews/moderation?page={HUGE}"],
+        marketing: [
+            f"/surveys/responses?survey={HUGE}",
+            f"/surveys/responses?center={HUGE}",
+            f"/surveys/responses?page={HUGE}",
+            f"/surveys/{survey.id}/preview?page={HUGE}",
+        ],
+    }
     for url in public:
         reply = client.get(url)
         assert reply.status_code == 400 and "слишком велико" in reply.get_data(as_text=True), url
@@ -181,15 +202,23 @@ def test_integers_beyond_a_database_integer_in_query_strings_are_a_bad_request(c
     as_user(client, None)
     token = create_token(marketing.email, "probe")
     for query in (f"page={HUGE}", f"page={2**62}", f"per_page={HUGE}"):
-        reply = client.get(f"/api/v1/surveys/visit-csat/responses?{query}",
-                           headers={"Authorization": f"Bearer {token}"})
+        reply = client.get(
+            f"/api/v1/surveys/visit-csat/responses?{query}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert reply.status_code == 400 and reply.json["message"], query
 
 
 def test_ordinary_and_odd_integers_in_query_strings_behave_as_before(client, org):
     as_user(client, quick_user("manager"))
-    for url in ("/book/KUR?page=2", "/book/KUR?page=abc", "/book/KUR?page=-5", "/appeals/?center=²",
-                "/appeals/?center=abc", "/appeals/?page=0", f"/appeals/?page={2**40}"):
+    for url in (
+        "/book/KUR?page=2",
+        "/book/KUR?page=abc",
+        "/book/KUR?page=-5",
+        "/appeals/?center=²",
+        "/appeals/?center=abc",
+        "/appeals/?page=0",
+        f"/appeals/?page={2**40}",
+    ):
         assert client.get(url).status_code == 200, url
 
 
@@ -274,8 +303,9 @@ def test_xlsx_imports_refuse_a_sheet_too_large_when_unpacked(org, runner, client
     assert result.exit_code != 0 and "распакованном виде" in result.output
     as_user(client, quick_user("manager"))
     with bomb.open("rb") as handle:
-        page = client.post("/appeals/import", data={"file": (handle, "bomb.xlsx")},
-                           content_type="multipart/form-data").get_data(as_text=True)
+        page = client.post(
+            "/appeals/import", data={"file": (handle, "bomb.xlsx")}, content_type="multipart/form-data"
+        ).get_data(as_text=True)
     assert "Файл XLSX слишком велик" in page
     tree = tmp_path / "tree.xlsx"
     tree.write_bytes(bomb.read_bytes())
@@ -334,12 +364,32 @@ def test_question_and_option_codes_match_the_whole_string(where):
     from app.surveys.schema import DefinitionError, validate_definition
 
     def doc(suffix: dict[str, str]) -> dict:
-        return {"slug": "codes", "title": {"ru": "Коды"}, "pages": [{"questions": [
-            {"code": "pick" + suffix.get("question", ""), "type": "single_choice", "text": {"ru": "Выбор"},
-             "options": [{"code": "a" + suffix.get("option", ""), "text": {"ru": "А"}},
-                         {"code": "b", "text": {"ru": "Б"}}]},
-            {"code": "grid", "type": "matrix", "text": {"ru": "Оцените"}, "scale": {"min": 1, "max": 5},
-             "rows": [{"code": "grid_a" + suffix.get("matrix row", ""), "text": {"ru": "А"}}]}]}]}
+        return {
+            "slug": "codes",
+            "title": {"ru": "Коды"},
+            "pages": [
+                {
+                    "questions": [
+                        {
+                            "code": "pick" + suffix.get("question", ""),
+                            "type": "single_choice",
+                            "text": {"ru": "Выбор"},
+                            "options": [
+                                {"code": "a" + suffix.get("option", ""), "text": {"ru": "А"}},
+                                {"code": "b", "text": {"ru": "Б"}},
+                            ],
+                        },
+                        {
+                            "code": "grid",
+                            "type": "matrix",
+                            "text": {"ru": "Оцените"},
+                            "scale": {"min": 1, "max": 5},
+                            "rows": [{"code": "grid_a" + suffix.get("matrix row", ""), "text": {"ru": "А"}}],
+                        },
+                    ]
+                }
+            ],
+        }
 
     validate_definition(doc({}))
     with pytest.raises(DefinitionError):
@@ -352,8 +402,13 @@ def test_organisation_codes_are_latin_capitals_and_digits_on_the_admin_page(clie
 
     as_user(client, quick_user("admin"))
     before = db.session.scalar(select(func.count(Organisation.id)))
-    form = {"kind": "center", "name": "Новый ЦОК", "parent": str(center_id("KURS")), "timezone": "Europe/Moscow",
-            "active": "y"}
+    form = {
+        "kind": "center",
+        "name": "Новый ЦОК",
+        "parent": str(center_id("KURS")),
+        "timezone": "Europe/Moscow",
+        "active": "y",
+    }
     for bad in ("KUR-2", "КУР", "K", "2KUR", "KUR 2", "KUR_2", "A" * 17):
         reply = client.post("/admin/org/new", data={**form, "code": bad})
         assert reply.status_code == 400 and "латинских заглавных букв" in reply.get_data(as_text=True), bad
@@ -374,9 +429,12 @@ def test_flask_org_import_refuses_a_code_a_receipt_could_not_carry(runner, org, 
     from app.models import Organisation
 
     path = tmp_path / "tree.csv"
-    path.write_text("branch_code,branch_name,center_code,center_name,address,timezone\n"
-                    "KURS,Курскэнерго,KUR-2,Курск 2,адрес,Europe/Moscow\n"
-                    "BR-1,Филиал,NEW1,Новый,адрес,Europe/Moscow\n", encoding="utf-8")
+    path.write_text(
+        "branch_code,branch_name,center_code,center_name,address,timezone\n"
+        "KURS,Курскэнерго,KUR-2,Курск 2,адрес,Europe/Moscow\n"
+        "BR-1,Филиал,NEW1,Новый,адрес,Europe/Moscow\n",
+        encoding="utf-8",
+    )
     before = db.session.scalar(select(func.count(Organisation.id)))
     result = runner.invoke(args=["org", "import", str(path)])
     assert result.exit_code != 0
@@ -393,19 +451,23 @@ def test_every_receipt_number_round_trips_through_the_status_lookup(client, org)
 
     number, code = receipt_of(post_entry(client, center="KUR"))
     assert "Зарегистрировано" in client.post("/reviews/status", data={"number": number, "code": code}).get_data(
-        as_text=True)
+        as_text=True
+    )
     with write_transaction():  # a centre coded before the rule existed
         db.session.execute(update(Organisation).where(Organisation.code == "LGV").values(code="LGV-2"))
     number, code = receipt_of(post_entry(client, center="LGV-2"))
     assert number.startswith("LGV-2-")
     assert "Зарегистрировано" in client.post("/reviews/status", data={"number": number, "code": code}).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 # --------------------------------------------------------------------------- security log, audit address, caching
 
-SECURITY_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ security client=(?P<client>\S+) account=(?P<account>\S+) "
-                           r"event=(?P<event>.+)")
+SECURITY_LINE = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ security client=(?P<client>\S+) account=(?P<account>\S+) "
+    r"event=(?P<event>.+)"
+)
 
 
 def test_security_log_lines_carry_time_client_address_event_and_account(client, make_user, caplog):
@@ -418,8 +480,9 @@ def test_security_log_lines_carry_time_client_address_event_and_account(client, 
     as_user(client, operator)
     assert client.get("/admin/users", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
     as_user(client, None)
-    client.post("/login", data={"email": "nobody@example.test", "password": "x" * 12},
-                environ_base={"REMOTE_ADDR": "10.4.5.6"})
+    client.post(
+        "/login", data={"email": "nobody@example.test", "password": "x" * 12}, environ_base={"REMOTE_ADDR": "10.4.5.6"}
+    )
     lines = [security_formatter().format(r) for r in caplog.records if r.name == "otklik.security"]
     parsed = [m.groupdict() for m in map(SECURITY_LINE.fullmatch, lines) if m]
     assert len(parsed) == len(lines) >= 2, lines
@@ -434,9 +497,18 @@ def test_audit_events_store_the_client_address(client, org, runner):
     from tests.integration.test_security_support import center_id
 
     as_user(client, quick_user("admin"))
-    reply = client.post("/admin/org/new", data={"kind": "center", "code": "NEW1", "name": "Новый ЦОК",
-                                                "parent": str(center_id("KURS")), "timezone": "Europe/Moscow",
-                                                "active": "y"}, environ_base={"REMOTE_ADDR": "2001:db8::7"})
+    reply = client.post(
+        "/admin/org/new",
+        data={
+            "kind": "center",
+            "code": "NEW1",
+            "name": "Новый ЦОК",
+            "parent": str(center_id("KURS")),
+            "timezone": "Europe/Moscow",
+            "active": "y",
+        },
+        environ_base={"REMOTE_ADDR": "2001:db8::7"},
+    )
     assert reply.status_code == 302
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "org.create"))
     assert event.client_address == "2001:db8::7"
@@ -447,8 +519,10 @@ def test_status_page_and_bearer_token_api_are_never_stored(client, org):
     from app.api.tokens import create_token
 
     seed_main_survey()
-    for reply in (client.get("/reviews/status"),
-                  client.post("/reviews/status", data={"number": "KUR-2026-000001", "code": "ABCDEF"})):
+    for reply in (
+        client.get("/reviews/status"),
+        client.post("/reviews/status", data={"number": "KUR-2026-000001", "code": "ABCDEF"}),
+    ):
         assert reply.headers.get("Cache-Control") == "no-store"
     token = create_token(quick_user("marketing").email, "probe")
     reply = client.get("/api/v1/surveys/visit-csat/responses", headers={"Authorization": f"Bearer {token}"})

@@ -17,13 +17,21 @@ PROXY = "10.0.0.2"  # the socket address every request arrives from
 
 
 def statuses(client, forwarded_for: str, n: int) -> list[int]:
-    return [client.get("/reviews/status", headers={"X-Forwarded-For": forwarded_for},
-                       environ_base={"REMOTE_ADDR": PROXY}).status_code for _ in range(n)]
+    return [
+        client.get(
+            "/reviews/status", headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": PROXY}
+        ).status_code
+        for _ in range(n)
+    ]
 
 
 def failed_login_address(client, email: str, forwarded_for: str) -> str:
-    client.post("/login", data={"email": email, "password": "wrong-password-1"},
-                headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": PROXY})
+    client.post(
+        "/login",
+        data={"email": email, "password": "wrong-password-1"},
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": PROXY},
+    )
     return db.session.scalar(select(LoginThrottle.address).where(LoginThrottle.email == email))
 
 
@@ -40,8 +48,7 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(app, client, org):
 
 @pytest.fixture
 def proxied(database_url, tmp_path):
-    application = create_app({**BASE_CONFIG, **LIMITED, "SQLALCHEMY_DATABASE_URI": database_url,
-                              "TRUSTED_PROXIES": 1})
+    application = create_app({**BASE_CONFIG, **LIMITED, "SQLALCHEMY_DATABASE_URI": database_url, "TRUSTED_PROXIES": 1})
     with application.app_context():
         yield application
         db.session.remove()

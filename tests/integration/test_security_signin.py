@@ -24,8 +24,14 @@ from tests.integration.test_security_support import as_user, quick_user
 
 PASSWORD = "correct-horse-battery"
 WRONG = "wrong-password-1"
-LIMITS = {"LOGIN_MAX_FAILURES": 3, "LOGIN_DELAY_BASE_SECONDS": 30, "LOGIN_DELAY_MAX_SECONDS": 900,
-          "LOGIN_ACCOUNT_LOCK_FAILURES": 10, "LOGIN_ACCOUNT_LOCK_ADDRESSES": 5, "LOGIN_LOCKOUT_MINUTES": 15}
+LIMITS = {
+    "LOGIN_MAX_FAILURES": 3,
+    "LOGIN_DELAY_BASE_SECONDS": 30,
+    "LOGIN_DELAY_MAX_SECONDS": 900,
+    "LOGIN_ACCOUNT_LOCK_FAILURES": 10,
+    "LOGIN_ACCOUNT_LOCK_ADDRESSES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+}
 
 
 @pytest.fixture
@@ -47,8 +53,7 @@ def clock(monkeypatch):
 
 
 def attempt(client, email: str, password: str, address: str):
-    return client.post("/login", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post("/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 def text(response) -> str:
@@ -62,8 +67,11 @@ def signed_in(client) -> bool:
 def lock_account(email: str, minutes: int = 15) -> None:
     """An account-wide lock as the throttle stores it (how it is reached is tested below)."""
     with services.write_transaction():
-        db.session.add(LoginThrottle(email=email, address="*", blocked_until=utcnow() + timedelta(minutes=minutes),
-                                     last_failure_at=utcnow()))
+        db.session.add(
+            LoginThrottle(
+                email=email, address="*", blocked_until=utcnow() + timedelta(minutes=minutes), last_failure_at=utcnow()
+            )
+        )
 
 
 # --------------------------------------------------------------------------- throttling per (account, address)
@@ -88,8 +96,9 @@ def test_delays_grow_and_are_refusals_with_a_russian_message(app, client, make_u
     delays = []
     for _ in range(3):
         attempt(client, user.email, WRONG, address)  # a counted failure that starts the next delay
-        row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.email == user.email,
-                                                            LoginThrottle.address == address))
+        row = db.session.scalar(
+            select(LoginThrottle).where(LoginThrottle.email == user.email, LoginThrottle.address == address)
+        )
         db.session.refresh(row)
         delays.append((row.blocked_until - clock[0]).total_seconds())
         refusal = text(attempt(client, user.email, PASSWORD, address))
@@ -98,14 +107,14 @@ def test_delays_grow_and_are_refusals_with_a_russian_message(app, client, make_u
         clock[0] = row.blocked_until + timedelta(seconds=1)
     assert delays == [30, 60, 120]
     assert attempt(client, user.email, PASSWORD, address).status_code == 302, "after the delay the right password works"
-    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.email == user.email,
-                                                        LoginThrottle.address == address))
+    row = db.session.scalar(
+        select(LoginThrottle).where(LoginThrottle.email == user.email, LoginThrottle.address == address)
+    )
     db.session.refresh(row)
     assert row.failures == 0 and row.blocked_until is None and row.succeeded_at is not None
 
 
-def test_account_lock_only_after_many_failures_from_many_addresses_and_never_for_a_known_address(
-        app, make_user, clock):
+def test_account_lock_only_after_many_failures_from_many_addresses_and_never_for_a_known_address(app, make_user, clock):
     user = make_user("admin")
     known = app.test_client()
     assert attempt(known, user.email, PASSWORD, "192.0.2.1").status_code == 302
@@ -113,16 +122,21 @@ def test_account_lock_only_after_many_failures_from_many_addresses_and_never_for
     for n in range(4):  # 12 failures, but from 4 addresses: no account lock
         for _ in range(3):
             attempt(attacker, user.email, WRONG, f"198.51.100.{n}")
-    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)
-                             .where(LoginThrottle.address == "*")) == 0
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle).where(LoginThrottle.address == "*")) == 0
     fresh = app.test_client()
     assert attempt(fresh, user.email, PASSWORD, "198.18.0.1").status_code == 302, "no lock yet"
     attempt(attacker, user.email, WRONG, "198.51.100.99")  # the fifth address
     stranger = app.test_client()
     refusal = text(attempt(stranger, user.email, PASSWORD, "198.18.0.2"))
     assert "Вход в эту учетную запись временно закрыт" in refusal and not signed_in(stranger)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "auth.lockout", AuditEvent.object_id == str(user.id))) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "auth.lockout", AuditEvent.object_id == str(user.id))
+        )
+        == 1
+    )
     known.post("/logout")
     assert attempt(known, user.email, PASSWORD, "192.0.2.1").status_code == 302, "a known address is never locked"
     assert attempt(fresh, user.email, PASSWORD, "198.18.0.1").status_code == 302, "nor one that signed in meanwhile"
@@ -176,8 +190,10 @@ def test_password_reset_by_the_admin_clears_the_lock(app, client, make_user):
     user = make_user("manager")
     lock_account(user.email)
     as_user(client, quick_user("admin"))
-    response = client.post(f"/admin/users/{user.id}", data={
-        "name": "", "role": "manager", "scope": "", "active": "y", "new_password": "a-fresh-long-passphrase"})
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={"name": "", "role": "manager", "scope": "", "active": "y", "new_password": "a-fresh-long-passphrase"},
+    )
     assert response.status_code == 302, text(response)[:300]
     assert services.throttle_refusal(user.email, "192.0.2.53", utcnow()) is None
     assert attempt(app.test_client(), user.email, "a-fresh-long-passphrase", "192.0.2.53").status_code == 302
@@ -200,7 +216,8 @@ def verifications(monkeypatch):
 
 
 def test_unknown_email_wrong_password_and_throttled_give_the_same_page_and_one_verification(
-        app, client, make_user, verifications, clock):
+    app, client, make_user, verifications, clock
+):
     user = make_user("manager")
     ghost = "no-such-person@example.test"
 
@@ -231,22 +248,33 @@ def test_common_password_list_has_ten_thousand_entries():
     assert len(common_passwords()) >= 10_000
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("0123456789", "рядом клавиш"),
-    ("йцукенгшщз", "рядом клавиш"),
-    ("фывапролджэ", "рядом клавиш"),
-    ("Admin12345", "распространен"),
-    ("otklik2026", "названии компании"),
-    ("ОТКЛИК-МРСК-2026", "названии компании"),
-    ("ivan.petrov@example.test", "адресе почты"),
-    ("Иван Петров 1990", "имени сотрудника"),
-    ("Password2026!", "распространен"),
-    ("gfhjkm2026", "распространен"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("0123456789", "рядом клавиш"),
+        ("йцукенгшщз", "рядом клавиш"),
+        ("фывапролджэ", "рядом клавиш"),
+        ("Admin12345", "распространен"),
+        ("otklik2026", "названии компании"),
+        ("ОТКЛИК-МРСК-2026", "названии компании"),
+        ("ivan.petrov@example.test", "адресе почты"),
+        ("Иван Петров 1990", "имени сотрудника"),
+        ("Password2026!", "распространен"),
+        ("gfhjkm2026", "распространен"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_russian_reason(client, org, password, reason):
     as_user(client, quick_user("admin"))
-    response = client.post("/admin/users/new", data={"email": "ivan.petrov@example.test", "name": "Иван Петров",
-                                                      "role": "manager", "scope": "", "password": password})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "ivan.petrov@example.test",
+            "name": "Иван Петров",
+            "role": "manager",
+            "scope": "",
+            "password": password,
+        },
+    )
     assert response.status_code == 200 and reason in text(response), text(response)[:2000]
     assert db.session.scalar(select(User).where(User.email == "ivan.petrov@example.test")) is None
 

@@ -19,8 +19,11 @@ from app.extensions import db
 from app.models import Organisation, User, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
-PAYLOADS = [line for line in (ROOT / "tests/data/xss_payloads.txt").read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")]
+PAYLOADS = [
+    line
+    for line in (ROOT / "tests/data/xss_payloads.txt").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+]
 ROLES = ("admin", "marketing", "operator", "manager")
 
 
@@ -32,8 +35,13 @@ def quick_user(role: str, scope: str | None = None, email: str | None = None) ->
     """A staff account without a usable password (the hash is not argon2), for session-injected logins."""
     scope = scope or ("KUR" if role == "operator" else "MRSK")
     with write_transaction():
-        user = User(email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.test", role=role,
-                    scope_id=center_id(scope), password_hash="!unusable", name="")
+        user = User(
+            email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.test",
+            role=role,
+            scope_id=center_id(scope),
+            password_hash="!unusable",
+            name="",
+        )
         db.session.add(user)
     return user
 
@@ -60,17 +68,31 @@ def survey_definition(slug: str, text: str) -> dict:
         "title": {"ru": f"Анкета {text}"},
         "intro": {"ru": f"Вступление {text}"},
         "thanks": {"ru": f"Спасибо {text}"},
-        "pages": [{
-            "title": {"ru": f"Страница {text}"},
-            "questions": [
-                {"code": "overall", "type": "rating", "required": True, "text": {"ru": f"Оценка {text}"},
-                 "scale": {"min": 1, "max": 5}},
-                {"code": "pick", "type": "single_choice", "text": {"ru": f"Выбор {text}"},
-                 "options": [{"code": "a", "text": {"ru": f"Вариант {text}"}},
-                             {"code": "b", "text": {"ru": "Обычный"}}], "other": True},
-                {"code": "why", "type": "text", "text": {"ru": f"Комментарий {text}"}},
-            ],
-        }],
+        "pages": [
+            {
+                "title": {"ru": f"Страница {text}"},
+                "questions": [
+                    {
+                        "code": "overall",
+                        "type": "rating",
+                        "required": True,
+                        "text": {"ru": f"Оценка {text}"},
+                        "scale": {"min": 1, "max": 5},
+                    },
+                    {
+                        "code": "pick",
+                        "type": "single_choice",
+                        "text": {"ru": f"Выбор {text}"},
+                        "options": [
+                            {"code": "a", "text": {"ru": f"Вариант {text}"}},
+                            {"code": "b", "text": {"ru": "Обычный"}},
+                        ],
+                        "other": True,
+                    },
+                    {"code": "why", "type": "text", "text": {"ru": f"Комментарий {text}"}},
+                ],
+            }
+        ],
     }
 
 
@@ -89,24 +111,42 @@ def submit(slug: str, center: str, text: str, other: str | None = None, overall:
     answers = {"overall": overall, "why": text}
     if other is not None:
         answers.update({"pick": "other", "pick__other": other})
-    return services.submit_response(slug=slug, center=center, channel="online", answers=answers,
-                                    client_submission_id=str(uuid.uuid4())).response_id
+    return services.submit_response(
+        slug=slug, center=center, channel="online", answers=answers, client_submission_id=str(uuid.uuid4())
+    ).response_id
 
 
 def review(center: str, text: str, email: str = "", phone: str = "", publish: bool = True):
     from app.reviews.services import ContactInput, EntryInput, submit_entry
 
     contact = ContactInput(name="Иван", email=email, phone=phone, consent=True) if (email or phone) else None
-    return submit_entry(EntryInput(center_code=center, entry_type="complaint", topic_code="metering", text=text,
-                                   wants_answer=contact is not None, publish_consent=publish, contact=contact,
-                                   client_submission_id=str(uuid.uuid4()))).entry
+    return submit_entry(
+        EntryInput(
+            center_code=center,
+            entry_type="complaint",
+            topic_code="metering",
+            text=text,
+            wants_answer=contact is not None,
+            publish_consent=publish,
+            contact=contact,
+            client_submission_id=str(uuid.uuid4()),
+        )
+    ).entry
 
 
 def appeal(center: str, text: str, contact_id: int | None = None):
     from app.appeals.services import register_appeal
 
-    return register_appeal(kind="complaint", form="remote", channel="phone", topic_code="metering",
-                           center_id=center_id(center), received_at=utcnow(), text=text, contact_id=contact_id)
+    return register_appeal(
+        kind="complaint",
+        form="remote",
+        channel="phone",
+        topic_code="metering",
+        center_id=center_id(center),
+        received_at=utcnow(),
+        text=text,
+        contact_id=contact_id,
+    )
 
 
 # --------------------------------------------------------------------------- HTML checks
@@ -128,11 +168,13 @@ class _Scanner(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"event handler {name}= on <{tag}>")
-            if name in ("href", "src", "action", "formaction", "xlink:href") and value and \
-                    value.strip().lower().replace("\t", "").replace("\n", "").startswith(("javascript:", "data:text")):
+            if (
+                name in ("href", "src", "action", "formaction", "xlink:href")
+                and value
+                and value.strip().lower().replace("\t", "").replace("\n", "").startswith(("javascript:", "data:text"))
+            ):
                 self.problems.append(f"{name}={value!r} on <{tag}>")
-        if tag in ("svg", "img", "iframe", "object", "embed") and any(
-                "alert" in (v or "") for _, v in attrs):
+        if tag in ("svg", "img", "iframe", "object", "embed") and any("alert" in (v or "") for _, v in attrs):
             self.problems.append(f"<{tag}> carrying a payload")
 
     def handle_endtag(self, tag: str) -> None:

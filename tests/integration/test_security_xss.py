@@ -53,20 +53,24 @@ def test_survey_pages_escape_titles_options_and_answers(client, surveys):
     responses = client.get("/surveys/responses").get_data(as_text=True)
     assert_escaped(responses)
     for survey, response_id, payload in surveys:
-        for url in (f"/surveys/{survey.id}", f"/surveys/{survey.id}/preview",
-                    f"/surveys/responses/{response_id}"):
+        for url in (f"/surveys/{survey.id}", f"/surveys/{survey.id}/preview", f"/surveys/responses/{response_id}"):
             page = client.get(url)
             assert page.status_code == 200, url
             html = page.get_data(as_text=True)
             assert_escaped(html, [payload], shown=[payload] if payload in SHOWN else [])
-        assert "49" not in client.get(f"/surveys/{surveys[0][0].id}/preview").get_data(as_text=True).split(
-            "Анкета")[-1][:20]
+        assert (
+            "49"
+            not in client.get(f"/surveys/{surveys[0][0].id}/preview").get_data(as_text=True).split("Анкета")[-1][:20]
+        )
 
 
 def test_respondent_page_and_live_preview_escape_definition_texts(client, surveys):
     for survey, _response_id, payload in surveys:
-        code = db.session.scalar(select(SurveyAssignment.short_code).where(
-            SurveyAssignment.survey_id == survey.id, SurveyAssignment.channel == "online"))
+        code = db.session.scalar(
+            select(SurveyAssignment.short_code).where(
+                SurveyAssignment.survey_id == survey.id, SurveyAssignment.channel == "online"
+            )
+        )
         page = client.get(f"/s/{code}")
         assert page.status_code == 200
         assert_escaped(page.get_data(as_text=True), [payload], shown=[payload] if payload in SHOWN else [])
@@ -76,8 +80,9 @@ def test_respondent_page_and_live_preview_escape_definition_texts(client, survey
 
     from tests.integration.test_security_support import survey_definition
 
-    live = client.post(f"/surveys/{survey.id}/preview",
-                       data={"definition": json.dumps(survey_definition(survey.slug, PAYLOADS[1]))})
+    live = client.post(
+        f"/surveys/{survey.id}/preview", data={"definition": json.dumps(survey_definition(survey.slug, PAYLOADS[1]))}
+    )
     assert live.status_code < 500
     assert_escaped(live.get_data(as_text=True))
 
@@ -138,10 +143,16 @@ def test_appeals_import_errors_echoing_values_are_escaped(client, org):
 def test_survey_import_errors_are_escaped(client, org):
     as_user(client, quick_user("marketing"))
     for payload in SHOWN[:6]:
-        body = ('{"slug": "' + payload.replace('"', '\\"') + '", "title": {"' + payload.replace('"', '\\"')
-                + '": "x"}, "pages": []}').encode()
-        response = client.post("/surveys/import", data={"file": (io.BytesIO(body), "x.json")},
-                               content_type="multipart/form-data")
+        body = (
+            '{"slug": "'
+            + payload.replace('"', '\\"')
+            + '", "title": {"'
+            + payload.replace('"', '\\"')
+            + '": "x"}, "pages": []}'
+        ).encode()
+        response = client.post(
+            "/surveys/import", data={"file": (io.BytesIO(body), "x.json")}, content_type="multipart/form-data"
+        )
         assert response.status_code == 422
         assert_escaped(response.get_data(as_text=True), [payload])
 
@@ -174,9 +185,10 @@ def test_pdf_shows_customer_text_as_literal_text(app, org):
 
 # --------------------------------------------------------------------------- property: any text renders escaped
 
-customer_text = st.one_of(st.text(min_size=1, max_size=60),
-                          st.builds(lambda a, p, b: a + p + b, st.text(max_size=5), st.sampled_from(PAYLOADS),
-                                    st.text(max_size=5)))
+customer_text = st.one_of(
+    st.text(min_size=1, max_size=60),
+    st.builds(lambda a, p, b: a + p + b, st.text(max_size=5), st.sampled_from(PAYLOADS), st.text(max_size=5)),
+)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -191,19 +203,41 @@ def test_any_customer_text_renders_without_markup_in_book_and_status(app, text):
     wrapped = f"START{text}END"
     now = datetime(2026, 1, 1, 12, 0)
     center = SimpleNamespace(name="Курск", address="", code="KUR", timezone="Europe/Moscow")
-    entry = SimpleNamespace(text=wrapped, entry_type="complaint", topic=SimpleNamespace(name_ru="Учет"),
-                            created_at=now, registration_number="KUR-2026-000001", appeal_id=1, center=center,
-                            publish_consent=True)
+    entry = SimpleNamespace(
+        text=wrapped,
+        entry_type="complaint",
+        topic=SimpleNamespace(name_ru="Учет"),
+        created_at=now,
+        registration_number="KUR-2026-000001",
+        appeal_id=1,
+        center=center,
+        publish_consent=True,
+    )
     appeal_row = SimpleNamespace(answered_at=now, answer_summary=wrapped)
     pagination = SimpleNamespace(items=[entry], pages=1, page=1, has_prev=False, has_next=False)
-    state = SimpleNamespace(label="Дан ответ", answer=wrapped, answered_at=now, moderation="published",
-                            has_contact=False)
+    state = SimpleNamespace(
+        label="Дан ответ", answer=wrapped, answered_at=now, moderation="published", has_contact=False
+    )
     with app.test_request_context("/"):
         pages = [
-            render_template("reviews/book.html", center=center, pagination=pagination, appeals={1: appeal_row},
-                            counts=dict.fromkeys(ENTRY_TYPES, 1), types=ENTRY_TYPES),
-            render_template("reviews/status.html", form=StatusForm(meta={"csrf": False}), entry=entry, state=state,
-                            looked_up=True, message="", types=ENTRY_TYPES, moderation_labels=MODERATION),
+            render_template(
+                "reviews/book.html",
+                center=center,
+                pagination=pagination,
+                appeals={1: appeal_row},
+                counts=dict.fromkeys(ENTRY_TYPES, 1),
+                types=ENTRY_TYPES,
+            ),
+            render_template(
+                "reviews/status.html",
+                form=StatusForm(meta={"csrf": False}),
+                entry=entry,
+                state=state,
+                looked_up=True,
+                message="",
+                types=ENTRY_TYPES,
+                moderation_labels=MODERATION,
+            ),
         ]
     for html in pages:
         assert "START" in html

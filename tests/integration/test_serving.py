@@ -27,8 +27,11 @@ def server(tmp_path_factory):
     prepare(database_url)  # migrated, with the tree, the published survey and a kiosk
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        code = connection.execute(select(SurveyAssignment.short_code)
-                                  .where(SurveyAssignment.channel == "online")).scalars().first()
+        code = (
+            connection.execute(select(SurveyAssignment.short_code).where(SurveyAssignment.channel == "online"))
+            .scalars()
+            .first()
+        )
     engine.dispose()
     running = GunicornServer(database_url, workers=1).start()
     running.short_code = code
@@ -76,8 +79,13 @@ def test_error_page_and_unparsable_request(server):
 def test_survey_submission_round_trip(server):
     session = requests.Session()
     page = session.get(f"{server.url}/s/{server.short_code}", timeout=10).text
-    field = {name: re.search(f'name="{name}" value="([^"]*)"', page).group(1)
-             for name in ("csrf_token", "client_submission_id", "_state")}
-    reply = session.post(f"{server.url}/s/{server.short_code}", timeout=10, data={
-        **field, "_page": "0", "_action": "submit", "overall": "5", "nps": "10"})
+    field = {
+        name: re.search(f'name="{name}" value="([^"]*)"', page).group(1)
+        for name in ("csrf_token", "client_submission_id", "_state")
+    }
+    reply = session.post(
+        f"{server.url}/s/{server.short_code}",
+        timeout=10,
+        data={**field, "_page": "0", "_action": "submit", "overall": "5", "nps": "10"},
+    )
     assert reply.status_code == 200 and "survey-thanks" in reply.text

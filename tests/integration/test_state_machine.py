@@ -55,8 +55,12 @@ def test_stored_equals_acknowledged(app, client, prepared):
 
         @rule(answers=answers_strategy, center=st.sampled_from(["KUR", "LGV", "Обоянь"]))
         def submit(self, answers, center):
-            body = {"client_submission_id": str(uuid.uuid4()), "center": center, "channel": "online",
-                    "answers": answers}
+            body = {
+                "client_submission_id": str(uuid.uuid4()),
+                "center": center,
+                "channel": "online",
+                "answers": answers,
+            }
             reply = self._post(body)
             assert reply.status_code == 201, reply.get_json()
             self.responses[body["client_submission_id"]] = (body, reply.get_json()["id"])
@@ -79,14 +83,24 @@ def test_stored_equals_acknowledged(app, client, prepared):
 
         @rule(overall=st.sampled_from([0, 6, 99, "пять", None]))
         def invalid_submit(self, overall):
-            body = {"client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "online",
-                    "answers": {"overall": overall}}
+            body = {
+                "client_submission_id": str(uuid.uuid4()),
+                "center": "KUR",
+                "channel": "online",
+                "answers": {"overall": overall},
+            }
             assert self._post(body).status_code == 422
 
         @rule(text=st.text(alphabet="абвгдежзиклмнопрстуф ", min_size=12, max_size=60).filter(str.strip))
         def review(self, text):
-            body = {"client_submission_id": str(uuid.uuid4()), "entry_type": "complaint", "topic": "metering",
-                    "text": f"{text} {uuid.uuid4().hex[:6]}", "publish_consent": False, "wants_answer": False}
+            body = {
+                "client_submission_id": str(uuid.uuid4()),
+                "entry_type": "complaint",
+                "topic": "metering",
+                "text": f"{text} {uuid.uuid4().hex[:6]}",
+                "publish_consent": False,
+                "wants_answer": False,
+            }
             reply = client.post("/kiosk/reviews", json=body, headers={"X-Kiosk-Token": KIOSK_TOKEN})
             assert reply.status_code == 201, reply.get_json()
             self.reviews[body["client_submission_id"]] = body
@@ -116,9 +130,13 @@ def test_stored_equals_acknowledged(app, client, prepared):
         @invariant()
         def stored_is_acknowledged(self):
             db.session.expire_all()
-            stored = dict(db.session.execute(
-                select(Response.client_submission_id, Response.id).where(
-                    Response.client_submission_id.in_(list(self.responses) or ["-"]))).all())
+            stored = dict(
+                db.session.execute(
+                    select(Response.client_submission_id, Response.id).where(
+                        Response.client_submission_id.in_(list(self.responses) or ["-"])
+                    )
+                ).all()
+            )
             assert stored == {sid: rid for sid, (_body, rid) in self.responses.items()}
             total = db.session.scalar(select(func.count(Response.id)))
             assert total - self.base_responses == len(self.responses)
@@ -127,6 +145,11 @@ def test_stored_equals_acknowledged(app, client, prepared):
 
     run_state_machine_as_test(
         Submissions,
-        settings=settings(max_examples=8, stateful_step_count=12, deadline=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=8,
+            stateful_step_count=12,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
     )

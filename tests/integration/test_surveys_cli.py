@@ -74,8 +74,9 @@ def test_import_responses_all_or_nothing_with_line_numbers(runner, published, tm
         ["2025-03-01T11:00:00", "NOPE", "kiosk", "7", "", "", ""],
         ["вчера", "KUR", "fax", "", "11", "bogus", ""],
     ]
-    result = runner.invoke(args=["surveys", "import-responses", "visit-csat", str(_write(tmp_path / "r.csv", rows,
-                                                                                          header))])
+    result = runner.invoke(
+        args=["surveys", "import-responses", "visit-csat", str(_write(tmp_path / "r.csv", rows, header))]
+    )
     assert result.exit_code != 0
     assert "строка 4" in result.output and "NOPE" in result.output and "overall" in result.output
     assert "строка 5" in result.output and "fax" in result.output and "submitted_at" in result.output
@@ -86,10 +87,13 @@ def test_import_responses_all_or_nothing_with_line_numbers(runner, published, tm
 
 def test_import_line_numbers_count_blank_lines_and_multiline_cells(runner, published, tmp_path):
     path = tmp_path / "r.csv"
-    path.write_text("submitted_at,center,channel,overall,why\n"
-                    '2025-03-01T10:00:00,KUR,kiosk,5,"Долго,\nочень долго"\n'
-                    "\n"
-                    "2025-03-01T11:00:00,KUR,kiosk,9,\n", encoding="utf-8")
+    path.write_text(
+        "submitted_at,center,channel,overall,why\n"
+        '2025-03-01T10:00:00,KUR,kiosk,5,"Долго,\nочень долго"\n'
+        "\n"
+        "2025-03-01T11:00:00,KUR,kiosk,9,\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["surveys", "import-responses", "visit-csat", str(path)])
     assert result.exit_code != 0 and "строка 5" in result.output and "overall" in result.output, result.output
     assert "строка 2" not in result.output and "строка 3" not in result.output and "строка 4" not in result.output
@@ -97,8 +101,11 @@ def test_import_line_numbers_count_blank_lines_and_multiline_cells(runner, publi
 
 
 def test_import_unknown_column_refused(runner, published, tmp_path):
-    path = _write(tmp_path / "r.csv", [["2025-03-01T10:00:00", "KUR", "kiosk", "5", "x"]],
-                  ["submitted_at", "center", "channel", "overall", "shoe_size"])
+    path = _write(
+        tmp_path / "r.csv",
+        [["2025-03-01T10:00:00", "KUR", "kiosk", "5", "x"]],
+        ["submitted_at", "center", "channel", "overall", "shoe_size"],
+    )
     result = runner.invoke(args=["surveys", "import-responses", "visit-csat", str(path)])
     assert result.exit_code != 0 and "shoe_size" in result.output and "строка 1" in result.output
     assert _count(Response) == 0
@@ -106,8 +113,10 @@ def test_import_unknown_column_refused(runner, published, tmp_path):
 
 def test_import_converts_local_time_and_is_idempotent(runner, published, tmp_path):
     header = ["submitted_at", "center", "channel", "overall", "why"]
-    rows = [["2025-03-01T10:00:00", "KUR", "kiosk", "3", "Мало окон"],
-            ["2025-03-01T10:00:00+00:00", "KUR", "online", "5", ""]]
+    rows = [
+        ["2025-03-01T10:00:00", "KUR", "kiosk", "3", "Мало окон"],
+        ["2025-03-01T10:00:00+00:00", "KUR", "online", "5", ""],
+    ]
     path = _write(tmp_path / "r.csv", rows, header)
     result = runner.invoke(args=["surveys", "import-responses", "visit-csat", str(path)])
     assert result.exit_code == 0, result.output
@@ -128,8 +137,9 @@ def test_export_import_round_trip(runner, published, tmp_path):
         {"overall": 3, "why": "=1+1", "clarity": 2},
     ]
     for center, body in zip(("KUR", "LGV", "BEL"), answers, strict=True):
-        services.submit_response(slug="visit-csat", center=center, channel="online", answers=body,
-                                 client_submission_id=str(uuid.uuid4()))
+        services.submit_response(
+            slug="visit-csat", center=center, channel="online", answers=body, client_submission_id=str(uuid.uuid4())
+        )
     out = tmp_path / "export.csv"
     result = runner.invoke(args=["surveys", "export-responses", "visit-csat", "--format", "csv", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -141,10 +151,18 @@ def test_export_import_round_trip(runner, published, tmp_path):
     assert result.exit_code == 0, result.output
 
     def answer_set(survey_id):
-        rows = db.session.execute(select(Response.center_id, Response.submitted_at, Answer.question_code,
-                                         Answer.value_num, Answer.option_code, Answer.text)
-                                  .join(Answer, Answer.response_id == Response.id)
-                                  .where(Response.survey_id == survey_id)).all()
+        rows = db.session.execute(
+            select(
+                Response.center_id,
+                Response.submitted_at,
+                Answer.question_code,
+                Answer.value_num,
+                Answer.option_code,
+                Answer.text,
+            )
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Response.survey_id == survey_id)
+        ).all()
         # exports carry whole seconds (ISO 8601 UTC)
         return sorted((r[0], r[1].replace(microsecond=0), *r[2:]) for r in rows)
 
@@ -152,8 +170,9 @@ def test_export_import_round_trip(runner, published, tmp_path):
     assert len(original) > 10
     imported = answer_set(target.id)
     # the formula-neutralised "=1+1" comes back with its apostrophe; everything else is identical
-    assert [r for r in imported if r[2] != "why" or r[5] != "'=1+1"] == \
-        [r for r in original if r[2] != "why" or r[5] != "=1+1"]
+    assert [r for r in imported if r[2] != "why" or r[5] != "'=1+1"] == [
+        r for r in original if r[2] != "why" or r[5] != "=1+1"
+    ]
     # and the two CSV exports match column for column (except response ids, and the arrival time: an
     # imported response arrives when it is imported)
     first = list(csv.DictReader(io.StringIO("".join(exports.iter_csv(published, bom=False)))))
@@ -164,8 +183,9 @@ def test_export_import_round_trip(runner, published, tmp_path):
 
 
 def test_export_formats_to_files(runner, published, tmp_path):
-    services.submit_response(slug="visit-csat", center="KUR", channel="kiosk", answers={"overall": 4},
-                             client_submission_id=str(uuid.uuid4()))
+    services.submit_response(
+        slug="visit-csat", center="KUR", channel="kiosk", answers={"overall": 4}, client_submission_id=str(uuid.uuid4())
+    )
     for fmt in ("xlsx", "sav", "csv"):
         out = tmp_path / f"x.{fmt}"
         result = runner.invoke(args=["surveys", "export-responses", "visit-csat", "--format", fmt, "--out", str(out)])
@@ -178,7 +198,8 @@ def test_export_formats_to_files(runner, published, tmp_path):
 
 
 def test_generate_command(runner, published):
-    result = runner.invoke(args=["surveys", "generate", "visit-csat", "--n", "300", "--from", "2025-01-01",
-                                 "--to", "2025-12-31"])
+    result = runner.invoke(
+        args=["surveys", "generate", "visit-csat", "--n", "300", "--from", "2025-01-01", "--to", "2025-12-31"]
+    )
     assert result.exit_code == 0, result.output
     assert _count(Response, survey_id=published.id) == 300

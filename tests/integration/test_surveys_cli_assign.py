@@ -23,10 +23,13 @@ def survey(org):
 
 
 def active() -> set[tuple[str, str]]:
-    return set(db.session.execute(
-        select(Organisation.code, SurveyAssignment.channel)
-        .join(Organisation, Organisation.id == SurveyAssignment.center_id)
-        .where(SurveyAssignment.active.is_(True))).all())
+    return set(
+        db.session.execute(
+            select(Organisation.code, SurveyAssignment.channel)
+            .join(Organisation, Organisation.id == SurveyAssignment.center_id)
+            .where(SurveyAssignment.active.is_(True))
+        ).all()
+    )
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -34,15 +37,20 @@ def events(action: str) -> list[AuditEvent]:
 
 
 def post(client, center: str, channel: str = "online") -> int:
-    return client.post("/api/v1/surveys/visit-csat/responses", json={
-        "client_submission_id": str(uuid.uuid4()), "center": center, "channel": channel,
-        "answers": {"overall": 4}}).status_code
+    return client.post(
+        "/api/v1/surveys/visit-csat/responses",
+        json={
+            "client_submission_id": str(uuid.uuid4()),
+            "center": center,
+            "channel": channel,
+            "answers": {"overall": 4},
+        },
+    ).status_code
 
 
 def test_assign_a_list_then_unassign(client, runner, survey):
     assert post(client, "KUR") == 403
-    result = runner.invoke(args=["surveys", "assign", "visit-csat", "--centers", "KUR, lgv",
-                                 "--channels", "online,qr"])
+    result = runner.invoke(args=["surveys", "assign", "visit-csat", "--centers", "KUR, lgv", "--channels", "online,qr"])
     assert result.exit_code == 0, result.output
     assert active() == {("KUR", "online"), ("KUR", "qr"), ("LGV", "online"), ("LGV", "qr")}
     assert "назначено 4" in result.output
@@ -70,19 +78,23 @@ def test_assign_all_and_unassign_all(runner, survey):
 
 
 @pytest.mark.parametrize("command", ["assign", "unassign"])
-@pytest.mark.parametrize("centers_option, channels_option, message", [
-    ("KUR,NOPE", "online", "Неизвестные коды ЦОК: NOPE"),
-    ("KURS", "online", "Неизвестные коды ЦОК: KURS"),  # a branch, not a centre
-    ("KUR", "online,fax", "Неизвестный канал: fax"),
-    ("KUR", "phone", "Неизвестный канал: phone"),  # call-centre posts need a token, not an assignment
-    (",", "online", "--centers"),
-    ("KUR", " ", "--channels"),
-])
+@pytest.mark.parametrize(
+    "centers_option, channels_option, message",
+    [
+        ("KUR,NOPE", "online", "Неизвестные коды ЦОК: NOPE"),
+        ("KURS", "online", "Неизвестные коды ЦОК: KURS"),  # a branch, not a centre
+        ("KUR", "online,fax", "Неизвестный канал: fax"),
+        ("KUR", "phone", "Неизвестный канал: phone"),  # call-centre posts need a token, not an assignment
+        (",", "online", "--centers"),
+        ("KUR", " ", "--channels"),
+    ],
+)
 def test_bad_codes_and_channels_change_nothing(runner, survey, command, centers_option, channels_option, message):
     services.assign(survey, [find_center("KUR").id], ["online"])
     before, audited = active(), len(db.session.scalars(select(AuditEvent.id)).all())
-    result = runner.invoke(args=["surveys", command, "visit-csat", "--centers", centers_option,
-                                 "--channels", channels_option])
+    result = runner.invoke(
+        args=["surveys", command, "visit-csat", "--centers", centers_option, "--channels", channels_option]
+    )
     assert result.exit_code != 0 and message in result.output, result.output
     assert active() == before and len(db.session.scalars(select(AuditEvent.id)).all()) == audited
 

@@ -22,11 +22,16 @@ def test_known_structure(org):
     assert generate_responses(version, centers(), date(2025, 1, 1), date(2025, 12, 31), n, seed=5) == n
     assert db.session.scalar(select(func.count()).select_from(Response)) == n
     # denormalised answer columns match their response
-    mismatched = db.session.scalar(select(func.count()).select_from(Answer)
-                                   .join(Response, Response.id == Answer.response_id)
-                                   .where((Answer.center_id != Response.center_id)
-                                          | (Answer.submitted_at != Response.submitted_at)
-                                          | (Answer.survey_id != Response.survey_id)))
+    mismatched = db.session.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            (Answer.center_id != Response.center_id)
+            | (Answer.submitted_at != Response.submitted_at)
+            | (Answer.survey_id != Response.survey_id)
+        )
+    )
     assert mismatched == 0
 
     columns = exports.survey_columns(survey)

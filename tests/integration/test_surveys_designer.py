@@ -98,19 +98,20 @@ def test_publish_then_edit_creates_new_draft_and_warns(marketing):
     assert marketing.post(f"/surveys/{survey.id}/publish").status_code == 302
     db.session.expire_all()
     assert [v.status for v in survey.versions] == ["published"]
-    events = db.session.scalar(select(func.count()).select_from(AuditEvent)
-                               .where(AuditEvent.action == "survey.publish"))
+    events = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "survey.publish")
+    )
     assert events == 1
     doc = template("visit-csat")
     doc["slug"] = survey.slug
     _find(doc, "overall")[2]["scale"] = {"min": 1, "max": 10}
-    response = marketing.post(f"/surveys/{survey.id}/json", data={"document": json.dumps(doc)},
-                              follow_redirects=True)
+    response = marketing.post(f"/surveys/{survey.id}/json", data={"document": json.dumps(doc)}, follow_redirects=True)
     assert response.status_code == 200
     assert "шкала изменена" in response.get_data(as_text=True)
     db.session.expire_all()
-    versions = db.session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
-                                  .order_by(SurveyVersion.number)).all()
+    versions = db.session.scalars(
+        select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number)
+    ).all()
     assert [v.status for v in versions] == ["published", "draft"]
     assert _find(versions[0].definition, "overall")[2]["scale"] == {"min": 1, "max": 5}
     assert _find(versions[1].definition, "overall")[2]["scale"] == {"min": 1, "max": 10}
@@ -140,9 +141,18 @@ def test_structured_question_edit(marketing):
     url = f"/surveys/{survey.id}/questions/{p}/{i}"
     page = marketing.get(url)
     assert page.status_code == 200 and "metering | Учет электроэнергии" in page.get_data(as_text=True)
-    data = {"code": "purpose", "type": "single_choice", "text_ru": "Зачем вы пришли?", "required": "y",
-            "options": "connection | Присоединение\nmetering | Счетчики", "other": "y", "style": "numbers",
-            "cond_question": "overall", "cond_op": "gte", "cond_value": "1"}
+    data = {
+        "code": "purpose",
+        "type": "single_choice",
+        "text_ru": "Зачем вы пришли?",
+        "required": "y",
+        "options": "connection | Присоединение\nmetering | Счетчики",
+        "other": "y",
+        "style": "numbers",
+        "cond_question": "overall",
+        "cond_op": "gte",
+        "cond_value": "1",
+    }
     assert marketing.post(url, data=data).status_code == 302
     db.session.expire_all()
     question = _find(db.session.get(Survey, survey.id).versions[-1].definition, "purpose")[2]
@@ -158,8 +168,15 @@ def test_structured_edit_with_errors_saves_nothing(marketing):
     survey = _create(marketing)
     before = json.dumps(survey.versions[-1].definition, sort_keys=True)
     p, i, _ = _find(survey.versions[-1].definition, "purpose")
-    data = {"code": "purpose", "type": "single_choice", "text_ru": "Цель", "style": "numbers",
-            "options": "metering | А\nmetering | Б\nбез разделителя", "cond_question": "", "cond_op": ""}
+    data = {
+        "code": "purpose",
+        "type": "single_choice",
+        "text_ru": "Цель",
+        "style": "numbers",
+        "options": "metering | А\nmetering | Б\nбез разделителя",
+        "cond_question": "",
+        "cond_op": "",
+    }
     response = marketing.post(f"/surveys/{survey.id}/questions/{p}/{i}", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -180,13 +197,18 @@ def test_add_move_remove_questions(marketing):
         return [q["code"] for q in db.session.get(Survey, survey.id).versions[-1].definition["pages"][0]["questions"]]
 
     original = codes()
-    assert marketing.post(f"/surveys/{survey.id}/structure",
-                          data={"op": "add_question", "page": 0, "type": "multi_choice"}).status_code == 302
+    assert (
+        marketing.post(
+            f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": "multi_choice"}
+        ).status_code
+        == 302
+    )
     assert codes() == [*original, "q1"]
     marketing.post(f"/surveys/{survey.id}/structure", data={"op": "up", "page": 0, "index": len(original)})
     assert codes()[-2:] == ["q1", original[-1]]
-    marketing.post(f"/surveys/{survey.id}/structure", data={"op": "remove_question", "page": 0,
-                                                            "index": len(original) - 1})
+    marketing.post(
+        f"/surveys/{survey.id}/structure", data={"op": "remove_question", "page": 0, "index": len(original) - 1}
+    )
     assert codes() == original
     # Moving "why" above "overall" breaks its condition: refused, nothing saved.
     why = original.index("why")
@@ -231,8 +253,9 @@ def test_assign_all_branch_and_list(marketing):
     survey = _create(marketing)
     marketing.post(f"/surveys/{survey.id}/publish")
     kursk = db.session.scalar(select(Organisation).where(Organisation.code == "KURS"))
-    response = marketing.post(f"/surveys/{survey.id}/assign",
-                              data={"target": "branch", "branch": kursk.id, "channels": ["kiosk", "qr"]})
+    response = marketing.post(
+        f"/surveys/{survey.id}/assign", data={"target": "branch", "branch": kursk.id, "channels": ["kiosk", "qr"]}
+    )
     assert response.status_code == 302
     rows = db.session.scalars(select(SurveyAssignment).where(SurveyAssignment.survey_id == survey.id)).all()
     assert len(rows) == 2 * len(kursk.children)
@@ -243,8 +266,11 @@ def test_assign_all_branch_and_list(marketing):
     assert "/s/" in page and "Льгов" in page
     all_centres = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.kind == "center"))
     marketing.post(f"/surveys/{survey.id}/assign", data={"target": "all", "channels": ["online"]})
-    online = db.session.scalar(select(func.count()).select_from(SurveyAssignment).where(
-        SurveyAssignment.survey_id == survey.id, SurveyAssignment.channel == "online"))
+    online = db.session.scalar(
+        select(func.count())
+        .select_from(SurveyAssignment)
+        .where(SurveyAssignment.survey_id == survey.id, SurveyAssignment.channel == "online")
+    )
     assert online == all_centres
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "survey.assign")) is not None
     response = marketing.post(f"/surveys/{survey.id}/assign", data={"target": "list", "channels": ["sms"]})
@@ -258,8 +284,9 @@ def test_preview_devices(marketing):
         assert page.status_code == 200
         assert f"device-{device}" in page.get_data(as_text=True)
     doc = template("visit-csat")
-    live = marketing.post(f"/surveys/{survey.id}/preview?device=phone", data=json.dumps(doc),
-                          content_type="application/json")
+    live = marketing.post(
+        f"/surveys/{survey.id}/preview?device=phone", data=json.dumps(doc), content_type="application/json"
+    )
     assert live.status_code == 200 and "device-phone" in live.get_data(as_text=True)
     doc["pages"] = []
     live = marketing.post(f"/surveys/{survey.id}/preview", data=json.dumps(doc), content_type="application/json")

@@ -51,8 +51,9 @@ def test_centres_are_checkboxes_grouped_by_branch(marketing, draft):
     kursk = db.session.scalar(select(Organisation).where(Organisation.code == "KURS"))
     assert f"<summary>{kursk.name} ({len(kursk.children)})</summary>" in page
     kur, lgv = find_center("KUR"), find_center("LGV")
-    reply = marketing.post(f"/surveys/{draft.id}/assign",
-                           data={"target": "list", "centers": [kur.id, lgv.id], "channels": ["qr"]})
+    reply = marketing.post(
+        f"/surveys/{draft.id}/assign", data={"target": "list", "centers": [kur.id, lgv.id], "channels": ["qr"]}
+    )
     assert reply.status_code == 302
     rows = db.session.scalars(select(SurveyAssignment).where(SurveyAssignment.survey_id == draft.id)).all()
     assert {(r.center_id, r.channel) for r in rows} == {(kur.id, "qr"), (lgv.id, "qr")}
@@ -67,9 +68,13 @@ def test_links_table_filters_and_copies(marketing, draft):
     kur = find_center("KUR")
     page = marketing.get(f"/surveys/{draft.id}/assign?center={kur.id}&channel=qr").get_data(as_text=True)
     assert "Показано 1 из" in page
-    qr = db.session.scalar(select(SurveyAssignment).where(SurveyAssignment.survey_id == draft.id,
-                                                          SurveyAssignment.center_id == kur.id,
-                                                          SurveyAssignment.channel == "qr"))
+    qr = db.session.scalar(
+        select(SurveyAssignment).where(
+            SurveyAssignment.survey_id == draft.id,
+            SurveyAssignment.center_id == kur.id,
+            SurveyAssignment.channel == "qr",
+        )
+    )
     assert re.search(rf'data-copy="[^"]*/s/{qr.short_code}"', page)
     assert 'src="/static/js/copy.js"' in page
     branch = kur.parent

@@ -25,14 +25,32 @@ from app.surveys.synthetic import generate_responses
 
 def _multi_definition():
     doc = template("visit-csat")
-    doc["pages"].append({"questions": [
-        {"code": "channels_used", "type": "multi_choice", "text": {"ru": "Как вы узнали о нас?"},
-         "options": [{"code": "site", "text": {"ru": "Сайт"}}, {"code": "friends", "text": {"ru": "Знакомые"}},
-                     {"code": "tv", "text": {"ru": "ТВ"}}]},
-        {"code": "grid", "type": "matrix", "text": {"ru": "Оцените зал"}, "scale": {"min": 1, "max": 5},
-         "rows": [{"code": "grid_light", "text": {"ru": "Освещение"}},
-                  {"code": "grid_seats", "text": {"ru": "Места"}}]},
-    ]})
+    doc["pages"].append(
+        {
+            "questions": [
+                {
+                    "code": "channels_used",
+                    "type": "multi_choice",
+                    "text": {"ru": "Как вы узнали о нас?"},
+                    "options": [
+                        {"code": "site", "text": {"ru": "Сайт"}},
+                        {"code": "friends", "text": {"ru": "Знакомые"}},
+                        {"code": "tv", "text": {"ru": "ТВ"}},
+                    ],
+                },
+                {
+                    "code": "grid",
+                    "type": "matrix",
+                    "text": {"ru": "Оцените зал"},
+                    "scale": {"min": 1, "max": 5},
+                    "rows": [
+                        {"code": "grid_light", "text": {"ru": "Освещение"}},
+                        {"code": "grid_seats", "text": {"ru": "Места"}},
+                    ],
+                },
+            ]
+        }
+    )
     return doc
 
 
@@ -44,18 +62,40 @@ def survey(org):
 
 
 def _submit(slug, center, answers, channel="kiosk"):
-    return services.submit_response(slug=slug, center=center, channel=channel, answers=answers,
-                                    client_submission_id=str(uuid.uuid4())).response_id
+    return services.submit_response(
+        slug=slug, center=center, channel=channel, answers=answers, client_submission_id=str(uuid.uuid4())
+    ).response_id
 
 
 @pytest.fixture
 def answered(survey):
     ids = [
-        _submit("visit-csat", "KUR", {"overall": 5, "nps": 10, "purpose": "metering", "wait": 4,
-                                      "channels_used": ["site", "tv"], "grid_light": 4, "grid_seats": 2}),
-        _submit("visit-csat", "LGV", {"overall": 2, "nps": 3, "purpose": "other", "purpose__other": "@SUM(1+1)",
-                                      "why": "=HYPERLINK(\"http://evil\")", "channels_used": ["friends"]},
-                channel="qr"),
+        _submit(
+            "visit-csat",
+            "KUR",
+            {
+                "overall": 5,
+                "nps": 10,
+                "purpose": "metering",
+                "wait": 4,
+                "channels_used": ["site", "tv"],
+                "grid_light": 4,
+                "grid_seats": 2,
+            },
+        ),
+        _submit(
+            "visit-csat",
+            "LGV",
+            {
+                "overall": 2,
+                "nps": 3,
+                "purpose": "other",
+                "purpose__other": "@SUM(1+1)",
+                "why": '=HYPERLINK("http://evil")',
+                "channels_used": ["friends"],
+            },
+            channel="qr",
+        ),
         _submit("visit-csat", "BEL", {"overall": 4}),
     ]
     return ids
@@ -73,8 +113,8 @@ def test_csv_columns_values_and_neutralisation(survey, answered):
     # The import format's columns first: submitted_at, center, channel, then the question codes;
     # the «Другое» texts and the response number follow; the arrival time is the last column.
     codes = [c.code for c in exports.survey_columns(survey) if not c.code.endswith("__other")]
-    assert header[:3 + len(codes)] == ["submitted_at", "center", "channel", *codes]
-    assert header[3 + len(codes):] == ["purpose__other", "response_id", "received_at"]
+    assert header[: 3 + len(codes)] == ["submitted_at", "center", "channel", *codes]
+    assert header[3 + len(codes) :] == ["purpose__other", "response_id", "received_at"]
     for code in ("overall", "nps", "purpose", "purpose__other", "why", "channels_used", "grid_light", "grid_seats"):
         assert code in header
     assert "grid" not in header and "contact" not in header
@@ -85,7 +125,7 @@ def test_csv_columns_values_and_neutralisation(survey, answered):
     assert first["channels_used"] == "site;tv"
     assert first["grid_light"] == "4" and first["grid_seats"] == "2"
     assert first["why"] == "" and first["wait"] == "4" and first["politeness"] == ""
-    assert second["why"] == "'=HYPERLINK(\"http://evil\")"
+    assert second["why"] == '\'=HYPERLINK("http://evil")'
     assert second["purpose"] == "other" and second["purpose__other"] == "'@SUM(1+1)"
     assert third["overall"] == "4" and third["nps"] == ""
 
@@ -128,7 +168,7 @@ def test_xlsx_opens_with_openpyxl(survey, answered, tmp_path):
     assert header[:3] == ("submitted_at", "center", "channel") and header[-2:] == ("response_id", "received_at")
     assert rows[1][-1] and rows[1][-1].endswith("Z")
     why = header.index("why")
-    assert rows[2][why] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[2][why] == '\'=HYPERLINK("http://evil")'
     assert rows[1][header.index("overall")] == 5
     assert rows[1][header.index("channels_used")] == "site;tv"
 
@@ -183,9 +223,16 @@ def test_responses_page_is_scoped_and_single_response_is_404_outside(client, mak
 
 def test_single_response_shows_answers_but_no_contact_data(client, make_user, login, survey):
     rid = services.submit_response(
-        slug="visit-csat", center="KUR", channel="online", client_submission_id=str(uuid.uuid4()),
-        answers={"overall": 1, "why": "Долго <b>ждал</b>", "purpose": "metering",
-                 "contact": {"consent": True, "name": "Иван Петров", "phone": "+7 900 123-45-67", "email": ""}},
+        slug="visit-csat",
+        center="KUR",
+        channel="online",
+        client_submission_id=str(uuid.uuid4()),
+        answers={
+            "overall": 1,
+            "why": "Долго <b>ждал</b>",
+            "purpose": "metering",
+            "contact": {"consent": True, "name": "Иван Петров", "phone": "+7 900 123-45-67", "email": ""},
+        },
     ).response_id
     login(make_user("marketing", scope="MRSK"))
     html = client.get(f"/surveys/responses/{rid}").get_data(as_text=True)
@@ -198,8 +245,9 @@ def test_single_response_shows_answers_but_no_contact_data(client, make_user, lo
 def test_responses_filters_and_downloads(client, make_user, login, survey, answered):
     login(make_user("marketing", scope="MRSK"))
     lgv = find_center("LGV")
-    page = client.get(f"/surveys/responses?survey={survey.id}&center={lgv.id}&channel=qr"
-                      "&start=2000-01-01&end=2100-01-01")
+    page = client.get(
+        f"/surveys/responses?survey={survey.id}&center={lgv.id}&channel=qr&start=2000-01-01&end=2100-01-01"
+    )
     assert page.status_code == 200
     assert f'href="/surveys/responses/{answered[1]}"' in page.get_data(as_text=True)
     assert f'href="/surveys/responses/{answered[0]}"' not in page.get_data(as_text=True)

@@ -27,8 +27,11 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 @pytest.fixture
 def code(org) -> str:
     seed_main_survey()
-    return db.session.scalar(select(SurveyAssignment.short_code).where(
-        SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")))
+    return db.session.scalar(
+        select(SurveyAssignment.short_code).where(
+            SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
+        )
+    )
 
 
 def test_cached_survey_page_equals_a_full_render_and_differs_per_visit(app, client, code):
@@ -42,10 +45,22 @@ def test_cached_survey_page_equals_a_full_render_and_differs_per_visit(app, clie
         published = services.published_info(assignment.slug)
         _, (step, total, is_last) = respond._fresh_parts(published, 0, "ru")
         full = render_template(
-            "surveys/respond.html", defn=published.definition, assignment=assignment, page_index=0, answers={},
-            errors={}, lang="ru", sid=fields[2]["client_submission_id"], state=fields[2]["_state"], known={},
-            step=step, total=total, is_last=is_last, questions_html=None,
-            csrf_token=lambda: fields[2]["csrf_token"])
+            "surveys/respond.html",
+            defn=published.definition,
+            assignment=assignment,
+            page_index=0,
+            answers={},
+            errors={},
+            lang="ru",
+            sid=fields[2]["client_submission_id"],
+            state=fields[2]["_state"],
+            known={},
+            step=step,
+            total=total,
+            is_last=is_last,
+            questions_html=None,
+            csrf_token=lambda: fields[2]["csrf_token"],
+        )
     assert pages[2] == full
 
 
@@ -90,8 +105,13 @@ def test_changes_in_this_process_are_visible_at_once(client, code):
     services.close(survey)
     assert client.get(f"/s/{code}").status_code == 410
     with pytest.raises(services.SurveyClosed):
-        services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 5},
-                                 client_submission_id=str(uuid.uuid4()))
+        services.submit_response(
+            slug="visit-csat",
+            center="KUR",
+            channel="qr",
+            answers={"overall": 5},
+            client_submission_id=str(uuid.uuid4()),
+        )
 
 
 class FakeMonotonic:
@@ -126,8 +146,12 @@ def test_another_process_change_is_seen_within_the_cache_period(app, client, cod
 
 
 def test_warm_hot_path_runs_no_reads(client, code):
-    body = {"client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "online",
-            "answers": {"overall": 5, "nps": 9, "wait": 4}}
+    body = {
+        "client_submission_id": str(uuid.uuid4()),
+        "center": "KUR",
+        "channel": "online",
+        "answers": {"overall": 5, "nps": 9, "wait": 4},
+    }
     assert client.post("/api/v1/surveys/visit-csat/responses", json=body).status_code == 201
     assert client.get(f"/s/{code}").status_code == 200
     with Statements() as page:
@@ -145,19 +169,26 @@ def test_warm_hot_path_runs_no_reads(client, code):
 
 def test_retry_is_answered_as_before_even_when_now_invalid(code):
     sid = str(uuid.uuid4())
-    first = services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 5},
-                                     client_submission_id=sid)
+    first = services.submit_response(
+        slug="visit-csat", center="KUR", channel="qr", answers={"overall": 5}, client_submission_id=sid
+    )
     survey = services.get_survey("visit-csat")
     definition = template("visit-csat")
     definition["pages"][0]["questions"][0]["scale"] = {"min": 1, "max": 3}  # 5 is out of range now
     services.save_draft(survey, definition)
     services.publish(survey)
-    again = services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 5},
-                                     client_submission_id=sid)
+    again = services.submit_response(
+        slug="visit-csat", center="KUR", channel="qr", answers={"overall": 5}, client_submission_id=sid
+    )
     assert again == services.SubmissionResult(first.response_id, False)
     with pytest.raises(services.InvalidSubmission):
-        services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 5},
-                                 client_submission_id=str(uuid.uuid4()))
+        services.submit_response(
+            slug="visit-csat",
+            center="KUR",
+            channel="qr",
+            answers={"overall": 5},
+            client_submission_id=str(uuid.uuid4()),
+        )
 
 
 def test_sqlite_driver_insert_writes_what_the_core_insert_writes(app, code):
@@ -167,29 +198,54 @@ def test_sqlite_driver_insert_writes_what_the_core_insert_writes(app, code):
     info = services.require_published_info("visit-csat")
     kur = db.session.scalar(select(Organisation.id).where(Organisation.code == "KUR"))
     now = datetime(2026, 3, 1, 9, 30, 0)  # no microseconds: isoformat() would drop them, the column type must not
-    rows = [{"question_code": "overall", "value_num": 5.0, "option_code": None, "text": None},
-            {"question_code": "reason", "value_num": None, "option_code": "other", "text": "Очередь"}]
+    rows = [
+        {"question_code": "overall", "value_num": 5.0, "option_code": None, "text": None},
+        {"question_code": "reason", "value_num": None, "option_code": "other", "text": "Очередь"},
+    ]
 
     def fields(sid: str) -> dict:
-        return {"client_submission_id": sid, "body_hash": "h" * 64, "survey_id": info.survey_id,
-                "version_id": info.version_id, "center_id": kur, "channel": "qr", "kiosk_id": None,
-                "duration_seconds": 42}
+        return {
+            "client_submission_id": sid,
+            "body_hash": "h" * 64,
+            "survey_id": info.survey_id,
+            "version_id": info.version_id,
+            "center_id": kur,
+            "channel": "qr",
+            "kiosk_id": None,
+            "duration_seconds": 42,
+        }
 
     with write_connection() as connection:
         driver_id = services._insert_response(connection, rows, fields("driver-0001"), now, None)
-        core = connection.execute(services._RESPONSE_INSERT.statement, {
-            **fields("core-000001"), "submitted_at": now, "contact_id": None, "appeal_id": None})
+        core = connection.execute(
+            services._RESPONSE_INSERT.statement,
+            {**fields("core-000001"), "submitted_at": now, "contact_id": None, "appeal_id": None},
+        )
         core_id = core.inserted_primary_key[0]
-        connection.execute(services._ANSWER_INSERT.statement, [
-            {**row, "response_id": core_id, "survey_id": info.survey_id, "center_id": kur, "submitted_at": now}
-            for row in rows])
+        connection.execute(
+            services._ANSWER_INSERT.statement,
+            [
+                {**row, "response_id": core_id, "survey_id": info.survey_id, "center_id": kur, "submitted_at": now}
+                for row in rows
+            ],
+        )
     with db.engine.connect() as connection:
-        stored = {rid: connection.exec_driver_sql(
-            "SELECT body_hash, survey_id, version_id, center_id, channel, kiosk_id, submitted_at, duration_seconds, "
-            "contact_id, appeal_id FROM response WHERE id = ?", (rid,)).one() for rid in (driver_id, core_id)}
-        answers = {rid: connection.exec_driver_sql(
-            "SELECT survey_id, center_id, submitted_at, question_code, value_num, option_code, text FROM answer "
-            "WHERE response_id = ? ORDER BY id", (rid,)).all() for rid in (driver_id, core_id)}
+        stored = {
+            rid: connection.exec_driver_sql(
+                "SELECT body_hash, survey_id, version_id, center_id, channel, kiosk_id, submitted_at, "
+                "duration_seconds, contact_id, appeal_id FROM response WHERE id = ?",
+                (rid,),
+            ).one()
+            for rid in (driver_id, core_id)
+        }
+        answers = {
+            rid: connection.exec_driver_sql(
+                "SELECT survey_id, center_id, submitted_at, question_code, value_num, option_code, text FROM answer "
+                "WHERE response_id = ? ORDER BY id",
+                (rid,),
+            ).all()
+            for rid in (driver_id, core_id)
+        }
     assert stored[driver_id] == stored[core_id]
     assert answers[driver_id] == answers[core_id] and len(answers[core_id]) == 2
     assert stored[core_id][6] == "2026-03-01 09:30:00.000000"
@@ -197,11 +253,14 @@ def test_sqlite_driver_insert_writes_what_the_core_insert_writes(app, code):
 
 def test_a_duplicate_id_through_the_driver_path_is_answered_as_a_retry(code):
     sid = str(uuid.uuid4())
-    first = services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 4},
-                                     client_submission_id=sid)
-    again = services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 4},
-                                     client_submission_id=sid)
+    first = services.submit_response(
+        slug="visit-csat", center="KUR", channel="qr", answers={"overall": 4}, client_submission_id=sid
+    )
+    again = services.submit_response(
+        slug="visit-csat", center="KUR", channel="qr", answers={"overall": 4}, client_submission_id=sid
+    )
     assert first.created and not again.created and again.response_id == first.response_id
     with pytest.raises(services.SubmissionConflict):
-        services.submit_response(slug="visit-csat", center="KUR", channel="qr", answers={"overall": 2},
-                                 client_submission_id=sid)
+        services.submit_response(
+            slug="visit-csat", center="KUR", channel="qr", answers={"overall": 2}, client_submission_id=sid
+        )

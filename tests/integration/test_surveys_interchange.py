@@ -21,30 +21,75 @@ SURVEYJS = {
     "description": "Оцените, как проходило технологическое присоединение.",
     "completedHtml": "<h3>Спасибо!</h3>",
     "pages": [
-        {"name": "page1", "title": "Общая оценка", "elements": [
-            {"type": "rating", "name": "question1", "title": "Насколько вы довольны подключением?",
-             "rateType": "smileys", "isRequired": True},
-            {"type": "comment", "name": "question2", "title": "Что пошло не так?", "visibleIf": "{question1} <= 3"},
-            {"type": "rating", "name": "nps", "title": "Порекомендуете ли вы нас?", "rateMin": 0, "rateMax": 10,
-             "minRateDescription": "Точно нет", "maxRateDescription": "Обязательно"},
-        ]},
-        {"name": "page2", "elements": [
-            {"type": "panel", "name": "panel1", "elements": [
-                {"type": "checkbox", "name": "Каналы", "title": "Как вы подавали заявку?",
-                 "choices": [{"value": "item1", "text": "Личный кабинет"}, {"value": "item2", "text": "В ЦОК"},
-                             "Почта"], "showOtherItem": True},
-                {"type": "radiogroup", "name": "docs", "title": "Хватило ли документов?",
-                 "choices": ["Да", "Нет"], "visibleIf": "{Каналы} anyof ['item2']"},
-            ]},
-            {"type": "boolean", "name": "again", "title": "Обратились бы снова?"},
-            {"type": "html", "name": "banner", "html": "<b>Реклама</b>"},
-            {"type": "text", "name": "meter", "title": "Показания счетчика", "inputType": "number", "min": 0},
-            {"type": "text", "name": "when", "title": "Когда подключили?", "inputType": "date",
-             "visibleIf": "{again} = true and {question1} notempty"},
-            {"type": "file", "name": "scan", "title": "Скан договора"},
-            {"type": "text", "name": "odd", "title": "Странное условие", "visibleIf": "{question1} > 2 or "
-                                                                                      "{nps} < 5 and {again} = true"},
-        ]},
+        {
+            "name": "page1",
+            "title": "Общая оценка",
+            "elements": [
+                {
+                    "type": "rating",
+                    "name": "question1",
+                    "title": "Насколько вы довольны подключением?",
+                    "rateType": "smileys",
+                    "isRequired": True,
+                },
+                {"type": "comment", "name": "question2", "title": "Что пошло не так?", "visibleIf": "{question1} <= 3"},
+                {
+                    "type": "rating",
+                    "name": "nps",
+                    "title": "Порекомендуете ли вы нас?",
+                    "rateMin": 0,
+                    "rateMax": 10,
+                    "minRateDescription": "Точно нет",
+                    "maxRateDescription": "Обязательно",
+                },
+            ],
+        },
+        {
+            "name": "page2",
+            "elements": [
+                {
+                    "type": "panel",
+                    "name": "panel1",
+                    "elements": [
+                        {
+                            "type": "checkbox",
+                            "name": "Каналы",
+                            "title": "Как вы подавали заявку?",
+                            "choices": [
+                                {"value": "item1", "text": "Личный кабинет"},
+                                {"value": "item2", "text": "В ЦОК"},
+                                "Почта",
+                            ],
+                            "showOtherItem": True,
+                        },
+                        {
+                            "type": "radiogroup",
+                            "name": "docs",
+                            "title": "Хватило ли документов?",
+                            "choices": ["Да", "Нет"],
+                            "visibleIf": "{Каналы} anyof ['item2']",
+                        },
+                    ],
+                },
+                {"type": "boolean", "name": "again", "title": "Обратились бы снова?"},
+                {"type": "html", "name": "banner", "html": "<b>Реклама</b>"},
+                {"type": "text", "name": "meter", "title": "Показания счетчика", "inputType": "number", "min": 0},
+                {
+                    "type": "text",
+                    "name": "when",
+                    "title": "Когда подключили?",
+                    "inputType": "date",
+                    "visibleIf": "{again} = true and {question1} notempty",
+                },
+                {"type": "file", "name": "scan", "title": "Скан договора"},
+                {
+                    "type": "text",
+                    "name": "odd",
+                    "title": "Странное условие",
+                    "visibleIf": "{question1} > 2 or {nps} < 5 and {again} = true",
+                },
+            ],
+        },
     ],
 }
 
@@ -69,25 +114,58 @@ def _xlsform(survey_rows: list[list], choices: list[list], settings: list[list] 
 
 # KoboToolbox style: translated labels, groups as pages, or_other, relevant, a note and metadata.
 XLSFORM = _xlsform(
-    [["type", "name", "label::Russian (ru)", "label::English (en)", "hint::Russian (ru)", "required", "relevant",
-      "appearance", "parameters"],
-     ["start", "start", None, None, None, None, None, None, None],
-     ["begin_group", "visit", "Визит", "Visit", None, None, None, "field-list", None],
-     ["range", "overall", "Оцените визит", "Rate the visit", "1 — плохо, 5 — отлично", "yes", None, None,
-      "start=1 end=5 step=1"],
-     ["text", "why", "Что улучшить?", "What to improve?", None, None, "${overall} <= 3", "multiline", None],
-     ["select_one purpose or_other", "purpose", "Цель визита", "Purpose", None, "yes", None, None, None],
-     ["end_group", None, None, None, None, None, None, None, None],
-     ["note", "hello", "Спасибо, почти всё", None, None, None, None, None, None],
-     ["select_multiple extras", "extras", "Что еще понадобилось?", None, None, None,
-      "selected(${purpose}, 'meter')", None, None],
-     ["range", "nps", "Порекомендуете ли вы нас?", None, None, None, None, None, "start=0 end=10"],
-     ["integer", "visits", "Сколько раз вы приходили?", None, None, None, None, None, None],
-     ["geopoint", "where", "Где вы?", None, None, None, None, None, None],
-     ["select_one purpose", "again", "Цель следующего визита", None, None, None, None, "minimal", None]],
-    [["list_name", "name", "label::Russian (ru)", "label::English (en)"],
-     ["purpose", "meter", "Прибор учета", "Meter"], ["purpose", "connect", "Подключение", "Connection"],
-     ["extras", "copy", "Копия документа", None], ["extras", "advice", "Консультация", None]],
+    [
+        [
+            "type",
+            "name",
+            "label::Russian (ru)",
+            "label::English (en)",
+            "hint::Russian (ru)",
+            "required",
+            "relevant",
+            "appearance",
+            "parameters",
+        ],
+        ["start", "start", None, None, None, None, None, None, None],
+        ["begin_group", "visit", "Визит", "Visit", None, None, None, "field-list", None],
+        [
+            "range",
+            "overall",
+            "Оцените визит",
+            "Rate the visit",
+            "1 — плохо, 5 — отлично",
+            "yes",
+            None,
+            None,
+            "start=1 end=5 step=1",
+        ],
+        ["text", "why", "Что улучшить?", "What to improve?", None, None, "${overall} <= 3", "multiline", None],
+        ["select_one purpose or_other", "purpose", "Цель визита", "Purpose", None, "yes", None, None, None],
+        ["end_group", None, None, None, None, None, None, None, None],
+        ["note", "hello", "Спасибо, почти всё", None, None, None, None, None, None],
+        [
+            "select_multiple extras",
+            "extras",
+            "Что еще понадобилось?",
+            None,
+            None,
+            None,
+            "selected(${purpose}, 'meter')",
+            None,
+            None,
+        ],
+        ["range", "nps", "Порекомендуете ли вы нас?", None, None, None, None, None, "start=0 end=10"],
+        ["integer", "visits", "Сколько раз вы приходили?", None, None, None, None, None, None],
+        ["geopoint", "where", "Где вы?", None, None, None, None, None, None],
+        ["select_one purpose", "again", "Цель следующего визита", None, None, None, None, "minimal", None],
+    ],
+    [
+        ["list_name", "name", "label::Russian (ru)", "label::English (en)"],
+        ["purpose", "meter", "Прибор учета", "Meter"],
+        ["purpose", "connect", "Подключение", "Connection"],
+        ["extras", "copy", "Копия документа", None],
+        ["extras", "advice", "Консультация", None],
+    ],
     [["form_title", "form_id"], ["Визит в центр обслуживания", "visit_2026"]],
 )
 
@@ -111,15 +189,25 @@ def test_surveyjs_maps_types_conditions_and_lists_what_it_left_out():
     imported.definition["slug"] = "connection"
     validate_definition(imported.definition)
     questions = _questions(imported.definition)
-    assert [q["type"] for q in questions.values()] == ["rating", "text", "nps", "multi_choice", "single_choice",
-                                                        "yes_no", "number", "date", "text"]
+    assert [q["type"] for q in questions.values()] == [
+        "rating",
+        "text",
+        "nps",
+        "multi_choice",
+        "single_choice",
+        "yes_no",
+        "number",
+        "date",
+        "text",
+    ]
     assert questions["question1"]["style"] == "faces" and questions["question1"]["required"] is True
     assert questions["question2"]["show_if"] == {"all": [{"question": "question1", "op": "lte", "value": 3}]}
     assert questions["nps"]["labels"]["min"] == {"ru": "Точно нет"}
     assert questions["kanaly"]["other"] is True
     assert questions["docs"]["show_if"] == {"all": [{"question": "kanaly", "op": "in", "value": ["item2"]}]}
-    assert questions["when"]["show_if"] == {"all": [{"question": "again", "op": "eq", "value": 1},
-                                                    {"question": "question1", "op": "answered"}]}
+    assert questions["when"]["show_if"] == {
+        "all": [{"question": "again", "op": "eq", "value": 1}, {"question": "question1", "op": "answered"}]
+    }
     assert "show_if" not in questions["odd"]
     assert imported.definition["title"] == {"ru": "Опрос о подключении", "en": "Connection survey"}
     assert imported.definition["thanks"] == {"ru": "Спасибо!"}
@@ -143,11 +231,17 @@ def test_xlsform_maps_groups_to_pages_and_lists_what_it_left_out():
     assert questions["why"]["multiline"] is True
     assert questions["why"]["show_if"] == {"all": [{"question": "overall", "op": "lte", "value": 3}]}
     assert questions["purpose"]["other"] is True
-    assert [o["text"] for o in questions["purpose"]["options"]] == [{"ru": "Прибор учета", "en": "Meter"},
-                                                                  {"ru": "Подключение", "en": "Connection"}]
+    assert [o["text"] for o in questions["purpose"]["options"]] == [
+        {"ru": "Прибор учета", "en": "Meter"},
+        {"ru": "Подключение", "en": "Connection"},
+    ]
     assert questions["extras"]["show_if"] == {"all": [{"question": "purpose", "op": "eq", "value": "meter"}]}
     assert questions["nps"]["type"] == "nps" and questions["visits"] == {
-        "code": "visits", "type": "number", "text": {"ru": "Сколько раз вы приходили?"}, "integer": True}
+        "code": "visits",
+        "type": "number",
+        "text": {"ru": "Сколько раз вы приходили?"},
+        "integer": True,
+    }
     assert questions["again"]["type"] == "dropdown"
     skipped = "\n".join(imported.skipped)
     assert "note" in skipped and "geopoint" in skipped and "start" not in skipped

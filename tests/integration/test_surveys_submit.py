@@ -24,8 +24,9 @@ def main_survey(org):
 
 @pytest.fixture
 def link(main_survey):
-    assignment = db.session.scalar(select(SurveyAssignment).where(
-        SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")))
+    assignment = db.session.scalar(
+        select(SurveyAssignment).where(SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR"))
+    )
     return f"/s/{assignment.short_code}"
 
 
@@ -56,22 +57,30 @@ def test_multi_page_submission_without_javascript(client, link):
 
     response, html = post_page(client, link, html, overall="2", why="Долго ждал", nps="4")
     assert response.status_code == 200 and "Шаг 2 из 3" in html and 'name="wait"' in html
-    response, html = post_page(client, link, html, wait="1", politeness="4", competence="3", comfort="5",
-                               clarity="2")
+    response, html = post_page(client, link, html, wait="1", politeness="4", competence="3", comfort="5", clarity="2")
     assert 'name="purpose"' in html and "152-ФЗ" in html
     assert 'name="contact_phone"' not in html  # contact fields only after consent
     response, html = post_page(client, link, html, purpose="other", purpose__other="Справка", _action="consent_yes")
     assert 'name="contact_phone"' in html and re.search(r'value="other"\s+checked', html)
     assert count(Response) == 0
-    final = {**hidden_fields(html), "purpose": "other", "purpose__other": "Справка", "contact_name": "Иван",
-             "contact_phone": "+7 900 123-45-67", "contact_email": "", "_action": "submit"}
+    final = {
+        **hidden_fields(html),
+        "purpose": "other",
+        "purpose__other": "Справка",
+        "contact_name": "Иван",
+        "contact_phone": "+7 900 123-45-67",
+        "contact_email": "",
+        "_action": "submit",
+    }
     done = client.post(link, data=final)
     assert done.status_code == 200 and "Спасибо" in done.get_data(as_text=True)
 
     stored = db.session.scalar(select(Response))
     assert stored.client_submission_id == sid and stored.channel == "qr" and stored.center.code == "KUR"
-    rows = {(a.question_code, a.value_num, a.option_code, a.text)
-            for a in db.session.scalars(select(Answer).where(Answer.response_id == stored.id))}
+    rows = {
+        (a.question_code, a.value_num, a.option_code, a.text)
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == stored.id))
+    }
     assert ("overall", 2.0, None, None) in rows and ("why", None, None, "Долго ждал") in rows
     assert ("purpose", None, "other", "Справка") in rows and ("wait", 1.0, None, None) in rows
     assert all("900" not in (text or "") and code != "contact" for code, _, _, text in rows)
@@ -138,8 +147,13 @@ def test_unknown_and_closed_survey_pages(client, main_survey, link):
 
 
 def submit(sid: str, **overrides):
-    payload = {"slug": "visit-csat", "center": "KUR", "channel": "kiosk", "answers": {"overall": 4, "nps": 9},
-               "client_submission_id": sid}
+    payload = {
+        "slug": "visit-csat",
+        "center": "KUR",
+        "channel": "kiosk",
+        "answers": {"overall": 4, "nps": 9},
+        "client_submission_id": sid,
+    }
     payload.update(overrides)
     return services.submit_response(**payload)
 
@@ -237,8 +251,10 @@ def test_version_rules(main_survey):
 def test_contact_only_with_consent(main_survey):
     submit("contact-no-1", answers={"overall": 5, "contact": {"phone": "+79001234567", "consent": False}})
     assert count(Contact) == 0
-    result = submit("contact-yes-1", answers={"overall": 5, "contact": {"name": "Анна", "email": "anna@example.ru",
-                                                                         "consent": True}})
+    result = submit(
+        "contact-yes-1",
+        answers={"overall": 5, "contact": {"name": "Анна", "email": "anna@example.ru", "consent": True}},
+    )
     stored = db.session.get(Response, result.response_id)
     assert db.session.get(Contact, stored.contact_id).email == "anna@example.ru"
     texts = [a.text or "" for a in stored.answers]
@@ -254,8 +270,15 @@ def test_close_the_loop_opens_an_appeal(main_survey):
 
     submit("loop-no-consent", answers={"overall": 1, "why": "плохо"})
     assert count(Appeal) == 0
-    result = submit("loop-consent-1", answers={"overall": 2, "why": "Очень долго", "purpose": "metering",
-                                               "contact": {"phone": "+79001234567", "consent": True}})
+    result = submit(
+        "loop-consent-1",
+        answers={
+            "overall": 2,
+            "why": "Очень долго",
+            "purpose": "metering",
+            "contact": {"phone": "+79001234567", "consent": True},
+        },
+    )
     stored = db.session.get(Response, result.response_id)
     appeal = db.session.get(Appeal, stored.appeal_id)
     assert appeal is not None and appeal.kind == "application" and appeal.center_id == stored.center_id

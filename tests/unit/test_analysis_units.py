@@ -17,8 +17,7 @@ def test_quarters_and_previous_periods():
     assert parse_quarter("2026-q1") == quarter_period(2026, 1)
     assert parse_quarter("2026Q5") is None and parse_quarter("") is None
     assert previous_period(quarter_period(2026, 1)) == quarter_period(2025, 4)
-    assert previous_period(Period(date(2026, 3, 10), date(2026, 3, 19))) == Period(date(2026, 2, 28),
-                                                                                   date(2026, 3, 9))
+    assert previous_period(Period(date(2026, 3, 10), date(2026, 3, 19))) == Period(date(2026, 2, 28), date(2026, 3, 9))
     assert quarter_period(2026, 3).label == "2026Q3"
     with pytest.raises(ValueError):
         Period(date(2026, 2, 1), date(2026, 1, 1))
@@ -37,13 +36,30 @@ def test_period_bounds_are_moscow_days_in_utc():
 
 def test_catalogue_expands_matrix_rows_and_keeps_the_latest_definition():
     v1 = {"pages": [{"questions": [{"code": "q", "type": "rating", "scale": {"min": 1, "max": 5}}]}]}
-    v2 = {"pages": [{"questions": [
-        {"code": "q", "type": "rating", "scale": {"min": 1, "max": 10}},
-        {"code": "m", "type": "matrix", "scale": {"min": 1, "max": 5}, "text": {"ru": "Оцените"},
-         "rows": [{"code": "m_a", "text": {"ru": "А"}}, {"code": "m_b", "text": {"ru": "Б"}}]},
-        {"code": "c", "type": "single_choice", "options": [{"code": "x", "text": {"ru": "Икс"}}], "other": True},
-        {"code": "who", "type": "contact"},
-    ]}], "analysis": {"target": "q", "drivers": ["m_a", "m_b", "missing"], "blocks": {"b": ["m_a", "m_b"]}}}
+    v2 = {
+        "pages": [
+            {
+                "questions": [
+                    {"code": "q", "type": "rating", "scale": {"min": 1, "max": 10}},
+                    {
+                        "code": "m",
+                        "type": "matrix",
+                        "scale": {"min": 1, "max": 5},
+                        "text": {"ru": "Оцените"},
+                        "rows": [{"code": "m_a", "text": {"ru": "А"}}, {"code": "m_b", "text": {"ru": "Б"}}],
+                    },
+                    {
+                        "code": "c",
+                        "type": "single_choice",
+                        "options": [{"code": "x", "text": {"ru": "Икс"}}],
+                        "other": True,
+                    },
+                    {"code": "who", "type": "contact"},
+                ]
+            }
+        ],
+        "analysis": {"target": "q", "drivers": ["m_a", "m_b", "missing"], "blocks": {"b": ["m_a", "m_b"]}},
+    }
     catalogue = measures.question_catalogue([v1, v2])
     assert list(catalogue) == ["q", "m_a", "m_b", "c"]
     assert catalogue["q"].scale_max == 10
@@ -87,11 +103,22 @@ def test_ranks_stand_on_shrunken_estimates():
     """A centre with 5 of 5 satisfied is ranked (not left out) but not first: its share is
     shrunk towards the network; a centre without answers is not ranked. Ranks follow ``index`` (the
     posterior mean), rank ranges contain the rank, the clearly worst centre is surely in the bottom."""
+
     def row(name: str, k: int, n: int) -> dict:
         scaled = operations._scaled_components(k / n if n else None, None, None, None, None)
-        return {"name": name, "n": n, "low_n": n < 30, "components": scaled,
-                "_counts": {"top2box": (k, n), "nps": (0, 0, 0), "complaints": (0, 0), "on_time": (0, 0),
-                            "promises": (0, 0)}}
+        return {
+            "name": name,
+            "n": n,
+            "low_n": n < 30,
+            "components": scaled,
+            "_counts": {
+                "top2box": (k, n),
+                "nps": (0, 0, 0),
+                "complaints": (0, 0),
+                "on_time": (0, 0),
+                "promises": (0, 0),
+            },
+        }
 
     rows = [row(f"C{i}", k, 400) for i, k in enumerate([300, 310, 320, 290, 305, 315, 295, 325])]
     rows += [row("small", 5, 5), row("worst", 200, 400), row("none", 0, 0)]
@@ -112,8 +139,13 @@ def test_ranks_stand_on_shrunken_estimates():
 
 def test_scaled_components_and_composite():
     scaled = operations._scaled_components(0.8, 20.0, 0.1, None, 1.0)
-    assert scaled == {"top2box": pytest.approx(80), "nps": pytest.approx(60), "complaints": pytest.approx(90),
-                      "on_time": None, "promises": pytest.approx(100)}
+    assert scaled == {
+        "top2box": pytest.approx(80),
+        "nps": pytest.approx(60),
+        "complaints": pytest.approx(90),
+        "on_time": None,
+        "promises": pytest.approx(100),
+    }
 
 
 def test_personal_data_is_masked_in_samples():

@@ -26,8 +26,11 @@ from app.appeals.spreadsheet import neutralise_cell
 RU_DAYS_OFF_2026_2027 = {
     date(2026, 12, 31),
     *(date(2027, 1, d) for d in range(1, 9)),
-    date(2027, 2, 22), date(2027, 2, 23),
-    date(2027, 3, 8), date(2027, 5, 3), date(2027, 5, 10),
+    date(2027, 2, 22),
+    date(2027, 2, 23),
+    date(2027, 3, 8),
+    date(2027, 5, 3),
+    date(2027, 5, 10),
 }
 
 
@@ -117,17 +120,20 @@ def test_percentiles_from_a_histogram():
     assert percentile_from_histogram({b * 10: 1 for b in range(1, 11)}, 0.9) == 9.0
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+7 900", "'+7 900"),
-    ("-1+2", "'-1+2"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"),
-    ("\rcmd", "'\rcmd"),
-    ("обычный текст", "обычный текст"),
-    ("", ""),
-    (-5, -5),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+7 900", "'+7 900"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("обычный текст", "обычный текст"),
+        ("", ""),
+        (-5, -5),
+        (None, None),
+    ],
+)
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected

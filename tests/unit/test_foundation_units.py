@@ -10,12 +10,15 @@ from app.database import ConfigError, normalise_database_url
 from app.nav import format_number, format_percent
 
 
-@pytest.mark.parametrize("url,expected", [
-    ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
-    ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
-    ("postgresql+psycopg://u:p@h:5433/db", "postgresql+psycopg://u:p@h:5433/db"),
-    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-])
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql+psycopg://u:p@h:5433/db", "postgresql+psycopg://u:p@h:5433/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
 def test_supported_database_urls(url, expected):
     assert normalise_database_url(url) == expected
 
@@ -27,11 +30,23 @@ def test_unsupported_database_urls_raise_a_russian_message(url):
     assert "DATABASE_URL" in str(info.value)
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example/", "%2F%2Fevil.example",
-    "%252F%252Fevil.example", "/%5Cevil.example", "javascript:alert(1)", "///evil.example", "/\t/evil",
-    "http:/evil", " //evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "%2F%2Fevil.example",
+        "%252F%252Fevil.example",
+        "/%5Cevil.example",
+        "javascript:alert(1)",
+        "///evil.example",
+        "/\t/evil",
+        "http:/evil",
+        " //evil.example",
+    ],
+)
 def test_safe_next_refuses_foreign_targets(target):
     assert safe_next(target) is None
 
@@ -49,8 +64,19 @@ def test_russian_number_format():
     assert format_number(None) == "—"
 
 
-@pytest.mark.parametrize("value, decimals", [(-2.5, 1), (-1661, 0), (-0.04, 1), (float("nan"), 1), (float("inf"), 0),
-                                             (None, 0), (Decimal("-3.14"), 2), (12.345, 2)])
+@pytest.mark.parametrize(
+    "value, decimals",
+    [
+        (-2.5, 1),
+        (-1661, 0),
+        (-0.04, 1),
+        (float("nan"), 1),
+        (float("inf"), 0),
+        (None, 0),
+        (Decimal("-3.14"), 2),
+        (12.345, 2),
+    ],
+)
 def test_pages_and_reports_format_a_number_alike(value, decimals):
     """One formatter: a negative shows a true minus sign («−2,5») on a page and in a PDF alike."""
     from app.reports.fmt import num

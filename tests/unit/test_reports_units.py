@@ -49,17 +49,20 @@ def test_personal_data_masked_in_comments():
     assert "[телефон скрыт]" in text and "[e-mail скрыт]" in text
 
 
-@pytest.mark.parametrize("url", [
-    "http://169.254.169.254/latest/meta-data/",
-    "https://example.com/logo.png",
-    "http://localhost/static/css/otklik.css",
-    "file:///etc/passwd",
-    "otklik-static:///static/../../../../etc/passwd",
-    "otklik-static:///static/%2e%2e/%2e%2e/pdf.py",
-    "otklik-static://evil.example/static/css/otklik.css",
-    "ftp://example.com/x",
-    "/etc/passwd",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "https://example.com/logo.png",
+        "http://localhost/static/css/otklik.css",
+        "file:///etc/passwd",
+        "otklik-static:///static/../../../../etc/passwd",
+        "otklik-static:///static/%2e%2e/%2e%2e/pdf.py",
+        "otklik-static://evil.example/static/css/otklik.css",
+        "ftp://example.com/x",
+        "/etc/passwd",
+    ],
+)
 def test_safe_url_fetcher_refuses_everything_but_static_and_data(url):
     with pytest.raises(RefusedFetch):
         safe_url_fetcher(url)

@@ -23,15 +23,50 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=25,
 )
-QUESTION_KEYS = ["code", "type", "text", "options", "required", "show_if", "scale", "rows", "labels", "min", "max",
-                 "fields", "other", "max_length", "min_selections", "max_selections"]
-TYPES = ["single_choice", "multi_choice", "dropdown", "rating", "nps", "ces", "matrix", "yes_no", "text", "number",
-         "date", "contact", "bogus"]
-question = st.fixed_dictionaries({"code": st.text(max_size=8) | json_values, "type": st.sampled_from(TYPES)},
-                                 optional=dict.fromkeys(QUESTION_KEYS[2:], json_values))
+QUESTION_KEYS = [
+    "code",
+    "type",
+    "text",
+    "options",
+    "required",
+    "show_if",
+    "scale",
+    "rows",
+    "labels",
+    "min",
+    "max",
+    "fields",
+    "other",
+    "max_length",
+    "min_selections",
+    "max_selections",
+]
+TYPES = [
+    "single_choice",
+    "multi_choice",
+    "dropdown",
+    "rating",
+    "nps",
+    "ces",
+    "matrix",
+    "yes_no",
+    "text",
+    "number",
+    "date",
+    "contact",
+    "bogus",
+]
+question = st.fixed_dictionaries(
+    {"code": st.text(max_size=8) | json_values, "type": st.sampled_from(TYPES)},
+    optional=dict.fromkeys(QUESTION_KEYS[2:], json_values),
+)
 shaped_definition = st.fixed_dictionaries(
-    {"slug": st.text(max_size=12) | json_values, "title": st.just({"ru": "Т"}) | json_values,
-     "pages": st.lists(st.fixed_dictionaries({"questions": st.lists(question, max_size=4)}), max_size=3) | json_values},
+    {
+        "slug": st.text(max_size=12) | json_values,
+        "title": st.just({"ru": "Т"}) | json_values,
+        "pages": st.lists(st.fixed_dictionaries({"questions": st.lists(question, max_size=4)}), max_size=3)
+        | json_values,
+    },
     optional={"analysis": json_values, "close_the_loop": json_values, "intro": json_values},
 )
 
@@ -54,17 +89,29 @@ answer_values = json_values | st.sampled_from([0, 5, 11, -1, 1e309, float("nan")
 
 
 @FAST
-@given(raw=st.one_of(json_values, st.dictionaries(
-    st.sampled_from(["overall", "why", "nps", "topics", "contact", "visit_reason", "waited", "x__other"]),
-    answer_values, max_size=8)))
+@given(
+    raw=st.one_of(
+        json_values,
+        st.dictionaries(
+            st.sampled_from(["overall", "why", "nps", "topics", "contact", "visit_reason", "waited", "x__other"]),
+            answer_values,
+            max_size=8,
+        ),
+    )
+)
 def test_submission_validator_never_raises(definition, raw):
     clean, errors = validate_submission(definition, raw)
     assert isinstance(clean, dict) and isinstance(errors, dict)
     assert all(isinstance(v, str) for v in errors.values())
 
 
-cell_values = st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.none(),
-                        st.builds(lambda p, t: p + t, st.sampled_from(DANGEROUS), st.text()))
+cell_values = st.one_of(
+    st.text(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.builds(lambda p, t: p + t, st.sampled_from(DANGEROUS), st.text()),
+)
 
 
 def _is_number(text: str) -> bool:

@@ -10,8 +10,38 @@ from app.analysis.stats.control import funnel_limits, funnel_points, laney_thres
 
 # Montgomery, Introduction to Statistical Quality Control, Example 7.1 (orange-juice cans): 30 samples of
 # 50, 347 nonconforming; published p-bar = 0.2313, UCL = 0.4102, LCL = 0.0524, samples 15 and 23 above.
-MONTGOMERY = [12, 15, 8, 10, 4, 7, 16, 9, 14, 10, 5, 6, 17, 12, 22, 8, 10, 5, 13, 11,
-              20, 18, 24, 15, 9, 12, 7, 13, 9, 6]
+MONTGOMERY = [
+    12,
+    15,
+    8,
+    10,
+    4,
+    7,
+    16,
+    9,
+    14,
+    10,
+    5,
+    6,
+    17,
+    12,
+    22,
+    8,
+    10,
+    5,
+    13,
+    11,
+    20,
+    18,
+    24,
+    15,
+    9,
+    12,
+    7,
+    13,
+    9,
+    6,
+]
 
 
 def test_p_chart_reproduces_montgomery_example_7_1():
@@ -77,17 +107,20 @@ def test_p_chart_limits_are_clipped_and_edge_cases():
     assert json.loads(json.dumps(data)) == data
 
 
-@pytest.mark.parametrize("call", [
-    lambda: p_chart([1, 2], [10]),
-    lambda: p_chart([11], [10]),
-    lambda: p_chart([], []),
-    lambda: p_chart([1, 2], [10, 10], labels=["a"]),
-    lambda: p_chart([1, 2], [10, 10], laney="yes"),
-    lambda: p_chart([1, 2], [10, 10], sigma=0),
-    lambda: funnel_limits([0], 0.1),
-    lambda: funnel_limits([10], 1.5),
-    lambda: funnel_limits([10], 0.1, levels=(1.0,)),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: p_chart([1, 2], [10]),
+        lambda: p_chart([11], [10]),
+        lambda: p_chart([], []),
+        lambda: p_chart([1, 2], [10, 10], labels=["a"]),
+        lambda: p_chart([1, 2], [10, 10], laney="yes"),
+        lambda: p_chart([1, 2], [10, 10], sigma=0),
+        lambda: funnel_limits([0], 0.1),
+        lambda: funnel_limits([10], 1.5),
+        lambda: funnel_limits([10], 0.1, levels=(1.0,)),
+    ],
+)
 def test_control_invalid_input(call):
     with pytest.raises(ValueError):
         call()

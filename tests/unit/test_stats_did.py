@@ -64,8 +64,12 @@ def test_shares_match_statsmodels_hc0():
 
 def test_means_match_statsmodels_hc2():
     # Means use the sample variance (ddof = 1): statsmodels OLS with HC2 on the expanded answers; 1e-9.
-    cells = [{1: 10, 2: 12, 3: 30, 4: 40, 5: 28}, {1: 4, 2: 8, 3: 25, 4: 50, 5: 43},
-             {1: 60, 2: 90, 3: 300, 4: 420, 5: 330}, {1: 50, 2: 80, 3: 280, 4: 450, 5: 390}]
+    cells = [
+        {1: 10, 2: 12, 3: 30, 4: 40, 5: 28},
+        {1: 4, 2: 8, 3: 25, 4: 50, 5: 43},
+        {1: 60, 2: 90, 3: 300, 4: 420, 5: 330},
+        {1: 50, 2: 80, 3: 280, 4: 450, 5: 390},
+    ]
     estimate, se, ci, p = _expanded_ols([_expand(c) for c in cells], "HC2")
     res = did_means(*cells)
     assert res.measure == "mean"
@@ -101,8 +105,9 @@ def test_degenerate_and_bad_input():
     with pytest.raises(ValueError):
         nps_group(0, 0, 0)
     with pytest.raises(ValueError):
-        difference_in_differences(share_group(1, 2), share_group(1, 2), share_group(1, 2), share_group(1, 2),
-                                  measure="median")
+        difference_in_differences(
+            share_group(1, 2), share_group(1, 2), share_group(1, 2), share_group(1, 2), measure="median"
+        )
 
 
 def test_regression_to_mean_adjustment_by_hand():
@@ -139,8 +144,12 @@ def _simulate(reps: int, effect: float, seed: int) -> dict[str, float]:
         truth_after[chosen] += effect
         k_after = rng.binomial(n_after, np.clip(truth_after, 0, 1))
         rest = np.arange(n_centres) != chosen
-        res = did_shares((k_before[chosen], n_before[chosen]), (k_after[chosen], n_after[chosen]),
-                         (k_before[rest].sum(), n_before[rest].sum()), (k_after[rest].sum(), n_after[rest].sum()))
+        res = did_shares(
+            (k_before[chosen], n_before[chosen]),
+            (k_after[chosen], n_after[chosen]),
+            (k_before[rest].sum(), n_before[rest].sum()),
+            (k_after[rest].sum(), n_after[rest].sum()),
+        )
         naive_se = math.sqrt(res.center_before.sampling_variance + res.center_after.sampling_variance)
         hits["naive"] += res.naive_change - 1.959964 * naive_se > 0
         hits["did"] += res.direction == "up"

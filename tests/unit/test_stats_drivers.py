@@ -85,7 +85,10 @@ def test_importance_performance_quadrants_split_at_means():
     rows = importance_performance(weights, perf)
     assert [r["name"] for r in rows] == list(weights)
     assert {r["name"]: r["quadrant"] for r in rows} == {
-        "wait": "concentrate", "polite": "possible_overkill", "competence": "keep_up", "comfort": "low_priority",
+        "wait": "concentrate",
+        "polite": "possible_overkill",
+        "competence": "keep_up",
+        "comfort": "low_priority",
     }
     assert QUADRANT_LABELS["concentrate"] == "Сосредоточить усилия"
     assert set(QUADRANT_LABELS) == {"concentrate", "keep_up", "low_priority", "possible_overkill"}
@@ -132,12 +135,15 @@ def test_cronbach_alpha_hand_example():
     assert json.loads(json.dumps(weak.to_dict())) == weak.to_dict()
 
 
-@pytest.mark.parametrize("frame", [
-    pd.DataFrame({"a": [1, 2, 3]}),
-    pd.DataFrame({"a": [1, np.nan], "b": [2, 3]}),
-    pd.DataFrame({"a": [1, 2], "b": [2, 1]}),
-    pd.DataFrame({"a": ["x", "y"], "b": [1, 2]}),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"a": [1, 2, 3]}),
+        pd.DataFrame({"a": [1, np.nan], "b": [2, 3]}),
+        pd.DataFrame({"a": [1, 2], "b": [2, 1]}),
+        pd.DataFrame({"a": ["x", "y"], "b": [1, 2]}),
+    ],
+)
 def test_cronbach_alpha_invalid(frame):
     with pytest.raises(ValueError):
         cronbach_alpha(frame)

@@ -42,8 +42,11 @@ def test_kruskal_matches_r_kruskal_test():
 
 
 def test_kruskal_from_counts_with_ties_equals_scipy_on_expanded_data():
-    groups = {"KUR": {1: 3, 2: 5, 3: 10, 4: 30, 5: 40}, "ORL": {1: 8, 2: 9, 3: 12, 4: 20, 5: 15},
-              "BEL": {3: 4, 4: 6, 5: 9}}
+    groups = {
+        "KUR": {1: 3, 2: 5, 3: 10, 4: 30, 5: 40},
+        "ORL": {1: 8, 2: 9, 3: 12, 4: 20, 5: 15},
+        "BEL": {3: 4, 4: 6, 5: 9},
+    }
     res = kruskal_from_counts(groups)
     expanded = [np.repeat(list(c), list(c.values())) for c in groups.values()]
     # Independent: scipy.stats.kruskal (tie-corrected) on the raw values; tolerance 1e-10.
@@ -105,28 +108,34 @@ def test_anova_and_welch_match_r_on_plant_growth():
     assert json.loads(json.dumps(welch.to_dict()))["df"][0] == 2
 
 
-@pytest.mark.parametrize("call", [
-    lambda: kruskal_wallis({"a": [1, 2]}),
-    lambda: kruskal_wallis({"a": [1, 2], "b": []}),
-    lambda: kruskal_wallis([[1, 2], [3, 4]]),
-    lambda: kruskal_from_counts({"a": {1: 2}, "b": {2: -1}}),
-    lambda: mann_whitney([], [1, 2]),
-    lambda: mann_whitney([1, 2, 2], [3, 4], method="exact"),
-    lambda: mann_whitney([1, 2], [3, 4], method="magic"),
-    lambda: welch_anova({"a": [1, 1, 1], "b": [2, 3, 4]}),
-    lambda: one_way_anova({"a": [1.0], "b": [2.0]}),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: kruskal_wallis({"a": [1, 2]}),
+        lambda: kruskal_wallis({"a": [1, 2], "b": []}),
+        lambda: kruskal_wallis([[1, 2], [3, 4]]),
+        lambda: kruskal_from_counts({"a": {1: 2}, "b": {2: -1}}),
+        lambda: mann_whitney([], [1, 2]),
+        lambda: mann_whitney([1, 2, 2], [3, 4], method="exact"),
+        lambda: mann_whitney([1, 2], [3, 4], method="magic"),
+        lambda: welch_anova({"a": [1, 1, 1], "b": [2, 3, 4]}),
+        lambda: one_way_anova({"a": [1.0], "b": [2.0]}),
+    ],
+)
 def test_groups_invalid_input(call):
     with pytest.raises(ValueError):
         call()
 
 
 # Holm, BH and Bonferroni: REFERENCES.md, statsmodels multipletests(p, method=...); tolerance 1e-12.
-@pytest.mark.parametrize("method,expected", [
-    ("holm", [0.03, 0.06, 0.06, 0.02]),
-    ("fdr_bh", [0.02, 0.04, 0.04, 0.02]),
-    ("bonferroni", [0.04, 0.16, 0.12, 0.02]),
-])
+@pytest.mark.parametrize(
+    "method,expected",
+    [
+        ("holm", [0.03, 0.06, 0.06, 0.02]),
+        ("fdr_bh", [0.02, 0.04, 0.04, 0.02]),
+        ("bonferroni", [0.04, 0.16, 0.12, 0.02]),
+    ],
+)
 def test_adjust_pvalues_reference(method, expected):
     assert adjust_pvalues([0.01, 0.04, 0.03, 0.005], method) == pytest.approx(expected, abs=1e-12)
 

@@ -19,9 +19,9 @@ def test_n_for_proportion_reference():
     # REFERENCES.md: samplesize_confint_proportion(0.5, 0.05) = 384.15 -> 385 respondents for +-5 points.
     assert n_for_proportion() == 385
     assert samplesize_confint_proportion(0.5, 0.05) == pytest.approx(384.15, abs=0.01)
-    assert n_for_proportion(0.03) == math.ceil(1.959964 ** 2 * 0.25 / 0.03 ** 2)
+    assert n_for_proportion(0.03) == math.ceil(1.959964**2 * 0.25 / 0.03**2)
     # Finite population correction (Cochran 1977, 4.4): n = n0 / (1 + (n0 - 1)/N), N = 1000.
-    n0 = 1.959964 ** 2 * 0.25 / 0.05 ** 2
+    n0 = 1.959964**2 * 0.25 / 0.05**2
     assert n_for_proportion(population=1000) == math.ceil(n0 / (1 + (n0 - 1) / 1000))
 
 
@@ -35,14 +35,17 @@ def test_n_per_group_two_proportions_reference():
     assert n_per_group_two_proportions(0.7, 0.8) == pytest.approx(n)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: n_for_proportion(0),
-    lambda: n_for_proportion(p=1.0),
-    lambda: n_for_proportion(confidence=95),
-    lambda: n_per_group_two_proportions(0.5, 0.5),
-    lambda: n_per_group_two_proportions(0.5, 1.2),
-    lambda: n_per_group_two_proportions(0.5, 0.6, power=1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: n_for_proportion(0),
+        lambda: n_for_proportion(p=1.0),
+        lambda: n_for_proportion(confidence=95),
+        lambda: n_per_group_two_proportions(0.5, 0.5),
+        lambda: n_per_group_two_proportions(0.5, 1.2),
+        lambda: n_per_group_two_proportions(0.5, 0.6, power=1),
+    ],
+)
 def test_sample_size_invalid(call):
     with pytest.raises(ValueError):
         call()
@@ -85,8 +88,19 @@ def test_low_n_helper_and_public_names():
 
 
 def test_stats_package_imports_nothing_but_numeric_libraries():
-    allowed = {"numpy", "scipy", "statsmodels", "pandas", "math", "functools", "dataclasses", "collections", "typing",
-               "__future__", "app"}
+    allowed = {
+        "numpy",
+        "scipy",
+        "statsmodels",
+        "pandas",
+        "math",
+        "functools",
+        "dataclasses",
+        "collections",
+        "typing",
+        "__future__",
+        "app",
+    }
     for path in STATS_DIR.glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

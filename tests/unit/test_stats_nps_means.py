@@ -50,14 +50,17 @@ def test_two_nps_difference_reference():
     assert low < 0 < high  # consistent with p > 0.05
 
 
-@pytest.mark.parametrize("call", [
-    lambda: nps_from_counts(0, 0, 0),
-    lambda: nps_from_counts(-1, 2, 3),
-    lambda: nps_from_scores([11]),
-    lambda: nps_from_scores([7.5]),
-    lambda: nps_from_scores("9"),
-    lambda: nps_difference(nps_from_counts(1, 1, 1), (1, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: nps_from_counts(0, 0, 0),
+        lambda: nps_from_counts(-1, 2, 3),
+        lambda: nps_from_scores([11]),
+        lambda: nps_from_scores([7.5]),
+        lambda: nps_from_scores("9"),
+        lambda: nps_difference(nps_from_counts(1, 1, 1), (1, 1, 1)),
+    ],
+)
 def test_nps_invalid_input(call):
     with pytest.raises(ValueError):
         call()
@@ -91,21 +94,24 @@ def test_top_box_counts_the_two_best_points_with_wilson():
     assert (est.k, est.n) == (65, 100)
     # Independent: Wilson interval written as the root of |p - k/n| = z sqrt(p(1-p)/n); tolerance 1e-9.
     z = sps.norm.ppf(0.975)
-    roots = np.roots([1 + z * z / 100, -(2 * 0.65 + z * z / 100), 0.65 ** 2])
+    roots = np.roots([1 + z * z / 100, -(2 * 0.65 + z * z / 100), 0.65**2])
     assert sorted(roots.real) == pytest.approx([est.ci.low, est.ci.high], abs=1e-9)
     assert top_box(counts, scale_max=5, boxes=1).k == 30
 
 
-@pytest.mark.parametrize("call", [
-    lambda: mean_t_interval([3.0]),
-    lambda: mean_t_interval([1.0, float("nan")]),
-    lambda: mean_t_interval(["a", "b"]),
-    lambda: mean_from_counts({5: 1}),
-    lambda: mean_from_counts({5: -1, 4: 3}),
-    lambda: top_box({6: 1}, scale_max=5),
-    lambda: top_box({5: 1}, scale_max=5, boxes=0),
-    lambda: top_box({}, scale_max=5),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: mean_t_interval([3.0]),
+        lambda: mean_t_interval([1.0, float("nan")]),
+        lambda: mean_t_interval(["a", "b"]),
+        lambda: mean_from_counts({5: 1}),
+        lambda: mean_from_counts({5: -1, 4: 3}),
+        lambda: top_box({6: 1}, scale_max=5),
+        lambda: top_box({5: 1}, scale_max=5, boxes=0),
+        lambda: top_box({}, scale_max=5),
+    ],
+)
 def test_means_invalid_input(call):
     with pytest.raises(ValueError):
         call()

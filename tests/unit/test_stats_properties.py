@@ -53,8 +53,10 @@ def test_nps_interval_in_range(p, m, d):
 
 
 @FAST
-@given(st.lists(st.floats(min_value=0.0, max_value=1.0, allow_nan=False), min_size=1, max_size=40),
-       st.sampled_from(["holm", "fdr_bh", "bonferroni"]))
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=1.0, allow_nan=False), min_size=1, max_size=40),
+    st.sampled_from(["holm", "fdr_bh", "bonferroni"]),
+)
 def test_adjusted_pvalues_are_monotone_bounded_and_not_below_raw(pvalues, method):
     adjusted = adjust_pvalues(pvalues, method)
     assert len(adjusted) == len(pvalues)

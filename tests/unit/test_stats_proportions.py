@@ -21,13 +21,16 @@ PATIENTS = [86, 93, 136, 82]
 
 
 # Newcombe (1998), Stat Med 17:857, Table II, method 3 (Wilson score); tolerance 1e-4 (4 decimals printed).
-@pytest.mark.parametrize("k,n,low,high", [
-    (81, 263, 0.2553, 0.3662),
-    (15, 148, 0.0624, 0.1605),
-    (0, 20, 0.0, 0.1611),
-    (1, 29, 0.0061, 0.1718),
-    (29, 29, 0.8830, 1.0),
-])
+@pytest.mark.parametrize(
+    "k,n,low,high",
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        (29, 29, 0.8830, 1.0),
+    ],
+)
 def test_wilson_matches_newcombe_1998(k, n, low, high):
     est = wilson(k, n)
     assert est.method == "wilson"
@@ -53,11 +56,14 @@ def test_clopper_pearson_matches_newcombe_1998():
 
 
 # Newcombe (1998b), Stat Med 17:873, Table II, method 10; tolerance 1e-4.
-@pytest.mark.parametrize("x1,n1,x2,n2,low,high", [
-    (56, 70, 48, 80, 0.0524, 0.3339),
-    (9, 10, 3, 10, 0.1705, 0.8090),
-    (6, 7, 2, 7, 0.0582, 0.8062),
-])
+@pytest.mark.parametrize(
+    "x1,n1,x2,n2,low,high",
+    [
+        (56, 70, 48, 80, 0.0524, 0.3339),
+        (9, 10, 3, 10, 0.1705, 0.8090),
+        (6, 7, 2, 7, 0.0582, 0.8062),
+    ],
+)
 def test_newcombe_difference_matches_published_table(x1, n1, x2, n2, low, high):
     ci = newcombe_difference(x1, n1, x2, n2)
     assert (ci.low, ci.high) == pytest.approx((low, high), abs=1e-4)
@@ -72,7 +78,7 @@ def test_two_proportion_ztest_reference_and_chi_square_identity():
     assert res.extra["difference_ci"] == pytest.approx([0.0524, 0.3339], abs=1e-4)
     # Independent: z^2 equals scipy's Pearson chi-square without Yates; tolerance 1e-10.
     chi2 = sps.chi2_contingency([[56, 14], [48, 32]], correction=False)[0]
-    assert res.statistic ** 2 == pytest.approx(chi2, rel=1e-10)
+    assert res.statistic**2 == pytest.approx(chi2, rel=1e-10)
     assert two_proportion_ztest(48, 80, 56, 70).statistic == pytest.approx(-res.statistic)
 
 
@@ -142,19 +148,22 @@ def test_choice_shares_single_and_multiple_choice():
         choice_shares({})
 
 
-@pytest.mark.parametrize("call", [
-    lambda: wilson(5, 0),
-    lambda: wilson(6, 5),
-    lambda: wilson(-1, 5),
-    lambda: wilson(2.5, 5),
-    lambda: wilson(2, 5, confidence=1.0),
-    lambda: two_proportion_ztest(1, 0, 1, 2),
-    lambda: chi_square_independence([1, 2, 3]),
-    lambda: chi_square_independence([[1, -2], [3, 4]]),
-    lambda: cochran_armitage_trend([1], [2]),
-    lambda: cochran_armitage_trend([1, 2], [2, 3], scores=[1, 1]),
-    lambda: cochran_armitage_trend([1, 5], [2, 3]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: wilson(5, 0),
+        lambda: wilson(6, 5),
+        lambda: wilson(-1, 5),
+        lambda: wilson(2.5, 5),
+        lambda: wilson(2, 5, confidence=1.0),
+        lambda: two_proportion_ztest(1, 0, 1, 2),
+        lambda: chi_square_independence([1, 2, 3]),
+        lambda: chi_square_independence([[1, -2], [3, 4]]),
+        lambda: cochran_armitage_trend([1], [2]),
+        lambda: cochran_armitage_trend([1, 2], [2, 3], scores=[1, 1]),
+        lambda: cochran_armitage_trend([1, 5], [2, 3]),
+    ],
+)
 def test_invalid_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()

@@ -36,12 +36,152 @@ from app.analysis.stats.shrinkage import (
 )
 
 # BDA3 Table 5.1 (rats.asc): tumours y of n rats; the last pair (4 of 14) is the current experiment.
-RAT_Y = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 5, 2, 5, 3,
-         2, 7, 7, 3, 3, 2, 9, 10, 4, 4, 4, 4, 4, 4, 4, 10, 4, 4, 4, 5, 11, 12, 5, 5, 6, 5, 6, 6, 6, 6, 16, 15, 15, 9,
-         4]
-RAT_N = [20, 20, 20, 20, 20, 20, 20, 19, 19, 19, 19, 18, 18, 17, 20, 20, 20, 20, 19, 19, 18, 18, 25, 24, 23, 20,
-         20, 20, 20, 20, 20, 10, 49, 19, 46, 27, 17, 49, 47, 20, 20, 13, 48, 50, 20, 20, 20, 20, 20, 20, 20, 48, 19,
-         19, 19, 22, 46, 49, 20, 20, 23, 19, 22, 20, 20, 20, 52, 46, 47, 24, 14]
+RAT_Y = [
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    1,
+    5,
+    2,
+    5,
+    3,
+    2,
+    7,
+    7,
+    3,
+    3,
+    2,
+    9,
+    10,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    4,
+    10,
+    4,
+    4,
+    4,
+    5,
+    11,
+    12,
+    5,
+    5,
+    6,
+    5,
+    6,
+    6,
+    6,
+    6,
+    16,
+    15,
+    15,
+    9,
+    4,
+]
+RAT_N = [
+    20,
+    20,
+    20,
+    20,
+    20,
+    20,
+    20,
+    19,
+    19,
+    19,
+    19,
+    18,
+    18,
+    17,
+    20,
+    20,
+    20,
+    20,
+    19,
+    19,
+    18,
+    18,
+    25,
+    24,
+    23,
+    20,
+    20,
+    20,
+    20,
+    20,
+    20,
+    10,
+    49,
+    19,
+    46,
+    27,
+    17,
+    49,
+    47,
+    20,
+    20,
+    13,
+    48,
+    50,
+    20,
+    20,
+    20,
+    20,
+    20,
+    20,
+    20,
+    48,
+    19,
+    19,
+    19,
+    22,
+    46,
+    49,
+    20,
+    20,
+    23,
+    19,
+    22,
+    20,
+    20,
+    20,
+    52,
+    46,
+    47,
+    24,
+    14,
+]
 WEIGHTS = {"top2box": 0.4, "nps": 0.2, "complaints": 0.15, "on_time": 0.15, "promises": 0.1}
 
 
@@ -66,7 +206,7 @@ def test_rat_data_transcription_matches_bda3_summary():
     assert p.mean() == pytest.approx(0.136, abs=5e-4)
     assert p.std(ddof=1) == pytest.approx(0.103, abs=5e-4)
     m, s = p.mean(), p.std(ddof=1)
-    common = m * (1 - m) / s ** 2 - 1
+    common = m * (1 - m) / s**2 - 1
     assert (m * common, (1 - m) * common) == pytest.approx((1.4, 8.6), abs=0.05)
 
 
@@ -80,11 +220,19 @@ def test_beta_binomial_mle_matches_minka_fixed_point_and_nelder_mead_on_rats():
     def nll(log_ab: np.ndarray) -> float:
         a, b = np.exp(log_ab)
         y, n = np.array(RAT_Y), np.array(RAT_N)
-        return -float(np.sum(special.gammaln(n + 1) - special.gammaln(y + 1) - special.gammaln(n - y + 1)
-                             + special.betaln(y + a, n - y + b) - special.betaln(a, b)))
+        return -float(
+            np.sum(
+                special.gammaln(n + 1)
+                - special.gammaln(y + 1)
+                - special.gammaln(n - y + 1)
+                + special.betaln(y + a, n - y + b)
+                - special.betaln(a, b)
+            )
+        )
 
-    nm = optimize.minimize(nll, [0.0, 1.0], method="Nelder-Mead",
-                           options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    nm = optimize.minimize(
+        nll, [0.0, 1.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000}
+    )
     assert (prior.alpha, prior.beta) == pytest.approx((a_ref, b_ref), rel=1e-5)
     assert (prior.alpha, prior.beta) == pytest.approx(tuple(np.exp(nm.x)), rel=1e-5)
     assert (a_ref, b_ref) == pytest.approx((2.3416, 14.1148), abs=1e-4)  # the value all three agree on
@@ -176,17 +324,21 @@ def _scenario(rng: np.random.Generator, groups: int) -> tuple[dict, np.ndarray]:
     comps = {
         "top2box": ShareComponent(rng.binomial(n, truth["top2box"]).tolist(), n.tolist()),
         "nps": NpsComponent(nps_counts.tolist()),
-        "complaints": ShareComponent(rng.binomial(appeals, truth["complaints"]).tolist(), appeals.tolist(),
-                                     higher_is_better=False),
+        "complaints": ShareComponent(
+            rng.binomial(appeals, truth["complaints"]).tolist(), appeals.tolist(), higher_is_better=False
+        ),
         "on_time": ShareComponent(rng.binomial(appeals, truth["on_time"]).tolist(), appeals.tolist()),
         "promises": ShareComponent(rng.binomial(appeals // 4, truth["promises"]).tolist(), (appeals // 4).tolist()),
     }
     true_index = []
     for i in range(groups):
-        components = {"top2box": 100 * truth["top2box"][i], "nps": 50 * (1 + nps_p[i, 0] - nps_p[i, 2]),
-                      "complaints": 100 * (1 - truth["complaints"][i]) if appeals[i] else None,
-                      "on_time": 100 * truth["on_time"][i] if appeals[i] else None,
-                      "promises": 100 * truth["promises"][i] if appeals[i] // 4 else None}
+        components = {
+            "top2box": 100 * truth["top2box"][i],
+            "nps": 50 * (1 + nps_p[i, 0] - nps_p[i, 2]),
+            "complaints": 100 * (1 - truth["complaints"][i]) if appeals[i] else None,
+            "on_time": 100 * truth["on_time"][i] if appeals[i] else None,
+            "promises": 100 * truth["promises"][i] if appeals[i] // 4 else None,
+        }
         true_index.append(composite.composite_index(components, WEIGHTS))
     return comps, np.array(true_index)
 
@@ -197,17 +349,24 @@ def _coverage(known_priors: bool) -> dict[str, float]:
     rank_hits, index_hits, widths = [], [], []
     for _ in range(runs):
         comps, true_index = _scenario(rng, groups)
-        result = simulate_ranking(comps, WEIGHTS, seed=int(rng.integers(1 << 30)),
-                                  priors=TRUE_PRIORS if known_priors else None)
+        result = simulate_ranking(
+            comps, WEIGHTS, seed=int(rng.integers(1 << 30)), priors=TRUE_PRIORS if known_priors else None
+        )
         true_rank = np.empty(groups, dtype=int)
         true_rank[np.argsort(-true_index)] = np.arange(1, groups + 1)
-        rank_hits.append(np.mean([g.rank_range[0] <= r <= g.rank_range[1]
-                                  for g, r in zip(result.groups, true_rank, strict=True)]))
+        rank_hits.append(
+            np.mean([g.rank_range[0] <= r <= g.rank_range[1] for g, r in zip(result.groups, true_rank, strict=True)])
+        )
         index_hits.append(np.mean([g.index_ci.contains(t) for g, t in zip(result.groups, true_index, strict=True)]))
         widths.append(np.mean([g.rank_range[1] - g.rank_range[0] + 1 for g in result.groups]))
-    return {"rank": float(np.mean(rank_hits)), "rank_se": float(np.std(rank_hits, ddof=1) / math.sqrt(runs)),
-            "index": float(np.mean(index_hits)), "index_se": float(np.std(index_hits, ddof=1) / math.sqrt(runs)),
-            "width": float(np.mean(widths)), "groups": groups}
+    return {
+        "rank": float(np.mean(rank_hits)),
+        "rank_se": float(np.std(rank_hits, ddof=1) / math.sqrt(runs)),
+        "index": float(np.mean(index_hits)),
+        "index_se": float(np.std(index_hits, ddof=1) / math.sqrt(runs)),
+        "width": float(np.mean(widths)),
+        "groups": groups,
+    }
 
 
 def test_rank_intervals_cover_the_true_rank():
@@ -254,8 +413,7 @@ def test_nothing_to_find_gives_wide_ranges_and_no_sure_bottom():
     """All centres alike (one true share): pooled, every rank range wide, nobody surely at the bottom."""
     rng = np.random.default_rng(8)
     n = [200] * 20
-    result = simulate_ranking({"top2box": ShareComponent(rng.binomial(200, 0.8, 20).tolist(), n)},
-                              {"top2box": 1.0})
+    result = simulate_ranking({"top2box": ShareComponent(rng.binomial(200, 0.8, 20).tolist(), n)}, {"top2box": 1.0})
     assert all(g.rank_range[1] - g.rank_range[0] >= 10 for g in result.groups)
     assert max(g.p_bottom for g in result.groups) < 0.5
 
@@ -292,8 +450,9 @@ def test_reproducible_eligibility_and_input_checks():
     assert first.groups[2].rank is None  # no answers: not ranked
     assert first.groups[3].rank is None  # not eligible, though it informs the prior
     assert first.ranked == 2 and {g.rank for g in first.groups[:2]} == {1, 2}
-    empty = simulate_ranking({"top2box": ShareComponent([], []), "nps": NpsComponent([])},
-                             {"top2box": 1.0, "nps": 1.0}, eligible=[])
+    empty = simulate_ranking(
+        {"top2box": ShareComponent([], []), "nps": NpsComponent([])}, {"top2box": 1.0, "nps": 1.0}, eligible=[]
+    )
     assert empty.groups == () and empty.ranked == 0  # a report without branches
     single = simulate_ranking({"top2box": ShareComponent([5], [9])}, {"top2box": 1.0})
     assert single.groups[0].rank == 1 and single.groups[0].p_bottom is None
@@ -328,8 +487,7 @@ def test_invariants_on_any_network(network):
     rank, bottom-fifth probabilities add up to the bottom places, intervals hold their estimates, shrunken
     shares lie between the raw share and the prior mean."""
     k, n, nps = network
-    result = simulate_ranking({"top2box": ShareComponent(k, n), "nps": NpsComponent(nps)},
-                              {"top2box": 0.7, "nps": 0.3})
+    result = simulate_ranking({"top2box": ShareComponent(k, n), "nps": NpsComponent(nps)}, {"top2box": 0.7, "nps": 0.3})
     ranked = [g for g in result.groups if g.rank is not None]
     assert sorted(g.rank for g in ranked) == list(range(1, len(ranked) + 1)) and len(ranked) == result.ranked
     for g in ranked:

@@ -33,21 +33,41 @@ def test_numbers_and_empty_cells_are_left_alone(value):
 
 def test_plain_text_unchanged():
     assert neutralise_cell("Очень долго ждал") == "Очень долго ждал"
-    assert neutralise_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert neutralise_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert neutralise_cell("-5") == "'-5"
 
 
 def test_columns_of_matrix_multi_and_other():
-    doc = {"pages": [{"questions": [
-        {"code": "m", "type": "matrix", "text": {"ru": "Оцените"}, "scale": {"min": 1, "max": 5},
-         "rows": [{"code": "m_a", "text": {"ru": "А"}}, {"code": "m_b", "text": {"ru": "Б"}}]},
-        {"code": "many", "type": "multi_choice", "text": {"ru": "Что"}, "other": True,
-         "options": [{"code": "x", "text": {"ru": "Икс"}}]},
-        {"code": "one", "type": "single_choice", "text": {"ru": "Один"},
-         "options": [{"code": "a", "text": {"ru": "А"}}, {"code": "b", "text": {"ru": "Б"}}]},
-        {"code": "contact", "type": "contact", "text": {"ru": "Контакты"}},
-        {"code": "yn", "type": "yes_no", "text": {"ru": "Да?"}},
-    ]}]}
+    doc = {
+        "pages": [
+            {
+                "questions": [
+                    {
+                        "code": "m",
+                        "type": "matrix",
+                        "text": {"ru": "Оцените"},
+                        "scale": {"min": 1, "max": 5},
+                        "rows": [{"code": "m_a", "text": {"ru": "А"}}, {"code": "m_b", "text": {"ru": "Б"}}],
+                    },
+                    {
+                        "code": "many",
+                        "type": "multi_choice",
+                        "text": {"ru": "Что"},
+                        "other": True,
+                        "options": [{"code": "x", "text": {"ru": "Икс"}}],
+                    },
+                    {
+                        "code": "one",
+                        "type": "single_choice",
+                        "text": {"ru": "Один"},
+                        "options": [{"code": "a", "text": {"ru": "А"}}, {"code": "b", "text": {"ru": "Б"}}],
+                    },
+                    {"code": "contact", "type": "contact", "text": {"ru": "Контакты"}},
+                    {"code": "yn", "type": "yes_no", "text": {"ru": "Да?"}},
+                ]
+            }
+        ]
+    }
     columns = definition_columns([doc])
     assert [c.code for c in columns] == ["m_a", "m_b", "many", "many__other", "one", "yn"]
     one = columns[4]

@@ -19,16 +19,49 @@ def q(code: str, qtype: str, **extra):
 
 
 OPTIONS = [{"code": c, "text": {"ru": c}} for c in ("a", "b", "c")]
-DOC = {"slug": "all-types", "title": {"ru": "Все типы"}, "pages": [{"questions": [
-    q("single", "single_choice", options=OPTIONS, other=True), q("multi", "multi_choice", options=OPTIONS, other=True),
-    q("drop", "dropdown", options=OPTIONS), q("rate", "rating"), q("nps", "nps"), q("ces", "ces"),
-    q("grid", "matrix", rows=[{"code": "grid_a", "text": {"ru": "a"}}, {"code": "grid_b", "text": {"ru": "b"}}]),
-    q("yes", "yes_no"), q("comment", "text"), q("count", "number"), q("day", "date"),
-    q("contact", "contact")]}]}
-ANSWERS = {"single": "other", "single__other": "свой вариант", "multi": ["a", "other"], "multi__other": "еще",
-           "drop": "b", "rate": "4", "nps": 0, "ces": 7, "grid_a": 1, "grid_b": "5", "yes": "нет", "comment": "Текст",
-           "count": "2.5", "day": "2026-01-31",
-           "contact": {"consent": True, "name": "Иван", "phone": "+7 900 000-00-00", "email": ""}}
+DOC = {
+    "slug": "all-types",
+    "title": {"ru": "Все типы"},
+    "pages": [
+        {
+            "questions": [
+                q("single", "single_choice", options=OPTIONS, other=True),
+                q("multi", "multi_choice", options=OPTIONS, other=True),
+                q("drop", "dropdown", options=OPTIONS),
+                q("rate", "rating"),
+                q("nps", "nps"),
+                q("ces", "ces"),
+                q(
+                    "grid",
+                    "matrix",
+                    rows=[{"code": "grid_a", "text": {"ru": "a"}}, {"code": "grid_b", "text": {"ru": "b"}}],
+                ),
+                q("yes", "yes_no"),
+                q("comment", "text"),
+                q("count", "number"),
+                q("day", "date"),
+                q("contact", "contact"),
+            ]
+        }
+    ],
+}
+ANSWERS = {
+    "single": "other",
+    "single__other": "свой вариант",
+    "multi": ["a", "other"],
+    "multi__other": "еще",
+    "drop": "b",
+    "rate": "4",
+    "nps": 0,
+    "ces": 7,
+    "grid_a": 1,
+    "grid_b": "5",
+    "yes": "нет",
+    "comment": "Текст",
+    "count": "2.5",
+    "day": "2026-01-31",
+    "contact": {"consent": True, "name": "Иван", "phone": "+7 900 000-00-00", "email": ""},
+}
 
 
 def test_every_question_type_has_its_class():
@@ -61,8 +94,9 @@ def test_answer_rows_rebuild_the_clean_answers():
 @pytest.mark.parametrize("qtype", [t for t in QUESTION_TYPES if t not in ("contact", "matrix")])
 def test_a_required_question_left_empty_is_an_error(qtype):
     extra = {"options": OPTIONS} if "choice" in qtype or qtype == "dropdown" else {}
-    defn = validate_definition({"slug": "one", "title": {"ru": "Один"},
-                                "pages": [{"questions": [q("x", qtype, required=True, **extra)]}]})
+    defn = validate_definition(
+        {"slug": "one", "title": {"ru": "Один"}, "pages": [{"questions": [q("x", qtype, required=True, **extra)]}]}
+    )
     for empty in (None, "", "  ", [], {}):
         clean, errors = validate_submission(defn, {"x": empty})
         assert clean == {} and errors == {"x": "Ответьте на этот вопрос"}, (qtype, empty)

@@ -36,8 +36,9 @@ def scale_0_100(value: float, lo: float, hi: float, higher_is_better: bool = Tru
     return score if higher_is_better else 100.0 - score
 
 
-def composite_index(components: Mapping[str, float | None], weights: Mapping[str, float],
-                    min_coverage: float = 0.0) -> float | None:
+def composite_index(
+    components: Mapping[str, float | None], weights: Mapping[str, float], min_coverage: float = 0.0
+) -> float | None:
     """Weighted mean of 0-100 components; missing components re-weight the rest.
 
     Parameters

@@ -45,9 +45,16 @@ class PChartPoint:
     beyond: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "count": self.count, "n": self.n, "share": float(self.share),
-                "center": float(self.center), "lcl": float(self.lcl), "ucl": float(self.ucl),
-                "beyond": self.beyond}
+        return {
+            "label": self.label,
+            "count": self.count,
+            "n": self.n,
+            "share": float(self.share),
+            "center": float(self.center),
+            "lcl": float(self.lcl),
+            "ucl": float(self.ucl),
+            "beyond": self.beyond,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,12 @@ class PChartResult:
         return [p for p in self.points if p.beyond is not None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"center": float(self.center), "points": [p.to_dict() for p in self.points],
-                "laney_used": self.laney_used, "sigma_z": to_jsonable(self.sigma_z)}
+        return {
+            "center": float(self.center),
+            "points": [p.to_dict() for p in self.points],
+            "laney_used": self.laney_used,
+            "sigma_z": to_jsonable(self.sigma_z),
+        }
 
 
 def laney_threshold(points: int) -> float:
@@ -109,8 +120,13 @@ def _beyond(share: float, low: float, high: float) -> str | None:
     return None
 
 
-def p_chart(counts: Sequence[int], totals: Sequence[int], labels: Sequence[Any] | None = None,
-            sigma: float = 3.0, laney: bool | str = "auto") -> PChartResult:
+def p_chart(
+    counts: Sequence[int],
+    totals: Sequence[int],
+    labels: Sequence[Any] | None = None,
+    sigma: float = 3.0,
+    laney: bool | str = "auto",
+) -> PChartResult:
     """p-chart (or Laney p'-chart) with variable subgroup sizes.
 
     Parameters
@@ -165,8 +181,7 @@ def p_chart(counts: Sequence[int], totals: Sequence[int], labels: Sequence[Any] 
         z = (share - centre) / se
         sigma_z = float(np.abs(np.diff(z)).mean() / D2)
     if laney == "auto":
-        use_laney = (sigma_z is not None and x.size >= LANEY_MIN_POINTS
-                     and sigma_z > laney_threshold(int(x.size)))
+        use_laney = sigma_z is not None and x.size >= LANEY_MIN_POINTS and sigma_z > laney_threshold(int(x.size))
     else:
         use_laney = bool(laney) and sigma_z is not None
     width = sigma * se * (sigma_z if use_laney and sigma_z is not None else 1.0)
@@ -174,8 +189,18 @@ def p_chart(counts: Sequence[int], totals: Sequence[int], labels: Sequence[Any] 
     for i in range(x.size):
         low = max(0.0, centre - float(width[i]))
         high = min(1.0, centre + float(width[i]))
-        points.append(PChartPoint(label=names[i], count=int(x[i]), n=int(n[i]), share=float(share[i]),
-                                  center=centre, lcl=low, ucl=high, beyond=_beyond(float(share[i]), low, high)))
+        points.append(
+            PChartPoint(
+                label=names[i],
+                count=int(x[i]),
+                n=int(n[i]),
+                share=float(share[i]),
+                center=centre,
+                lcl=low,
+                ucl=high,
+                beyond=_beyond(float(share[i]), low, high),
+            )
+        )
     return PChartResult(center=centre, points=points, laney_used=use_laney, sigma_z=sigma_z)
 
 
@@ -190,8 +215,9 @@ def _check_levels(levels: Sequence[float]) -> list[float]:
     return out
 
 
-def funnel_limits(n_values: Sequence[float] | np.ndarray, p0: float,
-                  levels: Sequence[float] = (0.95, 0.998)) -> list[dict[str, float]]:
+def funnel_limits(
+    n_values: Sequence[float] | np.ndarray, p0: float, levels: Sequence[float] = (0.95, 0.998)
+) -> list[dict[str, float]]:
     """Funnel-plot control limits around a target share ``p0`` for each denominator n.
 
     Returns
@@ -231,8 +257,13 @@ def funnel_limits(n_values: Sequence[float] | np.ndarray, p0: float,
     return out
 
 
-def funnel_points(counts: Sequence[int], totals: Sequence[int], labels: Sequence[Any],
-                  p0: float | None = None, levels: Sequence[float] = (0.95, 0.998)) -> list[dict[str, Any]]:
+def funnel_points(
+    counts: Sequence[int],
+    totals: Sequence[int],
+    labels: Sequence[Any],
+    p0: float | None = None,
+    levels: Sequence[float] = (0.95, 0.998),
+) -> list[dict[str, Any]]:
     """Units (centres) on a funnel plot: each share with its limits and whether it lies beyond them.
 
     Parameters
@@ -266,8 +297,14 @@ def funnel_points(counts: Sequence[int], totals: Sequence[int], labels: Sequence
     for i, row in enumerate(limits):
         share = float(x[i] / n[i])
         se = math.sqrt(target * (1.0 - target) / n[i])
-        point: dict[str, Any] = {"label": names[i], "count": int(x[i]), "n": int(n[i]), "share": share,
-                                 "p0": target, "z": (share - target) / se if se > 0 else None}
+        point: dict[str, Any] = {
+            "label": names[i],
+            "count": int(x[i]),
+            "n": int(n[i]),
+            "share": share,
+            "p0": target,
+            "z": (share - target) / se if se > 0 else None,
+        }
         for level in _check_levels(levels):
             key = _level_key(level)
             low, high = row[f"lower_{key}"], row[f"upper_{key}"]

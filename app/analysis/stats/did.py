@@ -87,8 +87,10 @@ def mean_group_from_counts(counts: Mapping[float, int]) -> Group:
 def nps_group(promoters: int, passives: int, detractors: int) -> Group:
     """NPS in points (−100…100) as the mean of scores +1/0/−1 times 100; variance ``10⁴(p_P + p_D − (p_P − p_D)²)``
     (the variance of the −1/0/+1 scores, in points²)."""
-    p, m, d = (check_count(x, name) for x, name in ((promoters, "promoters"), (passives, "passives"),
-                                                     (detractors, "detractors")))
+    p, m, d = (
+        check_count(x, name)
+        for x, name in ((promoters, "promoters"), (passives, "passives"), (detractors, "detractors"))
+    )
     n = p + m + d
     if n == 0:
         raise ValueError("NPS needs at least one respondent")
@@ -123,16 +125,27 @@ class DidResult:
 
     @property
     def direction(self) -> str | None:
-        """"up"/"down" when the interval excludes 0 on that side, else None."""
+        """ "up"/"down" when the interval excludes 0 on that side, else None."""
         return _direction(self.ci, self.degenerate)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"measure": self.measure, "center_before": self.center_before.to_dict(),
-                "center_after": self.center_after.to_dict(), "comparison_before": self.comparison_before.to_dict(),
-                "comparison_after": self.comparison_after.to_dict(), "naive_change": self.naive_change,
-                "comparison_change": self.comparison_change, "estimate": self.estimate, "se": self.se,
-                "ci": self.ci.to_list(), "statistic": self.statistic, "p_value": self.p_value,
-                "confidence": self.confidence, "degenerate": self.degenerate, "direction": self.direction}
+        return {
+            "measure": self.measure,
+            "center_before": self.center_before.to_dict(),
+            "center_after": self.center_after.to_dict(),
+            "comparison_before": self.comparison_before.to_dict(),
+            "comparison_after": self.comparison_after.to_dict(),
+            "naive_change": self.naive_change,
+            "comparison_change": self.comparison_change,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci": self.ci.to_list(),
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "confidence": self.confidence,
+            "degenerate": self.degenerate,
+            "direction": self.direction,
+        }
 
 
 def _direction(ci: Interval, degenerate: bool) -> str | None:
@@ -149,9 +162,15 @@ def _two_sided_p(z: float) -> float:
     return float(special.erfc(abs(z) / math.sqrt(2.0)))  # 2(1 − Φ(|z|)) without cancellation
 
 
-def difference_in_differences(center_before: Group, center_after: Group, comparison_before: Group,
-                              comparison_after: Group, *, measure: str = "share",
-                              confidence: float = 0.95) -> DidResult:
+def difference_in_differences(
+    center_before: Group,
+    center_after: Group,
+    comparison_before: Group,
+    comparison_after: Group,
+    *,
+    measure: str = "share",
+    confidence: float = 0.95,
+) -> DidResult:
     """Difference-in-differences of four independent samples with a delta-method interval.
 
     Parameters
@@ -196,38 +215,84 @@ def difference_in_differences(center_before: Group, center_after: Group, compari
     estimate = naive - comparison
     se = math.sqrt(sum(g.sampling_variance for g in groups))
     if se == 0.0:
-        return DidResult(measure, *groups, naive, comparison, estimate, 0.0, Interval(estimate, estimate), 0.0, 1.0,
-                         float(confidence), True)
+        return DidResult(
+            measure,
+            *groups,
+            naive,
+            comparison,
+            estimate,
+            0.0,
+            Interval(estimate, estimate),
+            0.0,
+            1.0,
+            float(confidence),
+            True,
+        )
     z = estimate / se
-    return DidResult(measure, *groups, naive, comparison, estimate, se,
-                     Interval(estimate - z_crit * se, estimate + z_crit * se), z, _two_sided_p(z),
-                     float(confidence), False)
+    return DidResult(
+        measure,
+        *groups,
+        naive,
+        comparison,
+        estimate,
+        se,
+        Interval(estimate - z_crit * se, estimate + z_crit * se),
+        z,
+        _two_sided_p(z),
+        float(confidence),
+        False,
+    )
 
 
-def did_shares(center_before: tuple[int, int], center_after: tuple[int, int], comparison_before: tuple[int, int],
-               comparison_after: tuple[int, int], confidence: float = 0.95) -> DidResult:
+def did_shares(
+    center_before: tuple[int, int],
+    center_after: tuple[int, int],
+    comparison_before: tuple[int, int],
+    comparison_after: tuple[int, int],
+    confidence: float = 0.95,
+) -> DidResult:
     """DiD of two shares given as ``(k, n)`` pairs (see :func:`difference_in_differences`)."""
-    return difference_in_differences(share_group(*center_before), share_group(*center_after),
-                                     share_group(*comparison_before), share_group(*comparison_after),
-                                     measure="share", confidence=confidence)
+    return difference_in_differences(
+        share_group(*center_before),
+        share_group(*center_after),
+        share_group(*comparison_before),
+        share_group(*comparison_after),
+        measure="share",
+        confidence=confidence,
+    )
 
 
-def did_means(center_before: Mapping[float, int] | Group, center_after: Mapping[float, int] | Group,
-              comparison_before: Mapping[float, int] | Group, comparison_after: Mapping[float, int] | Group,
-              confidence: float = 0.95) -> DidResult:
+def did_means(
+    center_before: Mapping[float, int] | Group,
+    center_after: Mapping[float, int] | Group,
+    comparison_before: Mapping[float, int] | Group,
+    comparison_after: Mapping[float, int] | Group,
+    confidence: float = 0.95,
+) -> DidResult:
     """DiD of two means, each sample given as value counts ``{value: count}`` or a :func:`mean_group`."""
-    groups = [g if isinstance(g, Group) else mean_group_from_counts(g)
-              for g in (center_before, center_after, comparison_before, comparison_after)]
+    groups = [
+        g if isinstance(g, Group) else mean_group_from_counts(g)
+        for g in (center_before, center_after, comparison_before, comparison_after)
+    ]
     return difference_in_differences(*groups, measure="mean", confidence=confidence)
 
 
-def did_nps(center_before: tuple[int, int, int], center_after: tuple[int, int, int],
-            comparison_before: tuple[int, int, int], comparison_after: tuple[int, int, int],
-            confidence: float = 0.95) -> DidResult:
+def did_nps(
+    center_before: tuple[int, int, int],
+    center_after: tuple[int, int, int],
+    comparison_before: tuple[int, int, int],
+    comparison_after: tuple[int, int, int],
+    confidence: float = 0.95,
+) -> DidResult:
     """DiD of NPS (points), each sample as ``(promoters, passives, detractors)``."""
-    return difference_in_differences(nps_group(*center_before), nps_group(*center_after),
-                                     nps_group(*comparison_before), nps_group(*comparison_after),
-                                     measure="nps", confidence=confidence)
+    return difference_in_differences(
+        nps_group(*center_before),
+        nps_group(*center_after),
+        nps_group(*comparison_before),
+        nps_group(*comparison_after),
+        measure="nps",
+        confidence=confidence,
+    )
 
 
 @dataclass(frozen=True)
@@ -254,10 +319,17 @@ class RegressionToMean:
         return _direction(self.adjusted_ci, self.degenerate)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"units": self.units, "prior_mean": self.prior_mean, "between_variance": self.between_variance,
-                "reliability": self.reliability, "expected_shift": self.expected_shift,
-                "adjusted_estimate": self.adjusted_estimate, "adjusted_se": self.adjusted_se,
-                "adjusted_ci": self.adjusted_ci.to_list(), "direction": self.direction}
+        return {
+            "units": self.units,
+            "prior_mean": self.prior_mean,
+            "between_variance": self.between_variance,
+            "reliability": self.reliability,
+            "expected_shift": self.expected_shift,
+            "adjusted_estimate": self.adjusted_estimate,
+            "adjusted_se": self.adjusted_se,
+            "adjusted_ci": self.adjusted_ci.to_list(),
+            "direction": self.direction,
+        }
 
 
 def regression_to_mean(result: DidResult, units_before: Sequence[Group]) -> RegressionToMean | None:
@@ -301,16 +373,29 @@ def regression_to_mean(result: DidResult, units_before: Sequence[Group]) -> Regr
     reliability = between / (between + own) if between + own > 0 else 1.0
     shift = (1.0 - reliability) * (prior_mean - result.center_before.value)
     adjusted = result.estimate - shift
-    variance = (reliability * own + result.center_after.sampling_variance
-                + result.comparison_before.sampling_variance + result.comparison_after.sampling_variance)
+    variance = (
+        reliability * own
+        + result.center_after.sampling_variance
+        + result.comparison_before.sampling_variance
+        + result.comparison_after.sampling_variance
+    )
     se = math.sqrt(variance)
     half = z_value(result.confidence) * se
-    return RegressionToMean(len(units), prior_mean, between, reliability, shift, adjusted, se,
-                            Interval(adjusted - half, adjusted + half), se == 0.0)
+    return RegressionToMean(
+        len(units),
+        prior_mean,
+        between,
+        reliability,
+        shift,
+        adjusted,
+        se,
+        Interval(adjusted - half, adjusted + half),
+        se == 0.0,
+    )
 
 
 def verdict_direction(result: DidResult, rtm: RegressionToMean | None = None) -> str | None:
-    """"up"/"down" only when the DiD interval excludes 0 on that side and, when an adjustment for
+    """ "up"/"down" only when the DiD interval excludes 0 on that side and, when an adjustment for
     regression to the mean is available, its interval does too; otherwise None."""
     direction = result.direction
     if direction is None or rtm is None:

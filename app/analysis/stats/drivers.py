@@ -38,8 +38,12 @@ class DriverWeight:
     beta: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "weight": float(self.weight), "share_of_r2": float(self.share_of_r2),
-                "beta": float(self.beta)}
+        return {
+            "name": self.name,
+            "weight": float(self.weight),
+            "share_of_r2": float(self.share_of_r2),
+            "beta": float(self.beta),
+        }
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,12 @@ class DriverResult:
         return {a.name: a.weight for a in self.attributes}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "r2": float(self.r2), "n": self.n,
-                "attributes": [a.to_dict() for a in self.attributes]}
+        return {
+            "target": self.target,
+            "r2": float(self.r2),
+            "n": self.n,
+            "attributes": [a.to_dict() for a in self.attributes],
+        }
 
 
 def relative_weights(X: pd.DataFrame, y: pd.Series) -> DriverResult:
@@ -133,12 +141,14 @@ def relative_weights(X: pd.DataFrame, y: pd.Series) -> DriverResult:
         raise ValueError("predictors are perfectly collinear")
     lam = vectors @ np.diag(np.sqrt(eigenvalues)) @ vectors.T
     beta_orth = np.linalg.solve(lam, rxy)
-    raw = (lam ** 2) @ (beta_orth ** 2)
+    raw = (lam**2) @ (beta_orth**2)
     betas = np.linalg.solve(rxx, rxy)
     r2 = float(rxy @ betas)
     shares = raw / r2 if r2 > 0 else np.zeros_like(raw)
-    attributes = [DriverWeight(name=str(name), weight=float(w), share_of_r2=float(s), beta=float(b))
-                  for name, w, s, b in zip(X.columns, raw, shares, betas, strict=True)]
+    attributes = [
+        DriverWeight(name=str(name), weight=float(w), share_of_r2=float(s), beta=float(b))
+        for name, w, s, b in zip(X.columns, raw, shares, betas, strict=True)
+    ]
     return DriverResult(target=target, r2=r2, n=n, attributes=attributes)
 
 

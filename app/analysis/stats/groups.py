@@ -37,7 +37,7 @@ def _midranks(values: np.ndarray, totals: np.ndarray) -> tuple[np.ndarray, float
     """Mid-rank of each distinct sorted value and the tie term sum(t^3 - t)."""
     upper = np.cumsum(totals)
     ranks = upper - (totals - 1.0) / 2.0
-    return ranks, float((totals ** 3 - totals).sum())
+    return ranks, float((totals**3 - totals).sum())
 
 
 def _pool_counts(groups: Mapping[str, Mapping[float, int]]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -62,13 +62,15 @@ def _kruskal_core(names: list[str], matrix: np.ndarray) -> TestResult:
     rank_sums = matrix @ ranks
     mean_ranks = rank_sums / sizes
     df = float(len(names) - 1)
-    extra: dict[str, Any] = {"n": {name: int(size) for name, size in zip(names, sizes, strict=True)},
-                             "mean_ranks": dict(zip(names, mean_ranks.tolist(), strict=True))}
-    correction = 1.0 - ties / (big_n ** 3 - big_n)
+    extra: dict[str, Any] = {
+        "n": {name: int(size) for name, size in zip(names, sizes, strict=True)},
+        "mean_ranks": dict(zip(names, mean_ranks.tolist(), strict=True)),
+    }
+    correction = 1.0 - ties / (big_n**3 - big_n)
     if correction <= 0.0:  # every value identical: no evidence of any difference
         extra.update(epsilon_squared=0.0, degenerate=True)
         return TestResult("kruskal", 0.0, 1.0, df, extra)
-    h = (12.0 / (big_n * (big_n + 1.0)) * float((rank_sums ** 2 / sizes).sum()) - 3.0 * (big_n + 1.0)) / correction
+    h = (12.0 / (big_n * (big_n + 1.0)) * float((rank_sums**2 / sizes).sum()) - 3.0 * (big_n + 1.0)) / correction
     h = max(h, 0.0)
     extra.update(epsilon_squared=h / (big_n - 1.0), degenerate=False)
     return TestResult("kruskal", float(h), float(special.chdtrc(df, h)), df, extra)
@@ -151,9 +153,14 @@ def _mann_whitney_core(a_counts: np.ndarray, b_counts: np.ndarray) -> TestResult
     ranks, ties = _midranks(np.arange(totals.size), totals)
     u1 = float(a_counts @ ranks) - n1 * (n1 + 1.0) / 2.0
     u2 = n1 * n2 - u1
-    extra: dict[str, Any] = {"n1": int(n1), "n2": int(n2), "u1": u1, "u2": u2,
-                             "rank_biserial": (u1 - u2) / (n1 * n2),
-                             "prob_superiority": u1 / (n1 * n2)}
+    extra: dict[str, Any] = {
+        "n1": int(n1),
+        "n2": int(n2),
+        "u1": u1,
+        "u2": u2,
+        "rank_biserial": (u1 - u2) / (n1 * n2),
+        "prob_superiority": u1 / (n1 * n2),
+    }
     variance = n1 * n2 / 12.0 * ((big_n + 1.0) - ties / (big_n * (big_n - 1.0)))
     if variance <= 0.0:
         extra.update(z=0.0, degenerate=True)
@@ -212,8 +219,7 @@ def mann_whitney(a: Sequence[float], b: Sequence[float], method: str = "asymptot
     if values.size < x.size + y.size:
         raise ValueError("the exact method needs data without ties; use method='asymptotic'")
     exact = sps.mannwhitneyu(x, y, alternative="two-sided", method="exact")
-    return TestResult("mann_whitney", result.statistic, float(exact.pvalue), None,
-                      {**result.extra, "method": "exact"})
+    return TestResult("mann_whitney", result.statistic, float(exact.pvalue), None, {**result.extra, "method": "exact"})
 
 
 def mann_whitney_from_counts(a: Mapping[float, int], b: Mapping[float, int]) -> TestResult:

@@ -89,8 +89,9 @@ def mean_from_counts(counts: Mapping[float, int], confidence: float = 0.95) -> M
     return _t_estimate(n, mean, sd, confidence)
 
 
-def top_box(counts: Mapping[float, int], scale_max: float, boxes: int = 2,
-            confidence: float = 0.95) -> ProportionEstimate:
+def top_box(
+    counts: Mapping[float, int], scale_max: float, boxes: int = 2, confidence: float = 0.95
+) -> ProportionEstimate:
     """Share of answers in the ``boxes`` best points of a scale, with a Wilson interval.
 
     Parameters

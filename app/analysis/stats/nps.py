@@ -47,8 +47,14 @@ class NpsEstimate:
         return p + d - (p - d) ** 2
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "promoters": self.promoters, "passives": self.passives,
-                "detractors": self.detractors, "nps": float(self.nps), "ci": self.ci.to_list()}
+        return {
+            "n": self.n,
+            "promoters": self.promoters,
+            "passives": self.passives,
+            "detractors": self.detractors,
+            "nps": float(self.nps),
+            "ci": self.ci.to_list(),
+        }
 
 
 def nps_from_counts(promoters: int, passives: int, detractors: int, confidence: float = 0.95) -> NpsEstimate:

@@ -45,8 +45,7 @@ class ProportionEstimate:
     method: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"k": self.k, "n": self.n, "share": float(self.share), "ci": self.ci.to_list(),
-                "method": self.method}
+        return {"k": self.k, "n": self.n, "share": float(self.share), "ci": self.ci.to_list(), "method": self.method}
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> ProportionEstimate:
@@ -94,8 +93,9 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> ProportionEstimate:
     return ProportionEstimate(k=k, n=n, share=share, ci=Interval(low, high), method="wilson")
 
 
-def choice_shares(counts: Mapping[str, int], n: int | None = None,
-                  confidence: float = 0.95) -> dict[str, ProportionEstimate]:
+def choice_shares(
+    counts: Mapping[str, int], n: int | None = None, confidence: float = 0.95
+) -> dict[str, ProportionEstimate]:
     """Share of each option of a choice question, each with its Wilson interval.
 
     Parameters
@@ -201,8 +201,13 @@ def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int, confidence: float =
     pooled = (x1 + x2) / (n1 + n2)
     se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
     diff_ci = newcombe_difference(x1, n1, x2, n2, confidence)
-    extra: dict[str, Any] = {"share1": p1, "share2": p2, "difference": p1 - p2,
-                             "difference_ci": diff_ci.to_list(), "degenerate": se == 0.0}
+    extra: dict[str, Any] = {
+        "share1": p1,
+        "share2": p2,
+        "difference": p1 - p2,
+        "difference_ci": diff_ci.to_list(),
+        "degenerate": se == 0.0,
+    }
     if se == 0.0:
         return TestResult("two_proportion_z", 0.0, 1.0, None, extra)
     z = (p1 - p2) / se
@@ -249,8 +254,14 @@ def chi_square_independence(table: Sequence[Sequence[float]] | np.ndarray) -> Te
     observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
     total = float(observed.sum())
     if observed.shape[0] < 2 or observed.shape[1] < 2:
-        extra = {"n": total, "expected_min": None, "cramers_v": 0.0, "share_expected_below_5": None,
-                 "low_expected": False, "degenerate": True}
+        extra = {
+            "n": total,
+            "expected_min": None,
+            "cramers_v": 0.0,
+            "share_expected_below_5": None,
+            "low_expected": False,
+            "degenerate": True,
+        }
         return TestResult("chi_square", 0.0, 1.0, 0.0, extra)
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / total
     statistic = float(((observed - expected) ** 2 / expected).sum())
@@ -269,8 +280,9 @@ def chi_square_independence(table: Sequence[Sequence[float]] | np.ndarray) -> Te
     return TestResult("chi_square", statistic, p_value, df, extra)
 
 
-def cochran_armitage_trend(successes: Sequence[int], totals: Sequence[int],
-                           scores: Sequence[float] | None = None, alpha: float = 0.05) -> TestResult:
+def cochran_armitage_trend(
+    successes: Sequence[int], totals: Sequence[int], scores: Sequence[float] | None = None, alpha: float = 0.05
+) -> TestResult:
     """Chi-square test for a linear trend in shares over ordered groups (R ``prop.trend.test``).
 
     Parameters
@@ -327,8 +339,13 @@ def cochran_armitage_trend(successes: Sequence[int], totals: Sequence[int],
     t = float((s * (x - n * pooled)).sum())
     slope = t / sxx
     sign = int(np.sign(slope)) if abs(t) > 1e-12 * max(1.0, total) else 0
-    extra: dict[str, Any] = {"slope": slope, "slope_sign": sign, "pooled_share": pooled, "direction": "flat",
-                             "degenerate": pooled in (0.0, 1.0)}
+    extra: dict[str, Any] = {
+        "slope": slope,
+        "slope_sign": sign,
+        "pooled_share": pooled,
+        "direction": "flat",
+        "degenerate": pooled in (0.0, 1.0),
+    }
     if pooled in (0.0, 1.0):
         return TestResult("cochran_armitage", 0.0, 1.0, 1.0, extra)
     statistic = t * t / (pooled * (1.0 - pooled) * sxx)
@@ -336,4 +353,3 @@ def cochran_armitage_trend(successes: Sequence[int], totals: Sequence[int],
     if p_value < alpha and sign != 0:
         extra["direction"] = "up" if sign > 0 else "down"
     return TestResult("cochran_armitage", float(statistic), p_value, 1.0, extra)
-

@@ -12,8 +12,9 @@ from app.analysis.stats._base import z_value
 __all__ = ["n_for_proportion", "n_per_group_two_proportions"]
 
 
-def n_for_proportion(margin: float = 0.05, p: float = 0.5, confidence: float = 0.95,
-                     population: int | None = None) -> int:
+def n_for_proportion(
+    margin: float = 0.05, p: float = 0.5, confidence: float = 0.95, population: int | None = None
+) -> int:
     """Respondents needed to estimate a share within ``± margin`` (rounded up).
 
     Parameters

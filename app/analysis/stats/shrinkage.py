@@ -108,8 +108,14 @@ class BetaPrior:
         return self.alpha + self.beta
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alpha": float(self.alpha), "beta": float(self.beta), "mean": float(self.mean),
-                "strength": float(self.strength), "method": self.method, "groups": self.groups}
+        return {
+            "alpha": float(self.alpha),
+            "beta": float(self.beta),
+            "mean": float(self.mean),
+            "strength": float(self.strength),
+            "method": self.method,
+            "groups": self.groups,
+        }
 
 
 @dataclass(frozen=True)
@@ -130,8 +136,13 @@ class DirichletPrior:
         return tuple(a / total for a in self.alpha)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alpha": [float(a) for a in self.alpha], "mean": [float(m) for m in self.mean],
-                "strength": self.strength, "method": self.method, "groups": self.groups}
+        return {
+            "alpha": [float(a) for a in self.alpha],
+            "mean": [float(m) for m in self.mean],
+            "strength": self.strength,
+            "method": self.method,
+            "groups": self.groups,
+        }
 
 
 def _moment_rho(k: np.ndarray, n: np.ndarray) -> float:
@@ -165,8 +176,9 @@ def _minimise(objective: Any, start: np.ndarray, bounds: list[tuple[float, float
     """Bounded SLSQP (a few times faster than L-BFGS-B here, same optimum) from the moment start; the
     full-pooling corner (same mean, largest strength) is kept when it is at least as likely (the
     likelihood can be flat towards it). None on failure."""
-    result = optimize.minimize(objective, start, jac=True, method="SLSQP", bounds=bounds,
-                               options={"ftol": 1e-12, "maxiter": 500})
+    result = optimize.minimize(
+        objective, start, jac=True, method="SLSQP", bounds=bounds, options={"ftol": 1e-12, "maxiter": 500}
+    )
     corner = start.copy()
     corner[-1] = bounds[-1][1]
     corner_value = objective(corner)[0]
@@ -305,16 +317,18 @@ def fit_dirichlet_multinomial(counts: Sequence[Sequence[int]]) -> DirichletPrior
         mean, strength = unpack(theta)
         alpha = mean * strength
         value = -float(np.sum(sps.dirichlet_multinomial.logpmf(x, alpha, n)))
-        d_alpha = (np.sum(special.digamma(xf + alpha) - special.digamma(alpha), axis=0)
-                   + float(np.sum(special.digamma(strength) - special.digamma(nf + strength))))
+        d_alpha = np.sum(special.digamma(xf + alpha) - special.digamma(alpha), axis=0) + float(
+            np.sum(special.digamma(strength) - special.digamma(nf + strength))
+        )
         # α_j = s·m_j, m = softmax(η): ∂α_j/∂η_l = s·m_j(δ_jl − m_l); ∂α_j/∂log s = α_j.
         jac_eta = strength * (np.diag(mean) - np.outer(mean, mean))[:, free]
         grad = np.concatenate([d_alpha @ jac_eta, [float(d_alpha @ alpha)]])
         return value, -grad
 
     bounds = [(-_LOGIT_BOUND, _LOGIT_BOUND)] * len(free) + [(math.log(MIN_STRENGTH), math.log(POOLED_STRENGTH))]
-    theta = _minimise(negative_log_likelihood, np.concatenate([np.clip(eta0, -_LOGIT_BOUND, _LOGIT_BOUND),
-                                                               [math.log(s0)]]), bounds)
+    theta = _minimise(
+        negative_log_likelihood, np.concatenate([np.clip(eta0, -_LOGIT_BOUND, _LOGIT_BOUND), [math.log(s0)]]), bounds
+    )
     if theta is None:
         return DirichletPrior(tuple(float(m) * s0 for m in share0 / share0.sum()), "moments", groups)
     mean, strength = unpack(theta)
@@ -341,12 +355,19 @@ class ShrunkShare:
     weight: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"k": self.k, "n": self.n, "share": self.share, "mean": float(self.mean), "ci": self.ci.to_list(),
-                "weight": float(self.weight)}
+        return {
+            "k": self.k,
+            "n": self.n,
+            "share": self.share,
+            "mean": float(self.mean),
+            "ci": self.ci.to_list(),
+            "weight": float(self.weight),
+        }
 
 
-def shrink_shares(k: Sequence[int], n: Sequence[int], prior: BetaPrior | None = None,
-                  confidence: float = 0.95) -> list[ShrunkShare]:
+def shrink_shares(
+    k: Sequence[int], n: Sequence[int], prior: BetaPrior | None = None, confidence: float = 0.95
+) -> list[ShrunkShare]:
     """Empirical-Bayes estimates of group shares.
 
     Notes
@@ -373,9 +394,12 @@ def shrink_shares(k: Sequence[int], n: Sequence[int], prior: BetaPrior | None = 
     lows = sps.beta.ppf((1.0 - level) / 2.0, a, b)
     highs = sps.beta.ppf((1.0 + level) / 2.0, a, b)
     weights = n_arr / (n_arr + prior.strength)
-    return [ShrunkShare(int(ki), int(ni), (int(ki) / int(ni)) if ni else None, float(m), Interval(float(lo), float(hi)),
-                        float(w))
-            for ki, ni, m, lo, hi, w in zip(k_arr, n_arr, means, lows, highs, weights, strict=True)]
+    return [
+        ShrunkShare(
+            int(ki), int(ni), (int(ki) / int(ni)) if ni else None, float(m), Interval(float(lo), float(hi)), float(w)
+        )
+        for ki, ni, m, lo, hi, w in zip(k_arr, n_arr, means, lows, highs, weights, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- ranking by simulation
@@ -414,9 +438,13 @@ class RankedGroup:
     p_bottom: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "index_ci": self.index_ci.to_list() if self.index_ci else None,
-                "rank": self.rank, "rank_range": list(self.rank_range) if self.rank_range else None,
-                "p_bottom": self.p_bottom}
+        return {
+            "index": self.index,
+            "index_ci": self.index_ci.to_list() if self.index_ci else None,
+            "rank": self.rank,
+            "rank_range": list(self.rank_range) if self.rank_range else None,
+            "p_bottom": self.p_bottom,
+        }
 
 
 @dataclass(frozen=True)
@@ -433,10 +461,15 @@ class RankSimulation:
     component_means: dict[str, tuple[float | None, ...]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"groups": [g.to_dict() for g in self.groups],
-                "priors": {k: v.to_dict() for k, v in self.priors.items()}, "draws": self.draws,
-                "seed": self.seed, "ranked": self.ranked, "bottom_places": self.bottom_places,
-                "component_means": {k: list(v) for k, v in self.component_means.items()}}
+        return {
+            "groups": [g.to_dict() for g in self.groups],
+            "priors": {k: v.to_dict() for k, v in self.priors.items()},
+            "draws": self.draws,
+            "seed": self.seed,
+            "ranked": self.ranked,
+            "bottom_places": self.bottom_places,
+            "component_means": {k: list(v) for k, v in self.component_means.items()},
+        }
 
 
 def bottom_places(groups: int) -> int:
@@ -472,7 +505,8 @@ def _checked_weights(prepared: Mapping[str, Any], weights: Mapping[str, float]) 
 
 
 def _posterior_component_means(
-    prepared: Mapping[str, tuple[str, Any]], given: Mapping[str, BetaPrior | DirichletPrior],
+    prepared: Mapping[str, tuple[str, Any]],
+    given: Mapping[str, BetaPrior | DirichletPrior],
 ) -> tuple[dict[str, BetaPrior | DirichletPrior], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The prior of every component (given or fitted across all groups), the posterior mean of the 0–100
     component per group (NaN where missing) and where it is present."""
@@ -502,9 +536,15 @@ def _posterior_component_means(
     return fitted, means, present
 
 
-def _summed_index_draws(prepared: Mapping[str, tuple[str, Any]], fitted: Mapping[str, BetaPrior | DirichletPrior],
-                        present: Mapping[str, np.ndarray], w: Mapping[str, float], ranked_ids: np.ndarray,
-                        draws: int, seed: int) -> np.ndarray:
+def _summed_index_draws(
+    prepared: Mapping[str, tuple[str, Any]],
+    fitted: Mapping[str, BetaPrior | DirichletPrior],
+    present: Mapping[str, np.ndarray],
+    w: Mapping[str, float],
+    ranked_ids: np.ndarray,
+    draws: int,
+    seed: int,
+) -> np.ndarray:
     """Weighted sum of the components' joint posterior draws per ranked group (not yet divided by the
     total weight). Components are drawn in name order so a seed gives the same draws every time."""
     rng = np.random.default_rng(seed)
@@ -532,11 +572,18 @@ def _summed_index_draws(prepared: Mapping[str, tuple[str, Any]], fitted: Mapping
     return index_draws
 
 
-def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], weights: Mapping[str, float], *,
-                     eligible: Sequence[bool] | None = None, confidence: float = 0.95,
-                     draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, rank_level: float = 0.90,
-                     bottom: int | None = None,
-                     priors: Mapping[str, BetaPrior | DirichletPrior] | None = None) -> RankSimulation:
+def simulate_ranking(
+    components: Mapping[str, ShareComponent | NpsComponent],
+    weights: Mapping[str, float],
+    *,
+    eligible: Sequence[bool] | None = None,
+    confidence: float = 0.95,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    rank_level: float = 0.90,
+    bottom: int | None = None,
+    priors: Mapping[str, BetaPrior | DirichletPrior] | None = None,
+) -> RankSimulation:
     """Rank groups by the posterior mean of a composite index and simulate how sure each place is.
 
     Parameters
@@ -597,8 +644,10 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
     w = _checked_weights(prepared, weights)
     fitted, means, present = _posterior_component_means(prepared, dict(priors or {}))
 
-    component_means = {name: tuple(float(m) if on else None for m, on in zip(means[name], present[name], strict=True))
-                       for name in prepared}
+    component_means = {
+        name: tuple(float(m) if on else None for m, on in zip(means[name], present[name], strict=True))
+        for name in prepared
+    }
     total_weight = np.zeros(size)
     for name in prepared:
         total_weight += w[name] * present[name]
@@ -637,7 +686,10 @@ def simulate_ranking(components: Mapping[str, ShareComponent | NpsComponent], we
     for j, gid in enumerate(ranked_ids):
         rank = int(ranks[j])
         results[gid] = RankedGroup(
-            index=float(index_mean[j]), index_ci=Interval(float(ci_lo[j]), float(ci_hi[j])), rank=rank,
+            index=float(index_mean[j]),
+            index_ci=Interval(float(ci_lo[j]), float(ci_hi[j])),
+            rank=rank,
             rank_range=(min(int(rank_lo[j]), rank), max(int(rank_hi[j]), rank)),
-            p_bottom=float(p_bottom[j]) if groups_ranked > 1 else None)
+            p_bottom=float(p_bottom[j]) if groups_ranked > 1 else None,
+        )
     return RankSimulation(tuple(results), fitted, draws, seed, groups_ranked, bottom, component_means)

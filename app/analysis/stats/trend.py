@@ -30,8 +30,10 @@ class MannKendallResult:
     tau: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: to_jsonable(getattr(self, name))
-                for name in ("s", "var_s", "z", "p_value", "sen_slope", "direction", "n", "tau")}
+        return {
+            name: to_jsonable(getattr(self, name))
+            for name in ("s", "var_s", "z", "p_value", "sen_slope", "direction", "n", "tau")
+        }
 
 
 def mann_kendall(series: Sequence[float], alpha: float = 0.05) -> MannKendallResult:
@@ -88,8 +90,16 @@ def mann_kendall(series: Sequence[float], alpha: float = 0.05) -> MannKendallRes
     direction = "none"
     if p_value < alpha and s != 0:
         direction = "up" if s > 0 else "down"
-    return MannKendallResult(s=s, var_s=var_s, z=float(z), p_value=p_value, sen_slope=sen,
-                             direction=direction, n=n, tau=s / (n * (n - 1) / 2.0))
+    return MannKendallResult(
+        s=s,
+        var_s=var_s,
+        z=float(z),
+        p_value=p_value,
+        sen_slope=sen,
+        direction=direction,
+        n=n,
+        tau=s / (n * (n - 1) / 2.0),
+    )
 
 
 @dataclass(frozen=True)
@@ -107,14 +117,27 @@ class ScoreRegressionResult:
     direction: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"test": "ols_score_regression", "slope": to_jsonable(self.slope),
-                "ci": [to_jsonable(v) for v in self.ci],
-                "se": to_jsonable(self.se), "t": to_jsonable(self.t), "p_value": to_jsonable(self.p_value),
-                "df": self.df, "n": self.n, "intercept": to_jsonable(self.intercept), "direction": self.direction}
+        return {
+            "test": "ols_score_regression",
+            "slope": to_jsonable(self.slope),
+            "ci": [to_jsonable(v) for v in self.ci],
+            "se": to_jsonable(self.se),
+            "t": to_jsonable(self.t),
+            "p_value": to_jsonable(self.p_value),
+            "df": self.df,
+            "n": self.n,
+            "intercept": to_jsonable(self.intercept),
+            "direction": self.direction,
+        }
 
 
-def nps_score_regression(promoters: Sequence[int], passives: Sequence[int], detractors: Sequence[int],
-                         times: Sequence[float], confidence: float = 0.95) -> ScoreRegressionResult:
+def nps_score_regression(
+    promoters: Sequence[int],
+    passives: Sequence[int],
+    detractors: Sequence[int],
+    times: Sequence[float],
+    confidence: float = 0.95,
+) -> ScoreRegressionResult:
     """Linear trend of NPS: OLS regression of every respondent's score (+1 promoter, 0 passive, -1
     detractor) on the time of their period, from the per-period category counts (no expansion).
 
@@ -188,6 +211,14 @@ def nps_score_regression(promoters: Sequence[int], passives: Sequence[int], detr
     if p_value < 1.0 - confidence and slope != 0.0:
         direction = "up" if slope > 0 else "down"
     intercept = s_y / n - slope * t_bar
-    return ScoreRegressionResult(slope=100.0 * slope, ci=(100.0 * (slope - crit * se), 100.0 * (slope + crit * se)),
-                                 se=100.0 * se, t=float(t_stat), p_value=p_value, df=df, n=int(n),
-                                 intercept=100.0 * intercept, direction=direction)
+    return ScoreRegressionResult(
+        slope=100.0 * slope,
+        ci=(100.0 * (slope - crit * se), 100.0 * (slope + crit * se)),
+        se=100.0 * se,
+        t=float(t_stat),
+        p_value=p_value,
+        df=df,
+        n=int(n),
+        intercept=100.0 * intercept,
+        direction=direction,
+    )

@@ -57,8 +57,10 @@ class SurveyDefinition(_Model):
     @cached_property
     def page_answer_keys(self) -> tuple[frozenset[str], ...]:
         """Per page, the answer JSON keys its form fields set: answer codes and ``<code>__other``."""
-        return tuple(frozenset(key for q in page.questions for key in (*q.answer_codes, q.code + OTHER_SUFFIX))
-                     for page in self.pages)
+        return tuple(
+            frozenset(key for q in page.questions for key in (*q.answer_codes, q.code + OTHER_SUFFIX))
+            for page in self.pages
+        )
 
     def questions(self) -> list[Any]:
         """Every question in order."""

@@ -13,8 +13,14 @@ from typing import Annotated, Any, Literal, TypeGuard
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-RESERVED_CODES = {"csrf_token", "client_submission_id", "contact_name", "contact_phone", "contact_email",
-                  "contact_consent"}
+RESERVED_CODES = {
+    "csrf_token",
+    "client_submission_id",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "contact_consent",
+}
 OTHER_CODE = "other"
 OTHER_SUFFIX = "__other"
 OTHER_MAX_LENGTH = 500

@@ -109,8 +109,9 @@ def _row(code: str, value_num: float | None = None, option_code: str | None = No
     return {"question_code": code, "value_num": value_num, "option_code": option_code, "text": text}
 
 
-def put_stored_answer(result: dict[str, Any], code: str, value_num: float | None, option_code: str | None,
-                      text: str | None) -> None:
+def put_stored_answer(
+    result: dict[str, Any], code: str, value_num: float | None, option_code: str | None, text: str | None
+) -> None:
     """The answer JSON of one stored row whose question is not known (or not special): its one value."""
     if value_num is not None:
         result[code] = int(value_num) if value_num == int(value_num) else value_num
@@ -194,13 +195,15 @@ class _Question(_Model):
         value = clean.get(self.code)
         return [] if value is None else [_row(self.code, text=str(value))]
 
-    def stored_answer(self, result: dict[str, Any], code: str, value_num: float | None, option_code: str | None,
-                      text: str | None) -> None:
+    def stored_answer(
+        self, result: dict[str, Any], code: str, value_num: float | None, option_code: str | None, text: str | None
+    ) -> None:
         """Put one stored row back into the answer JSON ``result``."""
         put_stored_answer(result, code, value_num, option_code, text)
 
-    def form_answer(self, first: Mapping[str, str], getlist: Callable[[str], list[str]],
-                    answers: dict[str, Any]) -> None:
+    def form_answer(
+        self, first: Mapping[str, str], getlist: Callable[[str], list[str]], answers: dict[str, Any]
+    ) -> None:
         """This question's answer from the HTML form (``first`` value of each sent field; ``getlist``)."""
         if first.get(self.code):
             answers[self.code] = first[self.code]
@@ -234,8 +237,10 @@ class _ChoiceQuestion(_Question):
             if not isinstance(ocode, str):
                 continue
             if not CODE_RE.fullmatch(ocode):
-                errors.append(f"{path}.options[{o}].code: код «{ocode}» должен состоять из строчных "
-                              "латинских букв, цифр и подчеркиваний")
+                errors.append(
+                    f"{path}.options[{o}].code: код «{ocode}» должен состоять из строчных "
+                    "латинских букв, цифр и подчеркиваний"
+                )
             if ocode in codes:
                 errors.append(f"{path}.options: повторяется код «{ocode}»")
             codes.append(ocode)
@@ -273,8 +278,9 @@ class _ChoiceQuestion(_Question):
         elif text:
             clean[self.code + OTHER_SUFFIX] = text
 
-    def form_answer(self, first: Mapping[str, str], getlist: Callable[[str], list[str]],
-                    answers: dict[str, Any]) -> None:
+    def form_answer(
+        self, first: Mapping[str, str], getlist: Callable[[str], list[str]], answers: dict[str, Any]
+    ) -> None:
         super().form_answer(first, getlist, answers)
         other = self.code + OTHER_SUFFIX
         if self.other and (first.get(other) or "").strip():
@@ -288,8 +294,9 @@ class _SingleChoiceBase(_ChoiceQuestion):
         if raw.get("other") and OTHER_CODE not in options:
             options.append(OTHER_CODE)
         texts = cls._texts(raw)
-        main = Column(code, "option", label, {float(i): texts.get(c, c) for i, c in enumerate(options, 1)}, options,
-                      texts)
+        main = Column(
+            code, "option", label, {float(i): texts.get(c, c) for i, c in enumerate(options, 1)}, options, texts
+        )
         return [main, *cls._other_columns(raw, code, label)]
 
     def clean_value(self, value: Any, raw: dict[str, Any], clean: dict[str, Any], errors: Errors) -> None:
@@ -304,8 +311,11 @@ class _SingleChoiceBase(_ChoiceQuestion):
         value = clean.get(self.code)
         if value is None:
             return []
-        return [_row(self.code, option_code=value,
-                     text=clean.get(self.code + OTHER_SUFFIX) if value == OTHER_CODE else None)]
+        return [
+            _row(
+                self.code, option_code=value, text=clean.get(self.code + OTHER_SUFFIX) if value == OTHER_CODE else None
+            )
+        ]
 
 
 class SingleChoice(_SingleChoiceBase):
@@ -370,17 +380,21 @@ class MultiChoice(_ChoiceQuestion):
 
     def answer_rows(self, clean: dict[str, Any]) -> list[Row]:
         other = clean.get(self.code + OTHER_SUFFIX)
-        return [_row(self.code, option_code=code, text=other if code == OTHER_CODE else None)
-                for code in clean.get(self.code) or ()]
+        return [
+            _row(self.code, option_code=code, text=other if code == OTHER_CODE else None)
+            for code in clean.get(self.code) or ()
+        ]
 
-    def stored_answer(self, result: dict[str, Any], code: str, value_num: float | None, option_code: str | None,
-                      text: str | None) -> None:
+    def stored_answer(
+        self, result: dict[str, Any], code: str, value_num: float | None, option_code: str | None, text: str | None
+    ) -> None:
         result.setdefault(code, []).append(option_code)
         if option_code == OTHER_CODE and text:
             result[code + OTHER_SUFFIX] = text
 
-    def form_answer(self, first: Mapping[str, str], getlist: Callable[[str], list[str]],
-                    answers: dict[str, Any]) -> None:
+    def form_answer(
+        self, first: Mapping[str, str], getlist: Callable[[str], list[str]], answers: dict[str, Any]
+    ) -> None:
         chosen = [v for v in getlist(self.code) if v] if self.code in first else []
         if chosen:
             answers[self.code] = chosen
@@ -512,17 +526,21 @@ class Matrix(_Question):
             rcode = as_dict(row).get("code")
             if isinstance(rcode, str):
                 if not CODE_RE.fullmatch(rcode) or "__" in rcode:
-                    errors.append(f"{path}.rows[{r}].code: код «{rcode}» должен состоять из строчных "
-                                  "латинских букв, цифр и одиночных подчеркиваний")
+                    errors.append(
+                        f"{path}.rows[{r}].code: код «{rcode}» должен состоять из строчных "
+                        "латинских букв, цифр и одиночных подчеркиваний"
+                    )
                 codes.append((rcode, f"{path}.rows[{r}].code"))
         return errors, codes
 
     @classmethod
     def export_columns(cls, raw: dict[str, Any], code: str, label: str) -> list[Column]:
         low, high = _raw_scale(raw)
-        return [Column(row.get("code", ""), "num", f"{label}: {ru_text(row.get('text'))}",
-                       _scale_labels(raw, low, high))
-                for row in raw.get("rows") or [] if row.get("code")]
+        return [
+            Column(row.get("code", ""), "num", f"{label}: {ru_text(row.get('text'))}", _scale_labels(raw, low, high))
+            for row in raw.get("rows") or []
+            if row.get("code")
+        ]
 
     def clean(self, raw: dict[str, Any], clean: dict[str, Any], errors: Errors) -> None:
         for row in self.rows:
@@ -540,8 +558,9 @@ class Matrix(_Question):
     def answer_rows(self, clean: dict[str, Any]) -> list[Row]:
         return [_row(r.code, value_num=float(clean[r.code])) for r in self.rows if r.code in clean]
 
-    def form_answer(self, first: Mapping[str, str], getlist: Callable[[str], list[str]],
-                    answers: dict[str, Any]) -> None:
+    def form_answer(
+        self, first: Mapping[str, str], getlist: Callable[[str], list[str]], answers: dict[str, Any]
+    ) -> None:
         for row in self.rows:
             if first.get(row.code):
                 answers[row.code] = first[row.code]
@@ -570,8 +589,9 @@ class YesNo(_Question):
         value = clean.get(self.code)
         return [] if value is None else [_row(self.code, value_num=1.0 if value else 0.0)]
 
-    def stored_answer(self, result: dict[str, Any], code: str, value_num: float | None, option_code: str | None,
-                      text: str | None) -> None:
+    def stored_answer(
+        self, result: dict[str, Any], code: str, value_num: float | None, option_code: str | None, text: str | None
+    ) -> None:
         put_stored_answer(result, code, value_num, option_code, text)
         if value_num is not None:
             result[code] = bool(value_num)
@@ -702,22 +722,42 @@ class ContactQuestion(_Question):
     def answer_rows(self, clean: dict[str, Any]) -> list[Row]:
         return []
 
-    def form_answer(self, first: Mapping[str, str], getlist: Callable[[str], list[str]],
-                    answers: dict[str, Any]) -> None:
+    def form_answer(
+        self, first: Mapping[str, str], getlist: Callable[[str], list[str]], answers: dict[str, Any]
+    ) -> None:
         if first.get("contact_consent"):
             answers[self.code] = {name: first.get(f"contact_{name}", "") for name in CONTACT_FIELDS}
             answers[self.code]["consent"] = first["contact_consent"] in ("1", "on", "yes", "true")
 
 
 Question = Annotated[
-    SingleChoice | MultiChoice | Dropdown | Rating | Nps | Ces | Matrix | YesNo | TextQuestion | NumberQuestion
-    | DateQuestion | ContactQuestion,
+    SingleChoice
+    | MultiChoice
+    | Dropdown
+    | Rating
+    | Nps
+    | Ces
+    | Matrix
+    | YesNo
+    | TextQuestion
+    | NumberQuestion
+    | DateQuestion
+    | ContactQuestion,
     Field(discriminator="type"),
 ]
 
 QUESTION_CLASSES: dict[str, type[_Question]] = {
-    "single_choice": SingleChoice, "multi_choice": MultiChoice, "dropdown": Dropdown, "rating": Rating,
-    "nps": Nps, "ces": Ces, "matrix": Matrix, "yes_no": YesNo, "text": TextQuestion, "number": NumberQuestion,
-    "date": DateQuestion, "contact": ContactQuestion,
+    "single_choice": SingleChoice,
+    "multi_choice": MultiChoice,
+    "dropdown": Dropdown,
+    "rating": Rating,
+    "nps": Nps,
+    "ces": Ces,
+    "matrix": Matrix,
+    "yes_no": YesNo,
+    "text": TextQuestion,
+    "number": NumberQuestion,
+    "date": DateQuestion,
+    "contact": ContactQuestion,
 }
 QUESTION_TYPES = tuple(QUESTION_CLASSES)

@@ -70,8 +70,13 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     for index, part in enumerate(loc):
         if isinstance(part, str) and ("[" in part or part.startswith("function-")):
             continue
-        is_tag = (isinstance(part, str) and part in QUESTION_TYPES and index >= 2
-                  and isinstance(loc[index - 1], int) and loc[index - 2] == "questions")
+        is_tag = (
+            isinstance(part, str)
+            and part in QUESTION_TYPES
+            and index >= 2
+            and isinstance(loc[index - 1], int)
+            and loc[index - 2] == "questions"
+        )
         if not is_tag:
             cleaned.append(part)
     return tuple(cleaned)
@@ -118,8 +123,10 @@ def _code_errors(code: Any, path: str) -> list[str]:
     if not isinstance(code, str):
         return []
     if not CODE_RE.fullmatch(code) or "__" in code:
-        return [f"{path}.code: код «{code}» должен начинаться с латинской буквы и содержать "
-                "только строчные латинские буквы, цифры и одиночные подчеркивания"]
+        return [
+            f"{path}.code: код «{code}» должен начинаться с латинской буквы и содержать "
+            "только строчные латинские буквы, цифры и одиночные подчеркивания"
+        ]
     if code in RESERVED_CODES:
         return [f"{path}.code: код «{code}» зарезервирован"]
     return []
@@ -269,8 +276,11 @@ def _question_index(doc: Any) -> dict[str, dict[str, Any]]:
                     rcode = as_dict(row).get("code")
                     if isinstance(rcode, str):
                         found[rcode] = {"type": "matrix_row", "scale": scale}
-            found[code] = {"type": q.get("type"), "scale": scale,
-                           "options": [as_dict(o).get("code") for o in as_list(q.get("options"))]}
+            found[code] = {
+                "type": q.get("type"),
+                "scale": scale,
+                "options": [as_dict(o).get("code") for o in as_list(q.get("options"))],
+            }
     return found
 
 
@@ -283,11 +293,15 @@ def definition_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if now is None:
             continue
         if was["type"] != now["type"]:
-            warnings.append(f"Вопрос «{code}»: тип изменен с «{was['type']}» на «{now['type']}» — ответы разных "
-                            "версий нельзя будет сравнивать")
+            warnings.append(
+                f"Вопрос «{code}»: тип изменен с «{was['type']}» на «{now['type']}» — ответы разных "
+                "версий нельзя будет сравнивать"
+            )
         elif was["scale"] != now["scale"]:
-            warnings.append(f"Вопрос «{code}»: шкала изменена с {was['scale']} на {now['scale']} — средние "
-                            "разных версий несопоставимы")
+            warnings.append(
+                f"Вопрос «{code}»: шкала изменена с {was['scale']} на {now['scale']} — средние "
+                "разных версий несопоставимы"
+            )
         removed = [o for o in was.get("options") or [] if o not in (now.get("options") or [])]
         if was["type"] == now["type"] and removed:
             warnings.append(f"Вопрос «{code}»: удалены варианты {', '.join(map(str, removed))}")
