@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -134,3 +135,20 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def survey_link(live_server) -> str:
+    """The demo survey's QR link at KUR, published on the live server."""
+    with live_server.app.app_context():
+        from app.surveys.demo import seed_main_survey
+        from app.surveys.models import SurveyAssignment
+
+        seed_main_survey()
+        code = db.session.scalar(
+            select(SurveyAssignment.short_code).where(
+                SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
+            )
+        )
+        db.session.remove()
+    return f"{live_server.url}/s/{code}"

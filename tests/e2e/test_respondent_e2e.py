@@ -10,22 +10,6 @@ from tests.e2e.conftest import screenshot
 
 
 @pytest.fixture
-def survey_link(live_server) -> str:
-    with live_server.app.app_context():
-        from app.surveys.demo import seed_main_survey
-        from app.surveys.models import SurveyAssignment
-
-        seed_main_survey()
-        code = db.session.scalar(
-            select(SurveyAssignment.short_code).where(
-                SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
-            )
-        )
-        db.session.remove()
-    return f"{live_server.url}/s/{code}"
-
-
-@pytest.fixture
 def phone(browser):
     context = browser.new_context(
         locale="ru-RU", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2

@@ -4,28 +4,10 @@ row inside its card, stars visible enough when unselected, no word split across 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from app.extensions import db
 from tests.e2e.conftest import screenshot
 
 WIDTHS = (320, 390, 1280)
-
-
-@pytest.fixture
-def survey_link(live_server) -> str:
-    with live_server.app.app_context():
-        from app.surveys.demo import seed_main_survey
-        from app.surveys.models import SurveyAssignment
-
-        seed_main_survey()
-        code = db.session.scalar(
-            select(SurveyAssignment.short_code).where(
-                SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
-            )
-        )
-        db.session.remove()
-    return f"{live_server.url}/s/{code}"
 
 
 def _page_at(browser, width: int):
