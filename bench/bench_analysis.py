@@ -47,10 +47,12 @@ def definition() -> dict:
     """visit-csat with two more questions so that a response has 10 answers (the text one sometimes)."""
     path = ROOT / "app" / "surveys" / "library" / "visit-csat.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    doc["pages"][-1]["questions"].insert(0, {"code": "info", "type": "rating", "scale": {"min": 1, "max": 5},
-                                             "text": {"ru": "Информация на стендах"}})
-    doc["pages"][-1]["questions"].insert(1, {"code": "returning", "type": "yes_no",
-                                             "text": {"ru": "Вы обращались к нам раньше?"}})
+    doc["pages"][-1]["questions"].insert(
+        0, {"code": "info", "type": "rating", "scale": {"min": 1, "max": 5}, "text": {"ru": "Информация на стендах"}}
+    )
+    doc["pages"][-1]["questions"].insert(
+        1, {"code": "returning", "type": "yes_no", "text": {"ru": "Вы обращались к нам раньше?"}}
+    )
     return doc
 
 
@@ -124,27 +126,46 @@ def report_child(url: str, sample_cap: int | None) -> None:
         body = json.dumps(report.model_dump(mode="json"), ensure_ascii=False, allow_nan=False)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak_kb, "n_responses": report.n_responses,
-                      "json_bytes": len(body), "drivers_n": report.drivers.n,
-                      "capped": report.methods.sample_capped,
-                      "top": [report.recommendations[0].center, report.recommendations[0].question]
-                      if report.recommendations else None}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "peak_kb": peak_kb,
+                "n_responses": report.n_responses,
+                "json_bytes": len(body),
+                "drivers_n": report.drivers.n,
+                "capped": report.methods.sample_capped,
+                "top": [report.recommendations[0].center, report.recommendations[0].question]
+                if report.recommendations
+                else None,
+            }
+        )
+    )
 
 
 def _child(*args: str) -> dict:
-    output = subprocess.run([sys.executable, "-m", "bench.bench_analysis", *args], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.bench_analysis", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--dir", type=Path, default=ROOT / "instance" / "bench",
-                        help="where the SQLite databases live (reused when present)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=ROOT / "instance" / "bench",
+        help="where the SQLite databases live (reused when present)",
+    )
     parser.add_argument("--sample-cap", type=int, default=20_000, help="ANALYSIS_SAMPLE_CAP for the report")
-    parser.add_argument("--reset-aggregates", action="store_true",
-                        help="empty the aggregate tables first, so that the refresh is a full catch-up")
+    parser.add_argument(
+        "--reset-aggregates",
+        action="store_true",
+        help="empty the aggregate tables first, so that the refresh is a full catch-up",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--refresh-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -158,8 +179,10 @@ def main() -> None:
     targets = [("sqlite", size, f"sqlite:///{args.dir / f'analysis-{size}.db'}") for size in args.sizes]
     if os.environ.get("BENCH_PG_URL"):
         targets += [("postgresql", size, os.environ["BENCH_PG_URL"]) for size in args.sizes]
-    print(f"{'database':<11}{'responses':>11}{'in period':>11}{'insert s':>10}{'refresh s':>10}{'(cpu)':>7}"
-          f"{'rfr MB':>8}{'report s':>10}{'(cpu)':>7}{'peak MB':>9}{'drivers n':>11}  top recommendation")
+    print(
+        f"{'database':<11}{'responses':>11}{'in period':>11}{'insert s':>10}{'refresh s':>10}{'(cpu)':>7}"
+        f"{'rfr MB':>8}{'report s':>10}{'(cpu)':>7}{'peak MB':>9}{'drivers n':>11}  top recommendation"
+    )
     for kind, size, url in targets:
         path = args.dir / f"analysis-{size}.db"
         insert_seconds = None
@@ -170,10 +193,13 @@ def main() -> None:
         refresh = _child("--refresh-child", url, *(["--reset-aggregates"] if args.reset_aggregates else []))
         result = _child("--child", url, "--sample-cap", str(args.sample_cap))
         insert = f"{insert_seconds:.0f}" if insert_seconds is not None else "reused"
-        print(f"{kind:<11}{size:>11}{result['n_responses']:>11}{insert:>10}{refresh['seconds']:>10.1f}"
-              f"{refresh['cpu']:>7.1f}{refresh['peak_kb'] / 1024:>8.0f}{result['seconds']:>10.2f}{result['cpu']:>7.2f}"
-              f"{result['peak_kb'] / 1024:>9.0f}{result['drivers_n']:>11}  {result['top']}"
-              + ("  (driver sample)" if result["capped"] else ""), flush=True)
+        print(
+            f"{kind:<11}{size:>11}{result['n_responses']:>11}{insert:>10}{refresh['seconds']:>10.1f}"
+            f"{refresh['cpu']:>7.1f}{refresh['peak_kb'] / 1024:>8.0f}{result['seconds']:>10.2f}{result['cpu']:>7.2f}"
+            f"{result['peak_kb'] / 1024:>9.0f}{result['drivers_n']:>11}  {result['top']}"
+            + ("  (driver sample)" if result["capped"] else ""),
+            flush=True,
+        )
     print("Targets for 1 000 000 responses: report < 10 s, peak memory < 1 500 MB (2-core machine).")
 
 

@@ -30,8 +30,16 @@ def main() -> None:
 
     from app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-                      "QUARANTINE_ENABLED": False, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "QUARANTINE_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": None,
+        }
+    )
     from flask_migrate import upgrade
 
     started = time.perf_counter()
@@ -56,9 +64,15 @@ def main() -> None:
 
     timed("(1) first request of the process")
     timed("(2) warm")
-    post = client.post("/api/v1/surveys/visit-csat/responses", json={
-        "client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "online",
-        "answers": {"overall": 4, "nps": 8}})
+    post = client.post(
+        "/api/v1/surveys/visit-csat/responses",
+        json={
+            "client_submission_id": str(uuid.uuid4()),
+            "center": "KUR",
+            "channel": "online",
+            "answers": {"overall": 4, "nps": 8},
+        },
+    )
     assert post.status_code in (200, 201), post.get_data(as_text=True)
     with app.test_request_context():
         from datetime import date
@@ -73,9 +87,15 @@ def main() -> None:
         report_seconds = time.perf_counter() - started
         assert isinstance(quarter.start, date)
     print(f"    (the report alone, after one new response: {report_seconds:.2f} s)")
-    client.post("/api/v1/surveys/visit-csat/responses", json={
-        "client_submission_id": str(uuid.uuid4()), "center": "KUR", "channel": "online",
-        "answers": {"overall": 5, "nps": 9}})
+    client.post(
+        "/api/v1/surveys/visit-csat/responses",
+        json={
+            "client_submission_id": str(uuid.uuid4()),
+            "center": "KUR",
+            "channel": "online",
+            "answers": {"overall": 5, "nps": 9},
+        },
+    )
     timed("(3) first time after the data changed (target ≤ 1.5 s)")
     timed("(4) warm again")
 

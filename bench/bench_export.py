@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def _app(db_path: Path):
     from app import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
-                       "RATELIMIT_ENABLED": False})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
+    )
 
 
 def build(db_path: Path, n: int) -> float:
@@ -90,16 +91,25 @@ def main() -> None:
         print(f"inserted {args.n:,} responses in {seconds:.1f} s ({args.n / seconds:,.0f}/s)".replace(",", " "))
     out = folder / "export.csv"
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "bench.bench_export", "--child", str(db_path), str(out)],
-                            cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.bench_export", "--child", str(db_path), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - started
     rows, export_seconds, peak_kb = result.stdout.split()[-3:]
     peak_mb = int(peak_kb) / 1024
     size_mb = out.stat().st_size / 1024 / 1024
-    print(f"CSV export: {int(rows):,} responses, {size_mb:.0f} MB, export {float(export_seconds):.1f} s "
-          f"(child wall {wall:.1f} s incl. start-up), peak memory {peak_mb:.0f} MB".replace(",", " "))
-    print(f"targets: < 60 s — {'OK' if float(export_seconds) < 60 else 'MISSED'}; "
-          f"< 300 MB — {'OK' if peak_mb < 300 else 'MISSED'}; cpus: {os.cpu_count()}")
+    print(
+        f"CSV export: {int(rows):,} responses, {size_mb:.0f} MB, export {float(export_seconds):.1f} s "
+        f"(child wall {wall:.1f} s incl. start-up), peak memory {peak_mb:.0f} MB".replace(",", " ")
+    )
+    print(
+        f"targets: < 60 s — {'OK' if float(export_seconds) < 60 else 'MISSED'}; "
+        f"< 300 MB — {'OK' if peak_mb < 300 else 'MISSED'}; cpus: {os.cpu_count()}"
+    )
     if not args.keep:
         out.unlink(missing_ok=True)
 

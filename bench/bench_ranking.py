@@ -29,12 +29,14 @@ def _rows(groups: int, rng: np.random.Generator, scale: int = 1) -> list[dict]:
         appeals = int(rng.integers(0, 300)) * scale
         p = rng.beta(40, 10)
         nps = rng.multinomial(n, rng.dirichlet([30, 18, 12]))
-        counts = {"top2box": (int(rng.binomial(n, p)), n), "nps": tuple(int(x) for x in nps),
-                  "complaints": (int(rng.binomial(appeals, 0.05)), appeals),
-                  "on_time": (int(rng.binomial(appeals, 0.9)), appeals),
-                  "promises": (int(rng.binomial(appeals // 4, 0.85)), appeals // 4)}
-        rows.append({"name": f"G{i}", "n": n, "low_n": n < 30, "components": dict.fromkeys(WEIGHTS),
-                     "_counts": counts})
+        counts = {
+            "top2box": (int(rng.binomial(n, p)), n),
+            "nps": tuple(int(x) for x in nps),
+            "complaints": (int(rng.binomial(appeals, 0.05)), appeals),
+            "on_time": (int(rng.binomial(appeals, 0.9)), appeals),
+            "promises": (int(rng.binomial(appeals // 4, 0.85)), appeals // 4),
+        }
+        rows.append({"name": f"G{i}", "n": n, "low_n": n < 30, "components": dict.fromkeys(WEIGHTS), "_counts": counts})
     return rows
 
 
@@ -53,9 +55,19 @@ def main() -> None:
         operations._assign_ranks(branches, WEIGHTS, 0.95)
         wall.append((time.perf_counter() - w0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
-    print(json.dumps({"centers": args.centers, "branches": args.branches, "repeat": args.repeat,
-                      "wall_ms_median": round(statistics.median(wall), 1), "wall_ms_best": round(min(wall), 1),
-                      "cpu_ms_median": round(statistics.median(cpu), 1), "cpu_ms_best": round(min(cpu), 1)}))
+    print(
+        json.dumps(
+            {
+                "centers": args.centers,
+                "branches": args.branches,
+                "repeat": args.repeat,
+                "wall_ms_median": round(statistics.median(wall), 1),
+                "wall_ms_best": round(min(wall), 1),
+                "cpu_ms_median": round(statistics.median(cpu), 1),
+                "cpu_ms_best": round(min(cpu), 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def main() -> None:
     from app.org.services import centers
     from app.reports import services, sources
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-                      "SERVER_NAME": None})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "SERVER_NAME": None}
+    )
     with app.test_request_context():
         from app.analysis.aggregates import refresh_aggregates
         from app.extensions import db
@@ -76,9 +77,11 @@ def main() -> None:
                 pdf = services.build_pdf("center", {**PARAMS, "scope": center.code}, network_report=network)
                 (Path(folder) / f"center-{center.code}.pdf").write_bytes(pdf)
         total = time.perf_counter() - started
-        print(f"build-all centre cards: {len(with_data)} centres in {total:.1f} s "
-              f"(network report {analysis:.1f} s, {((total - analysis) / max(1, len(with_data))):.2f} s per card; "
-              "target < 120 s)")
+        print(
+            f"build-all centre cards: {len(with_data)} centres in {total:.1f} s "
+            f"(network report {analysis:.1f} s, {((total - analysis) / max(1, len(with_data))):.2f} s per card; "
+            "target < 120 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -28,9 +28,16 @@ from app.extensions import db
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DEFINITION = ROOT / "data" / "peer-equivalent.json"
 ANSWERS: dict[str, Any] = {
-    "product": "very_satisfied", "support": "satisfied", "price": "neutral", "docs": "dissatisfied", "nps": "9",
-    "uses": "7", "channels": ["email", "in_person"], "features": ["reports", "alerts", "sharing"],
-    "job": "Engineer", "comment": "The export is slow with large surveys, otherwise everything works well. " * 2,
+    "product": "very_satisfied",
+    "support": "satisfied",
+    "price": "neutral",
+    "docs": "dissatisfied",
+    "nps": "9",
+    "uses": "7",
+    "channels": ["email", "in_person"],
+    "features": ["reports", "alerts", "sharing"],
+    "job": "Engineer",
+    "comment": "The export is slow with large surveys, otherwise everything works well. " * 2,
 }
 HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|_state|client_submission_id|_page)"[^>]*value="([^"]*)"')
 
@@ -38,8 +45,14 @@ HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|_state|client_submission_id|_
 def _app(folder: str, definition: Path):
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "SECRET_KEY": "bench",
-                      "RATELIMIT_ENABLED": False, "QUARANTINE_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "QUARANTINE_ENABLED": False,
+        }
+    )
     runner = app.test_cli_runner()
     with app.app_context():
         upgrade(directory=str(ROOT.parent / "migrations"))

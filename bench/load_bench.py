@@ -63,9 +63,13 @@ def prepare(database_url: str) -> str:
         kur = find_center("KUR")
         assert kur is not None  # seeded just above
         register_kiosk(kur.id, "Киоск для нагрузки", token=KIOSK_TOKEN)
-        code = db.session.scalar(select(SurveyAssignment.short_code).where(
-            SurveyAssignment.survey_id == survey.id, SurveyAssignment.center_id == kur.id,
-            SurveyAssignment.channel == "online"))
+        code = db.session.scalar(
+            select(SurveyAssignment.short_code).where(
+                SurveyAssignment.survey_id == survey.id,
+                SurveyAssignment.center_id == kur.id,
+                SurveyAssignment.channel == "online",
+            )
+        )
         db.session.remove()
         db.engine.dispose()
     assert code is not None  # seed_main_survey assigns the survey to every centre online
@@ -82,11 +86,13 @@ class Scenario:
 
 
 def scenarios(short_code: str) -> list[Scenario]:
-    return [Scenario("hello (ceiling)", "get.lua", "/bench/hello"),
-            Scenario("survey page GET", "get.lua", f"/s/{short_code}"),
-            Scenario("API response POST", "api.lua", "/api/v1/surveys/visit-csat/responses", "responses"),
-            Scenario("HTML cycle GET+POST", "cycle.lua", f"/s/{short_code}", "responses"),
-            Scenario("review entry POST", "review.lua", "/kiosk/reviews", "reviews", KIOSK_TOKEN)]
+    return [
+        Scenario("hello (ceiling)", "get.lua", "/bench/hello"),
+        Scenario("survey page GET", "get.lua", f"/s/{short_code}"),
+        Scenario("API response POST", "api.lua", "/api/v1/surveys/visit-csat/responses", "responses"),
+        Scenario("HTML cycle GET+POST", "cycle.lua", f"/s/{short_code}", "responses"),
+        Scenario("review entry POST", "review.lua", "/kiosk/reviews", "reviews", KIOSK_TOKEN),
+    ]
 
 
 @dataclass
@@ -108,24 +114,45 @@ class Result:
 
     @staticmethod
     def header() -> str:
-        return (f"{'scenario':<22} {'conns':>5} {'units/s':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
-                f"{'p99 ms':>7} {'errors':>6} {'% hello':>7} {'srv CPU ms':>10}")
+        return (
+            f"{'scenario':<22} {'conns':>5} {'units/s':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+            f"{'p99 ms':>7} {'errors':>6} {'% hello':>7} {'srv CPU ms':>10}"
+        )
 
     def row(self, ceiling: float) -> str:
         requests_per_second = self.requests / self.seconds
-        return (f"{self.scenario.name:<22} {self.connections:>5} {self.rate:>8.1f} {requests_per_second:>8.1f} "
-                f"{self.p50_ms:>7.1f} {self.p95_ms:>7.1f} {self.p99_ms:>7.1f} {self.errors:>6} "
-                f"{100 * self.rate / ceiling:>6.0f}% {self.server_cpu_ms:>10.2f}")
+        return (
+            f"{self.scenario.name:<22} {self.connections:>5} {self.rate:>8.1f} {requests_per_second:>8.1f} "
+            f"{self.p50_ms:>7.1f} {self.p95_ms:>7.1f} {self.p99_ms:>7.1f} {self.errors:>6} "
+            f"{100 * self.rate / ceiling:>6.0f}% {self.server_cpu_ms:>10.2f}"
+        )
 
 
-def run_wrk(scenario: Scenario, base_url: str, connections: int, seconds: float, ack_prefix: Path,
-            server_pid: int) -> Result:
+def run_wrk(
+    scenario: Scenario, base_url: str, connections: int, seconds: float, ack_prefix: Path, server_pid: int
+) -> Result:
     if not base_url.startswith("http://127."):
         raise ValueError("load is sent to loopback addresses only")
     threads = min(2, connections)  # wrk shares the two cores: one event loop per core, not per connection
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
-               "-s", str(WRK_SCRIPTS / scenario.script), base_url, "--", scenario.path, str(ack_prefix),
-               uuid.uuid4().hex[:8], scenario.kiosk_token]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPTS / scenario.script),
+        base_url,
+        "--",
+        scenario.path,
+        str(ack_prefix),
+        uuid.uuid4().hex[:8],
+        scenario.kiosk_token,
+    ]
     cpu_before = process_tree_cpu_seconds(server_pid)
     output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     cpu = process_tree_cpu_seconds(server_pid) - cpu_before
@@ -139,9 +166,18 @@ def run_wrk(scenario: Scenario, base_url: str, connections: int, seconds: float,
         errors += summary["failed_units"]
     else:
         units = summary["requests"] - summary["http_errors"]
-    return Result(scenario, connections, summary["duration_us"] / 1e6, summary["requests"], errors, units,
-                  summary["p50_ms"], summary["p95_ms"], summary["p99_ms"],
-                  1000 * cpu / units if units else float("nan"))
+    return Result(
+        scenario,
+        connections,
+        summary["duration_us"] / 1e6,
+        summary["requests"],
+        errors,
+        units,
+        summary["p50_ms"],
+        summary["p95_ms"],
+        summary["p99_ms"],
+        1000 * cpu / units if units else float("nan"),
+    )
 
 
 def read_acks(prefix: Path) -> set[str]:
@@ -210,8 +246,9 @@ def process_tree_cpu_seconds(pid: int) -> float:
 
 
 def start_postgres(folder: Path) -> str:
-    return subprocess.run([str(ROOT / "scripts/pg-cluster.sh"), "start", str(folder)], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [str(ROOT / "scripts/pg-cluster.sh"), "start", str(folder)], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def cpu_model() -> str:
@@ -234,15 +271,28 @@ def check_targets(results: list[Result], stored_ok: bool) -> list[str]:
             continue
         page, api = by_name.get(("survey page GET", conns)), by_name.get(("API response POST", conns))
         cycle = by_name.get(("HTML cycle GET+POST", conns))
-        checks = [("survey page GET >= 40 % of hello", page and page.rate / hello.rate >= 0.40,
-                   page and f"{100 * page.rate / hello.rate:.1f} %"),
-                  ("API response POST >= 25 % of hello", api and api.rate / hello.rate >= 0.25,
-                   api and f"{100 * api.rate / hello.rate:.1f} %"),
-                  ("HTML cycle >= 500 submissions/s", cycle and cycle.rate >= 500, cycle and f"{cycle.rate:.0f}/s")]
+        checks = [
+            (
+                "survey page GET >= 40 % of hello",
+                page and page.rate / hello.rate >= 0.40,
+                page and f"{100 * page.rate / hello.rate:.1f} %",
+            ),
+            (
+                "API response POST >= 25 % of hello",
+                api and api.rate / hello.rate >= 0.25,
+                api and f"{100 * api.rate / hello.rate:.1f} %",
+            ),
+            ("HTML cycle >= 500 submissions/s", cycle and cycle.rate >= 500, cycle and f"{cycle.rate:.0f}/s"),
+        ]
         if conns == 64:
             worst = max((r for r in results if r.connections == 64), key=lambda r: r.p99_ms)
-            checks.append(("p99 < 150 ms at 64 connections (every scenario)", worst.p99_ms < 150,
-                           f"worst {worst.p99_ms:.0f} ms ({worst.scenario.name})"))
+            checks.append(
+                (
+                    "p99 < 150 ms at 64 connections (every scenario)",
+                    worst.p99_ms < 150,
+                    f"worst {worst.p99_ms:.0f} ms ({worst.scenario.name})",
+                )
+            )
         for label, ok, figure in checks:
             if figure is not None:
                 lines.append(f"  {conns:>3} conns  {label:<48} {figure:>24}  {'met' if ok else 'NOT met'}")
@@ -262,10 +312,12 @@ def main() -> None:
     threads = int(os.environ.get("BENCH_THREADS", "1"))
     warmup = float(os.environ.get("BENCH_WARMUP", "2"))
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[:2]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, Python "
-          f"{platform.python_version()}, {' '.join(wrk_version) or 'wrk'}; {seconds:g} s per cell after "
-          f"{warmup:g} s of warm-up; "
-          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, Python "
+        f"{platform.python_version()}, {' '.join(wrk_version) or 'wrk'}; {seconds:g} s per cell after "
+        f"{warmup:g} s of warm-up; "
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     for database in databases:
         with tempfile.TemporaryDirectory(prefix="otklik-bench-") as folder:
             if database == "postgresql":
@@ -277,16 +329,22 @@ def main() -> None:
                 short_code = prepare(url)
                 if database == "sqlite":
                     median_ms, p95_ms = durable_commit_ms(Path(folder))
-                    print(f"\ndurable SQLite commit on the bench disk: median {median_ms:.2f} ms, p95 {p95_ms:.2f} ms "
-                          f"(one writer at a time: at most ~{1000 / median_ms:.0f} submissions/s)")
+                    print(
+                        f"\ndurable SQLite commit on the bench disk: median {median_ms:.2f} ms, p95 {p95_ms:.2f} ms "
+                        f"(one writer at a time: at most ~{1000 / median_ms:.0f} submissions/s)"
+                    )
                 # The runs of one database share it: acknowledgements and in-flight bounds add up.
                 acked_responses: set[str] = set()
                 acked_reviews: set[str] = set()
                 in_flight_bound = 0
                 for workers in worker_counts:
-                    server = GunicornServer(url, workers=workers, threads=threads,
-                                            extra_env={"OTKLIK_BENCH_HELLO": "true"},
-                                            log_path=Path(folder) / "gunicorn.log").start()
+                    server = GunicornServer(
+                        url,
+                        workers=workers,
+                        threads=threads,
+                        extra_env={"OTKLIK_BENCH_HELLO": "true"},
+                        log_path=Path(folder) / "gunicorn.log",
+                    ).start()
                     kind = f"{threads} threads each (gthread)" if threads > 1 else "sync"
                     print(f"\n== {database}, gunicorn {workers} workers, {kind}")
                     print(Result.header(), flush=True)
@@ -301,8 +359,14 @@ def main() -> None:
                                 if warmup > 0:  # steady state: first renders, caches, lazy imports per worker
                                     warm_acks = acks / f"{scenario.acknowledges}-{conns}-{index}-warmup"
                                     run_wrk(scenario, server.url, conns, warmup, warm_acks, server.process.pid)
-                                result = run_wrk(scenario, server.url, conns, seconds,
-                                                 acks / f"{scenario.acknowledges}-{conns}-{index}", server.process.pid)
+                                result = run_wrk(
+                                    scenario,
+                                    server.url,
+                                    conns,
+                                    seconds,
+                                    acks / f"{scenario.acknowledges}-{conns}-{index}",
+                                    server.process.pid,
+                                )
                                 ceiling = ceiling or result.rate
                                 results.append(result)
                                 print(result.row(ceiling), flush=True)
@@ -316,17 +380,18 @@ def main() -> None:
                     in_flight_bound += runs_per_cell * sum(r.connections for r in results if r.scenario.acknowledges)
                     missing, in_flight = compare_stored(url, acked_responses, acked_reviews)
                     stored_ok = missing == 0 and in_flight <= in_flight_bound
-                    print(f"stored = acknowledged: {stored_ok} ({len(responses)} responses and {len(reviews)} review "
-                          f"entries acknowledged in this run; acknowledged but not stored: {missing}; stored without "
-                          f"an acknowledgement because the reply was in flight when wrk stopped: {in_flight}, "
-                          f"at most {in_flight_bound} connections)")
+                    print(
+                        f"stored = acknowledged: {stored_ok} ({len(responses)} responses and {len(reviews)} review "
+                        f"entries acknowledged in this run; acknowledged but not stored: {missing}; stored without "
+                        f"an acknowledgement because the reply was in flight when wrk stopped: {in_flight}, "
+                        f"at most {in_flight_bound} connections)"
+                    )
                     if database == "sqlite" and workers == 2 and threads == 1:
                         print("targets (issue 8: 2 workers, SQLite):")
                         print("\n".join(check_targets(results, stored_ok)))
             finally:
                 if database == "postgresql":
-                    subprocess.run([str(ROOT / "scripts/pg-cluster.sh"), "stop", str(Path(folder) / "pg")],
-                                   check=False)
+                    subprocess.run([str(ROOT / "scripts/pg-cluster.sh"), "stop", str(Path(folder) / "pg")], check=False)
 
 
 if __name__ == "__main__":

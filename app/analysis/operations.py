@@ -49,18 +49,25 @@ def appeals_section(ctx: ReportInputs) -> AppealsSection:
     for center in ctx.centers:
         ok, due = t_map.get(center.id, (0, 0))
         kept, total = p_map.get(center.id, (0, 0))
-        centers.append({"center": center.code, "name": center.name,
-                        "on_time": {**_share(ok, due, ctx.confidence), "low_n": ctx.low_n(due)},
-                        "promises": {**_share(kept, total, ctx.confidence), "low_n": ctx.low_n(total)}})
+        centers.append(
+            {
+                "center": center.code,
+                "name": center.name,
+                "on_time": {**_share(ok, due, ctx.confidence), "low_n": ctx.low_n(due)},
+                "promises": {**_share(kept, total, ctx.confidence), "low_n": ctx.low_n(total)},
+            }
+        )
     ok_all, due_all = sum(v[0] for v in t_map.values()), sum(v[1] for v in t_map.values())
     kept_all, total_all = sum(v[0] for v in p_map.values()), sum(v[1] for v in p_map.values())
-    return AppealsSection.model_validate({
-        "on_time_target": float(current_app.config.get("ANALYSIS_TARGET_ON_TIME", 0.95)),
-        "promises_target": float(current_app.config.get("ANALYSIS_TARGET_PROMISES", 0.9)),
-        "on_time": {**_share(ok_all, due_all, ctx.confidence), "low_n": ctx.low_n(due_all)},
-        "promises": {**_share(kept_all, total_all, ctx.confidence), "low_n": ctx.low_n(total_all)},
-        "centers": centers,
-    })
+    return AppealsSection.model_validate(
+        {
+            "on_time_target": float(current_app.config.get("ANALYSIS_TARGET_ON_TIME", 0.95)),
+            "promises_target": float(current_app.config.get("ANALYSIS_TARGET_PROMISES", 0.9)),
+            "on_time": {**_share(ok_all, due_all, ctx.confidence), "low_n": ctx.low_n(due_all)},
+            "promises": {**_share(kept_all, total_all, ctx.confidence), "low_n": ctx.low_n(total_all)},
+            "centers": centers,
+        }
+    )
 
 
 CONTROL_MONTHS = 12
@@ -75,8 +82,14 @@ def complaints_control(ctx: ReportInputs) -> ComplaintsControlSection:
     frame = queries.appeal_counts([m.bounds() for m in months], ctx.center_ids)
     period_frame = queries.appeal_counts([ctx.bounds], ctx.center_ids)
     labels_all = [queries.month_label(m) for m in months]
-    section: dict[str, Any] = {"months": labels_all, "centers": [], "funnel": [], "signals": [],
-                               "network": None, "notes": []}
+    section: dict[str, Any] = {
+        "months": labels_all,
+        "centers": [],
+        "funnel": [],
+        "signals": [],
+        "network": None,
+        "notes": [],
+    }
     if period_frame.empty and frame.empty:
         section["notes"].append("Нет обращений за период: контрольные карты не строятся.")
         return ComplaintsControlSection.model_validate(section)
@@ -99,16 +112,23 @@ def complaints_control(ctx: ReportInputs) -> ComplaintsControlSection:
             network_topics[r.topic] += int(r.count)
     network_complaints = sum(v[0] for v in period_totals.values())
     network_total = sum(v[1] for v in period_totals.values())
-    section["network"] = {**_share(network_complaints, network_total, ctx.confidence),
-                          "low_n": ctx.low_n(network_total)}
+    section["network"] = {
+        **_share(network_complaints, network_total, ctx.confidence),
+        "low_n": ctx.low_n(network_total),
+    }
     current = {queries.month_label(m): m for m in months if m.end >= ctx.period.start}
     for center in ctx.centers:
         cells = per_m.get(center.id, {})
         used = [i for i in sorted(cells) if cells[i][1] > 0]  # months without appeals have no share
         if len(used) < 2:
             continue
-        chart = control.p_chart([cells[i][0] for i in used], [cells[i][1] for i in used],
-                                [labels_all[i] for i in used], sigma=3, laney="auto")
+        chart = control.p_chart(
+            [cells[i][0] for i in used],
+            [cells[i][1] for i in used],
+            [labels_all[i] for i in used],
+            sigma=3,
+            laney="auto",
+        )
         low_n = ctx.low_n(period_totals.get(center.id, [0, 0])[1])
         drawn = chart.to_dict()
         drawn["center_line"] = drawn.pop("center")  # the chart's centre line; "center" is the centre's code
@@ -116,25 +136,45 @@ def complaints_control(ctx: ReportInputs) -> ComplaintsControlSection:
         for point in chart.signals:
             if point.beyond == "above" and point.label in current and not low_n:
                 year, quarter = queries.quarter_of(current[point.label].start)
-                section["signals"].append({"center": center.code, "kind": "p_chart", "month": point.label,
-                                           "quarter": f"{year}Q{quarter}",
-                                           "share": point.share, "limit": point.ucl, "center_line": point.center,
-                                           "count": point.count, "n": point.n, "laney_used": chart.laney_used,
-                                           "topic": _top_topic(topics.get(center.id, {}), network_topics,
-                                                               network_total)})
+                section["signals"].append(
+                    {
+                        "center": center.code,
+                        "kind": "p_chart",
+                        "month": point.label,
+                        "quarter": f"{year}Q{quarter}",
+                        "share": point.share,
+                        "limit": point.ucl,
+                        "center_line": point.center,
+                        "count": point.count,
+                        "n": point.n,
+                        "laney_used": chart.laney_used,
+                        "topic": _top_topic(topics.get(center.id, {}), network_topics, network_total),
+                    }
+                )
     ids = [c for c in (c.id for c in ctx.centers) if period_totals.get(c, [0, 0])[1] > 0]
     if ids:
-        funnel = control.funnel_points([period_totals[i][0] for i in ids], [period_totals[i][1] for i in ids],
-                                       [ctx.center_code(i) for i in ids])
+        funnel = control.funnel_points(
+            [period_totals[i][0] for i in ids], [period_totals[i][1] for i in ids], [ctx.center_code(i) for i in ids]
+        )
         for cid, point in zip(ids, funnel, strict=True):
             point["low_n"] = ctx.low_n(period_totals[cid][1])
             section["funnel"].append(point)
             if point.get("beyond_99_8") == "above" and not point["low_n"]:
-                section["signals"].append({"center": point["label"], "kind": "funnel", "month": None, "quarter": None,
-                                           "share": point["share"], "limit": point["upper_99_8"],
-                                           "center_line": point["p0"], "count": point["count"], "n": point["n"],
-                                           "z": point["z"],
-                                           "topic": _top_topic(topics.get(cid, {}), network_topics, network_total)})
+                section["signals"].append(
+                    {
+                        "center": point["label"],
+                        "kind": "funnel",
+                        "month": None,
+                        "quarter": None,
+                        "share": point["share"],
+                        "limit": point["upper_99_8"],
+                        "center_line": point["p0"],
+                        "count": point["count"],
+                        "n": point["n"],
+                        "z": point["z"],
+                        "topic": _top_topic(topics.get(cid, {}), network_topics, network_total),
+                    }
+                )
     return ComplaintsControlSection.model_validate(section)
 
 
@@ -152,9 +192,15 @@ def _top_topic(center_topics: dict[str, list[int]], network_topics: dict[str, in
     return best
 
 
-def _scaled_components(top2: float | None, nps_value: float | None, complaint_share: float | None,
-                       on_time: float | None, promises: float | None) -> dict[str, float | None]:
+def _scaled_components(
+    top2: float | None,
+    nps_value: float | None,
+    complaint_share: float | None,
+    on_time: float | None,
+    promises: float | None,
+) -> dict[str, float | None]:
     """Each component on 0–100 (min–max over its natural range; complaint share inverted)."""
+
     def scaled(value: float | None, lo: float, hi: float, higher_is_better: bool = True) -> float | None:
         return None if value is None else composite.scale_0_100(value, lo, hi, higher_is_better)
 
@@ -167,8 +213,13 @@ def _scaled_components(top2: float | None, nps_value: float | None, complaint_sh
     }
 
 
-def ranking_section(ctx: ReportInputs, center_rows: list[CenterRow], branch_rows: list[BranchRow],
-                    appeals: AppealsSection, control_section: ComplaintsControlSection) -> RankingSection:
+def ranking_section(
+    ctx: ReportInputs,
+    center_rows: list[CenterRow],
+    branch_rows: list[BranchRow],
+    appeals: AppealsSection,
+    control_section: ComplaintsControlSection,
+) -> RankingSection:
     """Composite ranking of centres and of branches, each on empirical-Bayes shrunken components.
 
     ``index`` is the posterior mean of the composite index (what ``rank`` orders), ``index_raw`` the
@@ -183,55 +234,108 @@ def ranking_section(ctx: ReportInputs, center_rows: list[CenterRow], branch_rows
     appeal_rows = {r.center: ((r.on_time.k, r.on_time.n), (r.promises.k, r.promises.n)) for r in appeals.centers}
     nothing = QuestionMeasure(type="", n=0)
 
-    def row(level: str, code: str, name: str, n: int, questions: dict[str, QuestionMeasure],
-            complaints: tuple[int, int], on_time: tuple[int, int], promises: tuple[int, int]) -> dict[str, Any]:
+    def row(
+        level: str,
+        code: str,
+        name: str,
+        n: int,
+        questions: dict[str, QuestionMeasure],
+        complaints: tuple[int, int],
+        on_time: tuple[int, int],
+        promises: tuple[int, int],
+    ) -> dict[str, Any]:
         t = questions.get(target, nothing) if target else nothing
         q = questions.get(nps_code, nothing) if nps_code else nothing
         scaled = _scaled_components(
-            t.top2box, q.nps,
+            t.top2box,
+            q.nps,
             complaints[0] / complaints[1] if complaints[1] else None,
-            on_time[0] / on_time[1] if on_time[1] else None, promises[0] / promises[1] if promises[1] else None)
+            on_time[0] / on_time[1] if on_time[1] else None,
+            promises[0] / promises[1] if promises[1] else None,
+        )
         top2 = (int(t.top2box_k or 0), int(t.n or 0)) if t.top2box is not None else (0, 0)
-        counts = {"top2box": top2, "nps": (int(q.promoters or 0), int(q.passives or 0), int(q.detractors or 0)),
-                  "complaints": complaints, "on_time": on_time, "promises": promises}
-        return {"level": level, "code": code, "name": name, "n": n, "low_n": ctx.low_n(n), "rank": None,
-                "rank_range": None, "p_bottom": None, "index": None, "index_ci": None,
-                "index_raw": composite.composite_index(scaled, weights), "components": scaled,
-                "components_shrunk": None, "top2box": t.top2box, "top2box_ci": t.top2box_ci,
-                "top2box_shrunk": None, "top2box_shrunk_ci": None, "_counts": counts}
+        counts = {
+            "top2box": top2,
+            "nps": (int(q.promoters or 0), int(q.passives or 0), int(q.detractors or 0)),
+            "complaints": complaints,
+            "on_time": on_time,
+            "promises": promises,
+        }
+        return {
+            "level": level,
+            "code": code,
+            "name": name,
+            "n": n,
+            "low_n": ctx.low_n(n),
+            "rank": None,
+            "rank_range": None,
+            "p_bottom": None,
+            "index": None,
+            "index_ci": None,
+            "index_raw": composite.composite_index(scaled, weights),
+            "components": scaled,
+            "components_shrunk": None,
+            "top2box": t.top2box,
+            "top2box_ci": t.top2box_ci,
+            "top2box_shrunk": None,
+            "top2box_shrunk_ci": None,
+            "_counts": counts,
+        }
 
     none = (0, 0)
     centers = []
     for c in center_rows:
         on_time, promises = appeal_rows.get(c.center, (none, none))
-        centers.append(row("center", c.center, c.name, c.n, c.questions, funnel.get(c.center, none), on_time,
-                           promises))
+        centers.append(row("center", c.center, c.name, c.n, c.questions, funnel.get(c.center, none), on_time, promises))
     branches = []
     by_code = {r["code"]: r for r in centers}
     for b in branch_rows:
         members = [by_code[c] for c in b.centers if c in by_code]
         sums = [0, 0, 0, 0, 0, 0]
         for code in b.centers:
-            (complaints, appealed), ((on_time, due), (kept, promised)) = (funnel.get(code, none),
-                                                                          appeal_rows.get(code, (none, none)))
+            (complaints, appealed), ((on_time, due), (kept, promised)) = (
+                funnel.get(code, none),
+                appeal_rows.get(code, (none, none)),
+            )
             sums = [x + y for x, y in zip(sums, [complaints, appealed, on_time, due, kept, promised], strict=True)]
         if members:
-            branches.append(row("branch", b.branch, b.name, b.n, b.questions, (sums[0], sums[1]),
-                                (sums[2], sums[3]), (sums[4], sums[5])))
-    simulation = {"draws": RANK_DRAWS, "seed": shrinkage.DEFAULT_SEED, "rank_level": RANK_LEVEL,
-                  "centers": _assign_ranks(centers, weights, ctx.confidence),
-                  "branches": _assign_ranks(branches, weights, ctx.confidence)}
+            branches.append(
+                row(
+                    "branch",
+                    b.branch,
+                    b.name,
+                    b.n,
+                    b.questions,
+                    (sums[0], sums[1]),
+                    (sums[2], sums[3]),
+                    (sums[4], sums[5]),
+                )
+            )
+    simulation = {
+        "draws": RANK_DRAWS,
+        "seed": shrinkage.DEFAULT_SEED,
+        "rank_level": RANK_LEVEL,
+        "centers": _assign_ranks(centers, weights, ctx.confidence),
+        "branches": _assign_ranks(branches, weights, ctx.confidence),
+    }
     ranked = sum(1 for r in centers if r["rank"] is not None)
     bottom = shrinkage.bottom_places(ranked) if ranked else 0
-    return RankingSection.model_validate({
-        "weights": weights, "target": target, "centers": centers, "branches": branches, "simulation": simulation,
-        "note": "Место — по сводному индексу с учетом неопределенности: чем меньше ответов у ЦОК, тем ближе его "
-                "оценка к средней по сети, поэтому несколько случайно высоких или низких оценок не делают его "
-                "лидером или отстающим. В скобках — диапазон мест, в котором ЦОК находится с вероятностью 90 %; "
-                "вероятность быть в нижней пятой части — шанс оказаться на последних местах "
-                f"({bottom} из {ranked}). "
-                f"ЦОК без ответов за период не ранжируются; отметка «мало ответов» (n < {ctx.min_n}) — "
-                "для сведения."})
+    return RankingSection.model_validate(
+        {
+            "weights": weights,
+            "target": target,
+            "centers": centers,
+            "branches": branches,
+            "simulation": simulation,
+            "note": "Место — по сводному индексу с учетом неопределенности: чем меньше ответов у ЦОК, тем ближе его "
+            "оценка к средней по сети, поэтому несколько случайно высоких или низких оценок не делают его "
+            "лидером или отстающим. В скобках — диапазон мест, в котором ЦОК находится с вероятностью 90 %; "
+            "вероятность быть в нижней пятой части — шанс оказаться на последних местах "
+            f"({bottom} из {ranked}). "
+            f"ЦОК без ответов за период не ранжируются; отметка «мало ответов» (n < {ctx.min_n}) — "
+            "для сведения.",
+        }
+    )
 
 
 def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confidence: float) -> dict[str, Any]:
@@ -243,20 +347,46 @@ def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confide
     share_names = {"top2box": True, "complaints": False, "on_time": True, "promises": True}
     components: dict[str, shrinkage.ShareComponent | shrinkage.NpsComponent] = {
         name: shrinkage.ShareComponent([c[name][0] for c in counts], [c[name][1] for c in counts], better)
-        for name, better in share_names.items() if name in weights}
+        for name, better in share_names.items()
+        if name in weights
+    }
     if "nps" in weights:
         components["nps"] = shrinkage.NpsComponent([list(c["nps"]) for c in counts])
-    result = shrinkage.simulate_ranking(components, weights, eligible=[r["n"] > 0 for r in rows],
-                                        confidence=confidence, rank_level=RANK_LEVEL, draws=RANK_DRAWS)
-    top2 = shrinkage.shrink_shares([c["top2box"][0] for c in counts], [c["top2box"][1] for c in counts],
-                                   result.priors.get("top2box"), confidence) if rows else []
+    result = shrinkage.simulate_ranking(
+        components,
+        weights,
+        eligible=[r["n"] > 0 for r in rows],
+        confidence=confidence,
+        rank_level=RANK_LEVEL,
+        draws=RANK_DRAWS,
+    )
+    top2 = (
+        shrinkage.shrink_shares(
+            [c["top2box"][0] for c in counts],
+            [c["top2box"][1] for c in counts],
+            result.priors.get("top2box"),
+            confidence,
+        )
+        if rows
+        else []
+    )
     for i, (r, g) in enumerate(zip(rows, result.groups, strict=True)):
-        r.update(rank=g.rank, rank_range=list(g.rank_range) if g.rank_range else None, p_bottom=g.p_bottom,
-                 index=g.index, index_ci=g.index_ci.to_list() if g.index_ci else None,
-                 components_shrunk={name: result.component_means[name][i] if name in result.component_means
-                                    else None for name in r["components"]})
+        r.update(
+            rank=g.rank,
+            rank_range=list(g.rank_range) if g.rank_range else None,
+            p_bottom=g.p_bottom,
+            index=g.index,
+            index_ci=g.index_ci.to_list() if g.index_ci else None,
+            components_shrunk={
+                name: result.component_means[name][i] if name in result.component_means else None
+                for name in r["components"]
+            },
+        )
         if counts[i]["top2box"][1] > 0:
             r.update(top2box_shrunk=top2[i].mean, top2box_shrunk_ci=top2[i].ci.to_list())
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
-    return {"ranked": result.ranked, "bottom_places": result.bottom_places,
-            "priors": {name: prior.to_dict() for name, prior in result.priors.items()}}
+    return {
+        "ranked": result.ranked,
+        "bottom_places": result.bottom_places,
+        "priors": {name: prior.to_dict() for name, prior in result.priors.items()},
+    }

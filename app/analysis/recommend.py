@@ -30,41 +30,50 @@ DEFAULT_MIN_EFFECT: dict[str, float] = {"share": 0.05, "mean": 0.2, "nps": 5.0, 
 DEFAULT_ACTIONS: dict[str, str] = {
     "wait": "Ввести предварительную запись на прием и электронную очередь; пересмотреть график окон в часы пик.",
     "politeness": "Провести обучение сотрудников стандартам общения с клиентами; ввести наставничество и "
-                  "выборочное прослушивание (контроль) обслуживания.",
+    "выборочное прослушивание (контроль) обслуживания.",
     "competence": "Организовать обучение по продуктам и регламентам (техприсоединение, учет, договоры); "
-                  "подготовить базу типовых ответов для операторов.",
+    "подготовить базу типовых ответов для операторов.",
     "comfort": "Улучшить условия в зале ожидания: места для сидения, кондиционирование, навигация, питьевая "
-               "вода, доступность для маломобильных клиентов.",
+    "вода, доступность для маломобильных клиентов.",
     "clarity": "Подготовить понятные памятки и перечни документов; проверять понимание клиентом ответа "
-               "перед окончанием приема.",
+    "перед окончанием приема.",
     "overall": "Разобрать причины низких оценок с руководителем ЦОК; провести аудит соблюдения стандарта "
-               "обслуживания («тайный покупатель»).",
+    "обслуживания («тайный покупатель»).",
     "nps": "Связаться с критиками, давшими согласие на контакт, и разобрать их замечания; устранить "
-           "повторяющиеся причины недовольства.",
+    "повторяющиеся причины недовольства.",
     "topic:connection": "Проверить соблюдение сроков и этапов технологического присоединения; назначить "
-                        "персонального менеджера для заявителей; информировать о статусе заявки.",
+    "персонального менеджера для заявителей; информировать о статусе заявки.",
     "topic:transmission": "Проанализировать отключения и жалобы на электроснабжение по адресам; согласовать "
-                          "с РЭС план ремонтов и информирование потребителей.",
+    "с РЭС план ремонтов и информирование потребителей.",
     "topic:metering": "Проверить качество работ по замене и поверке приборов учета; сократить сроки "
-                      "рассмотрения заявок по учету.",
+    "рассмотрения заявок по учету.",
     "topic:quality": "Организовать замеры качества электроэнергии по жалобам; включить проблемные участки "
-                     "сети в план ремонтов.",
+    "сети в план ремонтов.",
     "topic:other": "Разобрать жалобы с руководителем ЦОК, выделить повторяющиеся причины и назначить "
-                   "ответственных за их устранение.",
+    "ответственных за их устранение.",
     "on_time": "Ежедневно контролировать сроки ответов на обращения; перераспределить нагрузку между "
-               "исполнителями; напоминания о сроках за 2 дня.",
+    "исполнителями; напоминания о сроках за 2 дня.",
     "promises": "Вести учет обещаний клиентам с контролем сроков; еженедельно разбирать невыполненные "
-                "обещания с руководителем ЦОК.",
+    "обещания с руководителем ЦОК.",
     "default": "Разобрать причины отклонения с ответственным подразделением и составить план мер.",
 }
 
 QUESTION_LABELS = {
-    "overall": "общая удовлетворенность", "nps": "готовность рекомендовать", "wait": "время ожидания",
-    "politeness": "вежливость", "competence": "компетентность", "comfort": "комфорт в зале",
+    "overall": "общая удовлетворенность",
+    "nps": "готовность рекомендовать",
+    "wait": "время ожидания",
+    "politeness": "вежливость",
+    "competence": "компетентность",
+    "comfort": "комфорт в зале",
     "clarity": "понятность ответа",
 }
-TOPIC_LABELS = {"connection": "технологическое присоединение", "transmission": "передача и энергоснабжение",
-                "metering": "учет электроэнергии", "quality": "качество электроэнергии", "other": "прочие вопросы"}
+TOPIC_LABELS = {
+    "connection": "технологическое присоединение",
+    "transmission": "передача и энергоснабжение",
+    "metering": "учет электроэнергии",
+    "quality": "качество электроэнергии",
+    "other": "прочие вопросы",
+}
 
 # Who acts, by the level of the owner; a few topics belong to a technical service rather than the hall.
 RESPONSIBLE_ROLES = {
@@ -73,32 +82,33 @@ RESPONSIBLE_ROLES = {
     "company": "директор по работе с клиентами",
 }
 TOPIC_ROLES = {
-    "center": {"connection": "начальник ЦОК совместно с отделом технологического присоединения РЭС",
-               "transmission": "начальник ЦОК совместно с главным инженером РЭС",
-               "quality": "начальник ЦОК совместно с главным инженером РЭС"},
+    "center": {
+        "connection": "начальник ЦОК совместно с отделом технологического присоединения РЭС",
+        "transmission": "начальник ЦОК совместно с главным инженером РЭС",
+        "quality": "начальник ЦОК совместно с главным инженером РЭС",
+    },
 }
 
 FAMILY_METHOD = {
     "family": "все проверки, которые могут дать рекомендацию, вместе: каждый ЦОК против остальной сети "
-              "(z-тест доли двух лучших оценок, z-тест разности NPS) по каждому вопросу; изменение к "
-              "предыдущему периоду по сети и по каждому ЦОК (те же тесты); доля жалоб ЦОК против средней "
-              "по сети (точный биномиальный тест, односторонний); доля ответов в срок и выполненных обещаний "
-              "против цели (точный биномиальный тест, односторонний) по сети и по ЦОК",
-    "adjustment": "поправка Бенджамини–Хохберга (контроль доли ложных открытий) по всему семейству, до "
-                  "любого отбора",
+    "(z-тест доли двух лучших оценок, z-тест разности NPS) по каждому вопросу; изменение к "
+    "предыдущему периоду по сети и по каждому ЦОК (те же тесты); доля жалоб ЦОК против средней "
+    "по сети (точный биномиальный тест, односторонний); доля ответов в срок и выполненных обещаний "
+    "против цели (точный биномиальный тест, односторонний) по сети и по ЦОК",
+    "adjustment": "поправка Бенджамини–Хохберга (контроль доли ложных открытий) по всему семейству, до любого отбора",
     "rule": "рекомендация появляется, только если q ≤ α и отставание не меньше практически значимого "
-            "порога (min_effect) в неблагоприятную сторону; квадранты матрицы «важность–исполнение» только "
-            "описывают и рекомендаций не создают",
+    "порога (min_effect) в неблагоприятную сторону; квадранты матрицы «важность–исполнение» только "
+    "описывают и рекомендаций не создают",
 }
 
 PRIORITY_METHOD = {
     "formula": "приоритет = число затронутых клиентов за период × величина разрыва",
     "meaning": "ожидаемый выигрыш: сколько клиентов за период получили бы хороший опыт (или сколько жалоб "
-               "и просроченных ответов не было бы), если разрыв закрыть",
+    "и просроченных ответов не было бы), если разрыв закрыть",
     "affected": "для оценок — число ответивших в ЦОК (по сети — всех ответивших); для жалоб, сроков и "
-                "обещаний — число обращений за период",
+    "обещаний — число обращений за период",
     "gap": "отставание в долях единицы: от остальной сети, от прошлого периода, от средней доли жалоб по "
-           "сети или от цели; для NPS — в пунктах / 100",
+    "сети или от цели; для NPS — в пунктах / 100",
 }
 
 
@@ -139,8 +149,11 @@ def catalogue() -> dict[str, str]:
     """Active catalogue entries by target; defaults fill targets the table does not cover."""
     from app.analysis.models import ActionTemplate
 
-    rows = db.session.execute(select(ActionTemplate.target, ActionTemplate.text_ru)
-                              .where(ActionTemplate.active.is_(True)).order_by(ActionTemplate.id)).all()
+    rows = db.session.execute(
+        select(ActionTemplate.target, ActionTemplate.text_ru)
+        .where(ActionTemplate.active.is_(True))
+        .order_by(ActionTemplate.id)
+    ).all()
     texts = dict(DEFAULT_ACTIONS)
     seen: set[str] = set()
     for target, text in rows:
@@ -207,19 +220,51 @@ def gather_family(report: ReportCore) -> list[Candidate]:
         if c.test not in ("two_proportion_z", "nps_difference_z"):
             continue
         measure = "nps" if c.measure == "nps" else "share"
-        out.append(Candidate("below_rest", c.center, c.question, measure, c.test, "two-sided",
-                             c.estimate, c.rest, c.difference, c.difference_ci, c.n,
-                             c.n_rest, float(c.p_value), c.difference < 0, int(c.n),
-                             {"estimate_ci": c.estimate_ci}))
+        out.append(
+            Candidate(
+                "below_rest",
+                c.center,
+                c.question,
+                measure,
+                c.test,
+                "two-sided",
+                c.estimate,
+                c.rest,
+                c.difference,
+                c.difference_ci,
+                c.n,
+                c.n_rest,
+                float(c.p_value),
+                c.difference < 0,
+                int(c.n),
+                {"estimate_ci": c.estimate_ci},
+            )
+        )
     previous = report.previous
     for c in (previous.questions + previous.centers) if previous is not None else []:
         if c.p_value is None or c.measure not in ("top2box", "nps"):
             continue
         measure = "nps" if c.measure == "nps" else "share"
-        out.append(Candidate("decline", c.center or owner, c.question, measure, c.test, "two-sided",
-                             c.current, c.previous, c.difference, c.difference_ci, c.n,
-                             c.n_previous, float(c.p_value), c.difference < 0, int(c.n),
-                             {"current_ci": c.current_ci}))
+        out.append(
+            Candidate(
+                "decline",
+                c.center or owner,
+                c.question,
+                measure,
+                c.test,
+                "two-sided",
+                c.current,
+                c.previous,
+                c.difference,
+                c.difference_ci,
+                c.n,
+                c.n_previous,
+                float(c.p_value),
+                c.difference < 0,
+                int(c.n),
+                {"current_ci": c.current_ci},
+            )
+        )
     control = report.complaints_control
     for point in control.funnel:
         if point.low_n or not point.n or point.p0 in (None, 0.0, 1.0):
@@ -227,9 +272,26 @@ def gather_family(report: ReportCore) -> list[Candidate]:
         p0, k, n = float(point.p0), int(point.count), int(point.n)
         p = float(sps.binomtest(k, n, p0, alternative="greater").pvalue)
         topic = _topic_of(control, point.label)
-        out.append(Candidate("complaints_above_network", point.label, f"topic:{topic}", "complaints",
-                             "binomial_exact", "greater", k / n, p0, k / n - p0, None, n, None, p, k / n > p0, n,
-                             {"count": k}))
+        out.append(
+            Candidate(
+                "complaints_above_network",
+                point.label,
+                f"topic:{topic}",
+                "complaints",
+                "binomial_exact",
+                "greater",
+                k / n,
+                p0,
+                k / n - p0,
+                None,
+                n,
+                None,
+                p,
+                k / n > p0,
+                n,
+                {"count": k},
+            )
+        )
     appeals = report.appeals
     for key, target in (("on_time", appeals.on_time_target), ("promises", appeals.promises_target)):
         rows = [(owner, getattr(appeals, key))] + [(r.center, getattr(r, key)) for r in appeals.centers]
@@ -238,9 +300,26 @@ def gather_family(report: ReportCore) -> list[Candidate]:
                 continue
             k, n = int(share.k), int(share.n)
             p = float(sps.binomtest(k, n, float(target), alternative="less").pvalue)
-            out.append(Candidate(f"{key}_below_target", center, key, "share", "binomial_exact", "less", k / n,
-                                 float(target), k / n - float(target), share.ci, n, None, p,
-                                 k / n < float(target), n, {"estimate_ci": share.ci}))
+            out.append(
+                Candidate(
+                    f"{key}_below_target",
+                    center,
+                    key,
+                    "share",
+                    "binomial_exact",
+                    "less",
+                    k / n,
+                    float(target),
+                    k / n - float(target),
+                    share.ci,
+                    n,
+                    None,
+                    p,
+                    k / n < float(target),
+                    n,
+                    {"estimate_ci": share.ci},
+                )
+            )
     return out
 
 
@@ -281,8 +360,15 @@ def build_recommendations(report: ReportCore, family: list[Candidate] | None = N
             continue
         level = _level(c.center, owner, report, names, branches)
         place = names.get(c.center) or branches.get(c.center) or report.scope_name or "сеть"
-        rec = _recommendation(c, level, place, report, texts, threshold, quadrants.get((c.center, c.question))
-                              or quadrants.get((None, c.question)))
+        rec = _recommendation(
+            c,
+            level,
+            place,
+            report,
+            texts,
+            threshold,
+            quadrants.get((c.center, c.question)) or quadrants.get((None, c.question)),
+        )
         rec["evidence"]["family_size"] = len(family)
         recs.append(rec)
     return [Recommendation.model_validate(rec) for rec in _merge(recs)]
@@ -317,8 +403,15 @@ def responsible_role(level: str, question: str) -> str:
     return RESPONSIBLE_ROLES[level]
 
 
-def _recommendation(c: Candidate, level: str, place: str, report: ReportCore, texts: dict[str, str],
-                    threshold: float, quadrant: str | None) -> dict[str, Any]:
+def _recommendation(
+    c: Candidate,
+    level: str,
+    place: str,
+    report: ReportCore,
+    texts: dict[str, str],
+    threshold: float,
+    quadrant: str | None,
+) -> dict[str, Any]:
     questions = report.questions
     what = label(c.question, questions)
     scale = 100.0 if c.measure == "nps" else 1.0
@@ -327,16 +420,43 @@ def _recommendation(c: Candidate, level: str, place: str, report: ReportCore, te
     where = f"В ЦОК {place}" if level == "center" else ("По филиалу " + place if level == "branch" else "По сети")
     finding, why, effect = _texts(c, where, what, priority)
     if quadrant == "concentrate":
-        finding += (" Фактор входит в зону «сосредоточить усилия» матрицы «важность–исполнение»: он сильно "
-                    "влияет на общую оценку.")
-    evidence = {"test": c.test, "alternative": c.alternative, "measure": c.measure, "estimate": c.estimate,
-                "reference": c.reference, "difference": c.difference, "difference_ci": c.difference_ci, "n": c.n,
-                "n_reference": c.n_reference, "p_value": c.p_value, "q_value": c.q_value,
-                "min_effect": threshold, **{k: v for k, v in c.extra.items() if v is not None}}
-    return {"rule": c.rule, "center": c.center, "center_name": place, "level": level, "question": c.question,
-            "question_label": what.strip("«»"), "finding": finding, "why": why, "expected_effect": effect,
-            "action": action_for(c.question, texts), "responsible_role": responsible_role(level, c.question),
-            "priority": priority, "gap": gap, "affected": c.affected, "quadrant": quadrant, "evidence": evidence}
+        finding += (
+            " Фактор входит в зону «сосредоточить усилия» матрицы «важность–исполнение»: он сильно "
+            "влияет на общую оценку."
+        )
+    evidence = {
+        "test": c.test,
+        "alternative": c.alternative,
+        "measure": c.measure,
+        "estimate": c.estimate,
+        "reference": c.reference,
+        "difference": c.difference,
+        "difference_ci": c.difference_ci,
+        "n": c.n,
+        "n_reference": c.n_reference,
+        "p_value": c.p_value,
+        "q_value": c.q_value,
+        "min_effect": threshold,
+        **{k: v for k, v in c.extra.items() if v is not None},
+    }
+    return {
+        "rule": c.rule,
+        "center": c.center,
+        "center_name": place,
+        "level": level,
+        "question": c.question,
+        "question_label": what.strip("«»"),
+        "finding": finding,
+        "why": why,
+        "expected_effect": effect,
+        "action": action_for(c.question, texts),
+        "responsible_role": responsible_role(level, c.question),
+        "priority": priority,
+        "gap": gap,
+        "affected": c.affected,
+        "quadrant": quadrant,
+        "evidence": evidence,
+    }
 
 
 def _texts(c: Candidate, where: str, what: str, priority: float) -> tuple[str, str, str]:
@@ -346,45 +466,56 @@ def _texts(c: Candidate, where: str, what: str, priority: float) -> tuple[str, s
     if c.rule == "below_rest":
         if c.measure == "nps":
             value = f"NPS {fmt_value('nps', c.estimate)}{fmt_ci(c.extra.get('estimate_ci'), False)}"
-            why = (f"{where} индекс готовности рекомендовать — {fmt_value('nps', c.estimate)} (вероятно, от "
-                   f"{_range(c.extra.get('estimate_ci'), False)}), в остальной сети — {fmt_value('nps', c.reference)}.")
+            why = (
+                f"{where} индекс готовности рекомендовать — {fmt_value('nps', c.estimate)} (вероятно, от "
+                f"{_range(c.extra.get('estimate_ci'), False)}), в остальной сети — {fmt_value('nps', c.reference)}."
+            )
         else:
             value = f"доля высоких оценок {format_percent(c.estimate)}{fmt_ci(c.extra.get('estimate_ci'))}"
-            why = (f"{where} {what} высоко оценили {format_percent(c.estimate)} клиентов (вероятно, от "
-                   f"{_range(c.extra.get('estimate_ci'))}), в остальной сети — {format_percent(c.reference)}.")
-        finding = (f"{where} {what}: {value} ниже остальной сети ({fmt_value(c.measure, c.reference)}); "
-                   f"{stats}.")
-        effect = (f"Если подтянуть до уровня сети — примерно {_clients(gain)} за период с хорошей оценкой "
-                  "вместо плохой.")
+            why = (
+                f"{where} {what} высоко оценили {format_percent(c.estimate)} клиентов (вероятно, от "
+                f"{_range(c.extra.get('estimate_ci'))}), в остальной сети — {format_percent(c.reference)}."
+            )
+        finding = f"{where} {what}: {value} ниже остальной сети ({fmt_value(c.measure, c.reference)}); {stats}."
+        effect = f"Если подтянуть до уровня сети — примерно {_clients(gain)} за период с хорошей оценкой вместо плохой."
     elif c.rule == "decline":
         share = c.measure != "nps"
         now, before = fmt_value(c.measure, c.estimate), fmt_value(c.measure, c.reference)
         unit = "п. п." if share else "пунктов"
         ci = c.difference_ci
-        drop = (f" (снижение на {_points(-ci[1], share)}–{_points(-ci[0], share)} {unit})"
-                if ci and ci[1] < 0 else "")
+        drop = f" (снижение на {_points(-ci[1], share)}–{_points(-ci[0], share)} {unit})" if ci and ci[1] < 0 else ""
         if share:
             why = f"{where} доля высоких оценок ({what}) снизилась с {before} до {now} к прошлому периоду{drop}."
         else:
             why = f"{where} индекс готовности рекомендовать снизился с {before} до {now} к прошлому периоду{drop}."
-        finding = (f"{where} {what}: снижение к прошлому периоду с {before} до {now}"
-                   f"{' (разность' + fmt_ci(ci, share) + ')' if ci else ''}; n = {format_number(c.n)} и "
-                   f"{format_number(c.n_reference or 0)}, {fmt_p(c.p_value)}, {fmt_q(c.q_value)} "
-                   "(Бенджамини–Хохберг).")
+        finding = (
+            f"{where} {what}: снижение к прошлому периоду с {before} до {now}"
+            f"{' (разность' + fmt_ci(ci, share) + ')' if ci else ''}; n = {format_number(c.n)} и "
+            f"{format_number(c.n_reference or 0)}, {fmt_p(c.p_value)}, {fmt_q(c.q_value)} "
+            "(Бенджамини–Хохберг)."
+        )
         effect = f"Вернуть прежний уровень — примерно {_clients(gain)} за период с хорошей оценкой."
     elif c.rule == "complaints_above_network":
         count = int(c.extra.get("count", round(c.estimate * c.n)))
-        why = (f"{where} жалобы составили {format_percent(c.estimate)} обращений ({count} из "
-               f"{format_number(c.n)}) при {format_percent(c.reference)} в среднем по сети; больше всего — {what}.")
-        finding = (f"{where} доля жалоб {format_percent(c.estimate)} ({count} из {format_number(c.n)}) выше "
-                   f"средней по сети {format_percent(c.reference)}; {stats}.")
+        why = (
+            f"{where} жалобы составили {format_percent(c.estimate)} обращений ({count} из "
+            f"{format_number(c.n)}) при {format_percent(c.reference)} в среднем по сети; больше всего — {what}."
+        )
+        finding = (
+            f"{where} доля жалоб {format_percent(c.estimate)} ({count} из {format_number(c.n)}) выше "
+            f"средней по сети {format_percent(c.reference)}; {stats}."
+        )
         effect = f"При доле жалоб на уровне сети — примерно на {format_number(gain)} жалоб меньше за период."
     else:
         noun = "ответов в срок" if c.question == "on_time" else "выполненных обещаний"
-        why = (f"{where} доля {noun} — {format_percent(c.estimate)} (вероятно, от "
-               f"{_range(c.extra.get('estimate_ci'))}) при цели {format_percent(c.reference)}.")
-        finding = (f"{where} доля {noun} {format_percent(c.estimate)}{fmt_ci(c.extra.get('estimate_ci'))} ниже цели "
-                   f"{format_percent(c.reference)}; односторонний точный биномиальный тест, {stats}.")
+        why = (
+            f"{where} доля {noun} — {format_percent(c.estimate)} (вероятно, от "
+            f"{_range(c.extra.get('estimate_ci'))}) при цели {format_percent(c.reference)}."
+        )
+        finding = (
+            f"{where} доля {noun} {format_percent(c.estimate)}{fmt_ci(c.extra.get('estimate_ci'))} ниже цели "
+            f"{format_percent(c.reference)}; односторонний точный биномиальный тест, {stats}."
+        )
         effect = f"Достичь цели — примерно {format_number(gain)} обращений за период закрыты как положено."
     return _minus(finding), _minus(why), _minus(effect)
 
@@ -407,8 +538,11 @@ def _points(value: float, share: bool) -> str:
 
 def _clients(count: int) -> str:
     tail = count % 100
-    word = "клиентов" if 11 <= tail <= 14 else {1: "клиент", 2: "клиента", 3: "клиента", 4: "клиента"}.get(
-        count % 10, "клиентов")
+    word = (
+        "клиентов"
+        if 11 <= tail <= 14
+        else {1: "клиент", 2: "клиента", 3: "клиента", 4: "клиента"}.get(count % 10, "клиентов")
+    )
     return f"{format_number(count)} {word}"
 
 
@@ -434,7 +568,12 @@ def recommendations_section(report: ReportCore) -> tuple[list[Recommendation], d
     for c in family:
         by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
     alpha = 1.0 - float(report.confidence)
-    described = {**FAMILY_METHOD, "family_size": len(family), "tests_by_rule": by_rule, "fdr": alpha,
-                 "min_effect": min_effects(),
-                 "discoveries": sum(1 for c in family if c.q_value is not None and c.q_value <= alpha)}
+    described = {
+        **FAMILY_METHOD,
+        "family_size": len(family),
+        "tests_by_rule": by_rule,
+        "fdr": alpha,
+        "min_effect": min_effects(),
+        "discoveries": sum(1 for c in family if c.q_value is not None and c.q_value <= alpha),
+    }
     return recs, described

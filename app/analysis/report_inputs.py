@@ -28,11 +28,13 @@ class RespondentSample:
     frame: Any
     capped: bool
 
+
 class ReportInputs:
     """Everything one report needs, fetched once; read-only for the sections."""
 
-    def __init__(self, survey, period: queries.Period, scope: Organisation | None, min_n: int,
-                 confidence: float) -> None:
+    def __init__(
+        self, survey, period: queries.Period, scope: Organisation | None, min_n: int, confidence: float
+    ) -> None:
         self.survey, self.period, self.scope = survey, period, scope
         self.min_n, self.confidence, self.alpha = min_n, confidence, 1.0 - confidence
         versions = queries.survey_versions(survey)
@@ -49,8 +51,9 @@ class ReportInputs:
         # A question whose scale changed between the versions answering in the period is not pooled.
         self.excluded, self.scale_changes = self._scale_changes(versions, frame)
         if self.excluded and len(frame):
-            dropped = [v in self.excluded.get(c, ()) for c, v in zip(frame["question_code"], frame["version_id"],
-                                                                      strict=True)]
+            dropped = [
+                v in self.excluded.get(c, ()) for c, v in zip(frame["question_code"], frame["version_id"], strict=True)
+            ]
             frame = frame[[not d for d in dropped]]
         self.numeric = [c for c, q in self.catalogue.items() if q.is_numeric]
         self.by_center = {key[1]: value for key, value in nest_counts(frame).items()}
@@ -59,15 +62,15 @@ class ReportInputs:
         self.n_total = sum(self.n_by_center.values())
         self.network = merge_counts(self.by_center.values())
         multi = [c for c, q in self.catalogue.items() if q.type == "multi_choice"]
-        self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi,
-                                                        self.excluded)
+        self.respondents = queries.distinct_respondents(survey.id, self.bounds, self.center_ids, multi, self.excluded)
         self._period_cache: dict[tuple, dict] = {self.bounds: self.by_center}
         self._sample: RespondentSample | None = None
 
     # ------------------------------------------------------------------ helpers
 
-    def _scale_changes(self, versions: list[tuple[int, int, dict]],
-                       frame: Any) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+    def _scale_changes(
+        self, versions: list[tuple[int, int, dict]], frame: Any
+    ) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
         """Per question: the scale of the newest version answering in the period (the newest definition when
         none does) is kept; every version with another scale (type, bounds, options) is left out of all
         reads of the report, so neither the period nor its comparisons over time pool two scales. The
@@ -87,21 +90,31 @@ class ReportInputs:
             if scale != _scale_signature(self.catalogue[code]):  # a newer version without answers yet
                 kept_info.text = self.catalogue[code].text
                 self.catalogue[code] = kept_info
-            other = [vid for vid, _, _ in versions
-                     if code in per_version[vid] and _scale_signature(per_version[vid][code]) != scale]
+            other = [
+                vid
+                for vid, _, _ in versions
+                if code in per_version[vid] and _scale_signature(per_version[vid][code]) != scale
+            ]
             drop = [vid for vid in vids if vid in other or code not in per_version[vid]]
             if other or drop:
                 excluded[code] = sorted(set(other) | set(drop))
             if not drop:
                 continue
             left_out = sum(answered[(code, vid)] for vid in drop)
-            changes.append({
-                "question": code, "kept_versions": [numbers[v] for v in vids if v not in drop],
-                "excluded_versions": [numbers[v] for v in drop], "answers_left_out": left_out,
-                "note": (f"Вопрос «{self.catalogue[code].text or code}»: шкала менялась между версиями анкеты; "
-                         f"учтены только ответы версий с последней шкалой "
-                         f"({', '.join(str(numbers[v]) for v in vids if v not in drop)}), не учтено "
-                         f"{_answers(left_out)} версий {', '.join(str(numbers[v]) for v in drop)}.")})
+            changes.append(
+                {
+                    "question": code,
+                    "kept_versions": [numbers[v] for v in vids if v not in drop],
+                    "excluded_versions": [numbers[v] for v in drop],
+                    "answers_left_out": left_out,
+                    "note": (
+                        f"Вопрос «{self.catalogue[code].text or code}»: шкала менялась между версиями анкеты; "
+                        f"учтены только ответы версий с последней шкалой "
+                        f"({', '.join(str(numbers[v]) for v in vids if v not in drop)}), не учтено "
+                        f"{_answers(left_out)} версий {', '.join(str(numbers[v]) for v in drop)}."
+                    ),
+                }
+            )
         return excluded, changes
 
     def prefetch_periods(self, periods: list[tuple]) -> None:
@@ -109,8 +122,9 @@ class ReportInputs:
         missing = [b for b in dict.fromkeys(periods) if b not in self._period_cache]
         if not missing:
             return
-        frame = queries.value_counts(self.survey.id, missing, self.center_ids, self.numeric,
-                                     exclude_versions=self.excluded)
+        frame = queries.value_counts(
+            self.survey.id, missing, self.center_ids, self.numeric, exclude_versions=self.excluded
+        )
         nested = nest_counts(frame)
         for index, bounds in enumerate(missing):
             self._period_cache[bounds] = {key[1]: value for key, value in nested.items() if key[0] == index}
@@ -118,8 +132,9 @@ class ReportInputs:
     def period_counts(self, bounds: tuple) -> dict:
         """``{center_id: {code: {value: count}}}`` of one period; each period is queried once per report."""
         if bounds not in self._period_cache:
-            frame = queries.value_counts(self.survey.id, [bounds], self.center_ids, self.numeric,
-                                         exclude_versions=self.excluded)
+            frame = queries.value_counts(
+                self.survey.id, [bounds], self.center_ids, self.numeric, exclude_versions=self.excluded
+            )
             self._period_cache[bounds] = {key[1]: value for key, value in nest_counts(frame).items()}
         return self._period_cache[bounds]
 
@@ -139,17 +154,28 @@ class ReportInputs:
         return [c.id for c in self.centers if not self.low_n(self.n_by_center.get(c.id, 0))]
 
     def group_questions(self, counts: dict[str, Counter]) -> dict[str, Any]:
-        return {code: measures.measure(info, counts.get(code), self.confidence)
-                for code, info in self.catalogue.items() if info.is_numeric}
+        return {
+            code: measures.measure(info, counts.get(code), self.confidence)
+            for code, info in self.catalogue.items()
+            if info.is_numeric
+        }
 
     def respondent_sample(self) -> RespondentSample:
         """Per-respondent scores of the target, the drivers and the blocks, fetched once per report."""
         if self._sample is None:
-            codes = [c for c in [self.settings["target"], *self.settings["drivers"],
-                                 *(c for b in self.settings["blocks"].values() for c in b)] if c]
+            codes = [
+                c
+                for c in [
+                    self.settings["target"],
+                    *self.settings["drivers"],
+                    *(c for b in self.settings["blocks"].values() for c in b),
+                ]
+                if c
+            ]
             cap = int(current_app.config.get("ANALYSIS_SAMPLE_CAP", queries.SAMPLE_CAP_DEFAULT))
-            frame, capped = queries.respondent_scores(self.survey.id, self.bounds, self.center_ids, codes, cap,
-                                                      self.excluded)
+            frame, capped = queries.respondent_scores(
+                self.survey.id, self.bounds, self.center_ids, codes, cap, self.excluded
+            )
             self._sample = RespondentSample(frame, bool(capped))
         return self._sample
 

@@ -29,7 +29,7 @@ KIND_COLOURS = {"complaint": "#D55E00", "application": "#0072B2"}
 
 
 def _lighten(hex_colour: str, amount: float) -> tuple[float, float, float]:
-    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
@@ -86,20 +86,31 @@ def kind_form_topic_figure(report: MonitoringReport) -> Figure:
             width = row.share_of_kind or 0.0
             first = row.topic not in labelled
             labelled.add(row.topic)
-            bars.barh(y, width, left=left, color=colours[row.topic], edgecolor="white",
-                      label=names[row.topic] if first else None)
+            bars.barh(
+                y,
+                width,
+                left=left,
+                color=colours[row.topic],
+                edgecolor="white",
+                label=names[row.topic] if first else None,
+            )
             if width >= 0.06:
-                bars.text(left + width / 2, y, format_percent(width), ha="center", va="center", fontsize=8,
-                          color="white" if colours[row.topic] in ("#0072B2", "#009E73", "#D55E00", "#000000")
-                          else "black")
+                bars.text(
+                    left + width / 2,
+                    y,
+                    format_percent(width),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if colours[row.topic] in ("#0072B2", "#009E73", "#D55E00", "#000000") else "black",
+                )
             left += width
     bars.set_yticks(range(len(kinds)), [f"{k.kind_name}\n({k.count:,})".replace(",", "\u00a0") for k in kinds])
     bars.set_xlim(0, 1)
     bars.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0 %", "25 %", "50 %", "75 %", "100 %"])
     bars.invert_yaxis()
     bars.set_title("Темы обращений, доля от вида", fontsize=10)
-    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8,
-                frameon=False)
+    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     for side in ("top", "right"):
         bars.spines[side].set_visible(False)
     figure.tight_layout()

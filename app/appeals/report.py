@@ -47,8 +47,13 @@ REGULATOR_ROWS: dict[str, str] = {
     "other": "Прочее",
 }
 DEFAULT_REGULATOR_MAP: dict[str, str] = {
-    "visit": "in_person", "review_book": "in_person", "phone": "phone", "web": "internet",
-    "email": "internet", "letter": "mail", "kiosk": "other",
+    "visit": "in_person",
+    "review_book": "in_person",
+    "phone": "phone",
+    "web": "internet",
+    "email": "internet",
+    "letter": "mail",
+    "kiosk": "other",
 }
 REGULATOR_COLUMNS: dict[str, str] = {
     "appeals": "Количество обращений",
@@ -60,6 +65,7 @@ REGULATOR_COLUMNS: dict[str, str] = {
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
 
 def period_bounds(date_from: date, date_to: date, tz: str | None = None) -> tuple[datetime, datetime]:
     """Local dates [from, to] → naive UTC [start, end)."""
@@ -100,8 +106,11 @@ def scope_center_ids(scope: Organisation | None) -> list[int] | None:
         return None
     if scope.kind == OrgKind.CENTER:
         return [scope.id]
-    return list(db.session.scalars(select(Organisation.id).where(Organisation.parent_id == scope.id,
-                                                                 Organisation.kind == OrgKind.CENTER)))
+    return list(
+        db.session.scalars(
+            select(Organisation.id).where(Organisation.parent_id == scope.id, Organisation.kind == OrgKind.CENTER)
+        )
+    )
 
 
 def _share(part: int | float, whole: int | float) -> float | None:
@@ -142,6 +151,7 @@ def regulator_map() -> dict[str, str]:
 
 # --- the grouped queries -------------------------------------------------------------------------
 
+
 def _period_filter(start: datetime, end: datetime, centers: list[int] | None):
     condition = and_(Appeal.received_at >= start, Appeal.received_at < end)
     if centers is not None:
@@ -153,11 +163,17 @@ def _grouped_query(start: datetime, end: datetime, centers: list[int] | None, no
     answered = Appeal.answered_at.is_not(None)
     is_open = Appeal.status.in_(OPEN_STATUSES)
     closed_complaint_cause = case(
-        (and_(Appeal.kind == "complaint", Appeal.status == "closed"), Appeal.root_cause_id), else_=None)
+        (and_(Appeal.kind == "complaint", Appeal.status == "closed"), Appeal.root_cause_id), else_=None
+    )
     query = (
         select(
-            Appeal.kind, Appeal.form, Appeal.topic_id, Appeal.center_id, Appeal.channel,
-            Appeal.led_to_contract, closed_complaint_cause.label("rc_cause"),
+            Appeal.kind,
+            Appeal.form,
+            Appeal.topic_id,
+            Appeal.center_id,
+            Appeal.channel,
+            Appeal.led_to_contract,
+            closed_complaint_cause.label("rc_cause"),
             func.count().label("n"),
             func.sum(case((answered, 1), else_=0)).label("answered"),
             func.sum(case((and_(answered, Appeal.answered_at <= Appeal.due_at), 1), else_=0)).label("on_time"),
@@ -165,8 +181,15 @@ def _grouped_query(start: datetime, end: datetime, centers: list[int] | None, no
         )
         .where(_period_filter(start, end, centers))
         # Most selective keys first: the sort compares fewer keys per row.
-        .group_by(Appeal.center_id, Appeal.topic_id, Appeal.channel, Appeal.form, Appeal.kind,
-                  Appeal.led_to_contract, text("rc_cause"))
+        .group_by(
+            Appeal.center_id,
+            Appeal.topic_id,
+            Appeal.channel,
+            Appeal.form,
+            Appeal.kind,
+            Appeal.led_to_contract,
+            text("rc_cause"),
+        )
     )
     return query
 
@@ -175,24 +198,37 @@ def _histogram_query(start: datetime, end: datetime, centers: list[int] | None, 
     # Grouped by the output name: the expression holds bound parameters, which PostgreSQL would not
     # recognise as the same expression in GROUP BY.
     bucket = _days_bucket_expr(dialect).label("days_bucket")
-    query = (select(bucket, func.count()).where(_period_filter(start, end, centers),
-                                                Appeal.answered_at.is_not(None))
-             .group_by(text("days_bucket")))
+    query = (
+        select(bucket, func.count())
+        .where(_period_filter(start, end, centers), Appeal.answered_at.is_not(None))
+        .group_by(text("days_bucket"))
+    )
     return query
 
 
 def _promises_query(start: datetime, end: datetime, centers: list[int] | None, now: datetime) -> Select:
     state = case((and_(Promise.status == "open", Promise.due_at < now), "overdue"), else_=Promise.status)
-    return (select(state.label("promise_state"), func.count()).join(Appeal, Appeal.id == Promise.appeal_id)
-            .where(_period_filter(start, end, centers)).group_by(text("promise_state")))
+    return (
+        select(state.label("promise_state"), func.count())
+        .join(Appeal, Appeal.id == Promise.appeal_id)
+        .where(_period_filter(start, end, centers))
+        .group_by(text("promise_state"))
+    )
 
 
 def _regulator_query(start: datetime, end: datetime, centers: list[int] | None) -> Select:
     """Only what the regulator's form needs (year N−1): fewer grouping keys, a cheaper sort."""
-    return (select(Appeal.channel, Appeal.kind, Appeal.led_to_contract, func.count().label("n"),
-                   func.sum(case((Appeal.answered_at.is_not(None), 1), else_=0)).label("answered"))
-            .where(_period_filter(start, end, centers))
-            .group_by(Appeal.channel, Appeal.kind, Appeal.led_to_contract))
+    return (
+        select(
+            Appeal.channel,
+            Appeal.kind,
+            Appeal.led_to_contract,
+            func.count().label("n"),
+            func.sum(case((Appeal.answered_at.is_not(None), 1), else_=0)).label("answered"),
+        )
+        .where(_period_filter(start, end, centers))
+        .group_by(Appeal.channel, Appeal.kind, Appeal.led_to_contract)
+    )
 
 
 def _run_all(queries: dict[str, Select]) -> dict[str, list[Any]]:
@@ -219,17 +255,27 @@ def _run_all(queries: dict[str, Select]) -> dict[str, list[Any]]:
         return {name: future.result() for name, future in futures.items()}
 
 
-def _period_queries(prefix: str, start: datetime, end: datetime, centers: list[int] | None,
-                    now: datetime, dialect: str) -> dict[str, Select]:
-    return {f"{prefix}.groups": _grouped_query(start, end, centers, now),
-            f"{prefix}.histogram": _histogram_query(start, end, centers, dialect),
-            f"{prefix}.promises": _promises_query(start, end, centers, now)}
+def _period_queries(
+    prefix: str, start: datetime, end: datetime, centers: list[int] | None, now: datetime, dialect: str
+) -> dict[str, Select]:
+    return {
+        f"{prefix}.groups": _grouped_query(start, end, centers, now),
+        f"{prefix}.histogram": _histogram_query(start, end, centers, dialect),
+        f"{prefix}.promises": _promises_query(start, end, centers, now),
+    }
 
 
 # --- building the report -------------------------------------------------------------------------
 
-def _figures(date_from: date, date_to: date, raw: dict[str, list[Any]], prefix: str,
-             center_rows: list[Organisation], topics: list[Topic]) -> dict[str, Any]:
+
+def _figures(
+    date_from: date,
+    date_to: date,
+    raw: dict[str, list[Any]],
+    prefix: str,
+    center_rows: list[Organisation],
+    topics: list[Topic],
+) -> dict[str, Any]:
     """The report's figures of one period from the rows of its three grouped queries."""
     groups = raw[f"{prefix}.groups"]
     total = 0
@@ -256,44 +302,79 @@ def _figures(date_from: date, date_to: date, raw: dict[str, list[Any]], prefix: 
     histogram = {int(b): int(n) for b, n in raw[f"{prefix}.histogram"] if b is not None}
     promises = {"open": 0, "overdue": 0, "kept": 0, "broken": 0}
     promises.update({state: int(n) for state, n in raw[f"{prefix}.promises"]})
-    by_kind = [{"kind": k, "kind_name": KINDS[k], "count": kind_n.get(k, 0), "share": _share(kind_n.get(k, 0), total)}
-               for k in KINDS]
+    by_kind = [
+        {"kind": k, "kind_name": KINDS[k], "count": kind_n.get(k, 0), "share": _share(kind_n.get(k, 0), total)}
+        for k in KINDS
+    ]
     by_kind_form = [
-        {"kind": k, "form": f, "kind_name": KINDS[k], "form_name": FORMS[f], "count": kind_form_n.get((k, f), 0),
-         "share_of_total": _share(kind_form_n.get((k, f), 0), total),
-         "share_of_kind": _share(kind_form_n.get((k, f), 0), kind_n.get(k, 0))}
-        for k in KINDS for f in FORMS
+        {
+            "kind": k,
+            "form": f,
+            "kind_name": KINDS[k],
+            "form_name": FORMS[f],
+            "count": kind_form_n.get((k, f), 0),
+            "share_of_total": _share(kind_form_n.get((k, f), 0), total),
+            "share_of_kind": _share(kind_form_n.get((k, f), 0), kind_n.get(k, 0)),
+        }
+        for k in KINDS
+        for f in FORMS
     ]
     by_kind_topic = [
-        {"kind": k, "topic": t.code, "kind_name": KINDS[k], "topic_name": t.name_ru,
-         "count": kind_topic_n.get((k, t.id), 0),
-         "share_of_total": _share(kind_topic_n.get((k, t.id), 0), total),
-         "share_of_kind": _share(kind_topic_n.get((k, t.id), 0), kind_n.get(k, 0))}
-        for k in KINDS for t in topics if t.active or kind_topic_n.get((k, t.id))
+        {
+            "kind": k,
+            "topic": t.code,
+            "kind_name": KINDS[k],
+            "topic_name": t.name_ru,
+            "count": kind_topic_n.get((k, t.id), 0),
+            "share_of_total": _share(kind_topic_n.get((k, t.id), 0), total),
+            "share_of_kind": _share(kind_topic_n.get((k, t.id), 0), kind_n.get(k, 0)),
+        }
+        for k in KINDS
+        for t in topics
+        if t.active or kind_topic_n.get((k, t.id))
     ]
-    by_center = [{"center": c.code, "center_name": c.name, **center_n.get(c.id, {"total": 0, "complaints": 0,
-                                                                                   "applications": 0})}
-                 for c in center_rows]
+    by_center = [
+        {
+            "center": c.code,
+            "center_name": c.name,
+            **center_n.get(c.id, {"total": 0, "complaints": 0, "applications": 0}),
+        }
+        for c in center_rows
+    ]
     causes = {c.id: c for c in db.session.scalars(select(RootCause))}
     closed_complaints = sum(cause_n.values())
     root_causes = [
-        {"code": causes[cid].code if cid in causes else "", "name": causes[cid].name_ru if cid in causes else "—",
-         "count": n, "share": _share(n, closed_complaints)}
-        for cid, n in sorted(cause_n.items(), key=lambda item: -item[1])]
+        {
+            "code": causes[cid].code if cid in causes else "",
+            "name": causes[cid].name_ru if cid in causes else "—",
+            "count": n,
+            "share": _share(n, closed_complaints),
+        }
+        for cid, n in sorted(cause_n.items(), key=lambda item: -item[1])
+    ]
     outcome_known = answered + overdue
     resolved_promises = promises["kept"] + promises["broken"]
     processing = {
-        "answered": answered, "on_time": on_time, "on_time_share": _share(on_time, outcome_known),
+        "answered": answered,
+        "on_time": on_time,
+        "on_time_share": _share(on_time, outcome_known),
         "median_days": percentile_from_histogram(histogram, 0.5),
         "p90_days": percentile_from_histogram(histogram, 0.9),
         "overdue": overdue,
         "promises_kept_share": _share(promises["kept"], resolved_promises),
         "promises": promises,
     }
-    return {"period": {"from": date_from.isoformat(), "to": date_to.isoformat()}, "total": total,
-            "by_kind": by_kind, "by_kind_form": by_kind_form, "by_kind_topic": by_kind_topic,
-            "by_center": by_center, "processing": processing, "root_causes": root_causes,
-            "_groups": groups}
+    return {
+        "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+        "total": total,
+        "by_kind": by_kind,
+        "by_kind_form": by_kind_form,
+        "by_kind_topic": by_kind_topic,
+        "by_center": by_center,
+        "processing": processing,
+        "root_causes": root_causes,
+        "_groups": groups,
+    }
 
 
 def _z_test(x1: int, n1: int, x2: int, n2: int) -> dict[str, Any]:
@@ -314,37 +395,84 @@ def _changes(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str
     prev_kind = {r["kind"]: r for r in previous["by_kind"]}
     for row in current["by_kind"]:
         old = prev_kind[row["kind"]]
-        items.append((f"by_kind.{row['kind']}", f"Доля: {row['kind_name'].lower()}",
-                      row["count"], current["total"], old["count"], previous["total"]))
+        items.append(
+            (
+                f"by_kind.{row['kind']}",
+                f"Доля: {row['kind_name'].lower()}",
+                row["count"],
+                current["total"],
+                old["count"],
+                previous["total"],
+            )
+        )
     prev_kind_n = {r["kind"]: r["count"] for r in previous["by_kind"]}
     cur_kind_n = {r["kind"]: r["count"] for r in current["by_kind"]}
     prev_kf = {(r["kind"], r["form"]): r["count"] for r in previous["by_kind_form"]}
     for row in current["by_kind_form"]:
         old = prev_kf.get((row["kind"], row["form"]), 0)
         if row["count"] or old:
-            items.append((f"by_kind_form.{row['kind']}.{row['form']}",
-                          f"{row['kind_name']}, {row['form_name'].lower()}: доля от вида",
-                          row["count"], cur_kind_n[row["kind"]], old, prev_kind_n[row["kind"]]))
+            items.append(
+                (
+                    f"by_kind_form.{row['kind']}.{row['form']}",
+                    f"{row['kind_name']}, {row['form_name'].lower()}: доля от вида",
+                    row["count"],
+                    cur_kind_n[row["kind"]],
+                    old,
+                    prev_kind_n[row["kind"]],
+                )
+            )
     prev_kt = {(r["kind"], r["topic"]): r["count"] for r in previous["by_kind_topic"]}
     for row in current["by_kind_topic"]:
         old = prev_kt.get((row["kind"], row["topic"]), 0)
         if row["count"] or old:
-            items.append((f"by_kind_topic.{row['kind']}.{row['topic']}",
-                          f"{row['kind_name']}, {row['topic_name'].lower()}: доля от вида",
-                          row["count"], cur_kind_n[row["kind"]], old, prev_kind_n[row["kind"]]))
+            items.append(
+                (
+                    f"by_kind_topic.{row['kind']}.{row['topic']}",
+                    f"{row['kind_name']}, {row['topic_name'].lower()}: доля от вида",
+                    row["count"],
+                    cur_kind_n[row["kind"]],
+                    old,
+                    prev_kind_n[row["kind"]],
+                )
+            )
     cp, pp = current["processing"], previous["processing"]
-    items.append(("processing.on_time_share", "Ответы в срок", cp["on_time"], cp["answered"] + cp["overdue"],
-                  pp["on_time"], pp["answered"] + pp["overdue"]))
-    items.append(("processing.promises_kept_share", "Выполненные обещания", cp["promises"]["kept"],
-                  cp["promises"]["kept"] + cp["promises"]["broken"], pp["promises"]["kept"],
-                  pp["promises"]["kept"] + pp["promises"]["broken"]))
+    items.append(
+        (
+            "processing.on_time_share",
+            "Ответы в срок",
+            cp["on_time"],
+            cp["answered"] + cp["overdue"],
+            pp["on_time"],
+            pp["answered"] + pp["overdue"],
+        )
+    )
+    items.append(
+        (
+            "processing.promises_kept_share",
+            "Выполненные обещания",
+            cp["promises"]["kept"],
+            cp["promises"]["kept"] + cp["promises"]["broken"],
+            pp["promises"]["kept"],
+            pp["promises"]["kept"] + pp["promises"]["broken"],
+        )
+    )
     changes = []
     for key, label, x1, n1, x2, n2 in items:
         share1, share2 = _share(x1, n1), _share(x2, n2)
-        changes.append({"key": key, "label": label, "current": share1, "previous": share2,
-                        "difference": (share1 - share2) if share1 is not None and share2 is not None else None,
-                        "current_count": x1, "current_base": n1, "previous_count": x2, "previous_base": n2,
-                        **_z_test(x1, n1, x2, n2)})
+        changes.append(
+            {
+                "key": key,
+                "label": label,
+                "current": share1,
+                "previous": share2,
+                "difference": (share1 - share2) if share1 is not None and share2 is not None else None,
+                "current_count": x1,
+                "current_base": n1,
+                "previous_count": x2,
+                "previous_base": n2,
+                **_z_test(x1, n1, x2, n2),
+            }
+        )
     return changes
 
 
@@ -380,18 +508,33 @@ def _regulator_form(date_from: date, date_to: date, groups_n: list[Any], groups_
             totals_p[column] += n_1
             cells[column] = {"n_1": n_1, "n": n, "change_pct": (n - n_1) / n_1 * 100 if n_1 else None}
         rows.append({"row": code, "label": label, "cells": cells})
-    rows.append({"row": "total", "label": "Всего", "cells": {
-        c: {"n_1": totals_p[c], "n": totals_n[c],
-            "change_pct": (totals_n[c] - totals_p[c]) / totals_p[c] * 100 if totals_p[c] else None}
-        for c in REGULATOR_COLUMNS}})
-    return {"title": "Информация о качестве обслуживания потребителей, п. 4.1 (Приказ Минэнерго России № 186)",
-            "year_n": {"from": date_from.isoformat(), "to": date_to.isoformat()},
-            "year_n_1": {"from": prev_from.isoformat(), "to": prev_to.isoformat()},
-            "columns": REGULATOR_COLUMNS, "channel_rows": mapping, "rows": rows}
+    rows.append(
+        {
+            "row": "total",
+            "label": "Всего",
+            "cells": {
+                c: {
+                    "n_1": totals_p[c],
+                    "n": totals_n[c],
+                    "change_pct": (totals_n[c] - totals_p[c]) / totals_p[c] * 100 if totals_p[c] else None,
+                }
+                for c in REGULATOR_COLUMNS
+            },
+        }
+    )
+    return {
+        "title": "Информация о качестве обслуживания потребителей, п. 4.1 (Приказ Минэнерго России № 186)",
+        "year_n": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+        "year_n_1": {"from": prev_from.isoformat(), "to": prev_to.isoformat()},
+        "columns": REGULATOR_COLUMNS,
+        "channel_rows": mapping,
+        "rows": rows,
+    }
 
 
-def monitoring_report(date_from: date, date_to: date, scope: Organisation | None = None,
-                      now: datetime | None = None) -> MonitoringReport:
+def monitoring_report(
+    date_from: date, date_to: date, scope: Organisation | None = None, now: datetime | None = None
+) -> MonitoringReport:
     """The monitoring report of a period and scope, typed (its JSON: ``report.model_dump(mode="json")``).
 
     Shares are fractions at full precision (None when the base is zero); rounding is for display.
@@ -407,10 +550,11 @@ def monitoring_report(date_from: date, date_to: date, scope: Organisation | None
     topics = list(db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.id)))
     prev_from, prev_to = previous_period(date_from, date_to)
     dialect = db.engine.dialect.name
-    queries = {**_period_queries("current", *period_bounds(date_from, date_to), centers, now, dialect),
-               **_period_queries("previous", *period_bounds(prev_from, prev_to), centers, now, dialect),
-               "year_n_1.groups": _regulator_query(*period_bounds(shift_year(date_from), shift_year(date_to)),
-                                                   centers)}
+    queries = {
+        **_period_queries("current", *period_bounds(date_from, date_to), centers, now, dialect),
+        **_period_queries("previous", *period_bounds(prev_from, prev_to), centers, now, dialect),
+        "year_n_1.groups": _regulator_query(*period_bounds(shift_year(date_from), shift_year(date_to)), centers),
+    }
     raw = _run_all(queries)
     current = _figures(date_from, date_to, raw, "current", center_rows, topics)
     previous = _figures(prev_from, prev_to, raw, "previous", center_rows, topics)
@@ -421,24 +565,40 @@ def monitoring_report(date_from: date, date_to: date, scope: Organisation | None
         "period": current["period"],
         "scope": "company" if is_company or scope is None else scope.code,
         "scope_name": scope.name if scope is not None else "",
-        **{k: current[k] for k in ("total", "by_kind", "by_kind_form", "by_kind_topic", "by_center",
-                                    "processing", "root_causes")},
+        **{
+            k: current[k]
+            for k in ("total", "by_kind", "by_kind_form", "by_kind_topic", "by_center", "processing", "root_causes")
+        },
         "previous": previous,
         "changes": _changes(current, previous),
         "regulator_form": regulator,
         "generated_at": now.replace(microsecond=0).isoformat(),
-        "definitions": {"alpha": ALPHA, "test": "two-proportion z-test, pooled, no continuity correction",
-                        "days_bucket": 0.1},
+        "definitions": {
+            "alpha": ALPHA,
+            "test": "two-proportion z-test, pooled, no continuity correction",
+            "days_bucket": 0.1,
+        },
     }
     return MonitoringReport.model_validate(report)
 
 
 def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
     """The report as one flat table (section, kind, form/topic/centre, count, shares) for CSV."""
-    header = ["раздел", "вид", "форма", "тема", "ЦОК", "количество", "доля от всех", "доля от вида",
-              "предыдущий период", "p-значение"]
-    rows: list[list[Any]] = [["всего", "", "", "", "", report.total, 1.0 if report.total else None, "",
-                              report.previous.total, ""]]
+    header = [
+        "раздел",
+        "вид",
+        "форма",
+        "тема",
+        "ЦОК",
+        "количество",
+        "доля от всех",
+        "доля от вида",
+        "предыдущий период",
+        "p-значение",
+    ]
+    rows: list[list[Any]] = [
+        ["всего", "", "", "", "", report.total, 1.0 if report.total else None, "", report.previous.total, ""]
+    ]
     changes = {c.key: c for c in report.changes}
 
     def previous_and_p(key: str) -> list[Any]:
@@ -448,17 +608,43 @@ def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
     for r in report.by_kind:
         rows.append(["вид", r.kind_name, "", "", "", r.count, r.share, "", *previous_and_p(f"by_kind.{r.kind}")])
     for r in report.by_kind_form:
-        rows.append(["вид и форма", r.kind_name, r.form_name, "", "", r.count, r.share_of_total, r.share_of_kind,
-                     *previous_and_p(f"by_kind_form.{r.kind}.{r.form}")])
+        rows.append(
+            [
+                "вид и форма",
+                r.kind_name,
+                r.form_name,
+                "",
+                "",
+                r.count,
+                r.share_of_total,
+                r.share_of_kind,
+                *previous_and_p(f"by_kind_form.{r.kind}.{r.form}"),
+            ]
+        )
     for r in report.by_kind_topic:
-        rows.append(["вид и тема", r.kind_name, "", r.topic_name, "", r.count, r.share_of_total, r.share_of_kind,
-                     *previous_and_p(f"by_kind_topic.{r.kind}.{r.topic}")])
+        rows.append(
+            [
+                "вид и тема",
+                r.kind_name,
+                "",
+                r.topic_name,
+                "",
+                r.count,
+                r.share_of_total,
+                r.share_of_kind,
+                *previous_and_p(f"by_kind_topic.{r.kind}.{r.topic}"),
+            ]
+        )
     for r in report.by_center:
         rows.append(["ЦОК", "", "", "", r.center_name, r.total, "", "", "", ""])
     p, pp = report.processing, report.previous.processing
-    for key, label in (("on_time_share", "ответы в срок, доля"), ("median_days", "медиана дней до ответа"),
-                       ("p90_days", "90-й процентиль дней до ответа"), ("overdue", "просрочено сейчас"),
-                       ("promises_kept_share", "выполненные обещания, доля")):
+    for key, label in (
+        ("on_time_share", "ответы в срок, доля"),
+        ("median_days", "медиана дней до ответа"),
+        ("p90_days", "90-й процентиль дней до ответа"),
+        ("overdue", "просрочено сейчас"),
+        ("promises_kept_share", "выполненные обещания, доля"),
+    ):
         rows.append(["обработка", label, "", "", "", getattr(p, key), "", "", getattr(pp, key), ""])
     for r in report.root_causes:
         rows.append(["коренные причины жалоб", r.name, "", "", "", r.count, r.share, "", "", ""])

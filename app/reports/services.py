@@ -80,8 +80,14 @@ class Spec:
         return f"{self.title} — {self.scope_name}, {self.period.label}"
 
     def params(self) -> dict[str, Any]:
-        return {"type": self.report_type, "period": self.period.code, "from": self.period.start.isoformat(),
-                "to": self.period.end.isoformat(), "scope": self.org.code, "survey": self.survey}
+        return {
+            "type": self.report_type,
+            "period": self.period.code,
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "scope": self.org.code,
+            "survey": self.survey,
+        }
 
 
 def resolve(report_type: str, params: dict[str, Any]) -> Spec:
@@ -117,54 +123,91 @@ def _within(org: Organisation, scope: Organisation) -> bool:
 
 
 def _meta(spec: Spec, user: User | None) -> dict[str, Any]:
-    return {"title": spec.title, "company": current_app.config["COMPANY_NAME"], "scope_name": spec.scope_name,
-            "period_label": spec.period.label, "report_type": spec.report_type,
-            "generated_at": local_time(utcnow()), "author": (user.name or user.email) if user else ""}
+    return {
+        "title": spec.title,
+        "company": current_app.config["COMPANY_NAME"],
+        "scope_name": spec.scope_name,
+        "period_label": spec.period.label,
+        "report_type": spec.report_type,
+        "generated_at": local_time(utcnow()),
+        "author": (user.name or user.email) if user else "",
+    }
 
 
 # ------------------------------------------------------------------ rendering from source dicts
 
 
-def render_satisfaction(report: SatisfactionReport, meta: dict[str, Any], comments: list[dict[str, Any]] | None = None,
-                        pdf: bool = True, progress: Progress = _noop, comments_note: str = "") -> str:
+def render_satisfaction(
+    report: SatisfactionReport,
+    meta: dict[str, Any],
+    comments: list[dict[str, Any]] | None = None,
+    pdf: bool = True,
+    progress: Progress = _noop,
+    comments_note: str = "",
+) -> str:
     """HTML of the satisfaction report from the typed analysis report."""
-    ctx = ctxmod.satisfaction_context(report, scope_name=meta["scope_name"], comments=comments or [],
-                                      comments_note=comments_note, progress=progress,
-                                      pdf_limit=int(current_app.config["ANALYSIS_PDF_RECOMMENDATIONS"]))
+    ctx = ctxmod.satisfaction_context(
+        report,
+        scope_name=meta["scope_name"],
+        comments=comments or [],
+        comments_note=comments_note,
+        progress=progress,
+        pdf_limit=int(current_app.config["ANALYSIS_PDF_RECOMMENDATIONS"]),
+    )
     return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
-def render_appeals(report: MonitoringReport, meta: dict[str, Any], pdf: bool = True,
-                   topic_names: dict[str, str] | None = None, center_names: dict[str, str] | None = None) -> str:
+def render_appeals(
+    report: MonitoringReport,
+    meta: dict[str, Any],
+    pdf: bool = True,
+    topic_names: dict[str, str] | None = None,
+    center_names: dict[str, str] | None = None,
+) -> str:
     ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
     return render_strict("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
-def render_centers(report: SatisfactionReport, meta: dict[str, Any], codes: list[str] | None = None,
-                   pdf: bool = True) -> str:
+def render_centers(
+    report: SatisfactionReport, meta: dict[str, Any], codes: list[str] | None = None, pdf: bool = True
+) -> str:
     cards = ctxmod.center_cards(report, codes)
     if not cards:
         raise ReportError("В отчете нет данных по выбранным ЦОК")
-    return render_strict("reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report.min_n,
-                           font_css=PDF_FONT_CSS)
+    return render_strict(
+        "reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report.min_n, font_css=PDF_FONT_CSS
+    )
 
 
 def appeals_pdf(report: MonitoringReport) -> bytes:
     """PDF of an appeals monitoring report (used by ``flask appeals report --format pdf``)."""
     org = sources.scope_org(report.scope if report.scope != "company" else None)
     period = report.period.model_dump()
-    meta = {"title": REPORT_TYPES["appeals"], "company": current_app.config["COMPANY_NAME"], "scope_name": org.name,
-            "period_label": period_label(period), "report_type": "appeals", "generated_at": local_time(utcnow()),
-            "author": ""}
-    return render_pdf(render_appeals(report, meta, topic_names=sources.topic_names(),
-                                     center_names=sources.center_names()))
+    meta = {
+        "title": REPORT_TYPES["appeals"],
+        "company": current_app.config["COMPANY_NAME"],
+        "scope_name": org.name,
+        "period_label": period_label(period),
+        "report_type": "appeals",
+        "generated_at": local_time(utcnow()),
+        "author": "",
+    }
+    return render_pdf(
+        render_appeals(report, meta, topic_names=sources.topic_names(), center_names=sources.center_names())
+    )
 
 
 # ------------------------------------------------------------------ building
 
 
-def build_html(report_type: str, params: dict[str, Any], user: User | None = None, pdf: bool = False,
-               progress: Progress = _noop, network_report: SatisfactionReport | None = None) -> str:
+def build_html(
+    report_type: str,
+    params: dict[str, Any],
+    user: User | None = None,
+    pdf: bool = False,
+    progress: Progress = _noop,
+    network_report: SatisfactionReport | None = None,
+) -> str:
     """The report as HTML (``pdf=False``: the browser preview; ``pdf=True``: the input of WeasyPrint)."""
     spec = resolve(report_type, params)
     if not user_may_use(user, spec.org):
@@ -181,8 +224,9 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
     if spec.report_type == "appeals":
         report = sources.appeals_report(spec.period, spec.org)
         progress(45)
-        return render_appeals(report, meta, pdf=pdf, topic_names=sources.topic_names(),
-                              center_names=sources.center_names())
+        return render_appeals(
+            report, meta, pdf=pdf, topic_names=sources.topic_names(), center_names=sources.center_names()
+        )
     assert spec.survey is not None  # resolve() sets it for survey reports
     network = network_report or sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
     progress(45)
@@ -190,8 +234,13 @@ def build_html(report_type: str, params: dict[str, Any], user: User | None = Non
     return render_centers(network, meta, codes, pdf=pdf)
 
 
-def build_pdf(report_type: str, params: dict[str, Any], user: User | None = None,
-              progress: Progress = _noop, network_report: SatisfactionReport | None = None) -> bytes:
+def build_pdf(
+    report_type: str,
+    params: dict[str, Any],
+    user: User | None = None,
+    progress: Progress = _noop,
+    network_report: SatisfactionReport | None = None,
+) -> bytes:
     """Build one report PDF; ``progress`` receives percentages as the work advances."""
     html = build_html(report_type, params, user, pdf=True, progress=progress, network_report=network_report)
     progress(80)
@@ -228,8 +277,9 @@ def new_owner() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def request_report(report_type: str, params: dict[str, Any], user: User,
-                   rebuild_of: int | None = None) -> ReportArchive:
+def request_report(
+    report_type: str, params: dict[str, Any], user: User, rebuild_of: int | None = None
+) -> ReportArchive:
     """Check the request and store a pending archive row; the caller then starts the build.
 
     A row built in this process gets its first heartbeat now (a process that dies before the build
@@ -240,9 +290,15 @@ def request_report(report_type: str, params: dict[str, Any], user: User,
     if not user_may_use(user, spec.org):
         raise ReportError("Этот отчет вне вашей зоны ответственности")
     with write_transaction():
-        row = ReportArchive(report_type=report_type, params=spec.params(), title=spec.full_title()[:300],
-                            status="pending", progress=0, created_by_id=user.id,
-                            heartbeat_at=None if uses_queue() else utcnow())
+        row = ReportArchive(
+            report_type=report_type,
+            params=spec.params(),
+            title=spec.full_title()[:300],
+            status="pending",
+            progress=0,
+            created_by_id=user.id,
+            heartbeat_at=None if uses_queue() else utcnow(),
+        )
         db.session.add(row)
         db.session.flush()
         details = {"rebuild_of": rebuild_of} if rebuild_of else {}
@@ -256,10 +312,18 @@ def rebuild(row: ReportArchive, user: User) -> ReportArchive:
         raise ReportError("Заново можно построить только отчет, который не был построен")
     params = dict(row.params or {})
     period = params.get("period") or None
-    return request_report(row.report_type, {"period": period, "from": None if period else params.get("from"),
-                                            "to": None if period else params.get("to"),
-                                            "scope": params.get("scope"), "survey": params.get("survey")},
-                          user, rebuild_of=row.id)
+    return request_report(
+        row.report_type,
+        {
+            "period": period,
+            "from": None if period else params.get("from"),
+            "to": None if period else params.get("to"),
+            "scope": params.get("scope"),
+            "survey": params.get("survey"),
+        },
+        user,
+        rebuild_of=row.id,
+    )
 
 
 def _update_own(archive_id: int, owner: str, **values: Any) -> bool:
@@ -269,7 +333,8 @@ def _update_own(archive_id: int, owner: str, **values: Any) -> bool:
             update(ReportArchive)
             .where(ReportArchive.id == archive_id, ReportArchive.owner == owner, ReportArchive.status == "running")
             .values(**values)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     return bool(rows_changed(result))
 
 
@@ -315,10 +380,14 @@ def run_archived(archive_id: int) -> None:
     """
     owner = new_owner()
     with write_transaction():
-        claimed = rows_changed(db.session.execute(
-            update(ReportArchive).where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
-            .values(status="running", progress=1, owner=owner, heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)))
+        claimed = rows_changed(
+            db.session.execute(
+                update(ReportArchive)
+                .where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
+                .values(status="running", progress=1, owner=owner, heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
     if not claimed:
         log.warning("report %s is not pending: not built", archive_id)
         return
@@ -345,8 +414,16 @@ def run_archived(archive_id: int) -> None:
             message = str(exc) if isinstance(exc, ReportError) else "Внутренняя ошибка при построении отчета"
             _update_own(archive_id, owner, status="failed", error=message[:500], finished_at=utcnow())
             return
-        if not _update_own(archive_id, owner, pdf=data, size_bytes=len(data), status="done", progress=100,
-                           finished_at=utcnow(), heartbeat_at=utcnow()):
+        if not _update_own(
+            archive_id,
+            owner,
+            pdf=data,
+            size_bytes=len(data),
+            status="done",
+            progress=100,
+            finished_at=utcnow(),
+            heartbeat_at=utcnow(),
+        ):
             log.warning("report %s was swept while it was built: result dropped", archive_id)
 
 
@@ -359,10 +436,16 @@ def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
     them (after the same stale time).
     """
     cutoff = utcnow() - timedelta(seconds=stale_seconds())
-    beating = (ReportArchive.status.in_(ACTIVE), ReportArchive.heartbeat_at.is_not(None),
-               ReportArchive.heartbeat_at < cutoff)
-    queued = (ReportArchive.status == "pending", ReportArchive.heartbeat_at.is_(None),
-              ReportArchive.created_at < cutoff)
+    beating = (
+        ReportArchive.status.in_(ACTIVE),
+        ReportArchive.heartbeat_at.is_not(None),
+        ReportArchive.heartbeat_at < cutoff,
+    )
+    queued = (
+        ReportArchive.status == "pending",
+        ReportArchive.heartbeat_at.is_(None),
+        ReportArchive.created_at < cutoff,
+    )
 
     def ids(*where: Any) -> list[int]:
         query = select(ReportArchive.id).where(*where)
@@ -385,13 +468,19 @@ def sweep_stale(archive_ids: list[int] | None = None) -> list[int]:
     with write_transaction():
         for archive_id, where in candidates:
             result = db.session.execute(
-                update(ReportArchive).where(ReportArchive.id == archive_id, *where)
+                update(ReportArchive)
+                .where(ReportArchive.id == archive_id, *where)
                 .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)
+            )
             if rows_changed(result):
                 marked.append(archive_id)
-                audit.record("report.interrupted", db.session.get(ReportArchive, archive_id),
-                             summary=f"no heartbeat for {stale_seconds():.0f} s", user_id=None)
+                audit.record(
+                    "report.interrupted",
+                    db.session.get(ReportArchive, archive_id),
+                    summary=f"no heartbeat for {stale_seconds():.0f} s",
+                    user_id=None,
+                )
     for archive_id in marked:
         log.warning("report %s: its build process stopped; marked failed", archive_id)
     db.session.expire_all()
@@ -439,10 +528,12 @@ def start_build(app: Flask, archive_id: int) -> None:
     except jobs.QueueError:
         log.exception("report %s: not queued", archive_id)
         with write_transaction():
-            db.session.execute(update(ReportArchive)
-                               .where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
-                               .values(status="failed", error=QUEUE_DOWN, finished_at=utcnow())
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                update(ReportArchive)
+                .where(ReportArchive.id == archive_id, ReportArchive.status == "pending")
+                .values(status="failed", error=QUEUE_DOWN, finished_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
         raise ReportError(QUEUE_DOWN) from None
 
 
@@ -463,8 +554,9 @@ def can_access(user: User, row: ReportArchive) -> bool:
 
 
 def visible_archive(user: User, limit: int = 100) -> list[ReportArchive]:
-    rows = db.session.scalars(select(ReportArchive).order_by(ReportArchive.created_at.desc(), ReportArchive.id.desc())
-                              .limit(limit * 3))
+    rows = db.session.scalars(
+        select(ReportArchive).order_by(ReportArchive.created_at.desc(), ReportArchive.id.desc()).limit(limit * 3)
+    )
     return [r for r in rows if can_access(user, r)][:limit]
 
 
@@ -481,8 +573,9 @@ def describe_params(params: dict[str, Any]) -> str:
     """An archived request in words: period label, scope name, survey title (no codes on the page)."""
     parts = []
     with contextlib.suppress(PeriodError):  # a stored request always parsed once; never fail the page
-        parts.append(parse_period(params.get("period") or None, params.get("from") or None,
-                                  params.get("to") or None).label)
+        parts.append(
+            parse_period(params.get("period") or None, params.get("from") or None, params.get("to") or None).label
+        )
     code = params.get("scope")
     org = db.session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
     parts.append(org.name if org is not None else current_app.config["COMPANY_NAME"])

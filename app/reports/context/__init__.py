@@ -19,5 +19,14 @@ from app.reports.context.satisfaction import (
     short_period,
 )
 
-__all__ = ["TEST_NAMES", "appeals_context", "center_cards", "control_charts", "page_labels", "regulator_table",
-           "satisfaction_context", "short_period", "test_name"]
+__all__ = [
+    "TEST_NAMES",
+    "appeals_context",
+    "center_cards",
+    "control_charts",
+    "page_labels",
+    "regulator_table",
+    "satisfaction_context",
+    "short_period",
+    "test_name",
+]

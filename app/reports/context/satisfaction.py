@@ -129,8 +129,12 @@ def change_text(change: dict[str, Any] | None, points: bool, prev_label: str = "
     direction = "up" if diff > 0 else "down"
     verdict = "больше случайных колебаний" if significant else "в пределах случайных колебаний"
     note = f"{test_name(change.get('test'))}, {p_value_text(change.get('p_value'))}."
-    return {"text": f"{signed(diff, 1)}{unit} — {verdict}", "significant": significant,
-            "direction": direction if significant else "", "note": note}
+    return {
+        "text": f"{signed(diff, 1)}{unit} — {verdict}",
+        "significant": significant,
+        "direction": direction if significant else "",
+        "note": note,
+    }
 
 
 def _range(ci: Any, percent: bool, decimals: int = 0) -> str:
@@ -146,9 +150,16 @@ def _range(ci: Any, percent: bool, decimals: int = 0) -> str:
 # ------------------------------------------------------------------ satisfaction
 
 
-def _satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: Iterable[dict[str, Any]] = (),
-                         comments_note: str = "", progress: Progress = _noop, charts_on: bool = True,
-                         pdf_limit: int = 10) -> dict[str, Any]:
+def _satisfaction_context(
+    report: dict[str, Any],
+    *,
+    scope_name: str,
+    comments: Iterable[dict[str, Any]] = (),
+    comments_note: str = "",
+    progress: Progress = _noop,
+    charts_on: bool = True,
+    pdf_limit: int = 10,
+) -> dict[str, Any]:
     """Everything the quarterly satisfaction template shows.
 
     ``pdf_limit``: how many rows of recommended actions page 1 shows (``ANALYSIS_PDF_RECOMMENDATIONS``);
@@ -166,45 +177,80 @@ def _satisfaction_context(report: dict[str, Any], *, scope_name: str, comments: 
     headline = []
     if main:
         q = questions[main]
-        headline.append({"title": _title(report, main), "label": "Доля оценок «4» и «5»",
-                         "value": pct(q.get("top2box")), "ci": ci_text(q.get("top2box_ci"), 1, True),
-                         "n": num(q.get("n")), "mean": num(q.get("mean"), 2) if is_number(q.get("mean")) else "",
-                         "mean_ci": ci_text(q.get("mean_ci"), 2),
-                         "change": change_text(changes.get(main), points=False)})
+        headline.append(
+            {
+                "title": _title(report, main),
+                "label": "Доля оценок «4» и «5»",
+                "value": pct(q.get("top2box")),
+                "ci": ci_text(q.get("top2box_ci"), 1, True),
+                "n": num(q.get("n")),
+                "mean": num(q.get("mean"), 2) if is_number(q.get("mean")) else "",
+                "mean_ci": ci_text(q.get("mean_ci"), 2),
+                "change": change_text(changes.get(main), points=False),
+            }
+        )
     if nps_code:
         q = questions[nps_code]
-        headline.append({"title": _title(report, nps_code), "label": "Индекс NPS, пунктов",
-                         "value": num(q.get("nps"), 1), "ci": ci_text(q.get("nps_ci"), 1), "n": num(q.get("n")),
-                         "mean": "", "mean_ci": "", "change": change_text(changes.get(nps_code), points=True)})
+        headline.append(
+            {
+                "title": _title(report, nps_code),
+                "label": "Индекс NPS, пунктов",
+                "value": num(q.get("nps"), 1),
+                "ci": ci_text(q.get("nps_ci"), 1),
+                "n": num(q.get("n")),
+                "mean": "",
+                "mean_ci": "",
+                "change": change_text(changes.get(nps_code), points=True),
+            }
+        )
     progress(55)
 
     rec_rows = recommendation_rows(report, names)
     groups = group_actions(rec_rows)
     ctx: dict[str, Any] = {
-        "headline": headline, "previous_label": prev_label, "min_n": num(min_n),
+        "headline": headline,
+        "previous_label": prev_label,
+        "min_n": num(min_n),
         "n_responses": num(report["n_responses"]),
         "survey_title": report.get("survey_title") or "",
         "summary": summary_sentences(report, main, nps_code, changes, prev_label),
-        "action_rows": groups[:pdf_limit], "more_action_rows": groups[pdf_limit:], "pdf_limit": pdf_limit,
+        "action_rows": groups[:pdf_limit],
+        "more_action_rows": groups[pdf_limit:],
+        "pdf_limit": pdf_limit,
         "rec_details": rec_rows,
         "question_rows": _question_rows(report),
         "ranking": _ranking(report, names),
         "drivers": _drivers(report),
         "actions": _actions(report.get("actions") or [], names),
-        "comments": [{"center": names.get(c.get("center"), ""),
-                      "text": mask_personal(str(c.get("text") or ""))[:600]} for c in comments if c.get("text")],
+        "comments": [
+            {"center": names.get(c.get("center"), ""), "text": mask_personal(str(c.get("text") or ""))[:600]}
+            for c in comments
+            if c.get("text")
+        ],
         "comments_note": comments_note,
-        "trends": [], "methods": _methods(report), "sample_sizes": _sample_sizes(report, names, min_n),
-        "comparisons": [{"question": _title(report, c["question"]), "test": test_name(c["test"]),
-                         "statistic": num(c.get("statistic"), 2), "p": p_value_text(c.get("p_value"))}
-                        for c in report["comparisons"] if c.get("scope") != "center"],
-        "reliability": [{"block": _block_name(report, r), "alpha": num(r.get("alpha"), 2),
-                         "warning": r.get("warning") or ""} for r in report.get("reliability") or []],
+        "trends": [],
+        "methods": _methods(report),
+        "sample_sizes": _sample_sizes(report, names, min_n),
+        "comparisons": [
+            {
+                "question": _title(report, c["question"]),
+                "test": test_name(c["test"]),
+                "statistic": num(c.get("statistic"), 2),
+                "p": p_value_text(c.get("p_value")),
+            }
+            for c in report["comparisons"]
+            if c.get("scope") != "center"
+        ],
+        "reliability": [
+            {"block": _block_name(report, r), "alpha": num(r.get("alpha"), 2), "warning": r.get("warning") or ""}
+            for r in report.get("reliability") or []
+        ],
         "low_n_centers": [c["name"] for c in centers if c.get("low_n")],
         "control_findings": control_findings(report),
         "control_charts": [],
-        "charts": dict.fromkeys(("headline", "ranking", "funnel", "drivers", "ipa", "distribution",
-                                 "complaints_funnel"), ""),
+        "charts": dict.fromkeys(
+            ("headline", "ranking", "funnel", "drivers", "ipa", "distribution", "complaints_funnel"), ""
+        ),
     }
     for series in _trend_series(report, main, nps_code):
         ctx["trends"].append(_trend(report, series, charts_on))
@@ -224,8 +270,9 @@ def _block_name(report: dict[str, Any], block: dict[str, Any]) -> str:
     return "блок вопросов"
 
 
-def summary_sentences(report: dict[str, Any], main: str | None, nps_code: str | None,
-                      changes: dict[str, dict[str, Any]], prev_label: str) -> list[dict[str, str]]:
+def summary_sentences(
+    report: dict[str, Any], main: str | None, nps_code: str | None, changes: dict[str, dict[str, Any]], prev_label: str
+) -> list[dict[str, str]]:
     """«Главное»: three to five sentences a regional manager reads without statistics.
 
     How satisfied customers are, the direction against the previous period, where it is worst, what
@@ -237,23 +284,37 @@ def summary_sentences(report: dict[str, Any], main: str | None, nps_code: str | 
     if main:
         q = questions[main]
         if is_number(q.get("top2box")):
-            out.append({"text": f"Довольны обслуживанием {pct(q['top2box'], 0)} клиентов: столько поставили «4» "
-                                f"или «5» на вопрос «{_title(report, main)}» (с учетом случайности — "
-                                f"{_range(q.get('top2box_ci'), True)}; ответов {num(q.get('n'))}).",
-                        "note": "Диапазон — 95-процентный доверительный интервал Уилсона."})
+            out.append(
+                {
+                    "text": f"Довольны обслуживанием {pct(q['top2box'], 0)} клиентов: столько поставили «4» "
+                    f"или «5» на вопрос «{_title(report, main)}» (с учетом случайности — "
+                    f"{_range(q.get('top2box_ci'), True)}; ответов {num(q.get('n'))}).",
+                    "note": "Диапазон — 95-процентный доверительный интервал Уилсона.",
+                }
+            )
         change = changes.get(main)
         if change and is_number(change.get("diff")):
             points = num(abs(change["diff"]) * 100, 1)
             note = f"{test_name(change.get('test'))}, {p_value_text(change.get('p_value'))}."
             if change.get("significant"):
                 verb = "выросла" if change["diff"] > 0 else "снизилась"
-                out.append({"text": f"По сравнению с периодом «{prev_label}» доля довольных {verb} на {points}\u00a0п."
-                                    f"\u00a0п. (с учетом случайности — {_range(change.get('difference_ci'), True, 1)}"
-                                    "); это больше, чем дают случайные колебания.", "note": note})
+                out.append(
+                    {
+                        "text": f"По сравнению с периодом «{prev_label}» доля довольных {verb} на {points}\u00a0п."
+                        f"\u00a0п. (с учетом случайности — {_range(change.get('difference_ci'), True, 1)}"
+                        "); это больше, чем дают случайные колебания.",
+                        "note": note,
+                    }
+                )
             else:
-                out.append({"text": f"По сравнению с периодом «{prev_label}» доля довольных заметно не изменилась: "
-                                    f"{signed(change['diff'] * 100, 1)}\u00a0п.\u00a0п. — в пределах случайных "
-                                    "колебаний.", "note": note})
+                out.append(
+                    {
+                        "text": f"По сравнению с периодом «{prev_label}» доля довольных заметно не изменилась: "
+                        f"{signed(change['diff'] * 100, 1)}\u00a0п.\u00a0п. — в пределах случайных "
+                        "колебаний.",
+                        "note": note,
+                    }
+                )
         worst = _worst_center(report, main)
         if worst:
             out.append(worst)
@@ -261,54 +322,90 @@ def summary_sentences(report: dict[str, Any], main: str | None, nps_code: str | 
     ranked = sorted((a for a in attributes if is_number(a.get("share_of_r2"))), key=lambda a: -a["share_of_r2"])
     if ranked:
         top = ranked[0]
-        reserve = " Оценка ниже средней по факторам — это главный резерв." if top.get("quadrant") == "concentrate" \
-            else ""
-        out.append({"text": f"Сильнее всего с общей оценкой связан фактор «{_title(report, top['question'])}»: на "
-                            f"него приходится {pct(top['share_of_r2'], 0)} объяснимых различий в оценках; им довольны "
-                            f"{pct(top.get('performance'), 0)} клиентов.{reserve}",
-                    "note": "Доля в R² по относительным весам Джонсона."})
+        reserve = (
+            " Оценка ниже средней по факторам — это главный резерв." if top.get("quadrant") == "concentrate" else ""
+        )
+        out.append(
+            {
+                "text": f"Сильнее всего с общей оценкой связан фактор «{_title(report, top['question'])}»: на "
+                f"него приходится {pct(top['share_of_r2'], 0)} объяснимых различий в оценках; им довольны "
+                f"{pct(top.get('performance'), 0)} клиентов.{reserve}",
+                "note": "Доля в R² по относительным весам Джонсона.",
+            }
+        )
     if nps_code and len(out) < 5 and is_number(questions[nps_code].get("nps")):
         q = questions[nps_code]
-        out.append({"text": f"Индекс готовности рекомендовать (NPS) — {num(q['nps'], 0)} пунктов "
-                            f"(с учетом случайности — {_range(q.get('nps_ci'), False)}).",
-                    "note": "NPS = доля оценок 9–10 минус доля оценок 0–6; скорректированный интервал Вальда."})
+        out.append(
+            {
+                "text": f"Индекс готовности рекомендовать (NPS) — {num(q['nps'], 0)} пунктов "
+                f"(с учетом случайности — {_range(q.get('nps_ci'), False)}).",
+                "note": "NPS = доля оценок 9–10 минус доля оценок 0–6; скорректированный интервал Вальда.",
+            }
+        )
     return out[:5]
 
 
 def _worst_center(report: dict[str, Any], main: str) -> dict[str, str] | None:
     """Where satisfaction is worst: the centre furthest below the rest of the network, if any is surely below."""
     names = _center_names(report)
-    tests = [c for c in report["comparisons"] if c.get("scope") == "center" and c.get("question") == main
-             and c.get("measure") == "top2box" and is_number(c.get("estimate"))]
+    tests = [
+        c
+        for c in report["comparisons"]
+        if c.get("scope") == "center"
+        and c.get("question") == main
+        and c.get("measure") == "top2box"
+        and is_number(c.get("estimate"))
+    ]
     below = [c for c in tests if c.get("direction") == "below"]
     if below:
         c = min(below, key=lambda c: c["difference"])
         rng = _range(c.get("estimate_ci"), True)
-        return {"text": f"Хуже всего — в ЦОК {names.get(c['center'], '')}: довольны {pct(c['estimate'], 0)} клиентов "
-                        f"({rng}) при {pct(c.get('rest'), 0)} в остальной сети.",
-                "note": f"{test_name(c.get('test'))} с поправкой Холма, "
-                        f"{p_value_text(c.get('p_adjusted', c.get('p_value')))}."}
-    rows = [c for c in report["centers"] if not c.get("low_n")
-            and is_number((c.get("questions") or {}).get(main, {}).get("top2box"))]
+        return {
+            "text": f"Хуже всего — в ЦОК {names.get(c['center'], '')}: довольны {pct(c['estimate'], 0)} клиентов "
+            f"({rng}) при {pct(c.get('rest'), 0)} в остальной сети.",
+            "note": f"{test_name(c.get('test'))} с поправкой Холма, "
+            f"{p_value_text(c.get('p_adjusted', c.get('p_value')))}.",
+        }
+    rows = [
+        c
+        for c in report["centers"]
+        if not c.get("low_n") and is_number((c.get("questions") or {}).get(main, {}).get("top2box"))
+    ]
     if len(rows) < 2:
         return None
     c = min(rows, key=lambda c: c["questions"][main]["top2box"])
     q = c["questions"][main]
-    return {"text": f"Ни один ЦОК не отстает от остальной сети сильнее, чем допускают случайные колебания; меньше "
-                    f"всего довольных в ЦОК {c['name']} — {pct(q['top2box'], 0)} "
-                    f"({_range(q.get('top2box_ci'), True)}).",
-            "note": "Каждый ЦОК сравнивался с остальной сетью z-тестом для двух долей с поправкой Холма."}
+    return {
+        "text": f"Ни один ЦОК не отстает от остальной сети сильнее, чем допускают случайные колебания; меньше "
+        f"всего довольных в ЦОК {c['name']} — {pct(q['top2box'], 0)} "
+        f"({_range(q.get('top2box_ci'), True)}).",
+        "note": "Каждый ЦОК сравнивался с остальной сетью z-тестом для двух долей с поправкой Холма.",
+    }
 
 
 def _question_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for code, q in report["questions"].items():
         if q.get("type") == "nps":
-            rows.append({"title": _title(report, code), "n": num(q.get("n")), "value": f"NPS {num(q.get('nps'), 1)}",
-                         "ci": ci_text(q.get("nps_ci"), 1), "mean": "—"})
+            rows.append(
+                {
+                    "title": _title(report, code),
+                    "n": num(q.get("n")),
+                    "value": f"NPS {num(q.get('nps'), 1)}",
+                    "ci": ci_text(q.get("nps_ci"), 1),
+                    "mean": "—",
+                }
+            )
         elif is_number(q.get("top2box")):
-            rows.append({"title": _title(report, code), "n": num(q.get("n")), "value": pct(q.get("top2box")),
-                         "ci": ci_text(q.get("top2box_ci"), 1, True), "mean": num(q.get("mean"), 2)})
+            rows.append(
+                {
+                    "title": _title(report, code),
+                    "n": num(q.get("n")),
+                    "value": pct(q.get("top2box")),
+                    "ci": ci_text(q.get("top2box_ci"), 1, True),
+                    "mean": num(q.get("mean"), 2),
+                }
+            )
     return rows
 
 
@@ -320,12 +417,21 @@ def _ranking(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         out = []
         for r in ranked:
             code = r.get("code") or r.get("center") or r.get("branch")
-            out.append({"code": code, "name": r.get("name") or names.get(code, ""),
-                        "rank": r.get("rank") or "", "p_bottom": pct(r.get("p_bottom"), 0),
-                        "rank_range": _rank_range(r),
-                        "index": num(r.get("index"), 1), "index_ci": ci_text(r.get("index_ci"), 1),
-                        "top2box": pct(r.get("top2box")), "top2box_ci": ci_text(r.get("top2box_ci"), 1, True),
-                        "low_n": bool(r.get("low_n")), "raw": r})
+            out.append(
+                {
+                    "code": code,
+                    "name": r.get("name") or names.get(code, ""),
+                    "rank": r.get("rank") or "",
+                    "p_bottom": pct(r.get("p_bottom"), 0),
+                    "rank_range": _rank_range(r),
+                    "index": num(r.get("index"), 1),
+                    "index_ci": ci_text(r.get("index_ci"), 1),
+                    "top2box": pct(r.get("top2box")),
+                    "top2box_ci": ci_text(r.get("top2box_ci"), 1, True),
+                    "low_n": bool(r.get("low_n")),
+                    "raw": r,
+                }
+            )
         return out
 
     return {"centers": rows(ranking["centers"]), "branches": rows(ranking.get("branches") or [])}
@@ -343,16 +449,29 @@ def _drivers(report: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for a in sorted(drivers.get("attributes") or [], key=lambda a: -(a.get("share_of_r2") or 0)):
         quadrant = charts.QUADRANT_LABELS.get(a.get("quadrant")) or a.get("quadrant_label") or ""
-        rows.append({"title": _title(report, a["question"]), "share": pct(a.get("share_of_r2"), 0),
-                     "weight": num(a.get("weight"), 3), "beta": num(a.get("beta"), 2),
-                     "performance": pct(a.get("performance")), "quadrant": quadrant,
-                     "focus": a.get("quadrant") == "concentrate"})
+        rows.append(
+            {
+                "title": _title(report, a["question"]),
+                "share": pct(a.get("share_of_r2"), 0),
+                "weight": num(a.get("weight"), 3),
+                "beta": num(a.get("beta"), 2),
+                "performance": pct(a.get("performance")),
+                "quadrant": quadrant,
+                "focus": a.get("quadrant") == "concentrate",
+            }
+        )
     note = ""
     if rows:
-        note = (f"Относительные веса Джонсона (доля каждого фактора в R² = {num(drivers.get('r2'), 2)}); полных "
-                f"анкет {num(drivers.get('n'))}.")
-    return {"target": _title(report, drivers.get("target")), "rows": rows, "note": drivers.get("note") or "",
-            "footnote": note}
+        note = (
+            f"Относительные веса Джонсона (доля каждого фактора в R² = {num(drivers.get('r2'), 2)}); полных "
+            f"анкет {num(drivers.get('n'))}."
+        )
+    return {
+        "target": _title(report, drivers.get("target")),
+        "rows": rows,
+        "note": drivers.get("note") or "",
+        "footnote": note,
+    }
 
 
 # ------------------------------------------------------------------ the analysis page
@@ -365,10 +484,14 @@ def _page_labels(report: dict[str, Any]) -> dict[str, Any]:
     codes = set(report["questions"]) | {r.get("question") for r in report["recommendations"] if r.get("question")}
     rows = recommendation_rows(report, names)
     by_id = {id(r): i for i, r in enumerate(sorted(report["recommendations"], key=lambda r: -(r.get("priority") or 0)))}
-    return {"questions": {code: _title(report, code) for code in codes},
-            "names": names, "recs": [rows[by_id[id(r)]] for r in report["recommendations"]],
-            "blocks": [_block_name(report, b) for b in report.get("reliability") or []],
-            "signals": control_findings(report), "methods": _methods(report)}
+    return {
+        "questions": {code: _title(report, code) for code in codes},
+        "names": names,
+        "recs": [rows[by_id[id(r)]] for r in report["recommendations"]],
+        "blocks": [_block_name(report, b) for b in report.get("reliability") or []],
+        "signals": control_findings(report),
+        "methods": _methods(report),
+    }
 
 
 # ------------------------------------------------------------------ recommendations
@@ -393,14 +516,26 @@ def recommendation_rows(report: dict[str, Any], names: dict[str, str]) -> list[d
         code = r["center"]
         level = r.get("level") or _level(report, code)
         question = str(r["question_label"]).strip()
-        rows.append({
-            "center": code if level == "center" else None, "where": r["center_name"] or names.get(code, ""),
-            "level": level, "action": str(r["action"]).strip(), "role": r["responsible_role"],
-            "question": question[:1].upper() + question[1:], "why": r["why"], "effect": r["expected_effect"],
-            "priority": r["priority"] or 0.0, "rule": RULE_NAMES.get(r["rule"], "правило отбора"),
-            "finding": r["finding"], "evidence": _evidence_text(r["evidence"]),
-            "related": [{"rule": RULE_NAMES.get(f.get("rule"), "правило отбора"), "finding": f.get("finding") or ""}
-                        for f in r.get("related_findings") or []]})
+        rows.append(
+            {
+                "center": code if level == "center" else None,
+                "where": r["center_name"] or names.get(code, ""),
+                "level": level,
+                "action": str(r["action"]).strip(),
+                "role": r["responsible_role"],
+                "question": question[:1].upper() + question[1:],
+                "why": r["why"],
+                "effect": r["expected_effect"],
+                "priority": r["priority"] or 0.0,
+                "rule": RULE_NAMES.get(r["rule"], "правило отбора"),
+                "finding": r["finding"],
+                "evidence": _evidence_text(r["evidence"]),
+                "related": [
+                    {"rule": RULE_NAMES.get(f.get("rule"), "правило отбора"), "finding": f.get("finding") or ""}
+                    for f in r.get("related_findings") or []
+                ],
+            }
+        )
     return rows
 
 
@@ -411,8 +546,15 @@ def group_actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (r["action"], r["role"])
         group = groups.get(key)
         if group is None:
-            groups[key] = group = {"action": r["action"], "role": r["role"], "where": [], "why": [], "effect": "",
-                                   "priority": r["priority"], "questions": []}
+            groups[key] = group = {
+                "action": r["action"],
+                "role": r["role"],
+                "where": [],
+                "why": [],
+                "effect": "",
+                "priority": r["priority"],
+                "questions": [],
+            }
         if r["where"] not in group["where"]:
             group["where"].append(r["where"])
         if r["question"] not in group["questions"]:
@@ -424,10 +566,17 @@ def group_actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for g in groups.values():
         more = len(g["where"]) - len(g["why"])
         # A row for several places names the place before each reason (unless the reason already does).
-        g["why"] = [why if len(g["where"]) == 1 or where in why else f"{where} — {why[:1].lower()}{why[1:]}"
-                    for where, why in g["why"]]
-        out.append({**g, "where_text": ", ".join(g["where"]),
-                    "more": f"и еще в {more} подразделениях — так же" if more > 0 else ""})
+        g["why"] = [
+            why if len(g["where"]) == 1 or where in why else f"{where} — {why[:1].lower()}{why[1:]}"
+            for where, why in g["why"]
+        ]
+        out.append(
+            {
+                **g,
+                "where_text": ", ".join(g["where"]),
+                "more": f"и еще в {more} подразделениях — так же" if more > 0 else "",
+            }
+        )
     return out
 
 
@@ -465,10 +614,12 @@ def _evidence_text(evidence: dict[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
-EFFECT_VERDICTS = {"improved": "эффект подтвержден: лучше, чем в сравнительных ЦОК",
-                   "worsened": "хуже, чем в сравнительных ЦОК",
-                   "no_evidence": "эффект не подтвержден",
-                   "no_comparison": "сравнить не с чем"}
+EFFECT_VERDICTS = {
+    "improved": "эффект подтвержден: лучше, чем в сравнительных ЦОК",
+    "worsened": "хуже, чем в сравнительных ЦОК",
+    "no_evidence": "эффект не подтвержден",
+    "no_comparison": "сравнить не с чем",
+}
 
 
 def _effect_value(value: Any, metric: str) -> str:
@@ -487,14 +638,18 @@ def _effect_lines(effect: dict[str, Any]) -> list[str]:
     before, after = effect.get("before") or {}, effect.get("after") or {}
     own = {"branch": "В ЦОК филиала", "company": "По компании"}.get(effect.get("scope"), "В ЦОК")
     centre_before, centre_after = (before.get("center") or {}).get("value"), (after.get("center") or {}).get("value")
-    lines = [f"{own}: {_effect_change(effect.get('naive_change'), metric)} "
-             f"({_effect_value(centre_before, metric)} → {_effect_value(centre_after, metric)})"]
+    lines = [
+        f"{own}: {_effect_change(effect.get('naive_change'), metric)} "
+        f"({_effect_value(centre_before, metric)} → {_effect_value(centre_after, metric)})"
+    ]
     if effect.get("verdict") != "no_comparison":
         lines.append(f"В сравнительных ЦОК: {_effect_change(effect.get('comparison_change'), metric)}")
     ci = ci_pair(effect.get("ci"))
     if is_number(effect.get("estimate")) and ci:
-        lines.append(f"Эффект мероприятия: {_effect_change(effect['estimate'], metric)} "
-                     f"[{_effect_change(ci[0], metric, False)}; {_effect_change(ci[1], metric, False)}]")
+        lines.append(
+            f"Эффект мероприятия: {_effect_change(effect['estimate'], metric)} "
+            f"[{_effect_change(ci[0], metric, False)}; {_effect_change(ci[1], metric, False)}]"
+        )
     lines.append(EFFECT_VERDICTS.get(effect.get("verdict"), "").capitalize())
     return [line for line in lines if line]
 
@@ -517,11 +672,19 @@ def _actions(actions: list[dict[str, Any]], names: dict[str, str]) -> list[dict[
             effect_text = "; ".join(lines)
         else:
             effect_text = effect.get("note") or "эффект оценивается после начала мероприятия"
-        rows.append({"title": a.get("title") or "", "owner": a.get("owner_name") or _owner(a.get("owner"), names),
-                     "status": a.get("status_label") or ACTION_STATUS.get(a.get("status"), a.get("status") or ""),
-                     "due": _ru_date(a.get("due_date")), "effect": effect_text, "effect_lines": lines,
-                     "notes": notes, "verdict": effect.get("verdict"),
-                     "significant": effect.get("verdict") in ("improved", "worsened")})
+        rows.append(
+            {
+                "title": a.get("title") or "",
+                "owner": a.get("owner_name") or _owner(a.get("owner"), names),
+                "status": a.get("status_label") or ACTION_STATUS.get(a.get("status"), a.get("status") or ""),
+                "due": _ru_date(a.get("due_date")),
+                "effect": effect_text,
+                "effect_lines": lines,
+                "notes": notes,
+                "verdict": effect.get("verdict"),
+                "significant": effect.get("verdict") in ("improved", "worsened"),
+            }
+        )
     return rows
 
 
@@ -532,15 +695,25 @@ def _ru_date(value: Any) -> str:
     return text or "—"
 
 
-_METHOD_SKIP = {"confidence", "alpha", "min_n", "time_zone", "sample_cap", "sample_capped", "on_time_target",
-                "promises_target"}
+_METHOD_SKIP = {
+    "confidence",
+    "alpha",
+    "min_n",
+    "time_zone",
+    "sample_cap",
+    "sample_capped",
+    "on_time_target",
+    "promises_target",
+}
 
 
 def _methods(report: dict[str, Any]) -> list[str]:
     """The appendix «Методика»: the report's own ``methods`` in Russian (keys named, identifiers translated)."""
     methods = report["methods"]
-    lines = [f"Уровень доверия интервалов — {pct(methods.get('confidence', report.get('confidence')), 0)}.",
-             "NPS = доля промоутеров (оценки 9–10) минус доля критиков (оценки 0–6), в пунктах."]
+    lines = [
+        f"Уровень доверия интервалов — {pct(methods.get('confidence', report.get('confidence')), 0)}.",
+        "NPS = доля промоутеров (оценки 9–10) минус доля критиков (оценки 0–6), в пунктах.",
+    ]
     for key, value in methods.items():
         if key in _METHOD_SKIP:
             continue
@@ -556,25 +729,45 @@ def _methods(report: dict[str, Any]) -> list[str]:
             weights = value.get("weights") if key == "ranking" else None
             if is_number(value.get("family_size")):
                 by_rule = value.get("tests_by_rule") if isinstance(value.get("tests_by_rule"), dict) else {}
-                counts = ", ".join(f"{RULE_NAMES.get(k, 'прочие')} — {num(v)}" for k, v in by_rule.items()
-                                   if is_number(v))
-                parts.append(f"проверок в семействе {num(value['family_size'])}" + (f" ({counts})" if counts else "")
-                             + (f", из них значимых {num(value['discoveries'])}"
-                                if is_number(value.get("discoveries")) else ""))
+                counts = ", ".join(
+                    f"{RULE_NAMES.get(k, 'прочие')} — {num(v)}" for k, v in by_rule.items() if is_number(v)
+                )
+                parts.append(
+                    f"проверок в семействе {num(value['family_size'])}"
+                    + (f" ({counts})" if counts else "")
+                    + (f", из них значимых {num(value['discoveries'])}" if is_number(value.get("discoveries")) else "")
+                )
             if isinstance(value.get("min_effect"), dict):
-                effects = {"share": ("доля", 100, " п. п."), "mean": ("средний балл", 1, " балла"),
-                           "nps": ("NPS", 1, " пунктов"), "complaints": ("доля жалоб", 100, " п. п.")}
-                parts.append("минимальный практически значимый разрыв: " + ", ".join(
-                    f"{effects[k][0]} — {num(v * effects[k][1], 1)}{effects[k][2]}"
-                    for k, v in value["min_effect"].items() if k in effects and is_number(v)))
+                effects = {
+                    "share": ("доля", 100, " п. п."),
+                    "mean": ("средний балл", 1, " балла"),
+                    "nps": ("NPS", 1, " пунктов"),
+                    "complaints": ("доля жалоб", 100, " п. п."),
+                }
+                parts.append(
+                    "минимальный практически значимый разрыв: "
+                    + ", ".join(
+                        f"{effects[k][0]} — {num(v * effects[k][1], 1)}{effects[k][2]}"
+                        for k, v in value["min_effect"].items()
+                        if k in effects and is_number(v)
+                    )
+                )
             if isinstance(weights, dict):
-                parts.append("веса: " + ", ".join(f"{RANK_COMPONENTS.get(k, 'составляющая')} {pct(v, 0)}"
-                                                  for k, v in weights.items() if is_number(v)))
+                parts.append(
+                    "веса: "
+                    + ", ".join(
+                        f"{RANK_COMPONENTS.get(k, 'составляющая')} {pct(v, 0)}"
+                        for k, v in weights.items()
+                        if is_number(v)
+                    )
+                )
             if parts:
                 lines.append(_sentence(f"{label or 'Подробно'}: " + "; ".join(parts)))
-    targets = [f"{what} — {pct(methods[key], 0)}" for key, what in
-               (("on_time_target", "ответы в срок"), ("promises_target", "выполненные обещания"))
-               if is_number(methods.get(key))]
+    targets = [
+        f"{what} — {pct(methods[key], 0)}"
+        for key, what in (("on_time_target", "ответы в срок"), ("promises_target", "выполненные обещания"))
+        if is_number(methods.get(key))
+    ]
     if targets:
         lines.append("Целевые значения: " + ", ".join(targets) + ".")
     return lines
@@ -594,8 +787,14 @@ def _sample_sizes(report: dict[str, Any], names: dict[str, str], min_n: int) -> 
         value = (per_center or {}).get(c["center"], c.get("n"))
         n = value.get("n") if isinstance(value, dict) else value
         needed = value.get("needed") if isinstance(value, dict) else None
-        rows.append({"name": c["name"], "n": num(n), "needed": num(needed) if is_number(needed) else "",
-                     "low_n": bool(c.get("low_n", is_number(n) and n < min_n))})
+        rows.append(
+            {
+                "name": c["name"],
+                "n": num(n),
+                "needed": num(needed) if is_number(needed) else "",
+                "low_n": bool(c.get("low_n", is_number(n) and n < min_n)),
+            }
+        )
     return rows
 
 
@@ -608,9 +807,15 @@ def _trend_series(report: dict[str, Any], main: str | None, nps_code: str | None
         if not q:
             continue
         is_nps = code == nps_code
-        points = [{"period": p.get("quarter"), "value": p.get("nps") if is_nps else p.get("top2box"),
-                   "ci": p.get("nps_ci") if is_nps else p.get("top2box_ci"), "n": p.get("n")}
-                  for p in q.get("points") or []]
+        points = [
+            {
+                "period": p.get("quarter"),
+                "value": p.get("nps") if is_nps else p.get("top2box"),
+                "ci": p.get("nps_ci") if is_nps else p.get("top2box_ci"),
+                "n": p.get("n"),
+            }
+            for p in q.get("points") or []
+        ]
         points = [p for p in points if is_number(p["value"])]
         # NPS: the regression of respondents' −1/0/+1 scores on time decides (Mann–Kendall is descriptive).
         if is_nps:
@@ -619,11 +824,20 @@ def _trend_series(report: dict[str, Any], main: str | None, nps_code: str | None
         else:
             test, default = q.get("cochran_armitage") or {}, "cochran_armitage"
         direction = q.get("direction")
-        series.append({"question": code, "metric": "nps" if is_nps else "top2box", "points": points,
-                       "note": q.get("note"),
-                       "test": {"name": test.get("test") or default,
-                                "p_value": test.get("p_value"), "direction": direction,
-                                "significant": direction in TREND_VERDICT}})
+        series.append(
+            {
+                "question": code,
+                "metric": "nps" if is_nps else "top2box",
+                "points": points,
+                "note": q.get("note"),
+                "test": {
+                    "name": test.get("test") or default,
+                    "p_value": test.get("p_value"),
+                    "direction": direction,
+                    "significant": direction in TREND_VERDICT,
+                },
+            }
+        )
     return series
 
 
@@ -633,8 +847,11 @@ def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> d
     points = []
     for p in series.get("points") or []:
         pair = ci_pair(p.get("ci"))
-        points.append(charts.TrendPoint(short_period(p.get("period")), p.get("value"),
-                                        pair[0] if pair else None, pair[1] if pair else None))
+        points.append(
+            charts.TrendPoint(
+                short_period(p.get("period")), p.get("value"), pair[0] if pair else None, pair[1] if pair else None
+            )
+        )
     test = series.get("test") or {}
     direction = test.get("direction")
     what = "Доля довольных" if is_share else ("NPS" if metric == "nps" else "Средний балл")
@@ -654,8 +871,15 @@ def _trend(report: dict[str, Any], series: dict[str, Any], charts_on: bool) -> d
     if charts_on and points:
         chart = charts.trend_chart({title: points}, label, percent=is_share)
     values = [(pt.period.replace("\n", " "), pct(pt.value) if is_share else num(pt.value, 1)) for pt in points]
-    return {"title": title, "metric_label": label, "verdict": verdict, "footnote": footnote, "chart": chart,
-            "cells": values, "significant": bool(test.get("significant"))}
+    return {
+        "title": title,
+        "metric_label": label,
+        "verdict": verdict,
+        "footnote": footnote,
+        "chart": chart,
+        "cells": values,
+        "significant": bool(test.get("significant")),
+    }
 
 
 MAX_CONTROL_CHARTS = 6
@@ -678,29 +902,46 @@ def _control_charts(report: dict[str, Any], charts_on: bool = True) -> list[dict
         if not is_number(line) or len(points) < 2:
             continue
         flagged = [p for p in points if p.get("beyond")]
-        rows.append({"name": names.get(code) or row.get("name") or "", "line": line, "points": points,
-                     "flagged": flagged, "laney": bool(row.get("laney_used"))})
+        rows.append(
+            {
+                "name": names.get(code) or row.get("name") or "",
+                "line": line,
+                "points": points,
+                "flagged": flagged,
+                "laney": bool(row.get("laney_used")),
+            }
+        )
     shown = rows if len(rows) <= 3 else [r for r in rows if r["flagged"]]
     shown.sort(key=lambda r: -len(r["flagged"]))
     out = []
     for r in shown[:MAX_CONTROL_CHARTS]:
         monthly = bool(re.fullmatch(r"\d{4}-\d{2}", str(r["points"][0].get("label") or "")))
         labels = [short_period(p.get("label")).replace("\n", " ") for p in r["flagged"]]
-        note = (f"За границами: {', '.join(labels)} — доля жалоб вышла за пределы обычных колебаний."
-                if labels else "Все точки в пределах границ: доля жалоб колеблется случайно.")
+        note = (
+            f"За границами: {', '.join(labels)} — доля жалоб вышла за пределы обычных колебаний."
+            if labels
+            else "Все точки в пределах границ: доля жалоб колеблется случайно."
+        )
         chart = ""
         if charts_on:
-            chart = charts.p_chart([charts.ControlPoint(short_period(p.get("label")), p["share"], p.get("lcl"),
-                                                        p.get("ucl")) for p in r["points"]],
-                                   r["line"], xlabel="Месяц" if monthly else "Квартал")
+            chart = charts.p_chart(
+                [
+                    charts.ControlPoint(short_period(p.get("label")), p["share"], p.get("lcl"), p.get("ucl"))
+                    for p in r["points"]
+                ],
+                r["line"],
+                xlabel="Месяц" if monthly else "Квартал",
+            )
         laney = " с поправкой Лейни (p′)" if r["laney"] else ""
-        out.append({"name": r["name"], "chart": chart, "note": note,
-                    "footnote": f"Контрольная p-карта, границы 3σ{laney}."})
+        out.append(
+            {"name": r["name"], "chart": chart, "note": note, "footnote": f"Контрольная p-карта, границы 3σ{laney}."}
+        )
     return out
 
 
-def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str | None,
-                         centers: list[dict[str, Any]]) -> dict[str, str]:
+def _satisfaction_charts(
+    report: dict[str, Any], ctx: dict[str, Any], main: str | None, centers: list[dict[str, Any]]
+) -> dict[str, str]:
     out: dict[str, str] = {}
     names = _center_names(report)
     questions = report["questions"]
@@ -715,20 +956,31 @@ def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str 
     chart_rows = ctx["ranking"]["branches"] or ctx["ranking"]["centers"]
     if len(chart_rows) > 25:
         chart_rows = []
-    rank_rows = [charts.RankRow(r["name"], r["raw"]["index"], *(ci_pair(r["raw"].get("index_ci")) or (None, None)),
-                                muted=r["low_n"])
-                 for r in chart_rows if is_number(r["raw"].get("index"))]
+    rank_rows = [
+        charts.RankRow(
+            r["name"], r["raw"]["index"], *(ci_pair(r["raw"].get("index_ci")) or (None, None)), muted=r["low_n"]
+        )
+        for r in chart_rows
+        if is_number(r["raw"].get("index"))
+    ]
     if rank_rows:
         out["ranking"] = charts.ranking_dots(rank_rows)
     if main and is_number(questions[main].get("top2box")):
-        points = [charts.FunnelPoint(c["name"], c.get("n") or 0, c["questions"][main]["top2box"], bool(c.get("low_n")))
-                  for c in centers if is_number((c.get("questions") or {}).get(main, {}).get("top2box"))]
+        points = [
+            charts.FunnelPoint(c["name"], c.get("n") or 0, c["questions"][main]["top2box"], bool(c.get("low_n")))
+            for c in centers
+            if is_number((c.get("questions") or {}).get(main, {}).get("top2box"))
+        ]
         if points:
             out["funnel"] = charts.funnel_plot(points, questions[main]["top2box"], "Доля оценок «4» и «5», %")
     drivers = report.get("drivers") or {}
-    attrs = [charts.Driver(_title(report, a["question"]), a.get("weight") or 0.0, a.get("performance") or 0.0,
-                           a.get("quadrant") or "") for a in drivers.get("attributes") or []
-             if is_number(a.get("weight")) and is_number(a.get("performance"))]
+    attrs = [
+        charts.Driver(
+            _title(report, a["question"]), a.get("weight") or 0.0, a.get("performance") or 0.0, a.get("quadrant") or ""
+        )
+        for a in drivers.get("attributes") or []
+        if is_number(a.get("weight")) and is_number(a.get("performance"))
+    ]
     if attrs:
         out["drivers"] = charts.drivers_bars(attrs, drivers.get("r2"))
         out["ipa"] = charts.ipa_scatter(attrs)
@@ -744,12 +996,18 @@ def _satisfaction_charts(report: dict[str, Any], ctx: dict[str, Any], main: str 
         out["distribution"] = charts.distribution_bars(dist_rows, scale)
     funnel = (report.get("complaints_control") or {}).get("funnel") or []
     if funnel:
-        points = [charts.FunnelPoint(names.get(p.get("label"), ""), p.get("n") or 0, p.get("share") or 0.0,
-                                     bool(p.get("low_n"))) for p in funnel if p.get("n")]
+        points = [
+            charts.FunnelPoint(
+                names.get(p.get("label"), ""), p.get("n") or 0, p.get("share") or 0.0, bool(p.get("low_n"))
+            )
+            for p in funnel
+            if p.get("n")
+        ]
         p0 = next((p.get("p0") for p in funnel if is_number(p.get("p0"))), None)
         if points and is_number(p0):
-            out["complaints_funnel"] = charts.funnel_plot(points, p0, "Доля жалоб среди обращений, %",
-                                                          xlabel="Число обращений в ЦОК", higher_is_better=False)
+            out["complaints_funnel"] = charts.funnel_plot(
+                points, p0, "Доля жалоб среди обращений, %", xlabel="Число обращений в ЦОК", higher_is_better=False
+            )
     return out
 
 
@@ -772,8 +1030,10 @@ def control_findings(report: dict[str, Any]) -> list[str]:
         when = short_period(label).replace("\n", " ") if label else ""
         where = f"в период «{when}»" if when else "за период"
         topic = TOPIC_FALLBACK.get(s.get("topic")) if s.get("topic") else ""
-        text = (f"ЦОК {name}: доля жалоб {where} {pct(s.get('share'))} ({num(s.get('count'))} из "
-                f"{num(s.get('n'))}) выше контрольной границы {pct(s.get('limit'))}")
+        text = (
+            f"ЦОК {name}: доля жалоб {where} {pct(s.get('share'))} ({num(s.get('count'))} из "
+            f"{num(s.get('n'))}) выше контрольной границы {pct(s.get('limit'))}"
+        )
         out.append(text + (f"; больше всего жалоб сверх ожидаемого — на тему «{topic}»." if topic else "."))
     return out
 
@@ -781,8 +1041,9 @@ def control_findings(report: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------------ centre cards
 
 
-def _center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
-                 charts_on: bool = True) -> list[dict[str, Any]]:
+def _center_cards(
+    report: dict[str, Any], codes: Iterable[str] | None = None, charts_on: bool = True
+) -> list[dict[str, Any]]:
     """One card per centre from one network report: its figures against the network, rank, top actions."""
     questions = report["questions"]
     names = _names(report)
@@ -800,18 +1061,33 @@ def _center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
         for qcode, net in questions.items():
             mine = own.get(qcode) or {}
             if net.get("type") == "nps":
-                rows.append({"title": _title(report, qcode), "value": num(mine.get("nps"), 1),
-                             "ci": ci_text(mine.get("nps_ci"), 1), "network": num(net.get("nps"), 1),
-                             "n": num(mine.get("n")), "diff": signed((mine.get("nps") or 0) - (net.get("nps") or 0), 1)
-                             if is_number(mine.get("nps")) and is_number(net.get("nps")) else "—",
-                             "below": _below(mine.get("nps_ci"), net.get("nps"))})
+                rows.append(
+                    {
+                        "title": _title(report, qcode),
+                        "value": num(mine.get("nps"), 1),
+                        "ci": ci_text(mine.get("nps_ci"), 1),
+                        "network": num(net.get("nps"), 1),
+                        "n": num(mine.get("n")),
+                        "diff": signed((mine.get("nps") or 0) - (net.get("nps") or 0), 1)
+                        if is_number(mine.get("nps")) and is_number(net.get("nps"))
+                        else "—",
+                        "below": _below(mine.get("nps_ci"), net.get("nps")),
+                    }
+                )
             elif is_number(net.get("top2box")):
-                rows.append({"title": _title(report, qcode), "value": pct(mine.get("top2box")),
-                             "ci": ci_text(mine.get("top2box_ci"), 1, True), "network": pct(net.get("top2box")),
-                             "n": num(mine.get("n")),
-                             "diff": (signed((mine["top2box"] - net["top2box"]) * 100, 1) + "\u00a0п.\u00a0п.")
-                             if is_number(mine.get("top2box")) else "—",
-                             "below": _below(mine.get("top2box_ci"), net.get("top2box"))})
+                rows.append(
+                    {
+                        "title": _title(report, qcode),
+                        "value": pct(mine.get("top2box")),
+                        "ci": ci_text(mine.get("top2box_ci"), 1, True),
+                        "network": pct(net.get("top2box")),
+                        "n": num(mine.get("n")),
+                        "diff": (signed((mine["top2box"] - net["top2box"]) * 100, 1) + "\u00a0п.\u00a0п.")
+                        if is_number(mine.get("top2box"))
+                        else "—",
+                        "below": _below(mine.get("top2box_ci"), net.get("top2box")),
+                    }
+                )
                 if is_number(mine.get("top2box")):
                     bars_c.append((_title(report, qcode), mine["top2box"]))
                     bars_net.append(net["top2box"])
@@ -821,11 +1097,22 @@ def _center_cards(report: dict[str, Any], codes: Iterable[str] | None = None,
         network = [r for r in recs if r["level"] == "company"]
         actions = [{**r, "network": r["center"] != code} for r in (mine_first + branch + network)[:3]]
         chart = charts.center_vs_network(bars_c, bars_net) if charts_on and bars_c else ""
-        cards.append({"code": code, "name": c["name"], "n": num(c.get("n")),
-                      "low_n": bool(c.get("low_n")), "rows": rows, "chart": chart,
-                      "rank": rank.get("rank") or "", "ranked_total": ranked_total,
-                      "rank_range": _rank_range(rank), "index": num(rank.get("index"), 1),
-                      "index_ci": ci_text(rank.get("index_ci"), 1), "actions": actions})
+        cards.append(
+            {
+                "code": code,
+                "name": c["name"],
+                "n": num(c.get("n")),
+                "low_n": bool(c.get("low_n")),
+                "rows": rows,
+                "chart": chart,
+                "rank": rank.get("rank") or "",
+                "ranked_total": ranked_total,
+                "rank_range": _rank_range(rank),
+                "index": num(rank.get("index"), 1),
+                "index_ci": ci_text(rank.get("index_ci"), 1),
+                "actions": actions,
+            }
+        )
     return cards
 
 
@@ -837,13 +1124,26 @@ def _below(ci: Any, network: Any) -> bool:
 # ------------------------------------------------------------------ entry points (typed report)
 
 
-def satisfaction_context(report: SatisfactionReport, *, scope_name: str, comments: Iterable[dict[str, Any]] = (),
-                         comments_note: str = "", progress: Progress = _noop, charts_on: bool = True,
-                         pdf_limit: int = 10) -> dict[str, Any]:
+def satisfaction_context(
+    report: SatisfactionReport,
+    *,
+    scope_name: str,
+    comments: Iterable[dict[str, Any]] = (),
+    comments_note: str = "",
+    progress: Progress = _noop,
+    charts_on: bool = True,
+    pdf_limit: int = 10,
+) -> dict[str, Any]:
     """Everything the quarterly satisfaction template shows (see :func:`_satisfaction_context`)."""
-    return _satisfaction_context(report.model_dump(), scope_name=scope_name, comments=comments,
-                                 comments_note=comments_note, progress=progress, charts_on=charts_on,
-                                 pdf_limit=pdf_limit)
+    return _satisfaction_context(
+        report.model_dump(),
+        scope_name=scope_name,
+        comments=comments,
+        comments_note=comments_note,
+        progress=progress,
+        charts_on=charts_on,
+        pdf_limit=pdf_limit,
+    )
 
 
 def control_charts(report: SatisfactionReport, charts_on: bool = True) -> list[dict[str, Any]]:
@@ -851,8 +1151,9 @@ def control_charts(report: SatisfactionReport, charts_on: bool = True) -> list[d
     return _control_charts(report.model_dump(), charts_on)
 
 
-def center_cards(report: SatisfactionReport, codes: Iterable[str] | None = None,
-                 charts_on: bool = True) -> list[dict[str, Any]]:
+def center_cards(
+    report: SatisfactionReport, codes: Iterable[str] | None = None, charts_on: bool = True
+) -> list[dict[str, Any]]:
     """One card per centre (see :func:`_center_cards`)."""
     return _center_cards(report.model_dump(), codes, charts_on)
 
