@@ -43,6 +43,7 @@ translations: install
 
 lint: install-test
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
 	@$(MAKE) --no-print-directory typecheck
 
 typecheck: install-test

@@ -16,6 +16,7 @@ XDIST=(-n "$WORKERS" --dist worksteal)
 
 echo "== ruff"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 echo "== mypy"
 .venv/bin/mypy
