@@ -126,14 +126,14 @@ def complaints_control(ctx: ReportInputs) -> ComplaintsControlSection:
     if ids:
         funnel = control.funnel_points([period_totals[i][0] for i in ids], [period_totals[i][1] for i in ids],
                                        [ctx.center_code(i) for i in ids])
-        for cid, point in zip(ids, funnel, strict=True):
-            point["low_n"] = ctx.low_n(period_totals[cid][1])
-            section["funnel"].append(point)
-            if point.get("beyond_99_8") == "above" and not point["low_n"]:
-                section["signals"].append({"center": point["label"], "kind": "funnel", "month": None, "quarter": None,
-                                           "share": point["share"], "limit": point["upper_99_8"],
-                                           "center_line": point["p0"], "count": point["count"], "n": point["n"],
-                                           "z": point["z"],
+        for cid, unit in zip(ids, funnel, strict=True):
+            unit["low_n"] = ctx.low_n(period_totals[cid][1])
+            section["funnel"].append(unit)
+            if unit.get("beyond_99_8") == "above" and not unit["low_n"]:
+                section["signals"].append({"center": unit["label"], "kind": "funnel", "month": None, "quarter": None,
+                                           "share": unit["share"], "limit": unit["upper_99_8"],
+                                           "center_line": unit["p0"], "count": unit["count"], "n": unit["n"],
+                                           "z": unit["z"],
                                            "topic": _top_topic(topics.get(cid, {}), network_topics, network_total)})
     return ComplaintsControlSection.model_validate(section)
 
@@ -212,9 +212,9 @@ def ranking_section(ctx: ReportInputs, center_rows: list[CenterRow], branch_rows
         members = [by_code[c] for c in b.centers if c in by_code]
         sums = [0, 0, 0, 0, 0, 0]
         for code in b.centers:
-            (complaints, appealed), ((on_time, due), (kept, promised)) = (funnel.get(code, none),
-                                                                          appeal_rows.get(code, (none, none)))
-            sums = [x + y for x, y in zip(sums, [complaints, appealed, on_time, due, kept, promised], strict=True)]
+            (complaints, appealed), ((answered, due), (kept, promised)) = (funnel.get(code, none),
+                                                                           appeal_rows.get(code, (none, none)))
+            sums = [x + y for x, y in zip(sums, [complaints, appealed, answered, due, kept, promised], strict=True)]
         if members:
             branches.append(row("branch", b.branch, b.name, b.n, b.questions, (sums[0], sums[1]),
                                 (sums[2], sums[3]), (sums[4], sums[5])))
@@ -248,8 +248,10 @@ def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confide
         components["nps"] = shrinkage.NpsComponent([list(c["nps"]) for c in counts])
     result = shrinkage.simulate_ranking(components, weights, eligible=[r["n"] > 0 for r in rows],
                                         confidence=confidence, rank_level=RANK_LEVEL, draws=RANK_DRAWS)
+    top2_prior = result.priors.get("top2box")
+    assert not isinstance(top2_prior, shrinkage.DirichletPrior)  # a share component has a beta prior
     top2 = shrinkage.shrink_shares([c["top2box"][0] for c in counts], [c["top2box"][1] for c in counts],
-                                   result.priors.get("top2box"), confidence) if rows else []
+                                   top2_prior, confidence) if rows else []
     for i, (r, g) in enumerate(zip(rows, result.groups, strict=True)):
         r.update(rank=g.rank, rank_range=list(g.rank_range) if g.rank_range else None, p_bottom=g.p_bottom,
                  index=g.index, index_ci=g.index_ci.to_list() if g.index_ci else None,
