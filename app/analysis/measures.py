@@ -7,7 +7,7 @@ statistics from :mod:`app.analysis.stats`. Nothing here touches the database.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +92,7 @@ def question_catalogue(definitions: Iterable[Mapping[str, Any]]) -> dict[str, Qu
     return catalogue
 
 
-def analysis_settings(definitions: list[Mapping[str, Any]], catalogue: Mapping[str, QuestionInfo]) -> dict:
+def analysis_settings(definitions: Sequence[Mapping[str, Any]], catalogue: Mapping[str, QuestionInfo]) -> dict:
     """Target, drivers and blocks from the latest definition's ``analysis`` (defaults if absent)."""
     settings: Mapping[str, Any] = {}
     for definition in definitions:

@@ -156,22 +156,22 @@ def complaints_control(ctx: ReportInputs) -> ComplaintsControlSection:
         funnel = control.funnel_points(
             [period_totals[i][0] for i in ids], [period_totals[i][1] for i in ids], [ctx.center_code(i) for i in ids]
         )
-        for cid, point in zip(ids, funnel, strict=True):
-            point["low_n"] = ctx.low_n(period_totals[cid][1])
-            section["funnel"].append(point)
-            if point.get("beyond_99_8") == "above" and not point["low_n"]:
+        for cid, unit in zip(ids, funnel, strict=True):
+            unit["low_n"] = ctx.low_n(period_totals[cid][1])
+            section["funnel"].append(unit)
+            if unit.get("beyond_99_8") == "above" and not unit["low_n"]:
                 section["signals"].append(
                     {
-                        "center": point["label"],
+                        "center": unit["label"],
                         "kind": "funnel",
                         "month": None,
                         "quarter": None,
-                        "share": point["share"],
-                        "limit": point["upper_99_8"],
-                        "center_line": point["p0"],
-                        "count": point["count"],
-                        "n": point["n"],
-                        "z": point["z"],
+                        "share": unit["share"],
+                        "limit": unit["upper_99_8"],
+                        "center_line": unit["p0"],
+                        "count": unit["count"],
+                        "n": unit["n"],
+                        "z": unit["z"],
                         "topic": _top_topic(topics.get(cid, {}), network_topics, network_total),
                     }
                 )
@@ -293,11 +293,11 @@ def ranking_section(
         members = [by_code[c] for c in b.centers if c in by_code]
         sums = [0, 0, 0, 0, 0, 0]
         for code in b.centers:
-            (complaints, appealed), ((on_time, due), (kept, promised)) = (
+            (complaints, appealed), ((answered, due), (kept, promised)) = (
                 funnel.get(code, none),
                 appeal_rows.get(code, (none, none)),
             )
-            sums = [x + y for x, y in zip(sums, [complaints, appealed, on_time, due, kept, promised], strict=True)]
+            sums = [x + y for x, y in zip(sums, [complaints, appealed, answered, due, kept, promised], strict=True)]
         if members:
             branches.append(
                 row(
@@ -360,12 +360,11 @@ def _assign_ranks(rows: list[dict[str, Any]], weights: dict[str, float], confide
         rank_level=RANK_LEVEL,
         draws=RANK_DRAWS,
     )
+    top2_prior = result.priors.get("top2box")
+    assert not isinstance(top2_prior, shrinkage.DirichletPrior)  # a share component has a beta prior
     top2 = (
         shrinkage.shrink_shares(
-            [c["top2box"][0] for c in counts],
-            [c["top2box"][1] for c in counts],
-            result.priors.get("top2box"),
-            confidence,
+            [c["top2box"][0] for c in counts], [c["top2box"][1] for c in counts], top2_prior, confidence
         )
         if rows
         else []

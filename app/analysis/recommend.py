@@ -20,7 +20,13 @@ from flask import current_app
 from scipy import stats as sps
 from sqlalchemy import select
 
-from app.analysis.report_model import ComplaintsControlSection, QuestionMeasure, Recommendation, ReportCore
+from app.analysis.report_model import (
+    ComplaintsControlSection,
+    QuestionMeasure,
+    Recommendation,
+    RecommendationFamily,
+    ReportCore,
+)
 from app.analysis.stats import multiple
 from app.extensions import db
 from app.nav import format_number, format_percent
@@ -219,6 +225,9 @@ def gather_family(report: ReportCore) -> list[Candidate]:
             continue
         if c.test not in ("two_proportion_z", "nps_difference_z"):
             continue
+        # A centre-versus-rest test with a p-value always has its centre, sizes and estimates.
+        assert c.center is not None and c.n is not None
+        assert c.estimate is not None and c.rest is not None and c.difference is not None
         measure = "nps" if c.measure == "nps" else "share"
         out.append(
             Candidate(
@@ -241,28 +250,31 @@ def gather_family(report: ReportCore) -> list[Candidate]:
             )
         )
     previous = report.previous
-    for c in (previous.questions + previous.centers) if previous is not None else []:
-        if c.p_value is None or c.measure not in ("top2box", "nps"):
+    for change in (previous.questions + previous.centers) if previous is not None else []:
+        if change.p_value is None or change.measure not in ("top2box", "nps"):
             continue
-        measure = "nps" if c.measure == "nps" else "share"
+        # A tested change (not low_n) always has its test, both estimates and their difference.
+        assert change.test is not None and change.current is not None and change.previous is not None
+        assert change.difference is not None
+        measure = "nps" if change.measure == "nps" else "share"
         out.append(
             Candidate(
                 "decline",
-                c.center or owner,
-                c.question,
+                change.center or owner,
+                change.question,
                 measure,
-                c.test,
+                change.test,
                 "two-sided",
-                c.current,
-                c.previous,
-                c.difference,
-                c.difference_ci,
-                c.n,
-                c.n_previous,
-                float(c.p_value),
-                c.difference < 0,
-                int(c.n),
-                {"current_ci": c.current_ci},
+                change.current,
+                change.previous,
+                change.difference,
+                change.difference_ci,
+                change.n,
+                change.n_previous,
+                float(change.p_value),
+                change.difference < 0,
+                int(change.n),
+                {"current_ci": change.current_ci},
             )
         )
     control = report.complaints_control
@@ -559,7 +571,7 @@ def _merge(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(best.values(), key=lambda r: r["priority"], reverse=True)[:limit]
 
 
-def recommendations_section(report: ReportCore) -> tuple[list[Recommendation], dict[str, Any]]:
+def recommendations_section(report: ReportCore) -> tuple[list[Recommendation], RecommendationFamily]:
     """The recommendations and the description of their family (size, counts per rule) for ``methods``."""
     family = gather_family(report)
     adjust_family(family)
@@ -576,4 +588,4 @@ def recommendations_section(report: ReportCore) -> tuple[list[Recommendation], d
         "min_effect": min_effects(),
         "discoveries": sum(1 for c in family if c.q_value is not None and c.q_value <= alpha),
     }
-    return recs, described
+    return recs, RecommendationFamily.model_validate(described)

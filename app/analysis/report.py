@@ -241,7 +241,7 @@ def branches_section(ctx: ReportInputs) -> list[BranchRow]:
         branch = ctx.branch_of(center)
         if branch is not None:
             members.setdefault(branch.id, []).append(center.id)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for branch_id, ids in members.items():
         branch = ctx.tree[branch_id]
         n = sum(ctx.n_by_center.get(i, 0) for i in ids)
@@ -310,6 +310,7 @@ def _versus_rest(
         }
         mw = groups.mann_whitney_from_counts(counts, rest)
         mine, other = measures.plain_mean(counts), measures.plain_mean(rest)
+        assert mine is not None and other is not None  # both sides have at least min_n answers
         families["mann_whitney"].append(
             {**base, **_test_fields(mw), "measure": "mean", "estimate": mine, "rest": other, "difference": mine - other}
         )
@@ -331,6 +332,7 @@ def _versus_rest(
             )
         else:
             a, b = measures.nps_estimate(counts, ctx.confidence), measures.nps_estimate(rest, ctx.confidence)
+            assert a is not None and b is not None  # both sides have at least min_n answers
             d = nps.nps_difference(a, b, ctx.confidence)
             families["nps_difference_z"].append(
                 {
@@ -409,6 +411,7 @@ def _change(
     out = []
     if center is None:
         cur, old = measures.plain_mean(now_c), measures.plain_mean(prev_c)
+        assert cur is not None and old is not None  # both periods have at least min_n answers
         mw = groups.mann_whitney_from_counts(now_c, prev_c)
         out.append(
             {
@@ -439,6 +442,7 @@ def _change(
         )
     else:
         a, b = measures.nps_estimate(now_c, ctx.confidence), measures.nps_estimate(prev_c, ctx.confidence)
+        assert a is not None and b is not None  # both periods have at least min_n answers
         d = nps.nps_difference(a, b, ctx.confidence)
         out.append(
             {
@@ -527,7 +531,7 @@ def _armitage(ctx: ReportInputs, usable: list[dict[str, Any]]) -> dict[str, Any]
     ca = proportions.cochran_armitage_trend(
         [p["top2box_k"] for p in usable], [p["n"] for p in usable], scores=[p["index"] for p in usable], alpha=ctx.alpha
     )
-    direction = {"up": "up", "down": "down"}.get(ca.extra.get("direction"), "none")
+    direction = ca.extra.get("direction") if ca.extra.get("direction") in ("up", "down") else "none"
     return {
         **_test_fields(ca),
         "slope": ca.extra.get("slope"),
@@ -736,6 +740,7 @@ def drivers_section(ctx: ReportInputs, sample: RespondentSample | None) -> Drive
     if not target or not attrs:
         section["note"] = "В анкете не заданы целевой вопрос и факторы для анализа."
         return DriversSection.model_validate(section)
+    assert sample is not None  # respondent_sample() draws one whenever the survey names a target and drivers
     wide = sample.frame
     data = wide[[target, *attrs]].dropna() if len(wide) else wide
     section["n"] = len(data)
@@ -748,8 +753,10 @@ def drivers_section(ctx: ReportInputs, sample: RespondentSample | None) -> Drive
         section["note"] = f"Анализ факторов невозможен: {exc}"
         return DriversSection.model_validate(section)
     performance = {a: _performance(ctx, a, ctx.network.get(a)) for a in attrs}
+    network_known = {a: v for a, v in performance.items() if v is not None}
+    assert len(network_known) == len(performance)  # the complete answers above give every driver a value
     weights = {a.name: a.weight for a in result.attributes}
-    quadrants = {q["name"]: q["quadrant"] for q in drivers_stats.importance_performance(weights, performance)}
+    quadrants = {q["name"]: q["quadrant"] for q in drivers_stats.importance_performance(weights, network_known)}
     section.update(r2=result.r2, n=result.n)
     for a in result.ranked():
         m = measures.measure(ctx.catalogue[a.name], ctx.network.get(a.name), ctx.confidence)
@@ -768,9 +775,10 @@ def drivers_section(ctx: ReportInputs, sample: RespondentSample | None) -> Drive
     for center_id in ctx.ranked_ids():
         counts = ctx.by_center.get(center_id, {})
         perf = {a: _performance(ctx, a, counts.get(a)) for a in attrs}
-        if any(v is None for v in perf.values()):
+        known = {a: v for a, v in perf.items() if v is not None}
+        if len(known) < len(perf):  # a centre without answers to some driver has no matrix
             continue
-        rows = drivers_stats.importance_performance(weights, perf)
+        rows = drivers_stats.importance_performance(weights, known)
         section["centers"][ctx.center_code(center_id)] = [
             {
                 "question": r["name"],
@@ -797,6 +805,7 @@ def reliability_section(ctx: ReportInputs, sample: RespondentSample | None) -> l
         return []
     from app.analysis.stats import reliability
 
+    assert sample is not None  # respondent_sample() draws one whenever the survey has a block
     wide = sample.frame
     out = []
     for name, codes in blocks.items():

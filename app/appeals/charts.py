@@ -53,9 +53,9 @@ def kind_form_topic_figure(report: MonitoringReport) -> Figure:
         values.append(k.share or 0.0)
         colours_left.append(KIND_COLOURS.get(k.kind, "#999999"))
         bold.append(True)
-        for row in (r for r in report.by_kind_form if r.kind == k.kind and r.count):
-            labels.append(f"{row.form_name.lower()}")
-            values.append(row.share_of_total or 0.0)
+        for form_row in (r for r in report.by_kind_form if r.kind == k.kind and r.count):
+            labels.append(f"{form_row.form_name.lower()}")
+            values.append(form_row.share_of_total or 0.0)
             colours_left.append(_lighten(KIND_COLOURS.get(k.kind, "#999999"), 0.45))
             bold.append(False)
     positions = list(range(len(labels)))

@@ -605,38 +605,50 @@ def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
         change = changes.get(key)
         return [change.previous, change.p_value] if change is not None else [None, None]
 
-    for r in report.by_kind:
-        rows.append(["вид", r.kind_name, "", "", "", r.count, r.share, "", *previous_and_p(f"by_kind.{r.kind}")])
-    for r in report.by_kind_form:
+    for kind_row in report.by_kind:
+        rows.append(
+            [
+                "вид",
+                kind_row.kind_name,
+                "",
+                "",
+                "",
+                kind_row.count,
+                kind_row.share,
+                "",
+                *previous_and_p(f"by_kind.{kind_row.kind}"),
+            ]
+        )
+    for form_row in report.by_kind_form:
         rows.append(
             [
                 "вид и форма",
-                r.kind_name,
-                r.form_name,
+                form_row.kind_name,
+                form_row.form_name,
                 "",
                 "",
-                r.count,
-                r.share_of_total,
-                r.share_of_kind,
-                *previous_and_p(f"by_kind_form.{r.kind}.{r.form}"),
+                form_row.count,
+                form_row.share_of_total,
+                form_row.share_of_kind,
+                *previous_and_p(f"by_kind_form.{form_row.kind}.{form_row.form}"),
             ]
         )
-    for r in report.by_kind_topic:
+    for topic_row in report.by_kind_topic:
         rows.append(
             [
                 "вид и тема",
-                r.kind_name,
+                topic_row.kind_name,
                 "",
-                r.topic_name,
+                topic_row.topic_name,
                 "",
-                r.count,
-                r.share_of_total,
-                r.share_of_kind,
-                *previous_and_p(f"by_kind_topic.{r.kind}.{r.topic}"),
+                topic_row.count,
+                topic_row.share_of_total,
+                topic_row.share_of_kind,
+                *previous_and_p(f"by_kind_topic.{topic_row.kind}.{topic_row.topic}"),
             ]
         )
-    for r in report.by_center:
-        rows.append(["ЦОК", "", "", "", r.center_name, r.total, "", "", "", ""])
+    for center_row in report.by_center:
+        rows.append(["ЦОК", "", "", "", center_row.center_name, center_row.total, "", "", "", ""])
     p, pp = report.processing, report.previous.processing
     for key, label in (
         ("on_time_share", "ответы в срок, доля"),
@@ -646,6 +658,8 @@ def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
         ("promises_kept_share", "выполненные обещания, доля"),
     ):
         rows.append(["обработка", label, "", "", "", getattr(p, key), "", "", getattr(pp, key), ""])
-    for r in report.root_causes:
-        rows.append(["коренные причины жалоб", r.name, "", "", "", r.count, r.share, "", "", ""])
+    for cause_row in report.root_causes:
+        rows.append(
+            ["коренные причины жалоб", cause_row.name, "", "", "", cause_row.count, cause_row.share, "", "", ""]
+        )
     return header, rows

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from app.nav import MINUS, NBSP, format_number, format_percent
 
@@ -21,7 +21,7 @@ class PeriodError(ValueError):
     """A period the user typed that cannot be understood (Russian message)."""
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

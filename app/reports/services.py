@@ -217,15 +217,15 @@ def build_html(
     if spec.report_type == "satisfaction":
         # ``network_report`` given with a satisfaction request is the already computed report of this scope.
         assert spec.survey is not None  # resolve() sets it for survey reports
-        report = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
+        satisfaction = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
         progress(45)
         comments, note = sources.comment_samples(spec.survey, spec.period, spec.org)
-        return render_satisfaction(report, meta, comments, pdf=pdf, progress=progress, comments_note=note)
+        return render_satisfaction(satisfaction, meta, comments, pdf=pdf, progress=progress, comments_note=note)
     if spec.report_type == "appeals":
-        report = sources.appeals_report(spec.period, spec.org)
+        monitoring = sources.appeals_report(spec.period, spec.org)
         progress(45)
         return render_appeals(
-            report, meta, pdf=pdf, topic_names=sources.topic_names(), center_names=sources.center_names()
+            monitoring, meta, pdf=pdf, topic_names=sources.topic_names(), center_names=sources.center_names()
         )
     assert spec.survey is not None  # resolve() sets it for survey reports
     network = network_report or sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))

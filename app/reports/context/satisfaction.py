@@ -11,7 +11,7 @@ footnotes (``note`` fields) and in the appendix «Методика»; the body s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.reports import charts
@@ -75,6 +75,11 @@ def _center_names(report: dict[str, Any]) -> dict[str, str]:
 
 def _owner(code: str | None, names: dict[str, str], scope_name: str = "Вся сеть") -> str:
     return names.get(code, scope_name) if code else scope_name
+
+
+def _label(labels: Mapping[str, str], key: Any, default: str = "") -> str:
+    """``labels[key]`` for a key read from the report's JSON, where it may be None or absent; else ``default``."""
+    return labels.get(key, default) if isinstance(key, str) else default
 
 
 def _russian_terms(text: str) -> str:
@@ -223,7 +228,7 @@ def _satisfaction_context(
         "drivers": _drivers(report),
         "actions": _actions(report.get("actions") or [], names),
         "comments": [
-            {"center": names.get(c.get("center"), ""), "text": mask_personal(str(c.get("text") or ""))[:600]}
+            {"center": _label(names, c.get("center")), "text": mask_personal(str(c.get("text") or ""))[:600]}
             for c in comments
             if c.get("text")
         ],
@@ -420,7 +425,7 @@ def _ranking(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
             out.append(
                 {
                     "code": code,
-                    "name": r.get("name") or names.get(code, ""),
+                    "name": r.get("name") or _label(names, code),
                     "rank": r.get("rank") or "",
                     "p_bottom": pct(r.get("p_bottom"), 0),
                     "rank_range": _rank_range(r),
@@ -636,7 +641,7 @@ def _effect_lines(effect: dict[str, Any]) -> list[str]:
     """Plain Russian lines of a difference-in-differences effect (app.analysis.effects)."""
     metric = effect.get("metric") or "top2box"
     before, after = effect.get("before") or {}, effect.get("after") or {}
-    own = {"branch": "В ЦОК филиала", "company": "По компании"}.get(effect.get("scope"), "В ЦОК")
+    own = _label({"branch": "В ЦОК филиала", "company": "По компании"}, effect.get("scope"), "В ЦОК")
     centre_before, centre_after = (before.get("center") or {}).get("value"), (after.get("center") or {}).get("value")
     lines = [
         f"{own}: {_effect_change(effect.get('naive_change'), metric)} "
@@ -650,7 +655,7 @@ def _effect_lines(effect: dict[str, Any]) -> list[str]:
             f"Эффект мероприятия: {_effect_change(effect['estimate'], metric)} "
             f"[{_effect_change(ci[0], metric, False)}; {_effect_change(ci[1], metric, False)}]"
         )
-    lines.append(EFFECT_VERDICTS.get(effect.get("verdict"), "").capitalize())
+    lines.append(_label(EFFECT_VERDICTS, effect.get("verdict")).capitalize())
     return [line for line in lines if line]
 
 
@@ -676,7 +681,7 @@ def _actions(actions: list[dict[str, Any]], names: dict[str, str]) -> list[dict[
             {
                 "title": a.get("title") or "",
                 "owner": a.get("owner_name") or _owner(a.get("owner"), names),
-                "status": a.get("status_label") or ACTION_STATUS.get(a.get("status"), a.get("status") or ""),
+                "status": a.get("status_label") or _label(ACTION_STATUS, a.get("status"), a.get("status") or ""),
                 "due": _ru_date(a.get("due_date")),
                 "effect": effect_text,
                 "effect_lines": lines,
@@ -728,7 +733,8 @@ def _methods(report: dict[str, Any]) -> list[str]:
                     parts.append(f"{sub_label} — {_russian_terms(text)}" if sub_label else _russian_terms(text))
             weights = value.get("weights") if key == "ranking" else None
             if is_number(value.get("family_size")):
-                by_rule = value.get("tests_by_rule") if isinstance(value.get("tests_by_rule"), dict) else {}
+                rules = value.get("tests_by_rule")
+                by_rule = rules if isinstance(rules, dict) else {}
                 counts = ", ".join(
                     f"{RULE_NAMES.get(k, 'прочие')} — {num(v)}" for k, v in by_rule.items() if is_number(v)
                 )
@@ -894,7 +900,7 @@ def _control_charts(report: dict[str, Any], charts_on: bool = True) -> list[dict
     control = report.get("complaints_control") or {}
     names = _center_names(report)
     by_name = {name: code for code, name in names.items()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row in control.get("centers") or []:
         code = row["center"] if isinstance(row.get("center"), str) else by_name.get(row.get("name"))
         line = row.get("center_line") if is_number(row.get("center_line")) else row.get("center")
@@ -904,7 +910,7 @@ def _control_charts(report: dict[str, Any], charts_on: bool = True) -> list[dict
         flagged = [p for p in points if p.get("beyond")]
         rows.append(
             {
-                "name": names.get(code) or row.get("name") or "",
+                "name": _label(names, code) or row.get("name") or "",
                 "line": line,
                 "points": points,
                 "flagged": flagged,
@@ -956,13 +962,7 @@ def _satisfaction_charts(
     chart_rows = ctx["ranking"]["branches"] or ctx["ranking"]["centers"]
     if len(chart_rows) > 25:
         chart_rows = []
-    rank_rows = [
-        charts.RankRow(
-            r["name"], r["raw"]["index"], *(ci_pair(r["raw"].get("index_ci")) or (None, None)), muted=r["low_n"]
-        )
-        for r in chart_rows
-        if is_number(r["raw"].get("index"))
-    ]
+    rank_rows = [_rank_row(r) for r in chart_rows if is_number(r["raw"].get("index"))]
     if rank_rows:
         out["ranking"] = charts.ranking_dots(rank_rows)
     if main and is_number(questions[main].get("top2box")):
@@ -1009,6 +1009,11 @@ def _satisfaction_charts(
                 points, p0, "Доля жалоб среди обращений, %", xlabel="Число обращений в ЦОК", higher_is_better=False
             )
     return out
+
+
+def _rank_row(row: dict[str, Any]) -> charts.RankRow:
+    low, high = ci_pair(row["raw"].get("index_ci")) or (None, None)
+    return charts.RankRow(row["name"], row["raw"]["index"], low, high, muted=row["low_n"])
 
 
 def _numeric(text: str) -> bool:
