@@ -314,7 +314,7 @@ def post_review():
         if exc.status == 409:
             return {"error": str(exc)}, 409
         return {"errors": exc.errors or {"form": str(exc)}}, exc.status
-    promise = answer_promise(receipt.entry)
+    promise = answer_promise(receipt)
     reply = {
         "registration_number": receipt.registration_number,
         "check_code": receipt.check_code,

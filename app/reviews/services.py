@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit
+from app.appeals.deadlines import to_naive_utc
 from app.appeals.models import REVIEW_BOOK_SOURCE, STATUSES, Appeal
 from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolver
 from app.database import DriverStatement, table_of, write_connection, write_transaction
@@ -119,6 +120,11 @@ class Receipt:
     check_code: str
     created: bool
     in_check: bool = False  # held «на проверке»: no appeal yet; the deadline still counts from receipt
+    # The answer's deadline (naive UTC) and the centre's time zone, known when the entry is first stored;
+    # None on a repeated submission's receipt (read back from the entry then).
+    due_at: datetime | None = None
+    timezone: str | None = None
+    answer_by_contact: bool = False  # the customer left contacts for the answer
 
     @property
     def entry(self) -> ReviewEntry:
@@ -442,6 +448,8 @@ def _submit_once(
                 },
             )
         year = _local_year(center.timezone, now)
+        channel = "kiosk" if data.kiosk_id else "review_book"
+        due_at = resolver.due(kind_for(data.entry_type), topic.id, to_naive_utc(now), channel)
         number = format_number(center.code, year, next_sequence(center.id, year, connection))
         code = check_code_for(data.client_submission_id)
         held: dict = {}
@@ -455,7 +463,7 @@ def _submit_once(
                 connection,
                 kind=kind_for(data.entry_type),
                 form="interactive",
-                channel="kiosk" if data.kiosk_id else "review_book",
+                channel=channel,
                 topic_id=topic.id,
                 center_id=center.id,
                 received_at=now,
@@ -495,7 +503,7 @@ def _submit_once(
             held["check_reasons"]["arrived"],
             held["check_reasons"]["window_minutes"],
         )
-    return Receipt(entry_id, number, code, True, bool(held))
+    return Receipt(entry_id, number, code, True, bool(held), due_at, center.timezone, contact_id is not None)
 
 
 # --- status look-up and consent withdrawal ---------------------------------------------------------

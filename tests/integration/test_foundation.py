@@ -221,9 +221,11 @@ def test_public_views_are_an_explicit_list(app):
 
 
 def _run_flask(args, env_extra):
+    """Run a flask command in a fresh process; the timeout is generous: two busy xdist workers on two cores
+    made a ten-second start take over a minute."""
     env = {**os.environ, **env_extra, "FLASK_APP": "wsgi"}
     return subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
     )
 
 
