@@ -27,6 +27,7 @@ from app.auth.decorators import roles_required
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
+from app.org.directory import centres_by_branch
 from app.org.services import branches, centers, centers_under, visible_center_ids
 from app.parsing import query_int, query_page
 from app.surveys import bp, distribution, exports, services  # distribution registers its views
@@ -501,7 +502,7 @@ def assign(survey_id: int):
         channel_labels=CHANNEL_LABELS,
         short_link=distribution.short_link,
         branch_list=branch_list,
-        centres_by_branch=_centres_by_branch(branch_list, center_list),
+        centres_by_branch=centres_by_branch(),
         filters=request.args,
         total=len(_assignments_of(survey)),
     ), 422 if errors else 200
@@ -531,15 +532,6 @@ def _assignment_filter(args: Any) -> Callable[[SurveyAssignment], bool]:
         )
 
     return keep
-
-
-def _centres_by_branch(branch_list: list[Organisation], center_list: list[Organisation]) -> list[tuple[str, list]]:
-    """The assignment form's checkbox groups: each branch's centres, then centres outside any branch."""
-    names: dict[int | None, str] = {b.id: b.name for b in branch_list}
-    groups: dict[str, list[Organisation]] = {}
-    for centre in center_list:
-        groups.setdefault(names.get(centre.parent_id, "Другие ЦОК"), []).append(centre)
-    return sorted(groups.items(), key=lambda item: (item[0] == "Другие ЦОК", item[0]))
 
 
 # --------------------------------------------------------------------------- responses
