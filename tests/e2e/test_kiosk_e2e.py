@@ -343,11 +343,12 @@ OUTBOX = """() => new Promise((resolve, reject) => {
       refused: item.refused || null, wait: item.nextAt - Date.now(), body: JSON.parse(item.body)})));
   };
 })"""
-FLUSHED = "(n) => Number(document.getElementById('kiosk').dataset.flushes || 0) >= n"
+# Null-safe: after a reload the predicate may run before the kiosk shell is in the document.
+FLUSHED = "(n) => Number(document.getElementById('kiosk')?.dataset.flushes || 0) >= n"
 
 
 def flushes(page) -> int:
-    return page.evaluate("() => Number(document.getElementById('kiosk').dataset.flushes || 0)")
+    return page.evaluate("() => Number(document.getElementById('kiosk')?.dataset.flushes || 0)")
 
 
 def test_a_refused_post_stays_queued_is_reported_and_not_retried_in_a_loop(live_server, kiosk_page):
