@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.appeals import bp, services
-from app.appeals.forms import AppealForm, ImportForm, PromiseForm
+from app.appeals.forms import NO_CHOICE, AppealForm, ImportForm, PromiseForm
 from app.appeals.importer import AppealImportError, import_file
 from app.appeals.models import (
     CHANNELS,
@@ -125,7 +125,7 @@ def export(fmt: str):
 @roles_required("operator", "manager")
 def new():
     form = AppealForm()
-    form.topic.choices = [(t.code, t.name_ru) for t in _topics()]
+    form.topic.choices = [NO_CHOICE, *((t.code, t.name_ru) for t in _topics())]
     form.center.choices = [(c.id, c.name) for c in _center_choices()]
     if request.method == "GET":
         form.received_at.data = (
@@ -148,7 +148,7 @@ def new():
                 topic_code=form.topic.data,
                 center_id=form.center.data,
                 received_at=_local_to_utc(form.received_at.data),
-                text=form.text.data or "",
+                text=form.text.data.strip(),
                 external_source=MANUAL_SOURCE if form.external_id.data else None,
                 external_id=(form.external_id.data or "").strip() or None,
             )

@@ -335,8 +335,11 @@ def register_with_contact(*, contact: ContactDetails, consent: bool, user: User 
     audit record in one transaction, so a refused appeal leaves no orphan contact behind.
 
     Raises :class:`ConsentRequired` before anything is written when contact details come without consent,
-    and :class:`AppealError` for a refused appeal (see :func:`create_appeal_in_session`).
+    and :class:`AppealError` for an appeal without text or otherwise refused (see
+    :func:`create_appeal_in_session`): an operator's appeal says what the customer asked for.
     """
+    if not (fields.get("text") or "").strip():
+        raise AppealError("Опишите, с чем обратился клиент")
     if contact.given and not consent:
         raise ConsentRequired()
     with write_transaction():

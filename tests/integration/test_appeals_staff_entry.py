@@ -1,0 +1,121 @@
+"""Appeals entered by staff: text, kind and topic chosen explicitly; nothing half-saved."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from sqlalchemy import func, select
+
+from app.appeals.models import Appeal, AppealStatusChange
+from app.extensions import db
+from app.models import AuditEvent, Contact
+from app.org.services import find_center
+
+
+class _FormDefaults(HTMLParser):
+    """What a browser posts for a form nobody touched: each field's initial value (first or selected option)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.first_options: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        name = found.get("name") or ""
+        if tag == "input" and name and found.get("type") not in ("checkbox", "submit"):
+            self.values[name] = found.get("value") or ""
+        elif tag == "select":
+            self._select = name
+            self.first_options[name] = []
+        elif tag == "option" and self._select is not None:
+            value = found.get("value") or ""
+            self.first_options[self._select].append(value)
+            if self._select not in self.values or "selected" in found:
+                self.values[self._select] = value
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.values[self._textarea] += data.lstrip("\n")
+
+
+def _untouched(html: str) -> _FormDefaults:
+    parser = _FormDefaults()
+    parser.feed(html.split("<main", 1)[1])
+    return parser
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Appeal, AppealStatusChange, Contact, AuditEvent)
+    )
+
+
+def _filled(**overrides: str) -> dict[str, str]:
+    data = {
+        "kind": "complaint",
+        "form": "in_person",
+        "channel": "visit",
+        "topic": "quality",
+        "center": str(find_center("KUR").id),
+        "received_at": "2026-12-01T10:00",
+        "text": "Нет света с утра",
+    }
+    return data | overrides
+
+
+def test_an_untouched_new_appeal_form_is_refused_and_registers_nothing(org, make_user, login, client):
+    login(make_user("operator", "KUR"))
+    page = client.get("/appeals/new").get_data(as_text=True)
+    form = _untouched(page)
+    assert form.first_options["kind"][0] == "" and form.first_options["topic"][0] == ""
+    assert "— выберите —" in page
+    before = _counts()
+    reply = client.post("/appeals/new", data=form.values)
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200
+    for message in ("Выберите вид обращения", "Выберите тему обращения", "Опишите, с чем обратился клиент"):
+        assert message in html
+    assert _counts() == before
+
+
+def test_each_missing_choice_alone_is_refused(org, make_user, login, client):
+    login(make_user("operator", "KUR"))
+    before = _counts()
+    for field, message in (
+        ("kind", "Выберите вид обращения"),
+        ("topic", "Выберите тему обращения"),
+        ("text", "Опишите, с чем обратился клиент"),
+    ):
+        reply = client.post("/appeals/new", data=_filled(**{field: ""}))
+        assert reply.status_code == 200 and message in reply.get_data(as_text=True), field
+    reply = client.post("/appeals/new", data=_filled(text="   \n "))
+    assert "Опишите, с чем обратился клиент" in reply.get_data(as_text=True)
+    assert _counts() == before
+    assert client.post("/appeals/new", data=_filled()).status_code == 302
+    appeal = db.session.scalar(select(Appeal))
+    assert (appeal.kind, appeal.topic.code, appeal.text) == ("complaint", "quality", "Нет света с утра")
+
+
+def test_a_refused_appeal_with_a_consented_contact_leaves_nothing_behind(org, make_user, login, client):
+    """The contact, the appeal, its history and the audit record are written together or not at all."""
+    login(make_user("operator", "KUR"))
+    first = _filled(external_id="П-17", contact_name="Иван Петров", contact_phone="+79000000000", consent="y")
+    assert client.post("/appeals/new", data=first).status_code == 302
+    before = _counts()
+    reply = client.post("/appeals/new", data=first | {"contact_name": "Мария Иванова"})
+    assert reply.status_code == 200 and "уже зарегистрировано" in reply.get_data(as_text=True)
+    assert _counts() == before
+    assert db.session.scalar(select(Contact.id).where(Contact.name == "Мария Иванова")) is None
