@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
+import pytest
 from sqlalchemy import func, select
 
 from app.appeals.models import Appeal, AppealStatusChange
 from app.extensions import db
 from app.models import AuditEvent, Contact
 from app.org.services import find_center
+from app.surveys import services as surveys
+from app.surveys.demo import seed_main_survey
+from app.surveys.models import Response
 
 
 class _FormDefaults(HTMLParser):
@@ -119,3 +124,76 @@ def test_a_refused_appeal_with_a_consented_contact_leaves_nothing_behind(org, ma
     assert reply.status_code == 200 and "уже зарегистрировано" in reply.get_data(as_text=True)
     assert _counts() == before
     assert db.session.scalar(select(Contact.id).where(Contact.name == "Мария Иванова")) is None
+
+
+@pytest.fixture
+def main_survey(org):
+    survey, _version, _ = seed_main_survey()
+    return survey
+
+
+def _low_rating(sid: str, channel: str = "qr", **answers) -> Appeal:
+    result = surveys.submit_response(
+        slug="visit-csat",
+        center="KUR",
+        channel=channel,
+        client_submission_id=sid,
+        answers={
+            "overall": 2,
+            "nps": 3,
+            "why": "Очередь на час, окно не работало",
+            "purpose": "other",
+            "purpose__other": "Справка о подключении",
+            "contact": {"name": "Мария Иванова", "phone": "+79001234567", "consent": True},
+        }
+        | answers,
+    )
+    response = db.session.get(Response, result.response_id)
+    appeal = db.session.get(Appeal, response.appeal_id)
+    assert appeal is not None
+    return appeal
+
+
+def test_a_low_rating_appeal_is_plain_russian_with_channel_and_text_answers(main_survey):
+    appeal = _low_rating("loop-text-1")
+    text = appeal.text
+    assert "Оценка «Насколько вы удовлетворены обслуживанием в целом?»: 2 из 5." in text
+    assert "Канал опроса: QR-код." in text
+    assert "Что нам улучшить?: Очередь на час, окно не работало" in text
+    assert "С какой целью вы обращались?: другое — Справка о подключении" in text
+    assert "overall" not in text and "=" not in text
+    assert not re.search(r"\b[a-z_]+\b", text), text  # no codes of any kind
+    assert appeal.channel == "web"
+    phone = _low_rating("loop-text-2", channel="phone", why="")
+    assert phone.channel == "phone" and "Канал опроса: Телефон." in phone.text
+    assert "Что нам улучшить?" not in phone.text  # an unanswered text question is left out
+    kiosk = _low_rating("loop-text-3", channel="kiosk", overall=1)
+    assert kiosk.channel == "kiosk" and "2 из 5" not in kiosk.text and ": 1 из 5." in kiosk.text
+
+
+def test_a_low_rating_appeal_links_to_its_whole_response_for_staff(main_survey, make_user, login, client):
+    appeal = _low_rating("loop-link-1")
+    response_id = db.session.scalar(select(Response.id).where(Response.appeal_id == appeal.id))
+    link = f"/appeals/{appeal.id}/survey-response"
+    assert client.get(link).status_code in (302, 401)  # not for the public
+    login(make_user("operator", "KUR"))
+    page = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
+    assert f'href="{link}"' in page and f"Ответ на опрос № {response_id} полностью" in page
+    whole = client.get(link)
+    html = whole.get_data(as_text=True)
+    assert whole.status_code == 200
+    assert "Насколько вероятно, что вы порекомендуете наш центр обслуживания знакомым?" in html  # NPS 3
+    assert "Справка о подключении" in html and "QR-код" in html
+    assert "+79001234567" not in html  # the contact stays on the appeal, not in the answers
+
+
+def test_the_response_link_is_scoped_and_only_for_survey_appeals(main_survey, make_user, login, client):
+    appeal = _low_rating("loop-scope-1")
+    login(make_user("operator", "KUR"))
+    assert client.post("/appeals/new", data=_filled()).status_code == 302
+    typed_in = db.session.scalar(select(Appeal).where(Appeal.text == "Нет света с утра"))
+    assert client.get(f"/appeals/{typed_in.id}/survey-response").status_code == 404
+    assert "survey-response" not in client.get(f"/appeals/{typed_in.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(make_user("operator", "LGV"))
+    assert client.get(f"/appeals/{appeal.id}/survey-response").status_code == 404
