@@ -258,7 +258,16 @@ def status(appeal_id: int):
 def answer(appeal_id: int):
     appeal = _scoped_appeal(appeal_id)
     summary = request.form.get("summary", "")[:20000]
-    return _act(appeal, lambda: services.answer(appeal, summary, current_user), "Ответ записан.")
+    confirmed = request.form.get("confirm_name") == "1"
+    try:
+        services.answer(appeal, summary, current_user, name_confirmed=confirmed)
+    except services.NameInAnswer as exc:
+        return _render_detail(appeal, answer_draft=summary, name_words=exc.words)
+    except services.AppealError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Ответ записан.", "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 
 
 @bp.route("/<int:appeal_id>/close", methods=["POST"])

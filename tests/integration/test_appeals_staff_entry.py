@@ -197,3 +197,50 @@ def test_the_response_link_is_scoped_and_only_for_survey_appeals(main_survey, ma
     client.post("/logout")
     login(make_user("operator", "LGV"))
     assert client.get(f"/appeals/{appeal.id}/survey-response").status_code == 404
+
+
+def _registered_with_contact(client, name: str) -> Appeal:
+    data = _filled(contact_name=name, contact_phone="+79000000001", consent="y")
+    assert client.post("/appeals/new", data=data).status_code == 302
+    return db.session.scalar(select(Appeal).order_by(Appeal.id.desc()))
+
+
+def _answer_state(appeal_id: int) -> tuple:
+    db.session.expire_all()
+    appeal = db.session.get(Appeal, appeal_id)
+    return appeal.status, appeal.answer_summary, appeal.answered_at, len(appeal.history), _counts()
+
+
+def test_an_answer_naming_the_customer_is_held_until_confirmed(org, make_user, login, client):
+    login(make_user("operator", "KUR"))
+    appeal = _registered_with_contact(client, "Иванова Мария Петровна")
+    before = _answer_state(appeal.id)
+    summary = "Уважаемая Мария Петровна! Счетчик заменен, с Ивановой согласовано время."
+    reply = client.post(f"/appeals/{appeal.id}/answer", data={"summary": summary})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200
+    assert "В ответе упомянуто имя клиента: «Мария», «Петровна», «Ивановой»" in html
+    assert 'name="confirm_name"' in html and "Счетчик заменен, с Ивановой согласовано время." in html
+    assert _answer_state(appeal.id) == before  # nothing half-saved: no status, no history, no audit
+    client.post(f"/appeals/{appeal.id}/answer", data={"summary": summary, "confirm_name": "1"})
+    status, stored, answered_at, _history, _ = _answer_state(appeal.id)
+    assert (status, stored) == ("answered", summary) and answered_at is not None
+
+
+def test_an_answer_with_the_name_in_lower_case_is_flagged_and_one_without_is_not(org, make_user, login, client):
+    login(make_user("operator", "KUR"))
+    appeal = _registered_with_contact(client, "Петров Иван")
+    before = _answer_state(appeal.id)
+    reply = client.post(f"/appeals/{appeal.id}/answer", data={"summary": "созвонились с петровым, линия исправна"})
+    assert "«петровым»" in reply.get_data(as_text=True)
+    assert _answer_state(appeal.id) == before
+    client.post(f"/appeals/{appeal.id}/answer", data={"summary": "Линия исправна, напряжение в норме."})
+    assert _answer_state(appeal.id)[:2] == ("answered", "Линия исправна, напряжение в норме.")
+
+
+def test_an_appeal_without_a_contact_name_is_answered_at_once(org, make_user, login, client):
+    login(make_user("operator", "KUR"))
+    assert client.post("/appeals/new", data=_filled()).status_code == 302
+    appeal = db.session.scalar(select(Appeal))
+    client.post(f"/appeals/{appeal.id}/answer", data={"summary": "Петров Иван Сергеевич выехал на место."})
+    assert _answer_state(appeal.id)[0] == "answered"
