@@ -25,7 +25,7 @@ _analyzer_lock = threading.Lock()
 
 
 def analyzer() -> Any:
-    """The process's one pymorphy3 MorphAnalyzer, created on first use (loading its dictionary takes ~1 s)."""
+    """The process's one pymorphy3 MorphAnalyzer, created on first use (loading its dictionaries takes 1–5 s)."""
     global _analyzer
     if _analyzer is None:
         with _analyzer_lock:
