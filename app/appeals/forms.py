@@ -14,18 +14,28 @@ def plausible_year(_form: FlaskForm, field: DateTimeLocalField) -> None:
         raise ValidationError("Дата должна быть между 1900 и 2100 годом")
 
 
+NO_CHOICE = ("", "— выберите —")
+"""The first option of a select the operator must choose explicitly: an untouched form is refused."""
+
+
 class AppealForm(FlaskForm):
-    kind = SelectField("Вид обращения", choices=list(KINDS.items()))
+    """A new appeal typed in by staff: its text, kind and topic are chosen, never defaulted."""
+
+    kind = SelectField(
+        "Вид обращения", choices=[NO_CHOICE, *KINDS.items()], validators=[DataRequired("Выберите вид обращения")]
+    )
     form = SelectField("Форма обращения", choices=list(FORMS.items()))
     channel = SelectField("Канал", choices=list(CHANNELS.items()))
-    topic = SelectField("Тема", choices=[])
+    topic = SelectField("Тема", choices=[], validators=[DataRequired("Выберите тему обращения")])
     center = SelectField("ЦОК", choices=[], coerce=int)
     received_at = DateTimeLocalField(
         "Дата и время поступления (местное время)",
         format="%Y-%m-%dT%H:%M",
         validators=[DataRequired("Укажите дату и время поступления"), plausible_year],
     )
-    text = TextAreaField("Содержание обращения", validators=[Optional(), Length(max=20000)])
+    text = TextAreaField(
+        "Содержание обращения", validators=[DataRequired("Опишите, с чем обратился клиент"), Length(max=20000)]
+    )
     external_id = StringField("Внешний номер (если есть)", validators=[Optional(), Length(max=64)])
     contact_name = StringField("Имя клиента", validators=[Optional(), Length(max=200)])
     contact_phone = StringField("Телефон клиента", validators=[Optional(), Length(max=40)])

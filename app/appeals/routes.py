@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.appeals import bp, services
-from app.appeals.forms import AppealForm, ImportForm, PromiseForm
+from app.appeals.forms import NO_CHOICE, AppealForm, ImportForm, PromiseForm
 from app.appeals.importer import AppealImportError, import_file
 from app.appeals.models import (
     CHANNELS,
@@ -23,6 +23,7 @@ from app.appeals.models import (
     MANUAL_SOURCE,
     PROMISE_STATUSES,
     STATUSES,
+    SURVEY_SOURCE,
     Appeal,
     Promise,
     RootCause,
@@ -38,6 +39,10 @@ from app.models import Contact, Organisation, OrgKind, Topic, utcnow
 from app.nav import local_time
 from app.org.services import centers_under, visible_center_ids
 from app.parsing import form_id, query_page
+from app.surveys.exports import response_rows
+from app.surveys.models import CHANNEL_LABELS as SURVEY_CHANNEL_LABELS
+from app.surveys.models import Response as SurveyResponse
+from app.surveys.models import Survey
 
 PAGE_SIZE = 50
 
@@ -125,7 +130,7 @@ def export(fmt: str):
 @roles_required("operator", "manager")
 def new():
     form = AppealForm()
-    form.topic.choices = [(t.code, t.name_ru) for t in _topics()]
+    form.topic.choices = [NO_CHOICE, *((t.code, t.name_ru) for t in _topics())]
     form.center.choices = [(c.id, c.name) for c in _center_choices()]
     if request.method == "GET":
         form.received_at.data = (
@@ -148,7 +153,7 @@ def new():
                 topic_code=form.topic.data,
                 center_id=form.center.data,
                 received_at=_local_to_utc(form.received_at.data),
-                text=form.text.data or "",
+                text=form.text.data.strip(),
                 external_source=MANUAL_SOURCE if form.external_id.data else None,
                 external_id=(form.external_id.data or "").strip() or None,
             )
@@ -168,7 +173,11 @@ def new():
 @bp.route("/<int:appeal_id>")
 @roles_required("operator", "manager")
 def detail(appeal_id: int):
-    appeal = _scoped_appeal(appeal_id)
+    return _render_detail(_scoped_appeal(appeal_id))
+
+
+def _render_detail(appeal: Appeal, answer_draft: str = "", name_words: list[str] | None = None) -> str:
+    """The appeal's page; after a refused answer, with the typed answer kept and the names it contains."""
     promise_form = PromiseForm()
     causes = list(db.session.scalars(select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.name_ru)))
     now = utcnow()
@@ -176,6 +185,7 @@ def detail(appeal_id: int):
     return render_template(
         "appeals/detail.html",
         appeal=appeal,
+        survey_response_id=_survey_response_id(appeal),
         promise_form=promise_form,
         causes=causes,
         contact=contact,
@@ -188,6 +198,35 @@ def detail(appeal_id: int):
         overdue=services.is_overdue(appeal, now),
         promise_state=services.promise_state,
         now=now,
+        answer_draft=answer_draft,
+        name_words=name_words or [],
+    )
+
+
+def _survey_response_id(appeal: Appeal) -> int | None:
+    """The survey response a close-the-loop appeal was opened for (None for any other appeal)."""
+    if appeal.external_source != SURVEY_SOURCE:
+        return None
+    return db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.appeal_id == appeal.id))
+
+
+@bp.route("/<int:appeal_id>/survey-response")
+@roles_required("operator", "manager")
+def survey_response(appeal_id: int):
+    """The whole survey response behind a close-the-loop appeal, for the staff who handle the appeal
+    (operators do not browse survey responses otherwise)."""
+    appeal = _scoped_appeal(appeal_id)
+    response_id = _survey_response_id(appeal)
+    response = db.session.get(SurveyResponse, response_id) if response_id is not None else None
+    if response is None:
+        abort(404)
+    return render_template(
+        "appeals/survey_response.html",
+        appeal=appeal,
+        response=response,
+        rows=response_rows(response),
+        survey=db.session.get(Survey, response.survey_id),
+        channel_labels=SURVEY_CHANNEL_LABELS,
     )
 
 
@@ -219,7 +258,16 @@ def status(appeal_id: int):
 def answer(appeal_id: int):
     appeal = _scoped_appeal(appeal_id)
     summary = request.form.get("summary", "")[:20000]
-    return _act(appeal, lambda: services.answer(appeal, summary, current_user), "Ответ записан.")
+    confirmed = request.form.get("confirm_name") == "1"
+    try:
+        services.answer(appeal, summary, current_user, name_confirmed=confirmed)
+    except services.NameInAnswer as exc:
+        return _render_detail(appeal, answer_draft=summary, name_words=exc.words)
+    except services.AppealError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Ответ записан.", "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 
 
 @bp.route("/<int:appeal_id>/close", methods=["POST"])

@@ -335,8 +335,11 @@ def register_with_contact(*, contact: ContactDetails, consent: bool, user: User 
     audit record in one transaction, so a refused appeal leaves no orphan contact behind.
 
     Raises :class:`ConsentRequired` before anything is written when contact details come without consent,
-    and :class:`AppealError` for a refused appeal (see :func:`create_appeal_in_session`).
+    and :class:`AppealError` for an appeal without text or otherwise refused (see
+    :func:`create_appeal_in_session`): an operator's appeal says what the customer asked for.
     """
+    if not (fields.get("text") or "").strip():
+        raise AppealError("Опишите, с чем обратился клиент")
     if contact.given and not consent:
         raise ConsentRequired()
     with write_transaction():
@@ -408,11 +411,36 @@ def change_status(appeal: Appeal, to_status: str, user: User | None, note: str =
     return appeal
 
 
-def answer(appeal: Appeal, summary: str, user: User | None) -> Appeal:
-    """Record the answer summary and mark the appeal answered (taking it into work first if needed)."""
+class NameInAnswer(AppealError):
+    """An answer that names the customer, not yet confirmed: it may be published in the review book or
+    sent on, so the operator confirms that the name belongs there. ``words`` are the words that name them."""
+
+    def __init__(self, words: list[str]) -> None:
+        super().__init__("В ответе упомянуто имя клиента: " + ", ".join(f"«{word}»" for word in words))
+        self.words = words
+
+
+def customer_name_in(appeal: Appeal, text: str) -> list[str]:
+    """The words of ``text`` that name the appeal's customer (from its contact), in any grammatical case."""
+    contact = db.session.get(Contact, appeal.contact_id) if appeal.contact_id else None
+    if contact is None or not (contact.name or "").strip():
+        return []
+    from app.text.names import find_name  # the dictionary loads on first use, not at import
+
+    return list(dict.fromkeys(mention.word for mention in find_name(text, contact.name)))
+
+
+def answer(appeal: Appeal, summary: str, user: User | None, *, name_confirmed: bool = False) -> Appeal:
+    """Record the answer summary and mark the appeal answered (taking it into work first if needed).
+
+    An answer naming the customer is refused with :class:`NameInAnswer` (nothing written) unless
+    ``name_confirmed``.
+    """
     summary = (summary or "").strip()
     if not summary:
         raise AppealError("Заполните краткое содержание ответа")
+    if not name_confirmed and (words := customer_name_in(appeal, summary)):
+        raise NameInAnswer(words)
     with write_transaction():
         if appeal.status == "registered":
             _move(appeal, "in_progress", user, "Взято в работу при ответе")
@@ -525,12 +553,14 @@ __all__ = [
     "AppealError",
     "DeadlineResolver",
     "IllegalTransition",
+    "NameInAnswer",
     "TRANSITIONS",
     "add_promise",
     "answer",
     "change_status",
     "close",
     "compute_due",
+    "customer_name_in",
     "create_appeal_in_session",
     "insert_appeal",
     "invalidate_deadline_cache",

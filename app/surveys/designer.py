@@ -620,30 +620,7 @@ def response_detail(response_id: int):
     response = db.session.get(Response, response_id)
     if response is None or response.center_id not in visible_center_ids(current_user):
         abort(404)
-    definition = response.version.definition
-    by_code: dict[str, list[Any]] = {}
-    for answer in response.answers:
-        by_code.setdefault(answer.question_code, []).append(answer)
-    rows = []
-    for column in exports.definition_columns([definition]):
-        found = by_code.get(
-            column.code.removesuffix(exports.OTHER_SUFFIX)
-            if column.code.endswith(exports.OTHER_SUFFIX)
-            else column.code,
-            [],
-        )
-        if column.code.endswith(exports.OTHER_SUFFIX):
-            shown = "; ".join(a.text for a in found if a.text)
-        elif column.kind == "num":
-            shown = "; ".join(str(exports._format_num(a.value_num)) for a in found if a.value_num is not None)
-            if shown and column.value_labels and len(found) == 1:
-                label = column.value_labels.get(float(found[0].value_num))
-                shown = label if label and label != shown else shown
-        elif column.kind in ("option", "multi"):
-            shown = "; ".join(column.texts.get(a.option_code, a.option_code or "") for a in found)
-        else:
-            shown = "; ".join(a.text or "" for a in found)
-        rows.append((column.code, column.label, shown))
+    rows = exports.response_rows(response)
     return render_template(
         "surveys/response.html",
         response=response,

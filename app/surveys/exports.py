@@ -118,6 +118,34 @@ def _format_num(value: float | None) -> Any:
     return int(value) if float(value).is_integer() else value
 
 
+def response_rows(response: Response) -> list[tuple[str, str, str]]:
+    """(code, question text, the answer as a person reads it) of one response, in the definition's order.
+
+    One reading for every page that shows a whole response: the responses browser and an appeal's
+    survey response; a question left unanswered gives an empty answer.
+    """
+    by_code: dict[str, list[Answer]] = {}
+    for answer in response.answers:
+        by_code.setdefault(answer.question_code, []).append(answer)
+    rows = []
+    for column in definition_columns([response.version.definition]):
+        is_other = column.code.endswith(OTHER_SUFFIX)
+        found = by_code.get(column.code.removesuffix(OTHER_SUFFIX) if is_other else column.code, [])
+        if is_other:
+            shown = "; ".join(a.text for a in found if a.text)
+        elif column.kind == "num":
+            shown = "; ".join(str(_format_num(a.value_num)) for a in found if a.value_num is not None)
+            if shown and column.value_labels and len(found) == 1 and found[0].value_num is not None:
+                label = column.value_labels.get(float(found[0].value_num))
+                shown = label if label and label != shown else shown
+        elif column.kind in ("option", "multi"):
+            shown = "; ".join(column.texts.get(a.option_code or "", a.option_code or "") for a in found)
+        else:
+            shown = "; ".join(a.text or "" for a in found)
+        rows.append((column.code, column.label, shown))
+    return rows
+
+
 def iso_utc(value: datetime) -> str:
     return value.isoformat(timespec="seconds") + "Z"
 

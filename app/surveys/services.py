@@ -35,6 +35,7 @@ from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.surveys import integrity
 from app.surveys.models import (
     ASSIGNABLE_CHANNELS,
+    CHANNEL_LABELS,
     CHANNELS,
     Answer,
     Response,
@@ -44,6 +45,7 @@ from app.surveys.models import (
 )
 from app.surveys.schema import DefinitionError, SurveyDefinition, definition_changes, validate_definition
 from app.surveys.schema import validate_submission as _validate_submission
+from app.surveys.schema.model import OTHER_SUFFIX
 
 log = logging.getLogger("otklik.surveys")
 
@@ -946,6 +948,49 @@ def loop_rule_matched(defn: SurveyDefinition, clean: dict[str, Any]) -> Any | No
     return None
 
 
+LOOP_APPEAL_CHANNELS = {"kiosk": "kiosk", "phone": "phone"}
+"""The appeal channel of a close-the-loop appeal by the response's channel; every other one came by the web."""
+
+
+def _score_text(defn: SurveyDefinition, code: str, value: Any) -> tuple[str, str]:
+    """(the question's text, the score as a person says it) of the answer that closed the loop."""
+    question = defn.question(code)
+    label, scale = (defn.text(question.text), getattr(question, "scale", None)) if question is not None else ("", None)
+    if question is None:  # a matrix row: the matrix's text and the row's
+        for matrix in defn.questions():
+            row = next((r for r in getattr(matrix, "rows", []) if r.code == code), None)
+            if row is not None:
+                label, scale = f"{defn.text(matrix.text)}: {defn.text(row.text)}", matrix.scale
+    if isinstance(value, bool):
+        return label, "да" if value else "нет"
+    number = str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+    return label, f"{number} из {scale.max}" if scale is not None else number
+
+
+def loop_appeal_text(defn: SurveyDefinition, clean: dict[str, Any], code: str, channel: str) -> str:
+    """The text of a close-the-loop appeal in plain Russian: the survey, the channel, the low score by its
+    question's text, and what the customer wrote (text answers and «Другое»), each as «question: answer».
+
+    An operator reads it and may forward it to the customer, so it names no codes («overall = 2» was
+    unreadable); the whole response is one link away on the appeal's page.
+    """
+    label, score = _score_text(defn, code, clean[code])
+    lines = [
+        f"Низкая оценка в опросе «{defn.title['ru']}».",
+        f"Канал опроса: {CHANNEL_LABELS.get(channel, channel)}.",
+        f"Оценка «{label}»: {score}.",
+    ]
+    said = []
+    for question in defn.questions():
+        if question.type == "text" and isinstance(clean.get(question.code), str) and clean[question.code]:
+            said.append(f"{defn.text(question.text)}: {clean[question.code]}")
+        elif clean.get(question.code + OTHER_SUFFIX):
+            said.append(f"{defn.text(question.text)}: другое — {clean[question.code + OTHER_SUFFIX]}")
+    if said:
+        lines += ["", "Ответы клиента:", *said]
+    return "\n".join(lines)
+
+
 def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, Any], now: datetime) -> None:
     """Open an appeal for a low score from a customer who agreed to be contacted."""
     rule = loop_rule_matched(defn, clean)
@@ -959,20 +1004,17 @@ def _close_the_loop(response: _Stored, defn: SurveyDefinition, clean: dict[str, 
         wanted = clean[rule.topic_question]
         if db.session.scalar(select(Topic.id).where(Topic.code == wanted, Topic.active.is_(True))) is not None:
             topic_code = wanted
-    lines = [f"Низкая оценка в опросе «{defn.title['ru']}»: {rule.question} = {clean[rule.question]}."]
-    for q in defn.questions():
-        if q.type == "text" and clean.get(q.code):
-            lines.append(f"{defn.text(q.text)}: {clean[q.code]}")
+    text = loop_appeal_text(defn, clean, rule.question, response.channel)
     try:
         with db.session.begin_nested():
             appeal = create_appeal_in_session(
                 kind="application",
                 form="interactive",
-                channel="kiosk" if response.channel == "kiosk" else "web",
+                channel=LOOP_APPEAL_CHANNELS.get(response.channel, "web"),
                 topic_code=topic_code,
                 center_id=response.center_id,
                 received_at=now,
-                text="\n".join(lines),
+                text=text,
                 contact_id=response.contact_id,
                 external_source=SURVEY_SOURCE,
                 external_id=str(response.id),

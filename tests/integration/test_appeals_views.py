@@ -164,6 +164,7 @@ def test_registration_without_consent_keeps_no_contact(org, make_user, login, cl
             "topic": "quality",
             "center": str(find_center("KUR").id),
             "received_at": "2026-12-30T12:00",
+            "text": "Просит перезвонить",
             "contact_phone": "+79000000000",
         },
     )

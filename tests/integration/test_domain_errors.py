@@ -63,6 +63,7 @@ def _fields(**overrides) -> dict:
         "topic_code": "quality",
         "center_id": find_center("KUR").id,
         "received_at": datetime(2026, 12, 30, 9, 0),
+        "text": "Нет света с утра",
     }
     return fields | overrides
 
