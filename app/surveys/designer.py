@@ -302,7 +302,7 @@ def _after_change(
 ):
     """The fragment for the script; for a plain form the redirect (saved) or the page with the errors."""
     if _is_fetch():
-        shown = doc if errors and pending is None else copy.deepcopy(_latest(survey).definition)
+        shown = copy.deepcopy(_latest(survey).definition)  # what is saved; a refused change is not shown as done
         context = _designer_context(survey, shown, errors, editing=editing, pending=pending, focus=anchor.lstrip("#"))
         return render_template("surveys/_designer_body.html", fragment=True, **context), 422 if errors else 200
     if errors:

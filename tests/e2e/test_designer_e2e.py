@@ -160,3 +160,61 @@ def test_marketer_builds_and_publishes_the_six_question_survey(live_server, page
     assert len(loads) <= MAX_PAGE_LOADS, loads
     assert user.actions <= MAX_ACTIONS, user.log
     print(f"designer e2e: {len(loads)} page loads, {user.actions} user actions")
+
+
+def _codes_in_db(live_server, survey_id: int) -> list[str]:
+    with live_server.app.app_context():
+        from app.surveys.models import Survey
+
+        survey = db.session.get(Survey, survey_id)
+        codes = [q["code"] for p in survey.versions[-1].definition["pages"] for q in p["questions"]]
+        db.session.remove()
+    return codes
+
+
+def test_reorder_by_drag_and_drop_and_by_keyboard_without_page_loads(live_server, page):
+    base = live_server.url
+    with live_server.app.app_context():
+        from app.models import User as Account
+        from app.surveys import services
+        from app.surveys.forms import blank_definition
+
+        doc = blank_definition("order-test", "Порядок")
+        doc["pages"][0]["questions"] += [
+            {"code": "second", "type": "text", "text": {"ru": "Второй"}},
+            {"code": "third", "type": "yes_no", "text": {"ru": "Третий"}},
+        ]
+        author = db.session.scalar(select(Account).where(Account.email == "marketing@otklik.demo"))
+        survey_id = services.create_survey(doc, user=author).id
+        db.session.remove()
+
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{base}/login")
+    page.get_by_label("Электронная почта").fill("marketing@otklik.demo")
+    page.get_by_label("Пароль").fill("demo-marketing-2026")
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(f"{base}/dashboard")
+    page.goto(f"{base}/surveys/{survey_id}")
+    loads: list[str] = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url) if frame == page.main_frame else None)
+
+    # Drag «Третий» onto the first place.
+    page.locator("#q-0-2").drag_to(page.locator("#q-0-0"))
+    page.locator("#q-0-0 .q-text", has_text="Третий").wait_for()
+    assert _codes_in_db(live_server, survey_id) == ["third", "overall", "second"]
+
+    # Keyboard: focus «Ниже» of the first question and press Enter; focus lands on the moved question.
+    page.get_by_role("button", name="Ниже: вопрос 1").focus()
+    page.keyboard.press("Enter")
+    page.locator("#q-0-1 .q-text", has_text="Третий").wait_for()
+    assert _codes_in_db(live_server, survey_id) == ["overall", "third", "second"]
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "q-0-1"
+
+    # Copy and delete in place.
+    page.get_by_role("button", name="Копировать: вопрос 3").click()
+    page.locator("#q-0-3").wait_for()
+    assert _codes_in_db(live_server, survey_id) == ["overall", "third", "second", "second_2"]
+    page.get_by_role("button", name="Удалить: вопрос 4").click()
+    page.locator("#q-0-3").wait_for(state="detached")
+    assert _codes_in_db(live_server, survey_id) == ["overall", "third", "second"]
+    assert loads == []  # all of it in place
