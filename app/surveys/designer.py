@@ -390,6 +390,8 @@ def question(survey_id: int, page: int, index: int):
             return redirect(url_for("surveys.edit", survey_id=survey.id) + f"#q-{page}-{index}")
     else:
         errors = [f"{getattr(form, name).label.text}: {'; '.join(msgs)}" for name, msgs in form.errors.items()]
+    if errors:
+        errors = _name_question(errors, doc, page, index)
     if errors and _is_fetch():
         return _after_change(survey, doc, errors, editing=(page, index), pending=pending or existing)
     shown = pending or existing
@@ -404,6 +406,14 @@ def question(survey_id: int, page: int, index: int):
         op_labels=OP_LABELS,
         cond_sources=_condition_sources(doc),
     ), 422 if errors else 200
+
+
+def _name_question(errors: list[str], doc: dict[str, Any], page: int, index: int) -> list[str]:
+    """Form errors («Минимум: ожидается число») prefixed with the question's number and text."""
+    number = sum(len(p.get("questions") or []) for p in doc["pages"][:page]) + index + 1
+    text = (doc["pages"][page]["questions"][index].get("text") or {}).get("ru", "")
+    label = f"Вопрос {number}" + (f" «{text[:57]}»" if text else "")
+    return [e if e.startswith("Вопрос ") else f"{label}, {e[:1].lower()}{e[1:]}" for e in errors]
 
 
 def _duplicate_question(doc: dict[str, Any], page: int, index: int) -> None:
@@ -577,9 +587,9 @@ def duplicate(survey_id: int):
     survey = _survey(survey_id)
     form = DuplicateForm()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
+        for name, messages in form.errors.items():
             for message in messages:
-                flash(message, "error")
+                flash(f"{getattr(form, name).label.text}: {message}", "error")
         return redirect(url_for("surveys.edit", survey_id=survey.id))
     try:
         copy_ = services.duplicate(survey, form.slug.data.strip(), user=current_user)

@@ -60,8 +60,8 @@ COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 TYPE_KEYS = {name: set(cls.model_fields) - COMMON_KEYS for name, cls in QUESTION_CLASSES.items()}
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-CODE_RULE = "код: от 1 до 48 знаков — строчные латинские буквы, цифры и «_», первая — буква"
-SLUG_RULE = "код: от 1 до 64 знаков — строчные латинские буквы, цифры и дефис, первый знак — буква или цифра"
+CODE_RULE = "от 1 до 48 знаков: строчные латинские буквы, цифры и «_», первый знак — буква"
+SLUG_RULE = "от 1 до 64 знаков: строчные латинские буквы, цифры и дефис, первый знак — буква или цифра"
 
 
 class CreateForm(FlaskForm):

@@ -428,3 +428,17 @@ def test_codes_follow_the_russian_text_and_conditions_use_dropdown_values(market
         "op": "eq",
         "value": "uchet",
     }
+
+
+def test_form_errors_name_the_question(marketing):
+    survey = _create(marketing, slug="named", tmpl="")
+    marketing.post(f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": "number"})
+    data = {"type": "number", "code": "q1", "text_ru": "Сколько раз вы приходили?", "number_min": "много"}
+    response = marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data, headers=FETCH)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Вопрос 2 «Новый вопрос», минимум: ожидается число" in html
+    assert "Сколько раз вы приходили?</textarea>" in html  # what was typed stays in the open editor
+    data.update(number_min="", code="Код")
+    html = marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data).get_data(as_text=True)
+    assert "Вопрос 2 «Новый вопрос», код вопроса: от 1 до 48 знаков" in html
