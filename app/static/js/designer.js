@@ -86,8 +86,8 @@
     refreshJsonPreview();
   }
 
-  function send(form, submitter) {
-    var body = submitter ? new FormData(form, submitter) : new FormData(form);
+  function send(form) {
+    var body = new FormData(form);  // every designer form carries its action in hidden fields, not in the button
     var token = form.querySelector("input[name=csrf_token]");
     root.setAttribute("aria-busy", "true");
     return fetch(form.action, {
@@ -109,7 +109,7 @@
     var form = event.target;
     if (!form.hasAttribute("data-fetch")) { return; }
     event.preventDefault();
-    send(form, event.submitter);
+    send(form);
   });
 
   // ------------------------------------------------------------------ drag and drop (the buttons stay)
@@ -153,7 +153,7 @@
       form.elements.to_index.value = String(list.querySelectorAll(".question-item").length);
     }
     if (item === dragged) { return; }
-    send(form, null);
+    send(form);
   });
 
   // ------------------------------------------------------------------ JSON editor: live preview
