@@ -480,6 +480,12 @@ def structure(survey_id: int):
             pages.append({"title": {"ru": f"Страница {len(pages) + 1}"}, "questions": [new_question(doc, "rating")]})
         elif op == "remove_page":
             pages.pop(page)
+        elif op in ("page_up", "page_down"):
+            target = page + (-1 if op == "page_up" else 1)
+            if not 0 <= target < len(pages) or not 0 <= page < len(pages):
+                raise IndexError(target)
+            pages[page], pages[target] = pages[target], pages[page]
+            anchor = f"#page-{target}"
         else:
             abort(400)
     except (IndexError, OverflowError, ValueError):  # OverflowError: an index beyond a C integer

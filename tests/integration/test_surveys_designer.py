@@ -442,3 +442,17 @@ def test_form_errors_name_the_question(marketing):
     data.update(number_min="", code="Код")
     html = marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data).get_data(as_text=True)
     assert "Вопрос 2 «Новый вопрос», код вопроса: от 1 до 48 знаков" in html
+
+
+def test_pages_added_moved_and_removed_in_place(marketing):
+    survey = _create(marketing, slug="pages", tmpl="")
+    url = f"/surveys/{survey.id}/structure"
+    assert marketing.post(url, data={"op": "add_page"}, headers=FETCH).status_code == 200
+    marketing.post(url, data={"op": "add_question", "page": 1, "type": "text"}, headers=FETCH)
+    response = marketing.post(url, data={"op": "page_up", "page": 1}, headers=FETCH)
+    assert response.status_code == 200 and 'data-focus="page-0"' in response.get_data(as_text=True)
+    doc = _latest_doc(survey.id)
+    assert [[q["code"] for q in p["questions"]] for p in doc["pages"]] == [["q1", "q2"], ["overall"]]
+    assert marketing.post(url, data={"op": "page_down", "page": 1}, headers=FETCH).status_code == 404
+    assert marketing.post(url, data={"op": "remove_page", "page": 0}, headers=FETCH).status_code == 200
+    assert [[q["code"] for q in p["questions"]] for p in _latest_doc(survey.id)["pages"]] == [["overall"]]
