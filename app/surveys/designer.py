@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response as FlaskResponse
 from flask import abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import ngettext
+from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from app.org.directory import centres_by_branch
 from app.org.services import branches, centers, centers_under, visible_center_ids
 from app.parsing import query_int, query_page
 from app.surveys import bp, distribution, exports, services  # distribution registers its views
+from app.surveys.designer_errors import humanize_errors
 from app.surveys.forms import (
     OP_LABELS,
     QUESTION_TYPE_LABELS,
@@ -42,11 +43,14 @@ from app.surveys.forms import (
     JsonForm,
     QuestionForm,
     blank_definition,
+    derived_code,
     fill_question_form,
     move_question,
     new_question,
     parse_json,
     question_from_form,
+    rename_option,
+    rename_question,
 )
 from app.surveys.models import CHANNEL_LABELS, CHANNELS, Response, Survey, SurveyAssignment, SurveyVersion
 from app.surveys.schema import DefinitionError, definition_changes, library, template, validate_definition
@@ -77,7 +81,7 @@ def _check(doc: Any, survey: Survey | None = None) -> tuple[list[str], list[str]
     try:
         validate_definition(doc)
     except DefinitionError as exc:
-        return list(exc.errors), []
+        return humanize_errors(exc.errors, doc), []
     errors = []
     if survey is not None and doc.get("slug") != survey.slug:
         errors.append(f"slug: код анкеты нельзя изменить (был «{survey.slug}»)")
@@ -93,7 +97,7 @@ def _save(survey: Survey, doc: dict[str, Any]) -> list[str]:
     try:
         draft = services.save_draft(survey, doc, user=current_user)
     except services.InvalidDefinition as exc:
-        return exc.errors
+        return humanize_errors(exc.errors, doc)
     except services.SurveyError as exc:
         return [str(exc)]
     for warning in getattr(draft, "warnings", []):
@@ -130,8 +134,8 @@ def create():
             if form.title.data:
                 doc["title"] = {**doc["title"], "ru": form.title.data.strip()}
         else:
-            doc = blank_definition(form.slug.data, (form.title.data or "").strip())
-        doc["slug"] = form.slug.data.strip()
+            doc = blank_definition("", (form.title.data or "").strip())
+        doc["slug"] = (form.slug.data or "").strip() or _free_slug(doc["title"].get("ru", ""))
         try:
             survey = services.create_survey(doc, user=current_user)
         except services.InvalidDefinition as exc:
@@ -140,6 +144,14 @@ def create():
             flash("Анкета создана. Это черновик: проверьте вопросы и опубликуйте.", "success")
             return redirect(url_for("surveys.edit", survey_id=survey.id))
     return render_template("surveys/create.html", form=form, errors=errors, import_form=ImportForm())
+
+
+def _free_slug(title: str) -> str:
+    """The survey's link code transliterated from its Russian title, with a number when it is taken."""
+    from app.surveys.interchange import slug_from_title
+
+    taken = set(db.session.scalars(select(Survey.slug)))
+    return slug_from_title(title, taken.__contains__)
 
 
 @bp.route("/surveys/import", methods=["POST"])
@@ -177,37 +189,126 @@ def import_definition():
 # --------------------------------------------------------------------------- editing
 
 
+YES_NO_VALUES = [("1", lazy_gettext("Да")), ("0", lazy_gettext("Нет"))]
+
+
+def _condition_sources(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every question a condition may name, numbered as the designer shows them, with the values to pick."""
+    sources = []
+    number = 0
+    for p, page in enumerate(doc.get("pages") or []):
+        for i, q in enumerate(page.get("questions") or []):
+            number += 1
+            if not isinstance(q, dict) or q.get("type") in ("contact", "matrix"):
+                continue
+            qtype = q.get("type")
+            values: list[tuple[str, str]] = []
+            if qtype in ("single_choice", "multi_choice", "dropdown"):
+                values = [(o.get("code", ""), (o.get("text") or {}).get("ru", "")) for o in q.get("options") or []]
+            elif qtype == "yes_no":
+                values = YES_NO_VALUES
+            elif qtype in ("rating", "nps", "ces"):
+                default = {"nps": (0, 10), "ces": (1, 7)}.get(qtype, (1, 5))
+                scale = q.get("scale") or {}
+                low, high = scale.get("min", default[0]), scale.get("max", default[1])
+                if isinstance(low, int) and isinstance(high, int) and 0 <= high - low <= 20:
+                    values = [(str(n), str(n)) for n in range(low, high + 1)]
+            text = (q.get("text") or {}).get("ru", "") if isinstance(q.get("text"), dict) else str(q.get("text"))
+            sources.append(
+                {
+                    "pos": (p, i),
+                    "code": q.get("code", ""),
+                    "label": f"{number}. {text[:60]}",
+                    "values": values,
+                    "numeric": qtype in ("rating", "nps", "ces", "number"),
+                }
+            )
+    return sources
+
+
 def _question_choices(doc: dict[str, Any], before: tuple[int, int] | None) -> list[tuple[str, str]]:
     """Questions a condition may refer to: those before the edited one."""
     choices = [("", "— всегда —")]
-    for p, page in enumerate(doc.get("pages") or []):
-        for i, q in enumerate(page.get("questions") or []):
-            if before is not None and (p, i) >= before:
-                return choices
-            if q.get("type") != "contact":
-                choices.append((q.get("code", ""), f"{q.get('code', '')}: {(q.get('text') or {}).get('ru', '')[:60]}"))
+    for source in _condition_sources(doc):
+        if before is not None and source["pos"] >= before:
+            break
+        choices.append((source["code"], source["label"]))
     return choices
 
 
-def _edit_page(survey: Survey, doc: dict[str, Any], errors: list[str], json_text: str | None = None, status: int = 200):
+def _frozen_codes(survey: Survey) -> frozenset[str]:
+    """Codes a published version fixed: question codes and «question.option» pairs."""
+    frozen = _last_frozen(survey)
+    codes: set[str] = set()
+    for page in (frozen.definition.get("pages") or []) if frozen else []:
+        for q in page.get("questions") or []:
+            codes.add(q.get("code", ""))
+            codes.update(f"{q.get('code', '')}.{o.get('code', '')}" for o in q.get("options") or [])
+    return frozenset(codes)
+
+
+def _is_fetch() -> bool:
+    """The designer's script asks for the re-rendered fragment instead of a redirect."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _designer_context(
+    survey: Survey,
+    doc: dict[str, Any],
+    errors: list[str],
+    json_text: str | None = None,
+    editing: tuple[int, int] | None = None,
+    pending: dict[str, Any] | None = None,
+    focus: str = "",
+) -> dict[str, Any]:
+    """What the designer page and its fragment show: structure, editors, conditions, preview."""
     json_form = JsonForm()
     json_form.document.data = json_text if json_text is not None else json.dumps(doc, ensure_ascii=False, indent=2)
     _, warnings = _check(doc, survey) if not errors else ([], [])
-    latest = _latest(survey)
-    return render_template(
-        "surveys/edit.html",
-        survey=survey,
-        doc=doc,
-        errors=errors,
-        warnings=warnings,
-        json_form=json_form,
-        action_form=ActionForm(),
-        duplicate_form=DuplicateForm(),
-        latest=latest,
-        published=_published(survey),
-        type_labels=QUESTION_TYPE_LABELS,
-        status_labels=STATUS_LABELS,
-    ), status
+    preview_doc = copy.deepcopy(_latest(survey).definition)
+    return {
+        "survey": survey,
+        "doc": doc,
+        "errors": errors,
+        "warnings": warnings,
+        "json_form": json_form,
+        "action_form": ActionForm(),
+        "duplicate_form": DuplicateForm(),
+        "latest": _latest(survey),
+        "published": _published(survey),
+        "type_labels": QUESTION_TYPE_LABELS,
+        "status_labels": STATUS_LABELS,
+        "op_labels": OP_LABELS,
+        "cond_sources": _condition_sources(doc),
+        "editing": editing,
+        "pending": pending,
+        "focus": focus,
+        "phone": _preview_context(preview_doc, 0, "phone"),
+        "kiosk": _preview_context(preview_doc, 0, "kiosk"),
+    }
+
+
+def _edit_page(survey: Survey, doc: dict[str, Any], errors: list[str], json_text: str | None = None, status: int = 200):
+    return render_template("surveys/edit.html", **_designer_context(survey, doc, errors, json_text)), status
+
+
+def _after_change(
+    survey: Survey,
+    doc: dict[str, Any],
+    errors: list[str],
+    anchor: str = "",
+    editing: tuple[int, int] | None = None,
+    pending: dict[str, Any] | None = None,
+):
+    """The fragment for the script; for a plain form the redirect (saved) or the page with the errors."""
+    if _is_fetch():
+        shown = copy.deepcopy(_latest(survey).definition)  # what is saved; a refused change is not shown as done
+        context = _designer_context(survey, shown, errors, editing=editing, pending=pending, focus=anchor.lstrip("#"))
+        return render_template("surveys/_designer_body.html", fragment=True, **context), 422 if errors else 200
+    if errors:
+        return _edit_page(survey, doc, errors, status=422)
+    flash("Черновик сохранен.", "success")
+    return redirect(url_for("surveys.edit", survey_id=survey.id) + anchor)
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET"])
@@ -233,6 +334,36 @@ def save_json(survey_id: int):
     return redirect(url_for("surveys.edit", survey_id=survey.id))
 
 
+def _option_rows() -> list[tuple[str, str, str]]:
+    """The option rows as posted: text, code (under «Дополнительно»), the code the row had before."""
+    texts = request.form.getlist("opt_text")
+    codes = request.form.getlist("opt_code")
+    originals = request.form.getlist("opt_orig")
+
+    def at(values: list[str], k: int) -> str:
+        return values[k] if k < len(values) else ""
+
+    return [(text, at(codes, k), at(originals, k)) for k, text in enumerate(texts[:200])]
+
+
+def _apply_question(
+    survey: Survey, doc: dict[str, Any], form: QuestionForm, page: int, index: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The edited question put into ``doc``, codes regenerated and the conditions naming them followed."""
+    existing = doc["pages"][page]["questions"][index]
+    form.option_rows = _option_rows()
+    form.frozen_codes = _frozen_codes(survey)
+    taken = {q.get("code", "") for p in doc.get("pages") or [] for q in p.get("questions") or [] if q is not existing}
+    updated, errors = question_from_form(form, existing, taken)
+    if errors:
+        return updated, errors
+    doc["pages"][page]["questions"][index] = updated
+    rename_question(doc, existing.get("code", ""), updated["code"])
+    for old, new in form.option_renames.items():
+        rename_option(doc, updated["code"], old, new)
+    return updated, []
+
+
 @bp.route("/surveys/<int:survey_id>/questions/<int:page>/<int:index>", methods=["GET", "POST"])
 @roles_required("marketing")
 def question(survey_id: int, page: int, index: int):
@@ -245,34 +376,75 @@ def question(survey_id: int, page: int, index: int):
     form = QuestionForm()
     form.cond_question.choices = _question_choices(doc, (page, index))
     errors: list[str] = []
+    pending: dict[str, Any] | None = None
     if request.method == "GET":
         fill_question_form(form, existing)
     elif form.validate_on_submit():
-        updated, errors = question_from_form(form, existing)
+        pending, errors = _apply_question(survey, doc, form, page, index)
         if not errors:
-            doc["pages"][page]["questions"][index] = updated
             errors = _save(survey, doc)
         if not errors:
+            if _is_fetch():
+                return _after_change(survey, doc, [], anchor=f"#q-{page}-{index}")
             flash("Вопрос сохранен.", "success")
             return redirect(url_for("surveys.edit", survey_id=survey.id) + f"#q-{page}-{index}")
     else:
         errors = [f"{getattr(form, name).label.text}: {'; '.join(msgs)}" for name, msgs in form.errors.items()]
+    if errors:
+        errors = _name_question(errors, doc, page, index)
+    if errors and _is_fetch():
+        return _after_change(survey, doc, errors, editing=(page, index), pending=pending or existing)
+    shown = pending or existing
     return render_template(
         "surveys/question.html",
         survey=survey,
-        form=form,
-        page=page,
-        index=index,
+        q=shown,
+        p=page,
+        i=index,
         errors=errors,
+        type_labels=QUESTION_TYPE_LABELS,
         op_labels=OP_LABELS,
-        complex_condition=bool(existing.get("show_if")) and not form.cond_question.data,
+        cond_sources=_condition_sources(doc),
     ), 422 if errors else 200
+
+
+def _name_question(errors: list[str], doc: dict[str, Any], page: int, index: int) -> list[str]:
+    """Form errors («Минимум: ожидается число») prefixed with the question's number and text."""
+    number = sum(len(p.get("questions") or []) for p in doc["pages"][:page]) + index + 1
+    text = (doc["pages"][page]["questions"][index].get("text") or {}).get("ru", "")
+    label = f"Вопрос {number}" + (f" «{text[:57]}»" if text else "")
+    return [e if e.startswith("Вопрос ") else f"{label}, {e[:1].lower()}{e[1:]}" for e in errors]
+
+
+def _duplicate_question(doc: dict[str, Any], page: int, index: int) -> None:
+    """A copy right below the original, with fresh codes (matrix rows too: their codes are global)."""
+    original = doc["pages"][page]["questions"][index]
+    used = {q.get("code", "") for p in doc.get("pages") or [] for q in p.get("questions") or []}
+    used |= {r.get("code", "") for p in doc["pages"] for q in p.get("questions") or [] for r in q.get("rows") or []}
+    twin = copy.deepcopy(original)
+    twin["code"] = derived_code(original.get("code", "q"), used)
+    used.add(twin["code"])
+    for row in twin.get("rows") or []:
+        row["code"] = derived_code(row.get("code", "r"), used)
+        used.add(row["code"])
+    doc["pages"][page]["questions"].insert(index + 1, twin)
+
+
+def _move_to(doc: dict[str, Any], page: int, index: int) -> None:
+    """Drag and drop: the question at (page, index) goes to (to_page, to_index) of the form."""
+    to_page = int(request.form.get("to_page", page))
+    to_index = int(request.form.get("to_index", index))
+    pages = doc["pages"]
+    if not 0 <= to_page < len(pages) or to_index < 0:
+        raise IndexError(to_page)
+    moved = pages[page]["questions"].pop(index)
+    pages[to_page]["questions"].insert(min(to_index, len(pages[to_page]["questions"])), moved)
 
 
 @bp.route("/surveys/<int:survey_id>/structure", methods=["POST"])
 @roles_required("marketing")
 def structure(survey_id: int):
-    """Add, remove and move questions and pages: one small change to the document, then validate and save."""
+    """Add, copy, remove and move questions and pages: one small change to the document, then validate and save."""
     survey = _survey(survey_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -285,30 +457,41 @@ def structure(survey_id: int):
     except ValueError:
         abort(400)
     anchor = ""
+    editing = None
     try:
         if op == "add_question":
             qtype = request.form.get("type", "rating")
             if qtype not in QUESTION_TYPE_LABELS:
                 abort(400)
             pages[page]["questions"].append(new_question(doc, qtype))
-            anchor = f"#q-{page}-{len(pages[page]['questions']) - 1}"
+            editing = (page, len(pages[page]["questions"]) - 1)
+            anchor = f"#q-{page}-{editing[1]}"
+        elif op == "duplicate_question":
+            _duplicate_question(doc, page, index)
+            anchor = f"#q-{page}-{index + 1}"
         elif op == "remove_question":
             pages[page]["questions"].pop(index)
         elif op in ("up", "down"):
             move_question(doc, page, index, -1 if op == "up" else 1)
+            anchor = f"#q-{page}-{max(index + (-1 if op == 'up' else 1), 0)}"
+        elif op == "move":
+            _move_to(doc, page, index)
         elif op == "add_page":
             pages.append({"title": {"ru": f"Страница {len(pages) + 1}"}, "questions": [new_question(doc, "rating")]})
         elif op == "remove_page":
             pages.pop(page)
+        elif op in ("page_up", "page_down"):
+            target = page + (-1 if op == "page_up" else 1)
+            if not 0 <= target < len(pages) or not 0 <= page < len(pages):
+                raise IndexError(target)
+            pages[page], pages[target] = pages[target], pages[page]
+            anchor = f"#page-{target}"
         else:
             abort(400)
-    except (IndexError, OverflowError):  # OverflowError: an index beyond a C integer
+    except (IndexError, OverflowError, ValueError):  # OverflowError: an index beyond a C integer
         abort(404)
     errors = _save(survey, doc)
-    if errors:
-        return _edit_page(survey, doc, errors, status=422)
-    flash("Черновик сохранен.", "success")
-    return redirect(url_for("surveys.edit", survey_id=survey.id) + anchor)
+    return _after_change(survey, doc, errors, anchor=anchor, editing=None if errors else editing)
 
 
 # --------------------------------------------------------------------------- preview
@@ -410,9 +593,9 @@ def duplicate(survey_id: int):
     survey = _survey(survey_id)
     form = DuplicateForm()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
+        for name, messages in form.errors.items():
             for message in messages:
-                flash(message, "error")
+                flash(f"{getattr(form, name).label.text}: {message}", "error")
         return redirect(url_for("surveys.edit", survey_id=survey.id))
     try:
         copy_ = services.duplicate(survey, form.slug.data.strip(), user=current_user)

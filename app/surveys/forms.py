@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +47,6 @@ OP_LABELS = {
     "": "—",
     "eq": "равно",
     "ne": "не равно",
-    "in": "одно из (через ;)",
     "gt": "больше",
     "gte": "не меньше",
     "lt": "меньше",
@@ -60,15 +60,17 @@ COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 TYPE_KEYS = {name: set(cls.model_fields) - COMMON_KEYS for name, cls in QUESTION_CLASSES.items()}
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+CODE_RULE = "от 1 до 48 знаков: строчные латинские буквы, цифры и «_», первый знак — буква"
+SLUG_RULE = "от 1 до 64 знаков: строчные латинские буквы, цифры и дефис, первый знак — буква или цифра"
 
 
 class CreateForm(FlaskForm):
     template = SelectField("Основа", choices=[], validate_choice=False)
     slug = StringField(
-        "Код анкеты (латиницей, для ссылок)",
+        "Код анкеты (для ссылок)",
         validators=[
-            DataRequired("Укажите код"),
-            Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис"),
+            Optional(),
+            Regexp(SLUG_PATTERN, message=SLUG_RULE),
         ],
     )
     title = StringField("Название", validators=[Optional(), Length(max=300)])
@@ -79,7 +81,7 @@ class DuplicateForm(FlaskForm):
         "Код новой анкеты",
         validators=[
             DataRequired("Укажите код"),
-            Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис"),
+            Regexp(SLUG_PATTERN, message=SLUG_RULE),
         ],
     )
 
@@ -109,31 +111,35 @@ class ActionForm(FlaskForm):
 class QuestionForm(FlaskForm):
     page = HiddenField()
     index = HiddenField()
-    code = StringField(
-        "Код вопроса",
-        validators=[DataRequired("Укажите код"), Regexp(CODE_PATTERN, message="Латинские буквы, цифры, _")],
-    )
+    code = StringField("Код вопроса", validators=[Optional(), Regexp(CODE_PATTERN, message=CODE_RULE)])
     type = SelectField("Тип", choices=list(QUESTION_TYPE_LABELS.items()))
     text_ru = TextAreaField("Текст вопроса", validators=[DataRequired("Укажите текст"), Length(max=2000)])
     help_ru = StringField("Подсказка", validators=[Optional(), Length(max=500)])
     required = BooleanField("Обязательный")
-    options = TextAreaField("Варианты: по одному в строке, «код | текст»", validators=[Optional()])
-    other = BooleanField("Вариант «Другое» со своим ответом")
+    other = BooleanField("Другое (свой ответ)")
     shuffle = BooleanField("Перемешивать варианты")
     min_selections = IntegerField("Выбрать не меньше", validators=[Optional()])
     max_selections = IntegerField("Выбрать не больше", validators=[Optional()])
     rows = TextAreaField("Строки матрицы: «код | текст»", validators=[Optional()])
     scale_min = IntegerField("Шкала от", validators=[Optional()])
     scale_max = IntegerField("Шкала до", validators=[Optional()])
-    style = SelectField("Вид шкалы", choices=[("numbers", "Цифры"), ("stars", "Звезды"), ("faces", "Смайлики")])
+    style = SelectField(
+        "Вид шкалы", choices=[("numbers", "Цифры"), ("stars", "Звезды"), ("faces", "Смайлики")], default="numbers"
+    )
     label_min = StringField("Подпись минимума", validators=[Optional(), Length(max=200)])
     label_max = StringField("Подпись максимума", validators=[Optional(), Length(max=200)])
     max_length = IntegerField("Максимум символов", validators=[Optional()])
     number_min = StringField("Минимум", validators=[Optional(), Length(max=32)])
     number_max = StringField("Максимум", validators=[Optional(), Length(max=32)])
     cond_question = SelectField("Показывать, если вопрос", choices=[("", "— всегда —")], validate_choice=False)
-    cond_op = SelectField("Условие", choices=list(OP_LABELS.items()))
+    cond_op = SelectField("Условие", choices=list(OP_LABELS.items()), default="")
     cond_value = StringField("Значение", validators=[Optional(), Length(max=200)])
+
+    # Set by the view before ``question_from_form``: the option rows as typed and the codes that a
+    # published version froze (their answers are compared across versions by code).
+    option_rows: list[tuple[str, str, str]] = []
+    frozen_codes: frozenset[str] = frozenset()
+    option_renames: dict[str, str] = {}  # filled by ``question_from_form``: original code → new code
 
 
 class AssignForm(FlaskForm):
@@ -207,16 +213,58 @@ def _scalar(raw: str) -> Any:
         return raw
 
 
+def derived_code(text: str, taken: set[str], prefix: str = "q") -> str:
+    """A code transliterated from the Russian ``text`` (python-slugify), unique against ``taken``."""
+    from app.surveys.interchange import CodeMaker
+
+    maker = CodeMaker(prefix)
+    maker.used |= taken
+    return maker.make(text)
+
+
+def _is_generated(code: str, old_text: str, placeholder: str) -> bool:
+    """True for a code the designer made (a placeholder or the transliterated text), not one a person chose."""
+    if re.fullmatch(placeholder, code or ""):
+        return True
+    base = derived_code(old_text, set()) if old_text.strip() else ""
+    return bool(base) and re.fullmatch(re.escape(base) + r"(_\d+)?", code or "") is not None
+
+
+def _option_code(text: str, code: str, original: str, old: dict[str, Any], taken: set[str], frozen: bool) -> str:
+    """The code an option row gets: a typed code wins; a generated one follows the text until published."""
+    code, original = code.strip(), original.strip()
+    if code and code != original:
+        return code
+    previous = old.get(original)
+    old_text = ((previous or {}).get("text") or {}).get("ru", "") if previous else ""
+    if original and (frozen or old_text == text or not _is_generated(original, old_text, r"v\d+|[a-z]")):
+        return original
+    return derived_code(text, taken, prefix="v")
+
+
 def _apply_options(
     form: QuestionForm, question: dict[str, Any], existing: dict[str, Any] | None, errors: list[str]
 ) -> None:
-    options, problems = parse_pairs(form.options.data, "Варианты")
-    errors += problems
-    old = {o.get("code"): o for o in (existing or {}).get("options") or [] if isinstance(o, dict)}
-    for option in options:  # keep other languages of unchanged options
-        previous = old.get(option["code"])
-        if previous and isinstance(previous.get("text"), dict):
-            option["text"] = {**previous["text"], "ru": option["text"]["ru"]}
+    old: dict[str, Any] = {str(o.get("code")): o for o in (existing or {}).get("options") or [] if isinstance(o, dict)}
+    qcode = (existing or {}).get("code", "")
+    kept = {original for text, _code, original in form.option_rows if text.strip() and original}
+    taken: set[str] = set()
+    form.option_renames = {}
+    options: list[dict[str, Any]] = []
+    for text, code, original in form.option_rows:
+        text = text.strip()
+        if not text:
+            continue
+        frozen = f"{qcode}.{original}" in form.frozen_codes
+        new_code = _option_code(text, code, original, old, taken | (kept - {original}), frozen)
+        taken.add(new_code)
+        if original and new_code != original:
+            form.option_renames[original] = new_code
+        option: dict[str, Any] = {"code": new_code, "text": {"ru": text}}
+        previous = old.get(original)
+        if previous and isinstance(previous.get("text"), dict):  # keep other languages
+            option["text"] = {**previous["text"], "ru": text}
+        options.append(option)
     question["options"] = options
     question["other"] = bool(form.other.data)
     question["shuffle"] = bool(form.shuffle.data)
@@ -318,14 +366,32 @@ TYPE_FORM_PARTS: dict[str, tuple[FormPart, ...]] = {
 }
 
 
-def question_from_form(form: QuestionForm, existing: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
-    """Build a question dict from the form, keeping translations and fields the form does not show."""
+def _question_code(form: QuestionForm, existing: dict[str, Any] | None, taken: set[str]) -> str:
+    """A typed code wins; a generated one follows the text until a version is published."""
+    code = (form.code.data or "").strip()
+    old_code = (existing or {}).get("code", "")
+    old_text = ((existing or {}).get("text") or {}).get("ru", "")
+    text = (form.text_ru.data or "").strip()
+    if code and code != old_code:
+        return code
+    if code and (old_code in form.frozen_codes or old_text == text or not _is_generated(code, old_text, r"q\d+")):
+        return code
+    return derived_code(text, taken)
+
+
+def question_from_form(
+    form: QuestionForm, existing: dict[str, Any] | None, taken: set[str] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Build a question dict from the form, keeping translations and fields the form does not show.
+
+    ``taken``: the other questions' codes, so that a code generated from the text is unique.
+    """
     qtype = form.type.data
     question = copy.deepcopy(existing) if existing else {}
     allowed = COMMON_KEYS | TYPE_KEYS.get(qtype, set())
     question = {k: v for k, v in question.items() if k in allowed}
     errors: list[str] = []
-    question["code"] = form.code.data.strip()
+    question["code"] = _question_code(form, existing, taken or set())
     question["type"] = qtype
     question["text"] = _lang(question.get("text"), form.text_ru.data or "") or {"ru": ""}
     help_text = _lang(question.get("help"), form.help_ru.data or "")
@@ -341,9 +407,37 @@ def question_from_form(form: QuestionForm, existing: dict[str, Any] | None) -> t
 
 
 def _complex_condition(question: dict[str, Any] | None) -> bool:
+    """More than one rule, «any», or a list value: the dropdowns cannot show it, the JSON editor can."""
     show_if = (question or {}).get("show_if") or {}
     clauses = (show_if.get("all") or []) + (show_if.get("any") or [])
-    return len(clauses) > 1 or bool(show_if.get("any"))
+    listed = any(isinstance(c, dict) and c.get("op") == "in" for c in clauses)
+    return len(clauses) > 1 or bool(show_if.get("any")) or listed
+
+
+def rename_question(doc: dict[str, Any], old: str, new: str) -> None:
+    """Point every condition that names question ``old`` at ``new`` (its code was regenerated)."""
+    if old == new:
+        return
+    for page in doc.get("pages") or []:
+        for question in page.get("questions") or []:
+            show_if = question.get("show_if") or {}
+            for clause in (show_if.get("all") or []) + (show_if.get("any") or []):
+                if isinstance(clause, dict) and clause.get("question") == old:
+                    clause["question"] = new
+
+
+def rename_option(doc: dict[str, Any], question_code: str, old: str, new: str) -> None:
+    """Point conditions on ``question_code`` that compare with option ``old`` at ``new``."""
+    for page in doc.get("pages") or []:
+        for question in page.get("questions") or []:
+            show_if = question.get("show_if") or {}
+            for clause in (show_if.get("all") or []) + (show_if.get("any") or []):
+                if isinstance(clause, dict) and clause.get("question") == question_code:
+                    value = clause.get("value")
+                    if value == old:
+                        clause["value"] = new
+                    elif isinstance(value, list):
+                        clause["value"] = [new if v == old else v for v in value]
 
 
 def fill_question_form(form: QuestionForm, question: dict[str, Any]) -> None:
@@ -353,7 +447,6 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any]) -> None:
     form.text_ru.data = (question.get("text") or {}).get("ru", "")
     form.help_ru.data = (question.get("help") or {}).get("ru", "")
     form.required.data = bool(question.get("required"))
-    form.options.data = format_pairs(question.get("options"))
     form.rows.data = format_pairs(question.get("rows"))
     form.other.data = bool(question.get("other"))
     form.shuffle.data = bool(question.get("shuffle"))

@@ -29,6 +29,10 @@ def _find(doc, code):
     raise KeyError(code)
 
 
+def _codes(doc):
+    return [q["code"] for page in doc["pages"] for q in page["questions"]]
+
+
 def _create(client, slug="visit-2026", tmpl="visit-csat"):
     response = client.post("/surveys/new", data={"template": tmpl, "slug": slug, "title": ""})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -66,9 +70,12 @@ def test_invalid_json_lists_every_error_and_saves_nothing(marketing):
     response = marketing.post(f"/surveys/{survey.id}/json", data={"document": json.dumps(doc, ensure_ascii=False)})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f"pages[{pp}].questions[{ip}].options" in html and "metering" in html
-    assert f"pages[{pn}].questions[{in_}]" in html
-    assert f"pages[{po}].questions[{io_}].scale" in html
+    # Errors name the question by its running number and text, never by a document path.
+    assert "pages[" not in html
+    number = {code: n for n, code in enumerate(_codes(doc), start=1)}
+    assert f"Вопрос {number['purpose']} «{purpose['text']['ru']}», варианты: повторяется код «metering»" in html
+    assert f"Вопрос {number['nps']} «" in html
+    assert f"Вопрос {number['overall']} «{overall['text']['ru'][:57]}" in html and "шкала" in html
     db.session.expire_all()
     assert json.dumps(db.session.get(Survey, survey.id).versions[-1].definition, sort_keys=True) == before
 
@@ -140,13 +147,17 @@ def test_structured_question_edit(marketing):
     p, i, _ = _find(survey.versions[-1].definition, "purpose")
     url = f"/surveys/{survey.id}/questions/{p}/{i}"
     page = marketing.get(url)
-    assert page.status_code == 200 and "metering | Учет электроэнергии" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="opt_text"' in html and 'value="Учет электроэнергии"' in html
     data = {
         "code": "purpose",
         "type": "single_choice",
         "text_ru": "Зачем вы пришли?",
         "required": "y",
-        "options": "connection | Присоединение\nmetering | Счетчики",
+        # Option rows: the texts, the codes under «Дополнительно», the codes the rows had; an empty row is skipped.
+        "opt_text": ["Присоединение", "Счетчики", ""],
+        "opt_code": ["connection", "metering"],
+        "opt_orig": ["connection", "metering", ""],
         "other": "y",
         "style": "numbers",
         "cond_question": "overall",
@@ -173,20 +184,26 @@ def test_structured_edit_with_errors_saves_nothing(marketing):
         "type": "single_choice",
         "text_ru": "Цель",
         "style": "numbers",
-        "options": "metering | А\nmetering | Б\nбез разделителя",
+        "opt_text": ["А", "Б"],
+        "opt_code": ["metering", "metering"],
+        "opt_orig": ["connection", "transmission"],
         "cond_question": "",
         "cond_op": "",
     }
     response = marketing.post(f"/surveys/{survey.id}/questions/{p}/{i}", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "строка 3" in html
+    number = _codes(survey.versions[-1].definition).index("purpose") + 1
+    assert f"Вопрос {number} «Цель», варианты: повторяется код «metering»" in html
+    assert "pages[" not in html
+    # The typed rows stay in the form so that nothing typed is lost.
+    assert 'value="Б"' in html
     db.session.expire_all()
     assert json.dumps(db.session.get(Survey, survey.id).versions[-1].definition, sort_keys=True) == before
-    data["options"] = "metering | А\nmetering | Б"
+    data["opt_code"] = ["metering", "Плохой код"]
     response = marketing.post(f"/surveys/{survey.id}/questions/{p}/{i}", data=data)
     assert response.status_code == 422
-    assert f"pages[{p}].questions[{i}].options" in response.get_data(as_text=True)
+    assert "Вопрос" in response.get_data(as_text=True) and "вариант 2 «Б», код" in response.get_data(as_text=True)
 
 
 def test_add_move_remove_questions(marketing):
@@ -305,3 +322,137 @@ def test_operator_and_manager_cannot_use_designer(make_user, login, client):
 
 def test_anonymous_is_sent_to_login(client, org):
     assert client.get("/surveys/").status_code in (302, 401)
+
+
+FETCH = {"X-Requested-With": "fetch"}
+
+
+def _latest_doc(survey_id):
+    db.session.expire_all()
+    return db.session.get(Survey, survey_id).versions[-1].definition
+
+
+def test_slug_comes_from_the_title_with_a_suffix_on_collision(marketing):
+    for _ in range(2):
+        assert marketing.post("/surveys/new", data={"template": "", "title": "Оценка визита"}).status_code == 302
+    slugs = set(db.session.scalars(select(Survey.slug)))
+    assert {"otsenka-vizita", "otsenka-vizita-2"} <= slugs
+
+
+def test_fetch_changes_return_the_fragment_with_open_editor_and_preview(marketing):
+    survey = _create(marketing, slug="frag", tmpl="")
+    response = marketing.post(
+        f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": "yes_no"}, headers=FETCH
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html  # a fragment, not a page
+    assert 'id="editor-0-1" open' in html  # the new question's editor is open
+    assert 'data-preview="phone"' in html and 'data-preview="kiosk"' in html
+    assert _codes(_latest_doc(survey.id)) == ["overall", "q1"]
+    # Without the header the same form redirects (no JavaScript).
+    response = marketing.post(
+        f"/surveys/{survey.id}/structure", data={"op": "duplicate_question", "page": 0, "index": 1}
+    )
+    assert response.status_code == 302
+    assert _codes(_latest_doc(survey.id)) == ["overall", "q1", "q1_2"]
+
+
+def test_drag_and_drop_move(marketing):
+    survey = _create(marketing, slug="dnd", tmpl="")
+    for qtype in ("text", "yes_no"):
+        marketing.post(f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": qtype})
+    data = {"op": "move", "page": 0, "index": 2, "to_page": 0, "to_index": 0}
+    assert marketing.post(f"/surveys/{survey.id}/structure", data=data, headers=FETCH).status_code == 200
+    assert _codes(_latest_doc(survey.id)) == ["q2", "overall", "q1"]
+    data = {"op": "move", "page": 0, "index": 0, "to_page": 3, "to_index": 0}
+    assert marketing.post(f"/surveys/{survey.id}/structure", data=data).status_code == 404
+
+
+def test_codes_follow_the_russian_text_and_conditions_use_dropdown_values(marketing):
+    survey = _create(marketing, slug="codes", tmpl="")
+    marketing.post(f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": "single_choice"})
+    marketing.post(f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": "text"})
+    # The text question is shown when the choice is «Счетчики» (picked from the dropdown of its options).
+    doc = _latest_doc(survey.id)
+    choice = doc["pages"][0]["questions"][1]
+    data = {
+        "type": "single_choice",
+        "code": choice["code"],
+        "text_ru": "Цель визита",
+        "opt_text": ["Подключение", "Счетчики", ""],
+        "opt_code": [o["code"] for o in choice["options"]],
+        "opt_orig": [o["code"] for o in choice["options"]] + [""],
+        "other": "y",
+    }
+    response = marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data, headers=FETCH)
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    question = _latest_doc(survey.id)["pages"][0]["questions"][1]
+    assert question["code"] == "tsel_vizita"
+    assert [o["code"] for o in question["options"]] == ["podkliuchenie", "schetchiki"]
+    assert question["other"] is True
+    editor = marketing.get(f"/surveys/{survey.id}/questions/0/2").get_data(as_text=True)
+    assert 'data-for="tsel_vizita"' in editor and 'value="schetchiki"' in editor
+    data = {
+        "type": "text",
+        "code": "q2",
+        "text_ru": "Что случилось со счетчиком?",
+        "cond_question": "tsel_vizita",
+        "cond_op": "eq",
+        "cond_value": "schetchiki",
+    }
+    assert marketing.post(f"/surveys/{survey.id}/questions/0/2", data=data, headers=FETCH).status_code == 200
+    text = _latest_doc(survey.id)["pages"][0]["questions"][2]
+    assert text["code"] == "chto_sluchilos_so_schetchikom"
+    assert text["show_if"] == {"all": [{"question": "tsel_vizita", "op": "eq", "value": "schetchiki"}]}
+    # A new text regenerates the choice's codes and the condition follows them; a typed code is kept.
+    data.update(
+        {
+            "type": "single_choice",
+            "code": "tsel_vizita",
+            "text_ru": "Зачем вы пришли",
+            "opt_text": ["Подключение", "Учет"],
+            "opt_code": ["podkliuchenie", "schetchiki"],
+            "opt_orig": ["podkliuchenie", "schetchiki"],
+            "cond_question": "",
+            "cond_op": "",
+            "cond_value": "",
+        }
+    )
+    assert marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data, headers=FETCH).status_code == 200
+    doc = _latest_doc(survey.id)
+    assert doc["pages"][0]["questions"][1]["code"] == "zachem_vy_prishli"
+    assert [o["code"] for o in doc["pages"][0]["questions"][1]["options"]] == ["podkliuchenie", "uchet"]
+    assert doc["pages"][0]["questions"][2]["show_if"]["all"][0] == {
+        "question": "zachem_vy_prishli",
+        "op": "eq",
+        "value": "uchet",
+    }
+
+
+def test_form_errors_name_the_question(marketing):
+    survey = _create(marketing, slug="named", tmpl="")
+    marketing.post(f"/surveys/{survey.id}/structure", data={"op": "add_question", "page": 0, "type": "number"})
+    data = {"type": "number", "code": "q1", "text_ru": "Сколько раз вы приходили?", "number_min": "много"}
+    response = marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data, headers=FETCH)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Вопрос 2 «Новый вопрос», минимум: ожидается число" in html
+    assert "Сколько раз вы приходили?</textarea>" in html  # what was typed stays in the open editor
+    data.update(number_min="", code="Код")
+    html = marketing.post(f"/surveys/{survey.id}/questions/0/1", data=data).get_data(as_text=True)
+    assert "Вопрос 2 «Новый вопрос», код вопроса: от 1 до 48 знаков" in html
+
+
+def test_pages_added_moved_and_removed_in_place(marketing):
+    survey = _create(marketing, slug="pages", tmpl="")
+    url = f"/surveys/{survey.id}/structure"
+    assert marketing.post(url, data={"op": "add_page"}, headers=FETCH).status_code == 200
+    marketing.post(url, data={"op": "add_question", "page": 1, "type": "text"}, headers=FETCH)
+    response = marketing.post(url, data={"op": "page_up", "page": 1}, headers=FETCH)
+    assert response.status_code == 200 and 'data-focus="page-0"' in response.get_data(as_text=True)
+    doc = _latest_doc(survey.id)
+    assert [[q["code"] for q in p["questions"]] for p in doc["pages"]] == [["q1", "q2"], ["overall"]]
+    assert marketing.post(url, data={"op": "page_down", "page": 1}, headers=FETCH).status_code == 404
+    assert marketing.post(url, data={"op": "remove_page", "page": 0}, headers=FETCH).status_code == 200
+    assert [[q["code"] for q in p["questions"]] for p in _latest_doc(survey.id)["pages"]] == [["overall"]]
