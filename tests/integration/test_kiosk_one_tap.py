@@ -5,17 +5,18 @@ and every other check (scale bounds, options) still holds for the kiosk."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.kiosk.services import register_kiosk
 from app.org.services import find_center
 from app.surveys import services
-from app.surveys.models import Answer, Response
+from app.surveys.models import Answer, HeldSubmission, Response
 from app.surveys.schema import validate_definition, validate_submission
 
 
@@ -60,6 +61,12 @@ def published(slug: str, **kwargs: Any):
     services.publish(survey)
     services.assign(survey, [find_center("KUR").id], ["kiosk", "online"])
     return survey
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Bursts held apart (integrity hold) as in production: a held kiosk tap must still be releasable."""
+    return {"QUARANTINE_ENABLED": True}
 
 
 @pytest.fixture
@@ -170,3 +177,42 @@ def test_a_kiosk_survey_without_faces_keeps_its_home_tile(client, kiosk_token):
     assert "kiosk-face " not in home and "Оценить обслуживание" in home
     survey = client.get("/kiosk/screen/survey", headers={"X-Kiosk-Token": kiosk_token}).get_data(as_text=True)
     assert "kiosk-details-offer" not in survey
+
+
+FACE_FILLS = re.compile(r'<svg class="face-svg"[^>]*><circle [^>]*fill="(#[0-9a-f]{6})"')
+
+
+def test_the_phone_shows_the_same_faces_as_radio_inputs_without_javascript(client, kiosk_token):
+    from app.surveys.demo import seed_main_survey
+    from app.surveys.models import SurveyAssignment
+
+    seed_main_survey()  # visit-csat: opens with a 5-point faces rating, offered on kiosk and qr at KUR
+    code = db.session.scalar(
+        select(SurveyAssignment.short_code).where(
+            SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR")
+        )
+    )
+    phone = client.get(f"/s/{code}").get_data(as_text=True)
+    overall = phone[phone.index('id="q-overall"') : phone.index('id="q-why"')]
+    assert overall.count('<input type="radio" name="overall"') == 5
+    assert "<script" not in overall
+    kiosk = client.get("/kiosk/screen/home", headers={"X-Kiosk-Token": kiosk_token}).get_data(as_text=True)
+    colours = FACE_FILLS.findall(overall)
+    assert len(set(colours)) == 5 and colours == FACE_FILLS.findall(kiosk)
+
+
+def test_a_held_kiosk_tap_is_released_as_a_response(client, kiosk_token, make_user, login):
+    """A burst of taps is held apart; releasing one checks it again by the same kiosk rule."""
+    published("one-tap")
+    replies = [post(client, "one-tap", {"overall": 1 + i % 5}, kiosk_token) for i in range(35)]
+    assert {r.status_code for r in replies} == {201}
+    held = db.session.scalars(select(HeldSubmission).where(HeldSubmission.status == "held")).all()
+    assert held and all(h.kiosk_id is not None for h in held)
+    stored_before = db.session.scalar(select(func.count(Response.id)))
+    login(make_user("marketing", scope="MRSK"))
+    reply = client.post("/surveys/held/decide", data={"ids": str(held[0].id), "decision": "release"})
+    assert reply.status_code == 302
+    db.session.refresh(held[0])
+    assert held[0].status == "released" and held[0].response_id is not None
+    assert db.session.scalar(select(func.count(Response.id))) == stored_before + 1
+    assert stored_answers(held[0].response_id) == {"overall": float(held[0].answers["overall"])}
