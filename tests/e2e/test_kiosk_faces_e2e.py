@@ -103,6 +103,7 @@ def test_a_tap_and_the_details_are_one_response_with_every_answer(live_server, k
     tap(page.get_by_role("button", name="Расскажите подробнее"))
     # The first page asks more than the tap: it opens with the tapped face chosen.
     assert page.locator('#q-overall input[value="2"]').is_checked()
+    screenshot(page, "kiosk-faces-details-1080x1920")
     tap(page.locator('#q-nps .scale-option:has(input[value="9"])'))
     tap(page.locator('#q-purpose .choice:has(input[value="metering"])'))
     tap(page.locator('[data-nav="next"]'))
