@@ -140,6 +140,23 @@ def test_a_tap_then_the_review_book_sends_the_tap_once(live_server, kiosk_page):
     assert not page.errors
 
 
+def test_a_reload_in_the_middle_of_a_visit_ends_it_and_sends_the_tap_once(live_server, kiosk_page):
+    from app.surveys.models import Response
+
+    page = kiosk_page
+    home = enrol(page, live_server, survey=FACES_SURVEY)
+    tap_face(page, home, "Отлично")
+    page.reload()  # a crash or a reload: the open visit is closed at start-up, not kept open for ever
+    ready(page)
+    page.wait_for_function("() => document.getElementById('kiosk')?.dataset.visit === 'none'")
+    assert not page.locator("#kiosk-details-offer").is_visible()
+    wait_for_count(live_server, Response, 1)
+    flushed_empty_queue(page)
+    assert stored(live_server) == [{"overall": 5.0}]
+    assert len(set(page.posts)) == 1
+    assert not page.errors
+
+
 def test_an_offline_tap_survives_a_reload_and_arrives_once(live_server, kiosk_page):
     from app.surveys.models import Response
 

@@ -385,7 +385,8 @@
   }
 
   // ------------------------------------------------------------------ stepper shared by both forms
-  function setupForm(form) {
+  // visitId: the one-tap visit this page is to continue (its item is read from the queue afterwards).
+  function setupForm(form, visitId) {
     var kind = form.dataset.kind;
     var pages = Array.prototype.slice.call(form.querySelectorAll(".kiosk-page"));
     var itemsEl = $("kiosk-items");
@@ -395,7 +396,10 @@
     var started = Date.now();
     var errorBox = $("kiosk-form-error");
     var offer = $("kiosk-details-offer");
-    var offering = false;  // a one-tap visit: «Расскажите подробнее», the review book or finish
+    // A one-tap visit: «Расскажите подробнее», the review book or finish (shown at once, not after a flash
+    // of the first page, while the queued tap is read).
+    var offering = !!(visitId && offer && form.dataset.tapCode);
+    var visitTaken = false;  // the offer's buttons wait for it (a few milliseconds)
 
     function value(name) {
       var el = form.querySelector('[name="' + name + '"]:checked') || form.querySelector('[name="' + name + '"]:not([type=radio]):not([type=checkbox])');
@@ -493,14 +497,14 @@
       var code = form.dataset.tapCode;
       var tapped = JSON.parse(item.body).answers[code];
       var input = form.querySelector('input[name="' + code + '"][value="' + tapped + '"]');
-      if (!input || !offer) return false;
+      if (!input || !offer) { offering = false; render(); return false; }
       input.checked = true;
       var s = state();
       var more = items.some(function (q) { return q.page === 0 && q.code !== code && s.visible[q.code]; });
       first = more ? 0 : nextIndex(0, 1);
       show(offer.querySelector('[data-visit="details"]'), first >= 0);
       current = Math.max(first, 0);
-      offering = true;
+      offering = visitTaken = true;
       render();
       return true;
     }
@@ -509,6 +513,7 @@
         var action = event.target.closest("[data-visit]");
         if (!action) return;
         event.preventDefault();
+        if (!visitTaken) return;
         var choice = action.dataset.visit;
         if (choice === "details") {
           offering = false;
@@ -594,7 +599,10 @@
       show(form.querySelector('[data-nav="submit"]'), !offering && last);
     }
     render();
-    return { startVisit: startVisit };
+    return {
+      startVisit: startVisit,
+      noVisit: function () { if (offering) { offering = false; render(); } }
+    };
   }
 
   // ------------------------------------------------------------------ service worker and cache
@@ -634,18 +642,19 @@
   window.addEventListener("pageshow", function (event) { if (event.persisted) clearForms(); });
 
   clearForms();
+  // The visit a tap on the home screen began continues on the survey page; any other open visit ended.
+  var visitId = takeVisitId();
   var form = $("kiosk-form");
-  var stepper = form ? setupForm(form) : null;
+  var stepper = form ? setupForm(form, visitId) : null;
   var tapForm = $("kiosk-tap");
   if (tapForm) setupTap(tapForm);
   if (cfg.page !== "home") startInactivity();
   setupOffline();
-  // The visit a tap on the home screen began continues on the survey page; any other open visit ended.
-  var visitId = takeVisitId();
   (visitId ? queue.get(visitId) : Promise.resolve(null)).then(function (item) {
     if (item && item.open && stepper && stepper.startVisit(item)) visit = item;
     return closeAbandoned(visit ? visit.id : "");
   }).catch(function (err) { console.warn("kiosk: queue unavailable", err); }).then(function () {
+    if (!visit && stepper) stepper.noVisit();
     root.dataset.visit = visit ? "open" : "none";  // lets a test wait for the visit to be picked up
     updateIndicator();
     flush(true);
