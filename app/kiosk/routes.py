@@ -89,7 +89,7 @@ def status_qr_svg(url: str) -> Markup:
 
 
 def _page_context(kiosk: Kiosk) -> dict[str, Any]:
-    slug, _ = _survey_for(kiosk)
+    slug, defn = _survey_for(kiosk)
     screens = [name for name in SCREENS if name != "survey" or slug]
     precache = (
         [url_for(f"kiosk.{name}") for name in screens]
@@ -105,6 +105,9 @@ def _page_context(kiosk: Kiosk) -> dict[str, Any]:
         "center": kiosk.center,
         "home_url": url_for("kiosk.home"),
         "survey_slug": slug,
+        # A survey opening with a 5-point faces rating: the home screen is that question (one tap).
+        "tap_question": defn.one_tap_question if defn is not None else None,
+        "survey_submit_url": f"/api/v1/surveys/{slug}/responses" if slug else None,
         "status_url": status_url,
         "status_qr": status_qr_svg(status_url),
         "precache": precache,
@@ -199,7 +202,6 @@ def screen(name: str):
                 defn=defn,
                 lang="ru",
                 items=survey_items(defn),
-                submit_url=f"/api/v1/surveys/{slug}/responses",
                 **context,
             )
         )

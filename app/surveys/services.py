@@ -720,7 +720,7 @@ def submit_response(
         if checked is not None and checked[0] is info.definition:
             clean, errors = checked[1], {}
         else:
-            clean, errors = _validate_submission(info.definition, answers)
+            clean, errors = _validate_submission(info.definition, answers, kiosk_visit=kiosk_id is not None)
         if errors:
             raise InvalidSubmission(errors)
     except SurveyError:
@@ -822,7 +822,7 @@ def store_released(held: Any) -> int:
     record = db.session.get(Contact, held.contact_id) if held.contact_id else None
     if record is not None:
         answers["contact"] = {"name": record.name, "phone": record.phone, "email": record.email, "consent": True}
-    clean, errors = _validate_submission(defn, answers)
+    clean, errors = _validate_submission(defn, answers, kiosk_visit=held.kiosk_id is not None)
     if errors:
         raise integrity.HoldError("Ответ больше не проходит проверку анкеты и не может быть принят")
     rows = answer_rows(defn, clean)

@@ -25,7 +25,8 @@ SURVEY = {
                 {
                     "code": "overall",
                     "type": "rating",
-                    "style": "faces",
+                    # Stars: a faces start would open the kiosk on one tap (test_kiosk_faces_e2e.py).
+                    "style": "stars",
                     "required": True,
                     "scale": {"min": 1, "max": 5},
                     "text": {"ru": "Насколько вы удовлетворены обслуживанием в целом?"},
@@ -77,8 +78,10 @@ SURVEY = {
 }
 
 
-def setup_kiosk(live_server, seconds: int = 60, with_survey: bool = True) -> str:
-    """Create a kiosk for KUR (and the kiosk survey) inside the live app; return its one-time enrolment URL."""
+def setup_kiosk(live_server, seconds: int = 60, with_survey: bool = True, survey: dict | None = None) -> str:
+    """Create a kiosk for KUR (and the kiosk survey, ``SURVEY`` unless another definition is given) inside
+    the live app; return its one-time enrolment URL."""
+    definition = survey or SURVEY
     with live_server.app.app_context():
         from app.kiosk.services import issue_enrolment, register_kiosk
         from app.org.services import find_center
@@ -87,11 +90,11 @@ def setup_kiosk(live_server, seconds: int = 60, with_survey: bool = True) -> str
         if with_survey:
             from app.surveys import services as surveys
 
-            survey = surveys.get_survey(SURVEY["slug"])
-            if survey is None:
-                survey = surveys.create_survey(SURVEY)
-                surveys.publish(survey)
-                surveys.assign(survey, [center.id], ["kiosk"])
+            created = surveys.get_survey(definition["slug"])
+            if created is None:
+                created = surveys.create_survey(definition)
+                surveys.publish(created)
+                surveys.assign(created, [center.id], ["kiosk"])
         kiosk, _unused = register_kiosk(center.id, "Киоск e2e", seconds)
         code = issue_enrolment(kiosk, revoke_device=False)
         db.session.remove()

@@ -224,7 +224,9 @@ def test_home_offers_the_assigned_survey(client, org):
     surveys.publish(survey)
     surveys.assign(survey, [find_center("KUR").id], ["kiosk"])
     _kiosk, token = make_kiosk()
-    assert "Оценить обслуживание" in client.get("/kiosk/screen/home", headers=device(token)).get_data(as_text=True)
+    home = client.get("/kiosk/screen/home", headers=device(token)).get_data(as_text=True)
+    # visit-csat opens with a faces rating: the home screen is that question, answered with one tap.
+    assert 'id="kiosk-tap"' in home and 'data-submit-url="/api/v1/surveys/visit-csat/responses"' in home
     page = client.get("/kiosk/screen/survey", headers=device(token)).get_data(as_text=True)
     assert 'data-submit-url="/api/v1/surveys/visit-csat/responses"' in page
     items = json.loads(

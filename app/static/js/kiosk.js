@@ -70,6 +70,7 @@
   var queue = {
     add: function (item) { return tx("readwrite", function (s) { return s.put(item); }); },
     all: function () { return tx("readonly", function (s) { return s.getAll(); }); },
+    get: function (id) { return tx("readonly", function (s) { return s.get(id); }); },
     remove: function (id) { return tx("readwrite", function (s) { return s.delete(id); }); }
   };
 
@@ -78,7 +79,9 @@
   function updateIndicator() {
     return queue.all().then(function (items) {
       var refused = items.filter(function (item) { return !!item.refused; }).length;
-      counts = { pending: items.length - refused, refused: refused };
+      // An open visit (see "one-tap visit") is not waiting yet: the customer is still answering.
+      var open = items.filter(function (item) { return !!item.open; }).length;
+      counts = { pending: items.length - refused - open, refused: refused };
       var el = $("kiosk-pending");
       if (el) {
         el.textContent = counts.pending ? "Ожидают отправки: " + counts.pending : "";
@@ -136,6 +139,7 @@
       items.sort(function (a, b) { return a.created - b.created; });
       var chain = Promise.resolve();
       items.forEach(function (item) {
+        if (item.open) return;  // a visit in progress is sent once, when it ends
         if ((!force || item.refused) && item.nextAt && item.nextAt > Date.now()) return;
         chain = chain.then(function () {
           return sendItem(item).then(function (result) {
@@ -156,9 +160,9 @@
     return flushing;
   }
 
-  function enqueue(url, body) {
+  function enqueue(url, body, open) {
     var item = { id: body.client_submission_id, url: url, body: JSON.stringify(body),
-                 created: Date.now(), attempts: 0, nextAt: 0 };
+                 created: Date.now(), attempts: 0, nextAt: 0, open: !!open };
     return queue.add(item).then(updateIndicator).then(function () { return item; });
   }
 
@@ -186,7 +190,71 @@
     if (leaving) return;
     leaving = true;
     clearForms();
-    window.location.replace(cfg.home);  // replaces this history entry: Back cannot return here
+    // replace: Back cannot return here. A visit in progress ends now and goes as it is (one response).
+    var leave = function () { window.location.replace(cfg.home); };
+    closeVisit(null, true).then(leave, leave);
+  }
+
+  // ------------------------------------------------------------------ one-tap visit
+  // A survey opening with a faces rating shows the faces on the home screen. The tap is queued at once
+  // as an open item (never sent while open) and the survey page continues the same visit: the customer
+  // may tell more, go to the review book, finish, or walk away. However the visit ends, its item is
+  // completed locally and closed, then sent once under the same client_submission_id: the server stores
+  // one response that never changes. An open item left by a reload or a crash is closed at start-up.
+  var VISIT_KEY = "otklik-kiosk-visit";
+  var visit = null;  // the open queued item of the visit this page continues
+  function takeVisitId() {
+    try {
+      var id = window.sessionStorage.getItem(VISIT_KEY) || "";
+      window.sessionStorage.removeItem(VISIT_KEY);  // a reload of this page ends the visit
+      return id;
+    } catch (e) { return ""; }
+  }
+  function closeAbandoned(keepId) {
+    return queue.all().then(function (items) {
+      return Promise.all(items.filter(function (item) { return item.open && item.id !== keepId; })
+        .map(function (item) { item.open = false; return queue.add(item); }));
+    });
+  }
+  // answers: the visit's complete answers (the tap included), or null to send the visit as it is.
+  // nextPageSends: the page is being left; the next one sends it (a post cut off by the navigation
+  // would only be sent again).
+  function closeVisit(answers, nextPageSends) {
+    if (!visit) return Promise.resolve(null);
+    var item = visit;
+    visit = null;
+    if (answers) {
+      var body = JSON.parse(item.body);
+      body.answers = answers;
+      body.duration_seconds = Math.round((Date.now() - item.created) / 1000);
+      body.answered_at = new Date().toISOString();
+      item.body = JSON.stringify(body);
+    }
+    item.open = false;
+    return queue.add(item).then(function () {
+      if (!nextPageSends) flush(true);
+      return item;
+    });
+  }
+  function setupTap(tapForm) {
+    tapForm.addEventListener("click", function (event) {
+      var button = event.target.closest("button[value]");
+      if (!button || !tapForm.contains(button) || leaving) return;
+      event.preventDefault();
+      var buttons = tapForm.querySelectorAll("button");
+      buttons.forEach(function (b) { b.disabled = true; });
+      var body = { client_submission_id: uuid(), center: cfg.center, channel: "kiosk", answers: {},
+                   duration_seconds: 0, answered_at: new Date().toISOString() };
+      body.answers[tapForm.dataset.code] = Number(button.value);
+      enqueue(tapForm.dataset.submitUrl, body, true).then(function (item) {
+        try { window.sessionStorage.setItem(VISIT_KEY, item.id); } catch (e) { /* closed at the next start */ }
+        leaving = true;
+        window.location.replace(tapForm.dataset.surveyUrl);
+      }).catch(function (err) {
+        console.warn("kiosk: could not queue the tap", err);
+        buttons.forEach(function (b) { b.disabled = false; });
+      });
+    });
   }
 
   // ------------------------------------------------------------------ inactivity
@@ -317,14 +385,21 @@
   }
 
   // ------------------------------------------------------------------ stepper shared by both forms
-  function setupForm(form) {
+  // visitId: the one-tap visit this page is to continue (its item is read from the queue afterwards).
+  function setupForm(form, visitId) {
     var kind = form.dataset.kind;
     var pages = Array.prototype.slice.call(form.querySelectorAll(".kiosk-page"));
     var itemsEl = $("kiosk-items");
     var items = itemsEl ? JSON.parse(itemsEl.textContent) : [];
     var current = 0;
+    var first = 0;  // the first page of the steps (a visit skips a page holding only the tapped question)
     var started = Date.now();
     var errorBox = $("kiosk-form-error");
+    var offer = $("kiosk-details-offer");
+    // A one-tap visit: «Расскажите подробнее», the review book or finish (shown at once, not after a flash
+    // of the first page, while the queued tap is read).
+    var offering = !!(visitId && offer && form.dataset.tapCode);
+    var visitTaken = false;  // the offer's buttons wait for it (a few milliseconds)
 
     function value(name) {
       var el = form.querySelector('[name="' + name + '"]:checked') || form.querySelector('[name="' + name + '"]:not([type=radio]):not([type=checkbox])');
@@ -351,13 +426,17 @@
       return -1;
     }
     function render() {
-      pages.forEach(function (p, i) { show(p, i === current); });
+      pages.forEach(function (p, i) { show(p, !offering && i === current); });
+      show(offer, offering);
+      show(form.querySelector(".kiosk-survey-title"), !offering);
+      show(form.querySelector('[data-nav="back"]'), !offering);
+      show($("kiosk-step"), !offering);
       applyConditions();
       var last = nextIndex(current, 1) === -1;
-      show(form.querySelector('[data-nav="next"]'), !last);
-      show(form.querySelector('[data-nav="submit"]'), last);
-      form.querySelector('[data-nav="back"]').disabled = current === 0;
-      var visiblePages = pages.filter(function (_p, i) { return pageVisible(i); });
+      show(form.querySelector('[data-nav="next"]'), !offering && !last);
+      show(form.querySelector('[data-nav="submit"]'), !offering && last);
+      form.querySelector('[data-nav="back"]').disabled = current === first;
+      var visiblePages = pages.filter(function (_p, i) { return i >= first && pageVisible(i); });
       var step = visiblePages.indexOf(pages[current]) + 1;
       $("kiosk-step").textContent = "Шаг " + step + " из " + Math.max(step, visiblePages.length);
       window.scrollTo(0, 0);
@@ -402,10 +481,52 @@
       var body = { client_submission_id: uuid(), center: cfg.center, channel: "kiosk", answers: s.answers,
                    duration_seconds: Math.round((Date.now() - started) / 1000),
                    answered_at: new Date().toISOString() };
-      return enqueue(form.dataset.submitUrl, body).then(function (item) {
+      var queued = visit ? closeVisit(s.answers) : enqueue(form.dataset.submitUrl, body).then(function (item) {
         flush(true);
+        return item;
+      });
+      return queued.then(function (item) {
         thanks(form.dataset.thanks || "Ваши ответы приняты. Спасибо, что помогаете нам стать лучше!", null);
         return item;
+      });
+    }
+
+    // A one-tap visit continues here: the tapped face is the first answer (it may still be changed on
+    // the first page when that page asks more); the steps start after a page that asks nothing else.
+    function startVisit(item) {
+      var code = form.dataset.tapCode;
+      var tapped = JSON.parse(item.body).answers[code];
+      var input = form.querySelector('input[name="' + code + '"][value="' + tapped + '"]');
+      if (!input || !offer) { offering = false; render(); return false; }
+      input.checked = true;
+      var s = state();
+      var more = items.some(function (q) { return q.page === 0 && q.code !== code && s.visible[q.code]; });
+      first = more ? 0 : nextIndex(0, 1);
+      show(offer.querySelector('[data-visit="details"]'), first >= 0);
+      current = Math.max(first, 0);
+      offering = visitTaken = true;
+      render();
+      return true;
+    }
+    if (offer) {
+      offer.addEventListener("click", function (event) {
+        var action = event.target.closest("[data-visit]");
+        if (!action) return;
+        event.preventDefault();
+        if (!visitTaken) return;
+        var choice = action.dataset.visit;
+        if (choice === "details") {
+          offering = false;
+          render();
+        } else if (choice === "book") {
+          leaving = true;
+          var toBook = function () { window.location.replace(action.href); };
+          closeVisit(null, true).then(toBook, toBook);
+        } else {
+          closeVisit(null).then(function () {
+            thanks(form.dataset.thanks || "Ваша оценка принята. Спасибо, что помогаете нам стать лучше!", null);
+          });
+        }
       });
     }
     function submitReview() {
@@ -449,7 +570,7 @@
       event.preventDefault();
       if (nav === "back") {
         var prev = nextIndex(current, -1);
-        if (prev >= 0) { current = prev; fail(""); render(); }
+        if (prev >= first) { current = prev; fail(""); render(); }
       } else if (nav === "next") {
         if (!validatePage()) return;
         var next = nextIndex(current, 1);
@@ -474,10 +595,14 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     function renderNav() {
       var last = nextIndex(current, 1) === -1;
-      show(form.querySelector('[data-nav="next"]'), !last);
-      show(form.querySelector('[data-nav="submit"]'), last);
+      show(form.querySelector('[data-nav="next"]'), !offering && !last);
+      show(form.querySelector('[data-nav="submit"]'), !offering && last);
     }
     render();
+    return {
+      startVisit: startVisit,
+      noVisit: function () { if (offering) { offering = false; render(); } }
+    };
   }
 
   // ------------------------------------------------------------------ service worker and cache
@@ -517,12 +642,23 @@
   window.addEventListener("pageshow", function (event) { if (event.persisted) clearForms(); });
 
   clearForms();
+  // The visit a tap on the home screen began continues on the survey page; any other open visit ended.
+  var visitId = takeVisitId();
   var form = $("kiosk-form");
-  if (form) setupForm(form);
+  var stepper = form ? setupForm(form, visitId) : null;
+  var tapForm = $("kiosk-tap");
+  if (tapForm) setupTap(tapForm);
   if (cfg.page !== "home") startInactivity();
   setupOffline();
-  updateIndicator();
-  flush(true);
+  (visitId ? queue.get(visitId) : Promise.resolve(null)).then(function (item) {
+    if (item && item.open && stepper && stepper.startVisit(item)) visit = item;
+    return closeAbandoned(visit ? visit.id : "");
+  }).catch(function (err) { console.warn("kiosk: queue unavailable", err); }).then(function () {
+    if (!visit && stepper) stepper.noVisit();
+    root.dataset.visit = visit ? "open" : "none";  // lets a test wait for the visit to be picked up
+    updateIndicator();
+    flush(true);
+  });
   window.addEventListener("online", function () { flush(true); });
   setInterval(function () { flush(false); }, FLUSH_EVERY_MS);
   sendHeartbeat();

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field
 
 from app.surveys.schema.model import OTHER_SUFFIX, Code, LangText, _Model
-from app.surveys.schema.questiontypes import ContactQuestion, Question
+from app.surveys.schema.questiontypes import ContactQuestion, Question, Rating
+
+ONE_TAP_POINTS = 5
 
 LIBRARY_DIR = Path(__file__).parent.parent / "library"
 
@@ -61,6 +63,30 @@ class SurveyDefinition(_Model):
             frozenset(key for q in page.questions for key in (*q.answer_codes, q.code + OTHER_SUFFIX))
             for page in self.pages
         )
+
+    @cached_property
+    def one_tap_question(self) -> Rating | None:
+        """The first question when it is a 5-point rating shown as faces, else None.
+
+        Such a survey opens on the kiosk with the faces themselves (as HappyOrNot does): one tap is a
+        whole response, the rest of the survey an optional «Расскажите подробнее».
+        """
+        first = self._flat[0]
+        if (
+            isinstance(first, Rating)
+            and first.style == "faces"
+            and first.show_if is None
+            and first.scale.max - first.scale.min + 1 == ONE_TAP_POINTS
+        ):
+            return first
+        return None
+
+    @cached_property
+    def one_tap_questions(self) -> list[Any]:
+        """Every question as a kiosk visit of a one-tap survey checks it: the tap question required,
+        every other one optional (the customer may walk away after the tap)."""
+        tap = self.one_tap_question
+        return [q.model_copy(update={"required": q is tap}) for q in self._flat]
 
     def questions(self) -> list[Any]:
         """Every question in order."""
