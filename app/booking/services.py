@@ -202,6 +202,8 @@ def free_slots(
     least one window free for the whole service; none in the past, on holidays or in breaks."""
     service = _service_at(centre, service_code)
     now = local_now(centre.timezone, now_utc or utcnow())
+    if day > now.date() + timedelta(days=BOOKING_DAYS_AHEAD):
+        return []  # booking refuses it too
     starts = [s for s in _starts(centre, service, day) if s > now]
     windows = _windows(centre.id)
     if not starts or not windows:

@@ -107,6 +107,7 @@ def test_slots_skip_the_past_the_break_and_holidays(org):
     assert starts[-1] == "2026-12-10T17:30"
     assert free_slots(centre, "connection", date(2026, 12, 31), MORNING_UTC) == []
     assert free_slots(centre, "connection", date(2026, 12, 12), MORNING_UTC) == []  # Saturday
+    assert free_slots(centre, "connection", THURSDAY + timedelta(weeks=12), MORNING_UTC) == []  # too far ahead
     assert {s["windows_free"] for s in free_slots(centre, "consultation", THURSDAY, MORNING_UTC)} == {2}
 
 
