@@ -112,6 +112,7 @@ MODEL_MODULES = (
     "app.reviews.models",
     "app.kiosk.models",
     "app.analysis.models",
+    "app.booking.models",
     "app.reports.models",
     "app.api.models",
 )

@@ -55,7 +55,9 @@ class Organisation(Model):
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
+    # Generated from the centre's working hours (app.booking.hours) once it has them; free text before.
     opening_hours: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
     timezone: Mapped[str] = mapped_column(String(64), default=lambda: setting("DEFAULT_CENTER_TIMEZONE"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

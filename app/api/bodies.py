@@ -70,7 +70,45 @@ class ResponsePage(Body):
     items: list[ResponseItem]
 
 
-MODELS: tuple[type[BaseModel], ...] = (Health, Error, PublishedSurvey, ResponseItem, ResponsePage)
+class Slot(Body):
+    start: str = Field(
+        description="Начало приема, местное время ЦОК без смещения", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
+    )
+    windows_free: int = Field(ge=1, description="Сколько окон свободно на все время услуги")
+
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class BookingSubmission(BaseModel):
+    # Unknown fields are ignored (a client may send more), the known ones are checked strictly.
+    model_config = ConfigDict(extra="ignore")
+
+    service: str = Field(min_length=1, max_length=32, description="Код услуги: connection, metering, consultation…")
+    start: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$", description="Местное время ЦОК")
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    phone: str = Field(pattern=r"^\+?[0-9 ()\-]{5,40}$")
+    consent: Literal[True] = Field(description="Согласие на обработку персональных данных (152-ФЗ)")
+    client_request_id: str = Field(pattern=UUID_PATTERN, description="UUID запроса: повтор с ним идемпотентен")
+
+
+class BookingReceipt(Body):
+    registration_number: str
+    check_code: str
+    start: str = Field(description="Местное время ЦОК без смещения")
+    window: int = Field(description="Номер окна")
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    Health,
+    Error,
+    PublishedSurvey,
+    ResponseItem,
+    ResponsePage,
+    Slot,
+    BookingSubmission,
+    BookingReceipt,
+)
 
 
 class OpenApi30Schema(GenerateJsonSchema):

@@ -39,6 +39,15 @@ SLUG = {
 }
 
 
+CENTRE = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "Код ЦОК",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 32},
+}
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
@@ -160,6 +169,61 @@ def openapi_document() -> dict[str, Any]:
                         **_errors(400, 401, 403, 404),
                     },
                 },
+            },
+            "/centers/{code}/slots": {
+                "get": {
+                    "operationId": "listBookingSlots",
+                    "summary": "Свободное время записи в ЦОК",
+                    "description": "Начала приема по услуге в выбранный день (местное время ЦОК, без смещения), "
+                    "у которых хотя бы одно окно свободно на все время услуги. Прошедшее время, перерывы и "
+                    "праздничные дни производственного календаря не предлагаются.",
+                    "parameters": [
+                        CENTRE,
+                        {
+                            "name": "service",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 32},
+                            "description": "Код услуги",
+                        },
+                        {
+                            "name": "date",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "День (местный календарь ЦОК)",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"type": "array", "items": {"$ref": "#/components/schemas/Slot"}}, "Свободное время"
+                        ),
+                        "422": _json(_ERROR, "Неверная дата, нет кода услуги или центр ее не оказывает"),
+                        **_errors(404, 429),
+                    },
+                }
+            },
+            "/centers/{code}/bookings": {
+                "post": {
+                    "operationId": "postBooking",
+                    "summary": "Записаться на прием в ЦОК",
+                    "description": "Занимает первое окно, свободное на все время услуги. Повтор с тем же "
+                    "client_request_id и тем же телом возвращает 200 и ту же запись; тот же "
+                    "client_request_id с другим телом — 409. Регистрационный номер и код проверки — "
+                    "как у книги отзывов: по ним запись находится на странице статуса.",
+                    "parameters": [CENTRE],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BookingSubmission"}}},
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/BookingReceipt"}, "Запись создана"),
+                        "200": _json({"$ref": "#/components/schemas/BookingReceipt"}, "Уже записан ранее (повтор)"),
+                        "409": _json(_ERROR, "Время уже занято, или client_request_id уже использован с другим телом"),
+                        "422": _json(_ERROR, "Неверные данные: поля, время вне приема или в прошлом"),
+                        **_errors(404, 429),
+                    },
+                }
             },
             "/surveys/{slug}/report": {
                 "get": {

@@ -6,10 +6,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, jsonify, request
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from app.api import bp
-from app.api.bodies import Error, Health, PublishedSurvey, ResponseItem, ResponsePage
+from app.api.bodies import (
+    BookingReceipt,
+    BookingSubmission,
+    Error,
+    Health,
+    PublishedSurvey,
+    ResponseItem,
+    ResponsePage,
+    Slot,
+)
 from app.api.openapi import openapi_document
 from app.api.tokens import TokenRefused, authenticate
 from app.auth.decorators import public
@@ -423,3 +433,76 @@ def survey_report(slug: str):
     if fmt == "csv":
         return current_app.response_class(report_to_csv(report), mimetype="text/csv")  # charset added by Werkzeug
     return jsonify(report.model_dump(mode="json"))
+
+
+# --------------------------------------------------------------------------- centre booking (anonymous)
+
+_BOOKING_FIELD_MESSAGES = {
+    "service": "Укажите код услуги.",
+    "start": "Укажите время начала в формате ГГГГ-ММ-ДДTЧЧ:ММ (местное время центра).",
+    "name": "Укажите имя (до 200 символов).",
+    "phone": "Укажите номер телефона (цифры, пробелы, скобки, дефис, + в начале).",
+    "consent": "Без согласия на обработку персональных данных записаться нельзя.",
+    "client_request_id": "client_request_id должен быть UUID.",
+}
+
+
+def _booking_centre(code: str) -> Organisation:
+    from app.org.directory import public_centre
+
+    centre = public_centre(code)
+    if centre is None:
+        raise NotFound("Такого центра нет.")
+    return centre
+
+
+@bp.get("/centers/<code>/slots")
+@public
+@limiter.limit(_public_limit)
+def booking_slots(code: str):
+    """Free start times of a service on one day, in the centre's local time (no offset)."""
+    from app.booking.services import free_slots
+
+    centre = _booking_centre(code)
+    service = request.args.get("service", "")
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return _error(422, "Укажите дату в формате ГГГГ-ММ-ДД.")
+    if not service:
+        return _error(422, "Укажите код услуги (service).")
+    return jsonify([Slot(**slot).as_json() for slot in free_slots(centre, service, day)])
+
+
+@bp.post("/centers/<code>/bookings")
+@public
+@limiter.limit(_public_limit)
+def post_booking(code: str):
+    """Book a service (201), the same reply for a retry (200), 409 when the time is gone or the request id
+    was used with another body, 422 for bad input; all messages Russian."""
+    from app.booking.services import BookingRequest, book
+
+    centre = _booking_centre(code)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(422, "Ожидается объект JSON (Content-Type: application/json).")
+    try:
+        data = BookingSubmission.model_validate(body)
+        start = datetime.strptime(data.start, "%Y-%m-%dT%H:%M")
+    except ValidationError as exc:
+        fields = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"]})
+        return _error(422, " ".join(_BOOKING_FIELD_MESSAGES.get(name, name) for name in fields))
+    except ValueError:
+        return _error(422, _BOOKING_FIELD_MESSAGES["start"])
+    receipt = book(
+        centre,
+        BookingRequest(
+            service=data.service.strip(),
+            start=start,
+            name=data.name.strip(),
+            phone=data.phone.strip(),
+            client_request_id=data.client_request_id.lower(),
+        ),
+    )
+    reply = BookingReceipt(**receipt.as_json()).as_json()
+    return jsonify(reply), 201 if receipt.created else 200

@@ -104,6 +104,9 @@ def seed(org_only: bool = False, log: Callable[[str], None] = print) -> None:
     seed_topics()
     created = seed_org_tree()
     log(f"Дерево подразделений: добавлено ЦОК {created}.")
+    from app.booking.services import seed_centre_data
+
+    log(f"Услуги, окна и часы работы: заполнено ЦОК {seed_centre_data()}.")
     if org_only:
         return
     seed_users()

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 
 from app import audit
 from app.appeals.models import Appeal
+from app.booking.models import Booking
 from app.database import rows_changed, table_of, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, utcnow
@@ -37,6 +38,7 @@ class PurgeResult:
     appeals: int = 0
     review_entries: int = 0
     responses: int = 0
+    bookings: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -44,6 +46,7 @@ class PurgeResult:
             "appeals": self.appeals,
             "review_entries": self.review_entries,
             "responses": self.responses,
+            "bookings": self.bookings,
         }
 
 
@@ -96,6 +99,7 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
     appeals = db.session.scalars(select(Appeal).where(Appeal.contact_id.in_(ids)).order_by(Appeal.id)).all()
     responses = db.session.scalars(select(Response).where(Response.contact_id.in_(ids)).order_by(Response.id)).all()
     slugs = dict(db.session.execute(select(Survey.id, Survey.slug)).all())
+    bookings = db.session.scalars(select(Booking).where(Booking.contact_id.in_(ids)).order_by(Booking.id)).all()
     texts: dict[int, list[dict[str, str]]] = {}
     if responses:
         for row in db.session.scalars(
@@ -154,6 +158,17 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
             }
             for r in responses
         ],
+        "bookings": [
+            {
+                "registration_number": b.registration_number,
+                "center": centers.get(b.center_id),
+                "start": b.start_at.strftime("%Y-%m-%dT%H:%M"),
+                "status": b.status,
+                "created_at": _iso(b.created_at),
+                "contact_id": b.contact_id,
+            }
+            for b in bookings
+        ],
     }
     with write_transaction():
         audit.record(
@@ -163,6 +178,7 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
             review_entries=len(entries),
             appeals=len(appeals),
             responses=len(responses),
+            bookings=len(bookings),
         )
     return result
 
@@ -178,7 +194,12 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
         .values(contact_id=None)
         .execution_options(synchronize_session=False)
     )
-    for model, attr in ((Appeal, "appeals"), (ReviewEntry, "review_entries"), (Response, "responses")):
+    for model, attr in (
+        (Appeal, "appeals"),
+        (ReviewEntry, "review_entries"),
+        (Response, "responses"),
+        (Booking, "bookings"),
+    ):
         changed = db.session.execute(
             update(model)
             .where(model.contact_id.in_(contact_ids))
@@ -249,6 +270,16 @@ def expired_contact_ids(older_than_days: int, now: datetime | None = None) -> li
             select(HeldSubmission.contact_id).where(
                 HeldSubmission.contact_id.is_not(None),
                 or_(HeldSubmission.received_at >= cutoff, HeldSubmission.status == "held"),
+            )
+        )
+    )
+    referenced |= set(db.session.scalars(select(Booking.contact_id).where(Booking.contact_id.is_not(None))))
+    # A booking's contact is needed until the appointment is past the retention period (start_at is the
+    # centre's local time: hours off at most, against a period of days).
+    keep |= set(
+        db.session.scalars(
+            select(Booking.contact_id).where(
+                Booking.contact_id.is_not(None), or_(Booking.created_at >= cutoff, Booking.start_at >= cutoff)
             )
         )
     )

@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from app.auth.decorators import public, roles_required
+from app.booking.models import BOOKING_STATES, Booking
 from app.extensions import db, limiter
 from app.models import Organisation
 from app.org.services import can_see_center, visible_center_ids
@@ -155,12 +156,21 @@ def qr(center_code: str):
     return response
 
 
-def _status_page(form: StatusForm, entry: ReviewEntry | None, looked_up: bool, message: str = "", status: int = 200):
+def _status_page(
+    form: StatusForm,
+    entry: ReviewEntry | None,
+    looked_up: bool,
+    message: str = "",
+    status: int = 200,
+    booking: Booking | None = None,
+):
     state = entry_status(entry) if entry is not None else None
     return render_template(
         "reviews/status.html",
         form=form,
         entry=entry,
+        booking=booking,
+        booking_states=BOOKING_STATES,
         state=state,
         looked_up=looked_up,
         message=message,
@@ -185,7 +195,28 @@ def status():
     else:
         form.number.data = (request.args.get("number") or "").strip()
     entry = lookup(number or "", code or "") if number else None
-    return _status_page(form, entry, number is not None)
+    # Bookings take their numbers from the same per-centre series, so one look-up form finds both.
+    from app.booking.services import lookup_booking  # here: app.booking.services imports app.reviews
+
+    booking = lookup_booking(number or "", code or "") if number and entry is None else None
+    return _status_page(form, entry, number is not None, booking=booking)
+
+
+@bp.route("/reviews/status/cancel-booking", methods=["POST"])
+@public
+@limiter.limit(status_limit)
+def cancel_booking():
+    """Cancel an appointment by its number + check code; its time becomes free for others at once."""
+    from app.booking.services import cancel, lookup_booking
+
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _status_page(form, None, False, status=400)
+    booking = lookup_booking(form.number.data or "", form.code.data or "")
+    if booking is None:
+        return _status_page(form, None, True)
+    message = "Запись на прием отменена." if cancel(booking) else "Эта запись на прием уже не действует."
+    return _status_page(form, None, True, message, booking=booking)
 
 
 @bp.route("/reviews/status/withdraw", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -47,7 +48,7 @@ def test_health_and_openapi(app, client):
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
-            path = rule.rule.removeprefix("/api/v1").replace("<slug>", "{slug}")
+            path = re.sub(r"<(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             routes.setdefault(path, set()).update(rule.methods - {"HEAD", "OPTIONS"})
     assert routes == {path: {m.upper() for m in item} for path, item in doc["paths"].items()}
     assert "/surveys/{slug}/report" in doc["paths"]
@@ -58,7 +59,7 @@ def test_health_and_openapi(app, client):
 def test_openapi_matches_the_url_map(app):
     doc = app.test_client().get("/api/v1/openapi.json").json
     documented = {
-        (path.replace("{slug}", "<slug>"), method.upper()) for path, ops in doc["paths"].items() for method in ops
+        (re.sub(r"\{(\w+)\}", r"<\1>", path), method.upper()) for path, ops in doc["paths"].items() for method in ops
     }
     served = {
         (rule.rule.removeprefix("/api/v1"), method)

@@ -21,7 +21,7 @@ from app.surveys.models import Response, Survey, SurveyAssignment
 from tests.integration.test_security_access import sample_url
 from tests.integration.test_security_support import as_user, published_survey, quick_user
 
-EXEMPT = {"api.post_response", "kiosk.post_review", "kiosk.post_heartbeat", "kiosk.post_enrol"}
+EXEMPT = {"api.post_response", "api.post_booking", "kiosk.post_review", "kiosk.post_heartbeat", "kiosk.post_enrol"}
 
 
 @pytest.fixture

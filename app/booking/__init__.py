@@ -1,0 +1,1 @@
+"""Appointment booking at a centre: services, windows, working hours and the booked time units."""
