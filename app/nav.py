@@ -102,6 +102,13 @@ def format_date(value: date | str | None) -> str:
         return text
 
 
+def end_sentence(text: Any) -> str:
+    """``text`` closed by a full stop, unless it already ends with one: a period label ends with «г.», and
+    «… 2025 г.» followed by the sentence's own full stop read «2025 г..»."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 FILTERS = {
     "num": format_number,
     "pct": format_percent,
