@@ -3,7 +3,8 @@
 Pure (no Flask, no database): the analysis, monitoring, reports and responses pages, the API and the CLI
 all read a period through :func:`parse_period`, so whatever the picker offers (its values are the codes
 ``2026Q3``, ``2026H1``, ``2026``) parses back to the same dates, and a person may also type the period in
-words («3 квартал 2026», «III квартал 2026 г.», «1-е полугодие 2026», «2026 год»).
+words («3 квартал 2026», «III квартал 2026 г.», «1-е полугодие 2026», «2026 год»). Own dates are the
+picker's first choice, «Свои даты», whose value is empty.
 """
 
 from __future__ import annotations
@@ -121,11 +122,11 @@ def _day(value: str | date) -> date:
 def parse_period(
     code: str | None = None, date_from: str | date | None = None, date_to: str | date | None = None
 ) -> Period:
-    """The one period parser: explicit dates when either is given (both required), else ``code``.
-
-    Dates win because the picker's date fields are its «Свои даты» choice: a person who filled them
-    meant them, whatever the list still shows.
-    """
+    """The one period parser: ``code`` (a period from the picker's list, or typed) when given, else explicit
+    dates (both required). The picker's «Свои даты» choice sends an empty code, so its dates count; stored
+    report requests keep both and still mean their code."""
+    if code and code.strip():
+        return parse_period_text(code)
     if date_from or date_to:
         if not date_from or not date_to:
             raise PeriodError("Укажите обе даты периода: начало и конец")
@@ -136,8 +137,6 @@ def parse_period(
         if end < start:
             raise PeriodError("Конец периода раньше начала")
         return dates_period(start, end)
-    if code and code.strip():
-        return parse_period_text(code)
     raise PeriodError("Укажите период (например, III квартал 2026 г.) или обе даты: начало и конец")
 
 
@@ -175,18 +174,17 @@ def period_groups(today: date, quarters: int = 8, halves: int = 4, years: int = 
 def period_picker(
     period: str | None, date_from: str | None, date_to: str | None, today: date, default: str = ""
 ) -> PeriodPicker:
-    """The picker's state for a request: own dates when given, else the named period (kept in the list even
-    when older than the offered ones), else ``default``."""
+    """The picker's state for a request: the named period (kept in the list even when older than the offered
+    ones), else own dates when given, else ``default``."""
     groups = period_groups(today)
     current = f"{today.year}Q{quarter_of(today)[1]}"
     date_from, date_to = (date_from or "").strip(), (date_to or "").strip()
-    if date_from or date_to:
+    try:
+        selected = parse_period_text(period).code if period and period.strip() else ""
+    except PeriodError:
         selected = ""
-    else:
-        try:
-            selected = parse_period_text(period).code if period and period.strip() else default
-        except PeriodError:
-            selected = default
+    if not selected and not (date_from or date_to):
+        selected = default
     offered = {p.code for _kind, periods in groups for p in periods}
     if selected and selected not in offered:
         extra = parse_period_text(selected)

@@ -560,7 +560,7 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
     survey = db.session.get(Survey, survey_id) if survey_id else None
     center_id = query_int("center")
     typed_start, typed_end = _parse_day(args.get("start")), _parse_day(args.get("end"))
-    period = None if typed_start or typed_end else _picked_period(args.get("period"))  # filled dates win
+    period = _picked_period(args.get("period"))  # a period from the picker's list, else own dates
     start, end = (period.start, period.end) if period is not None else (typed_start, typed_end)
     channel = args.get("channel") if args.get("channel") in CHANNELS else None
     center_ids = visible & {center_id} if center_id else visible

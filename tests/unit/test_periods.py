@@ -60,9 +60,11 @@ def test_refusals_are_russian():
         parse_period(None, "2026-02-01", "2026-01-01")
 
 
-def test_filled_dates_win_over_the_list():
-    chosen = parse_period("2026Q3", "2026-01-10", "2026-02-10")
+def test_own_dates_count_when_no_period_is_chosen():
+    chosen = parse_period("", "2026-01-10", "2026-02-10")
     assert (chosen.start, chosen.end, chosen.label) == (date(2026, 1, 10), date(2026, 2, 10), "10.01.2026 — 10.02.2026")
+    stored = parse_period("2026Q3", "2026-07-01", "2026-09-30")  # an archived request keeps both: its code counts
+    assert stored.label == "III квартал 2026 г."
 
 
 def test_picker_state():
@@ -71,7 +73,7 @@ def test_picker_state():
     assert typed.selected == "2026Q3" and typed.current == "2026Q4"
     assert period_picker(None, None, None, today, default="2026Q3").selected == "2026Q3"
     assert period_picker("2026Q9", None, None, today, default="2026Q3").selected == "2026Q3"
-    own = period_picker("2026Q3", "2026-01-10", "2026-02-10", today)
+    own = period_picker("", "2026-01-10", "2026-02-10", today, default="2026Q3")
     assert own.selected == "" and (own.date_from, own.date_to) == ("2026-01-10", "2026-02-10")
     old = period_picker("2019Q2", None, None, today)
     assert old.selected == "2019Q2" and ("2019Q2", "II квартал 2019 г.") in dict(old.groups)["quarter"]
