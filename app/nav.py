@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,4 +87,32 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%d.%m.
     return aware.astimezone(zone).strftime(fmt)
 
 
-FILTERS = {"num": format_number, "pct": format_percent, "local_time": local_time}
+def format_date(value: date | str | None) -> str:
+    """The one Russian date format of pages and PDFs: 02.12.2026. Takes a date, a datetime (its own calendar
+    day: convert to a centre's zone first with :func:`local_time`) or an ISO string, as report JSON carries
+    dates; a missing value is «—», a string that is not an ISO date is shown unchanged."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, date):  # a datetime is a date too
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    text = str(value)
+    try:
+        return format_date(date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
+def end_sentence(text: Any) -> str:
+    """``text`` closed by a full stop, unless it already ends with one: a period label ends with «г.», and
+    «… 2025 г.» followed by the sentence's own full stop read «2025 г..»."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+FILTERS = {
+    "num": format_number,
+    "pct": format_percent,
+    "local_time": local_time,
+    "date": format_date,
+    "end_sentence": end_sentence,
+}

@@ -15,10 +15,11 @@ from app.analysis import bp
 from app.analysis.models import ACTION_STATUSES, CorrectiveAction
 from app.analysis.report import ReportError, build_report, report_to_csv
 from app.analysis.report_model import SatisfactionReport
-from app.analysis.scopes import REPORT_ROLES, allowed_scopes, chosen_scope, last_complete_quarter, request_period
+from app.analysis.scopes import REPORT_ROLES, allowed_scopes, chosen_scope, request_period
 from app.auth.decorators import roles_required
 from app.extensions import db
 from app.models import Organisation
+from app.periods import default_period_code, period_picker
 from app.reports.render import analysis_report_html
 from app.surveys.models import Survey
 
@@ -31,15 +32,6 @@ def resolve_scope(code: str | None) -> Organisation | None:
         return chosen_scope(current_user, code)
     except LookupError:
         abort(404)
-
-
-def quarter_presets(today: date | None = None, count: int = 8) -> list[str]:
-    year, quarter = last_complete_quarter(today)
-    out = []
-    for _ in range(count):
-        out.append(f"{year}Q{quarter}")
-        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
-    return out
 
 
 def _report_from_request() -> tuple[SatisfactionReport | None, str | None]:
@@ -61,7 +53,8 @@ def index():
     if error:
         flash(error, "error")
     surveys = list(db.session.scalars(select(Survey).order_by(Survey.is_main.desc(), Survey.title)))
-    query_args = {k: v for k, v in request.args.items() if k in ("survey", "period", "from", "to", "scope") and v}
+    args = request.args
+    query_args = {k: v for k, v in args.items() if k in ("survey", "period", "from", "to", "scope") and v}
     # The report block renders strictly (a field the report lacks is an error, not a blank): app.reports.render.
     report_html = analysis_report_html(report, query_args) if report else ""
     return render_template(
@@ -70,8 +63,10 @@ def index():
         report_html=report_html,
         surveys=surveys,
         scopes=allowed_scopes(current_user),
-        presets=quarter_presets(),
-        args=request.args,
+        picker=period_picker(
+            args.get("period"), args.get("from"), args.get("to"), date.today(), default_period_code(date.today())
+        ),
+        args=args,
         query_args=query_args,
         statuses=ACTION_STATUSES,
     )

@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from app.analysis.queries import Period, parse_quarter, quarter_of, quarter_period
+from app import periods
+from app.analysis.queries import Period, quarter_period
 from app.analysis.report import ReportError
 from app.models import Organisation, OrgKind, User
 from app.org.services import branches, centers_under, company
+from app.periods import PeriodError, parse_period
 
 REPORT_ROLES = ("manager", "marketing")  # who reads the satisfaction report, on the pages and through the API
 
@@ -49,20 +51,17 @@ def chosen_scope(user: User, code: str | None) -> Organisation | None:
 
 def last_complete_quarter(today: date | None = None) -> tuple[int, int]:
     """Managers read finished quarters: the default is the quarter before the current one."""
-    year, quarter = quarter_of(today or date.today())
-    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    return periods.last_complete_quarter(today or date.today())
 
 
 def request_period(args: Mapping[str, str]) -> Period:
-    """``period=2026Q3`` or ``from``/``to`` ISO dates; default the last complete quarter."""
-    if args.get("from") or args.get("to"):
-        try:
-            return Period(date.fromisoformat(args.get("from", "")), date.fromisoformat(args.get("to", "")))
-        except ValueError:
-            raise ReportError("Укажите даты периода в формате ГГГГ-ММ-ДД (начало не позже конца)") from None
-    if args.get("period"):
-        found = parse_quarter(args["period"])
-        if found is None:
-            raise ReportError("Период задается как 2026Q3 или датами")
-        return found
-    return quarter_period(*last_complete_quarter())
+    """``period`` (a quarter, half-year or year: app.periods) or ``from``/``to`` ISO dates; default the last
+    complete quarter."""
+    code, date_from, date_to = args.get("period"), args.get("from"), args.get("to")
+    if not (code or date_from or date_to):
+        return quarter_period(*last_complete_quarter())
+    try:
+        chosen = parse_period(code, date_from, date_to)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from None
+    return Period(chosen.start, chosen.end)

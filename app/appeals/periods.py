@@ -1,9 +1,11 @@
-"""Report periods from a form: a quarter, a half-year, a year or explicit dates."""
+"""The monitoring page's period: the period picker's fields, or the older ``year``/``part`` links."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+
+from app.periods import Period, half_year, parse_period, quarter, whole_year
 
 PARTS = {
     "q1": ("I квартал", 1, 3),
@@ -30,29 +32,27 @@ def last_full_quarter(today: date) -> tuple[int, str]:
     return (today.year - 1, "q4") if quarter == 0 else (today.year, f"q{quarter}")
 
 
+def _part_period(year: int, part: str) -> Period:
+    """A period of the old ``year``/``part`` links (q1…q4, h1, h2, year), named as the picker names it."""
+    if part.startswith("q"):
+        return quarter(year, int(part[1]))
+    if part.startswith("h"):
+        return half_year(year, int(part[1]))
+    return whole_year(year)
+
+
 def resolve_period(args: Any, today: date) -> dict[str, Any]:
-    """{"from", "to", "label"} from ``date_from``/``date_to`` or ``year``/``part``; default: last full quarter."""
+    """{"from", "to", "label", "code"} from the period picker (``period``, ``date_from``/``date_to``: parsed by
+    app.periods), or the older ``year``/``part`` links; default: the last full quarter."""
+    code = (args.get("period") or "").strip()
     raw_from, raw_to = (args.get("date_from") or "").strip(), (args.get("date_to") or "").strip()
-    if raw_from or raw_to:
-        try:
-            start, end = date.fromisoformat(raw_from), date.fromisoformat(raw_to)
-        except ValueError:
-            raise ValueError("Неверные даты периода: нужен формат ГГГГ-ММ-ДД") from None
-        if end < start:
-            raise ValueError("Дата окончания периода раньше даты начала")
-        return {"from": start, "to": end, "label": f"{start:%d.%m.%Y} — {end:%d.%m.%Y}"}
-    default_year, default_part = last_full_quarter(today)
-    part = args.get("part") or default_part
-    year_text = str(args.get("year") or default_year)
-    if part not in PARTS or not year_text.isdigit() or not 1990 <= int(year_text) <= 2100:
-        raise ValueError("Неверный период")
-    year = int(year_text)
-    start, end = part_dates(year, part)
-    return {"from": start, "to": end, "label": f"{PARTS[part][0]} {year} г.", "part": part}
-
-
-def period_choices(today: date) -> dict[str, Any]:
-    return {
-        "years": list(range(today.year, today.year - 6, -1)),
-        "parts": [(code, label) for code, (label, _f, _l) in PARTS.items()],
-    }
+    if code or raw_from or raw_to:
+        chosen = parse_period(code, raw_from, raw_to)  # a PeriodError is a ValueError with a Russian message
+    else:
+        default_year, default_part = last_full_quarter(today)
+        part = args.get("part") or default_part
+        year_text = str(args.get("year") or default_year)
+        if part not in PARTS or not year_text.isdigit() or not 1990 <= int(year_text) <= 2100:
+            raise ValueError("Неверный период")
+        chosen = _part_period(int(year_text), part)
+    return {"from": chosen.start, "to": chosen.end, "label": chosen.label, "code": chosen.code}

@@ -28,7 +28,7 @@ from app.appeals.models import (
     Promise,
     RootCause,
 )
-from app.appeals.periods import period_choices, resolve_period
+from app.appeals.periods import resolve_period
 from app.appeals.queries import EXPORT_HEADER, Filters, appeals_query, export_rows, promise_flags
 from app.appeals.report import monitoring_report, report_rows
 from app.appeals.report_model import MonitoringReport
@@ -39,6 +39,7 @@ from app.models import Contact, Organisation, OrgKind, Topic, utcnow
 from app.nav import local_time
 from app.org.services import centers_under, visible_center_ids
 from app.parsing import form_id, query_page
+from app.periods import default_period_code, period_picker
 from app.surveys.exports import response_rows
 from app.surveys.models import CHANNEL_LABELS as SURVEY_CHANNEL_LABELS
 from app.surveys.models import Response as SurveyResponse
@@ -413,6 +414,9 @@ def _build_report() -> tuple[MonitoringReport, dict]:
     return monitoring_report(period["from"], period["to"], scope), period
 
 
+PERIOD_ARGS = ("period", "year", "part", "date_from", "date_to", "scope")
+
+
 @bp.route("/report")
 @roles_required("manager")
 def report():
@@ -420,13 +424,19 @@ def report():
     from app.appeals.charts import kind_form_topic_svg
 
     chart = kind_form_topic_svg(report_data)
-    args = {k: v for k, v in request.args.items() if k in ("year", "part", "date_from", "date_to", "scope")}
+    args = {k: v for k, v in request.args.items() if k in PERIOD_ARGS}
     return render_template(
         "appeals/report.html",
         report=report_data,
         period=period,
         chart=chart,
-        choices=period_choices(date.today()),
+        picker=period_picker(
+            period.get("code") or None,
+            args.get("date_from"),
+            args.get("date_to"),
+            date.today(),
+            default_period_code(date.today()),
+        ),
         scopes=_scope_options(),
         args=args,
         selected_scope=request.args.get("scope", "").upper(),

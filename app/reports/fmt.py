@@ -1,4 +1,4 @@
-"""Russian number formats and report periods (2026Q3, 2026H1, 2026, or dates).
+"""Russian number formats and period labels for reports (periods themselves: app/periods.py).
 
 Pure helpers shared by charts, templates and the CLI: one place decides how a number looks
 (``1 661``, ``4,1 %``, ``[78,2; 83,0]``) so that the text of a PDF can be checked against the JSON.
@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeGuard
 
 from app.nav import MINUS, NBSP, format_number, format_percent
-
-QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-
-
-class PeriodError(ValueError):
-    """A period the user typed that cannot be understood (Russian message)."""
+from app.periods import QUARTER_ROMAN, quarter
+from app.periods import Period as Period  # re-exported: the reports' callers import periods from here
+from app.periods import PeriodError as PeriodError
+from app.periods import parse_period as parse_period
 
 
 def is_number(value: Any) -> TypeGuard[int | float]:
@@ -79,61 +76,6 @@ def mask_personal(text: str) -> str:
 
 
 # ---------------------------------------------------------------- periods
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-    label: str
-    code: str = ""  # 2026Q3, 2026H1, 2026 or ""
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def to_dict(self) -> dict[str, str]:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label, "code": self.code}
-
-
-def _month_end(year: int, month: int) -> date:
-    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
-
-
-def quarter(year: int, q: int) -> Period:
-    return Period(
-        date(year, 3 * q - 2, 1), _month_end(year, 3 * q), f"{QUARTER_ROMAN[q]} квартал {year} г.", f"{year}Q{q}"
-    )
-
-
-def parse_period(
-    code: str | None = None, date_from: str | date | None = None, date_to: str | date | None = None
-) -> Period:
-    """``2026Q3`` / ``2026H1`` / ``2026`` or explicit dates (both required) → :class:`Period`."""
-    if code:
-        text = code.strip().upper()
-        if (m := re.match(r"\d{4}", text)) and not 1900 <= int(m[0]) <= 2100:
-            raise PeriodError(f"Год периода «{code}» вне 1900–2100")
-        if m := re.fullmatch(r"(\d{4})Q([1-4])", text):
-            return quarter(int(m[1]), int(m[2]))
-        if m := re.fullmatch(r"(\d{4})H([12])", text):
-            year, half = int(m[1]), int(m[2])
-            start = date(year, 1 if half == 1 else 7, 1)
-            return Period(start, _month_end(year, 6 if half == 1 else 12), f"{half}-е полугодие {year} г.", text)
-        if re.fullmatch(r"\d{4}", text):
-            year = int(text)
-            return Period(date(year, 1, 1), date(year, 12, 31), f"{year} год", text)
-        raise PeriodError(f"Непонятный период «{code}»: ожидается 2026Q3, 2026H1 или 2026")
-    if not date_from or not date_to:
-        raise PeriodError("Укажите период (например, 2026Q3) или обе даты: начало и конец")
-    try:
-        start = date_from if isinstance(date_from, date) else date.fromisoformat(str(date_from))
-        end = date_to if isinstance(date_to, date) else date.fromisoformat(str(date_to))
-    except ValueError:
-        raise PeriodError("Даты указываются в виде ГГГГ-ММ-ДД") from None
-    if end < start:
-        raise PeriodError("Конец периода раньше начала")
-    return Period(start, end, f"{start:%d.%m.%Y} — {end:%d.%m.%Y}")
 
 
 def period_label(period: dict[str, Any] | None) -> str:

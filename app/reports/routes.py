@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import roles_required
 from app.extensions import db
+from app.periods import default_period_code, period_picker
 from app.reports import bp
 from app.reports.models import ReportArchive
 from app.reports.services import (
@@ -71,6 +73,9 @@ def index():
         types=REPORT_TYPES,
         report_type=report_type,
         params=params,
+        picker=period_picker(
+            params["period"], params["from"], params["to"], date.today(), default_period_code(date.today())
+        ),
         scopes=scopes_for(current_user),
         surveys=_surveys(),
         archive=visible_archive(current_user),

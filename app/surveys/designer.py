@@ -30,6 +30,7 @@ from app.models import Organisation
 from app.org.directory import centres_by_branch
 from app.org.services import branches, centers, centers_under, visible_center_ids
 from app.parsing import query_int, query_page
+from app.periods import Period, PeriodError, parse_period, period_picker
 from app.surveys import bp, distribution, exports, services  # distribution registers its views
 from app.surveys.designer_errors import humanize_errors
 from app.surveys.forms import (
@@ -727,6 +728,13 @@ def _parse_day(value: str | None) -> date | None:
         return None
 
 
+def _picked_period(text: str | None) -> Period | None:
+    try:
+        return parse_period(text) if text and text.strip() else None
+    except PeriodError:
+        return None
+
+
 def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | None]:
     """The responses page's filters, always narrowed to the user's visible centres."""
     visible = visible_center_ids(current_user)
@@ -734,7 +742,9 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
     survey_id = query_int("survey")
     survey = db.session.get(Survey, survey_id) if survey_id else None
     center_id = query_int("center")
-    start, end = _parse_day(args.get("start")), _parse_day(args.get("end"))
+    typed_start, typed_end = _parse_day(args.get("start")), _parse_day(args.get("end"))
+    period = _picked_period(args.get("period"))  # a period from the picker's list, else own dates
+    start, end = (period.start, period.end) if period is not None else (typed_start, typed_end)
     channel = args.get("channel") if args.get("channel") in CHANNELS else None
     center_ids = visible & {center_id} if center_id else visible
     zone = ZoneInfo(current_app.config["DEFAULT_CENTER_TIMEZONE"])
@@ -752,8 +762,9 @@ def _response_filter() -> tuple[dict[str, Any], exports.ExportFilter, Survey | N
         "survey": survey.id if survey else "",
         "center": center_id or "",
         "channel": channel or "",
-        "start": start.isoformat() if start else "",
-        "end": end.isoformat() if end else "",
+        "period": period.code if period is not None else "",
+        "start": typed_start.isoformat() if typed_start else "",
+        "end": typed_end.isoformat() if typed_end else "",
     }
     return values, flt, survey
 
@@ -794,6 +805,7 @@ def responses():
         survey_titles=survey_titles,
         channel_labels=CHANNEL_LABELS,
         filters={k: v for k, v in values.items() if v},
+        picker=period_picker(values["period"], values["start"], values["end"], date.today()),
     )
 
 

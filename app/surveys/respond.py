@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, get_template_attribute, render_template, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
@@ -23,7 +24,7 @@ from app.auth.decorators import public
 from app.extensions import limiter
 from app.sessions import has_login_session
 from app.surveys import bp, services
-from app.surveys.schema import CONTACT_FIELDS, SurveyDefinition, evaluate_condition
+from app.surveys.schema import CONTACT_FIELDS, OTHER_CODE, OTHER_SUFFIX, SurveyDefinition, evaluate_condition
 from app.surveys.schema import validate_submission as check_answers
 
 STATE_SALT = "survey-respond-state"
@@ -300,6 +301,20 @@ def _previous_page(defn: SurveyDefinition, page: int, answers: dict[str, Any]) -
     return 0
 
 
+def other_text_missing(defn: SurveyDefinition, clean: dict[str, Any]) -> dict[str, str]:
+    """Errors for a chosen «Другое» without its text: on the respondent pages an empty «Другое» tells the
+    centre nothing, so the customer is asked for it. The API and imports keep accepting it (kiosk queues
+    and old files must not be refused), which is why the rule lives here and not in the schema."""
+    errors: dict[str, str] = {}
+    for q in defn.questions():
+        if not getattr(q, "other", False) or q.code not in clean:
+            continue
+        chosen = clean[q.code] if isinstance(clean[q.code], list) else [clean[q.code]]
+        if OTHER_CODE in chosen and not clean.get(q.code + OTHER_SUFFIX):
+            errors[q.code + OTHER_SUFFIX] = _("Вы выбрали «Другое»: напишите, что именно")
+    return errors
+
+
 def _page_errors(defn: SurveyDefinition, page: int, errors: dict[str, str]) -> dict[str, str]:
     keys = page_answer_keys(defn, page)
     return {k: v for k, v in errors.items() if k in keys or k.split(".")[0] in keys}
@@ -368,7 +383,8 @@ def respond_post(short_code: str):
             started=started,
         )
     clean, errors = check_answers(defn, answers)
-    page_errors = _page_errors(defn, page, errors)
+    missing_other = other_text_missing(defn, clean)
+    page_errors = _page_errors(defn, page, {**missing_other, **errors})
     if page_errors:
         return _render(
             assignment, published, page=page, answers=answers, errors=page_errors, sid=sid, started=started, status=422
@@ -376,6 +392,18 @@ def respond_post(short_code: str):
     following = _next_page(defn, page, answers, clean) if action != "submit" else None
     if following is not None:
         return _render(assignment, published, page=following, answers=answers, errors={}, sid=sid, started=started)
+    if missing_other:  # a one-shot post: «Другое» without its text on another page
+        first = min(defn.page_of(key.removesuffix(OTHER_SUFFIX)) or 0 for key in missing_other)
+        return _render(
+            assignment,
+            published,
+            page=first,
+            answers=answers,
+            errors=_page_errors(defn, first, missing_other),
+            sid=sid,
+            started=started,
+            status=422,
+        )
     try:
         services.submit_response(
             slug=assignment.slug,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from app.nav import format_date
 from app.reports import charts
 from app.reports.context.common import (
     ACTION_STATUS,
@@ -682,7 +683,7 @@ def _actions(actions: list[dict[str, Any]], names: dict[str, str]) -> list[dict[
                 "title": a.get("title") or "",
                 "owner": a.get("owner_name") or _owner(a.get("owner"), names),
                 "status": a.get("status_label") or _label(ACTION_STATUS, a.get("status"), a.get("status") or ""),
-                "due": _ru_date(a.get("due_date")),
+                "due": format_date(a.get("due_date")),
                 "effect": effect_text,
                 "effect_lines": lines,
                 "notes": notes,
@@ -691,13 +692,6 @@ def _actions(actions: list[dict[str, Any]], names: dict[str, str]) -> list[dict[
             }
         )
     return rows
-
-
-def _ru_date(value: Any) -> str:
-    text = str(value or "")[:10]
-    if len(text) == 10 and text[4] == "-":
-        return f"{text[8:10]}.{text[5:7]}.{text[:4]}"
-    return text or "—"
 
 
 _METHOD_SKIP = {
