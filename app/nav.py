@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_login import current_user
 
+from app.org.timezones import timezone_label
 from app.urls import public_url
 
 # (endpoint, label, roles allowed; admin always allowed)
@@ -87,4 +88,4 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%d.%m.
     return aware.astimezone(zone).strftime(fmt)
 
 
-FILTERS = {"num": format_number, "pct": format_percent, "local_time": local_time}
+FILTERS = {"num": format_number, "pct": format_percent, "local_time": local_time, "timezone_label": timezone_label}
