@@ -114,6 +114,15 @@ def index():
     )
 
 
+def _free_slug(title: str) -> str:
+    """A slug made from the title, for a marketer who left the code empty (codes are under «Дополнительно»)."""
+    from app.surveys.interchange import slug_from_title
+
+    return slug_from_title(
+        title, taken=lambda slug: db.session.scalar(select(Survey.id).where(Survey.slug == slug)) is not None
+    )
+
+
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @roles_required("marketing")
 def create():
@@ -130,8 +139,8 @@ def create():
             if form.title.data:
                 doc["title"] = {**doc["title"], "ru": form.title.data.strip()}
         else:
-            doc = blank_definition(form.slug.data, (form.title.data or "").strip())
-        doc["slug"] = form.slug.data.strip()
+            doc = blank_definition("", (form.title.data or "").strip())
+        doc["slug"] = (form.slug.data or "").strip() or _free_slug(doc["title"].get("ru") or "")
         try:
             survey = services.create_survey(doc, user=current_user)
         except services.InvalidDefinition as exc:

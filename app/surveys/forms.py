@@ -64,12 +64,10 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 class CreateForm(FlaskForm):
     template = SelectField("Основа", choices=[], validate_choice=False)
+    # Optional: the view makes one from the title (app.surveys.interchange.slug_from_title) when empty.
     slug = StringField(
         "Код анкеты (латиницей, для ссылок)",
-        validators=[
-            DataRequired("Укажите код"),
-            Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис"),
-        ],
+        validators=[Optional(), Regexp(SLUG_PATTERN, message="Строчные латинские буквы, цифры и дефис")],
     )
     title = StringField("Название", validators=[Optional(), Length(max=300)])
 
@@ -92,7 +90,7 @@ class ImportForm(FlaskForm):
             ("", "Определить по файлу"),
             ("native", "JSON Отклика"),
             ("surveyjs", "SurveyJS (файл JSON)"),
-            ("xlsform", "XLSForm (книга .xlsx)"),
+            ("xlsform", "XLSForm (электронная таблица)"),
         ],
         default="",
     )
