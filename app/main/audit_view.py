@@ -10,6 +10,7 @@ import re
 
 from flask_babel import gettext
 
+from app.analysis.models import ACTION_STATUSES
 from app.appeals.models import CHANNELS, KINDS, STATUSES
 from app.models import ROLE_LABELS, AuditEvent
 
@@ -121,7 +122,8 @@ def readable_summary(event: AuditEvent) -> str:
     a centre code): those stay in the «Дополнительно» block only."""
     text = event.summary or ""
     text = re.sub(r"\brole=", "", text)
-    text = LATIN_WORD.sub(lambda m: gettext(VALUE_LABELS[m[0]]) if m[0] in VALUE_LABELS else m[0], text)
+    labels = ACTION_STATUSES if event.action == "analysis.action.status" else VALUE_LABELS
+    text = LATIN_WORD.sub(lambda m: gettext(labels[m[0]]) if m[0] in labels else m[0], text)
     if event.action == "appeal.register":
         text = text.replace("/", " · ")
     return "" if LATIN_LEFT.search(text) else text
