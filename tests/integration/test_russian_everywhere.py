@@ -227,7 +227,9 @@ def test_staff_pages_show_no_latin_identifiers(app, client, lived_in, make_user,
     navigation = [app.url_map.bind("localhost").build(endpoint) for endpoint, _label, _roles in NAVIGATION]
     _receipt, review_appeal_id = lived_in
     # The review book's appeal first: its page names the external number's source.
-    start = [f"/appeals/{review_appeal_id}", "/dashboard", *navigation, *get_rules_without_arguments(app)]
+    # The analysis and monitoring pages with a result shown, not only their empty forms.
+    shown = ["/analysis/?survey=visit-csat&period=2026Q3", "/appeals/report?year=2026&part=q3"]
+    start = [f"/appeals/{review_appeal_id}", *shown, "/dashboard", *navigation, *get_rules_without_arguments(app)]
     findings: dict[str, set[str]] = {}
     visited: set[str] = set()
     for role in ROLES:
