@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_login import current_user
 
+from app.org.timezones import timezone_label
 from app.urls import public_url
 
 # (endpoint, label, roles allowed; admin always allowed)
@@ -115,4 +116,5 @@ FILTERS = {
     "local_time": local_time,
     "date": format_date,
     "end_sentence": end_sentence,
+    "timezone_label": timezone_label,
 }

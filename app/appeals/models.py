@@ -38,6 +38,13 @@ SURVEY_SOURCE = "survey"
 MANUAL_SOURCE = "manual"
 DEMO_SOURCE = "demo"
 RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, SURVEY_SOURCE, MANUAL_SOURCE, DEMO_SOURCE)
+# How pages name the sources Otklik assigns; a source named in an imported file stays a code.
+SOURCE_LABELS = {
+    REVIEW_BOOK_SOURCE: "Книга отзывов",
+    SURVEY_SOURCE: "Анкета с низкой оценкой",
+    MANUAL_SOURCE: "Внесено сотрудником",
+    DEMO_SOURCE: "Демонстрационные данные",
+}
 
 
 class Appeal(Model):
@@ -82,6 +89,11 @@ class Appeal(Model):
     promises: Mapped[list[Promise]] = relationship(
         back_populates="appeal", order_by="Promise.due_at", cascade="all, delete-orphan"
     )
+
+    @property
+    def source_label(self) -> str | None:
+        """The Russian name of the external number's source, None for a source named by an imported file."""
+        return SOURCE_LABELS.get(self.external_source or "")
 
 
 class AppealStatusChange(Model):

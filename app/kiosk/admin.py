@@ -53,7 +53,7 @@ def _list_page(form: KioskForm, status: int = 200):
 
 def _form() -> KioskForm:
     form = KioskForm()
-    form.center.choices = [(c.id, f"{c.name} ({c.code})") for c in centers()]
+    form.center.choices = [(c.id, c.name) for c in centers()]
     return form
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import public, roles_required, staff_required
 from app.extensions import db, limiter
-from app.main import bp
+from app.main import audit_view, bp
 from app.models import AuditEvent
 from app.parsing import query_page
 
@@ -164,4 +164,10 @@ def audit():
     events = db.paginate(
         select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page=page, per_page=50, error_out=False
     )
-    return render_template("main/audit.html", events=events)
+    return render_template(
+        "main/audit.html",
+        events=events,
+        action_label=audit_view.action_label,
+        object_label=audit_view.object_label,
+        readable_summary=audit_view.readable_summary,
+    )

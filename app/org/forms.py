@@ -13,8 +13,13 @@ class OrgForm(FlaskForm):
     parent = SelectField("Входит в", choices=[], coerce=int)
     address = StringField("Адрес", validators=[Optional(), Length(max=300)])
     opening_hours = StringField("Часы работы", validators=[Optional(), Length(max=300)])
-    timezone = StringField(
-        "Часовой пояс", default=lambda: current_app.config["DEFAULT_CENTER_TIMEZONE"], validators=[Length(max=64)]
+    # Choices are set by the view (app.org.timezones); any other valid zone is checked by the service.
+    timezone = SelectField(
+        "Часовой пояс",
+        choices=[],
+        default=lambda: current_app.config["DEFAULT_CENTER_TIMEZONE"],
+        validators=[Length(max=64)],
+        validate_choice=False,
     )
     active = BooleanField("Действует", default=True)
     submit = SubmitField("Сохранить")

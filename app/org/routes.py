@@ -9,6 +9,7 @@ from app.models import Organisation, OrgKind
 from app.org import bp
 from app.org.forms import OrgForm
 from app.org.services import OrgError, branches, company, save_org, set_active
+from app.org.timezones import timezone_choices
 
 
 @bp.route("/")
@@ -35,6 +36,7 @@ def edit(org_id: int | None = None):
         org = db.session.get(Organisation, org_id) or abort(404)
     form = OrgForm(obj=org if request.method == "GET" else None)
     form.parent.choices = _parent_choices()
+    form.timezone.choices = timezone_choices(org.timezone if org else form.timezone.data)
     if request.method == "GET" and org is not None and org.parent_id:
         form.parent.data = org.parent_id
     if form.validate_on_submit():

@@ -66,6 +66,7 @@ SLUG_RULE = "от 1 до 64 знаков: строчные латинские б
 
 class CreateForm(FlaskForm):
     template = SelectField("Основа", choices=[], validate_choice=False)
+    # Optional: the view makes one from the title (app.surveys.interchange.slug_from_title) when empty.
     slug = StringField(
         "Код анкеты (для ссылок)",
         validators=[
@@ -94,7 +95,7 @@ class ImportForm(FlaskForm):
             ("", "Определить по файлу"),
             ("native", "JSON Отклика"),
             ("surveyjs", "SurveyJS (файл JSON)"),
-            ("xlsform", "XLSForm (книга .xlsx)"),
+            ("xlsform", "XLSForm (электронная таблица)"),
         ],
         default="",
     )

@@ -56,10 +56,12 @@ def runtime_labels() -> dict[str, str]:
 
     from app import nav
     from app.analysis.models import ACTION_STATUSES
-    from app.appeals.models import CHANNELS, FORMS, KINDS, PROMISE_STATUSES, STATUSES
+    from app.appeals.models import CHANNELS, FORMS, KINDS, PROMISE_STATUSES, SOURCE_LABELS, STATUSES
     from app.appeals.periods import PARTS
+    from app.main.audit_view import ACTION_LABELS, OBJECT_LABELS
     from app.main.errors import MESSAGES
     from app.models import ROLE_LABELS
+    from app.org.timezones import TIMEZONE_LABELS
     from app.reports.services import REPORT_TYPES
     from app.reviews.models import CHECK_STATES, ENTRY_TYPES, MODERATION
     from app.surveys.designer import STATUS_LABELS
@@ -93,6 +95,10 @@ def runtime_labels() -> dict[str, str]:
         ("STATUS_LABELS", STATUS_LABELS),
         ("QUESTION_TYPE_LABELS", QUESTION_TYPE_LABELS),
         ("OP_LABELS", OP_LABELS),
+        ("ACTION_LABELS", ACTION_LABELS),
+        ("OBJECT_LABELS", OBJECT_LABELS),
+        ("TIMEZONE_LABELS", TIMEZONE_LABELS),
+        ("SOURCE_LABELS", SOURCE_LABELS),
     ]:
         add(mapping.values(), name)
     add((label for label, _first, _last in PARTS.values()), "app.appeals.periods.PARTS")
