@@ -3,7 +3,8 @@
 The null simulation runs whole surveys shaped like the demo (41 centres, a previous period, appeals
 whose on-time answers and kept promises sit exactly at their targets) through the real report and
 recommendation engine on a real database. Each simulated survey gets its own pair of quarters (current
-and previous) in a year of its own, so 200 independent reports share one database.
+and previous) in a year of its own and its own random stream, so the 200 surveys run as ten chunks of
+twenty independent reports, each chunk on its own database (pytest-xdist spreads the chunks).
 
 Reference: Benjamini & Hochberg (1995): under the global null, BH at level α keeps the probability of
 *any* discovery at or below α (see /work/shared/REFERENCES.md, «Controlling decisions»); the
@@ -13,8 +14,10 @@ must stay ≤ 0.05 + 3 Monte-Carlo standard errors.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,10 +29,11 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.surveys.models import Answer, Response
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, worker_name
 from tests.integration.test_analysis_report import SMALL_DEFINITION, make_survey
 
 SIMULATIONS = 200
+NULL_CHUNKS = 10  # 20 simulations per test case: pytest-xdist spreads them over the workers
 ALPHA = 0.05
 RATING_P = np.array([0.05, 0.07, 0.18, 0.35, 0.35])  # 1..5: top-2-box 70 %
 NPS_P = np.array([0.02, 0.01, 0.02, 0.03, 0.03, 0.05, 0.06, 0.12, 0.16, 0.2, 0.3])  # 0..10
@@ -204,38 +208,71 @@ def _tests_computed(report: dict) -> int:
     return count
 
 
+def _simulation_rng(index: int) -> np.random.Generator:
+    """Simulation ``index`` draws from a stream of its own, so a chunk builds the same survey on any worker."""
+    return np.random.default_rng([20261202, index])
+
+
+@pytest.fixture(scope="session")
+def null_results(request, tmp_path_factory) -> Path:
+    """A folder shared by every worker of this pytest run: under xdist each worker's base temp sits in the
+    run's own (``popen-gwN``), so the parent is new for each run; without xdist the base temp is."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base if worker_name(request) == "main" else base.parent) / "null-simulation"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _record_chunk(folder: Path, chunk: int, quiet: list[bool]) -> list[bool] | None:
+    """Store this chunk's outcomes; returns all ``SIMULATIONS`` outcomes once every chunk has stored its own
+    (the chunk that finishes last sees them all), else None."""
+    partial = folder / f".chunk-{chunk}.tmp"
+    partial.write_text(json.dumps(quiet))
+    partial.replace(folder / f"chunk-{chunk}.json")  # atomic: a reader sees the whole list or nothing
+    stored = sorted(folder.glob("chunk-*.json"))
+    if len(stored) < NULL_CHUNKS:
+        return None
+    return [outcome for path in stored for outcome in json.loads(path.read_text())]
+
+
 @pytest.mark.skipif(bool(PG_URL), reason="a statistical property of the engine; the SQLite pass runs it once")
-def test_null_surveys_stay_quiet(org):
+@pytest.mark.parametrize("chunk", range(NULL_CHUNKS))
+def test_null_surveys_stay_quiet(org, null_results, chunk):
+    """The 200 null surveys in chunks that xdist spreads over the workers; each chunk checks its reports, and
+    whichever chunk finishes last checks the share over all 200 (the bound is the one for 200 simulations)."""
     version = make_survey(SMALL_DEFINITION)
     centers = _all_centers()
     assert len(centers) == 41
+    indices = range(chunk * SIMULATIONS // NULL_CHUNKS, (chunk + 1) * SIMULATIONS // NULL_CHUNKS)
     writer = Writer(version)
-    rng = np.random.default_rng(20261202)
-    for index in range(SIMULATIONS):
+    for index in indices:
+        rng = _simulation_rng(index)
         previous, current = _quarters(index)
         writer.survey_period(rng, centers, previous)
         writer.survey_period(rng, centers, current)
         writer.appeals_period(rng, centers, current)
-        if index % 20 == 19:
-            writer.flush()
     writer.flush()
 
-    with_recommendations, sizes = 0, []
-    for index in range(SIMULATIONS):
+    recommended = []
+    for index in indices:
         _previous, current = _quarters(index)
         report = build_report("mini", *current)
         family = report.methods.recommendations
         assert family.family_size == _tests_computed(report)
-        sizes.append(family.family_size)
+        # The family really is large: every centre, question, the previous period and the appeal targets.
+        assert family.family_size > 41 * 3
         for rec in report.recommendations:
             assert rec.evidence.family_size == family.family_size
             assert rec.evidence.q_value <= ALPHA
-        with_recommendations += bool(report.recommendations)
-    share = with_recommendations / SIMULATIONS
+        recommended.append(bool(report.recommendations))
+
+    outcomes = _record_chunk(null_results, chunk, recommended)
+    if outcomes is None:
+        return  # another chunk is still running; the last one checks the share
+    assert len(outcomes) == SIMULATIONS
+    share = sum(outcomes) / SIMULATIONS
     allowed = ALPHA + 3 * math.sqrt(ALPHA * (1 - ALPHA) / SIMULATIONS)
     assert share <= allowed, f"{share:.3f} of null reports recommend something (allowed {allowed:.3f})"
-    # The family really is large: every centre, question, the previous period and the appeal targets.
-    assert min(sizes) > 41 * 3
 
 
 def test_planted_effect_comes_first(org):

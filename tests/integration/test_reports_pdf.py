@@ -56,6 +56,21 @@ def page_images(data: bytes, name: str) -> int:
     return len(list(OUTPUT.glob(f"{name}-*.png")))
 
 
+_BUILT: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] = {}
+
+
+def demo_pdf(report_type: str, params: dict[str, str]) -> bytes:
+    """The PDF of the seeded ``demo`` data, built once per worker and shared by the tests that only read it.
+
+    Every ``demo`` test starts on a copy of the same template database, so one request gives the same
+    document in each of them; a WeasyPrint build takes seconds, and three of these were built three times.
+    Tests that change the data or the request build their own PDF."""
+    key = (report_type, tuple(sorted(params.items())))
+    if key not in _BUILT:
+        _BUILT[key] = services.build_pdf(report_type, params)
+    return _BUILT[key]
+
+
 def plain(text: str) -> str:
     return text.replace("\u00a0", " ")
 
@@ -63,7 +78,7 @@ def plain(text: str) -> str:
 def test_satisfaction_report_numbers_fonts_and_pages(demo, tmp_path):
     from app.analysis.report import build_report
 
-    data = services.build_pdf("satisfaction", {"period": "2026Q3"})
+    data = demo_pdf("satisfaction", {"period": "2026Q3"})
     assert data.startswith(b"%PDF")
     report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
     text = pdf_text(data, tmp_path)
@@ -119,7 +134,7 @@ def test_customer_text_is_escaped_and_nothing_is_fetched(demo, tmp_path):
 def test_appeals_report_numbers(demo, tmp_path):
     from app.appeals.report import monitoring_report
 
-    data = services.build_pdf("appeals", {"period": "2026Q3"})
+    data = demo_pdf("appeals", {"period": "2026Q3"})
     report = monitoring_report(date(2026, 7, 1), date(2026, 9, 30), None)
     text = pdf_text(data, tmp_path)
     assert "Мониторинг обращений клиентов" in text
@@ -145,7 +160,7 @@ def test_appeals_pdf_entry_point_for_the_appeals_cli(demo):
 def test_center_cards_one_page_each(demo, tmp_path):
     from pypdf import PdfReader
 
-    data = services.build_pdf("center", {"period": "2026Q3", "scope": "KURS"})
+    data = demo_pdf("center", {"period": "2026Q3", "scope": "KURS"})
     path = tmp_path / "cards.pdf"
     path.write_bytes(data)
     reader = PdfReader(str(path))
@@ -269,7 +284,7 @@ def test_no_code_or_identifier_in_any_pdf(demo, tmp_path):
         ("center", {"period": "2026Q3", "scope": "KURS"}),
         ("appeals", {"period": "2026Q3"}),
     ):
-        text = pdf_text(services.build_pdf(report_type, params), tmp_path)
+        text = pdf_text(demo_pdf(report_type, params), tmp_path)
         assert codes_in(text, codes) == [], report_type
         assert "Курск" in text, report_type  # names instead
 
@@ -282,7 +297,7 @@ def test_first_page_says_what_who_why_and_effect(demo, tmp_path):
     report = build_report("visit-csat", date(2026, 7, 1), date(2026, 9, 30), previous=True)
     top = max(report.recommendations, key=lambda r: r.priority)
     path = tmp_path / "sat.pdf"
-    path.write_bytes(services.build_pdf("satisfaction", {"period": "2026Q3"}))
+    path.write_bytes(demo_pdf("satisfaction", {"period": "2026Q3"}))
     page1 = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True, text=True
     ).stdout
