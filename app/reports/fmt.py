@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any, TypeGuard
 
 from app.nav import MINUS, NBSP, format_number, format_percent
+from app.text.masking import mask_personal as mask_personal  # the report contexts mask quotes through fmt
 
 QUARTER_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -64,18 +65,6 @@ def p_value_text(p: Any) -> str:
     if p < 0.001:
         return "p < 0,001"
     return f"p = {num(p, 3)}"
-
-
-_PHONE = re.compile(r"(?:\+7|\b8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_DIGITS = re.compile(r"\b\d[\d\s-]{8,}\d\b")  # account numbers, passports, SNILS
-
-
-def mask_personal(text: str) -> str:
-    """Hide e-mail addresses, phone numbers and long digit runs in a customer's comment."""
-    text = _EMAIL.sub("[e-mail скрыт]", text)
-    text = _PHONE.sub("[телефон скрыт]", text)
-    return _LONG_DIGITS.sub("[номер скрыт]", text)
 
 
 # ---------------------------------------------------------------- periods

@@ -1,0 +1,1 @@
+"""Russian text: lemmas, names, masking."""
