@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Contact, utcnow
 from app.reviews.models import ReviewEntry
 from app.surveys.models import Answer, Response
-from app.text.masking import mask_personal
+from app.text.masking import mask_personal, without_masks
 from app.text.russian import contains_phrase, lemma_phrase, lemmatize
 
 OTHER_OPTION = "other"
@@ -142,13 +142,37 @@ def _appeal_batch(after_id: int, size: int) -> Select:
     )
 
 
+def remask_processed(kind_ids: dict[str, list[int]], names: Sequence[str]) -> int:
+    """Inside the caller's write transaction: mask the contact's name parts in stored copies and lemmas of
+    the given sources (``flask privacy erase``). Returns the rows changed."""
+    changed = 0
+    for kind, ids in kind_ids.items():
+        if not ids:
+            continue
+        rows = db.session.execute(
+            select(ProcessedText.id, ProcessedText.masked_text).where(
+                ProcessedText.source_kind == kind, ProcessedText.source_id.in_(ids)
+            )
+        ).all()
+        for row_id, masked_text in rows:
+            masked = mask_personal(masked_text, names)
+            db.session.execute(
+                update(ProcessedText)
+                .where(ProcessedText.id == row_id)
+                .values(masked_text=masked, lemmas=" ".join(lemmatize(without_masks(masked))))
+            )
+            changed += 1
+    return changed
+
+
 def _processed(kind: str, source_id: int, text: str, contact_name: str | None, dictionary: ThemeDictionary, **keys):
-    lemmas = lemmatize(text)
+    masked = mask_personal(text, [contact_name] if contact_name else ())
+    lemmas = lemmatize(without_masks(masked))
     return {
         "source_kind": kind,
         "source_id": source_id,
         "lemmas": " ".join(lemmas),
-        "masked_text": mask_personal(text, [contact_name] if contact_name else ()),
+        "masked_text": masked,
         "themes": dictionary.assign(lemmas),
         "dictionary_version": dictionary.version,
         "processed_at": utcnow(),

@@ -31,6 +31,7 @@ _ADDRESS = re.compile(
     r"|\b(?:д|дом)\.?\s*\d+[\w/]*,?\s*(?:кв|квартира)\.?\s*\d+",
     re.IGNORECASE,
 )
+_ANY_MASK = re.compile(r"\[(?:имя скрыто|телефон скрыт|e-mail скрыт|номер скрыт|адрес скрыт)\]")
 _WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
 _PROPER_TAGS = _NAME_TAGS | {"Geox", "Orgn", "Trad", "Abbr", "Init"}
@@ -115,3 +116,9 @@ def mask_personal(text: str, own_names: Iterable[str] = ()) -> str:
     text = _LONG_DIGITS.sub(NUMBER_MASK, text)
     text = _ADDRESS.sub(ADDRESS_MASK, text)
     return mask_names(text, own_names)
+
+
+def without_masks(text: str) -> str:
+    """A masked text with the placeholders removed: what lemmas are taken from, so that stored lemmas carry
+    neither personal data nor the placeholders' own words."""
+    return _ANY_MASK.sub(" ", text)
