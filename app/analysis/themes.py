@@ -24,6 +24,7 @@ from sqlalchemy import and_, literal, select
 from app.analysis import measures, queries
 from app.analysis.models import ProcessedText, TextTheme
 from app.analysis.stats.themes import candidate_themes, finite_or_none, theme_contrasts
+from app.appeals.models import Appeal
 from app.config import setting
 from app.extensions import db
 from app.models import Organisation
@@ -198,29 +199,33 @@ def _candidates(units: Sequence[Unit], seed: int, sample: int) -> tuple[list[dic
 def themes_report(
     units: Sequence[Unit],
     labels: dict[str, str],
-    groups: ScoreGroups | None,
+    group_of: dict[str, str | None],
     *,
     zone: ZoneInfo,
+    previous: Sequence[Unit] = (),
     seed: int = DISCOVERY_SEED,
     sample: int = DISCOVERY_SAMPLE,
 ) -> dict[str, Any]:
-    """The contract's JSON from the units: themes ranked by q-value (then by n), unassigned, candidates."""
-    group_of = {u.key: (groups.group(u.score) if groups else None) for u in units}
-    n_low = sum(1 for g in group_of.values() if g == "low")
-    n_high = sum(1 for g in group_of.values() if g == "high")
-    members: dict[str, list[Unit]] = defaultdict(list)
-    for unit in units:
-        for code in unit.themes:
-            if code in labels:
-                members[code].append(unit)
+    """The contract's JSON: themes ranked by q-value (then by n), unassigned, candidates.
+
+    ``n``, ``share``, trend, quotes, ``unassigned`` and candidates describe ``units``; the contrast counts
+    every unit of ``units`` and ``previous`` in the group ``group_of`` gives it ("low", "high" or None).
+    """
+    compared = [*units, *previous]
+    n_low = sum(1 for u in compared if group_of.get(u.key) == "low")
+    n_high = sum(1 for u in compared if group_of.get(u.key) == "high")
     counts = {
         code: (
-            sum(1 for u in members[code] if group_of[u.key] == "low"),
-            sum(1 for u in members[code] if group_of[u.key] == "high"),
+            sum(1 for u in compared if code in u.themes and group_of.get(u.key) == "low"),
+            sum(1 for u in compared if code in u.themes and group_of.get(u.key) == "high"),
         )
         for code in labels
     }
     contrasts = theme_contrasts(counts, n_low, n_high)
+    members: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        for code in unit.themes & labels.keys():
+            members[code].append(unit)
     rows: list[dict[str, Any]] = []
     for code, label in labels.items():
         contrast = contrasts[code]
@@ -260,5 +265,65 @@ def survey_themes(
     target = measures.analysis_settings(queries.survey_definitions(survey), catalogue)["target"]
     groups = score_groups(catalogue.get(target) if target else None)
     units = _survey_units(survey.id, period.bounds(), center_ids, target if groups else None)
+    group_of = {u.key: (groups.group(u.score) if groups else None) for u in units}
     zone = ZoneInfo(setting("DEFAULT_CENTER_TIMEZONE"))
-    return themes_report(units, theme_labels(), groups, zone=zone, sample=sample)
+    return themes_report(units, theme_labels(), group_of, zone=zone, sample=sample)
+
+
+def _appeal_units(bounds: tuple[datetime, datetime], center_ids: list[int] | None, kind: str | None) -> list[Unit]:
+    query = (
+        select(
+            ProcessedText.source_id,
+            ProcessedText.occurred_at,
+            ProcessedText.themes,
+            ProcessedText.masked_text,
+            ProcessedText.lemmas,
+        )
+        .join(Appeal, Appeal.id == ProcessedText.source_id)
+        .where(
+            ProcessedText.source_kind == "appeal",
+            ProcessedText.occurred_at >= bounds[0],
+            ProcessedText.occurred_at < bounds[1],
+        )
+        .order_by(ProcessedText.id)
+    )
+    if center_ids is not None:
+        query = query.where(ProcessedText.center_id.in_(center_ids) if center_ids else literal(False))
+    if kind:
+        query = query.where(Appeal.kind == kind)
+    return [
+        Unit(
+            f"appeal:{source_id}",
+            occurred_at,
+            None,
+            set(themes or ()),
+            [masked] if masked.strip() else [],
+            [lemmas] if lemmas else [],
+        )
+        for source_id, occurred_at, themes, masked, lemmas in db.session.execute(query)
+    ]
+
+
+def appeal_themes(
+    date_from: date,
+    date_to: date,
+    scope_code: str | None = None,
+    kind: str | None = None,
+    *,
+    sample: int = DISCOVERY_SAMPLE,
+) -> dict[str, Any]:
+    """Themes of appeal texts in a period against the previous period of the same length.
+
+    Review-book entries count once, as the appeals they became. Here ``share_among_low`` is the share in
+    the period, ``share_among_high`` in the previous period, ``lift`` their ratio and ``q_value`` Fisher's
+    exact test of the change with Benjamini–Hochberg across themes.
+    """
+    period = _period(date_from, date_to)
+    before = queries.previous_period(period)
+    _scope, center_ids = _center_ids(scope_code)
+    units = _appeal_units(period.bounds(), center_ids, kind)
+    previous = _appeal_units(before.bounds(), center_ids, kind)
+    group_of: dict[str, str | None] = {u.key: "low" for u in units}
+    group_of.update({u.key: "high" for u in previous})
+    zone = ZoneInfo(setting("DEFAULT_CENTER_TIMEZONE"))
+    return themes_report(units, theme_labels(), group_of, zone=zone, previous=previous, sample=sample)

@@ -169,3 +169,31 @@ def test_unknown_survey_and_scope_are_refused(runner, org):
 def test_bad_periods_are_refused(runner, org, bad):
     _survey()
     assert runner.invoke(args=["analysis", "themes", "visit-csat", *bad]).exit_code != 0
+
+
+def test_appeal_themes_compare_the_period_with_the_previous_one(runner, org):
+    seed_dictionary()
+    kur = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
+    rng = np.random.default_rng(7)
+    with write_transaction():
+        for index in range(300):
+            current = index % 2 == 0
+            day = datetime(2026, 7 if current else 4, 1, 10) + timedelta(days=int(rng.integers(0, 90)))
+            outage = rng.random() < (0.4 if current else 0.1)
+            create_appeal_in_session(
+                kind="complaint",
+                form="remote",
+                channel="web",
+                topic_code="transmission",
+                center_id=kur.id,
+                received_at=day,
+                text="Третий день отключение света на улице" if outage else "Прошу рассмотреть мое обращение",
+            )
+    process_texts()
+    result = runner.invoke(args=["appeals", "themes", *PERIOD, "--scope", "KUR", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    first = report["themes"][0]
+    assert first["theme"] == "outages" and first["q_value"] < 0.05
+    assert first["share_among_low"] == first["share"] and first["share_among_low"] > 2 * first["share_among_high"]
+    assert report["unassigned"] == 150 - first["n"]
