@@ -197,3 +197,33 @@ def test_appeal_themes_compare_the_period_with_the_previous_one(runner, org):
     assert first["theme"] == "outages" and first["q_value"] < 0.05
     assert first["share_among_low"] == first["share"] and first["share_among_low"] > 2 * first["share_among_high"]
     assert report["unassigned"] == 150 - first["n"]
+
+
+def test_api_serves_the_themes_with_read_reports(client, runner, org, make_user):
+    from app.api.tokens import create_token
+
+    survey, version, centres = _survey()
+    _add_responses(survey, version, centres, _sample(np.random.default_rng(1), 120, planted=None))
+    process_texts()
+    email = make_user("manager", scope="MRSK").email
+    reports, responses = (
+        create_token(email, "reports", ["read:reports"]),
+        create_token(email, "responses", ["read:responses"]),
+    )
+
+    def get(url, token, **params):
+        return client.get(url, query_string=params, headers={"Authorization": f"Bearer {token}"})
+
+    dates = {"from": "2026-07-01", "to": "2026-09-30"}
+    served = get("/api/v1/surveys/visit-csat/themes", reports, **dates)
+    assert served.status_code == 200 and served.json == _themes(runner)
+    scoped = get("/api/v1/surveys/visit-csat/themes", reports, scope="KUR", **dates)
+    assert scoped.json == _themes(runner, "--scope", "KUR")
+    appeals = get("/api/v1/appeals/themes", reports, kind="complaint", **dates)
+    assert appeals.status_code == 200 and set(appeals.json) == {"themes", "unassigned", "candidates"}
+    assert get("/api/v1/surveys/visit-csat/themes", responses, **dates).status_code == 403
+    assert get("/api/v1/appeals/themes", responses).status_code == 403
+    assert get("/api/v1/surveys/nope/themes", reports).status_code == 404
+    assert get("/api/v1/appeals/themes", reports, kind="nonsense").status_code == 400
+    assert get("/api/v1/appeals/themes", reports, scope="NOPE").status_code == 404
+    assert get("/api/v1/appeals/themes", reports, **{"from": "2026-09-30", "to": "2026-07-01"}).status_code == 400
