@@ -14,7 +14,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -146,7 +146,7 @@ def _survey_units(
 
 
 def _month(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m")
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m")
 
 
 def _stable_order(key: str) -> str:
@@ -171,9 +171,7 @@ def _quotes(units: Sequence[Unit], groups: dict[str, str | None]) -> list[str]:
     return chosen
 
 
-def _trend(units: Sequence[Unit], code: str, zone: ZoneInfo) -> list[dict[str, Any]]:
-    totals: Counter[str] = Counter(_month(u.occurred_at, zone) for u in units)
-    with_theme: Counter[str] = Counter(_month(u.occurred_at, zone) for u in units if code in u.themes)
+def _trend(totals: Counter[str], with_theme: Counter[str]) -> list[dict[str, Any]]:
     return [
         {"month": month, "n": with_theme[month], "share": with_theme[month] / totals[month]} for month in sorted(totals)
     ]
@@ -211,21 +209,27 @@ def themes_report(
     ``n``, ``share``, trend, quotes, ``unassigned`` and candidates describe ``units``; the contrast counts
     every unit of ``units`` and ``previous`` in the group ``group_of`` gives it ("low", "high" or None).
     """
-    compared = [*units, *previous]
-    n_low = sum(1 for u in compared if group_of.get(u.key) == "low")
-    n_high = sum(1 for u in compared if group_of.get(u.key) == "high")
-    counts = {
-        code: (
-            sum(1 for u in compared if code in u.themes and group_of.get(u.key) == "low"),
-            sum(1 for u in compared if code in u.themes and group_of.get(u.key) == "high"),
-        )
-        for code in labels
-    }
-    contrasts = theme_contrasts(counts, n_low, n_high)
+    n_low = n_high = 0
+    low: Counter[str] = Counter()
+    high: Counter[str] = Counter()
+    for unit in [*units, *previous]:
+        group = group_of.get(unit.key)
+        if group == "low":
+            n_low += 1
+            low.update(unit.themes & labels.keys())
+        elif group == "high":
+            n_high += 1
+            high.update(unit.themes & labels.keys())
+    contrasts = theme_contrasts({code: (low[code], high[code]) for code in labels}, n_low, n_high)
     members: dict[str, list[Unit]] = defaultdict(list)
+    months: Counter[str] = Counter()
+    theme_months: dict[str, Counter[str]] = defaultdict(Counter)
     for unit in units:
+        month = _month(unit.occurred_at, zone)
+        months[month] += 1
         for code in unit.themes & labels.keys():
             members[code].append(unit)
+            theme_months[code][month] += 1
     rows: list[dict[str, Any]] = []
     for code, label in labels.items():
         contrast = contrasts[code]
@@ -239,7 +243,7 @@ def themes_report(
                 "share_among_high": contrast.share_among_high,
                 "lift": finite_or_none(contrast.lift),
                 "q_value": contrast.q_value,
-                "trend": _trend(units, code, zone),
+                "trend": _trend(months, theme_months[code]),
                 "quotes": _quotes(members[code], group_of),
             }
         )

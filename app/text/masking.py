@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from app.text.russian import analyzer, fold
 
@@ -43,7 +44,12 @@ _JOINED = re.compile(r"(?:" + re.escape(NAME_MASK) + r"\s+)+" + re.escape(NAME_M
 
 def _readings(word: str) -> tuple[bool, bool, bool]:
     """(any reading is a name, likeliest reading is a name, some reading is a common noun)."""
-    parses = analyzer().parse(fold(word))
+    return _folded_readings(fold(word))
+
+
+@lru_cache(maxsize=200_000)
+def _folded_readings(folded: str) -> tuple[bool, bool, bool]:
+    parses = analyzer().parse(folded)
     any_name = any(_NAME_TAGS & parse.tag.grammemes for parse in parses)
     top_name = bool(_NAME_TAGS & parses[0].tag.grammemes)
     common_noun = any("NOUN" in parse.tag.grammemes and not (_PROPER_TAGS & parse.tag.grammemes) for parse in parses)
@@ -57,15 +63,20 @@ def _own_forms(own_names: Iterable[str]) -> set[str]:
             if len(word) < 2:
                 continue
             forms.add(fold(word))
-            forms.update(fold(parse.normal_form) for parse in analyzer().parse(fold(word)))
+            forms.update(_normal_forms(fold(word)))
     return forms
+
+
+@lru_cache(maxsize=200_000)
+def _normal_forms(folded: str) -> frozenset[str]:
+    return frozenset(fold(parse.normal_form) for parse in analyzer().parse(folded))
 
 
 def _is_own(word: str, own: set[str]) -> bool:
     if not own:
         return False
     folded = fold(word)
-    return folded in own or any(fold(parse.normal_form) in own for parse in analyzer().parse(folded))
+    return folded in own or bool(_normal_forms(folded) & own)
 
 
 def _gap(text: str, left: re.Match[str], right: re.Match[str]) -> str:
