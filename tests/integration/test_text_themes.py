@@ -227,3 +227,16 @@ def test_api_serves_the_themes_with_read_reports(client, runner, org, make_user)
     assert get("/api/v1/appeals/themes", reports, kind="nonsense").status_code == 400
     assert get("/api/v1/appeals/themes", reports, scope="NOPE").status_code == 404
     assert get("/api/v1/appeals/themes", reports, **{"from": "2026-09-30", "to": "2026-07-01"}).status_code == 400
+
+
+def test_analysis_page_shows_what_customers_write(client, org, make_user, login):
+    survey, version, centres = _survey()
+    rows = [(1, "Очень долго ждал в очереди, оператор иванова мария нагрубила")] * 30 + [(5, "Все хорошо")] * 30
+    _add_responses(survey, version, centres, rows)
+    process_texts()
+    login(make_user("manager", scope="MRSK"))
+    page = client.get("/analysis/", query_string={"survey": "visit-csat", "from": "2026-07-01", "to": "2026-09-30"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Что пишут клиенты" in html
+    assert "Очередь и ожидание" in html and "Вежливость" in html
+    assert "оператор [имя скрыто] нагрубила" in html and "иванова" not in html
