@@ -1,5 +1,6 @@
-"""`flask analysis report|refresh|action-effect`: the satisfaction report as JSON or CSV, the daily counts for
-cron, and the effect of a change at a centre (difference-in-differences)."""
+"""`flask analysis report|refresh|action-effect|texts|themes`: the satisfaction report as JSON or CSV, the
+daily counts for cron, the effect of a change at a centre (difference-in-differences), the text job and
+the themes of customer texts against the scores."""
 
 from __future__ import annotations
 
@@ -157,6 +158,42 @@ def refresh_command(slug: str | None) -> None:
     started = time.perf_counter()
     done = refresh_aggregates(survey_id)
     click.echo(f"Учтено новых анкет: {sum(done.values())} ({time.perf_counter() - started:.1f} с).")
+
+
+@analysis_cli.command("texts")
+@click.option("--batch", "batch_size", type=click.IntRange(1, 100_000), default=500, show_default=True)
+def texts_command(batch_size: int) -> None:
+    """Lemmas, masked copies and themes of the texts not processed yet (idempotent; run it from cron)."""
+    import time
+
+    from app.analysis.texts import process_texts
+
+    started = time.perf_counter()
+    counts = process_texts(batch_size, progress=click.echo)
+    seconds = time.perf_counter() - started
+    new = sum(n for kind, n in counts.items() if kind != "rethemed")
+    click.echo(
+        f"Обработано текстов: {new} (ответы {counts['answer']}, книга {counts['review']}, обращения "
+        f"{counts['appeal']}), темы пересчитаны: {counts['rethemed']}; {seconds:.1f} с, "
+        f"{new / max(seconds, 1e-9):.0f} текстов/с."
+    )
+
+
+@analysis_cli.command("themes")
+@click.argument("slug")
+@click.option("--from", "date_from", callback=_date, required=True, help="Начало периода, ГГГГ-ММ-ДД.")
+@click.option("--to", "date_to", callback=_date, required=True, help="Конец периода (включительно), ГГГГ-ММ-ДД.")
+@click.option("--scope", help="Код филиала или ЦОК (по умолчанию вся компания).")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+def themes_command(slug: str, date_from: date, date_to: date, scope: str | None, fmt: str) -> None:
+    """Themes of the survey's texts against its target score, as JSON (texts processed by `texts`)."""
+    from app.analysis.themes import ThemesError, survey_themes
+
+    try:
+        result = survey_themes(slug, date_from, date_to, scope or None)
+    except ThemesError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False))
 
 
 def register_cli(app: Flask) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.analysis.models import ActionTemplate, CorrectiveAction
 from app.analysis.recommend import DEFAULT_ACTIONS
+from app.analysis.texts import process_texts, seed_dictionary
 from app.database import write_transaction
 from app.extensions import db
 from app.org.services import find_org
@@ -80,4 +81,9 @@ def seed_actions() -> int:
 def seed(log: Callable[[str], None]) -> None:
     added = seed_catalogue()
     actions = seed_actions()
-    log(f"Анализ: каталог мероприятий +{added}, корректирующих мероприятий +{actions}.")
+    themes = seed_dictionary()
+    texts = process_texts()
+    log(
+        f"Анализ: каталог мероприятий +{added}, корректирующих мероприятий +{actions}, тем текстов +{themes}, "
+        f"обработано текстов {sum(n for kind, n in texts.items() if kind != 'rethemed')}."
+    )

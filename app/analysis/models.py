@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, PrimaryKeyConstraint, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -158,3 +158,51 @@ class AggregateWatermark(Model):
     last_response_id: Mapped[int] = mapped_column(default=0)
     utc_offset_seconds: Mapped[int] = mapped_column(default=0)
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TextTheme(Model):
+    """A theme of customer texts in the staff-editable dictionary: words and short phrases (matched by
+    their lemmas) that put a text under the theme. A text can carry several themes."""
+
+    __tablename__ = "text_theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))  # Russian, shown in reports
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+TEXT_SOURCES = ("answer", "other", "review", "appeal")  # text answer, «Другое», review-book entry, appeal
+
+
+class ProcessedText(Model):
+    """One customer text as the themes job left it: lemmas, a masked copy and its themes.
+
+    Reports read only these rows (never the raw text), so only processed texts are quoted. ``occurred_at``,
+    ``center_id``, ``survey_id`` and ``response_id`` are copied from the source so a report filters and
+    links scores without joining the source tables; ``dictionary_version`` tells the job which rows to
+    re-theme after the dictionary changed (from the stored lemmas, without lemmatising again).
+    """
+
+    __tablename__ = "processed_text"
+    __table_args__ = (
+        UniqueConstraint("source_kind", "source_id", name="uq_processed_text_source"),
+        Index("ix_processed_text_survey_time", "survey_id", "occurred_at"),
+        Index("ix_processed_text_kind_time", "source_kind", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(16))  # one of TEXT_SOURCES
+    source_id: Mapped[int] = mapped_column()
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    occurred_at: Mapped[datetime] = mapped_column()
+    lemmas: Mapped[str] = mapped_column(Text, default="")  # space-separated, in text order
+    masked_text: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dictionary_version: Mapped[str] = mapped_column(String(16), default="")
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)

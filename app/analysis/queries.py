@@ -26,6 +26,7 @@ from app.config import setting
 from app.extensions import db
 from app.models import Organisation, OrgKind, Topic, utcnow
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
+from app.text.masking import mask_personal
 
 # Cap of responses read for the driver analysis and reliability: above it a systematic sample of the
 # period (every k-th response in time order). 20 000 complete cases give relative weights to about ±0.01;
@@ -489,15 +490,6 @@ def _response_counts_raw(
         db.session.execute(query).all(), columns=["period", "center_id", *(["channel"] if by_channel else []), "n"]
     )
     return frame[frame["period"] >= 0] if len(bounds) > 1 else frame
-
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"(\+?\d[\d\s()\-]{8,}\d)")
-
-
-def mask_personal(text: str) -> str:
-    """Hide e-mail addresses and phone numbers in a comment shown in a report."""
-    return _PHONE.sub("[телефон скрыт]", _EMAIL.sub("[e-mail скрыт]", text))
 
 
 def text_summary(

@@ -46,6 +46,20 @@ def _report_from_request() -> tuple[SatisfactionReport | None, str | None]:
         return None, str(exc)
 
 
+def _themes_from_request() -> dict | None:
+    """«Что пишут клиенты» for the report's survey, period and scope (stored texts only; None on a bad request)."""
+    from app.analysis.themes import ThemesError, survey_themes
+
+    scope = resolve_scope(request.args.get("scope"))
+    try:
+        period = request_period(request.args)
+        return survey_themes(
+            request.args.get("survey", "").strip(), period.start, period.end, scope.code if scope else None
+        )
+    except (ReportError, ThemesError):
+        return None
+
+
 @bp.route("/")
 @roles_required(*VIEW_ROLES)
 def index():
@@ -61,6 +75,7 @@ def index():
         "analysis/index.html",
         report=report,
         report_html=report_html,
+        themes=_themes_from_request() if report else None,
         surveys=surveys,
         scopes=allowed_scopes(current_user),
         picker=period_picker(

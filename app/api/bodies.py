@@ -99,6 +99,37 @@ class BookingReceipt(Body):
     window: int = Field(description="Номер окна")
 
 
+class ThemeMonth(Body):
+    month: str = Field(description="Месяц ГГГГ-ММ")
+    n: int
+    share: float
+
+
+class ThemeRow(Body):
+    theme: str = Field(description="Код темы словаря")
+    label: str
+    n: int = Field(description="Текстов с темой (ответ анкеты — все его тексты вместе)")
+    share: float | None
+    share_among_low: float | None = Field(description="Доля среди низких оценок (для обращений — в периоде)")
+    share_among_high: float | None = Field(description="Доля среди высоких оценок (для обращений — в прошлом периоде)")
+    lift: float | None
+    q_value: float | None = Field(description="Точный тест Фишера, поправка Бенджамини–Хохберга по темам")
+    trend: list[ThemeMonth]
+    quotes: list[str] = Field(description="До трех цитат, персональные данные скрыты")
+
+
+class ThemeCandidate(Body):
+    words: list[str]
+    examples: list[str]
+    n: int
+
+
+class ThemesReport(Body):
+    themes: list[ThemeRow]
+    unassigned: int
+    candidates: list[ThemeCandidate]
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Health,
     Error,
@@ -108,6 +139,10 @@ MODELS: tuple[type[BaseModel], ...] = (
     Slot,
     BookingSubmission,
     BookingReceipt,
+    ThemeMonth,
+    ThemeRow,
+    ThemeCandidate,
+    ThemesReport,
 )
 
 

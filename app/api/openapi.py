@@ -30,6 +30,23 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _json(_ERROR, texts[code]) for code in codes}
 
 
+_PERIOD_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "period",
+        "in": "query",
+        "schema": {"type": "string", "pattern": "^[0-9]{4}[Qq][1-4]$"},
+        "description": "Квартал, например 2026Q3",
+    },
+    {
+        "name": "from",
+        "in": "query",
+        "schema": {"type": "string", "format": "date"},
+        "description": "Начало периода (вместе с to)",
+    },
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Конец периода"},
+    {"name": "scope", "in": "query", "schema": {"type": "string"}, "description": "company или код филиала/ЦОК"},
+]
+
 SLUG = {
     "name": "slug",
     "in": "path",
@@ -274,6 +291,43 @@ def openapi_document() -> dict[str, Any]:
                                 "text/csv": {"schema": {"type": "string"}},
                             },
                         },
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+            "/surveys/{slug}/themes": {
+                "get": {
+                    "operationId": "surveyThemes",
+                    "summary": "Что пишут клиенты: темы текстов анкеты против оценок",
+                    "description": "Токен с правом read:reports. То же, что flask analysis themes: период и scope "
+                    "как у отчета. Низкие и высокие оценки — по целевому вопросу анкеты; q_value — точный "
+                    "тест Фишера с поправкой Бенджамини–Хохберга по темам.",
+                    "security": [{"bearerAuth": []}],
+                    "parameters": [SLUG, *_PERIOD_PARAMETERS],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/ThemesReport"}, "Темы"),
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+            "/appeals/themes": {
+                "get": {
+                    "operationId": "appealThemes",
+                    "summary": "Темы текстов обращений против прошлого периода",
+                    "description": "Токен с правом read:reports. То же, что flask appeals themes: "
+                    "share_among_low — доля в периоде, share_among_high — в прошлом периоде той же длины.",
+                    "security": [{"bearerAuth": []}],
+                    "parameters": [
+                        *_PERIOD_PARAMETERS,
+                        {
+                            "name": "kind",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["complaint", "application"]},
+                            "description": "Только жалобы или только заявления",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/ThemesReport"}, "Темы"),
                         **_errors(400, 401, 403, 404),
                     },
                 }

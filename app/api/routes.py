@@ -506,3 +506,56 @@ def post_booking(code: str):
     )
     reply = BookingReceipt(**receipt.as_json()).as_json()
     return jsonify(reply), 201 if receipt.created else 200
+
+
+# --------------------------------------------------------------------------- themes of customer texts
+
+
+def _themes_reply(user, build):
+    """Scope and period from the query (as the report), then the themes JSON validated by its body model."""
+    from app.analysis.report import ReportError
+    from app.analysis.scopes import chosen_scope, request_period
+    from app.analysis.themes import ThemesError
+    from app.api.bodies import ThemesReport
+
+    try:
+        scope = chosen_scope(user, request.args.get("scope"))
+    except LookupError:
+        return _error(404, "Подразделение не найдено или вне вашей зоны ответственности")
+    try:
+        period = request_period(request.args)
+        result = build(period.start, period.end, scope.code if scope is not None else None)
+    except (ReportError, ThemesError) as exc:
+        return _error(400, str(exc))
+    return jsonify(ThemesReport.model_validate(result).model_dump(mode="json"))
+
+
+@bp.get("/surveys/<slug>/themes")
+@public  # authenticated by the bearer token below, not by the session
+def survey_themes(slug: str):
+    """What customers write: ``flask analysis themes`` for the token owner's scopes."""
+    from app.analysis.scopes import REPORT_ROLES
+    from app.analysis.themes import survey_themes as build
+
+    user, refusal = _staff_user(REPORT_ROLES, "read:reports", "Отчет доступен руководителям и маркетологам.")
+    if refusal is not None:
+        return refusal
+    if services.get_survey(slug) is None:
+        return _error(404, "Анкета не найдена")
+    return _themes_reply(user, lambda start, end, scope: build(slug, start, end, scope))
+
+
+@bp.get("/appeals/themes")
+@public  # authenticated by the bearer token below, not by the session
+def appeal_themes():
+    """Themes of appeal texts against the previous period: ``flask appeals themes``."""
+    from app.analysis.scopes import REPORT_ROLES
+    from app.analysis.themes import appeal_themes as build
+
+    user, refusal = _staff_user(REPORT_ROLES, "read:reports", "Отчет доступен руководителям и маркетологам.")
+    if refusal is not None:
+        return refusal
+    kind = request.args.get("kind") or None
+    if kind not in (None, "complaint", "application"):
+        return _error(400, "kind: complaint или application.")
+    return _themes_reply(user, lambda start, end, scope: build(start, end, scope, kind))

@@ -96,6 +96,26 @@ def _parse_day(_ctx, _param, value: str) -> date:
         raise click.BadParameter("нужна дата в формате ГГГГ-ММ-ДД") from None
 
 
+@appeals_cli.command("themes")
+@click.option("--from", "date_from", required=True, callback=_parse_day, help="Начало периода, ГГГГ-ММ-ДД.")
+@click.option("--to", "date_to", required=True, callback=_parse_day, help="Конец периода (включительно).")
+@click.option("--scope", default="", help="Код филиала или ЦОК; по умолчанию вся компания.")
+@click.option(
+    "--kind", type=click.Choice(["complaint", "application"]), default=None, help="Только жалобы или заявления."
+)
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+def themes_command(date_from: date, date_to: date, scope: str, kind: str | None, fmt: str) -> None:
+    """Themes of appeal texts in the period against the previous period, as JSON (texts processed by
+    `flask analysis texts`)."""
+    from app.analysis.themes import ThemesError, appeal_themes  # an entry point; analysis reads appeals
+
+    try:
+        result = appeal_themes(date_from, date_to, scope or None, kind)
+    except ThemesError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False))
+
+
 @appeals_cli.command("report")
 @click.option("--from", "date_from", required=True, callback=_parse_day, help="Начало периода, ГГГГ-ММ-ДД.")
 @click.option("--to", "date_to", required=True, callback=_parse_day, help="Конец периода (включительно).")

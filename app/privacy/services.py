@@ -1,8 +1,9 @@
 """Retention purge, export and erasure of customers' contact data.
 
 Personal data lives only in :class:`app.models.Contact`. Appeals, review entries, survey responses and
-held submissions point to it with ``contact_id``; their free texts are not personal data by design and are kept when a
-contact is erased (only the link is removed). Every run writes an audit event with counts, never the
+held submissions point to it with ``contact_id``; their free texts are kept when a contact is erased, with the
+link removed and personal data in them masked (the one masker, the person's own name included).
+Every run writes an audit event with counts, never the
 data itself.
 """
 
@@ -213,11 +214,44 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
     return result
 
 
+def _mask_subject_texts(contacts: list[Contact]) -> None:
+    """Inside a write transaction: mask personal data (the person's own name parts included) in the texts
+    of their appeals, review entries and survey answers, and in the stored copies and lemmas of those."""
+    from app.analysis.texts import remask_processed
+    from app.text.masking import mask_personal
+
+    ids = [c.id for c in contacts]
+    names = [c.name for c in contacts if c.name]
+    if not ids:
+        return
+    touched: dict[str, list[int]] = {}
+    answers = select(Answer.id, Answer.text).join(Response, Response.id == Answer.response_id)
+    for kind, model, query in (
+        ("appeal", Appeal, select(Appeal.id, Appeal.text).where(Appeal.contact_id.in_(ids))),
+        ("review", ReviewEntry, select(ReviewEntry.id, ReviewEntry.text).where(ReviewEntry.contact_id.in_(ids))),
+        ("answer", Answer, answers.where(Response.contact_id.in_(ids), Answer.text.is_not(None))),
+    ):
+        for row_id, text in db.session.execute(query).all():
+            masked = mask_personal(text or "", names)
+            if masked != text:
+                db.session.execute(
+                    update(model)
+                    .where(model.id == row_id)
+                    .values(text=masked)
+                    .execution_options(synchronize_session=False)
+                )
+            touched.setdefault(kind, []).append(row_id)
+    touched["other"] = touched.get("answer", [])
+    remask_processed(touched, names)
+
+
 def erase_subject(email: str | None = None, phone: str | None = None) -> PurgeResult:
-    """Delete one customer's contact rows; their texts stay, without the link (audited, counts only)."""
+    """Delete one customer's contact rows; their texts stay, without the link and with personal data masked
+    (names, phones, e-mails, addresses, numbers; audited, counts only)."""
     subject = find_subject(email, phone)
     ids = subject.ids
     with write_transaction():
+        _mask_subject_texts(subject.contacts)
         result = _unlink_and_delete(ids)
         audit.record("privacy.erase", summary=f"contacts={result.contacts}", **result.as_dict())
     return result

@@ -16,6 +16,7 @@ from app.periods import QUARTER_ROMAN, quarter
 from app.periods import Period as Period  # re-exported: the reports' callers import periods from here
 from app.periods import PeriodError as PeriodError
 from app.periods import parse_period as parse_period
+from app.text.masking import mask_personal as mask_personal  # the report contexts mask quotes through fmt
 
 
 def is_number(value: Any) -> TypeGuard[int | float]:
@@ -61,18 +62,6 @@ def p_value_text(p: Any) -> str:
     if p < 0.001:
         return "p < 0,001"
     return f"p = {num(p, 3)}"
-
-
-_PHONE = re.compile(r"(?:\+7|\b8)[\s\-(]*\d{3}[\s\-)]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_DIGITS = re.compile(r"\b\d[\d\s-]{8,}\d\b")  # account numbers, passports, SNILS
-
-
-def mask_personal(text: str) -> str:
-    """Hide e-mail addresses, phone numbers and long digit runs in a customer's comment."""
-    text = _EMAIL.sub("[e-mail скрыт]", text)
-    text = _PHONE.sub("[телефон скрыт]", text)
-    return _LONG_DIGITS.sub("[номер скрыт]", text)
 
 
 # ---------------------------------------------------------------- periods

@@ -135,6 +135,21 @@ def test_erase_deletes_contacts_keeps_texts_and_is_audited(runner, records):
     assert again.exit_code == 0 and "Удалено контактов: 0" in again.output
 
 
+def test_erase_masks_the_persons_texts_and_stored_lemmas(runner, org):
+    from app.analysis.models import ProcessedText
+    from app.analysis.texts import process_texts
+
+    own = appeal("KUR", "Пишет иванов: звоните +7 (916) 123-45-67, счетчик сломан", contact(EMAIL))
+    process_texts()
+    result = runner.invoke(args=["privacy", "erase", "--email", EMAIL, "--yes"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    masked = "Пишет [имя скрыто]: звоните [телефон скрыт], счетчик сломан"
+    assert db.session.get(Appeal, own.id).text == masked
+    stored = db.session.scalar(select(ProcessedText).where(ProcessedText.source_kind == "appeal"))
+    assert stored.masked_text == masked and "иванов" not in stored.lemmas and "счетчик" in stored.lemmas
+
+
 def test_erase_asks_for_confirmation_and_needs_exactly_one_key(runner, records):
     refused = runner.invoke(args=["privacy", "erase", "--email", EMAIL], input="n\n")
     assert refused.exit_code != 0
