@@ -119,15 +119,6 @@ def index():
     )
 
 
-def _free_slug(title: str) -> str:
-    """A slug made from the title, for a marketer who left the code empty (codes are under «Дополнительно»)."""
-    from app.surveys.interchange import slug_from_title
-
-    return slug_from_title(
-        title, taken=lambda slug: db.session.scalar(select(Survey.id).where(Survey.slug == slug)) is not None
-    )
-
-
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @roles_required("marketing")
 def create():
