@@ -11,29 +11,14 @@ disagree). Pure module: no Flask, no database.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+
+from app.text.russian import analyzer
 
 WORD = re.compile(r"[А-Яа-яЁёA-Za-z]+")
 MIN_PART = 2  # initials («И.») name nobody
 MIN_STEM = 4  # an unknown surname's stem shorter than this would match unrelated words
-
-_analyzer: Any = None
-_analyzer_lock = threading.Lock()
-
-
-def analyzer() -> Any:
-    """The process's one pymorphy3 MorphAnalyzer, created on first use (loading its dictionaries takes 1–5 s)."""
-    global _analyzer
-    if _analyzer is None:
-        with _analyzer_lock:
-            if _analyzer is None:
-                import pymorphy3
-
-                _analyzer = pymorphy3.MorphAnalyzer()
-    return _analyzer
 
 
 def _plain(word: str) -> str:

@@ -8,6 +8,7 @@ reuse a small vocabulary, so the cache turns the job's cost per word into a dict
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pymorphy3
 
 _analyzer: pymorphy3.MorphAnalyzer | None = None
+_analyzer_lock = threading.Lock()
 
 WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*", re.IGNORECASE)
 
@@ -30,10 +32,13 @@ _STOP_WORDS_TEXT = """
 
 
 def analyzer() -> Any:
-    """The process's one MorphAnalyzer, created on first use."""
+    """The process's one MorphAnalyzer (shared by themes, masking and the name check), made on first use;
+    the lock keeps two request threads from loading the dictionaries twice."""
     global _analyzer
     if _analyzer is None:
-        _analyzer = pymorphy3.MorphAnalyzer()
+        with _analyzer_lock:
+            if _analyzer is None:
+                _analyzer = pymorphy3.MorphAnalyzer()
     return _analyzer
 
 
