@@ -245,7 +245,6 @@ def test_staff_pages_show_no_latin_identifiers(app, client, lived_in, make_user,
     assert not findings, "Latin identifiers on staff pages:\n" + report(findings)
 
 
-@pytest.mark.xfail(strict=True, reason="the designer pages still show question codes and the JSON editor openly")
 def test_designer_pages_show_no_latin_identifiers(app, client, demo, make_user, login):
     login(make_user("marketing"))
     findings, visited = crawl(app, client, ["/surveys/"], staff=True, only=DESIGNER_ENDPOINTS)
