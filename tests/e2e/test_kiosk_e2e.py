@@ -36,6 +36,7 @@ SURVEY = {
                     "code": "purpose",
                     "type": "single_choice",
                     "text": {"ru": "С какой целью вы обращались?"},
+                    "other": True,
                     "options": [
                         {"code": "connection", "text": {"ru": "Технологическое присоединение"}},
                         {"code": "metering", "text": {"ru": "Учет электроэнергии"}},
@@ -219,6 +220,39 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
         assert answers["purpose"][1] == "metering"
         db.session.remove()
     assert not page.errors
+
+
+def test_other_chosen_on_the_kiosk_needs_its_text(live_server, kiosk_page):
+    """As on the phone pages: «Другое» without its text is asked for and nothing moves on."""
+    from app.surveys.models import Answer, Response
+
+    page = kiosk_page
+    home = enrol(page, live_server)
+    tap(page.get_by_role("link", name="Оценить обслуживание"))
+    arrive(page, f"{home}survey")
+    tap(page.locator('#q-overall .scale-option:has(input[value="5"])'))
+    tap(page.locator('#q-nps .scale-option:has(input[value="9"])'))
+    tap(page.locator('#q-purpose .choice:has(input[value="other"])'))
+    tap(page.locator('[data-nav="next"]'))
+    error = page.locator("#kiosk-form-error")
+    assert error.is_visible() and "Другое" in error.inner_text()
+    assert page.locator("#q-overall").is_visible()  # still on the first step
+    page.locator('[name="purpose__other"]').fill("Справка о лицевом счете")
+    tap(page.locator('[data-nav="next"]'))
+    assert not error.is_visible()
+    tap(page.locator('#q-wait .scale-option:has(input[value="4"])'))
+    tap(page.locator('[data-nav="next"]'))
+    tap(page.locator('[data-variant="ask"] button[value="consent_no"]'))
+    tap(page.locator('[data-nav="submit"]'))
+    page.locator("#kiosk-thanks").wait_for(state="visible")
+    tap(page.get_by_role("button", name="На главный экран"))
+    arrive(page, home)
+    wait_for_count(live_server, Response, 1)
+    with live_server.app.app_context():
+        answer = db.session.scalar(select(Answer).where(Answer.question_code == "purpose"))
+        chosen = (answer.option_code, answer.text)
+        db.session.remove()
+    assert chosen == ("other", "Справка о лицевом счете")
 
 
 def test_kiosk_review_entry_by_touch_shows_receipt(live_server, kiosk_page):

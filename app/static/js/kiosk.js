@@ -459,7 +459,14 @@
           if (q.type === "matrix") return q.rows.some(function (r) { return isEmpty(s.answers[r]); });
           return isEmpty(s.answers[q.code]);
         }).map(function (q) { return q.code; });
-        return fail(missing.length ? "Ответьте, пожалуйста, на отмеченные вопросы." : "", missing);
+        if (missing.length) return fail("Ответьте, пожалуйста, на отмеченные вопросы.", missing);
+        // «Другое» chosen needs its text, as on the phone pages (the API itself keeps accepting it empty).
+        var otherEmpty = items.filter(function (q) {
+          if (q.page !== current || !q.other || !s.visible[q.code]) return false;
+          var chosen = [].concat(s.answers[q.code] || []);
+          return chosen.indexOf("other") !== -1 && !s.answers[q.code + "__other"];
+        }).map(function (q) { return q.code; });
+        return fail(otherEmpty.length ? "Вы выбрали «Другое»: напишите, что именно." : "", otherEmpty);
       }
       if (current === 0) {
         var bad = [];
@@ -588,7 +595,10 @@
     form.addEventListener("change", function (event) {
       var question = event.target.closest(".has-error");
       if (question) question.classList.remove("has-error");
-      if (!form.querySelector(".kiosk-page:not(.hidden) .has-error")) fail("");
+      // A typed field changes when it loses focus, i.e. on the tap of «Далее»: hiding the message then would
+      // move the button from under the finger and swallow the tap; the next check clears it instead.
+      var typed = event.target.matches("textarea, input:not([type=radio]):not([type=checkbox])");
+      if (!typed && !form.querySelector(".kiosk-page:not(.hidden) .has-error")) fail("");
       applyConditions();
       renderNav();
     });
