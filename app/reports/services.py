@@ -144,8 +144,9 @@ def render_satisfaction(
     pdf: bool = True,
     progress: Progress = _noop,
     comments_note: str = "",
+    themes: dict[str, Any] | None = None,
 ) -> str:
-    """HTML of the satisfaction report from the typed analysis report."""
+    """HTML of the satisfaction report from the typed analysis report (``themes``: sources.text_themes)."""
     ctx = ctxmod.satisfaction_context(
         report,
         scope_name=meta["scope_name"],
@@ -153,6 +154,7 @@ def render_satisfaction(
         comments_note=comments_note,
         progress=progress,
         pdf_limit=int(current_app.config["ANALYSIS_PDF_RECOMMENDATIONS"]),
+        themes=themes,
     )
     return render_strict("reports/satisfaction.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
@@ -220,7 +222,10 @@ def build_html(
         satisfaction = network_report or sources.satisfaction_report(spec.survey, spec.period, spec.org)
         progress(45)
         comments, note = sources.comment_samples(spec.survey, spec.period, spec.org)
-        return render_satisfaction(satisfaction, meta, comments, pdf=pdf, progress=progress, comments_note=note)
+        themes = sources.text_themes(spec.survey, spec.period, spec.org)
+        return render_satisfaction(
+            satisfaction, meta, comments, pdf=pdf, progress=progress, comments_note=note, themes=themes
+        )
     if spec.report_type == "appeals":
         monitoring = sources.appeals_report(spec.period, spec.org)
         progress(45)

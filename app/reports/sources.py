@@ -102,6 +102,26 @@ def center_names() -> dict[str, str]:
     return dict(rows)
 
 
+PDF_THEMES = 8  # themes with texts shown in the PDF, ranked by q-value as the analysis page ranks them
+PDF_THEME_QUOTES = 2
+
+
+def text_themes(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
+    """What the period's texts are about (the stored results of ``flask analysis texts``), for the PDF:
+    the themes with texts, best-evidenced first, each with two masked quotes; no discovery (candidates are
+    for staff to adopt on the analysis page, not for the manager's report)."""
+    from app.analysis.themes import ThemesError, survey_themes
+
+    scope = None if org.kind == OrgKind.COMPANY else org.code
+    try:
+        found = survey_themes(slug, period.start, period.end, scope, sample=0)
+    except ThemesError:
+        return {"rows": [], "unassigned": 0, "texts": 0}
+    rows = [{**row, "quotes": row["quotes"][:PDF_THEME_QUOTES]} for row in found["themes"] if row["n"]]
+    texts = round(rows[0]["n"] / rows[0]["share"]) if rows and rows[0]["share"] else found["unassigned"]
+    return {"rows": rows[:PDF_THEMES], "unassigned": found["unassigned"], "texts": texts}
+
+
 def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8) -> tuple[list[dict[str, Any]], str]:
     """A spread of customers' free-text answers of the period, and a sentence saying how it was drawn.
 

@@ -240,3 +240,22 @@ def test_analysis_page_shows_what_customers_write(client, org, make_user, login)
     assert page.status_code == 200 and "Что пишут клиенты" in html
     assert "Очередь и ожидание" in html and "Вежливость" in html
     assert "оператор [имя скрыто] нагрубила" in html and "иванова" not in html
+
+
+def test_satisfaction_pdf_shows_the_themes_with_masked_quotes(org):
+    """The PDF's «Что пишут клиенты» reads the stored themes: the table, and quotes with names hidden."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.reports import services as report_services
+
+    survey, version, centres = _survey()
+    rows = [(1, "Очень долго ждал в очереди, оператор иванова мария нагрубила")] * 30 + [(5, "Все хорошо")] * 30
+    _add_responses(survey, version, centres, rows)
+    process_texts()
+    data = report_services.build_pdf("satisfaction", {"period": "2026Q3"})
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Что пишут клиенты" in text and "Во сколько раз" in text
+    assert "Очередь и ожидание" in text and "Вежливость" in text
+    assert "оператор [имя скрыто] нагрубила" in text and "иванова" not in text

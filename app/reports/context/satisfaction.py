@@ -1132,9 +1132,11 @@ def satisfaction_context(
     progress: Progress = _noop,
     charts_on: bool = True,
     pdf_limit: int = 10,
+    themes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the quarterly satisfaction template shows (see :func:`_satisfaction_context`)."""
-    return _satisfaction_context(
+    """Everything the quarterly satisfaction template shows (see :func:`_satisfaction_context`);
+    ``themes``: what the texts are about (app.reports.sources.text_themes), none when not given."""
+    ctx = _satisfaction_context(
         report.model_dump(),
         scope_name=scope_name,
         comments=comments,
@@ -1143,6 +1145,8 @@ def satisfaction_context(
         charts_on=charts_on,
         pdf_limit=pdf_limit,
     )
+    ctx["themes"] = themes or {"rows": [], "unassigned": 0, "texts": 0}
+    return ctx
 
 
 def control_charts(report: SatisfactionReport, charts_on: bool = True) -> list[dict[str, Any]]:
