@@ -165,8 +165,9 @@ def render_appeals(
     pdf: bool = True,
     topic_names: dict[str, str] | None = None,
     center_names: dict[str, str] | None = None,
+    themes: dict[str, Any] | None = None,
 ) -> str:
-    ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names)
+    ctx = ctxmod.appeals_context(report, topic_names=topic_names, center_names=center_names, themes=themes)
     return render_strict("reports/appeals.html", ctx=ctx, meta=meta, pdf=pdf, font_css=PDF_FONT_CSS)
 
 
@@ -230,7 +231,12 @@ def build_html(
         monitoring = sources.appeals_report(spec.period, spec.org)
         progress(45)
         return render_appeals(
-            monitoring, meta, pdf=pdf, topic_names=sources.topic_names(), center_names=sources.center_names()
+            monitoring,
+            meta,
+            pdf=pdf,
+            topic_names=sources.topic_names(),
+            center_names=sources.center_names(),
+            themes=sources.complaint_themes(spec.period, spec.org),
         )
     assert spec.survey is not None  # resolve() sets it for survey reports
     network = network_report or sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))

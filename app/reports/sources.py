@@ -117,6 +117,23 @@ def text_themes(slug: str, period: Period, org: Organisation) -> dict[str, Any]:
         found = survey_themes(slug, period.start, period.end, scope, sample=0)
     except ThemesError:
         return {"rows": [], "unassigned": 0, "texts": 0}
+    return _pdf_themes(found)
+
+
+def complaint_themes(period: Period, org: Organisation) -> dict[str, Any]:
+    """What the period's complaints are about against the previous period of the same length (stored
+    results of ``flask analysis texts``), for the appeals monitoring PDF."""
+    from app.analysis.themes import ThemesError, appeal_themes
+
+    scope = None if org.kind == OrgKind.COMPANY else org.code
+    try:
+        found = appeal_themes(period.start, period.end, scope, "complaint", sample=0)
+    except ThemesError:
+        return {"rows": [], "unassigned": 0, "texts": 0}
+    return _pdf_themes(found)
+
+
+def _pdf_themes(found: dict[str, Any]) -> dict[str, Any]:
     rows = [{**row, "quotes": row["quotes"][:PDF_THEME_QUOTES]} for row in found["themes"] if row["n"]]
     texts = round(rows[0]["n"] / rows[0]["share"]) if rows and rows[0]["share"] else found["unassigned"]
     return {"rows": rows[:PDF_THEMES], "unassigned": found["unassigned"], "texts": texts}

@@ -259,3 +259,32 @@ def test_satisfaction_pdf_shows_the_themes_with_masked_quotes(org):
     assert "Что пишут клиенты" in text and "Во сколько раз" in text
     assert "Очередь и ожидание" in text and "Вежливость" in text
     assert "оператор [имя скрыто] нагрубила" in text and "иванова" not in text
+
+
+def test_appeals_pdf_shows_what_complaints_are_about(org):
+    """The monitoring PDF's complaint themes compare the period with the previous one, quotes masked."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.reports import services as report_services
+
+    centre = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
+    seed_dictionary()
+    texts = ["Очень долго ждал в очереди, оператор иванова мария нагрубила"] * 20 + ["Счет выставлен неверно"] * 5
+    with write_transaction():
+        for index, text in enumerate(texts):
+            create_appeal_in_session(
+                kind="complaint",
+                form="remote",
+                channel="web",
+                topic_code="metering",
+                center_id=centre.id,
+                received_at=datetime(2026, 8, 1, 10) + timedelta(hours=index),
+                text=text,
+            )
+    process_texts()
+    data = report_services.build_pdf("appeals", {"period": "2026Q3"})
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    assert "О чем жалуются" in text and "Очередь и ожидание" in text
+    assert "оператор [имя скрыто] нагрубила" in text and "иванова" not in text

@@ -283,9 +283,11 @@ def appeals_context(
     topic_names: dict[str, str] | None = None,
     center_names: dict[str, str] | None = None,
     charts_on: bool = True,
+    themes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the appeals monitoring template shows, from the typed report (read through its dump, the
-    dict the report was before it was typed: see :func:`_appeals_context`)."""
-    return _appeals_context(
-        report.model_dump(), topic_names=topic_names, center_names=center_names, charts_on=charts_on
-    )
+    dict the report was before it was typed: see :func:`_appeals_context`); ``themes``: the complaint
+    themes against the previous period (app.reports.sources.complaint_themes), none when not given."""
+    ctx = _appeals_context(report.model_dump(), topic_names=topic_names, center_names=center_names, charts_on=charts_on)
+    ctx["themes"] = themes or {"rows": [], "unassigned": 0, "texts": 0}
+    return ctx
