@@ -132,8 +132,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.drop_column("phone")
+    # Not batch mode: a batch rebuild of organisation on SQLite drops the table, which its references refuse;
+    # SQLite (3.35+) and PostgreSQL both drop a plain column in place.
+    op.drop_column("organisation", "phone")
 
     with op.batch_alter_table("booking_unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_booking_unit_booking_id"))

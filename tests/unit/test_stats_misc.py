@@ -92,6 +92,7 @@ def test_stats_package_imports_nothing_but_numeric_libraries():
         "numpy",
         "scipy",
         "statsmodels",
+        "sklearn",  # NMF for candidate themes (stats/themes.py)
         "pandas",
         "math",
         "functools",
