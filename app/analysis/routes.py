@@ -200,3 +200,42 @@ def action_status(action_id: int):
     except (ValueError, action_services.ActionError) as exc:
         flash(str(exc) if isinstance(exc, action_services.ActionError) else "Неверная дата.", "error")
     return redirect(url_for("analysis.action_detail", action_id=action.id))
+
+
+@bp.route("/themes", methods=["GET", "POST"])
+@roles_required("marketing", "manager")
+def themes():
+    """The theme dictionary: staff name themes and the words that put a text under them, and adopt the
+    candidates the analysis page proposes (``?words=`` prefills a new theme)."""
+    from app.analysis.models import TextTheme
+    from app.analysis.texts import ThemeError, save_theme
+
+    error = None
+    if request.method == "POST":
+        theme_id = request.form.get("theme_id", type=int)
+        try:
+            save_theme(
+                theme_id,
+                request.form.get("label", ""),
+                request.form.get("terms", ""),
+                active=request.form.get("active", "1" if theme_id is None else "") == "1",
+            )
+        except ThemeError as exc:
+            error = str(exc)
+        else:
+            flash("Тема сохранена. Тексты будут разобраны по словарю при следующем запуске разбора.", "success")
+            return redirect(url_for("analysis.themes"))
+    entries = db.session.scalars(select(TextTheme).order_by(TextTheme.active.desc(), TextTheme.label)).all()
+    failed_new = error is not None and not request.form.get("theme_id")
+    new_terms = request.form.get("terms", "") if failed_new else request.args.get("words", "")[:400]
+    new_label = request.form.get("label", "") if failed_new else ""
+    failed_id = request.form.get("theme_id", "") if error else ""
+    page = render_template(
+        "analysis/themes.html",
+        entries=entries,
+        error=error,
+        new_label=new_label,
+        new_terms=", ".join(w.strip() for w in new_terms.split(",") if w.strip()) if not failed_new else new_terms,
+        failed_id=failed_id,
+    )
+    return page, (422 if error else 200)

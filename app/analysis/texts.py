@@ -270,3 +270,56 @@ def process_texts(batch_size: int = 500, progress: Callable[[str], None] | None 
 
 
 __all__ = ["ThemeDictionary", "build_dictionary", "load_dictionary", "process_texts", "seed_dictionary"]
+
+
+MAX_TERM_WORDS = 3  # a term is a word or a short phrase («технологическое присоединение»)
+MAX_TERM_LENGTH = 60
+
+
+class ThemeError(ValueError):
+    """A dictionary entry the staff typed that cannot be saved (Russian message)."""
+
+
+def parse_terms(text: str) -> list[str]:
+    """Terms from a text area: one per line or separated by commas; blanks dropped, duplicates once."""
+    terms: list[str] = []
+    for raw in text.replace(",", "\n").splitlines():
+        term = " ".join(raw.split())
+        if term and term.lower() not in {t.lower() for t in terms}:
+            terms.append(term)
+    return terms
+
+
+def save_theme(theme_id: int | None, label: str, terms_text: str, active: bool = True) -> TextTheme:
+    """Add a theme (``theme_id`` None; its code made from the label) or change one; audited. The text job
+    re-themes stored texts from their lemmas on its next run, since the dictionary's version changes."""
+    from app.audit import record
+    from app.surveys.interchange import slug_from_title
+
+    label = " ".join(label.split())
+    terms = parse_terms(terms_text)
+    if not label or len(label) > 200:
+        raise ThemeError("Укажите название темы (до 200 знаков).")
+    if not terms:
+        raise ThemeError("Укажите хотя бы одно слово или словосочетание темы.")
+    for term in terms:
+        if len(term) > MAX_TERM_LENGTH or len(term.split()) > MAX_TERM_WORDS:
+            raise ThemeError(f"«{term[:MAX_TERM_LENGTH]}»: слово или словосочетание до трех слов и 60 знаков.")
+        if not lemma_phrase(term):
+            raise ThemeError(f"«{term}»: в нем нет слов, по которым можно искать.")
+    with write_transaction():
+        if theme_id is None:
+            codes = set(db.session.scalars(select(TextTheme.code)))
+            code = slug_from_title(label, codes.__contains__).replace("-", "_")[:64]
+            theme = TextTheme(code=code, label=label, terms=terms, active=active)
+            db.session.add(theme)
+            db.session.flush()
+            record("analysis.theme.create", theme, summary=code)
+        else:
+            found = db.session.get(TextTheme, theme_id)
+            if found is None:
+                raise ThemeError("Такой темы нет.")
+            theme = found
+            theme.label, theme.terms, theme.active = label, terms, active
+            record("analysis.theme.update", theme, summary=theme.code)
+    return theme

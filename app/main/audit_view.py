@@ -17,6 +17,8 @@ from app.models import ROLE_LABELS, AuditEvent
 ACTION_LABELS = {
     "analysis.action.create": "Создано корректирующее действие",
     "analysis.action.status": "Изменен статус корректирующего действия",
+    "analysis.theme.create": "Добавлена тема текстов",
+    "analysis.theme.update": "Изменена тема текстов",
     "api.token_create": "Выпущен ключ API",
     "api.token_revoke": "Отозван ключ API",
     "appeal.answer": "Дан ответ на обращение",
@@ -78,6 +80,7 @@ ACTION_LABELS = {
 
 OBJECT_LABELS = {
     "Appeal": "Обращение",
+    "TextTheme": "Тема текстов",
     "ApiToken": "Ключ API",
     "CorrectiveAction": "Корректирующее действие",
     "DeadlineRule": "Срок ответа",

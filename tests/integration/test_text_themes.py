@@ -288,3 +288,40 @@ def test_appeals_pdf_shows_what_complaints_are_about(org):
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
     assert "О чем жалуются" in text and "Очередь и ожидание" in text
     assert "оператор [имя скрыто] нагрубила" in text and "иванова" not in text
+
+
+def test_staff_add_a_theme_and_the_job_rethemes_texts(client, runner, org, make_user, login):
+    """Marketing adopts a theme on the dictionary page; the next run of the job puts stored texts under it
+    from their lemmas; a bad entry is refused in Russian and saves nothing; operators may not edit."""
+    from app.models import AuditEvent
+
+    survey, version, centres = _survey()
+    _add_responses(survey, version, centres, [(2, "В зале стоял ужасный шум")] * 10 + [(5, "Все хорошо")] * 10)
+    process_texts()
+    assert not any(t["theme"] == "shum" for t in _themes(runner)["themes"])
+    themes_before = db.session.scalar(select(func.count()).select_from(TextTheme))
+
+    login(make_user("marketing"))
+    prefilled = client.get("/analysis/themes", query_string={"words": "шум,гул"}).get_data(as_text=True)
+    assert "шум, гул" in prefilled
+    refused = client.post("/analysis/themes", data={"label": "Шум", "terms": " , "})
+    assert refused.status_code == 422 and "хотя бы одно слово" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TextTheme)) == themes_before
+
+    saved = client.post("/analysis/themes", data={"label": "Шум", "terms": "шум\nгул"})
+    assert saved.status_code == 302
+    theme = db.session.scalar(select(TextTheme).where(TextTheme.label == "Шум"))
+    assert theme.code == "shum" and theme.terms == ["шум", "гул"] and theme.active
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "analysis.theme.create")) is not None
+    process_texts()
+    noise = next(t for t in _themes(runner)["themes"] if t["theme"] == "shum")
+    assert noise["n"] == 10 and noise["label"] == "Шум"
+
+    client.post("/analysis/themes", data={"theme_id": theme.id, "label": "Шум", "terms": "шум"})  # unticked
+    db.session.expire_all()
+    assert not db.session.get(TextTheme, theme.id).active
+
+    client.post("/logout")
+    login(make_user("operator"))
+    assert client.get("/analysis/themes").status_code == 403
+    assert client.post("/analysis/themes", data={"label": "Шум 2", "terms": "шум"}).status_code == 403
