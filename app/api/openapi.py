@@ -43,7 +43,12 @@ _PERIOD_PARAMETERS: list[dict[str, Any]] = [
         "schema": {"type": "string", "format": "date"},
         "description": "Начало периода (вместе с to)",
     },
-    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Конец периода"},
+    {
+        "name": "to",
+        "in": "query",
+        "schema": {"type": "string", "format": "date"},
+        "description": "Конец периода, включительно",
+    },
     {"name": "scope", "in": "query", "schema": {"type": "string"}, "description": "company или код филиала/ЦОК"},
 ]
 
@@ -253,30 +258,7 @@ def openapi_document() -> dict[str, Any]:
                     "security": [{"bearerAuth": []}],
                     "parameters": [
                         SLUG,
-                        {
-                            "name": "period",
-                            "in": "query",
-                            "schema": {"type": "string", "pattern": "^[0-9]{4}[Qq][1-4]$"},
-                            "description": "Квартал, например 2026Q3",
-                        },
-                        {
-                            "name": "from",
-                            "in": "query",
-                            "schema": {"type": "string", "format": "date"},
-                            "description": "Начало периода (вместе с to)",
-                        },
-                        {
-                            "name": "to",
-                            "in": "query",
-                            "schema": {"type": "string", "format": "date"},
-                            "description": "Конец периода, включительно",
-                        },
-                        {
-                            "name": "scope",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "company или код филиала/ЦОК",
-                        },
+                        *_PERIOD_PARAMETERS,
                         {
                             "name": "format",
                             "in": "query",
