@@ -1,4 +1,4 @@
-"""Benchmark: the time the shrunken ranking adds to a report (issue 14).
+"""Benchmark: the time the shrunken ranking adds to a report.
 
 Run: ``.venv/bin/python -m bench.bench_ranking [--centers 41] [--branches 8] [--repeat 20]``.
 Builds ranking rows shaped like the demo network (41 centres with 10–900 answers, appeals, an NPS

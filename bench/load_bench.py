@@ -1,4 +1,4 @@
-"""Load benchmark (issue 8): the app under gunicorn, loaded by wrk, measured against a bare "hello" view.
+"""Load benchmark: the app under gunicorn, loaded by wrk, measured against a bare "hello" view.
 
 Usage: ``make bench`` (installs wrk when missing, then ``python -m bench.load_bench``). Environment:
 ``BENCH_SECONDS`` (default 30 per cell), ``BENCH_CONNECTIONS`` (default "16,64,256"),
@@ -387,7 +387,7 @@ def main() -> None:
                         f"at most {in_flight_bound} connections)"
                     )
                     if database == "sqlite" and workers == 2 and threads == 1:
-                        print("targets (issue 8: 2 workers, SQLite):")
+                        print("targets (2 workers, SQLite):")
                         print("\n".join(check_targets(results, stored_ok)))
             finally:
                 if database == "postgresql":

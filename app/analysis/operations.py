@@ -22,7 +22,7 @@ from app.analysis.stats import composite, control, proportions, shrinkage
 from app.config import DefaultConfig
 
 RANK_LEVEL = 0.90  # rank_range: the 5 % and 95 % quantiles of the simulated ranks
-RANK_DRAWS = shrinkage.DEFAULT_DRAWS  # joint posterior draws per ranking (issue 14: at least 2000, fixed seed)
+RANK_DRAWS = shrinkage.DEFAULT_DRAWS  # joint posterior draws per ranking (at least 2000, fixed seed)
 
 
 def rank_weights() -> dict[str, float]:

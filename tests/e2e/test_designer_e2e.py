@@ -1,4 +1,4 @@
-"""The one-page designer in Chromium: a marketer builds the six-question survey of issue 16 and publishes it.
+"""The one-page designer in Chromium: a marketer builds a six-question survey and publishes it.
 
 The test counts what the issue measured: full page loads (navigations of the main frame) and user
 actions (every goto, click, fill and choice the helper makes).

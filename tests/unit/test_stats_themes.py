@@ -1,4 +1,4 @@
-"""Themes statistics (Fisher, Benjamini–Hochberg, NMF candidates) and the theme dictionary (issue 19)."""
+"""Themes statistics (Fisher, Benjamini–Hochberg, NMF candidates) and the theme dictionary."""
 
 import importlib.util
 from pathlib import Path

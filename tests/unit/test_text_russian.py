@@ -1,4 +1,4 @@
-"""Russian normalisation and the one masker of personal data (issue 19)."""
+"""Russian normalisation and the one masker of personal data."""
 
 import pytest
 

@@ -514,7 +514,7 @@ def _level(report: dict[str, Any], code: str | None) -> str:
 def recommendation_rows(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     """Every recommendation, by priority, in the words the PDF shows (names, roles, plain reasons).
 
-    Reads the recommendation contract of issue 14 strictly: ``why`` and ``expected_effect`` are the plain
+    Reads the recommendation contract strictly: ``why`` and ``expected_effect`` are the plain
     sentences of the body; ``finding`` and ``evidence`` (statistical terms allowed) go to the appendix.
     """
     rows = []
