@@ -17,7 +17,9 @@ Definitions (documented because the company's slide does not give them):
 * ``previous`` is the period of the same length just before (whole months: the same number of
   months, so a quarter is compared with the previous quarter); ``changes`` tests each share
   against it with a two-proportion z-test (pooled, no continuity correction; α = 0.05);
-* ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier.
+* ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier;
+* ``internet_cok``: bookings of appointments dated in the period per centre, utilisation per window and
+  no-shows by hour (:mod:`app.booking.flow`; definitions in :mod:`app.analysis.stats.flow`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sqlalchemy import Integer, Select, and_, case, cast, func, select, text
 from app.appeals.models import CHANNELS, FORMS, KINDS, Appeal, Promise, RootCause
 from app.appeals.report_model import MonitoringReport
 from app.appeals.services import OPEN_STATUSES, center_timezone
+from app.booking.flow import internet_cok_section
 from app.extensions import db
 from app.models import Organisation, OrgKind, Setting, Topic, utcnow
 
@@ -578,6 +581,7 @@ def monitoring_report(
             "test": "two-proportion z-test, pooled, no continuity correction",
             "days_bucket": 0.1,
         },
+        "internet_cok": internet_cok_section(date_from, date_to, center_rows),
     }
     return MonitoringReport.model_validate(report)
 
