@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.api.tokens import create_token
@@ -26,6 +28,10 @@ WEEK_FROM, WEEK_TO = date(2026, 11, 16), date(2026, 11, 20)
 OPEN_MINUTES_OF_THE_WEEK = 5 * 8 * 60
 # Thursday 10 December 2026, 07:00 UTC = 10:00 in Moscow (the demo centres' timezone).
 NOW_UTC = datetime(2026, 12, 10, 7, 0)
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def add_booking(code: str, window: int, start: datetime, minutes: int, status: str) -> None:
@@ -291,3 +297,24 @@ def test_api_refuses_without_token_permission_or_scope(client, make_user, org):
     assert api(client, token, weeks="3").status_code == 400
     operator = make_user("operator", scope="KUR")
     assert api(client, create_token(operator.email, "op", ["read:reports"])).status_code == 403
+
+
+def test_monitoring_page_and_pdf_show_the_internet_cok_section(client, login, make_user, week_of_bookings):
+    from app.reports.services import appeals_pdf
+
+    login(make_user("manager"))
+    page = client.get(f"/appeals/report?date_from={WEEK_FROM.isoformat()}&date_to={WEEK_TO.isoformat()}&scope=KUR")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Интернет-ЦОК" in html and "/flow/KUR" in html and "14:00–15:00" in html
+    text = pdf_text(appeals_pdf(monitoring_report(WEEK_FROM, WEEK_TO, find_center("KUR"))))
+    assert "Интернет-ЦОК" in text
+    assert "Неявки по часам" in text and "10:00–11:00" in text
+    assert "50,0" in text  # 1 of 2 no-shows at 10:00
+
+
+def test_monitoring_pdf_says_when_there_are_no_bookings(org):
+    from app.reports.services import appeals_pdf
+
+    text = pdf_text(appeals_pdf(monitoring_report(WEEK_FROM, WEEK_TO, find_center("KUR"))))
+    assert "Записей на прием с датой приема в периоде нет" in text
