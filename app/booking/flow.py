@@ -300,11 +300,13 @@ def internet_cok_stats(
 
 def heatmap(load: CentreLoad) -> dict[str, Any]:
     """The weekday × hour table of the page: open weekdays as columns, hours as rows, each cell with its
-    colour step (0–4, :func:`app.analysis.stats.flow.heat_level`); None where the centre is closed."""
+    colour step (0–4, :func:`app.analysis.stats.flow.heat_level`); None where the centre is closed (a day off,
+    the break)."""
     from app.analysis.stats.flow import heat_level
 
     weekdays = sorted({cell.weekday for cell in load.cells})
-    hours = sorted({cell.hour for cell in load.cells})
+    opened = [cell.hour for cell in load.cells]
+    hours = list(range(min(opened), max(opened) + 1)) if opened else []  # the break shows as a closed row
     maximum = max((cell.expected for cell in load.cells), default=0.0)
     by_key = {(cell.weekday, cell.hour): cell for cell in load.cells}
     rows = [
