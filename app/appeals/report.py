@@ -666,4 +666,34 @@ def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
         rows.append(
             ["коренные причины жалоб", cause_row.name, "", "", "", cause_row.count, cause_row.share, "", "", ""]
         )
+    rows.extend(_internet_cok_rows(report))
     return header, rows
+
+
+BOOKING_COLUMNS = (
+    ("made", "записи на прием"),
+    ("booked", "ожидаются"),
+    ("cancelled", "отменены"),
+    ("arrived", "пришли"),
+    ("no_show", "не пришли"),
+)
+
+
+def _internet_cok_rows(report: MonitoringReport) -> list[list[Any]]:
+    """The «Интернет-ЦОК» section in the CSV: bookings of the centres that had any, the utilisation of windows
+    with bookings (booked minutes, the share in «доля от всех»), no-shows by hour (the rate likewise)."""
+    section = report.internet_cok
+    rows: list[list[Any]] = []
+    for booking_row in section.bookings:
+        if booking_row.made:
+            for key, label in BOOKING_COLUMNS:
+                rows.append(["интернет-ЦОК", label, "", "", booking_row.center_name, getattr(booking_row, key), ""])
+    for window_row in section.utilisation:
+        if window_row.booked_minutes:
+            label = f"окно {window_row.window}: минуты записей, загрузка"
+            center_name, minutes, share = window_row.center_name, window_row.booked_minutes, window_row.utilisation
+            rows.append(["интернет-ЦОК", label, "", "", center_name, minutes, share])
+    for hour_row in section.no_shows_by_hour:
+        label = f"неявки {hour_row.hour}:00–{hour_row.hour + 1}:00, доля"
+        rows.append(["интернет-ЦОК", label, "", "", "", hour_row.no_show, hour_row.rate])
+    return [[*row, "", "", ""] for row in rows]

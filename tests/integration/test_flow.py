@@ -318,3 +318,15 @@ def test_monitoring_pdf_says_when_there_are_no_bookings(org):
 
     text = pdf_text(appeals_pdf(monitoring_report(WEEK_FROM, WEEK_TO, find_center("KUR"))))
     assert "Записей на прием с датой приема в периоде нет" in text
+
+
+def test_monitoring_csv_lists_the_internet_cok_rows(week_of_bookings):
+    from app.appeals.report import report_rows
+
+    header, rows = report_rows(monitoring_report(WEEK_FROM, WEEK_TO, find_center("KUR")))
+    flow_rows = [row for row in rows if row[0] == "интернет-ЦОК"]
+    assert all(len(row) == len(header) for row in flow_rows)
+    by_label = {row[1]: row for row in flow_rows}
+    assert by_label["записи на прием"][5] == 5 and by_label["не пришли"][5] == 2
+    assert by_label["окно 1: минуты записей, загрузка"][5:7] == [50, pytest.approx(50 / 2400)]
+    assert by_label["неявки 10:00–11:00, доля"][5:7] == [1, 0.5]
