@@ -307,6 +307,8 @@ def test_monitoring_page_and_pdf_show_the_internet_cok_section(client, login, ma
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Интернет-ЦОК" in html and "/flow/KUR" in html and "14:00–15:00" in html
+    assert html.count('id="internet-cok"') == 1
+    assert "<title>Мониторинг обращений" in html
     text = pdf_text(appeals_pdf(monitoring_report(WEEK_FROM, WEEK_TO, find_center("KUR"))))
     assert "Интернет-ЦОК" in text
     assert "Неявки по часам" in text and "10:00–11:00" in text
