@@ -70,6 +70,118 @@ CENTRE = {
 }
 
 
+def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, **extra}
+
+
+_INT = {"type": "integer"}
+_NUMBER = {"type": "number"}
+_SHARE = {"type": "number", "nullable": True}
+_RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+_DATES = _object(
+    ["from", "to"], {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}
+)
+_BOOKING_FIGURES = {"made": _INT, "booked": _INT, "cancelled": _INT, "arrived": _INT, "no_show": _INT}
+INTERNET_COK_STATS: dict[str, Any] = _object(
+    ["period", "scope", "bookings", "bookings_total", "utilisation", "no_shows_by_hour", "expected_load"],
+    {
+        "period": _DATES,
+        "scope": {"type": "string"},
+        "bookings": {
+            "type": "array",
+            "description": "По ЦОК: записи с датой приема в периоде (made — все), из них еще ожидаются (booked), "
+            "отменены, пришли, не пришли",
+            "items": _object(
+                ["center", "center_name", *_BOOKING_FIGURES],
+                {"center": {"type": "string"}, "center_name": {"type": "string"}, **_BOOKING_FIGURES},
+            ),
+        },
+        "bookings_total": _object(list(_BOOKING_FIGURES), _BOOKING_FIGURES),
+        "utilisation": {
+            "type": "array",
+            "description": "По окнам: минуты записей (кроме отмененных) / минуты приема (часы работы без перерыва, "
+            "без праздников); null — окно не работало",
+            "items": _object(
+                ["center", "center_name", "window", "booked_minutes", "open_minutes"],
+                {
+                    "center": {"type": "string"},
+                    "center_name": {"type": "string"},
+                    "window": _INT,
+                    "booked_minutes": _INT,
+                    "open_minutes": _INT,
+                    "utilisation": _SHARE,
+                },
+            ),
+        },
+        "no_shows_by_hour": {
+            "type": "array",
+            "description": "По часу начала приема: не пришли / (пришли + не пришли), интервал Уилсона 95 %",
+            "items": _object(
+                ["hour", "arrived", "no_show"],
+                {
+                    "hour": _INT,
+                    "arrived": _INT,
+                    "no_show": _INT,
+                    "rate": _SHARE,
+                    "ci": {**_RANGE, "nullable": True},
+                },
+            ),
+        },
+        "expected_load": {
+            "type": "array",
+            "description": "По ЦОК: ожидаемые посетители по дню недели (0 — понедельник) и часу на ближайшие 7 "
+            "дней: записи (booked_visits) плюс обычный поток без записи (walk_ins — отзывы и ответы "
+            "на киосках в этот час в среднем за рабочий день прошлых недель, точный интервал Пуассона)",
+            "items": _object(
+                ["center", "center_name", "as_of", "weeks", "history", "ahead", "peak_text", "cells"],
+                {
+                    "center": {"type": "string"},
+                    "center_name": {"type": "string"},
+                    "as_of": {"type": "string", "description": "Местное время ЦОК, без смещения"},
+                    "weeks": _INT,
+                    "history": _DATES,
+                    "ahead": _DATES,
+                    "peak": _object(
+                        ["weekday", "hour", "expected"], {"weekday": _INT, "hour": _INT, "expected": _NUMBER}
+                    )
+                    | {"nullable": True},
+                    "peak_text": {"type": "string"},
+                    "cells": {
+                        "type": "array",
+                        "items": _object(
+                            [
+                                "weekday",
+                                "hour",
+                                "booked_visits",
+                                "booked_minutes",
+                                "walk_in_count",
+                                "days_observed",
+                                "walk_ins",
+                                "walk_ins_ci",
+                                "expected",
+                                "expected_ci",
+                            ],
+                            {
+                                "weekday": _INT,
+                                "hour": _INT,
+                                "booked_visits": _INT,
+                                "booked_minutes": _INT,
+                                "walk_in_count": _INT,
+                                "days_observed": _INT,
+                                "walk_ins": _NUMBER,
+                                "walk_ins_ci": _RANGE,
+                                "expected": _NUMBER,
+                                "expected_ci": _RANGE,
+                            },
+                        ),
+                    },
+                },
+            ),
+        },
+    },
+)
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
@@ -314,6 +426,32 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/internet-cok/stats": {
+                "get": {
+                    "operationId": "internetCokStats",
+                    "summary": "Интернет-ЦОК: записи на прием, загрузка окон, неявки, ожидаемая нагрузка",
+                    "description": "Токен с правом read:reports (руководители и маркетологи). Период и scope — как у "
+                    "отчета; по умолчанию последний завершенный квартал. bookings, utilisation и "
+                    "no_shows_by_hour — записи с датой приема в периоде (как раздел «Интернет-ЦОК» "
+                    "мониторинга обращений); expected_load — ожидаемые посетители каждого ЦОК на ближайшие "
+                    "7 дней от текущего момента (независимо от периода): записи плюс обычный поток без записи "
+                    "по отзывам и ответам анкет на киосках за прошлые weeks недель.",
+                    "security": [{"bearerAuth": []}],
+                    "parameters": [
+                        *_PERIOD_PARAMETERS,
+                        {
+                            "name": "weeks",
+                            "in": "query",
+                            "schema": {"type": "integer", "enum": [4, 8, 12, 26], "default": 8},
+                            "description": "Сколько прошлых недель дают обычный поток без записи",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/InternetCokStats"}, "Статистика"),
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {
@@ -439,6 +577,7 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                 },
+                "InternetCokStats": INTERNET_COK_STATS,
                 "ActionEffect": {
                     "type": "object",
                     "nullable": True,

@@ -559,3 +559,38 @@ def appeal_themes():
     if kind not in (None, "complaint", "application"):
         return _error(400, "kind: complaint или application.")
     return _themes_reply(user, lambda start, end, scope: build(start, end, scope, kind))
+
+
+# --------------------------------------------------------------------------- Интернет-ЦОК statistics
+
+
+@bp.get("/internet-cok/stats")
+@public  # authenticated by the bearer token below, not by the session
+def internet_cok_stats():
+    """Bookings, utilisation per window, no-shows by hour of the period and each centre's expected load of the
+    coming week, for the token owner's scopes (the monitoring report's «Интернет-ЦОК» section)."""
+    from app.analysis.report import ReportError
+    from app.analysis.scopes import REPORT_ROLES, chosen_scope, request_period
+    from app.booking.flow import HISTORY_WEEKS_CHOICES, centres_in
+    from app.booking.flow import internet_cok_stats as build
+
+    user = _require_staff_user(REPORT_ROLES, "read:reports", "Отчет доступен руководителям и маркетологам.")
+    try:
+        scope = chosen_scope(user, request.args.get("scope"))
+    except LookupError:
+        raise NotFound("Подразделение не найдено или вне вашей зоны ответственности") from None
+    try:
+        period = request_period(request.args)
+    except ReportError as exc:
+        raise BadRequest(str(exc)) from None
+    weeks = request.args.get("weeks", "8")
+    if not weeks.isdigit() or int(weeks) not in HISTORY_WEEKS_CHOICES:
+        raise BadRequest("weeks: " + ", ".join(str(w) for w in HISTORY_WEEKS_CHOICES) + ".")
+    stats = build(
+        period.start,
+        period.end,
+        centres_in(scope),
+        "company" if scope is None else scope.code,
+        weeks=int(weeks),
+    )
+    return jsonify(stats.model_dump(mode="json"))

@@ -17,7 +17,9 @@ Definitions (documented because the company's slide does not give them):
 * ``previous`` is the period of the same length just before (whole months: the same number of
   months, so a quarter is compared with the previous quarter); ``changes`` tests each share
   against it with a two-proportion z-test (pooled, no continuity correction; α = 0.05);
-* ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier.
+* ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier;
+* ``internet_cok``: bookings of appointments dated in the period per centre, utilisation per window and
+  no-shows by hour (:mod:`app.booking.flow`; definitions in :mod:`app.analysis.stats.flow`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sqlalchemy import Integer, Select, and_, case, cast, func, select, text
 from app.appeals.models import CHANNELS, FORMS, KINDS, Appeal, Promise, RootCause
 from app.appeals.report_model import MonitoringReport
 from app.appeals.services import OPEN_STATUSES, center_timezone
+from app.booking.flow import internet_cok_section
 from app.extensions import db
 from app.models import Organisation, OrgKind, Setting, Topic, utcnow
 
@@ -578,6 +581,7 @@ def monitoring_report(
             "test": "two-proportion z-test, pooled, no continuity correction",
             "days_bucket": 0.1,
         },
+        "internet_cok": internet_cok_section(date_from, date_to, center_rows),
     }
     return MonitoringReport.model_validate(report)
 
@@ -662,4 +666,34 @@ def report_rows(report: MonitoringReport) -> tuple[list[str], list[list[Any]]]:
         rows.append(
             ["коренные причины жалоб", cause_row.name, "", "", "", cause_row.count, cause_row.share, "", "", ""]
         )
+    rows.extend(_internet_cok_rows(report))
     return header, rows
+
+
+BOOKING_COLUMNS = (
+    ("made", "записи на прием"),
+    ("booked", "ожидаются"),
+    ("cancelled", "отменены"),
+    ("arrived", "пришли"),
+    ("no_show", "не пришли"),
+)
+
+
+def _internet_cok_rows(report: MonitoringReport) -> list[list[Any]]:
+    """The «Интернет-ЦОК» section in the CSV: bookings of the centres that had any, the utilisation of windows
+    with bookings (booked minutes, the share in «доля от всех»), no-shows by hour (the rate likewise)."""
+    section = report.internet_cok
+    rows: list[list[Any]] = []
+    for booking_row in section.bookings:
+        if booking_row.made:
+            for key, label in BOOKING_COLUMNS:
+                rows.append(["интернет-ЦОК", label, "", "", booking_row.center_name, getattr(booking_row, key), ""])
+    for window_row in section.utilisation:
+        if window_row.booked_minutes:
+            label = f"окно {window_row.window}: минуты записей, загрузка"
+            center_name, minutes, share = window_row.center_name, window_row.booked_minutes, window_row.utilisation
+            rows.append(["интернет-ЦОК", label, "", "", center_name, minutes, share])
+    for hour_row in section.no_shows_by_hour:
+        label = f"неявки {hour_row.hour}:00–{hour_row.hour + 1}:00, доля"
+        rows.append(["интернет-ЦОК", label, "", "", "", hour_row.no_show, hour_row.rate])
+    return [[*row, "", "", ""] for row in rows]

@@ -139,6 +139,103 @@ class Definitions(ReportModel):
     days_bucket: float
 
 
+class BookingCounts(ReportModel):
+    """A centre's bookings for appointments in the period, by what became of them."""
+
+    center: str
+    center_name: str
+    made: int
+    booked: int
+    cancelled: int
+    arrived: int
+    no_show: int
+
+
+class BookingTotals(ReportModel):
+    made: int
+    booked: int
+    cancelled: int
+    arrived: int
+    no_show: int
+
+
+class WindowUtilisation(ReportModel):
+    """Booked minutes of a window over its open minutes (working hours minus the break, holidays excluded)."""
+
+    center: str
+    center_name: str
+    window: int
+    booked_minutes: int
+    open_minutes: int
+    utilisation: float | None = None
+
+
+class NoShowHour(ReportModel):
+    """Arrivals and no-shows of bookings starting in one hour; rate = no-shows / both, Wilson interval."""
+
+    hour: int
+    arrived: int
+    no_show: int
+    rate: float | None = None
+    ci: list[float] | None = None
+
+
+class InternetCokSection(ReportModel):
+    """«Интернет-ЦОК»: bookings per centre, utilisation per window and no-shows by hour (issue 18)."""
+
+    bookings: list[BookingCounts]
+    bookings_total: BookingTotals
+    utilisation: list[WindowUtilisation]
+    no_shows_by_hour: list[NoShowHour]
+
+
+class LoadCell(ReportModel):
+    """Expected visitors of one weekday (0 = Monday) × hour: visits booked ahead + the usual walk-ins."""
+
+    weekday: int
+    hour: int
+    booked_visits: int
+    booked_minutes: int
+    walk_in_count: int
+    days_observed: int
+    walk_ins: float
+    walk_ins_ci: list[float]
+    expected: float
+    expected_ci: list[float]
+
+
+class LoadPeak(ReportModel):
+    weekday: int
+    hour: int
+    expected: float
+
+
+class CentreLoad(ReportModel):
+    """A centre's expected load in the coming week, from the bookings ahead and the past weeks' feedback."""
+
+    center: str
+    center_name: str
+    as_of: str
+    weeks: int
+    history: DateRange
+    ahead: DateRange
+    peak: LoadPeak | None = None
+    peak_text: str
+    cells: list[LoadCell]
+
+
+class InternetCokStats(ReportModel):
+    """The reply of ``GET /api/v1/internet-cok/stats``: the report section of the period plus expected load."""
+
+    period: DateRange
+    scope: str
+    bookings: list[BookingCounts]
+    bookings_total: BookingTotals
+    utilisation: list[WindowUtilisation]
+    no_shows_by_hour: list[NoShowHour]
+    expected_load: list[CentreLoad]
+
+
 class MonitoringReport(ReportModel):
     """The monitoring report of a period and scope."""
 
@@ -157,3 +254,4 @@ class MonitoringReport(ReportModel):
     regulator_form: RegulatorForm
     generated_at: str
     definitions: Definitions
+    internet_cok: InternetCokSection
