@@ -132,4 +132,5 @@ class BookingClosure(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    center: Mapped[Organisation] = relationship()
     window: Mapped[CentreWindow | None] = relationship()
