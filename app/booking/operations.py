@@ -154,14 +154,6 @@ def close(
             raise Conflict("Этот день уже закрыт для записи.")
         if window is not None and window.id in closed:
             raise Conflict("Это окно в этот день уже закрыто для записи.")
-        closure = BookingClosure(
-            center_id=centre.id,
-            day=day,
-            window_id=window.id if window else None,
-            reason=reason,
-            created_by_id=user.id,
-        )
-        db.session.add(closure)
         query = select(Booking).where(
             Booking.center_id == centre.id,
             Booking.status == "booked",
@@ -171,6 +163,14 @@ def close(
         if window is not None:
             query = query.where(Booking.window_id == window.id)
         bookings = list(db.session.scalars(query.order_by(Booking.start_at, Booking.id)))
+        closure = BookingClosure(
+            center_id=centre.id,
+            day=day,
+            window_id=window.id if window else None,
+            reason=reason,
+            created_by_id=user.id,
+        )
+        db.session.add(closure)
         now = utcnow()
         for booking in bookings:
             booking.status = "cancelled"

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.booking.hours import local_now
 from app.booking.models import Booking, BookingClosure, BookingUnit, CentreWindow
@@ -201,6 +202,23 @@ def test_close_refuses_bad_input_and_changes_nothing(org, make_user):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(BookingClosure)) == 2
     assert booking.status == "booked" and len(units_of(booking)) == 6  # it was in window 1, still open
+
+
+def test_a_failure_inside_the_closing_transaction_leaves_everything_as_it_was(org):
+    """The closure's insert fails in the database (its author does not exist): nothing is cancelled."""
+    from app.models import User
+
+    booking = booked("connection", at(THURSDAY, "11:00"))
+    before = units_of(booking)
+    ghost = User(id=10**6, email="ghost@example.test")
+    with pytest.raises(IntegrityError):
+        close(find_center("KUR"), THURSDAY, None, "Отключение", ghost, MORNING_UTC)
+    db.session.rollback()
+    db.session.expire_all()
+    assert booking.status == "booked" and booking.cancel_reason == "" and units_of(booking) == before
+    assert db.session.scalar(select(func.count()).select_from(BookingClosure)) == 0
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "booking.close")) == 0
+    assert starts(THURSDAY)
 
 
 def test_close_page_lists_the_cancelled_for_calls_and_texts_them(client, org, make_user, login, gateway):
