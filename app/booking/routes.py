@@ -88,7 +88,10 @@ def close_day():
     """Close a day or one window for booking: its bookings are cancelled and listed for calls."""
     centres = _my_centres()
     form = CloseForm()
-    centre = _chosen_centre(centres, request.values.get("center"))
+    code = request.values.get("center")
+    if request.method == "POST" and code not in {c.code for c in centres}:
+        abort(404)  # never fall back to another centre when closing
+    centre = _chosen_centre(centres, code)
     result: ClosureResult | None = None
     error = ""
     status = 200

@@ -237,6 +237,10 @@ def test_close_page_lists_the_cancelled_for_calls_and_texts_them(client, org, ma
     login(make_user("operator", scope="KUR"))
     assert client.get("/booking/close").status_code == 403
     client.post("/logout")
+    login(make_user("manager", scope="ORL"))
+    foreign = client.post("/booking/close", data={"center": "KUR", "day": day.isoformat(), "reason": "Отключение"})
+    assert foreign.status_code == 404 and not gateway.requests
+    client.post("/logout")
     login(make_user("manager"))
     assert "Закрыть день или окно" in client.get("/booking/close?center=KUR").get_data(as_text=True)
     page = client.post("/booking/close", data={"center": "KUR", "day": day.isoformat(), "reason": "Отключение"})
