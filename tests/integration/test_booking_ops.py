@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.booking.hours import local_now
@@ -37,6 +37,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import AuditEvent, Contact, utcnow
 from app.org.services import find_center
+from tests.conftest import PG_URL
 from tests.integration.test_booking import working_day_ahead
 
 # Thursday 10 December 2026, 07:00 UTC = 10:00 in Moscow (the demo centres' timezone).
@@ -458,3 +459,41 @@ def test_closure_mail_names_the_reason(org, make_user, smtp_sink):
     assert result.cancelled[0].mailed and not result.cancelled[0].texted
     body = smtp_sink.messages[0][1].get_content()
     assert "Авария на подстанции" in body and re.search(r"/centers/KUR/book", body)
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite serialises writers; the row lock matters on PostgreSQL")
+def test_a_booking_that_waits_on_a_closure_in_progress_sees_it(app, org):
+    """A closing transaction holds the centre's row; a booking of that day started meanwhile waits for it,
+    then reads the committed closure and is refused instead of landing on the closed day."""
+    centre_id = find_center("KUR").id
+    locked, outcome = threading.Event(), {}
+
+    def book_meanwhile() -> None:
+        with app.app_context():
+            locked.wait(30)
+            try:
+                booked("connection", at(THURSDAY, "11:00"))
+                outcome["result"] = "booked"
+            except SlotGone as exc:
+                outcome["result"] = str(exc)
+            db.session.remove()
+
+    worker = threading.Thread(target=book_meanwhile)
+    worker.start()
+    with write_transaction():
+        from app.booking.services import hold_centre
+
+        hold_centre(centre_id, exclusive=True)
+        locked.set()
+        deadline = datetime.now() + timedelta(seconds=30)
+        waiting = 0
+        while not waiting and worker.is_alive() and datetime.now() < deadline:  # until the booking waits here
+            worker.join(0.02)
+            waiting = db.session.scalar(
+                text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('tuple', 'transactionid')")
+            )
+        assert waiting, "the booking never waited on the closing transaction"
+        db.session.add(BookingClosure(center_id=centre_id, day=THURSDAY, reason="Отключение"))
+    worker.join(30)
+    assert "не ведет прием" in outcome["result"]
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
