@@ -37,9 +37,23 @@ BLUEPRINT_PACKAGES = (
     "kiosk",
     "reports",
     "booking.flow_views",
+    "booking",
 )
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
-CLI_PACKAGES = ("main", "auth", "org", "demo", "surveys", "reviews", "appeals", "analysis", "api", "reports", "privacy")
+CLI_PACKAGES = (
+    "main",
+    "auth",
+    "org",
+    "demo",
+    "surveys",
+    "reviews",
+    "appeals",
+    "analysis",
+    "api",
+    "reports",
+    "privacy",
+    "booking",
+)
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:

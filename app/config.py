@@ -83,6 +83,11 @@ class DefaultConfig:
     MAIL_HOST: str | None = None
     MAIL_PORT = 25
     MAIL_FROM = "otklik@localhost"
+    # SMS for booking reminders and closures: a URL template with {phone} and {text} (URL-encoded in),
+    # requested with GET; empty means no SMS. The token, when set, goes as «Authorization: Bearer …».
+    SMS_GATEWAY_URL = ""
+    SMS_GATEWAY_TOKEN = ""
+    SMS_GATEWAY_TIMEOUT = 10
 
     # Company shown on public pages and report headers.
     COMPANY_NAME = "ПАО «МРСК Центра»"

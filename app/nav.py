@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("appeals.queue", "Обращения", ("operator", "manager")),
     ("reviews.moderation", "Книга отзывов", ("operator",)),
     ("reviews.check_list", "Записи на проверке", ("operator", "manager")),
+    ("booking.day", "Запись на прием", ("operator", "manager")),
     ("appeals.report", "Мониторинг", ("manager",)),
     ("flow.index", "Нагрузка ЦОК", ("manager", "operator")),
     ("analysis.index", "Анализ", ("manager", "marketing")),

@@ -1,7 +1,7 @@
 """The public booking form (works without JavaScript); the rules live in app.booking.services."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
 BOOKING_CONSENT_LABEL = "Даю согласие на обработку моих имени и телефона для записи на прием (152-ФЗ)"
@@ -14,3 +14,16 @@ class BookingForm(FlaskForm):
     phone = StringField("Телефон", validators=[Length(max=40)])
     consent = BooleanField(BOOKING_CONSENT_LABEL)
     client_request_id = HiddenField()
+
+
+class MarkForm(FlaskForm):
+    """Only the CSRF token: the operator's arrived / no-show buttons post the outcome as their value."""
+
+
+class CloseForm(FlaskForm):
+    """Closing a day or a window; the centre and window choices are the user's own centres'."""
+
+    center = StringField("ЦОК")
+    day = StringField("День")
+    window = StringField("Окно")
+    reason = TextAreaField("Причина", validators=[Length(max=300)])

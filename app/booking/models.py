@@ -8,7 +8,7 @@ Cancelling deletes the booking's units, so the index only ever holds active book
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -92,6 +92,10 @@ class Booking(Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancelled_by: Mapped[str] = mapped_column(String(16), default="")  # customer | centre (a closure)
+    cancel_reason: Mapped[str] = mapped_column(String(300), default="")  # the closure's reason, for the customer
+    marked_at: Mapped[datetime | None] = mapped_column()  # when an operator marked it arrived or no-show
+    reminded_at: Mapped[datetime | None] = mapped_column()  # the reminder was sent (once per booking)
 
     center: Mapped[Organisation] = relationship()
     service: Mapped[Service] = relationship()
@@ -108,3 +112,25 @@ class BookingUnit(Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), index=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("centre_window.id"))
     unit_start: Mapped[datetime] = mapped_column()  # naive, the centre's local time
+
+
+class BookingClosure(Model):
+    """A day (``window_id`` None) or one window's day on which a centre takes no bookings.
+
+    Slots read these rows, so a closed day or window gives no free time afterwards; the bookings that
+    were on it are cancelled when the closure is made (``app.booking.operations.close``).
+    """
+
+    __tablename__ = "booking_closure"
+    __table_args__ = (Index("ix_booking_closure_center_day", "center_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column()  # the centre's local date
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("centre_window.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    center: Mapped[Organisation] = relationship()
+    window: Mapped[CentreWindow | None] = relationship()

@@ -19,7 +19,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.booking.hours import hours_text, is_open, local_now, working_periods
-from app.booking.models import Booking, BookingUnit, CentreService, CentreWindow, Service, WorkingHours
+from app.booking.models import (
+    Booking,
+    BookingClosure,
+    BookingUnit,
+    CentreService,
+    CentreWindow,
+    Service,
+    WorkingHours,
+)
 from app.database import write_transaction
 from app.errors import DomainError
 from app.extensions import db
@@ -185,38 +193,68 @@ def _starts(centre: Organisation, service: Service, day: date) -> list[datetime]
     return starts
 
 
-def _windows(center_id: int) -> list[CentreWindow]:
-    return list(
-        db.session.scalars(
-            select(CentreWindow)
-            .where(CentreWindow.center_id == center_id, CentreWindow.active.is_(True))
-            .order_by(CentreWindow.number)
-        )
+def closures_on(center_id: int, day: date) -> tuple[bool, set[int]]:
+    """Whether the whole day is closed, and which windows are closed that day."""
+    rows = db.session.scalars(
+        select(BookingClosure).where(BookingClosure.center_id == center_id, BookingClosure.day == day)
+    ).all()
+    return any(r.window_id is None for r in rows), {r.window_id for r in rows if r.window_id is not None}
+
+
+def _windows(center_id: int, day: date) -> list[CentreWindow]:
+    """The active windows that take bookings on ``day``: none when the day is closed."""
+    whole_day, closed = closures_on(center_id, day)
+    if whole_day:
+        return []
+    windows = db.session.scalars(
+        select(CentreWindow)
+        .where(CentreWindow.center_id == center_id, CentreWindow.active.is_(True))
+        .order_by(CentreWindow.number)
     )
+    return [w for w in windows if w.id not in closed]
+
+
+def hold_centre(center_id: int, exclusive: bool = False) -> None:
+    """Lock the centre's row for the rest of the transaction (PostgreSQL; SQLite writers are serialised).
+
+    Bookings and moves take a shared lock before they read the closures, closing takes an exclusive
+    one: a booking that began before a closure ends before it, one that begins after sees it.
+    """
+    query = select(Organisation.id).where(Organisation.id == center_id).with_for_update(read=not exclusive)
+    db.session.execute(query)
+
+
+def _refuse_closed_day(center_id: int, day: date) -> None:
+    if closures_on(center_id, day)[0]:
+        raise SlotGone("В этот день центр не ведет прием по записи. Выберите другой день.")
 
 
 def free_slots(
-    centre: Organisation, service_code: str, day: date, now_utc: datetime | None = None
+    centre: Organisation,
+    service_code: str,
+    day: date,
+    now_utc: datetime | None = None,
+    ignore_booking_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """``[{"start": "2026-12-10T09:00", "windows_free": n}, …]``: starts in the centre's local time with at
-    least one window free for the whole service; none in the past, on holidays or in breaks."""
+    least one window free for the whole service; none in the past, on holidays, in breaks or on closed
+    days and windows. ``ignore_booking_id``: a booking being moved counts its own time as free."""
     service = _service_at(centre, service_code)
     now = local_now(centre.timezone, now_utc or utcnow())
     if day > now.date() + timedelta(days=BOOKING_DAYS_AHEAD):
         return []  # booking refuses it too
     starts = [s for s in _starts(centre, service, day) if s > now]
-    windows = _windows(centre.id)
+    windows = _windows(centre.id, day)
     if not starts or not windows:
         return []
-    taken = set(
-        db.session.execute(
-            select(BookingUnit.window_id, BookingUnit.unit_start).where(
-                BookingUnit.window_id.in_([w.id for w in windows]),
-                BookingUnit.unit_start >= datetime.combine(day, time.min),
-                BookingUnit.unit_start < datetime.combine(day + timedelta(days=1), time.min),
-            )
-        ).all()
+    query = select(BookingUnit.window_id, BookingUnit.unit_start).where(
+        BookingUnit.window_id.in_([w.id for w in windows]),
+        BookingUnit.unit_start >= datetime.combine(day, time.min),
+        BookingUnit.unit_start < datetime.combine(day + timedelta(days=1), time.min),
     )
+    if ignore_booking_id is not None:
+        query = query.where(BookingUnit.booking_id != ignore_booking_id)
+    taken = set(db.session.execute(query).all())
     slots = []
     for start in starts:
         units = _units(start, service.duration_minutes)
@@ -312,6 +350,8 @@ def book(centre: Organisation, data: BookingRequest, now_utc: datetime | None = 
         earlier = _earlier(centre, data, digest)
         if earlier is not None:
             return earlier
+        hold_centre(centre.id)
+        _refuse_closed_day(centre.id, data.start.date())
         booking = _occupy(centre, service, data, digest)
         if booking is None:
             earlier = _earlier(centre, data, digest)  # a concurrent retry of this very request won
@@ -332,7 +372,7 @@ def book(centre: Organisation, data: BookingRequest, now_utc: datetime | None = 
 
 def _occupy(centre: Organisation, service: Service, data: BookingRequest, digest: str) -> Booking | None:
     units = _units(data.start, service.duration_minutes)
-    for window in _windows(centre.id):
+    for window in _windows(centre.id, data.start.date()):
         savepoint = db.session.begin_nested()
         try:
             booking = Booking(
@@ -380,5 +420,46 @@ def cancel(booking: Booking) -> bool:
             return False
         booking.status = "cancelled"
         booking.cancelled_at = utcnow()
+        booking.cancelled_by = "customer"
         db.session.execute(delete(BookingUnit).where(BookingUnit.booking_id == booking.id))
     return True
+
+
+# --- moving --------------------------------------------------------------------------------------------
+
+
+def move(booking: Booking, new_start: datetime, now_utc: datetime | None = None) -> Booking:
+    """Move a booked appointment to another free start of the same service and centre, in one transaction.
+
+    The old units are deleted and the new ones inserted window by window in savepoints, so the unique
+    constraint still decides; when no window takes the new time, the transaction is rolled back and the
+    booking keeps its old time and units. The number and check code stay; a reminder is sent again.
+    """
+    now_utc = now_utc or utcnow()
+    centre, service = booking.center, booking.service
+    if booking.status != "booked":
+        raise BookingError("Эта запись на прием уже не действует.")
+    if booking.start_at <= local_now(centre.timezone, now_utc):
+        raise BookingError("Время этой записи уже прошло, перенести ее нельзя.")
+    if new_start == booking.start_at:
+        raise BookingError("Запись уже назначена на это время.")
+    _check_start(centre, service, new_start, now_utc)
+    units = _units(new_start, service.duration_minutes)
+    with write_transaction():
+        hold_centre(centre.id)
+        _refuse_closed_day(centre.id, new_start.date())
+        db.session.execute(delete(BookingUnit).where(BookingUnit.booking_id == booking.id))
+        for window in _windows(centre.id, new_start.date()):
+            savepoint = db.session.begin_nested()
+            try:
+                db.session.add_all(BookingUnit(booking_id=booking.id, window_id=window.id, unit_start=u) for u in units)
+                db.session.flush()
+            except IntegrityError:
+                savepoint.rollback()
+                continue
+            savepoint.commit()
+            booking.window_id, booking.window = window.id, window
+            booking.start_at = new_start
+            booking.reminded_at = None
+            return booking
+        raise SlotGone("Это время уже занято. Выберите другое время — ваша запись осталась прежней.")

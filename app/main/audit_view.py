@@ -40,6 +40,9 @@ ACTION_LABELS = {
     "kiosk.register": "Киоск добавлен",
     "kiosk.revoke": "Киоск отключен",
     "kiosk.update": "Киоск изменен",
+    "booking.arrived": "Клиент пришел по записи",
+    "booking.no_show": "Клиент не пришел по записи",
+    "booking.close": "День или окно закрыты для записи",
     "org.activate": "Подразделение включено",
     "org.deactivate": "Подразделение отключено",
     "org.create": "Подразделение создано",
@@ -80,6 +83,8 @@ ACTION_LABELS = {
 
 OBJECT_LABELS = {
     "Appeal": "Обращение",
+    "Booking": "Запись на прием",
+    "BookingClosure": "Закрытие для записи",
     "TextTheme": "Тема текстов",
     "ApiToken": "Ключ API",
     "CorrectiveAction": "Корректирующее действие",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from datetime import date, datetime
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -163,6 +164,9 @@ def _status_page(
     message: str = "",
     status: int = 200,
     booking: Booking | None = None,
+    error: str = "",
+    move_day: date | None = None,
+    move_slots: list[dict] | None = None,
 ):
     state = entry_status(entry) if entry is not None else None
     return render_template(
@@ -170,6 +174,9 @@ def _status_page(
         form=form,
         entry=entry,
         booking=booking,
+        error=error,
+        move_day=move_day,
+        move_slots=move_slots,
         booking_states=BOOKING_STATES,
         state=state,
         looked_up=looked_up,
@@ -217,6 +224,45 @@ def cancel_booking():
         return _status_page(form, None, True)
     message = "Запись на прием отменена." if cancel(booking) else "Эта запись на прием уже не действует."
     return _status_page(form, None, True, message, booking=booking)
+
+
+@bp.route("/reviews/status/move-booking", methods=["POST"])
+@public
+@limiter.limit(status_limit)
+def move_booking():
+    """Move an appointment by its number + check code: a day gives its free times (the booking's own time
+    counts as free), a chosen time moves it in one transaction or leaves it as it was."""
+    from app.booking.services import BookingError, free_slots, lookup_booking, move
+
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _status_page(form, None, False, status=400)
+    booking = lookup_booking(form.number.data or "", form.code.data or "")
+    if booking is None:
+        return _status_page(form, None, True)
+    try:
+        day = date.fromisoformat(request.form.get("date") or request.form.get("start", "")[:10])
+    except ValueError:
+        return _status_page(form, None, True, booking=booking, error="Выберите день.", status=422)
+    chosen = "" if request.form.get("show") else request.form.get("start", "")
+    if chosen:
+        try:
+            start = datetime.strptime(chosen, "%Y-%m-%dT%H:%M")
+            move(booking, start)
+        except ValueError as exc:  # BookingError is one; a malformed time is the other
+            message = str(exc) if isinstance(exc, BookingError) else "Выберите время из списка."
+            status = exc.status if isinstance(exc, BookingError) else 422
+            db.session.refresh(booking)
+            slots = free_slots(booking.center, booking.service.code, day, ignore_booking_id=booking.id)
+            return _status_page(
+                form, None, True, booking=booking, error=message, move_day=day, move_slots=slots, status=status
+            )
+        return _status_page(form, None, True, f"Запись перенесена на {start:%d.%m.%Y %H:%M}.", booking=booking)
+    try:
+        slots = free_slots(booking.center, booking.service.code, day, ignore_booking_id=booking.id)
+    except BookingError as exc:
+        return _status_page(form, None, True, booking=booking, error=str(exc), status=exc.status)
+    return _status_page(form, None, True, booking=booking, move_day=day, move_slots=slots)
 
 
 @bp.route("/reviews/status/withdraw", methods=["POST"])

@@ -384,6 +384,13 @@ MSGIDS = (
     N_("Анкета с низкой оценкой"),
     N_("Внесено сотрудником"),
     N_("Демонстрационные данные"),
-    # app.nav.NAVIGATION: the page «Нагрузка» (issue 18)
+    # app.nav.NAVIGATION: the page «Нагрузка»
     N_("Нагрузка ЦОК"),
+    # app.main.audit_view ACTION_LABELS, OBJECT_LABELS: booking operations
+    N_("Клиент пришел по записи"),
+    N_("Клиент не пришел по записи"),
+    N_("День или окно закрыты для записи"),
+    N_("Закрытие для записи"),
+    # app.booking.forms.CloseForm.window
+    N_("Окно"),
 )
