@@ -1,4 +1,4 @@
-"""The flow of customers into the centres (issue 18): what the queries count for the flow statistics.
+"""The flow of customers into the centres: what the queries count for the flow statistics.
 
 Reads bookings, working hours, kiosk survey answers and review-book entries, and hands the counts to the
 pure functions of :mod:`app.analysis.stats.flow` (definitions there). Three readers use it: the staff page
@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 
 from app.appeals.report_model import CentreLoad, InternetCokSection, InternetCokStats
 from app.booking.hours import local_now, working_periods
-from app.booking.models import Booking, CentreWindow, WorkingHours
+from app.booking.models import Booking, BookingClosure, CentreWindow, WorkingHours
 from app.extensions import db
 from app.models import Organisation, OrgKind, utcnow
 from app.reviews.models import ReviewEntry
@@ -51,13 +51,28 @@ def _hours_by_centre(ids: Sequence[int]) -> dict[int, dict[int, WorkingHours]]:
     return rows
 
 
-def open_minutes(hours: dict[int, WorkingHours], date_from: date, date_to: date) -> int:
-    """Minutes a window of the centre is open over the dates: working hours minus the break, no holidays."""
+def open_minutes(
+    hours: dict[int, WorkingHours], date_from: date, date_to: date, closed: frozenset[date] = frozenset()
+) -> int:
+    """Minutes a window of the centre is open over the dates: working hours minus the break, no holidays,
+    no day the window or its centre was closed for bookings."""
     return sum(
         _minutes(start, end)
         for day in _days(date_from, date_to)
+        if day not in closed
         for start, end in working_periods(hours.get(day.weekday()), day)
     )
+
+
+def _closed_days(date_from: date, date_to: date, ids: Sequence[int]) -> dict[tuple[int, int | None], set[date]]:
+    """Closed days by (centre, window); window None closes the whole centre."""
+    closed: dict[tuple[int, int | None], set[date]] = defaultdict(set)
+    query = select(BookingClosure.center_id, BookingClosure.window_id, BookingClosure.day).where(
+        BookingClosure.center_id.in_(ids), BookingClosure.day >= date_from, BookingClosure.day <= date_to
+    )
+    for center_id, window_id, day in db.session.execute(query):
+        closed[(center_id, window_id)].add(day)
+    return closed
 
 
 def _day_periods(row: WorkingHours) -> list[tuple[time, time]]:
@@ -131,10 +146,12 @@ def _utilisation(date_from: date, date_to: date, centres: Sequence[Organisation]
         if window.active or window.id in booked:
             windows[window.center_id].append(window)
     hours = _hours_by_centre(ids)
+    closed = _closed_days(date_from, date_to, ids)
     rows = []
     for centre in centres:
-        minutes_open = open_minutes(hours.get(centre.id, {}), date_from, date_to)
         for window in windows.get(centre.id, []):
+            window_closed = frozenset(closed.get((centre.id, None), set()) | closed.get((centre.id, window.id), set()))
+            minutes_open = open_minutes(hours.get(centre.id, {}), date_from, date_to, window_closed)
             minutes_booked = int(booked.get(window.id) or 0)
             rows.append(
                 {

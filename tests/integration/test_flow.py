@@ -1,4 +1,4 @@
-"""The flow of customers (issue 18): the monitoring report's «Интернет-ЦОК» section, the page «Нагрузка» and
+"""The flow of customers: the monitoring report's «Интернет-ЦОК» section, the page «Нагрузка» and
 ``GET /api/v1/internet-cok/stats``, every figure checked against the rows the test inserts."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.api.tokens import create_token
 from app.appeals.report import monitoring_report
 from app.booking.flow import centre_load, open_cells
-from app.booking.models import Booking, CentreWindow, Service
+from app.booking.models import Booking, BookingClosure, CentreWindow, Service
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Topic
@@ -113,6 +113,22 @@ def test_holidays_are_not_open_minutes(org):
     # 1–8 January 2027 are days off of the production calendar: of Mon 4 – Fri 15 January only 11–15 count.
     section = monitoring_report(date(2027, 1, 4), date(2027, 1, 15), find_center("KUR")).internet_cok
     assert section.utilisation[0].open_minutes == OPEN_MINUTES_OF_THE_WEEK
+
+
+def test_closed_days_and_windows_are_not_open_minutes(org):
+    """A day closed for the whole centre leaves both windows; a closed window only itself."""
+    centre = find_center("KUR")
+    window_2 = db.session.scalar(
+        select(CentreWindow.id).where(CentreWindow.center_id == centre.id, CentreWindow.number == 2)
+    )
+    with write_transaction():
+        db.session.add(BookingClosure(center_id=centre.id, day=WEEK_FROM, window_id=None, reason="Ремонт"))
+        db.session.add(BookingClosure(center_id=centre.id, day=WEEK_TO, window_id=window_2, reason="Болезнь"))
+    section = monitoring_report(WEEK_FROM, WEEK_TO, centre).internet_cok
+    assert [(w.window, w.open_minutes) for w in section.utilisation] == [
+        (1, OPEN_MINUTES_OF_THE_WEEK - 8 * 60),
+        (2, OPEN_MINUTES_OF_THE_WEEK - 2 * 8 * 60),
+    ]
 
 
 def test_open_cells_leave_out_the_break_and_the_weekend(org):
