@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("appeals.queue", "Обращения", ("operator", "manager")),
     ("reviews.moderation", "Книга отзывов", ("operator",)),
     ("reviews.check_list", "Записи на проверке", ("operator", "manager")),
+    ("requests.check_list", "Заявки на проверке", ("operator", "manager")),
     ("appeals.report", "Мониторинг", ("manager",)),
     ("analysis.index", "Анализ", ("manager", "marketing")),
     ("reports.index", "Отчеты PDF", ("manager",)),
