@@ -59,7 +59,7 @@ def check_file(name: str, data: bytes, max_bytes: int) -> tuple[CheckedFile | No
         return None, f"Файл «{shown}» больше {format_megabytes(max_bytes)}."
     content_type = sniff_type(data)
     if content_type is None:
-        return None, f"Файл «{shown}» не PDF, JPEG или PNG. Приложите скан или фото документа в одном из этих форматов."
+        return None, f"Файл «{shown}» не подходит: можно приложить только скан в формате ПДФ или фотографию."
     return CheckedFile(
         filename=safe_filename(name, content_type),
         content_type=content_type,

@@ -278,7 +278,7 @@ def _files(uploads: tuple[Upload, ...], errors: dict[str, str]) -> list[CheckedF
         else:
             files.append(checked)
     if reasons:
-        errors["attachments"] = " ".join(reasons) + f" Можно приложить PDF, JPEG или PNG до {format_megabytes(limit)}."
+        errors["attachments"] = " ".join(reasons) + f" Каждый файл — не больше {format_megabytes(limit)}."
     return files
 
 

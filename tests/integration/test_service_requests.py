@@ -184,8 +184,8 @@ def test_attachments_are_typed_by_content_and_stored_with_hash(org, client):
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ([("readme.pdf", b"just text, not a PDF")], "не PDF, JPEG или PNG"),
-        ([("page.html", b"<html><script>alert(1)</script></html>")], "не PDF, JPEG или PNG"),
+        ([("readme.pdf", b"just text, not a PDF")], "не подходит"),
+        ([("page.html", b"<html><script>alert(1)</script></html>")], "не подходит"),
         ([("empty.png", b"")], "пустой"),
         ([(f"scan{n}.png", PNG) for n in range(6)], "не больше 5 файлов"),
     ],
