@@ -3,10 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-REQUEST_CONSENT_LABEL = (
-    "Даю согласие на обработку моих персональных данных (ФИО, телефон, электронная почта, адрес объекта, "
-    "приложенные документы) для рассмотрения заявки и связи со мной по ней (152-ФЗ)"
-)
+REQUEST_CONSENT_LABEL = "Я прочитал(а) текст согласия и даю согласие на обработку моих персональных данных"
 
 
 class RequestForm(FlaskForm):

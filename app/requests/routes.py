@@ -16,11 +16,13 @@ from app.org.services import visible_center_ids
 from app.parsing import form_id
 from app.requests import bp
 from app.requests.attachments import format_megabytes
+from app.requests.consent import consent_text
 from app.requests.forms import DecisionForm, RequestForm
 from app.requests.models import REQUEST_TYPES
 from app.requests.services import (
     CHOICES,
     COMMENT_MAX,
+    CONSENT_VERSION,
     FIELD_LABELS,
     TYPE_FIELDS,
     RequestError,
@@ -76,6 +78,7 @@ def _render(request_type: str, form: RequestForm, errors: dict[str, str] | None 
         comment_max=COMMENT_MAX,
         max_count=max_attachment_count(),
         max_size=format_megabytes(max_attachment_bytes()),
+        consent_paragraphs=consent_text(CONSENT_VERSION),
     ), status
 
 
