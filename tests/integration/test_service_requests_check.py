@@ -54,3 +54,13 @@ def test_a_burst_is_held_then_accepted_or_rejected_by_staff_in_scope(org, client
     assert rejected.appeal_id is None and appeals() == 3
     assert "Отклонена как спам" in status_page(client, *numbers[3])
     assert "Зарегистрировано" in status_page(client, *numbers[2])
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "RATELIMIT_PUBLIC_SUBMIT": "2 per minute"}])
+def test_request_posts_are_rate_limited(org, client, app_config):
+    receipt(post(client, "connection"))
+    receipt(post(client, "connection"))
+    refused = post(client, "connection")
+    assert refused.status_code == 429
+    assert client.get("/requests/connection").status_code == 200  # only posts count
+    assert db.session.scalar(select(func.count()).select_from(ServiceRequest)) == 2
