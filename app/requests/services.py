@@ -46,7 +46,7 @@ from app.reviews.services import (
     valid_submission_id,
 )
 
-CONSENT_VERSION = "service-request-2026-12"
+CONSENT_VERSION = "заявки-2026-12"  # shown in the consent text: no Latin on customer pages
 CONSENT_PURPOSE = "service_request"
 ADDRESS_MAX = 500
 COMMENT_MAX = 2000
