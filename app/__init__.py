@@ -38,6 +38,7 @@ BLUEPRINT_PACKAGES = (
     "reports",
     "booking.flow_views",
     "booking",
+    "requests",
 )
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
 CLI_PACKAGES = (
@@ -139,6 +140,7 @@ MODEL_MODULES = (
     "app.kiosk.models",
     "app.analysis.models",
     "app.booking.models",
+    "app.requests.models",
     "app.reports.models",
     "app.api.models",
 )

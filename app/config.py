@@ -131,6 +131,10 @@ class DefaultConfig:
     REVIEW_CHECK_WINDOW_MINUTES = 10
     REVIEW_CHECK_FACTOR = 5  # times the centre's usual review entries per window
     REVIEW_CHECK_MIN_COUNT = 30  # and at least this many entries at the centre in the window
+    # Service requests («Подать заявку»): attachments (PDF/JPEG/PNG by content) per file and per request;
+    # the request body may then be up to count × size (plus the form), above MAX_CONTENT_LENGTH.
+    REQUEST_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    REQUEST_ATTACHMENT_MAX_COUNT = 5
     ANALYSIS_REFRESH_BATCH = 20_000  # response ids per aggregate-refresh transaction (~200 000 answers, < 1 s)
 
     # Per-process caches (app/cache.py) of rows that change rarely, in seconds; 0 turns a cache off. A change

@@ -25,6 +25,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("reviews.moderation", "Книга отзывов", ("operator",)),
     ("reviews.check_list", "Записи на проверке", ("operator", "manager")),
     ("booking.day", "Запись на прием", ("operator", "manager")),
+    ("requests.check_list", "Заявки на проверке", ("operator", "manager")),
     ("appeals.report", "Мониторинг", ("manager",)),
     ("flow.index", "Нагрузка ЦОК", ("manager", "operator")),
     ("analysis.index", "Анализ", ("manager", "marketing")),

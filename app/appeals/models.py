@@ -37,13 +37,15 @@ REVIEW_BOOK_SOURCE = "review_book"
 SURVEY_SOURCE = "survey"
 MANUAL_SOURCE = "manual"
 DEMO_SOURCE = "demo"
-RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, SURVEY_SOURCE, MANUAL_SOURCE, DEMO_SOURCE)
+REQUEST_SOURCE = "service_request"  # a request from the public forms (app.requests), by its number
+RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, SURVEY_SOURCE, MANUAL_SOURCE, DEMO_SOURCE, REQUEST_SOURCE)
 # How pages name the sources Otklik assigns; a source named in an imported file stays a code.
 SOURCE_LABELS = {
     REVIEW_BOOK_SOURCE: "Книга отзывов",
     SURVEY_SOURCE: "Анкета с низкой оценкой",
     MANUAL_SOURCE: "Внесено сотрудником",
     DEMO_SOURCE: "Демонстрационные данные",
+    REQUEST_SOURCE: "Заявка на сайте",
 }
 
 

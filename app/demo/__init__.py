@@ -31,6 +31,9 @@ TOPICS = [
     ("metering", "Учет электроэнергии", "Metering"),
     ("quality", "Качество электроэнергии", "Power quality"),
     ("other", "Прочие вопросы", "Other"),
+    # The topics of service requests («Подать заявку»); connection requests use «connection» above.
+    ("meter_acceptance", "Приемка прибора учета в эксплуатацию", "Meter acceptance"),
+    ("meter_check", "Проверка прибора учета", "Meter check"),
 ]
 
 FEATURE_SEEDERS = (

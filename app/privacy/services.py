@@ -22,6 +22,7 @@ from app.booking.models import Booking
 from app.database import rows_changed, table_of, write_transaction
 from app.extensions import db
 from app.models import Contact, Organisation, utcnow
+from app.requests.models import RequestAttachment, ServiceRequest
 from app.reviews.models import ReviewEntry
 from app.surveys.models import Answer, HeldSubmission, Response, Survey
 
@@ -40,6 +41,7 @@ class PurgeResult:
     review_entries: int = 0
     responses: int = 0
     bookings: int = 0
+    service_requests: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -48,6 +50,7 @@ class PurgeResult:
             "review_entries": self.review_entries,
             "responses": self.responses,
             "bookings": self.bookings,
+            "service_requests": self.service_requests,
         }
 
 
@@ -101,6 +104,9 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
     responses = db.session.scalars(select(Response).where(Response.contact_id.in_(ids)).order_by(Response.id)).all()
     slugs = dict(db.session.execute(select(Survey.id, Survey.slug)).all())
     bookings = db.session.scalars(select(Booking).where(Booking.contact_id.in_(ids)).order_by(Booking.id)).all()
+    requests = db.session.scalars(
+        select(ServiceRequest).where(ServiceRequest.contact_id.in_(ids)).order_by(ServiceRequest.id)
+    ).all()
     texts: dict[int, list[dict[str, str]]] = {}
     if responses:
         for row in db.session.scalars(
@@ -170,6 +176,22 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
             }
             for b in bookings
         ],
+        "service_requests": [
+            {
+                "registration_number": r.registration_number,
+                "center": centers.get(r.center_id),
+                "type": r.request_type,
+                "object_address": r.object_address,
+                "details": r.details,
+                "attachments": [
+                    {"filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
+                    for a in r.attachments
+                ],
+                "created_at": _iso(r.created_at),
+                "contact_id": r.contact_id,
+            }
+            for r in requests
+        ],
     }
     with write_transaction():
         audit.record(
@@ -180,6 +202,7 @@ def export_subject(email: str | None = None, phone: str | None = None) -> dict[s
             appeals=len(appeals),
             responses=len(responses),
             bookings=len(bookings),
+            service_requests=len(requests),
         )
     return result
 
@@ -208,6 +231,17 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
             .execution_options(synchronize_session=False)
         )
         setattr(result, attr, rows_changed(changed) or 0)
+    # A request's object address and documents are the customer's personal data too: they go with the contact.
+    request_ids = list(db.session.scalars(select(ServiceRequest.id).where(ServiceRequest.contact_id.in_(contact_ids))))
+    if request_ids:
+        db.session.execute(table_of(RequestAttachment).delete().where(RequestAttachment.request_id.in_(request_ids)))
+        changed = db.session.execute(
+            update(ServiceRequest)
+            .where(ServiceRequest.id.in_(request_ids))
+            .values(contact_id=None, object_address="")
+            .execution_options(synchronize_session=False)
+        )
+        result.service_requests = rows_changed(changed) or 0
     deleted = db.session.execute(table_of(Contact).delete().where(Contact.id.in_(contact_ids)))
     result.contacts = rows_changed(deleted) or 0
     db.session.expire_all()
@@ -308,6 +342,24 @@ def expired_contact_ids(older_than_days: int, now: datetime | None = None) -> li
         )
     )
     referenced |= set(db.session.scalars(select(Booking.contact_id).where(Booking.contact_id.is_not(None))))
+    referenced |= set(
+        db.session.scalars(select(ServiceRequest.contact_id).where(ServiceRequest.contact_id.is_not(None)))
+    )
+    # A request's contact is needed while it is recent, held for check or its appeal is not finished.
+    keep |= set(
+        db.session.scalars(
+            select(ServiceRequest.contact_id)
+            .outerjoin(Appeal, Appeal.id == ServiceRequest.appeal_id)
+            .where(
+                ServiceRequest.contact_id.is_not(None),
+                or_(
+                    ServiceRequest.created_at >= cutoff,
+                    ServiceRequest.check_state == "checking",
+                    (ServiceRequest.appeal_id.is_not(None) & ~appeal_done),
+                ),
+            )
+        )
+    )
     # A booking's contact is needed until the appointment is past the retention period (start_at is the
     # centre's local time: hours off at most, against a period of days).
     keep |= set(

@@ -167,6 +167,7 @@ def _status_page(
     error: str = "",
     move_day: date | None = None,
     move_slots: list[dict] | None = None,
+    **found,
 ):
     state = entry_status(entry) if entry is not None else None
     return render_template(
@@ -177,6 +178,8 @@ def _status_page(
         error=error,
         move_day=move_day,
         move_slots=move_slots,
+        service_request=found.get("service_request"),
+        request_state=found.get("request_state"),
         booking_states=BOOKING_STATES,
         state=state,
         looked_up=looked_up,
@@ -206,7 +209,18 @@ def status():
     from app.booking.services import lookup_booking  # here: app.booking.services imports app.reviews
 
     booking = lookup_booking(number or "", code or "") if number and entry is None else None
-    return _status_page(form, entry, number is not None, booking=booking)
+    # Service requests too (app.requests.services imports this package, so imported here).
+    from app.requests.services import lookup_request, request_status
+
+    service_request = lookup_request(number or "", code or "") if number and not (entry or booking) else None
+    return _status_page(
+        form,
+        entry,
+        number is not None,
+        booking=booking,
+        service_request=service_request,
+        request_state=request_status(service_request) if service_request is not None else None,
+    )
 
 
 @bp.route("/reviews/status/cancel-booking", methods=["POST"])

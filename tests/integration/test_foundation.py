@@ -205,6 +205,8 @@ def test_public_views_are_an_explicit_list(app):
         "main.index",
         "main.center",
         "main.book",  # appointment booking: customers book without an account
+        "requests.index",  # service requests: customers submit without an account
+        "requests.new",
         "main.healthz",
         "main.hello",
         "main.favicon",
