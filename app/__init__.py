@@ -25,9 +25,34 @@ from app.database import (
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Packages whose ``__init__`` exposes a Blueprint ``bp``.
-BLUEPRINT_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk", "reports")
+BLUEPRINT_PACKAGES = (
+    "main",
+    "auth",
+    "org",
+    "surveys",
+    "reviews",
+    "appeals",
+    "analysis",
+    "api",
+    "kiosk",
+    "reports",
+    "kb",
+)
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
-CLI_PACKAGES = ("main", "auth", "org", "demo", "surveys", "reviews", "appeals", "analysis", "api", "reports", "privacy")
+CLI_PACKAGES = (
+    "main",
+    "auth",
+    "org",
+    "demo",
+    "surveys",
+    "reviews",
+    "appeals",
+    "analysis",
+    "api",
+    "reports",
+    "privacy",
+    "kb",
+)
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:

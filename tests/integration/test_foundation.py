@@ -205,6 +205,9 @@ def test_public_views_are_an_explicit_list(app):
         "main.index",
         "main.center",
         "main.book",  # appointment booking: customers book without an account
+        "kb.index",  # knowledge base «Вопросы и ответы»: search, article, «Помог ли ответ?»
+        "kb.article",
+        "kb.vote",
         "main.healthz",
         "main.hello",
         "main.favicon",
