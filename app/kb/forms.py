@@ -12,7 +12,7 @@ class ArticleForm(FlaskForm):
 
     title = StringField("Вопрос", validators=[DataRequired("Введите вопрос"), Length(max=TITLE_MAX)])
     answer = TextAreaField(
-        "Ответ (Markdown: *курсив*, **жирный**, списки, ссылки)",
+        "Ответ (оформление: *курсив*, **жирный**, списки, ссылки [текст](адрес))",
         validators=[DataRequired("Введите ответ"), Length(max=ANSWER_MAX)],
     )
     topic = SelectField("Тема", choices=[], validators=[Optional()])

@@ -101,3 +101,48 @@ def test_edit_distance_and_terms_units():
         (("долгий",),),
         (("подключение",), ("технологический", "присоединение")),
     ]
+
+
+COMPARED_QUERIES = [
+    "счетчика",
+    "счётчики",
+    "заменить счетчик",
+    "показания",
+    "подключение",
+    "технологическое присоединение",
+    "свет отключили",
+    "замена отключение",
+    "счетчек",
+    "пломба",
+    "абракадабра",
+]
+
+
+@pytest.mark.postgres
+def test_same_articles_on_sqlite_and_the_test_database(app, articles, tmp_path):
+    """The test database (PostgreSQL in the PostgreSQL pass) and a SQLite file with the same rows find the
+    same articles for every query."""
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    sqlite_app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})
+    with sqlite_app.app_context():
+        db.create_all()
+        with write_transaction():
+            for title, answer, published in ARTICLES:
+                db.session.add(
+                    KbArticle(
+                        title=title,
+                        answer=answer,
+                        published=published,
+                        search_title=lemma_text(title),
+                        search_answer=lemma_text(answer),
+                    )
+                )
+            db.session.add(KbSynonym(phrase="подключение", synonym="технологическое присоединение"))
+        on_sqlite = {query: {hit.title for hit in search_articles(query)} for query in COMPARED_QUERIES}
+        db.session.remove()
+        db.engine.dispose()
+    on_test_database = {query: set(_titles(app, query)) for query in COMPARED_QUERIES}
+    assert on_test_database == on_sqlite
+    assert on_sqlite["счетчика"] == on_sqlite["счётчики"] == on_sqlite["счетчек"] != set()
