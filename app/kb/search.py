@@ -24,6 +24,7 @@ from app.text import russian
 TITLE_WEIGHT = 10.0
 ANSWER_WEIGHT = 1.0
 MAX_QUERY_TERMS = 12
+MAX_CORRECTED_WORDS = 6  # a typo is looked for in the first words only: each costs ~700 dictionary look-ups
 
 
 @dataclass(frozen=True)
@@ -189,13 +190,8 @@ def _corrections(word: str, known: set[str]) -> list[str]:
     if direct:
         return direct
     morph = russian.analyzer()
-    return sorted(
-        {
-            russian.lemma(variant)
-            for variant in _one_edit_variants(word)
-            if russian.lemma(variant) in known and morph.word_is_known(variant)
-        }
-    )
+    dictionary_words = [variant for variant in _one_edit_variants(word) if morph.word_is_known(variant)]
+    return sorted({russian.lemma(variant) for variant in dictionary_words} & known)
 
 
 def correct_typos(words: list[str], known: set[str]) -> list[str] | None:
@@ -203,8 +199,8 @@ def correct_typos(words: list[str], known: set[str]) -> list[str] | None:
     no word could be corrected. Words under four letters are left alone (too many neighbours)."""
     corrected: list[str] = []
     changed = False
-    for word in words:
-        if word in known or len(word) < 4 or not word.isalpha():
+    for position, word in enumerate(words):
+        if word in known or len(word) < 4 or not word.isalpha() or position >= MAX_CORRECTED_WORDS:
             corrected.append(word)
             continue
         candidates = _corrections(word, known)

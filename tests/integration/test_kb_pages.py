@@ -157,6 +157,10 @@ def test_staff_create_edit_publish_with_audit(client, org, make_user, login):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     article = db.session.scalar(select(KbArticle).where(KbArticle.title == "Где оплатить счёт?"))
     assert not article.published and [c.code for c in article.centers] == ["KUR"]
+    edit_page = client.get(f"/kb/articles/{article.id}").get_data(as_text=True)
+    assert "Где оплатить счёт?" in edit_page
+    assert re.search(r'<option (?:selected value="KUR"|value="KUR" selected)', edit_page)
+    assert "Так ответ увидят клиенты" in edit_page and "Черновик" in edit_page
     assert client.get(f"/faq/{article.id}").status_code == 404
     client.post(f"/kb/articles/{article.id}/publish", data={"published": "1"})
     assert client.get(f"/faq/{article.id}").status_code == 200
