@@ -11,14 +11,16 @@ so that higher is better; ts_rank with the title in weight A on PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.database import is_sqlite
 from app.extensions import db
-from app.kb.models import FTS_TABLE, PG_DOCUMENT, KbArticle, KbSynonym
+from app.kb.models import FTS_TABLE, PG_VECTOR_COLUMN, KbArticle, KbSynonym
 from app.text import russian
 
 TITLE_WEIGHT = 10.0
@@ -106,7 +108,6 @@ def _tsquery(terms: list[Term], operator: str) -> str:
     return f" {'&' if operator == 'AND' else '|'} ".join(term(alternatives) for alternatives in terms)
 
 
-_PG_DOCUMENT = PG_DOCUMENT.replace("search_", "a.search_")
 # Only constants are spliced in (the table name, weights, the indexed document); the query is a parameter.
 _SQLITE_SEARCH = (
     f"SELECT a.id, a.title, -bm25({FTS_TABLE}, {TITLE_WEIGHT}, {ANSWER_WEIGHT}) AS score "  # noqa: S608
@@ -115,8 +116,8 @@ _SQLITE_SEARCH = (
     "ORDER BY score DESC, a.id LIMIT :limit"
 )
 _PG_SEARCH = (
-    f"SELECT a.id, a.title, ts_rank({_PG_DOCUMENT}, to_tsquery('simple', :query)) AS score "  # noqa: S608
-    f"FROM kb_article a WHERE ({_PG_DOCUMENT}) @@ to_tsquery('simple', :query) "
+    f"SELECT a.id, a.title, ts_rank(a.{PG_VECTOR_COLUMN}, to_tsquery('simple', :query)) AS score "  # noqa: S608
+    f"FROM kb_article a WHERE a.{PG_VECTOR_COLUMN} @@ to_tsquery('simple', :query) "
     "AND (a.published OR NOT :published_only) ORDER BY score DESC, a.id LIMIT :limit"
 )
 
@@ -131,16 +132,30 @@ def _run(terms: list[Term], operator: str, limit: int, published_only: bool) -> 
     return [ArticleHit(id=row.id, title=row.title, score=round(float(row.score), 6)) for row in rows]
 
 
-def vocabulary(published_only: bool = True) -> set[str]:
-    """Every lemma the base's articles contain (the candidates a mistyped word is corrected to)."""
-    statement = select(KbArticle.search_title, KbArticle.search_answer)
+_vocabulary_cache: dict[bool, tuple[tuple[Any, ...], frozenset[str]]] = {}
+_vocabulary_lock = threading.Lock()
+
+
+def vocabulary(published_only: bool = True) -> frozenset[str]:
+    """Every lemma the base's articles contain (the candidates a mistyped word is corrected to). Kept per
+    process while the articles' count, newest change and largest id stay the same (every edit and
+    publication moves ``updated_at``), so a miss costs one small query instead of reading every article."""
+    scope = select(KbArticle.search_title, KbArticle.search_answer)
+    marker = select(func.count(KbArticle.id), func.max(KbArticle.updated_at), func.max(KbArticle.id))
     if published_only:
-        statement = statement.where(KbArticle.published.is_(True))
+        scope = scope.where(KbArticle.published.is_(True))
+        marker = marker.where(KbArticle.published.is_(True))
+    key = tuple(db.session.execute(marker).one())
+    cached = _vocabulary_cache.get(published_only)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     words: set[str] = set()
-    for title_lemmas, answer_lemmas in db.session.execute(statement).all():
+    for title_lemmas, answer_lemmas in db.session.execute(scope).all():
         words.update((title_lemmas or "").split())
         words.update((answer_lemmas or "").split())
-    return words
+    with _vocabulary_lock:
+        _vocabulary_cache[published_only] = (key, frozenset(words))
+    return frozenset(words)
 
 
 def within_one_edit(left: str, right: str) -> bool:
@@ -178,7 +193,7 @@ def _one_edit_variants(word: str) -> set[str]:
     return variants
 
 
-def _corrections(word: str, known: set[str]) -> list[str]:
+def _corrections(word: str, known: set[str] | frozenset[str]) -> list[str]:
     """Known lemmas one typo away from a word: a lemma at edit distance 1 from the word or its guessed
     lemma («счетчек» → «счетчик»), else the lemma of a dictionary word one edit away whose lemma the base
     knows («показаня» → «показания» → «показание»)."""
@@ -194,7 +209,7 @@ def _corrections(word: str, known: set[str]) -> list[str]:
     return sorted({russian.lemma(variant) for variant in dictionary_words} & known)
 
 
-def correct_typos(words: list[str], known: set[str]) -> list[str] | None:
+def correct_typos(words: list[str], known: set[str] | frozenset[str]) -> list[str] | None:
     """The query's words with each unknown one replaced by the closest known lemma (one typo); None when
     no word could be corrected. Words under four letters are left alone (too many neighbours)."""
     corrected: list[str] = []

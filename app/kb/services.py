@@ -475,5 +475,5 @@ def import_articles(rows: Sequence[Any], first_row: int = 1) -> tuple[int, int]:
             else:
                 updated += 1
             db.session.flush()
-        audit.record("kb.import", None, summary=f"created={created} updated={updated}")
+        audit.record("kb.import", None, summary=f"добавлено {created}, обновлено {updated}")
     return created, updated

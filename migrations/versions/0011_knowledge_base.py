@@ -5,7 +5,7 @@ Revises: 0010_text_themes
 Create Date: 2026-12-03 06:30:00
 
 Hand-written. The full-text index is each database's own: an FTS5 table kept in step by triggers on
-SQLite, a GIN index over a weighted tsvector on PostgreSQL. The statements are frozen copies of
+SQLite, a generated weighted tsvector column under a GIN index on PostgreSQL. The statements are frozen copies of
 app/kb/models.py's SQLITE_CREATE / PG_CREATE as of this revision.
 """
 import sqlalchemy as sa
@@ -42,8 +42,11 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS kb_article_fts_insert",
     "DROP TABLE IF EXISTS kb_article_fts",
 )
-PG_CREATE = (f"CREATE INDEX ix_kb_article_search_gin ON kb_article USING gin (({PG_DOCUMENT}))",)
-PG_DROP = ("DROP INDEX IF EXISTS ix_kb_article_search_gin",)
+PG_CREATE = (
+    f"ALTER TABLE kb_article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({PG_DOCUMENT}) STORED",
+    "CREATE INDEX ix_kb_article_search_gin ON kb_article USING gin (search_vector)",
+)
+PG_DROP = ("DROP INDEX IF EXISTS ix_kb_article_search_gin", "ALTER TABLE kb_article DROP COLUMN IF EXISTS search_vector")
 
 
 def upgrade():

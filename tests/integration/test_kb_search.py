@@ -146,3 +146,19 @@ def test_same_articles_on_sqlite_and_the_test_database(app, articles, tmp_path):
     on_test_database = {query: set(_titles(app, query)) for query in COMPARED_QUERIES}
     assert on_test_database == on_sqlite
     assert on_sqlite["счетчика"] == on_sqlite["счётчики"] == on_sqlite["счетчек"] != set()
+
+
+def test_typo_vocabulary_follows_new_and_published_articles(app, articles):
+    assert _titles(app, "счетчек")  # fills the vocabulary cache
+    assert _titles(app, "опломбированье") == []
+    with app.app_context(), write_transaction():
+        db.session.add(
+            KbArticle(
+                title="Когда нужно опломбирование?",
+                answer="После замены.",
+                published=True,
+                search_title=lemma_text("Когда нужно опломбирование?"),
+                search_answer=lemma_text("После замены."),
+            )
+        )
+    assert _titles(app, "опломбированее") == ["Когда нужно опломбирование?"]
