@@ -39,6 +39,7 @@ BLUEPRINT_PACKAGES = (
     "booking.flow_views",
     "booking",
     "requests",
+    "kb",
 )
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
 CLI_PACKAGES = (
@@ -54,6 +55,7 @@ CLI_PACKAGES = (
     "reports",
     "privacy",
     "booking",
+    "kb",
 )
 
 
@@ -143,6 +145,7 @@ MODEL_MODULES = (
     "app.requests.models",
     "app.reports.models",
     "app.api.models",
+    "app.kb.models",
 )
 
 

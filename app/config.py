@@ -116,6 +116,7 @@ class DefaultConfig:
     }
     REVIEW_DUPLICATE_WINDOW_SECONDS = 600
     REVIEW_STATUS_RATELIMIT = "20 per minute"
+    KB_SEARCH_RATELIMIT = "60 per minute"  # public knowledge-base searches per address (each is counted)
     KIOSK_RATELIMIT = "60 per minute"  # per kiosk token, kiosk review and heartbeat endpoints
     KIOSK_IP_RATELIMIT = "120 per minute"
     KIOSK_ENROL_HOURS = 24  # a kiosk's one-time enrolment link expires after this many hours

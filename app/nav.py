@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("flow.index", "Нагрузка ЦОК", ("manager", "operator")),
     ("analysis.index", "Анализ", ("manager", "marketing")),
     ("reports.index", "Отчеты PDF", ("manager",)),
+    ("kb.admin_articles", "База знаний", ("marketing", "operator")),
     ("org.index", "Подразделения", ()),
     ("kiosk.admin_list", "Киоски", ()),
     ("auth.users", "Пользователи", ()),

@@ -43,6 +43,7 @@ FEATURE_SEEDERS = (
     "app.kiosk.demo",
     "app.analysis.demo",
     "app.booking.demo",
+    "app.kb.demo",
 )
 
 

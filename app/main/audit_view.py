@@ -82,6 +82,17 @@ ACTION_LABELS = {
     "user.password_reset": "Пароль сброшен",
     "user.role": "Изменена роль пользователя",
     "user.unlock": "Вход разблокирован",
+    "kb.article.create": "Создана статья базы знаний",
+    "kb.article.update": "Изменена статья базы знаний",
+    "kb.article.publish": "Статья базы знаний опубликована",
+    "kb.article.unpublish": "Статья базы знаний снята с публикации",
+    "kb.article.from_appeal": "Ответ на обращение перенесен в базу знаний",
+    "kb.section.create": "Создан раздел базы знаний",
+    "kb.section.update": "Изменен раздел базы знаний",
+    "kb.section.delete": "Удален раздел базы знаний",
+    "kb.synonym.create": "Добавлены синонимы поиска",
+    "kb.synonym.delete": "Удалены синонимы поиска",
+    "kb.import": "Статьи базы знаний загружены из файла",
 }
 
 OBJECT_LABELS = {
@@ -102,6 +113,9 @@ OBJECT_LABELS = {
     "Survey": "Анкета",
     "Topic": "Тема",
     "User": "Пользователь",
+    "KbArticle": "Статья базы знаний",
+    "KbSection": "Раздел базы знаний",
+    "KbSynonym": "Синонимы поиска",
 }
 
 # Enum values that summaries carry (statuses, roles, kinds, channels) and their labels.

@@ -207,6 +207,9 @@ def test_public_views_are_an_explicit_list(app):
         "main.book",  # appointment booking: customers book without an account
         "requests.index",  # service requests: customers submit without an account
         "requests.new",
+        "kb.index",  # knowledge base «Вопросы и ответы»: search, article, «Помог ли ответ?»
+        "kb.article",
+        "kb.vote",
         "main.healthz",
         "main.hello",
         "main.favicon",

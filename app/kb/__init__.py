@@ -1,0 +1,8 @@
+"""Knowledge base («Вопросы и ответы»): articles with Markdown answers, sections, synonyms and a Russian
+full-text search by lemmas (FTS5 on SQLite, GIN tsvector on PostgreSQL)."""
+
+from flask import Blueprint
+
+bp = Blueprint("kb", __name__)
+
+from app.kb import routes  # noqa: E402,F401
