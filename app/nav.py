@@ -27,6 +27,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("appeals.report", "Мониторинг", ("manager",)),
     ("analysis.index", "Анализ", ("manager", "marketing")),
     ("reports.index", "Отчеты PDF", ("manager",)),
+    ("site.admin", "Страницы сайта", ("marketing",)),
     ("org.index", "Подразделения", ()),
     ("kiosk.admin_list", "Киоски", ()),
     ("auth.users", "Пользователи", ()),
