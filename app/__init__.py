@@ -115,6 +115,7 @@ MODEL_MODULES = (
     "app.booking.models",
     "app.reports.models",
     "app.api.models",
+    "app.kb.models",
 )
 
 
