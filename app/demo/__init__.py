@@ -33,7 +33,14 @@ TOPICS = [
     ("other", "Прочие вопросы", "Other"),
 ]
 
-FEATURE_SEEDERS = ("app.surveys.demo", "app.appeals.demo", "app.reviews.demo", "app.kiosk.demo", "app.analysis.demo", "app.site.demo")
+FEATURE_SEEDERS = (
+    "app.surveys.demo",
+    "app.appeals.demo",
+    "app.reviews.demo",
+    "app.kiosk.demo",
+    "app.analysis.demo",
+    "app.site.demo",
+)
 
 
 def seed_topics() -> None:

@@ -114,9 +114,7 @@ def save_post(post_id: int | None, data: PostInput, user: User | None) -> NewsPo
 def public_news() -> Select:
     """Published posts, newest first (then the latest created first on the same day)."""
     return (
-        select(NewsPost)
-        .where(NewsPost.published.is_(True))
-        .order_by(NewsPost.published_on.desc(), NewsPost.id.desc())
+        select(NewsPost).where(NewsPost.published.is_(True)).order_by(NewsPost.published_on.desc(), NewsPost.id.desc())
     )
 
 

@@ -68,7 +68,9 @@ def test_news_newest_first_paginated_and_drafts_hidden(client, make_user, login)
     with write_transaction():
         for i in range(12):
             db.session.add(
-                NewsPost(title=f"Новость {i:02d}", published_on=today - timedelta(days=i), body=f"Текст {i}", published=True)
+                NewsPost(
+                    title=f"Новость {i:02d}", published_on=today - timedelta(days=i), body=f"Текст {i}", published=True
+                )
             )
         db.session.add(NewsPost(title="Черновик", published_on=today + timedelta(days=1), body="нет", published=False))
     first = client.get("/news").get_data(as_text=True)
