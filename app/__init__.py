@@ -25,7 +25,20 @@ from app.database import (
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Packages whose ``__init__`` exposes a Blueprint ``bp``.
-BLUEPRINT_PACKAGES = ("main", "auth", "org", "surveys", "reviews", "appeals", "analysis", "api", "kiosk", "reports")
+BLUEPRINT_PACKAGES = (
+    "main",
+    "auth",
+    "org",
+    "surveys",
+    "reviews",
+    "appeals",
+    "analysis",
+    "api",
+    "kiosk",
+    "reports",
+    "ask",
+    "site",
+)
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
 CLI_PACKAGES = ("main", "auth", "org", "demo", "surveys", "reviews", "appeals", "analysis", "api", "reports", "privacy")
 
@@ -116,6 +129,7 @@ MODEL_MODULES = (
     "app.reports.models",
     "app.api.models",
     "app.kb.models",
+    "app.site.models",
 )
 
 

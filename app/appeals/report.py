@@ -584,7 +584,16 @@ def monitoring_report(
         "scope_name": scope.name if scope is not None else "",
         **{
             k: current[k]
-            for k in ("total", "by_kind", "by_kind_form", "by_kind_topic", "by_subtype", "by_center", "processing", "root_causes")
+            for k in (
+                "total",
+                "by_kind",
+                "by_kind_form",
+                "by_kind_topic",
+                "by_subtype",
+                "by_center",
+                "processing",
+                "root_causes",
+            )
         },
         "previous": previous,
         "changes": _changes(current, previous),

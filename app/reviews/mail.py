@@ -47,6 +47,7 @@ def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact, status_u
     config = current_app.config
     message = EmailMessage()
     asked = entry.origin is not None  # a question to a specialist, not a review-book entry
+    what = "ваш вопрос" if asked else "вашу запись"
     message["Subject"] = (
         f"Ответ на ваш вопрос {entry.registration_number}"
         if asked
@@ -57,7 +58,7 @@ def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact, status_u
     greeting = f"Здравствуйте, {contact.name}!" if contact.name else "Здравствуйте!"
     message.set_content(
         f"{greeting}\n\n"
-        f"Ответ на {'ваш вопрос' if asked else 'вашу запись'} {entry.registration_number} от {local_time(entry.created_at, fmt='%d.%m.%Y')} "
+        f"Ответ на {what} {entry.registration_number} от {local_time(entry.created_at, fmt='%d.%m.%Y')} "
         f"({entry.center.name}):\n\n{appeal.answer_summary}\n\n"
         f"Дата ответа: {local_time(appeal.answered_at, fmt='%d.%m.%Y')}.\n"
         f"Статус записи можно проверить по номеру и коду проверки: {status_url}\n\n"
