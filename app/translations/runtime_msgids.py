@@ -384,4 +384,23 @@ MSGIDS = (
     N_("Анкета с низкой оценкой"),
     N_("Внесено сотрудником"),
     N_("Демонстрационные данные"),
+    # app.appeals.models.SUBTYPES
+    N_("вопрос"),
+    # app.main.audit_view.ACTION_LABELS / OBJECT_LABELS (site pages)
+    N_("Изменена страница сайта"),
+    N_("Добавлена публикация о ЦОК"),
+    N_("Изменена публикация о ЦОК"),
+    N_("Страница сайта"),
+    # app.nav.NAVIGATION, app.site.models.PAGES
+    N_("Страницы сайта"),
+    N_("Как оплатить"),
+    N_("Контактная информация"),
+    # form labels: app.ask.forms.AskForm, app.site.forms.PageForm / PostForm
+    N_("Центр обслуживания"),
+    N_("Тема вопроса"),
+    N_("Ваш вопрос"),
+    N_("Заголовок"),
+    N_("Текст (Markdown)"),
+    N_("Дата публикации"),
+    N_("Опубликовано"),
 )
