@@ -6,7 +6,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 
 class PageForm(FlaskForm):
     title = StringField("Заголовок")
-    body = TextAreaField("Текст (Markdown)")
+    body = TextAreaField("Текст")
 
 
 class PostForm(PageForm):

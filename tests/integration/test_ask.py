@@ -19,6 +19,7 @@ from app.extensions import db
 from app.kb.models import KbArticle
 from app.kb.search import lemma_text
 from app.models import Contact, Organisation
+from app.reports.context import appeals_context
 from app.reviews.models import ReviewEntry
 
 
@@ -219,6 +220,11 @@ def test_regulator_form_counts_applications_but_not_questions(org):
     assert (internet["complaints"].n, internet["complaints"].n_1) == (1, 1)
     assert rows["total"]["service_requests"].n == 3
     assert [(s.subtype, s.count, s.share_of_kind) for s in report.by_subtype] == [("question", 2, pytest.approx(0.4))]
+    # The PDF names the questions under the applications.
+    ctx = appeals_context(report, charts_on=False)
+    applications = next(k for k in ctx["kinds"] if k["kind"] == "application")
+    assert [(s["label"], s["count"]) for s in applications["subtypes"]] == [("в том числе вопрос", "2")]
+    assert next(k for k in ctx["kinds"] if k["kind"] == "complaint")["subtypes"] == []
 
 
 def test_regulator_form_counts_every_application_when_none_is_a_question(org):
