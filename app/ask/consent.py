@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-CONSENT_VERSION = "ask-answer-2026-12"
+CONSENT_VERSION = "вопрос-2026-12"  # shown to the customer in the consent text: Russian
 CONSENT_PURPOSE = "ask_answer"
 RETENTION_DAYS = 365
 

@@ -95,6 +95,8 @@ def check_question(data: QuestionInput) -> dict[str, str]:
     found, _text = validate(_entry_input(data))
     for field, message in found.items():
         errors[field] = _MESSAGES.get(field, {}).get(message, message)
+    if errors.pop("client_submission_id", None):  # a tampered hidden field: the form has no place for it
+        errors["form"] = "Обновите страницу и отправьте вопрос еще раз."
     return errors
 
 

@@ -125,6 +125,14 @@ def test_bad_input_is_refused_in_russian_and_nothing_is_saved(client, org, field
     assert count(ReviewEntry) == count(Appeal) == count(Contact) == 0
 
 
+def test_a_tampered_submission_id_is_refused_with_a_message(client, org):
+    response = ask(client, client_submission_id="не-uuid")
+    assert response.status_code == 422 and "Обновите страницу и отправьте вопрос еще раз." in response.get_data(
+        as_text=True
+    )
+    assert count(ReviewEntry) == 0
+
+
 def test_honeypot_and_a_repeated_question(client, org):
     assert ask(client, website="http://spam.example").status_code == 400
     assert count(ReviewEntry) == 0
@@ -175,7 +183,7 @@ def test_suggested_titles_are_escaped(client, org):
 def test_status_page_finds_the_question_and_shows_the_answer(client, org):
     number, code = receipt_of(ask(client, text="Когда включат свет на улице Садовой?"))
     page = client.post("/reviews/status", data={"number": number, "code": code}).get_data(as_text=True)
-    assert number in page and "Ответ еще готовится" in page
+    assert number in page and "Ответ еще готовится" in page and "Вопрос специалисту" in page
     appeal = db.session.scalar(select(Appeal))
     answer(appeal, "Работы закончатся 5 декабря к 18:00.", None)
     page = client.post("/reviews/status", data={"number": number, "code": code}).get_data(as_text=True)
