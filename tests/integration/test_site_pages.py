@@ -104,3 +104,18 @@ def test_staff_write_and_publish_a_post(client, make_user, login):
     )
     assert actions == ["site.news.create", "site.news.update"]
     assert client.get("/site/news/999999").status_code == 404
+
+
+def test_the_public_menu_stays_off_surveys_and_staff_pages(client, make_user, login):
+    from app.surveys.demo import seed_main_survey
+    from app.surveys.models import SurveyAssignment
+
+    seed_main_survey()
+    assignment = db.session.scalar(
+        select(SurveyAssignment).where(SurveyAssignment.channel == "qr", SurveyAssignment.center.has(code="KUR"))
+    )
+    survey = client.get(f"/s/{assignment.short_code}")
+    assert survey.status_code == 200 and 'class="public-nav"' not in survey.get_data(as_text=True)
+    assert 'class="public-nav"' in client.get("/reviews/status").get_data(as_text=True)
+    login(make_user("marketing"))
+    assert 'class="public-nav"' not in client.get("/site/pages").get_data(as_text=True)
