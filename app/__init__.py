@@ -40,6 +40,8 @@ BLUEPRINT_PACKAGES = (
     "booking",
     "requests",
     "kb",
+    "ask",
+    "site",
 )
 # Packages whose ``cli.py`` has ``register_cli(app)`` adding its click group.
 CLI_PACKAGES = (
@@ -146,6 +148,7 @@ MODEL_MODULES = (
     "app.reports.models",
     "app.api.models",
     "app.kb.models",
+    "app.site.models",
 )
 
 

@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("analysis.index", "Анализ", ("manager", "marketing")),
     ("reports.index", "Отчеты PDF", ("manager",)),
     ("kb.admin_articles", "База знаний", ("marketing", "operator")),
+    ("site.admin", "Страницы сайта", ("marketing",)),
     ("org.index", "Подразделения", ()),
     ("kiosk.admin_list", "Киоски", ()),
     ("auth.users", "Пользователи", ()),

@@ -11,6 +11,10 @@ from app.extensions import Model
 from app.models import Organisation, Topic, User, utcnow
 
 KINDS = {"complaint": "Жалоба", "application": "Заявление"}
+# An optional refinement of a kind: a question to a specialist is an application that asks for no service,
+# so the regulator's form does not count it as a service request.
+SUBTYPES = {"question": "вопрос"}
+SUBTYPE_KINDS = {"question": "application"}
 FORMS = {"in_person": "Очно", "remote": "Заочно", "interactive": "Интерактивно"}
 CHANNELS = {
     "visit": "Личный визит",
@@ -62,6 +66,7 @@ class Appeal(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+    subtype: Mapped[str | None] = mapped_column(String(16))  # SUBTYPES; None for most appeals
     form: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"))
@@ -96,6 +101,11 @@ class Appeal(Model):
     def source_label(self) -> str | None:
         """The Russian name of the external number's source, None for a source named by an imported file."""
         return SOURCE_LABELS.get(self.external_source or "")
+
+    @property
+    def subtype_label(self) -> str | None:
+        """The Russian name of the subtype («вопрос»), None without one."""
+        return SUBTYPES.get(self.subtype or "")
 
 
 class AppealStatusChange(Model):

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, and_, case, cast, func, select, text
 
-from app.appeals.models import CHANNELS, FORMS, KINDS, Appeal, Promise, RootCause
+from app.appeals.models import CHANNELS, FORMS, KINDS, SUBTYPE_KINDS, SUBTYPES, Appeal, Promise, RootCause
 from app.appeals.report_model import MonitoringReport
 from app.appeals.services import OPEN_STATUSES, center_timezone
 from app.booking.flow import internet_cok_section
@@ -171,6 +171,7 @@ def _grouped_query(start: datetime, end: datetime, centers: list[int] | None, no
     query = (
         select(
             Appeal.kind,
+            Appeal.subtype,
             Appeal.form,
             Appeal.topic_id,
             Appeal.center_id,
@@ -190,6 +191,7 @@ def _grouped_query(start: datetime, end: datetime, centers: list[int] | None, no
             Appeal.channel,
             Appeal.form,
             Appeal.kind,
+            Appeal.subtype,
             Appeal.led_to_contract,
             text("rc_cause"),
         )
@@ -225,12 +227,13 @@ def _regulator_query(start: datetime, end: datetime, centers: list[int] | None) 
         select(
             Appeal.channel,
             Appeal.kind,
+            Appeal.subtype,
             Appeal.led_to_contract,
             func.count().label("n"),
             func.sum(case((Appeal.answered_at.is_not(None), 1), else_=0)).label("answered"),
         )
         .where(_period_filter(start, end, centers))
-        .group_by(Appeal.channel, Appeal.kind, Appeal.led_to_contract)
+        .group_by(Appeal.channel, Appeal.kind, Appeal.subtype, Appeal.led_to_contract)
     )
 
 
@@ -285,6 +288,7 @@ def _figures(
     kind_n: dict[str, int] = defaultdict(int)
     kind_form_n: dict[tuple[str, str], int] = defaultdict(int)
     kind_topic_n: dict[tuple[str, int], int] = defaultdict(int)
+    subtype_n: dict[str, int] = defaultdict(int)
     center_n: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "complaints": 0, "applications": 0})
     cause_n: dict[int | None, int] = defaultdict(int)
     answered = on_time = overdue = 0
@@ -294,6 +298,8 @@ def _figures(
         kind_n[row.kind] += n
         kind_form_n[(row.kind, row.form)] += n
         kind_topic_n[(row.kind, row.topic_id)] += n
+        if row.subtype in SUBTYPES:
+            subtype_n[row.subtype] += n
         bucket = center_n[row.center_id]
         bucket["total"] += n
         bucket["complaints" if row.kind == "complaint" else "applications"] += n
@@ -308,6 +314,16 @@ def _figures(
     by_kind = [
         {"kind": k, "kind_name": KINDS[k], "count": kind_n.get(k, 0), "share": _share(kind_n.get(k, 0), total)}
         for k in KINDS
+    ]
+    by_subtype = [
+        {
+            "subtype": code,
+            "subtype_name": SUBTYPES[code],
+            "kind": SUBTYPE_KINDS[code],
+            "count": subtype_n.get(code, 0),
+            "share_of_kind": _share(subtype_n.get(code, 0), kind_n.get(SUBTYPE_KINDS[code], 0)),
+        }
+        for code in SUBTYPES
     ]
     by_kind_form = [
         {
@@ -373,6 +389,7 @@ def _figures(
         "by_kind": by_kind,
         "by_kind_form": by_kind_form,
         "by_kind_topic": by_kind_topic,
+        "by_subtype": by_subtype,
         "by_center": by_center,
         "processing": processing,
         "root_causes": root_causes,
@@ -488,7 +505,7 @@ def _regulator_counts(groups: list[Any], mapping: dict[str, str]) -> dict[str, d
         if g.kind == "complaint":
             row["complaints"] += n
             row["complaints_resolved"] += int(g.answered or 0)
-        else:
+        elif g.subtype != "question":  # a question to a specialist asks for no service
             row["service_requests"] += n
         if g.led_to_contract:
             row["contracts"] += n
@@ -570,7 +587,16 @@ def monitoring_report(
         "scope_name": scope.name if scope is not None else "",
         **{
             k: current[k]
-            for k in ("total", "by_kind", "by_kind_form", "by_kind_topic", "by_center", "processing", "root_causes")
+            for k in (
+                "total",
+                "by_kind",
+                "by_kind_form",
+                "by_kind_topic",
+                "by_subtype",
+                "by_center",
+                "processing",
+                "root_causes",
+            )
         },
         "previous": previous,
         "changes": _changes(current, previous),

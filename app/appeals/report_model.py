@@ -24,6 +24,16 @@ class KindCount(ReportModel):
     share: float | None = None
 
 
+class SubtypeCount(ReportModel):
+    """Appeals of one subtype (a question is an application): shown under its kind."""
+
+    subtype: str
+    subtype_name: str
+    kind: str
+    count: int
+    share_of_kind: float | None = None
+
+
 class KindFormCount(ReportModel):
     kind: str
     form: str
@@ -87,6 +97,7 @@ class PeriodFigures(ReportModel):
     by_kind: list[KindCount]
     by_kind_form: list[KindFormCount]
     by_kind_topic: list[KindTopicCount]
+    by_subtype: list[SubtypeCount] = Field(default_factory=list)
     by_center: list[CenterCount]
     processing: Processing
     root_causes: list[RootCauseCount]
@@ -246,6 +257,7 @@ class MonitoringReport(ReportModel):
     by_kind: list[KindCount]
     by_kind_form: list[KindFormCount]
     by_kind_topic: list[KindTopicCount]
+    by_subtype: list[SubtypeCount] = Field(default_factory=list)
     by_center: list[CenterCount]
     processing: Processing
     root_causes: list[RootCauseCount]

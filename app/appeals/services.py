@@ -28,6 +28,8 @@ from app.appeals.models import (
     FORMS,
     KINDS,
     STATUSES,
+    SUBTYPE_KINDS,
+    SUBTYPES,
     Appeal,
     AppealStatusChange,
     DeadlineRule,
@@ -182,6 +184,15 @@ def _check_choice(value: str, allowed: dict[str, str], what: str) -> str:
     return value
 
 
+def _check_subtype(kind: str, subtype: str | None) -> None:
+    """A subtype refines one kind only: a question is an application."""
+    if subtype is None:
+        return
+    _check_choice(subtype, SUBTYPES, "подвид")
+    if SUBTYPE_KINDS[subtype] != kind:
+        raise AppealError(f"Подвид «{SUBTYPES[subtype]}» бывает только у вида «{KINDS[SUBTYPE_KINDS[subtype]]}»")
+
+
 def create_appeal_in_session(
     *,
     kind: str,
@@ -195,6 +206,7 @@ def create_appeal_in_session(
     external_source: str | None = None,
     external_id: str | None = None,
     user: User | None = None,
+    subtype: str | None = None,
 ) -> Appeal:
     """Add an appeal inside the caller's open transaction (flushes, never commits).
 
@@ -204,6 +216,7 @@ def create_appeal_in_session(
     _check_choice(kind, KINDS, "вид")
     _check_choice(form, FORMS, "форма")
     _check_choice(channel, CHANNELS, "канал")
+    _check_subtype(kind, subtype)
     topic = db.session.scalar(select(Topic).where(Topic.code == topic_code))
     if topic is None:
         raise AppealError(f"Неизвестная тема обращения: {topic_code!r}")
@@ -219,6 +232,7 @@ def create_appeal_in_session(
     received = to_naive_utc(received_at)
     appeal = Appeal(
         kind=kind,
+        subtype=subtype,
         form=form,
         channel=channel,
         topic_id=topic.id,
@@ -270,6 +284,7 @@ def insert_appeal(
     external_source: str | None = None,
     external_id: str | None = None,
     resolver: DeadlineResolver | None = None,
+    subtype: str | None = None,
 ) -> int:
     """Insert an appeal and its first history row with Core statements in the caller's write transaction.
 
@@ -283,6 +298,7 @@ def insert_appeal(
     _check_choice(kind, KINDS, "вид")
     _check_choice(form, FORMS, "форма")
     _check_choice(channel, CHANNELS, "канал")
+    _check_subtype(kind, subtype)
     received = to_naive_utc(received_at)
     due_at = (resolver or shared_resolver()).due(kind, topic_id, received, channel)
     try:
@@ -290,6 +306,7 @@ def insert_appeal(
             connection,
             {
                 "kind": kind,
+                "subtype": subtype,
                 "form": form,
                 "channel": channel,
                 "topic_id": topic_id,

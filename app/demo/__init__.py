@@ -44,6 +44,7 @@ FEATURE_SEEDERS = (
     "app.analysis.demo",
     "app.booking.demo",
     "app.kb.demo",
+    "app.site.demo",
 )
 
 

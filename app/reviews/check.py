@@ -137,7 +137,7 @@ def accept(entry_ids: list[int], user: User | None = None) -> int:
     ``received_at`` is the entry's ``created_at``: the statutory deadline runs from receipt, not from
     the operator's decision. Each entry is its own transaction, so one failure leaves the others done.
     """
-    from app.reviews.services import kind_for  # services imports this module
+    from app.reviews.services import appeal_shape, kind_for  # services imports this module
 
     accepted = 0
     for entry_id in entry_ids:
@@ -145,10 +145,12 @@ def accept(entry_ids: list[int], user: User | None = None) -> int:
             entry = db.session.get(ReviewEntry, entry_id, with_for_update=True)
             if entry is None or entry.check_state != "checking":
                 continue
+            channel, subtype = appeal_shape(entry.origin, entry.kiosk_id)
             appeal = create_appeal_in_session(
                 kind=kind_for(entry.entry_type),
                 form="interactive",
-                channel="kiosk" if entry.kiosk_id else "review_book",
+                channel=channel,
+                subtype=subtype,
                 topic_code=entry.topic.code,
                 center_id=entry.center_id,
                 received_at=entry.created_at,

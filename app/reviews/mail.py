@@ -46,13 +46,19 @@ def pending_answers(limit: int = 100) -> list[tuple[ReviewEntry, Appeal, Contact
 def build_message(entry: ReviewEntry, appeal: Appeal, contact: Contact, status_url: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = f"Ответ на вашу запись {entry.registration_number} в книге отзывов"
+    asked = entry.origin is not None  # a question to a specialist, not a review-book entry
+    what = "ваш вопрос" if asked else "вашу запись"
+    message["Subject"] = (
+        f"Ответ на ваш вопрос {entry.registration_number}"
+        if asked
+        else f"Ответ на вашу запись {entry.registration_number} в книге отзывов"
+    )
     message["From"] = config["MAIL_FROM"]
     message["To"] = contact.email
     greeting = f"Здравствуйте, {contact.name}!" if contact.name else "Здравствуйте!"
     message.set_content(
         f"{greeting}\n\n"
-        f"Ответ на вашу запись {entry.registration_number} от {local_time(entry.created_at, fmt='%d.%m.%Y')} "
+        f"Ответ на {what} {entry.registration_number} от {local_time(entry.created_at, fmt='%d.%m.%Y')} "
         f"({entry.center.name}):\n\n{appeal.answer_summary}\n\n"
         f"Дата ответа: {local_time(appeal.answered_at, fmt='%d.%m.%Y')}.\n"
         f"Статус записи можно проверить по номеру и коду проверки: {status_url}\n\n"

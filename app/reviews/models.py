@@ -48,6 +48,9 @@ class ReviewEntry(Model):
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"))
     answer_sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the entry came from: None for the review book (and its kiosks), "ask" for a question sent with
+    # the public form «Задать вопрос специалисту» (app/ask): not a review, never in the book's moderation.
+    origin: Mapped[str | None] = mapped_column(String(16))
     # Burst check («на проверке»): an anonymous entry that arrived far above its centre's usual rate
     # waits here without an appeal until an operator accepts it (the appeal is registered with
     # received_at = created_at) or rejects it as spam (kept, marked). ``check_address_hash`` is a keyed

@@ -41,6 +41,7 @@ DEFAULT_KIND_MAP = {
     "gratitude": "application",
     "question": "application",
 }
+ASK_ORIGIN = "ask"  # ReviewEntry.origin of a question sent with the form «Задать вопрос специалисту»
 CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I
 CHECK_LENGTH = 6
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -89,6 +90,9 @@ class ContactInput:
     email: str = ""
     phone: str = ""
     consent: bool = False
+    # Which consent text the customer accepted: the review book's, or another form's (app/ask) own.
+    purpose: str = CONSENT_PURPOSE
+    consent_version: str = CONSENT_VERSION
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class EntryInput:
     kiosk_id: int | None = None
     kiosk_token_hash: str | None = None  # given by the kiosk: checked again inside the write transaction
     client_address: str | None = None  # only its keyed hash is kept, and only for an entry held for check
+    origin: str | None = None  # None: the review book; "ask": a question to a specialist (app/ask)
 
     @property
     def has_contact(self) -> bool:
@@ -170,6 +175,14 @@ def valid_submission_id(value: str) -> bool:
     except (ValueError, TypeError, AttributeError):
         return False
     return len(value) <= 64
+
+
+def appeal_shape(origin: str | None, kiosk_id: int | None) -> tuple[str, str | None]:
+    """(channel, subtype) of the appeal an entry becomes: a question sent from the site is a web
+    application of subtype «вопрос»; the book's own entries keep their channel and have no subtype."""
+    if origin == ASK_ORIGIN:
+        return "web", "question"
+    return ("kiosk" if kiosk_id else "review_book"), None
 
 
 def kind_for(entry_type: str) -> str:
@@ -442,13 +455,13 @@ def _submit_once(
                     "name": data.contact.name.strip(),
                     "email": data.contact.email.strip(),
                     "phone": data.contact.phone.strip(),
-                    "purpose": CONSENT_PURPOSE,
-                    "consent_version": CONSENT_VERSION,
+                    "purpose": data.contact.purpose,
+                    "consent_version": data.contact.consent_version,
                     "consented_at": now,
                 },
             )
         year = _local_year(center.timezone, now)
-        channel = "kiosk" if data.kiosk_id else "review_book"
+        channel, subtype = appeal_shape(data.origin, data.kiosk_id)
         due_at = resolver.due(kind_for(data.entry_type), topic.id, to_naive_utc(now), channel)
         number = format_number(center.code, year, next_sequence(center.id, year, connection))
         code = check_code_for(data.client_submission_id)
@@ -472,6 +485,7 @@ def _submit_once(
                 external_source=REVIEW_BOOK_SOURCE,
                 external_id=number,
                 resolver=resolver,
+                subtype=subtype,
             )
         entry_id = _ENTRY_INSERT.insert(
             connection,
@@ -493,6 +507,7 @@ def _submit_once(
                 "kiosk_id": data.kiosk_id,
                 "answer_sent_at": None,
                 "created_at": now,
+                "origin": data.origin,
                 **held,
             },
         )
@@ -576,6 +591,7 @@ def withdraw_consent(entry: ReviewEntry) -> bool:
 def moderation_query(center_ids: set[int], state: str = "pending"):
     query = select(ReviewEntry).where(
         ReviewEntry.center_id.in_(center_ids or {-1}),
+        ReviewEntry.origin.is_(None),  # questions to a specialist are not reviews: never in the book
         ~ReviewEntry.check_state.in_(("checking", "rejected")) | ReviewEntry.check_state.is_(None),
     )  # those wait on the check page
     if state in ("pending", "published", "hidden"):

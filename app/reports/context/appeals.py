@@ -62,12 +62,22 @@ def _appeals_context(
             for t in report.get("by_kind_topic") or []
             if t.get("kind") == kind
         ]
+        subtypes = [  # «в том числе вопрос»: questions to a specialist among the applications
+            {
+                "label": f"в том числе {s.get('subtype_name')}",
+                "count": num(s.get("count")),
+                "share_of_kind": pct(s.get("share_of_kind")),
+            }
+            for s in report.get("by_subtype") or []
+            if s.get("kind") == kind and s.get("count")
+        ]
         kinds.append(
             {
                 "kind": kind,
                 "label": KIND_LABELS.get(kind, kind),
                 "count": num(k.get("count")),
                 "share": pct(k.get("share")),
+                "subtypes": subtypes,
                 "forms": forms,
                 "topics": topic_rows,
                 "raw": k,
