@@ -75,6 +75,7 @@ class DatabaseSeed:
 
     name: str
     build: Callable[[], object]
+    includes: frozenset[str] = frozenset()  # names of smaller seeds whose data ``build`` creates as well
 
 
 SEED_BY_FIXTURE: dict[str, DatabaseSeed] = {}
@@ -88,6 +89,8 @@ def register_seed(fixture_name: str, seed: DatabaseSeed) -> None:
 
 def _requested_seed(request) -> DatabaseSeed | None:
     seeds = {SEED_BY_FIXTURE[name] for name in request.fixturenames if name in SEED_BY_FIXTURE}
+    covered = {name for seed in seeds for name in seed.includes}
+    seeds = {seed for seed in seeds if seed.name not in covered}
     if len(seeds) > 1:
         raise RuntimeError(f"one test asks for two seeded databases: {sorted(s.name for s in seeds)}")
     return seeds.pop() if seeds else None
@@ -260,12 +263,27 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def org(app):
-    """The demo organisation tree and topics (no users, no data)."""
+def seed_org() -> object:
+    """The demo organisation tree, topics, services, windows and hours (no users, no data)."""
     from app.demo import seed
 
     seed(org_only=True, log=lambda _msg: None)
+    return None
+
+
+# On SQLite every test copies a template file anyway, so a template that already holds the org tree costs
+# nothing and saves seeding it (about 0.07 s of CPU) in each of the ~1 000 tests that use ``org``. On
+# PostgreSQL it would turn emptying the worker's database into a CREATE DATABASE ... TEMPLATE per test;
+# there the fixture seeds as before.
+if not PG_URL:
+    register_seed("org", DatabaseSeed("org", seed_org))
+
+
+@pytest.fixture
+def org(app):
+    """The demo organisation tree and topics (no users, no data)."""
+    if "org" not in SEED_BY_FIXTURE:
+        seed_org()
     return app
 
 
