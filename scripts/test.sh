@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=full
 case "${1:-}" in fast|full) mode="$1"; shift ;; esac  # the rest goes to every pytest run
+# Bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE=1 is common in
+# containers): every pytest worker, gunicorn test server and CLI subprocess imports the app with scipy,
+# pandas and WeasyPrint, and compiling them from source costs about 8 s of CPU per process. The cache
+# lives in the virtualenv, out of the work tree, and goes with it.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="$PWD/.venv/pycache"
 scripts/system-deps.sh test
 make --no-print-directory install-test translations
 PY=.venv/bin/python

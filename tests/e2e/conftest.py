@@ -63,8 +63,12 @@ def live_config() -> dict:
 
 
 @pytest.fixture
-def live_server(sqlite_template, tmp_path, live_config) -> Iterator[LiveServer]:
-    """The app on a real port with a fresh SQLite file holding the demo tree and demo users."""
+def live_server(sqlite_template, tmp_path, live_config, cheap_password_hashing) -> Iterator[LiveServer]:
+    """The app on a real port with a fresh SQLite file holding the demo tree and demo users.
+
+    The server runs in this process, so it hashes and checks passwords at the tests' cheap argon2id
+    parameters (``cheap_password_hashing`` in tests/conftest.py): four demo users cost milliseconds, not a
+    second of CPU per test."""
     database = tmp_path / "live.db"
     shutil.copy(sqlite_template, database)
     app = create_app(

@@ -82,7 +82,7 @@ def seed_demo() -> object:
     return survey
 
 
-register_seed("demo", DatabaseSeed("reports-demo", seed_demo))
+register_seed("demo", DatabaseSeed("reports-demo", seed_demo, includes=frozenset({"org"})))
 
 
 @pytest.fixture

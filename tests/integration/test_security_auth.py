@@ -40,6 +40,7 @@ def logged_in(client) -> bool:
 # --------------------------------------------------------------------------- hashing and policy
 
 
+@pytest.mark.production_password_hashing
 def test_password_hash_is_argon2id_with_strong_parameters(make_user):
     user = make_user("admin")
     algorithm, version, params, *_ = user.password_hash.lstrip("$").split("$")
