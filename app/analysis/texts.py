@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, select, update
 
-from app.analysis.models import ProcessedText, TextTheme
+from app.analysis.models import ProcessedText, ProcessedTextTheme, TextTheme
 from app.analysis.theme_dictionary import DEFAULT_THEMES
 from app.appeals.models import Appeal
 from app.database import table_of, write_transaction
@@ -80,6 +80,38 @@ def seed_dictionary() -> int:
                 db.session.add(TextTheme(code=code, label=label, terms=list(terms)))
                 added += 1
     return added
+
+
+def quote_order(kind: str, source_id: int, response_id: int | None) -> int:
+    """A fixed pseudo-random number of a text's unit (its response, else the text's own source), so that
+    reports choose the same quotes every run and not simply the newest: the first 15 hex digits of the
+    SHA-256 of the unit key (fits a signed 64-bit column on every database)."""
+    key = f"response:{response_id}" if response_id is not None else f"{kind}:{source_id}"
+    return int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
+
+
+def _link_themes(row_ids: Sequence[int]) -> None:
+    """Inside a write transaction: (re)write the theme links of the given processed rows from their
+    ``themes`` lists, so reports count themes in SQL."""
+    if not row_ids:
+        return
+    db.session.execute(delete(ProcessedTextTheme).where(ProcessedTextTheme.processed_text_id.in_(row_ids)))
+    rows = db.session.execute(
+        select(
+            ProcessedText.id,
+            ProcessedText.source_kind,
+            ProcessedText.source_id,
+            ProcessedText.response_id,
+            ProcessedText.themes,
+        ).where(ProcessedText.id.in_(row_ids))
+    ).all()
+    links = [
+        {"processed_text_id": row_id, "theme": code, "quote_order": quote_order(kind, source_id, response_id)}
+        for row_id, kind, source_id, response_id, themes in rows
+        for code in dict.fromkeys(themes or ())
+    ]
+    if links:
+        db.session.execute(table_of(ProcessedTextTheme).insert(), links)
 
 
 def _unprocessed(kind_filter: Any, source_id: Any) -> Any:
@@ -240,6 +272,7 @@ def _retheme(dictionary: ThemeDictionary, batch_size: int) -> int:
                     .where(ProcessedText.id == row_id)
                     .values(themes=dictionary.assign(lemmas.split()), dictionary_version=dictionary.version)
                 )
+            _link_themes([row_id for row_id, _lemmas in rows])
         done += len(rows)
         after_id = rows[-1][0]
 
@@ -259,6 +292,14 @@ def process_texts(batch_size: int = 500, progress: Callable[[str], None] | None 
             values = [build(row, dictionary) for row in rows]
             with write_transaction():
                 db.session.execute(table_of(ProcessedText).insert(), values)
+                kinds = {value["source_kind"] for value in values}
+                inserted = db.session.scalars(
+                    select(ProcessedText.id).where(
+                        ProcessedText.source_kind.in_(kinds),
+                        ProcessedText.source_id.in_([value["source_id"] for value in values]),
+                    )
+                ).all()
+                _link_themes(inserted)
             counts[kind] += len(values)
             after_id = rows[-1][0]
             if progress:

@@ -127,7 +127,7 @@ def test_themes_json_contract(runner, org):
     _add_responses(survey, version, centres, _sample(np.random.default_rng(1), 120, planted=None))
     process_texts()
     report = _themes(runner)
-    assert list(report) == ["themes", "unassigned", "candidates"]
+    assert list(report) == ["themes", "unassigned", "candidates", "by_center", "by_branch"]
     keys = ["theme", "label", "n", "share", "share_among_low", "share_among_high", "lift", "q_value", "trend", "quotes"]
     assert all(list(row) == keys for row in report["themes"])
     queue = next(row for row in report["themes"] if row["theme"] == "queue")
@@ -220,7 +220,8 @@ def test_api_serves_the_themes_with_read_reports(client, runner, org, make_user)
     scoped = get("/api/v1/surveys/visit-csat/themes", reports, scope="KUR", **dates)
     assert scoped.json == _themes(runner, "--scope", "KUR")
     appeals = get("/api/v1/appeals/themes", reports, kind="complaint", **dates)
-    assert appeals.status_code == 200 and set(appeals.json) == {"themes", "unassigned", "candidates"}
+    assert appeals.status_code == 200
+    assert set(appeals.json) == {"themes", "unassigned", "candidates", "by_center", "by_branch"}
     assert get("/api/v1/surveys/visit-csat/themes", responses, **dates).status_code == 403
     assert get("/api/v1/appeals/themes", responses).status_code == 403
     assert get("/api/v1/surveys/nope/themes", reports).status_code == 404
