@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from app.analysis.models import ProcessedText, ProcessedTextTheme, TextTheme
 from app.analysis.theme_dictionary import DEFAULT_THEMES
@@ -277,14 +277,32 @@ def _retheme(dictionary: ThemeDictionary, batch_size: int) -> int:
         after_id = rows[-1][0]
 
 
-def process_texts(batch_size: int = 500, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def source_watermarks() -> dict[str, int]:
+    """The highest id of each text source now: taken before an import, the texts above it are the new ones."""
+    return {
+        "answer": int(db.session.scalar(select(func.max(Answer.id))) or 0),
+        "review": int(db.session.scalar(select(func.max(ReviewEntry.id))) or 0),
+        "appeal": int(db.session.scalar(select(func.max(Appeal.id))) or 0),
+    }
+
+
+def process_texts(
+    batch_size: int = 500,
+    progress: Callable[[str], None] | None = None,
+    *,
+    after: Mapping[str, int] | None = None,
+    retheme: bool = True,
+) -> dict[str, int]:
     """Process every unprocessed text, then re-theme rows of an older dictionary. Returns counts per kind
-    (and ``rethemed``); ``progress`` gets one line per batch with the throughput so far."""
+    (and ``rethemed``); ``progress`` gets one line per batch with the throughput so far.
+
+    ``after`` (source kind → id, from :func:`source_watermarks`) starts each source above that id, so the
+    run after an import reads only the new rows; ``retheme=False`` skips the re-theming pass."""
     dictionary = load_dictionary()
     counts = {kind: 0 for kind, _query, _build in SOURCES}
     started = time.perf_counter()
     for kind, batch_query, build in SOURCES:
-        after_id = 0
+        after_id = int((after or {}).get(kind, 0))
         while True:
             rows = db.session.execute(batch_query(after_id, batch_size)).all()
             if not rows:
@@ -306,11 +324,18 @@ def process_texts(batch_size: int = 500, progress: Callable[[str], None] | None 
                 total = sum(counts.values())
                 rate = total / max(time.perf_counter() - started, 1e-9)
                 progress(f"{kind}: {counts[kind]}; всего {total} текстов, {rate:.0f} текстов/с")
-    counts["rethemed"] = _retheme(dictionary, batch_size)
+    counts["rethemed"] = _retheme(dictionary, batch_size) if retheme else 0
     return counts
 
 
-__all__ = ["ThemeDictionary", "build_dictionary", "load_dictionary", "process_texts", "seed_dictionary"]
+__all__ = [
+    "ThemeDictionary",
+    "build_dictionary",
+    "load_dictionary",
+    "process_texts",
+    "seed_dictionary",
+    "source_watermarks",
+]
 
 
 MAX_TERM_WORDS = 3  # a term is a word or a short phrase («технологическое присоединение»)
