@@ -209,11 +209,15 @@ def _unit_texts(selection: Selection, unit_ids: Sequence[int]) -> dict[int, tupl
     for start in range(0, len(unit_ids), 500):
         chunk = list(unit_ids[start : start + 500])
         # A unit was chosen under the selection's conditions and all its texts share them, so its texts
-        # are found by the unit alone (by its index, not by scanning the period).
-        query = select(selection.unit, ProcessedText.masked_text, ProcessedText.lemmas).where(
-            ProcessedText.source_kind.in_(selection.kinds), selection.unit.in_(chunk)
-        )
-        for unit, masked, lemmas in db.session.execute(query.order_by(ProcessedText.id)):
+        # are found by the unit's index alone: (source_kind, source_id) for one kind; the response's for
+        # survey texts, their two kinds checked here (an IN on the kind made SQLite scan every text of it).
+        query = select(selection.unit, ProcessedText.source_kind, ProcessedText.masked_text, ProcessedText.lemmas)
+        query = query.where(selection.unit.in_(chunk))
+        if len(selection.kinds) == 1:
+            query = query.where(ProcessedText.source_kind == selection.kinds[0])
+        for unit, kind, masked, lemmas in db.session.execute(query.order_by(ProcessedText.id)):
+            if kind not in selection.kinds:
+                continue
             texts, lemma_list = found[unit]
             if masked.strip():
                 texts.append(masked)
