@@ -162,12 +162,27 @@ def refresh_command(slug: str | None) -> None:
 
 @analysis_cli.command("texts")
 @click.option("--batch", "batch_size", type=click.IntRange(1, 100_000), default=500, show_default=True)
-def texts_command(batch_size: int) -> None:
-    """Lemmas, masked copies and themes of the texts not processed yet (idempotent; run it from cron)."""
+@click.option("--queue", "queued", is_flag=True, help="Поставить в очередь RQ (нужен OTKLIK_REDIS_URL).")
+def texts_command(batch_size: int, queued: bool) -> None:
+    """Lemmas, masked copies and themes of the texts not processed yet (idempotent; run it from cron, or
+    with --queue as an RQ job for `flask reports worker`)."""
     import time
+
+    from flask import current_app
 
     from app.analysis.texts import process_texts
 
+    if queued:
+        from app.analysis.text_jobs import enqueue_texts
+        from app.reports.jobs import QueueError
+
+        if not current_app.config.get("REDIS_URL"):
+            raise click.ClickException("Очередь не настроена: задайте OTKLIK_REDIS_URL.")
+        try:
+            click.echo(f"Обработка текстов поставлена в очередь: {enqueue_texts()}")
+        except QueueError as exc:
+            raise click.ClickException(f"Redis недоступен: {exc}") from None
+        return
     started = time.perf_counter()
     counts = process_texts(batch_size, progress=click.echo)
     seconds = time.perf_counter() - started

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -191,6 +191,8 @@ class ProcessedText(Model):
         UniqueConstraint("source_kind", "source_id", name="uq_processed_text_source"),
         Index("ix_processed_text_survey_time", "survey_id", "occurred_at"),
         Index("ix_processed_text_kind_time", "source_kind", "occurred_at"),
+        # Covers the themes counts of a survey's period: no reads of the rows' long text columns.
+        Index("ix_processed_text_units", "survey_id", "occurred_at", "source_kind", "response_id", "center_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,3 +208,22 @@ class ProcessedText(Model):
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     dictionary_version: Mapped[str] = mapped_column(String(16), default="")
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedTextTheme(Model):
+    """One theme of one processed text (the normalised copy of ``ProcessedText.themes``).
+
+    Reports count themes per score group, month and centre with ``GROUP BY`` over these rows instead of
+    loading every text and decoding its JSON list. ``quote_order`` is a fixed pseudo-random number of the
+    text's unit (its response, or the appeal or entry itself): the first 15 hex digits of the SHA-256 of
+    the unit key, so the database picks the same quotes every run, not simply the newest.
+    """
+
+    __tablename__ = "processed_text_theme"
+    __table_args__ = (Index("ix_processed_text_theme_theme", "theme", "quote_order"),)
+
+    processed_text_id: Mapped[int] = mapped_column(
+        ForeignKey("processed_text.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quote_order: Mapped[int] = mapped_column(BigInteger)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, func, select, update
 
-from app.analysis.models import ProcessedText, TextTheme
+from app.analysis.models import ProcessedText, ProcessedTextTheme, TextTheme
 from app.analysis.theme_dictionary import DEFAULT_THEMES
 from app.appeals.models import Appeal
 from app.database import table_of, write_transaction
@@ -80,6 +80,38 @@ def seed_dictionary() -> int:
                 db.session.add(TextTheme(code=code, label=label, terms=list(terms)))
                 added += 1
     return added
+
+
+def quote_order(kind: str, source_id: int, response_id: int | None) -> int:
+    """A fixed pseudo-random number of a text's unit (its response, else the text's own source), so that
+    reports choose the same quotes every run and not simply the newest: the first 15 hex digits of the
+    SHA-256 of the unit key (fits a signed 64-bit column on every database)."""
+    key = f"response:{response_id}" if response_id is not None else f"{kind}:{source_id}"
+    return int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
+
+
+def _link_themes(row_ids: Sequence[int]) -> None:
+    """Inside a write transaction: (re)write the theme links of the given processed rows from their
+    ``themes`` lists, so reports count themes in SQL."""
+    if not row_ids:
+        return
+    db.session.execute(delete(ProcessedTextTheme).where(ProcessedTextTheme.processed_text_id.in_(row_ids)))
+    rows = db.session.execute(
+        select(
+            ProcessedText.id,
+            ProcessedText.source_kind,
+            ProcessedText.source_id,
+            ProcessedText.response_id,
+            ProcessedText.themes,
+        ).where(ProcessedText.id.in_(row_ids))
+    ).all()
+    links = [
+        {"processed_text_id": row_id, "theme": code, "quote_order": quote_order(kind, source_id, response_id)}
+        for row_id, kind, source_id, response_id, themes in rows
+        for code in dict.fromkeys(themes or ())
+    ]
+    if links:
+        db.session.execute(table_of(ProcessedTextTheme).insert(), links)
 
 
 def _unprocessed(kind_filter: Any, source_id: Any) -> Any:
@@ -240,18 +272,37 @@ def _retheme(dictionary: ThemeDictionary, batch_size: int) -> int:
                     .where(ProcessedText.id == row_id)
                     .values(themes=dictionary.assign(lemmas.split()), dictionary_version=dictionary.version)
                 )
+            _link_themes([row_id for row_id, _lemmas in rows])
         done += len(rows)
         after_id = rows[-1][0]
 
 
-def process_texts(batch_size: int = 500, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def source_watermarks() -> dict[str, int]:
+    """The highest id of each text source now: taken before an import, the texts above it are the new ones."""
+    return {
+        "answer": int(db.session.scalar(select(func.max(Answer.id))) or 0),
+        "review": int(db.session.scalar(select(func.max(ReviewEntry.id))) or 0),
+        "appeal": int(db.session.scalar(select(func.max(Appeal.id))) or 0),
+    }
+
+
+def process_texts(
+    batch_size: int = 500,
+    progress: Callable[[str], None] | None = None,
+    *,
+    after: Mapping[str, int] | None = None,
+    retheme: bool = True,
+) -> dict[str, int]:
     """Process every unprocessed text, then re-theme rows of an older dictionary. Returns counts per kind
-    (and ``rethemed``); ``progress`` gets one line per batch with the throughput so far."""
+    (and ``rethemed``); ``progress`` gets one line per batch with the throughput so far.
+
+    ``after`` (source kind → id, from :func:`source_watermarks`) starts each source above that id, so the
+    run after an import reads only the new rows; ``retheme=False`` skips the re-theming pass."""
     dictionary = load_dictionary()
     counts = {kind: 0 for kind, _query, _build in SOURCES}
     started = time.perf_counter()
     for kind, batch_query, build in SOURCES:
-        after_id = 0
+        after_id = int((after or {}).get(kind, 0))
         while True:
             rows = db.session.execute(batch_query(after_id, batch_size)).all()
             if not rows:
@@ -259,17 +310,32 @@ def process_texts(batch_size: int = 500, progress: Callable[[str], None] | None 
             values = [build(row, dictionary) for row in rows]
             with write_transaction():
                 db.session.execute(table_of(ProcessedText).insert(), values)
+                kinds = {value["source_kind"] for value in values}
+                inserted = db.session.scalars(
+                    select(ProcessedText.id).where(
+                        ProcessedText.source_kind.in_(kinds),
+                        ProcessedText.source_id.in_([value["source_id"] for value in values]),
+                    )
+                ).all()
+                _link_themes(inserted)
             counts[kind] += len(values)
             after_id = rows[-1][0]
             if progress:
                 total = sum(counts.values())
                 rate = total / max(time.perf_counter() - started, 1e-9)
                 progress(f"{kind}: {counts[kind]}; всего {total} текстов, {rate:.0f} текстов/с")
-    counts["rethemed"] = _retheme(dictionary, batch_size)
+    counts["rethemed"] = _retheme(dictionary, batch_size) if retheme else 0
     return counts
 
 
-__all__ = ["ThemeDictionary", "build_dictionary", "load_dictionary", "process_texts", "seed_dictionary"]
+__all__ = [
+    "ThemeDictionary",
+    "build_dictionary",
+    "load_dictionary",
+    "process_texts",
+    "seed_dictionary",
+    "source_watermarks",
+]
 
 
 MAX_TERM_WORDS = 3  # a term is a word or a short phrase («технологическое присоединение»)

@@ -124,10 +124,32 @@ class ThemeCandidate(Body):
     n: int
 
 
+class OrgTheme(Body):
+    theme: str = Field(description="Код темы словаря")
+    n: int = Field(description="Текстов подразделения с темой")
+    share: float = Field(description="Доля среди текстов подразделения")
+
+
+class CenterThemes(Body):
+    center: str = Field(description="Код ЦОК")
+    name: str
+    n: int = Field(description="Текстов ЦОК за период")
+    themes: list[OrgTheme] = Field(description="Найденные темы, самые частые первыми")
+
+
+class BranchThemes(Body):
+    branch: str = Field(description="Код филиала")
+    name: str
+    n: int = Field(description="Текстов филиала за период")
+    themes: list[OrgTheme] = Field(description="Найденные темы, самые частые первыми")
+
+
 class ThemesReport(Body):
     themes: list[ThemeRow]
     unassigned: int
     candidates: list[ThemeCandidate]
+    by_center: list[CenterThemes] = Field(description="Темы по ЦОК")
+    by_branch: list[BranchThemes] = Field(description="Темы по филиалам")
 
 
 MODELS: tuple[type[BaseModel], ...] = (
@@ -142,6 +164,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     ThemeMonth,
     ThemeRow,
     ThemeCandidate,
+    OrgTheme,
+    CenterThemes,
+    BranchThemes,
     ThemesReport,
 )
 

@@ -74,10 +74,12 @@ def escalate_command(days: int) -> None:
 @click.option("--source", default="import", show_default=True, help="Источник внешних номеров (external_id).")
 def import_command(file: Path, dry_run: bool, source: str) -> None:
     """Import appeals from CSV or XLSX: all rows or none, errors with line numbers."""
+    from app.analysis.texts import source_watermarks  # an entry point: the new texts go to the text job
     from app.appeals.importer import AppealImportError, import_file
 
     if file.suffix.lower() not in (".csv", ".xlsx"):
         raise click.ClickException("Нужен файл .csv или .xlsx")
+    before = source_watermarks()
     try:
         result = import_file(file, dry_run=dry_run, source=source)
     except AppealImportError as exc:
@@ -86,7 +88,10 @@ def import_command(file: Path, dry_run: bool, source: str) -> None:
     if dry_run:
         click.echo(f"Проверка пройдена: строк {result.rows} ({kinds}). Ничего не сохранено (--dry-run).")
     else:
+        from app.analysis.text_jobs import process_after_import
+
         click.echo(f"Импортировано обращений: {result.inserted} ({kinds}).")
+        click.echo(process_after_import(before))
 
 
 def _parse_day(_ctx, _param, value: str) -> date:

@@ -357,6 +357,10 @@ def upload():
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"upload{suffix}"
                 storage.save(path)
+                from app.analysis.text_jobs import process_after_import  # the new texts go to the text job
+                from app.analysis.texts import source_watermarks
+
+                before = source_watermarks()
                 try:
                     result = import_file(
                         path,
@@ -365,6 +369,8 @@ def upload():
                         display_name=Path(storage.filename).name,
                         allowed_center_ids=visible_center_ids(current_user),
                     )
+                    if not form.dry_run.data:
+                        process_after_import(before)  # queued with Redis; never lemmatised in the request
                 except AppealImportError as exc:
                     errors = exc.errors
                     if exc.total > len(exc.errors):

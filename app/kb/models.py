@@ -6,7 +6,7 @@ Each article stores its lemmas in two columns (``search_title``, ``search_answer
 table ``kb_article_fts`` kept in step by triggers (external content, so no second copy of the text),
 on PostgreSQL a generated ``search_vector`` column (``setweight(to_tsvector('simple', …))``) under a GIN
 index. Both are created here for
-``create_all`` (tests) and by migration 0011 for real databases; the DDL text is shared.
+``create_all`` (tests) and by migration 0013_knowledge_base for real databases; the DDL text is shared.
 """
 
 from __future__ import annotations

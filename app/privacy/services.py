@@ -248,9 +248,10 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
     return result
 
 
-def _mask_subject_texts(contacts: list[Contact]) -> None:
+def _mask_subject_texts(contacts: list[Contact], raw: bool = True) -> None:
     """Inside a write transaction: mask personal data (the person's own name parts included) in the texts
-    of their appeals, review entries and survey answers, and in the stored copies and lemmas of those."""
+    of their appeals, review entries and survey answers (unless ``raw`` is False), and in the stored
+    copies and lemmas of those (the text job's masked copies, which reports quote)."""
     from app.analysis.texts import remask_processed
     from app.text.masking import mask_personal
 
@@ -267,7 +268,7 @@ def _mask_subject_texts(contacts: list[Contact]) -> None:
     ):
         for row_id, text in db.session.execute(query).all():
             masked = mask_personal(text or "", names)
-            if masked != text:
+            if raw and masked != text:
                 db.session.execute(
                     update(model)
                     .where(model.id == row_id)
@@ -380,6 +381,10 @@ def purge(older_than_days: int, dry_run: bool = False, now: datetime | None = No
     if dry_run:
         return PurgeResult(contacts=len(ids))
     with write_transaction():
+        # The name goes with the contact, so mask it in the processed copies first (the job masked them
+        # with it; a later change of the masker must not find it unmasked there).
+        expired = list(db.session.scalars(select(Contact).where(Contact.id.in_(ids)))) if ids else []
+        _mask_subject_texts(expired, raw=False)
         result = _unlink_and_delete(ids)
         audit.record(
             "privacy.purge",

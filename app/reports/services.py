@@ -172,13 +172,24 @@ def render_appeals(
 
 
 def render_centers(
-    report: SatisfactionReport, meta: dict[str, Any], codes: list[str] | None = None, pdf: bool = True
+    report: SatisfactionReport,
+    meta: dict[str, Any],
+    codes: list[str] | None = None,
+    pdf: bool = True,
+    themes: dict[str, dict[str, Any]] | None = None,
 ) -> str:
+    """The centre cards (``themes``: each centre's themes, sources.center_text_themes)."""
     cards = ctxmod.center_cards(report, codes)
     if not cards:
         raise ReportError("В отчете нет данных по выбранным ЦОК")
     return render_strict(
-        "reports/center.html", cards=cards, meta=meta, pdf=pdf, min_n=report.min_n, font_css=PDF_FONT_CSS
+        "reports/center.html",
+        cards=cards,
+        meta=meta,
+        pdf=pdf,
+        min_n=report.min_n,
+        font_css=PDF_FONT_CSS,
+        themes=themes or {},
     )
 
 
@@ -242,7 +253,8 @@ def build_html(
     network = network_report or sources.satisfaction_report(spec.survey, spec.period, sources.scope_org(None))
     progress(45)
     codes = [c.code for c in centers_under(spec.org)]
-    return render_centers(network, meta, codes, pdf=pdf)
+    themes = sources.center_text_themes(spec.survey, spec.period, codes)
+    return render_centers(network, meta, codes, pdf=pdf, themes=themes)
 
 
 def build_pdf(

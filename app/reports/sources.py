@@ -133,10 +133,29 @@ def complaint_themes(period: Period, org: Organisation) -> dict[str, Any]:
     return _pdf_themes(found)
 
 
-def _pdf_themes(found: dict[str, Any]) -> dict[str, Any]:
+CARD_THEMES = 5  # themes with texts on a centre's card
+
+
+def center_text_themes(slug: str, period: Period, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """Each centre's themes for its card (code → the PDF themes of that centre alone): its texts' themes
+    against its own low and high scores, two masked quotes each (chosen the same way every run)."""
+    from app.analysis.themes import ThemesError, survey_themes
+
+    found: dict[str, dict[str, Any]] = {}
+    for code in codes:
+        try:
+            themes = _pdf_themes(survey_themes(slug, period.start, period.end, code, sample=0), CARD_THEMES)
+        except ThemesError:
+            continue
+        if themes["rows"]:
+            found[code] = themes
+    return found
+
+
+def _pdf_themes(found: dict[str, Any], limit: int = PDF_THEMES) -> dict[str, Any]:
     rows = [{**row, "quotes": row["quotes"][:PDF_THEME_QUOTES]} for row in found["themes"] if row["n"]]
     texts = round(rows[0]["n"] / rows[0]["share"]) if rows and rows[0]["share"] else found["unassigned"]
-    return {"rows": rows[:PDF_THEMES], "unassigned": found["unassigned"], "texts": texts}
+    return {"rows": rows[:limit], "unassigned": found["unassigned"], "texts": texts}
 
 
 def comment_samples(slug: str, period: Period, org: Organisation, limit: int = 8) -> tuple[list[dict[str, Any]], str]:

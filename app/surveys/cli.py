@@ -391,7 +391,10 @@ def unassign_command(slug: str, centers_option: str, channels_option: str) -> No
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_responses_command(slug: str, file: Path) -> None:
     """Импорт ответов из CSV: все строки или ни одной."""
+    from app.analysis.texts import source_watermarks  # an entry point: the new texts go to the text job
+
     survey = _survey_or_fail(slug)
+    before = source_watermarks()
     try:
         stored, skipped = import_responses(survey, file.read_bytes())
     except ImportFailed as exc:
@@ -401,6 +404,10 @@ def import_responses_command(slug: str, file: Path) -> None:
     except UnicodeDecodeError:
         raise click.ClickException("Файл должен быть в кодировке UTF-8") from None
     click.echo(f"Загружено ответов: {stored}; пропущено уже загруженных: {skipped}")
+    if stored:
+        from app.analysis.text_jobs import process_after_import
+
+        click.echo(process_after_import(before))
 
 
 @surveys_cli.command("export-responses")

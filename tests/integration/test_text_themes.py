@@ -127,7 +127,7 @@ def test_themes_json_contract(runner, org):
     _add_responses(survey, version, centres, _sample(np.random.default_rng(1), 120, planted=None))
     process_texts()
     report = _themes(runner)
-    assert list(report) == ["themes", "unassigned", "candidates"]
+    assert list(report) == ["themes", "unassigned", "candidates", "by_center", "by_branch"]
     keys = ["theme", "label", "n", "share", "share_among_low", "share_among_high", "lift", "q_value", "trend", "quotes"]
     assert all(list(row) == keys for row in report["themes"])
     queue = next(row for row in report["themes"] if row["theme"] == "queue")
@@ -220,7 +220,8 @@ def test_api_serves_the_themes_with_read_reports(client, runner, org, make_user)
     scoped = get("/api/v1/surveys/visit-csat/themes", reports, scope="KUR", **dates)
     assert scoped.json == _themes(runner, "--scope", "KUR")
     appeals = get("/api/v1/appeals/themes", reports, kind="complaint", **dates)
-    assert appeals.status_code == 200 and set(appeals.json) == {"themes", "unassigned", "candidates"}
+    assert appeals.status_code == 200
+    assert set(appeals.json) == {"themes", "unassigned", "candidates", "by_center", "by_branch"}
     assert get("/api/v1/surveys/visit-csat/themes", responses, **dates).status_code == 403
     assert get("/api/v1/appeals/themes", responses).status_code == 403
     assert get("/api/v1/surveys/nope/themes", reports).status_code == 404
@@ -325,3 +326,49 @@ def test_staff_add_a_theme_and_the_job_rethemes_texts(client, runner, org, make_
     login(make_user("operator"))
     assert client.get("/analysis/themes").status_code == 403
     assert client.post("/analysis/themes", data={"label": "Шум 2", "terms": "шум"}).status_code == 403
+
+
+def test_each_centre_card_shows_its_own_themes_and_masked_quotes(org):
+    """The centre card PDF: each centre's themes table and quotes, from that centre's texts only."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.reports import services as report_services
+
+    survey, version, centres = _survey()
+    kur = next(c for c in centres if c.code == "KUR")
+    others = [c for c in centres if c.code != "KUR"]
+    queue_text = "Очень долго ждал в очереди, оператор иванова мария нагрубила"
+    rows = [(1, queue_text)] * 20 + [(5, "Все хорошо")] * 20
+    _add_responses(survey, version, [kur], rows)
+    bill = "Счет за электроэнергию выставлен неверно, пени начислили зря"
+    with write_transaction():  # the other centres write about bills only
+        for index, centre in enumerate(others[:2]):
+            when = datetime(2026, 8, 3, 10) + timedelta(hours=index)
+            response = Response(
+                client_submission_id=f"card-{index}",
+                body_hash="x",
+                survey_id=survey.id,
+                version_id=version.id,
+                center_id=centre.id,
+                channel="kiosk",
+                submitted_at=when,
+            )
+            db.session.add(response)
+            db.session.flush()
+            common = {"response_id": response.id, "survey_id": survey.id, "center_id": centre.id, "submitted_at": when}
+            db.session.add(Answer(question_code="overall", value_num=2.0, **common))
+            db.session.add(Answer(question_code="why", text=bill, **common))
+    process_texts()
+    parent = db.session.get(Organisation, kur.parent_id)
+    data = report_services.build_pdf("center", {"period": "2026Q3", "scope": parent.code})
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+    text = " ".join(pages)
+    card = text[text.index(f"Карточка ЦОК «{kur.name}»") :]
+    for other in others:
+        if f"Карточка ЦОК «{other.name}»" in card:
+            card = card[: card.index(f"Карточка ЦОК «{other.name}»")]
+    assert "Что пишут клиенты" in card and "Очередь и ожидание" in card and "Вежливость" in card
+    assert "оператор [имя скрыто] нагрубила" in card and "иванова" not in text
+    assert "Счета и оплата" not in card  # another centre's theme is not on this card

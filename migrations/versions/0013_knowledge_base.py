@@ -1,7 +1,7 @@
 """knowledge base: sections, articles with their lemma columns, synonyms, searches, views, votes
 
-Revision ID: 0011_knowledge_base
-Revises: 0011_service_requests
+Revision ID: 0013_knowledge_base
+Revises: 0012_service_requests
 Create Date: 2026-12-03 06:30:00
 
 Hand-written. The full-text index is each database's own: an FTS5 table kept in step by triggers on
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0011_knowledge_base'
-down_revision = "0011_service_requests"
+revision = '0013_knowledge_base'
+down_revision = "0012_service_requests"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """appeal subtype («вопрос») and the origin of a review-book entry (the «Задать вопрос» form)
 
-Revision ID: 0011_appeal_subtype
-Revises: 0011_knowledge_base
+Revision ID: 0014_appeal_subtype
+Revises: 0013_knowledge_base
 Create Date: 2026-12-03 06:40:00
 
 A question to a specialist is an application (kind "application") with subtype "question": the
@@ -13,8 +13,8 @@ answer mail serve them unchanged.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_appeal_subtype'
-down_revision = "0011_knowledge_base"
+revision = '0014_appeal_subtype'
+down_revision = "0013_knowledge_base"
 branch_labels = None
 depends_on = None
 

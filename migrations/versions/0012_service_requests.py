@@ -1,6 +1,6 @@
 """service requests: the public request forms' requests and their attachments; the request topics
 
-Revision ID: 0011_service_requests
+Revision ID: 0012_service_requests
 Revises: 0011_booking_ops
 Create Date: 2026-12-03 07:00:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0011_service_requests"
+revision = "0012_service_requests"
 down_revision = "0011_booking_ops"
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """site pages and news: «Как оплатить», «Контактная информация», «Публикации о ЦОК»
 
-Revision ID: 0012_site_pages
-Revises: 0011_appeal_subtype
+Revision ID: 0015_site_pages
+Revises: 0014_appeal_subtype
 Create Date: 2026-12-03 06:50:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_site_pages'
-down_revision = '0011_appeal_subtype'
+revision = '0015_site_pages'
+down_revision = '0014_appeal_subtype'
 branch_labels = None
 depends_on = None
 
