@@ -252,6 +252,7 @@ def test_pdf_shows_the_figures(planted):
     assert "3 / 1" in part and "75,0 %" in part and "[30,1; 95,4] %" in part
     assert "субсидия на подключение 2" in part and "вне периода" not in part
     assert "Всего вопросов за период: 4." in part
+    assert "Вопросы специалисту по тематикам" in part  # the bar chart's caption
     assert "Учет электроэнергии 2" in part and "Льгов 1" in part and "Белгород" not in part
 
 
