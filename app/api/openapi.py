@@ -82,9 +82,62 @@ _DATES = _object(
     ["from", "to"], {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}
 )
 _BOOKING_FIGURES = {"made": _INT, "booked": _INT, "cancelled": _INT, "arrived": _INT, "no_show": _INT}
-INTERNET_COK_STATS: dict[str, Any] = _object(
-    ["period", "scope", "bookings", "bookings_total", "utilisation", "no_shows_by_hour", "expected_load"],
+KNOWLEDGE_BASE_STATS: dict[str, Any] = _object(
+    ["searches", "zero_result_searches", "views", "votes_yes", "votes_no", "top_unanswered"],
     {
+        "searches": _INT,
+        "zero_result_searches": _INT,
+        "zero_result_share": _SHARE,
+        "views": _INT,
+        "votes_yes": _INT,
+        "votes_no": _INT,
+        "helpful_share": {**_SHARE, "description": "votes_yes / (votes_yes + votes_no); null без голосов"},
+        "helpful_ci": {**_RANGE, "nullable": True, "description": "Интервал Уилсона 95 % для helpful_share"},
+        "top_unanswered": {
+            "type": "array",
+            "description": "Самые частые поиски без результата (нормализованный текст), не более 10",
+            "items": _object(["query", "count"], {"query": {"type": "string"}, "count": _INT}),
+        },
+    },
+    description="База знаний за период по всей компании (статьи не относятся к ЦОК, scope не влияет): поиски, "
+    "поиски без результата, просмотры статей, голоса «Помог ли ответ?»; дни — по времени ЦОК",
+)
+QUESTION_STATS: dict[str, Any] = _object(
+    ["total", "questions_by_topic", "questions_by_center"],
+    {
+        "total": _INT,
+        "questions_by_topic": {
+            "type": "array",
+            "items": _object(
+                ["topic", "topic_name", "n"], {"topic": {"type": "string"}, "topic_name": {"type": "string"}, "n": _INT}
+            ),
+        },
+        "questions_by_center": {
+            "type": "array",
+            "items": _object(
+                ["center", "center_name", "n"],
+                {"center": {"type": "string"}, "center_name": {"type": "string"}, "n": _INT},
+            ),
+        },
+    },
+    description="Вопросы специалисту (заявления с подтипом «вопрос»), полученные в периоде, в ЦОК scope; "
+    "темы и ЦОК — только с вопросами, по убыванию",
+)
+INTERNET_COK_STATS: dict[str, Any] = _object(
+    [
+        "period",
+        "scope",
+        "bookings",
+        "bookings_total",
+        "utilisation",
+        "no_shows_by_hour",
+        "expected_load",
+        "knowledge_base",
+        "questions",
+    ],
+    {
+        "knowledge_base": KNOWLEDGE_BASE_STATS,
+        "questions": QUESTION_STATS,
         "period": _DATES,
         "scope": {"type": "string"},
         "bookings": {
@@ -429,13 +482,15 @@ def openapi_document() -> dict[str, Any]:
             "/internet-cok/stats": {
                 "get": {
                     "operationId": "internetCokStats",
-                    "summary": "Интернет-ЦОК: записи на прием, загрузка окон, неявки, ожидаемая нагрузка",
+                    "summary": "Интернет-ЦОК: записи на прием, загрузка окон, неявки, ожидаемая нагрузка, база знаний, "
+                    "вопросы специалисту",
                     "description": "Токен с правом read:reports (руководители и маркетологи). Период и scope — как у "
                     "отчета; по умолчанию последний завершенный квартал. bookings, utilisation и "
                     "no_shows_by_hour — записи с датой приема в периоде (как раздел «Интернет-ЦОК» "
                     "мониторинга обращений); expected_load — ожидаемые посетители каждого ЦОК на ближайшие "
                     "7 дней от текущего момента (независимо от периода): записи плюс обычный поток без записи "
-                    "по отзывам и ответам анкет на киосках за прошлые weeks недель.",
+                    "по отзывам и ответам анкет на киосках за прошлые weeks недель. knowledge_base — база знаний "
+                    "за период по всей компании; questions — вопросы специалисту периода в ЦОК scope.",
                     "security": [{"bearerAuth": []}],
                     "parameters": [
                         *_PERIOD_PARAMETERS,

@@ -568,7 +568,8 @@ def appeal_themes():
 @public  # authenticated by the bearer token below, not by the session
 def internet_cok_stats():
     """Bookings, utilisation per window, no-shows by hour of the period and each centre's expected load of the
-    coming week, for the token owner's scopes (the monitoring report's «Интернет-ЦОК» section)."""
+    coming week, for the token owner's scopes (the monitoring report's «Интернет-ЦОК» section), with the
+    knowledge base's use (company-wide) and the questions to a specialist of the scope."""
     from app.analysis.report import ReportError
     from app.analysis.scopes import REPORT_ROLES, chosen_scope, request_period
     from app.booking.flow import HISTORY_WEEKS_CHOICES, centres_in

@@ -19,7 +19,8 @@ Definitions (documented because the company's slide does not give them):
   against it with a two-proportion z-test (pooled, no continuity correction; α = 0.05);
 * ``regulator_form``: year N is the report period, year N−1 the same dates one year earlier;
 * ``internet_cok``: bookings of appointments dated in the period per centre, utilisation per window and
-  no-shows by hour (:mod:`app.booking.flow`; definitions in :mod:`app.analysis.stats.flow`).
+  no-shows by hour (:mod:`app.booking.flow`; definitions in :mod:`app.analysis.stats.flow`); the knowledge
+  base's use, company-wide (:mod:`app.kb.stats`), and questions to a specialist in the scope (:mod:`app.ask.stats`).
 """
 
 from __future__ import annotations
@@ -722,4 +723,28 @@ def _internet_cok_rows(report: MonitoringReport) -> list[list[Any]]:
     for hour_row in section.no_shows_by_hour:
         label = f"неявки {hour_row.hour}:00–{hour_row.hour + 1}:00, доля"
         rows.append(["интернет-ЦОК", label, "", "", "", hour_row.no_show, hour_row.rate])
+    rows.extend(_answers_rows(report))
     return [[*row, "", "", ""] for row in rows]
+
+
+def _answers_rows(report: MonitoringReport) -> list[list[Any]]:
+    """Issue 17 in the CSV: the knowledge base (company-wide, «вся компания» in the centre column; the shares
+    in «доля от всех») and the questions to a specialist by topic (the topic column) and by centre."""
+    kb = report.internet_cok.knowledge_base
+    company = "вся компания"
+    rows: list[list[Any]] = [
+        ["база знаний", "поиски", "", "", company, kb.searches, ""],
+        ["база знаний", "поиски без результата", "", "", company, kb.zero_result_searches, kb.zero_result_share],
+        ["база знаний", "просмотры статей", "", "", company, kb.views, ""],
+        ["база знаний", "ответ помог: да", "", "", company, kb.votes_yes, kb.helpful_share],
+        ["база знаний", "ответ помог: нет", "", "", company, kb.votes_no, ""],
+    ]
+    for search in kb.top_unanswered:
+        rows.append(["база знаний", f"поиск без ответа: {search.query}", "", "", company, search.count, ""])
+    questions = report.internet_cok.questions
+    rows.append(["вопросы специалисту", "всего", "", "", "", questions.total, ""])
+    for topic_row in questions.questions_by_topic:
+        rows.append(["вопросы специалисту", "по тематике", "", topic_row.topic_name, "", topic_row.n, ""])
+    for centre_row in questions.questions_by_center:
+        rows.append(["вопросы специалисту", "по ЦОК", "", "", centre_row.center_name, centre_row.n, ""])
+    return rows

@@ -191,13 +191,58 @@ class NoShowHour(ReportModel):
     ci: list[float] | None = None
 
 
+class UnansweredSearch(ReportModel):
+    """A knowledge-base search that found nothing (the normalised text) and how often it was made."""
+
+    query: str
+    count: int
+
+
+class KnowledgeBaseStats(ReportModel):
+    """Knowledge-base use in the period, company-wide (articles are not per centre): searches, those that found
+    nothing, article views, «Помог ли ответ?» votes with the «да» share and its 95 % Wilson interval."""
+
+    searches: int
+    zero_result_searches: int
+    zero_result_share: float | None = None
+    views: int
+    votes_yes: int
+    votes_no: int
+    helpful_share: float | None = None
+    helpful_ci: list[float] | None = None
+    top_unanswered: list[UnansweredSearch]
+
+
+class QuestionTopicCount(ReportModel):
+    topic: str
+    topic_name: str
+    n: int
+
+
+class QuestionCenterCount(ReportModel):
+    center: str
+    center_name: str
+    n: int
+
+
+class QuestionStats(ReportModel):
+    """Questions to a specialist (applications of the subtype «вопрос») received in the period, in the scope."""
+
+    total: int
+    questions_by_topic: list[QuestionTopicCount]
+    questions_by_center: list[QuestionCenterCount]
+
+
 class InternetCokSection(ReportModel):
-    """«Интернет-ЦОК»: bookings per centre, utilisation per window and no-shows by hour (issue 18)."""
+    """«Интернет-ЦОК»: bookings per centre, utilisation per window and no-shows by hour (issue 18); knowledge-base
+    use and questions to a specialist (issue 17)."""
 
     bookings: list[BookingCounts]
     bookings_total: BookingTotals
     utilisation: list[WindowUtilisation]
     no_shows_by_hour: list[NoShowHour]
+    knowledge_base: KnowledgeBaseStats
+    questions: QuestionStats
 
 
 class LoadCell(ReportModel):
@@ -245,6 +290,8 @@ class InternetCokStats(ReportModel):
     utilisation: list[WindowUtilisation]
     no_shows_by_hour: list[NoShowHour]
     expected_load: list[CentreLoad]
+    knowledge_base: KnowledgeBaseStats
+    questions: QuestionStats
 
 
 class MonitoringReport(ReportModel):

@@ -184,11 +184,21 @@ def _no_shows_by_hour(date_from: date, date_to: date, centres: Sequence[Organisa
 
 def internet_cok_section(date_from: date, date_to: date, centres: Sequence[Organisation]) -> dict[str, Any]:
     """The monitoring report's «Интернет-ЦОК» section of the centres (appointments dated in the period),
-    as the dict :class:`InternetCokSection` validates."""
+    as the dict :class:`InternetCokSection` validates: knowledge-base use is company-wide whatever the
+    centres (articles are not per centre), questions to a specialist are those of the centres."""
+    # Imported here: app.appeals.services and app.kb import the appeals package, whose report imports this module.
+    from app.appeals.services import center_timezone
+    from app.ask.stats import question_stats
+    from app.kb.stats import knowledge_base_stats
+
+    knowledge_base = knowledge_base_stats(date_from, date_to, center_timezone())
+    del knowledge_base["date_from"], knowledge_base["date_to"]  # the report's period already says them
     return {
         **_booking_counts(date_from, date_to, centres),
         "utilisation": _utilisation(date_from, date_to, centres),
         "no_shows_by_hour": _no_shows_by_hour(date_from, date_to, centres),
+        "knowledge_base": knowledge_base,
+        "questions": question_stats(date_from, date_to, centres),
     }
 
 

@@ -301,5 +301,5 @@ def appeals_context(
     themes against the previous period (app.reports.sources.complaint_themes), none when not given."""
     ctx = _appeals_context(report.model_dump(), topic_names=topic_names, center_names=center_names, charts_on=charts_on)
     ctx["themes"] = themes or {"rows": [], "unassigned": 0, "texts": 0}
-    ctx["internet_cok"] = internet_cok_context(report.internet_cok)
+    ctx["internet_cok"] = internet_cok_context(report.internet_cok, charts_on=charts_on)
     return ctx
