@@ -234,8 +234,8 @@ class QuestionStats(ReportModel):
 
 
 class InternetCokSection(ReportModel):
-    """«Интернет-ЦОК»: bookings per centre, utilisation per window and no-shows by hour (issue 18); knowledge-base
-    use and questions to a specialist (issue 17)."""
+    """«Интернет-ЦОК»: bookings per centre, utilisation per window and no-shows by hour; knowledge-base
+    use and questions to a specialist."""
 
     bookings: list[BookingCounts]
     bookings_total: BookingTotals

@@ -282,7 +282,7 @@ def test_api_returns_the_section_of_the_period_and_the_expected_load(client, mak
         "utilisation",
         "no_shows_by_hour",
         "expected_load",
-        "knowledge_base",  # issue 17: tests/integration/test_internet_cok_stats.py
+        "knowledge_base",  # tests/integration/test_internet_cok_stats.py
         "questions",
     }
     assert body["period"] == {"from": "2026-11-16", "to": "2026-11-20"} and body["scope"] == "KUR"

@@ -1,4 +1,4 @@
-"""`flask kb import|export|search` (issue 17): the file contract, all-or-nothing with row numbers, the JSON
+"""`flask kb import|export|search`: the file contract, all-or-nothing with row numbers, the JSON
 shape of the search, and the demo seed."""
 
 import json

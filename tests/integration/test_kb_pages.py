@@ -1,4 +1,4 @@
-"""Knowledge base pages (issue 17): public search, sections, article, vote and view counting; staff editing
+"""Knowledge base pages: public search, sections, article, vote and view counting; staff editing
 with role checks; unanswered searches; promoting an appeal's answer; the period statistics."""
 
 import re

@@ -1,4 +1,4 @@
-"""Knowledge-base search (issue 17): Russian word forms, ё, synonyms, one typo, ranking; the same
+"""Knowledge-base search: Russian word forms, ё, synonyms, one typo, ranking; the same
 articles on SQLite and PostgreSQL (this module runs on both)."""
 
 import pytest

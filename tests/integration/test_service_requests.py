@@ -1,4 +1,4 @@
-"""Service requests («Подать заявку», issue #18): forms, attachments, the appeal, status, staff download, privacy."""
+"""Service requests («Подать заявку»): forms, attachments, the appeal, status, staff download, privacy."""
 
 from __future__ import annotations
 

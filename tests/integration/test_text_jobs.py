@@ -1,4 +1,4 @@
-"""The text job after imports and as an RQ job (issue 19): an import's new texts get processed, only those."""
+"""The text job after imports and as an RQ job: an import's new texts get processed, only those."""
 
 from __future__ import annotations
 

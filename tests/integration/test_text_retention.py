@@ -1,4 +1,4 @@
-"""The retention purge masks the text job's stored copies of the purged customers' texts (issue 19)."""
+"""The retention purge masks the text job's stored copies of the purged customers' texts."""
 
 from datetime import timedelta
 

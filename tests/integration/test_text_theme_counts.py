@@ -1,4 +1,4 @@
-"""The themes JSON counted by the database equals an independent count over the stored rows (issue 19).
+"""The themes JSON counted by the database equals an independent count over the stored rows.
 
 The reference below reads every :class:`ProcessedText` with its JSON theme list and counts in Python,
 the way the report did before the link table: units (a response's texts together, an appeal), themes per

@@ -1,4 +1,4 @@
-"""The text job and the themes of customer texts against the scores (issue 19), on a real database."""
+"""The text job and the themes of customer texts against the scores, on a real database."""
 
 import json
 from datetime import datetime, timedelta

@@ -1,9 +1,9 @@
-"""The monitoring report's «Интернет-ЦОК» section as the PDF shows it (issue 18; issue 17 adds its figures here).
+"""The monitoring report's «Интернет-ЦОК» section as the PDF shows it.
 
 Figures from the typed section (:class:`app.appeals.report_model.InternetCokSection`), formatted once: counts
 as «1 661», shares as «4,1 %», intervals as «[0,5; 9,4] %». Centres with no booking are left out of the
 bookings table (a company report lists every centre otherwise), windows without open minutes too.
-The knowledge base (company-wide) and questions to a specialist (issue 17) come with a bar chart of the
+The knowledge base (company-wide) and questions to a specialist come with a bar chart of the
 questions by topic when charts are drawn.
 """
 
