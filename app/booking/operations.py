@@ -16,7 +16,7 @@ from app import audit
 from app.booking.hours import local_now
 from app.booking.models import Booking, BookingClosure, BookingUnit, CentreWindow
 from app.booking.notify import Delivery, cancellation_text, mail_configured, sms_configured, tell
-from app.booking.services import BookingError, closures_on, hold_centre
+from app.booking.services import BookingError, closures_on, hold_centre, reread_locked
 from app.database import write_transaction
 from app.errors import Conflict
 from app.extensions import db
@@ -83,6 +83,9 @@ def mark(booking: Booking, outcome: str, user: User, now_utc: datetime | None = 
     if outcome == "no_show" and now < booking.start_at:
         raise BookingError("Отметить неявку можно только после начала времени приема.")
     with write_transaction():
+        reread_locked(booking)
+        if booking.status not in ("booked", *OUTCOMES):  # cancelled by a closure since it was read
+            raise Conflict("Запись отменена: отмечать ее нельзя.")
         previous = booking.status
         booking.status = outcome
         booking.marked_at = utcnow()

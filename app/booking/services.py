@@ -413,9 +413,17 @@ def lookup_booking(registration_number: str, check_code: str) -> Booking | None:
     return booking
 
 
+def reread_locked(booking: Booking) -> None:
+    """Read the booking again inside the write transaction, its row locked on PostgreSQL (SQLite holds the
+    whole write lock already): what the caller read before may have been changed since by a closure, a
+    move or a mark in another request, and a decision on the stale copy would resurrect or double it."""
+    db.session.refresh(booking, with_for_update=True)
+
+
 def cancel(booking: Booking) -> bool:
     """Cancel a booked appointment and free its time units; False when it was not booked any more."""
     with write_transaction():
+        reread_locked(booking)
         if booking.status != "booked":
             return False
         booking.status = "cancelled"
@@ -447,6 +455,9 @@ def move(booking: Booking, new_start: datetime, now_utc: datetime | None = None)
     units = _units(new_start, service.duration_minutes)
     with write_transaction():
         hold_centre(centre.id)
+        reread_locked(booking)
+        if booking.status != "booked":  # a closure or a second move got there first
+            raise BookingError("Эта запись на прием уже не действует.")
         _refuse_closed_day(centre.id, new_start.date())
         db.session.execute(delete(BookingUnit).where(BookingUnit.booking_id == booking.id))
         for window in _windows(centre.id, new_start.date()):

@@ -234,6 +234,11 @@ def _unlink_and_delete(contact_ids: list[int]) -> PurgeResult:
     # A request's object address and documents are the customer's personal data too: they go with the contact.
     request_ids = list(db.session.scalars(select(ServiceRequest.id).where(ServiceRequest.contact_id.in_(contact_ids))))
     if request_ids:
+        # The applicant's own comment may name people and numbers; the appeal keeps a masked copy of it.
+        for stored in db.session.scalars(select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))):
+            if "comment" in (stored.details or {}):
+                stored.details = {key: value for key, value in stored.details.items() if key != "comment"}
+        db.session.flush()
         db.session.execute(table_of(RequestAttachment).delete().where(RequestAttachment.request_id.in_(request_ids)))
         changed = db.session.execute(
             update(ServiceRequest)

@@ -366,6 +366,31 @@ def test_move_into_a_taken_time_changes_nothing(org, make_user):
     assert units_of(booking) == before
 
 
+def cancelled_elsewhere(booking: Booking) -> None:
+    """Cancel the booking on another connection, as a manager's closure in another request would: the
+    session's copy still says «booked»."""
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM booking_unit WHERE booking_id = :id"), {"id": booking.id})
+        connection.execute(text("UPDATE booking SET status = 'cancelled' WHERE id = :id"), {"id": booking.id})
+    assert booking.status == "booked"  # the stale copy
+
+
+def test_a_move_or_mark_on_a_stale_copy_does_not_bring_a_cancelled_booking_back(org, make_user):
+    booking = booked("connection", at(THURSDAY, "11:00"))
+    cancelled_elsewhere(booking)
+    with pytest.raises(BookingError, match="не действует"):
+        move(booking, at(THURSDAY, "15:00"), MORNING_UTC)
+    db.session.expire_all()
+    assert booking.status == "cancelled" and units_of(booking) == []
+    assert starts(THURSDAY)["15:00"] == 2  # nobody holds the time the move asked for
+    today = booked("connection", at(THURSDAY, "09:00"), now=datetime(2026, 12, 10, 5, 0))
+    cancelled_elsewhere(today)
+    with pytest.raises(Conflict):
+        mark(today, "arrived", make_user("operator", scope="KUR"), MORNING_UTC)
+    db.session.expire_all()
+    assert today.status == "cancelled"
+
+
 def test_status_page_moves_a_booking(client, org):
     day = working_day_ahead()
     receipt = client.post(

@@ -209,6 +209,27 @@ def test_an_oversized_file_is_refused_and_a_large_one_within_the_limit_accepted(
     assert db.session.scalars(select(RequestAttachment)).one().size == 3 * 1024 * 1024 + 5
 
 
+def test_a_large_file_passes_with_csrf_on(org, app):
+    """The app-wide CSRF check must not read the body under the app's 2 MB limit before the form raises it."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        browser = app.test_client()
+        page = browser.get("/requests/connection").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
+        assert token, page[:2000]
+        response = post(
+            browser, "connection", files=[("three.pdf", b"%PDF-" + bytes(3 * 1024 * 1024))], csrf_token=token.group(1)
+        )
+        refused = post(browser, "connection", csrf_token="forged")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    receipt(response)
+    assert refused.status_code == 400
+    assert count(ServiceRequest) == 1
+
+
 def test_a_retry_with_the_same_submission_id_gets_the_first_receipt(org, client):
     submission = str(uuid.uuid4())
     first = receipt(post(client, "meter_check", client_submission_id=submission))
@@ -286,7 +307,7 @@ def test_staff_download_is_scoped_and_served_as_an_attachment(org, client, make_
 
 
 def test_privacy_export_and_erase_find_request_contacts(org, client, runner, tmp_path):
-    receipt(post(client, "connection", files=[("a.png", PNG)]))
+    receipt(post(client, "connection", files=[("a.png", PNG)], comment="Звоните Петрову Ивану на +7 912 345-67-89"))
     out = tmp_path / "export.json"
     result = runner.invoke(args=["privacy", "export", "--phone", "+7 4712 550102", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -299,5 +320,6 @@ def test_privacy_export_and_erase_find_request_contacts(org, client, runner, tmp
     db.session.expire_all()
     stored = db.session.scalars(select(ServiceRequest)).one()
     assert stored.contact_id is None and stored.object_address == "" and stored.attachments == []
+    assert "comment" not in stored.details  # the applicant's comment named a person and a phone
     assert count(Contact) == 0 and count(RequestAttachment) == 0
     assert db.session.get(Appeal, stored.appeal_id).contact_id is None
