@@ -173,6 +173,7 @@ def register_extensions(app: Flask) -> None:
     from app.sessions import CachedSignerSessionInterface
 
     app.session_interface = CachedSignerSessionInterface()
+    app.before_request(parsing.raise_body_limit)  # before the CSRF check reads an upload form's body
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

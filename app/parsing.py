@@ -7,12 +7,15 @@ upper bound, so an id like 10**30 reaches the database driver and overflows its 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT) holds
 
@@ -95,3 +98,23 @@ def install(app: Flask) -> None:
     """Before the blueprints are registered: their rules are compiled with the converter in place."""
     app.json = GuardedJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def allows_large_body(limit: Callable[[], int]) -> Callable[[View], View]:
+    """Mark a view whose body may exceed ``MAX_CONTENT_LENGTH`` (a form with file uploads): ``limit()`` is
+    its own ceiling. It must be set before anything reads the body, the app-wide CSRF check included,
+    which a line inside the view is too late for (:func:`raise_body_limit` does it)."""
+
+    def mark(view: View) -> View:
+        view.max_body_bytes = limit  # type: ignore[attr-defined]  # read by raise_body_limit
+        return view
+
+    return mark
+
+
+def raise_body_limit() -> None:
+    """``before_request``, registered ahead of the CSRF check: the marked view's own body limit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_body_bytes", None)
+    if limit is not None:
+        request.max_content_length = limit()

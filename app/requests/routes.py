@@ -10,10 +10,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from app.auth.decorators import public, roles_required
-from app.extensions import csrf, limiter
+from app.extensions import limiter
 from app.org.directory import centres_by_branch
 from app.org.services import visible_center_ids
-from app.parsing import form_id
+from app.parsing import allows_large_body, form_id
 from app.requests import bp
 from app.requests.attachments import format_megabytes
 from app.requests.consent import consent_text
@@ -93,17 +93,13 @@ def _uploads() -> tuple[Upload, ...]:
 
 
 @bp.route("/requests/<request_type>", methods=["GET", "POST"])
-# The app-wide CSRF check reads the body before this view can raise the body limit for the attachments
-# (a 3 MB file got 413); the form checks its own token in validate_on_submit, so CSRF still holds.
-@csrf.exempt
+@allows_large_body(lambda: max_attachment_bytes() * max_attachment_count() + FORM_ALLOWANCE)
 @public
 @limiter.limit(submit_limit, methods=["POST"])
 def new(request_type: str):
     """A request form of one type (GET), its submission (POST): the receipt, or the form with errors."""
     if request_type not in REQUEST_TYPES:
         abort(404)
-    # The attachments may exceed the app-wide body limit; set before the body is read.
-    request.max_content_length = max_attachment_bytes() * max_attachment_count() + FORM_ALLOWANCE
     form = RequestForm()
     if request.method == "GET":
         form.client_submission_id.data = str(uuid.uuid4())
