@@ -8,7 +8,6 @@ row — which the unique constraint on (window, unit start) refuses.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import math
 from dataclasses import dataclass
@@ -33,11 +32,10 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import Contact, Organisation, utcnow
 from app.reviews.services import (
-    CHECK_LENGTH,
-    NUMBER_RE,
     PHONE_RE,
     _local_year,
     check_code_for,
+    find_by_check_code,
     format_number,
     hash_check_code,
     next_sequence,
@@ -402,15 +400,7 @@ def _occupy(centre: Organisation, service: Service, data: BookingRequest, digest
 
 def lookup_booking(registration_number: str, check_code: str) -> Booking | None:
     """The booking for a number + check code pair, or None for any wrong pair (no hint which part)."""
-    number = (registration_number or "").strip().upper()
-    code = (check_code or "").strip().upper()
-    if not NUMBER_RE.fullmatch(number) or len(code) != CHECK_LENGTH:
-        return None
-    booking = db.session.scalar(select(Booking).where(Booking.registration_number == number))
-    expected = booking.check_code_hash if booking is not None else "0" * 64
-    if not hmac.compare_digest(expected, hash_check_code(number, code)) or booking is None:
-        return None
-    return booking
+    return find_by_check_code(Booking, registration_number, check_code)
 
 
 def reread_locked(booking: Booking) -> None:

@@ -7,7 +7,6 @@ per-centre series, so the one status page finds reviews, bookings and requests a
 
 from __future__ import annotations
 
-import hmac
 import re
 import unicodedata
 import uuid
@@ -32,14 +31,13 @@ from app.requests.attachments import CheckedFile, check_file, format_megabytes
 from app.requests.models import CHECK_STATES, REQUEST_TYPES, RequestAttachment, ServiceRequest
 from app.reviews import check
 from app.reviews.services import (
-    CHECK_LENGTH,
     EMAIL_MAX,
     EMAIL_RE,
     NAME_MAX,
-    NUMBER_RE,
     PHONE_RE,
     _local_year,
     check_code_for,
+    find_by_check_code,
     format_number,
     hash_check_code,
     next_sequence,
@@ -498,15 +496,7 @@ def _register_appeal(stored: ServiceRequest, topic_code: str, files: int) -> App
 
 def lookup_request(registration_number: str, check_code: str) -> ServiceRequest | None:
     """The request for a number + check code pair, or None for any wrong pair (no hint which part)."""
-    number = (registration_number or "").strip().upper()
-    code = (check_code or "").strip().upper()
-    if not NUMBER_RE.fullmatch(number) or len(code) != CHECK_LENGTH:
-        return None
-    stored = db.session.scalar(select(ServiceRequest).where(ServiceRequest.registration_number == number))
-    expected = stored.check_code_hash if stored is not None else "0" * 64
-    if not hmac.compare_digest(expected, hash_check_code(number, code)) or stored is None:
-        return None
-    return stored
+    return find_by_check_code(ServiceRequest, registration_number, check_code)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -31,6 +32,7 @@ from app.reviews.lookups import CenterRef, TopicRef, center_ref, topic_ref
 from app.reviews.models import CHECK_STATES, ENTRY_TYPES, RegistrationCounter, ReviewEntry
 
 TEXT_MAX = 4000
+Numbered = TypeVar("Numbered")  # a model with registration_number and check_code_hash
 TEXT_MIN = 3
 NAME_MAX = 200
 EMAIL_MAX = 254
@@ -524,17 +526,25 @@ def _submit_once(
 # --- status look-up and consent withdrawal ---------------------------------------------------------
 
 
-def lookup(registration_number: str, check_code: str) -> ReviewEntry | None:
-    """The entry for a number + check code pair, or None for any wrong pair (no hint which part)."""
+def find_by_check_code(model: type[Numbered], registration_number: str, check_code: str) -> Numbered | None:
+    """The row of ``model`` (anything numbered in the review book's series: entries, bookings, requests)
+    for a number + check code pair, or None for any wrong pair (no hint which part). The hash is compared
+    in constant time, against a dummy when the number is unknown, so timing tells nothing either."""
     number = (registration_number or "").strip().upper()
     code = (check_code or "").strip().upper()
     if not NUMBER_RE.fullmatch(number) or len(code) != CHECK_LENGTH:
         return None
-    entry = db.session.scalar(select(ReviewEntry).where(ReviewEntry.registration_number == number))
-    expected = entry.check_code_hash if entry is not None else "0" * 64
-    if not hmac.compare_digest(expected, hash_check_code(number, code)) or entry is None:
+    column = model.registration_number  # type: ignore[attr-defined]  # every numbered model has it
+    stored = db.session.scalar(select(model).where(column == number))
+    expected = getattr(stored, "check_code_hash", "0" * 64)
+    if not hmac.compare_digest(expected, hash_check_code(number, code)) or stored is None:
         return None
-    return entry
+    return stored
+
+
+def lookup(registration_number: str, check_code: str) -> ReviewEntry | None:
+    """The entry for a number + check code pair, or None for any wrong pair (no hint which part)."""
+    return find_by_check_code(ReviewEntry, registration_number, check_code)
 
 
 @dataclass(frozen=True)
