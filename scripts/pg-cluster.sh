@@ -22,7 +22,9 @@ case "$action" in
     # No flushes to disk: the cluster is thrown away after the run, and no test crashes the machine or the
     # PostgreSQL server (the durability tests kill gunicorn, whose commits PostgreSQL already holds). Waiting
     # for fsync on every commit, CREATE DATABASE and TRUNCATE took about 40 % of the pass's wall time.
-    settings="-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    # A statement that waits over two minutes for a lock is a test that deadlocked against its own open
+    # transaction: fail it (lock_timeout) instead of hanging the whole pass.
+    settings="-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c lock_timeout=120s"
     # A free port is only free until someone binds it: when another process took it first, try another.
     for attempt in 1 2 3 4 5; do
       port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
