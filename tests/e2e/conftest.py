@@ -133,6 +133,15 @@ def page(browser):
     context.close()
 
 
+def settled_box(page, locator) -> dict | None:
+    """A locator's box once the page's stylesheets and web fonts are in: a box read while a page's own
+    stylesheet or the DejaVu font is still loading has the fallback's size (a 45 px button that is 48 px
+    when styled), which made size checks fail now and then on a busy machine."""
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return locator.bounding_box()
+
+
 def screenshot(page, name: str) -> Path:
     """Save a screenshot under tests/e2e/screenshots/ (git-ignored) for a person to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled_box
 
 
 def test_phone_search_open_and_vote(live_server, page):
@@ -19,7 +19,7 @@ def test_phone_search_open_and_vote(live_server, page):
     page.get_by_role("heading", name="Вопросы и ответы").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
     search = page.get_by_label("Найти ответ на вопрос")
-    box = search.bounding_box()
+    box = settled_box(page, search)
     assert box is not None and box["y"] < 400  # the search box comes first on a phone
     search.fill("счётчики")
     page.get_by_role("button", name="Найти").click()
@@ -32,7 +32,7 @@ def test_phone_search_open_and_vote(live_server, page):
     page.get_by_role("heading", name=title).wait_for()
     page.get_by_role("heading", name="Помог ли ответ?").wait_for()
     yes = page.get_by_role("button", name="Да")
-    yes_box = yes.bounding_box()
+    yes_box = settled_box(page, yes)
     assert yes_box is not None and yes_box["height"] >= 48 and yes_box["width"] >= 48
     yes.click()
     page.get_by_text("Спасибо, ваш ответ учтен.").first.wait_for()

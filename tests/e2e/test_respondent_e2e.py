@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled_box
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def phone(browser):
 
 def tap(page, locator, min_width: int = 44) -> None:
     """Tap a target at least ``min_width`` wide and 48 px high (the 0–10 row keeps to WCAG 2.5.8's 24 px)."""
-    box = locator.bounding_box()
+    box = settled_box(page, locator)
     assert box is not None and box["width"] >= min_width and box["height"] >= 48, box
     locator.tap()
 
