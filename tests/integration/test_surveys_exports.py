@@ -162,8 +162,11 @@ def test_streaming_export_is_a_generator_over_many_chunks(survey, org):
 def test_xlsx_opens_with_openpyxl(survey, answered, tmp_path):
     path = tmp_path / "out.xlsx"
     assert exports.write_xlsx(survey, path) == 3
-    sheet = load_workbook(path, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook.active.iter_rows(values_only=True))
+    finally:
+        workbook.close()  # a read-only workbook keeps its file open until closed
     header = rows[0]
     assert header[:3] == ("submitted_at", "center", "channel") and header[-2:] == ("response_id", "received_at")
     assert rows[1][-1] and rows[1][-1].endswith("Z")
