@@ -61,7 +61,7 @@ def build_command(
 def build_all_command(
     period: str | None, date_from: str | None, date_to: str | None, survey: str | None, directory: Path
 ) -> None:
-    """Satisfaction report for the company and every branch, and a card for every centre."""
+    """Satisfaction report for the company and every open branch, and a card for every open centre."""
     try:
         written = build_all(_params(period, date_from, date_to, None, survey), directory, log=click.echo)
     except ReportError as exc:
@@ -91,8 +91,8 @@ def build_all(params: dict[str, str | None], directory: Path, log=print) -> int:
         services.build_pdf("satisfaction", company_params, network_report=network),
     )
     for branch in branches():
-        if branch.kind != OrgKind.BRANCH:
-            continue
+        if branch.kind != OrgKind.BRANCH or not branch.active:
+            continue  # a closed branch gets no scheduled report, as a closed centre gets no card
         data = services.build_pdf("satisfaction", {**company_params, "scope": branch.code})
         write(f"satisfaction-{branch.code}-{tag}.pdf", data)
     for center in centers():
