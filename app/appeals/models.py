@@ -8,12 +8,14 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.i18n import NP_
 from app.models import Organisation, Topic, User, utcnow
 
 KINDS = {"complaint": "Жалоба", "application": "Заявление"}
 # An optional refinement of a kind: a question to a specialist is an application that asks for no service,
 # so the regulator's form does not count it as a service request.
-SUBTYPES = {"question": "вопрос"}
+# NP_: the context keeps the subtype apart from the plural noun «вопрос/вопросы» of the review book's counts.
+SUBTYPES = {"question": NP_("appeal subtype", "вопрос")}
 SUBTYPE_KINDS = {"question": "application"}
 FORMS = {"in_person": "Очно", "remote": "Заочно", "interactive": "Интерактивно"}
 CHANNELS = {

@@ -438,8 +438,6 @@ MSGIDS = (
     N_("Заявка принята после проверки"),
     N_("Заявка отклонена после проверки"),
     N_("Скачан документ заявки"),
-    # app.appeals.models.SUBTYPES
-    N_("вопрос"),
     # app.main.audit_view.ACTION_LABELS / OBJECT_LABELS (site pages)
     N_("Изменена страница сайта"),
     N_("Добавлена публикация о ЦОК"),

@@ -268,7 +268,7 @@ def test_english_rendering_uses_compiled_catalogue(app):
     catalog = read_catalog("en")
     with app.test_request_context(), force_locale("en"):
         for message in catalog:
-            if message.id and isinstance(message.id, str) and "%" not in message.id:
+            if message.id and isinstance(message.id, str) and "%" not in message.id and not message.context:
                 assert gettext(message.id) == message.string, message.id
 
 
@@ -286,3 +286,36 @@ def test_surveys_question_scale_in_english(app):
 
     with app.test_request_context(), force_locale("en"):
         assert gettext("очень плохо") == "very bad"
+
+
+def test_appeal_subtype_question_in_english(client, org, make_user, login):
+    """The subtype «вопрос» has its own msgid (context "appeal subtype") and reads «question» in English. Before,
+    it leaned on the singular of the plural noun «вопрос/вопросы» of the review book's counts (gettext falls
+    back to a plural entry's first form), so a change to that noun would have renamed the subtype."""
+    subtype = read_catalog("en").get("вопрос", context="appeal subtype")
+    assert subtype is not None and subtype.string == "question"
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from app.appeals.services import create_appeal_in_session
+    from app.database import write_transaction
+
+    center = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
+    with write_transaction():
+        appeal = create_appeal_in_session(
+            kind="application",
+            form="interactive",
+            channel="web",
+            topic_code="metering",
+            center_id=center.id,
+            received_at=datetime(2026, 3, 10, 9, 0),
+            subtype="question",
+        )
+    login(make_user("operator", scope="KUR"))
+    for url in ("/appeals/", f"/appeals/{appeal.id}"):
+        english = page(client, f"{url}?lang=en")
+        assert "Application (question)" in english, url
+        assert "(вопрос)" not in english, url
+        russian = page(client, f"{url}?lang=ru")
+        assert "Заявление (вопрос)" in russian, url
