@@ -6,12 +6,14 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.config import setting
 from app.extensions import Model
+from app.i18n import N_
 
 
 def utcnow() -> datetime:
@@ -37,10 +39,10 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.ADMIN: "Администратор",
-    Role.MARKETING: "Маркетинг",
-    Role.OPERATOR: "Оператор ЦОК",
-    Role.MANAGER: "Руководитель",
+    Role.ADMIN: _l("Администратор"),
+    Role.MARKETING: _l("Маркетинг"),
+    Role.OPERATOR: _l("Оператор ЦОК"),
+    Role.MANAGER: _l("Руководитель"),
 }
 
 
@@ -71,7 +73,7 @@ class Organisation(Model):
 
     @property
     def kind_label(self) -> str:
-        return {"company": "МРСК", "branch": "Филиал (РСК)", "center": "ЦОК"}.get(self.kind, self.kind)
+        return {"company": N_("МРСК"), "branch": N_("Филиал (РСК)"), "center": N_("ЦОК")}.get(self.kind, self.kind)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"

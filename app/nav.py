@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.org.timezones import timezone_label
@@ -17,25 +18,25 @@ from app.urls import public_url
 
 # (endpoint, label, roles allowed; admin always allowed)
 NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
-    ("main.dashboard", "Главная", ("marketing", "operator", "manager")),
-    ("surveys.index", "Анкеты", ("marketing",)),
-    ("surveys.responses", "Ответы", ("marketing", "manager")),
-    ("surveys.held", "Задержанные ответы", ("marketing",)),
-    ("appeals.queue", "Обращения", ("operator", "manager")),
-    ("reviews.moderation", "Книга отзывов", ("operator",)),
-    ("reviews.check_list", "Записи на проверке", ("operator", "manager")),
-    ("booking.day", "Запись на прием", ("operator", "manager")),
-    ("requests.check_list", "Заявки на проверке", ("operator", "manager")),
-    ("appeals.report", "Мониторинг", ("manager",)),
-    ("flow.index", "Нагрузка ЦОК", ("manager", "operator")),
-    ("analysis.index", "Анализ", ("manager", "marketing")),
-    ("reports.index", "Отчеты PDF", ("manager",)),
-    ("kb.admin_articles", "База знаний", ("marketing", "operator")),
-    ("site.admin", "Страницы сайта", ("marketing",)),
-    ("org.index", "Подразделения", ()),
-    ("kiosk.admin_list", "Киоски", ()),
-    ("auth.users", "Пользователи", ()),
-    ("main.audit", "Журнал действий", ()),
+    ("main.dashboard", _l("Главная"), ("marketing", "operator", "manager")),
+    ("surveys.index", _l("Анкеты"), ("marketing",)),
+    ("surveys.responses", _l("Ответы"), ("marketing", "manager")),
+    ("surveys.held", _l("Задержанные ответы"), ("marketing",)),
+    ("appeals.queue", _l("Обращения"), ("operator", "manager")),
+    ("reviews.moderation", _l("Книга отзывов"), ("operator",)),
+    ("reviews.check_list", _l("Записи на проверке"), ("operator", "manager")),
+    ("booking.day", _l("Запись на прием"), ("operator", "manager")),
+    ("requests.check_list", _l("Заявки на проверке"), ("operator", "manager")),
+    ("appeals.report", _l("Мониторинг"), ("manager",)),
+    ("flow.index", _l("Нагрузка ЦОК"), ("manager", "operator")),
+    ("analysis.index", _l("Анализ"), ("manager", "marketing")),
+    ("reports.index", _l("Отчеты PDF"), ("manager",)),
+    ("kb.admin_articles", _l("База знаний"), ("marketing", "operator")),
+    ("site.admin", _l("Страницы сайта"), ("marketing",)),
+    ("org.index", _l("Подразделения"), ()),
+    ("kiosk.admin_list", _l("Киоски"), ()),
+    ("auth.users", _l("Пользователи"), ()),
+    ("main.audit", _l("Журнал действий"), ()),
 ]
 
 

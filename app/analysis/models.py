@@ -9,13 +9,15 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, PrimaryKeyCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.i18n import N_
 from app.models import Organisation, utcnow
 
+# Plain Russian (N_): the report model carries them; pages translate them.
 ACTION_STATUSES = {
-    "planned": "Запланировано",
-    "in_progress": "Выполняется",
-    "done": "Выполнено",
-    "cancelled": "Отменено",
+    "planned": N_("Запланировано"),
+    "in_progress": N_("Выполняется"),
+    "done": N_("Выполнено"),
+    "cancelled": N_("Отменено"),
 }
 
 

@@ -4,36 +4,41 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.i18n import N_, NP_
 from app.models import Organisation, Topic, User, utcnow
 
-KINDS = {"complaint": "Жалоба", "application": "Заявление"}
+# The labels of kinds, forms, channels and statuses are data too (CSV exports, the importer's vocabulary,
+# report models, service messages): plain Russian str, marked N_, translated where a page shows them.
+KINDS = {"complaint": N_("Жалоба"), "application": N_("Заявление")}
 # An optional refinement of a kind: a question to a specialist is an application that asks for no service,
 # so the regulator's form does not count it as a service request.
-SUBTYPES = {"question": "вопрос"}
+# NP_: the context keeps the subtype apart from the plural noun «вопрос/вопросы» of the review book's counts.
+SUBTYPES = {"question": NP_("appeal subtype", "вопрос")}
 SUBTYPE_KINDS = {"question": "application"}
-FORMS = {"in_person": "Очно", "remote": "Заочно", "interactive": "Интерактивно"}
+FORMS = {"in_person": N_("Очно"), "remote": N_("Заочно"), "interactive": N_("Интерактивно")}
 CHANNELS = {
-    "visit": "Личный визит",
-    "phone": "Телефон",
-    "letter": "Письмо",
-    "email": "Электронная почта",
-    "web": "Сайт",
-    "kiosk": "Киоск",
-    "review_book": "Книга отзывов",
+    "visit": N_("Личный визит"),
+    "phone": N_("Телефон"),
+    "letter": N_("Письмо"),
+    "email": N_("Электронная почта"),
+    "web": N_("Сайт"),
+    "kiosk": N_("Киоск"),
+    "review_book": N_("Книга отзывов"),
 }
 STATUSES = {
-    "registered": "Зарегистрировано",
-    "in_progress": "В работе",
-    "answered": "Дан ответ",
-    "closed": "Закрыто",
-    "rejected": "Отклонено",
-    "duplicate": "Дубликат",
+    "registered": N_("Зарегистрировано"),
+    "in_progress": N_("В работе"),
+    "answered": N_("Дан ответ"),
+    "closed": N_("Закрыто"),
+    "rejected": N_("Отклонено"),
+    "duplicate": N_("Дубликат"),
 }
-PROMISE_STATUSES = {"open": "Ожидает", "kept": "Выполнено", "broken": "Не выполнено"}
+PROMISE_STATUSES = {"open": _l("Ожидает"), "kept": _l("Выполнено"), "broken": _l("Не выполнено")}
 # External-number sources whose numbers Otklik assigns (review book, survey close-the-loop, demo data) or
 # staff type in (manual): an import must not take them, or a later entry of that source would clash with
 # an imported appeal and could not be saved.
@@ -45,11 +50,11 @@ REQUEST_SOURCE = "service_request"  # a request from the public forms (app.reque
 RESERVED_SOURCES = (REVIEW_BOOK_SOURCE, SURVEY_SOURCE, MANUAL_SOURCE, DEMO_SOURCE, REQUEST_SOURCE)
 # How pages name the sources Otklik assigns; a source named in an imported file stays a code.
 SOURCE_LABELS = {
-    REVIEW_BOOK_SOURCE: "Книга отзывов",
-    SURVEY_SOURCE: "Анкета с низкой оценкой",
-    MANUAL_SOURCE: "Внесено сотрудником",
-    DEMO_SOURCE: "Демонстрационные данные",
-    REQUEST_SOURCE: "Заявка на сайте",
+    REVIEW_BOOK_SOURCE: _l("Книга отзывов"),
+    SURVEY_SOURCE: _l("Анкета с низкой оценкой"),
+    MANUAL_SOURCE: _l("Внесено сотрудником"),
+    DEMO_SOURCE: _l("Демонстрационные данные"),
+    REQUEST_SOURCE: _l("Заявка на сайте"),
 }
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.periods import Period, half_year, parse_period, quarter, whole_year
 
 PARTS = {
-    "q1": ("I квартал", 1, 3),
-    "q2": ("II квартал", 4, 6),
-    "q3": ("III квартал", 7, 9),
-    "q4": ("IV квартал", 10, 12),
-    "h1": ("I полугодие", 1, 6),
-    "h2": ("II полугодие", 7, 12),
-    "year": ("год", 1, 12),
+    "q1": (_l("I квартал"), 1, 3),
+    "q2": (_l("II квартал"), 4, 6),
+    "q3": (_l("III квартал"), 7, 9),
+    "q4": (_l("IV квартал"), 10, 12),
+    "h1": (_l("I полугодие"), 1, 6),
+    "h2": (_l("II полугодие"), 7, 12),
+    "year": (_l("год"), 1, 12),
 }
 
 

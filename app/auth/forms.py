@@ -1,5 +1,6 @@
 """Staff forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -8,37 +9,37 @@ from app.models import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Электронная почта", validators=[DataRequired("Укажите почту"), Length(max=254)])
-    password = PasswordField("Пароль", validators=[DataRequired("Введите пароль"), Length(max=200)])
-    submit = SubmitField("Войти")
+    email = EmailField(_l("Электронная почта"), validators=[DataRequired("Укажите почту"), Length(max=254)])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired("Введите пароль"), Length(max=200)])
+    submit = SubmitField(_l("Войти"))
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("Текущий пароль", validators=[DataRequired("Введите текущий пароль")])
-    new = PasswordField("Новый пароль", validators=[DataRequired("Введите новый пароль"), Length(max=200)])
+    current = PasswordField(_l("Текущий пароль"), validators=[DataRequired("Введите текущий пароль")])
+    new = PasswordField(_l("Новый пароль"), validators=[DataRequired("Введите новый пароль"), Length(max=200)])
     confirm = PasswordField(
-        "Повторите новый пароль",
+        _l("Повторите новый пароль"),
         validators=[DataRequired("Повторите пароль"), EqualTo("new", "Пароли не совпадают")],
     )
-    submit = SubmitField("Сменить пароль")
+    submit = SubmitField(_l("Сменить пароль"))
 
 
 ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField("Электронная почта", validators=[DataRequired("Укажите почту"), Length(max=254)])
-    name = StringField("Имя", validators=[Optional(), Length(max=200)])
-    role = SelectField("Роль", choices=ROLE_CHOICES)
-    scope = SelectField("Подразделение", choices=[])
-    password = PasswordField("Пароль", validators=[DataRequired("Задайте пароль"), Length(max=200)])
-    submit = SubmitField("Создать")
+    email = EmailField(_l("Электронная почта"), validators=[DataRequired("Укажите почту"), Length(max=254)])
+    name = StringField(_l("Имя"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Роль"), choices=ROLE_CHOICES)
+    scope = SelectField(_l("Подразделение"), choices=[])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired("Задайте пароль"), Length(max=200)])
+    submit = SubmitField(_l("Создать"))
 
 
 class UserEditForm(FlaskForm):
-    name = StringField("Имя", validators=[Optional(), Length(max=200)])
-    role = SelectField("Роль", choices=ROLE_CHOICES)
-    scope = SelectField("Подразделение", choices=[])
-    active = BooleanField("Учетная запись активна")
-    new_password = PasswordField("Новый пароль (если нужно сменить)", validators=[Optional(), Length(max=200)])
-    submit = SubmitField("Сохранить")
+    name = StringField(_l("Имя"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Роль"), choices=ROLE_CHOICES)
+    scope = SelectField(_l("Подразделение"), choices=[])
+    active = BooleanField(_l("Учетная запись активна"))
+    new_password = PasswordField(_l("Новый пароль (если нужно сменить)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Сохранить"))

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models import Organisation, utcnow
 
-BOOKING_STATES = {"booked": "Записан", "cancelled": "Запись отменена", "arrived": "Пришел", "no_show": "Не пришел"}
+BOOKING_STATES = {
+    "booked": _l("Записан"),
+    "cancelled": _l("Запись отменена"),
+    "arrived": _l("Пришел"),
+    "no_show": _l("Не пришел"),
+}
 
 
 class Service(Model):

@@ -1,5 +1,6 @@
 """Kiosk admin forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -8,26 +9,27 @@ from app.kiosk.services import INACTIVITY_MAX, INACTIVITY_MIN
 
 
 class KioskForm(FlaskForm):
-    center = SelectField("ЦОК", coerce=int, choices=[])
+    center = SelectField(_l("ЦОК"), coerce=int, choices=[])
     name = StringField(
-        "Название киоска",
+        _l("Название киоска"),
         validators=[DataRequired("Укажите название"), Length(max=200)],
         default="Киоск в зале обслуживания",
     )
     inactivity_seconds = IntegerField(
-        "Возврат на главный экран после бездействия, секунд",
+        _l("Возврат на главный экран после бездействия, секунд"),
         default=60,
         validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")],
     )
 
 
 class KioskSettingsForm(FlaskForm):
-    name = StringField("Название киоска", validators=[DataRequired("Укажите название"), Length(max=200)])
+    name = StringField(_l("Название киоска"), validators=[DataRequired("Укажите название"), Length(max=200)])
     inactivity_seconds = IntegerField(
-        "Бездействие, секунд", validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")]
+        _l("Бездействие, секунд"),
+        validators=[NumberRange(INACTIVITY_MIN, INACTIVITY_MAX, "От %(min)s до %(max)s секунд")],
     )
     # Choices are the surveys offered on the kiosk's centre (set per kiosk); absent from a post: unchanged.
-    survey_id = SelectField("Анкета на киоске", coerce=int, choices=[], validate_choice=False)
+    survey_id = SelectField(_l("Анкета на киоске"), coerce=int, choices=[], validate_choice=False)
 
 
 class ActionForm(FlaskForm):

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from app import audit
 from app.database import rows_changed, write_transaction
 from app.extensions import db
+from app.i18n import N_
 from app.models import Organisation, OrgKind, User, utcnow
 from app.nav import local_time
 from app.org.services import centers_under, visible_center_ids
@@ -44,10 +45,11 @@ log = logging.getLogger("otklik.reports")
 
 Progress = Callable[[int], None]
 
+# Plain Russian (N_): a report's title inside the PDF; the reports page translates them.
 REPORT_TYPES = {
-    "satisfaction": "Отчет об удовлетворенности клиентов",
-    "appeals": "Мониторинг обращений клиентов",
-    "center": "Карточка ЦОК",
+    "satisfaction": N_("Отчет об удовлетворенности клиентов"),
+    "appeals": N_("Мониторинг обращений клиентов"),
+    "center": N_("Карточка ЦОК"),
 }
 
 

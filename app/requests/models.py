@@ -14,15 +14,20 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.i18n import N_
 from app.models import Organisation, utcnow
 
 # code → (Russian name, topic code of its appeal)
 REQUEST_TYPES: dict[str, tuple[str, str]] = {
-    "connection": ("Технологическое присоединение", "connection"),
-    "meter_acceptance": ("Приемка прибора учета в эксплуатацию", "meter_acceptance"),
-    "meter_check": ("Проверка прибора учета", "meter_check"),
+    "connection": (N_("Технологическое присоединение"), "connection"),
+    "meter_acceptance": (N_("Приемка прибора учета в эксплуатацию"), "meter_acceptance"),
+    "meter_check": (N_("Проверка прибора учета"), "meter_check"),
 }
-CHECK_STATES = {"checking": "На проверке", "accepted": "Принята после проверки", "rejected": "Отклонена как спам"}
+CHECK_STATES = {
+    "checking": N_("На проверке"),
+    "accepted": N_("Принята после проверки"),
+    "rejected": N_("Отклонена как спам"),
+}
 
 
 class ServiceRequest(Model):

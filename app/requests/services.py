@@ -26,6 +26,7 @@ from app.cache import app_cache
 from app.database import write_transaction
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import N_
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.requests.attachments import CheckedFile, check_file, format_megabytes
 from app.requests.models import CHECK_STATES, REQUEST_TYPES, RequestAttachment, ServiceRequest
@@ -52,21 +53,28 @@ METER_NUMBER_RE = re.compile(r"^[0-9A-Za-zА-Яа-яЁё\-/ ]{3,32}$")
 MODEL_MAX = 100
 POWER_MAX_KW = Decimal("100000")
 EARLIEST_INSTALLATION = date(1960, 1, 1)
-VOLTAGES = {"0.23": "0,23 кВ", "0.4": "0,4 кВ", "6-10": "6–10 кВ", "35": "35 кВ", "110": "110 кВ и выше"}
+# Labels written into the appeal's text (data): plain Russian, marked N_, translated where a page shows them.
+VOLTAGES = {
+    "0.23": N_("0,23 кВ"),
+    "0.4": N_("0,4 кВ"),
+    "6-10": N_("6–10 кВ"),
+    "35": N_("35 кВ"),
+    "110": N_("110 кВ и выше"),
+}
 OBJECT_TYPES = {
-    "house": "Жилой дом",
-    "garden": "Садовый дом, дача",
-    "garage": "Гараж",
-    "premises": "Нежилое помещение",
-    "production": "Производственный объект",
-    "other": "Другое",
+    "house": N_("Жилой дом"),
+    "garden": N_("Садовый дом, дача"),
+    "garage": N_("Гараж"),
+    "premises": N_("Нежилое помещение"),
+    "production": N_("Производственный объект"),
+    "other": N_("Другое"),
 }
 CHECK_REASONS = {
-    "doubt": "Сомнения в показаниях",
-    "damage": "Повреждение или неисправность",
-    "seal": "Нарушена пломба",
-    "interval": "Истекает межповерочный интервал",
-    "planned": "Плановая проверка",
+    "doubt": N_("Сомнения в показаниях"),
+    "damage": N_("Повреждение или неисправность"),
+    "seal": N_("Нарушена пломба"),
+    "interval": N_("Истекает межповерочный интервал"),
+    "planned": N_("Плановая проверка"),
 }
 # The structured fields of each type, in the order the form and the appeal text show them.
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -75,13 +83,13 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "meter_check": ("meter_number", "meter_model", "installation_date", "check_reason"),
 }
 FIELD_LABELS = {
-    "power_kw": "Запрашиваемая мощность, кВт",
-    "voltage": "Уровень напряжения",
-    "object_type": "Тип объекта",
-    "meter_number": "Заводской номер прибора учета",
-    "meter_model": "Тип (модель) прибора учета",
-    "installation_date": "Дата установки",
-    "check_reason": "Причина проверки",
+    "power_kw": N_("Запрашиваемая мощность, кВт"),
+    "voltage": N_("Уровень напряжения"),
+    "object_type": N_("Тип объекта"),
+    "meter_number": N_("Заводской номер прибора учета"),
+    "meter_model": N_("Тип (модель) прибора учета"),
+    "installation_date": N_("Дата установки"),
+    "check_reason": N_("Причина проверки"),
 }
 CHOICES = {"voltage": VOLTAGES, "object_type": OBJECT_TYPES, "check_reason": CHECK_REASONS}
 USUAL_RATE_DAYS = 28
@@ -513,9 +521,9 @@ def request_status(stored: ServiceRequest) -> RequestStatus:
     if stored.check_state in ("checking", "rejected"):
         return RequestStatus(CHECK_STATES[stored.check_state], "", None)
     if appeal is None:
-        return RequestStatus("Зарегистрирована", "", None)
+        return RequestStatus(N_("Зарегистрирована"), "", None)
     answered = appeal.answered_at is not None and bool((appeal.answer_summary or "").strip())
-    label = "Дан ответ, заявка закрыта" if appeal.status == "closed" and answered else STATUSES[appeal.status]
+    label = N_("Дан ответ, заявка закрыта") if appeal.status == "closed" and answered else STATUSES[appeal.status]
     return RequestStatus(label, appeal.answer_summary if answered else "", appeal.answered_at if answered else None)
 
 

@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.i18n import N_
 from app.models import Organisation, Topic, utcnow
 
-ENTRY_TYPES = {"complaint": "Жалоба", "suggestion": "Предложение", "gratitude": "Благодарность", "question": "Вопрос"}
-MODERATION = {"pending": "На модерации", "published": "Опубликовано", "hidden": "Не публикуется"}
+ENTRY_TYPES = {
+    "complaint": _l("Жалоба"),
+    "suggestion": _l("Предложение"),
+    "gratitude": _l("Благодарность"),
+    "question": _l("Вопрос"),
+}
+MODERATION = {"pending": _l("На модерации"), "published": _l("Опубликовано"), "hidden": _l("Не публикуется")}
 # A burst check, separate from the publication moderation: NULL for an entry that was never held.
-CHECK_STATES = {"checking": "На проверке", "accepted": "Принята после проверки", "rejected": "Отклонена как спам"}
+CHECK_STATES = {
+    "checking": N_("На проверке"),
+    "accepted": N_("Принята после проверки"),
+    "rejected": N_("Отклонена как спам"),
+}
 
 
 class ReviewEntry(Model):

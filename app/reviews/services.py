@@ -25,6 +25,7 @@ from app.appeals.services import DeadlineResolver, insert_appeal, shared_resolve
 from app.database import DriverStatement, table_of, write_connection, write_transaction
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import N_
 from app.models import Contact, Organisation, OrgKind, Topic, User, utcnow
 from app.reviews import check
 from app.reviews.consent import CONSENT_PURPOSE, CONSENT_VERSION
@@ -563,9 +564,9 @@ def entry_status(entry: ReviewEntry) -> EntryStatus:
     if entry.check_state in ("checking", "rejected"):
         label = CHECK_STATES[entry.check_state]
     elif appeal is None:
-        label = "Зарегистрировано"
+        label = N_("Зарегистрировано")
     elif appeal.status == "closed" and answered:
-        label = "Дан ответ, обращение закрыто"
+        label = N_("Дан ответ, обращение закрыто")
     else:
         label = STATUSES.get(appeal.status, appeal.status)
     return EntryStatus(

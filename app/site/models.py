@@ -8,10 +8,11 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
+from app.i18n import N_
 from app.models import utcnow
 
 # The fixed pages of the public menu, by slug (the slug is the page's address).
-PAGES = {"payment": "Как оплатить", "contacts": "Контактная информация"}
+PAGES = {"payment": N_("Как оплатить"), "contacts": N_("Контактная информация")}
 
 
 class SitePage(Model):

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Response as FlaskResponse
 from flask import abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import lazy_gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select
@@ -56,7 +57,7 @@ from app.surveys.forms import (
 from app.surveys.models import CHANNEL_LABELS, CHANNELS, Response, Survey, SurveyAssignment, SurveyVersion
 from app.surveys.schema import DefinitionError, definition_changes, library, template, validate_definition
 
-STATUS_LABELS = {"draft": "черновик", "published": "опубликована", "closed": "закрыта"}
+STATUS_LABELS = {"draft": _l("черновик"), "published": _l("опубликована"), "closed": _l("закрыта")}
 PAGE_SIZE = 50
 RESPONDENT_CSS = ("css/respond.css", "css/surveys.css", "css/survey.css")  # the respondent pages' styles
 
@@ -190,7 +191,7 @@ def import_definition():
 # --------------------------------------------------------------------------- editing
 
 
-YES_NO_VALUES = [("1", lazy_gettext("Да")), ("0", lazy_gettext("Нет"))]
+YES_NO_VALUES = [("1", _l("Да")), ("0", _l("Нет"))]
 
 
 def _condition_sources(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -30,29 +31,29 @@ from app.surveys.models import ASSIGNABLE_CHANNELS, CHANNEL_LABELS
 from app.surveys.schema import QUESTION_CLASSES
 
 QUESTION_TYPE_LABELS = {
-    "rating": "Оценка по шкале",
-    "nps": "Готовность рекомендовать (NPS 0–10)",
-    "ces": "Усилие клиента (CES 1–7)",
-    "single_choice": "Один вариант",
-    "multi_choice": "Несколько вариантов",
-    "dropdown": "Выпадающий список",
-    "matrix": "Матрица (строки × шкала)",
-    "yes_no": "Да / нет",
-    "text": "Текст",
-    "number": "Число",
-    "date": "Дата",
-    "contact": "Контакты (с согласием)",
+    "rating": _l("Оценка по шкале"),
+    "nps": _l("Готовность рекомендовать (NPS 0–10)"),
+    "ces": _l("Усилие клиента (CES 1–7)"),
+    "single_choice": _l("Один вариант"),
+    "multi_choice": _l("Несколько вариантов"),
+    "dropdown": _l("Выпадающий список"),
+    "matrix": _l("Матрица (строки × шкала)"),
+    "yes_no": _l("Да / нет"),
+    "text": _l("Текст"),
+    "number": _l("Число"),
+    "date": _l("Дата"),
+    "contact": _l("Контакты (с согласием)"),
 }
 OP_LABELS = {
     "": "—",
-    "eq": "равно",
-    "ne": "не равно",
-    "gt": "больше",
-    "gte": "не меньше",
-    "lt": "меньше",
-    "lte": "не больше",
-    "answered": "есть ответ",
-    "not_answered": "нет ответа",
+    "eq": _l("равно"),
+    "ne": _l("не равно"),
+    "gt": _l("больше"),
+    "gte": _l("не меньше"),
+    "lt": _l("меньше"),
+    "lte": _l("не больше"),
+    "answered": _l("есть ответ"),
+    "not_answered": _l("нет ответа"),
 }
 
 COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
@@ -65,21 +66,21 @@ SLUG_RULE = "от 1 до 64 знаков: строчные латинские б
 
 
 class CreateForm(FlaskForm):
-    template = SelectField("Основа", choices=[], validate_choice=False)
+    template = SelectField(_l("Основа"), choices=[], validate_choice=False)
     # Optional: the view makes one from the title (app.surveys.interchange.slug_from_title) when empty.
     slug = StringField(
-        "Код анкеты (для ссылок)",
+        _l("Код анкеты (для ссылок)"),
         validators=[
             Optional(),
             Regexp(SLUG_PATTERN, message=SLUG_RULE),
         ],
     )
-    title = StringField("Название", validators=[Optional(), Length(max=300)])
+    title = StringField(_l("Название"), validators=[Optional(), Length(max=300)])
 
 
 class DuplicateForm(FlaskForm):
     slug = StringField(
-        "Код новой анкеты",
+        _l("Код новой анкеты"),
         validators=[
             DataRequired("Укажите код"),
             Regexp(SLUG_PATTERN, message=SLUG_RULE),
@@ -88,21 +89,21 @@ class DuplicateForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Файл анкеты", validators=[FileRequired("Выберите файл")])
+    file = FileField(_l("Файл анкеты"), validators=[FileRequired("Выберите файл")])
     source = SelectField(
-        "Формат",
+        _l("Формат"),
         choices=[
-            ("", "Определить по файлу"),
-            ("native", "JSON Отклика"),
-            ("surveyjs", "SurveyJS (файл JSON)"),
-            ("xlsform", "XLSForm (электронная таблица)"),
+            ("", _l("Определить по файлу")),
+            ("native", _l("JSON Отклика")),
+            ("surveyjs", _l("SurveyJS (файл JSON)")),
+            ("xlsform", _l("XLSForm (электронная таблица)")),
         ],
         default="",
     )
 
 
 class JsonForm(FlaskForm):
-    document = TextAreaField("Определение анкеты (JSON)", validators=[DataRequired("Документ пуст")])
+    document = TextAreaField(_l("Определение анкеты (JSON)"), validators=[DataRequired("Документ пуст")])
 
 
 class ActionForm(FlaskForm):
@@ -112,29 +113,31 @@ class ActionForm(FlaskForm):
 class QuestionForm(FlaskForm):
     page = HiddenField()
     index = HiddenField()
-    code = StringField("Код вопроса", validators=[Optional(), Regexp(CODE_PATTERN, message=CODE_RULE)])
-    type = SelectField("Тип", choices=list(QUESTION_TYPE_LABELS.items()))
-    text_ru = TextAreaField("Текст вопроса", validators=[DataRequired("Укажите текст"), Length(max=2000)])
-    help_ru = StringField("Подсказка", validators=[Optional(), Length(max=500)])
-    required = BooleanField("Обязательный")
-    other = BooleanField("Другое (свой ответ)")
-    shuffle = BooleanField("Перемешивать варианты")
-    min_selections = IntegerField("Выбрать не меньше", validators=[Optional()])
-    max_selections = IntegerField("Выбрать не больше", validators=[Optional()])
-    rows = TextAreaField("Строки матрицы: «код | текст»", validators=[Optional()])
-    scale_min = IntegerField("Шкала от", validators=[Optional()])
-    scale_max = IntegerField("Шкала до", validators=[Optional()])
+    code = StringField(_l("Код вопроса"), validators=[Optional(), Regexp(CODE_PATTERN, message=CODE_RULE)])
+    type = SelectField(_l("Тип"), choices=list(QUESTION_TYPE_LABELS.items()))
+    text_ru = TextAreaField(_l("Текст вопроса"), validators=[DataRequired("Укажите текст"), Length(max=2000)])
+    help_ru = StringField(_l("Подсказка"), validators=[Optional(), Length(max=500)])
+    required = BooleanField(_l("Обязательный"))
+    other = BooleanField(_l("Другое (свой ответ)"))
+    shuffle = BooleanField(_l("Перемешивать варианты"))
+    min_selections = IntegerField(_l("Выбрать не меньше"), validators=[Optional()])
+    max_selections = IntegerField(_l("Выбрать не больше"), validators=[Optional()])
+    rows = TextAreaField(_l("Строки матрицы: «код | текст»"), validators=[Optional()])
+    scale_min = IntegerField(_l("Шкала от"), validators=[Optional()])
+    scale_max = IntegerField(_l("Шкала до"), validators=[Optional()])
     style = SelectField(
-        "Вид шкалы", choices=[("numbers", "Цифры"), ("stars", "Звезды"), ("faces", "Смайлики")], default="numbers"
+        _l("Вид шкалы"),
+        choices=[("numbers", _l("Цифры")), ("stars", _l("Звезды")), ("faces", _l("Смайлики"))],
+        default="numbers",
     )
-    label_min = StringField("Подпись минимума", validators=[Optional(), Length(max=200)])
-    label_max = StringField("Подпись максимума", validators=[Optional(), Length(max=200)])
-    max_length = IntegerField("Максимум символов", validators=[Optional()])
-    number_min = StringField("Минимум", validators=[Optional(), Length(max=32)])
-    number_max = StringField("Максимум", validators=[Optional(), Length(max=32)])
-    cond_question = SelectField("Показывать, если вопрос", choices=[("", "— всегда —")], validate_choice=False)
-    cond_op = SelectField("Условие", choices=list(OP_LABELS.items()), default="")
-    cond_value = StringField("Значение", validators=[Optional(), Length(max=200)])
+    label_min = StringField(_l("Подпись минимума"), validators=[Optional(), Length(max=200)])
+    label_max = StringField(_l("Подпись максимума"), validators=[Optional(), Length(max=200)])
+    max_length = IntegerField(_l("Максимум символов"), validators=[Optional()])
+    number_min = StringField(_l("Минимум"), validators=[Optional(), Length(max=32)])
+    number_max = StringField(_l("Максимум"), validators=[Optional(), Length(max=32)])
+    cond_question = SelectField(_l("Показывать, если вопрос"), choices=[("", _l("— всегда —"))], validate_choice=False)
+    cond_op = SelectField(_l("Условие"), choices=list(OP_LABELS.items()), default="")
+    cond_value = StringField(_l("Значение"), validators=[Optional(), Length(max=200)])
 
     # Set by the view before ``question_from_form``: the option rows as typed and the codes that a
     # published version froze (their answers are compared across versions by code).
@@ -144,11 +147,13 @@ class QuestionForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    target = SelectField("Куда", choices=[("all", "Все ЦОК"), ("branch", "Все ЦОК филиала"), ("list", "Выбранные ЦОК")])
-    branch = SelectField("Филиал", choices=[], coerce=int, validate_choice=False)
-    centers = SelectMultipleField("ЦОК", choices=[], coerce=int, validate_choice=False)
+    target = SelectField(
+        _l("Куда"), choices=[("all", _l("Все ЦОК")), ("branch", _l("Все ЦОК филиала")), ("list", _l("Выбранные ЦОК"))]
+    )
+    branch = SelectField(_l("Филиал"), choices=[], coerce=int, validate_choice=False)
+    centers = SelectMultipleField(_l("ЦОК"), choices=[], coerce=int, validate_choice=False)
     channels = SelectMultipleField(
-        "Каналы", choices=[(c, CHANNEL_LABELS[c]) for c in ASSIGNABLE_CHANNELS], validate_choice=False
+        _l("Каналы"), choices=[(c, CHANNEL_LABELS[c]) for c in ASSIGNABLE_CHANNELS], validate_choice=False
     )
 
 

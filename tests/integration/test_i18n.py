@@ -1,8 +1,8 @@
 """English second language: ?lang=en switches the UI and is remembered; the en catalogue is complete.
 
-Templates translate some labels at render time (`{{ _(label) }}`) whose Russian text lives in Python
-constants; those msgids reach the catalogue through app/translations/runtime_msgids.py, and
-`test_runtime_labels_are_translated` proves that file still covers the constants.
+Labels whose Russian text lives in Python constants are marked where they are defined: `_l` (lazy_gettext,
+printed in the reader's language) or, where the label is also data, `N_` (app/i18n.py: extracted, translated
+on display). `test_runtime_labels_are_marked` proves every such constant is one or the other.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import refresh
+from flask_babel.speaklater import LazyString
 
 from app.extensions import db
 from app.models import Organisation, OrgKind
@@ -50,8 +51,8 @@ def page(client, url: str) -> str:
     return client.get(url).get_data(as_text=True)
 
 
-def runtime_labels() -> dict[str, str]:
-    """Russian labels kept in Python and translated by templates at render time -> where they come from."""
+def runtime_labels() -> list[tuple[str | LazyString, str]]:
+    """Russian labels kept in Python (plain or lazy) and where they come from."""
     from flask_wtf import FlaskForm
 
     from app import nav
@@ -68,12 +69,12 @@ def runtime_labels() -> dict[str, str]:
     from app.surveys.forms import OP_LABELS, QUESTION_TYPE_LABELS
     from app.surveys.models import CHANNEL_LABELS
 
-    found: dict[str, str] = {}
+    found: list[tuple[str | LazyString, str]] = []
 
     def add(texts, source: str) -> None:
         for text in texts:
-            if CYRILLIC.search(text or ""):
-                found.setdefault(text, source)
+            if isinstance(text, LazyString | str) and CYRILLIC.search(str(text)):
+                found.append((text, source))
 
     add((label for _endpoint, label, _roles in nav.NAVIGATION), "app.nav.NAVIGATION")
     add(ROLE_LABELS.values(), "app.models.ROLE_LABELS")
@@ -121,7 +122,7 @@ def runtime_labels() -> dict[str, str]:
                 (
                     choice[1]
                     for choice in choices
-                    if isinstance(choice, tuple | list) and len(choice) == 2 and isinstance(choice[1], str)
+                    if isinstance(choice, tuple | list) and len(choice) == 2 and isinstance(choice[1], str | LazyString)
                 ),
                 f"{cls.__module__}.{cls.__name__}.{field.name} choices",
             )
@@ -219,15 +220,22 @@ def test_english_catalogue_is_complete():
     assert not fuzzy, f"fuzzy msgids: {fuzzy[:20]}"
 
 
-def test_catalogue_is_extracted_from_the_current_sources():
-    """A new `_("…")` in a template must reach the catalogue (re-run extraction, then translate it)."""
+def extracted_messages() -> list[tuple[str, str]]:
+    """(file, msgid) of every message `pybabel extract` finds with babel.cfg (its keywords: `_l`, `N_`, …)."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
     with open(ROOT / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
-    extracted = extract_from_dir(str(ROOT), method_map, options_map)
-    in_sources = {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in extracted}
+    return [
+        (filename, message if isinstance(message, str) else message[0])
+        for filename, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map)
+    ]
+
+
+def test_catalogue_is_extracted_from_the_current_sources():
+    """A new `_("…")` in a template must reach the catalogue (re-run extraction, then translate it)."""
+    in_sources = {message for _file, message in extracted_messages()}
     in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read_catalog("en") if m.id}
     missing = sorted(in_sources - in_catalogue)
     assert not missing, f"run pybabel extract/update and translate: {missing[:20]}"
@@ -247,18 +255,49 @@ def test_catalogues_cover_the_same_msgids():
     assert {m.id for m in read_catalog("en") if m.id} == {m.id for m in read_catalog("ru") if m.id}
 
 
-def test_runtime_labels_are_translated(app):
-    """Labels living in Python reach the catalogue; otherwise `_(label)` silently stays Russian."""
+def unmarked_labels(labels: list[tuple[str | LazyString, str]]) -> dict[str, str]:
+    """Labels that would stay Russian in English: a lazy label whose msgid has no translation, a plain one that
+    extraction does not find in the Python sources (no `N_` where it is defined) or that has no translation."""
     catalog = read_catalog("en")
+    in_python = {message for filename, message in extracted_messages() if filename.endswith(".py")}
+
+    def translated(msgid: str) -> bool:
+        message = catalog.get(msgid)
+        return message is not None and bool(message.string)
+
+    unmarked: dict[str, str] = {}
+    for label, source in labels:
+        msgid = label._args[0] if isinstance(label, LazyString) else label
+        if not translated(msgid) or (isinstance(label, str) and msgid not in in_python):
+            unmarked.setdefault(msgid, source)
+    return unmarked
+
+
+def test_runtime_labels_are_marked(app):
+    """Every label living in Python is lazy (`_l`) or extracted (`N_`) and translated; otherwise it silently
+    stays Russian on an English page."""
     with app.test_request_context():
         labels = runtime_labels()
-    assert "Главная" in labels and "Электронная почта" in labels
-    missing = {
-        text: source for text, source in labels.items() if catalog.get(text) is None or not catalog.get(text).string
-    }
-    assert not missing, f"add these to app/translations/runtime_msgids.py and translate them: {missing}"
+    msgids = {label._args[0] if isinstance(label, LazyString) else label for label, _source in labels}
+    assert "Главная" in msgids and "Электронная почта" in msgids and "Жалоба" in msgids
+    assert any(isinstance(label, LazyString) for label, _source in labels)
+    assert any(isinstance(label, str) for label, _source in labels)
+    unmarked = unmarked_labels(labels)
+    assert not unmarked, f"mark these with _l (or N_ where they are data) where defined and translate them: {unmarked}"
     # Jinja formats every _() result with %, so a label with a bare % would break the page.
-    assert not [text for text in labels if re.search(r"%(?!\(\w+\)s|%)", text)]
+    assert not [msgid for msgid in msgids if re.search(r"%(?!\(\w+\)s|%)", msgid)]
+
+
+def test_a_bare_label_is_caught(app):
+    """The guard above can fail: a plain Russian label that nothing marks, or a lazy one nobody translated."""
+    from flask_babel import lazy_gettext
+
+    assert unmarked_labels([("Жалоба", "KINDS")]) == {}
+    assert unmarked_labels([(lazy_gettext("Главная"), "NAVIGATION")]) == {}
+    assert unmarked_labels([("Новый вид без пометки", "KINDS")]) == {"Новый вид без пометки": "KINDS"}
+    assert unmarked_labels([(lazy_gettext("Новый пункт меню"), "NAVIGATION")]) == {"Новый пункт меню": "NAVIGATION"}
+    # A plain label only a template translates is not marked where it is defined.
+    assert unmarked_labels([("Вход для сотрудников", "NAVIGATION")]) == {"Вход для сотрудников": "NAVIGATION"}
 
 
 def test_english_rendering_uses_compiled_catalogue(app):
@@ -268,7 +307,7 @@ def test_english_rendering_uses_compiled_catalogue(app):
     catalog = read_catalog("en")
     with app.test_request_context(), force_locale("en"):
         for message in catalog:
-            if message.id and isinstance(message.id, str) and "%" not in message.id:
+            if message.id and isinstance(message.id, str) and "%" not in message.id and not message.context:
                 assert gettext(message.id) == message.string, message.id
 
 
@@ -281,8 +320,55 @@ def test_moderation_filter_labels(client, make_user, login, lang, needle):
 
 
 def test_surveys_question_scale_in_english(app):
-    """The face-scale names of _questions.html come through runtime_msgids.py."""
+    """The face-scale names of _questions.html are translated where the macro prints them."""
     from flask_babel import force_locale, gettext
 
     with app.test_request_context(), force_locale("en"):
         assert gettext("очень плохо") == "very bad"
+
+
+def test_appeal_subtype_question_in_english(client, org, make_user, login):
+    """The subtype «вопрос» has its own msgid (context "appeal subtype") and reads «question» in English. Before,
+    it leaned on the singular of the plural noun «вопрос/вопросы» of the review book's counts (gettext falls
+    back to a plural entry's first form), so a change to that noun would have renamed the subtype."""
+    subtype = read_catalog("en").get("вопрос", context="appeal subtype")
+    assert subtype is not None and subtype.string == "question"
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from app.appeals.services import create_appeal_in_session
+    from app.database import write_transaction
+
+    center = db.session.scalar(select(Organisation).where(Organisation.code == "KUR"))
+    with write_transaction():
+        appeal = create_appeal_in_session(
+            kind="application",
+            form="interactive",
+            channel="web",
+            topic_code="metering",
+            center_id=center.id,
+            received_at=datetime(2026, 3, 10, 9, 0),
+            subtype="question",
+        )
+    login(make_user("operator", scope="KUR"))
+    for url in ("/appeals/", f"/appeals/{appeal.id}"):
+        english = page(client, f"{url}?lang=en")
+        assert "Application (question)" in english, url
+        assert "(вопрос)" not in english, url
+        russian = page(client, f"{url}?lang=ru")
+        assert "Заявление (вопрос)" in russian, url
+
+
+def test_face_names_follow_each_request_language(app):
+    """The face names are translated when the macro runs, not once when the template is first imported."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = '{% from "surveys/_questions.html" import face_name %}{{ face_name(1) }}|{{ face_name(5) }}'
+    with app.test_request_context(), force_locale("ru"):
+        assert render_template_string(source) == "очень плохо|отлично"
+    with app.test_request_context(), force_locale("en"):
+        assert render_template_string(source) == "very bad|excellent"
+    with app.test_request_context(), force_locale("ru"):
+        assert render_template_string(source) == "очень плохо|отлично"
