@@ -9,7 +9,7 @@ pip_install = { test -x $(UV) || $(PY) -m pip install -q 'uv==$(UV_VERSION)'; } 
 	$(UV) pip install -q --python $(PY) -c constraints.txt $(1) || \
 	$(PY) -m pip install -q -c constraints.txt $(1)
 
-.PHONY: run test test-fast install install-test translations bench lint typecheck lock clean
+.PHONY: run test test-fast install install-test translations messages bench lint typecheck lock clean
 
 run: install translations
 	@scripts/system-deps.sh run
@@ -48,6 +48,11 @@ lock:
 
 translations: install
 	@$(VENV)/bin/pybabel compile -d app/translations -f >/dev/null
+
+# Every msgid in the code (keywords in babel.cfg) into messages.pot; new ones go into both .po files by hand
+# (tests/integration/test_i18n.py names the missing ones).
+messages: install
+	@$(VENV)/bin/pybabel extract -F babel.cfg --sort-by-file -o app/translations/messages.pot . >/dev/null 2>&1
 
 lint: install-test
 	@$(VENV)/bin/ruff check .
