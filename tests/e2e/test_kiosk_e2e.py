@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled_box
 
 PORTRAIT = {"width": 1080, "height": 1920}
 SURVEY = {
@@ -159,7 +159,7 @@ def wait_for_count(live_server, model, expected: int, timeout: float = 20.0) -> 
 
 
 def assert_touch_size(locator, minimum: float = 48) -> None:
-    box = locator.bounding_box()
+    box = settled_box(locator.page, locator)
     assert box is not None, locator
     assert box["width"] >= minimum and box["height"] >= minimum, box
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled_box
 from tests.e2e.test_kiosk_e2e import arrive, enrol
 
 SIZES = {"portrait": {"width": 1080, "height": 1920}, "landscape": {"width": 1280, "height": 800}}
@@ -24,7 +24,7 @@ def mounted(request, browser):
 
 def fits(page, locator) -> None:
     """The element is entirely inside the viewport as the screen opens, not hidden under the sticky nav."""
-    box = locator.bounding_box()
+    box = settled_box(page, locator)
     viewport = page.viewport_size
     assert box is not None, locator
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (page.size_name, box)
@@ -73,7 +73,7 @@ def test_consent_step_buttons_are_not_under_the_navigation(live_server, mounted)
     mounted.locator('[data-nav="next"]').tap()
     consent = mounted.locator('.choice:has(input[name="consent"])')
     consent.scroll_into_view_if_needed()
-    box, nav = consent.bounding_box(), mounted.locator(".kiosk-nav").bounding_box()
+    box, nav = settled_box(mounted, consent), settled_box(mounted, mounted.locator(".kiosk-nav"))
     screenshot(mounted, f"kiosk-consent-{mounted.size_name}")
     assert box["y"] + box["height"] <= nav["y"], (mounted.size_name, box, nav)
 
@@ -91,5 +91,5 @@ def test_review_receipt_shows_the_deadline_and_a_status_qr_code(live_server, mou
     promise = mounted.locator("#thanks-promise").inner_text()
     assert "не позднее" in promise
     qr = mounted.locator("#thanks-receipt .kiosk-status-qr svg")
-    assert qr.count() == 1 and qr.bounding_box()["width"] >= 150
+    assert qr.count() == 1 and settled_box(mounted, qr)["width"] >= 150
     fits(mounted, mounted.get_by_role("button", name="На главный экран"))

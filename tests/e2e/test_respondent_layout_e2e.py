@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled_box
 
 WIDTHS = (320, 390, 1280)
 
@@ -20,7 +20,7 @@ def test_the_0_to_10_scale_is_one_row_inside_its_card(browser, survey_link, widt
     context, page = _page_at(browser, width)
     try:
         page.goto(survey_link)
-        card = page.locator("#q-nps").bounding_box()
+        card = settled_box(page, page.locator("#q-nps"))
         boxes = [page.locator(f"#q-nps label.scale-option:has(input[value='{n}'])").bounding_box() for n in range(11)]
         screenshot(page, f"respondent-nps-{width}")
         assert len({round(box["y"]) for box in boxes}) == 1, boxes  # one row

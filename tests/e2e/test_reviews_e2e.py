@@ -7,14 +7,14 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, settled_box
 
 PAYLOAD = '<script>alert(1)</script> "><img src=x onerror=alert(1)> Свет отключают каждый вечер'
 CONTACT = {"name": "Евграф Тайнов", "email": "evgraf.tainov@example.test", "phone": "+7 915 123-45-67"}
 
 
 def assert_touch_size(locator, minimum: float = 48) -> None:
-    box = locator.bounding_box()
+    box = settled_box(locator.page, locator)
     assert box is not None and box["width"] >= minimum and box["height"] >= minimum, box
 
 
