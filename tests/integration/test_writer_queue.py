@@ -73,3 +73,51 @@ def test_no_queue_on_postgresql(app):
         if db.engine.dialect.name == "sqlite":
             pytest.skip("PostgreSQL queues its writers itself")
         assert isinstance(writer_turn(), contextlib.nullcontext)
+
+
+def _synchronous(connection) -> int:
+    return connection.exec_driver_sql("PRAGMA synchronous").scalar_one()
+
+
+def test_the_write_helpers_sync_the_wal_after_the_turn_and_before_returning(app, lock_path, monkeypatch):
+    """The write helpers commit without syncing (NORMAL = 1) and sync the WAL file themselves once the queue is
+    free, before they return: the next writer does not wait for this one's disk, and nothing is acknowledged
+    before it is on disk."""
+    import app.database as database
+
+    synced: list[tuple[str, bool]] = []
+    real_fdatasync = database.os.fdatasync
+
+    def recording_fdatasync(descriptor: int) -> None:
+        synced.append((database.os.readlink(f"/proc/self/fd/{descriptor}"), lock_is_free(lock_path)))
+        real_fdatasync(descriptor)
+
+    monkeypatch.setattr(database.os, "fdatasync", recording_fdatasync)
+    wal = str(lock_path.with_name(lock_path.name.removesuffix(".writers") + "-wal"))
+    with app.app_context():
+        with write_connection() as connection:
+            assert _synchronous(connection) == 1
+            connection.execute(text("CREATE TABLE probe (id INTEGER PRIMARY KEY)"))
+        assert synced == [(wal, True)]
+        with write_transaction():
+            assert _synchronous(db.session.connection()) == 1
+            db.session.execute(text("INSERT INTO probe DEFAULT VALUES"))
+        assert synced == [(wal, True), (wal, True)]
+        with pytest.raises(RuntimeError), write_transaction():
+            db.session.execute(text("INSERT INTO probe DEFAULT VALUES"))
+            raise RuntimeError("rolled back: nothing to sync")
+        assert len(synced) == 2
+        db.session.remove()
+
+
+def test_other_transactions_keep_the_commit_that_syncs(app, lock_path):
+    """A transaction outside the helpers (a plain session commit) syncs in its own commit (FULL = 2), also on a
+    pooled connection the helpers used before."""
+    with app.app_context():
+        with write_connection() as connection:
+            connection.execute(text("CREATE TABLE probe (id INTEGER PRIMARY KEY)"))
+        db.session.execute(text("INSERT INTO probe DEFAULT VALUES"))
+        assert _synchronous(db.session.connection()) == 2
+        db.session.commit()
+        with db.engine.connect() as connection:
+            assert _synchronous(connection) == 2
