@@ -7,9 +7,13 @@ import json
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from app.analysis import actions
+from app.extensions import db
 from app.org.services import find_org
+from app.surveys.models import Survey, SurveyVersion
+from tests.conftest import DatabaseSeed, register_seed, seed_org
 from tests.integration.test_analysis_report import SMALL_DEFINITION, add_responses, make_survey
 
 BEFORE = datetime(2026, 5, 15, 9)  # inside the default 90-day window before 2026-07-01
@@ -47,13 +51,25 @@ def seed(version, plan: dict[str, tuple[int, int]], n: int = 200) -> None:
         add_responses(version, code, AFTER, wait_rows(after, n))
 
 
-@pytest.fixture
-def planted(org):
+def seed_planted() -> object:
     """LGV 30 % → 80 % (a planted +40 points beyond the network), every other Kursk centre 50 % → 60 %
     (a network-wide rise of 10 points)."""
+    seed_org()
     version = make_survey(SMALL_DEFINITION)
     seed(version, {"LGV": (60, 160), **dict.fromkeys(KURSK_OTHERS, (100, 120))})
     return version
+
+
+# 2 000 responses, read by about twenty tests: built once into a template, copied for each (tests/conftest.py).
+register_seed("planted", DatabaseSeed("action-effect-planted", seed_planted, includes=frozenset({"org"})))
+
+
+@pytest.fixture
+def planted(org) -> SurveyVersion:
+    """The published version of the seeded survey (see ``seed_planted``)."""
+    return db.session.scalars(
+        select(SurveyVersion).join(Survey).where(Survey.slug == SMALL_DEFINITION["slug"]).order_by(SurveyVersion.id)
+    ).one()
 
 
 def run(runner, *args: str):
