@@ -61,11 +61,17 @@ def seed_planted() -> object:
 
 
 # 2 000 responses, read by about twenty tests: built once into a template, copied for each (tests/conftest.py).
-register_seed("planted", DatabaseSeed("action-effect-planted", seed_planted, includes=frozenset({"org"})))
+# (The fixture name a seed is registered under is global: other files have a ``planted`` fixture of their own.)
+register_seed("action_effect_seed", DatabaseSeed("action-effect-planted", seed_planted, includes=frozenset({"org"})))
 
 
 @pytest.fixture
-def planted(org) -> SurveyVersion:
+def action_effect_seed(org) -> None:
+    """The test's database is a copy of ``seed_planted``'s template."""
+
+
+@pytest.fixture
+def planted(action_effect_seed) -> SurveyVersion:
     """The published version of the seeded survey (see ``seed_planted``)."""
     return db.session.scalars(
         select(SurveyVersion).join(Survey).where(Survey.slug == SMALL_DEFINITION["slug"]).order_by(SurveyVersion.id)

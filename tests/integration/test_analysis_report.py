@@ -15,6 +15,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.surveys.models import Answer, Response, Survey, SurveyVersion
+from tests.conftest import DatabaseSeed, register_seed, seed_org
 
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 Q2 = (date(2026, 4, 1), date(2026, 6, 30))
@@ -100,17 +101,37 @@ def ratings(**counts: dict[int, int]) -> list[dict[str, float]]:
     return [{code: values[i] for code, values in columns.items()} for i in range(n.pop())]
 
 
-@pytest.fixture
-def synthetic(org):
+def seed_synthetic() -> object:
     """Known structure (app.surveys.synthetic): wait > competence > politeness > clarity > comfort drive
     overall; LGV is much worse on wait. Kursk branch centres, ~900 responses each in Q3; OBO gets only 12."""
     from app.surveys.synthetic import generate_responses
 
+    seed_org()
     version = make_survey(visit_csat_definition())
     main = centers("SHCH", "LGV", "ZHEL", "KUR")
     generate_responses(version, main, *Q3, n=3600, seed=7, weak_center_code="LGV")
     generate_responses(version, centers("OBO"), *Q3, n=12, seed=8, weak_center_code=None)
     return version
+
+
+# 3 612 generated responses read by six tests: built once into a template, copied for each (tests/conftest.py).
+# (Registered under a name of its own: the fixture name a seed is registered under is global to the run.)
+register_seed(
+    "analysis_synthetic_seed", DatabaseSeed("analysis-synthetic", seed_synthetic, includes=frozenset({"org"}))
+)
+
+
+@pytest.fixture
+def analysis_synthetic_seed(org) -> None:
+    """The test's database is a copy of ``seed_synthetic``'s template."""
+
+
+@pytest.fixture
+def synthetic(analysis_synthetic_seed) -> SurveyVersion:
+    """The published version of the seeded visit-csat survey (see ``seed_synthetic``)."""
+    return db.session.scalars(
+        select(SurveyVersion).join(Survey).where(Survey.slug == "visit-csat").order_by(SurveyVersion.id)
+    ).one()
 
 
 def test_known_structure_is_found(synthetic):
