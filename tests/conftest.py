@@ -111,7 +111,8 @@ SEED_BY_FIXTURE: dict[str, DatabaseSeed] = {}
 
 def register_seed(fixture_name: str, seed: DatabaseSeed) -> None:
     """A test that uses the fixture ``fixture_name`` (directly or through another fixture) starts on a
-    copy of ``seed``'s template instead of an empty database; the fixture then only looks its data up."""
+    copy of ``seed``'s template instead of an empty database; the fixture then only looks its data up.
+    The name holds for the whole run, whichever file registers it: use one no other file gives a fixture."""
     SEED_BY_FIXTURE[fixture_name] = seed
 
 
