@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: ruff, the whole suite on SQLite, the browser tests, then the database tests on a throwaway
-# PostgreSQL. pytest-xdist spreads each pass over the cores (OTKLIK_TEST_WORKERS, default: one per core);
-# each worker has its own SQLite templates and its own PostgreSQL database (tests/conftest.py).
+# PostgreSQL: those that together run every SQL statement the SQLite pass ran, and every test that pass cannot
+# vouch for (tests/statement_cover.py; OTKLIK_PG_ALL=1 runs them all). pytest-xdist spreads each pass over the
+# cores (OTKLIK_TEST_WORKERS, default: one per core); each worker has its own SQLite templates and its own
+# PostgreSQL database (tests/conftest.py).
 # `make test-fast` (scripts/test.sh fast): ruff and the unit and integration tests on SQLite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +36,11 @@ mypy_verdict() {
 }
 
 echo "== pytest on SQLite: unit and integration"
+statements="$(mktemp -d /tmp/otklik-statements.XXXXXX)"
+trap 'rm -rf "$statements"' EXIT
+if [ "$mode" = full ]; then export OTKLIK_RECORD_STATEMENTS="$statements"; fi
 $PY -m pytest -p no:cacheprovider "${XDIST[@]}" --ignore=tests/e2e "$@" || { mypy_verdict; exit 1; }
+unset OTKLIK_RECORD_STATEMENTS
 echo "== mypy"
 mypy_verdict
 [ "$mode" = fast ] && exit 0
@@ -43,8 +49,12 @@ echo "== pytest: browser tests in Chromium"
 $PY -m pytest -p no:cacheprovider "${XDIST[@]}" tests/e2e "$@"
 
 echo "== pytest on PostgreSQL"
+if [ -z "${OTKLIK_PG_ALL:-}" ]; then
+  $PY -m tests.statement_cover "$statements" >"$statements/left-out.txt"
+  export OTKLIK_PG_LEAVE_OUT="$statements/left-out.txt"
+fi
 pgdir="$(mktemp -d /tmp/otklik-pg.XXXXXX)"
-cleanup() { scripts/pg-cluster.sh stop "$pgdir"; rm -rf "$pgdir"; }
+cleanup() { scripts/pg-cluster.sh stop "$pgdir"; rm -rf "$pgdir" "$statements"; }
 trap cleanup EXIT
 url="$(scripts/pg-cluster.sh start "$pgdir")"
 OTKLIK_TEST_DATABASE_URL="$url" $PY -m pytest -p no:cacheprovider "${XDIST[@]}" -m postgres "$@"

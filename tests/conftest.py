@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from tests import statement_cover
 
 PG_URL = os.environ.get("OTKLIK_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ _share_url_builders()
 
 
 def pytest_configure(config):
+    config.pluginmanager.register(statement_cover, "otklik_statement_cover")
     config.addinivalue_line(
         "markers",
         "production_password_hashing: keep argon2id at the production parameters (tests of the hashing itself)",
@@ -145,14 +147,14 @@ def _pg_admin(statement: str) -> None:
 
 def _build_schema(url: str) -> None:
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
+    with app.app_context(), statement_cover.paused():
         db.create_all()
         db.engine.dispose()
 
 
 def _run_seed(url: str, seed: DatabaseSeed) -> None:
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
+    with app.app_context(), statement_cover.paused():
         seed.build()
         db.session.remove()
         db.engine.dispose()

@@ -1,0 +1,102 @@
+"""The choice of database tests for the PostgreSQL pass (tests/statement_cover.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tests.statement_cover import RecordedTest, Recorder, choose, load_records, main, runs_python, statement_shape
+
+
+def test_a_shape_ignores_values_list_lengths_and_numbers():
+    assert statement_shape("SELECT a FROM t WHERE id IN (?, ?, ?)") == statement_shape(
+        "SELECT a FROM t\n  WHERE id IN (?)"
+    )
+    # SQLAlchemy's batched insert numbers its rows with literals
+    many = "INSERT INTO answer (a, b) SELECT p0, p1 FROM (VALUES (?, ?, 0), (?, ?, 1), (?, ?, 2)) AS imp_sen(p0, p1, n)"
+    one = "INSERT INTO answer (a, b) SELECT p0, p1 FROM (VALUES (?, ?, 0)) AS imp_sen(p0, p1, n)"
+    assert statement_shape(many) == statement_shape(one)
+    assert statement_shape("SAVEPOINT sa_savepoint_3") == statement_shape("SAVEPOINT sa_savepoint_12")
+    assert statement_shape("SELECT 1 WHERE k = 'centre'") == statement_shape("SELECT 1 WHERE k = 'it''s'")
+
+
+def test_a_shape_keeps_what_the_database_does():
+    assert statement_shape("SELECT a FROM t WHERE id IN (?)") != statement_shape("SELECT a FROM u WHERE id IN (?)")
+    assert statement_shape("SELECT a FROM t ORDER BY a") != statement_shape("SELECT a FROM t ORDER BY a DESC")
+    assert statement_shape("UPDATE t SET a = ?") != statement_shape("UPDATE t SET a = ?, b = ?")
+
+
+def _records(**tests: tuple[str, float, set[str]]) -> dict[str, RecordedTest]:
+    return {
+        name: RecordedTest(outcome, duration, False, statements)
+        for name, (outcome, duration, statements) in tests.items()
+    }
+
+
+def test_the_choice_covers_every_shape_with_fewer_tests():
+    records = _records(
+        a=("passed", 1.0, {"s1", "s2"}),
+        b=("passed", 1.0, {"s3"}),
+        c=("passed", 1.0, {"s1", "s2", "s3"}),  # alone covers what a and b cover together
+        d=("passed", 1.0, {"s1"}),
+    )
+    chosen, reasons = choose(records)
+    assert chosen == ["c"]
+    assert reasons["covers statements"] == 1
+
+
+def test_the_choice_weighs_time():
+    records = _records(
+        slow=("passed", 30.0, {"s1", "s2", "s3"}),
+        quick_one=("passed", 0.2, {"s1", "s2"}),
+        quick_two=("passed", 0.2, {"s3"}),
+    )
+    assert choose(records)[0] == ["quick_one", "quick_two"]
+
+
+def test_what_the_recorder_cannot_vouch_for_always_runs():
+    records = _records(
+        only_postgres=("skipped", 0.0, set()),
+        broken=("failed", 1.0, {"s1"}),
+        covered=("passed", 1.0, {"s1"}),
+        server=("passed", 5.0, {"s1"}),
+    )
+    records["server"].opaque = True
+    chosen, reasons = choose(records)
+    # s1 is covered by the server test that runs anyway; the failed one ran it too but is kept for itself
+    assert chosen == ["broken", "only_postgres", "server"]
+    assert reasons == {"not passed on SQLite": 2, "starts a process": 1, "covers statements": 0}
+
+
+def test_the_same_records_give_the_same_choice():
+    records = _records(**{f"t{i}": ("passed", 1.0, {f"s{i % 5}", f"s{i % 7}"}) for i in range(40)})
+    first = choose(records)[0]
+    assert first == choose(dict(reversed(records.items())))[0]
+    assert set().union(*(records[n].statements for n in first)) == {f"s{i}" for i in range(7)}
+
+
+def test_the_recorder_files_round_trip_and_main_prints_what_is_left_out(tmp_path, capsys):
+    recorder = Recorder()
+    recorder.current = recorder.tests.setdefault("x::a", RecordedTest("passed", 1.0))
+    recorder.statement("SELECT 1 FROM t WHERE id IN (?, ?)")
+    recorder.statement("SELECT 1 FROM t WHERE id IN (?)")
+    recorder.current = recorder.tests.setdefault("x::b", RecordedTest("passed", 2.0))
+    recorder.statement("SELECT 1 FROM t WHERE id IN (?)")
+    recorder.current = None
+    recorder.statement("DELETE FROM t")  # outside a test: no one's
+    (tmp_path / "gw0.json").write_text(json.dumps(recorder.to_json()))
+    loaded = load_records(tmp_path)
+    assert len(loaded["x::a"].statements) == 1 and loaded["x::a"].statements == loaded["x::b"].statements
+    assert main([str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.split() == ["x::b"]
+    assert "1 of 2 database tests" in err
+
+
+def test_only_a_python_process_hides_statements():
+    assert runs_python([sys.executable, "-c", "pass"])
+    assert runs_python([str(Path(sys.prefix) / "bin" / "gunicorn"), "app:app"])
+    assert runs_python(f"{sys.executable} -m flask")
+    assert not runs_python(["pdftotext", "-layout", "report.pdf", "-"])
+    assert not runs_python("true")
