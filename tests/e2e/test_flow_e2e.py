@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.booking.hours import is_holiday
@@ -61,14 +62,14 @@ def test_manager_opens_a_centre_and_reads_the_busiest_hour(live_server, page):
     page.wait_for_url(f"{live_server.url}/flow/KUR")
     in_words = "Больше всего посетителей ожидается"
     if monday - date.today() < timedelta(days=7):  # the coming week holds the bookings
-        assert page.get_by_text(in_words).is_visible()
+        expect(page.get_by_text(in_words)).to_be_visible()
         assert "по понедельникам с 11 до 12" in page.content()
     heatmap = page.locator("table.flow-heatmap")
-    assert heatmap.is_visible()
+    expect(heatmap).to_be_visible()
     assert heatmap.locator("td.load-closed").count() > 0  # the 13–14 break
     page.get_by_label("Поток без записи — по прошлым неделям").select_option("4")
     page.get_by_role("button", name="Показать").click()
     page.wait_for_url("**/flow/KUR?*weeks=4*")
-    assert page.get_by_role("heading", name="Загрузка окон записями").is_visible()
+    expect(page.get_by_role("heading", name="Загрузка окон записями")).to_be_visible()
     screenshot(page, "flow-centre-phone")
     assert blocked == []

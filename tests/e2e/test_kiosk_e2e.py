@@ -9,6 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -184,13 +185,13 @@ def test_kiosk_survey_by_touch(live_server, kiosk_page):
 
     page = kiosk_page
     home = enrol(page, live_server)
-    assert page.get_by_text("Курск").first.is_visible()
+    expect(page.get_by_text("Курск").first).to_be_visible()
     screenshot(page, "kiosk-home-1080x1920")
     tap(page.get_by_role("link", name="Оценить обслуживание"))
     arrive(page, f"{home}survey")
     # Required question unanswered: the kiosk asks for it and stays on the page.
     tap(page.locator('[data-nav="next"]'))
-    assert page.locator("#kiosk-form-error").is_visible()
+    expect(page.locator("#kiosk-form-error")).to_be_visible()
     tap(page.locator('#q-overall .scale-option:has(input[value="5"])'))
     tap(page.locator('#q-nps .scale-option:has(input[value="9"])'))
     tap(page.locator('#q-purpose .choice:has(input[value="metering"])'))
@@ -235,8 +236,9 @@ def test_other_chosen_on_the_kiosk_needs_its_text(live_server, kiosk_page):
     tap(page.locator('#q-purpose .choice:has(input[value="other"])'))
     tap(page.locator('[data-nav="next"]'))
     error = page.locator("#kiosk-form-error")
-    assert error.is_visible() and "Другое" in error.inner_text()
-    assert page.locator("#q-overall").is_visible()  # still on the first step
+    expect(error).to_be_visible()
+    assert "Другое" in error.inner_text()
+    expect(page.locator("#q-overall")).to_be_visible()  # still on the first step
     page.locator('[name="purpose__other"]').fill("Справка о лицевом счете")
     tap(page.locator('[data-nav="next"]'))
     assert not error.is_visible()

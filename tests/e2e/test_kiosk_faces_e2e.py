@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
@@ -81,7 +82,7 @@ def test_a_tap_alone_then_the_idle_reset_is_one_response_with_one_answer(live_se
     screenshot(page, "kiosk-faces-home-1080x1920")
     tap_face(page, home, "Хорошо")
     screenshot(page, "kiosk-faces-offer-1080x1920")
-    assert page.get_by_role("button", name="В начало").is_visible()
+    expect(page.get_by_role("button", name="В начало")).to_be_visible()
     assert count(live_server, Response) == 0  # the visit is open: nothing is sent while it may go on
     page.locator("#kiosk-countdown").wait_for(state="visible", timeout=5000)
     arrive(page, home, timeout=10000)  # walked away: the idle reset ends the visit
@@ -102,7 +103,7 @@ def test_a_tap_and_the_details_are_one_response_with_every_answer(live_server, k
     tap_face(page, home, "Плохо")
     tap(page.get_by_role("button", name="Расскажите подробнее"))
     # The first page asks more than the tap: it opens with the tapped face chosen.
-    assert page.locator('#q-overall input[value="2"]').is_checked()
+    expect(page.locator('#q-overall input[value="2"]')).to_be_checked()
     screenshot(page, "kiosk-faces-details-1080x1920")
     tap(page.locator('#q-nps .scale-option:has(input[value="9"])'))
     tap(page.locator('#q-purpose .choice:has(input[value="metering"])'))
@@ -136,7 +137,7 @@ def test_a_tap_then_the_review_book_sends_the_tap_once(live_server, kiosk_page):
     arrive(page, f"{home}review")
     wait_for_count(live_server, Response, 1)
     assert stored(live_server) == [{"overall": 1.0}]
-    assert page.locator('.choice:has(input[value="complaint"])').is_visible()
+    expect(page.locator('.choice:has(input[value="complaint"])')).to_be_visible()
     assert not page.errors
 
 

@@ -1,5 +1,7 @@
 """The staff login works in a real browser with CSRF on."""
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import screenshot
 
 
@@ -18,4 +20,4 @@ def test_wrong_password_shows_message(live_server, page):
     page.get_by_label("Электронная почта").fill("manager@otklik.demo")
     page.get_by_label("Пароль").fill("not-the-password")
     page.get_by_role("button", name="Войти").click()
-    assert page.get_by_text("Неверный адрес электронной почты или пароль").is_visible()
+    expect(page.get_by_text("Неверный адрес электронной почты или пароль")).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
@@ -47,10 +48,10 @@ def option(page, code: str, value: str):
 def test_customer_answers_demo_survey_on_a_phone(live_server, phone, survey_link):
     page = phone
     page.goto(survey_link)
-    assert page.get_by_role("heading", name="Оценка визита в ЦОК").is_visible()
-    assert page.get_by_text("Шаг 1 из 3").is_visible()
+    expect(page.get_by_role("heading", name="Оценка визита в ЦОК")).to_be_visible()
+    expect(page.get_by_text("Шаг 1 из 3")).to_be_visible()
     why = page.locator("#q-why")
-    assert why.is_hidden()  # JavaScript hides the conditional question before any answer
+    expect(why).to_be_hidden()  # JavaScript hides the conditional question before any answer
     screenshot(page, "respondent-phone-1-start")
 
     tap(page, option(page, "overall", "2"))
@@ -72,11 +73,11 @@ def test_customer_answers_demo_survey_on_a_phone(live_server, phone, survey_link
 
     page.get_by_text("Шаг 3 из 3").wait_for()
     tap(page, option(page, "purpose", "metering"))
-    assert page.get_by_text("152-ФЗ").is_visible()
+    expect(page.get_by_text("152-ФЗ")).to_be_visible()
     assert page.locator("input[name=contact_phone]").count() == 0
     tap(page, page.get_by_role("button", name="Согласен(на), оставить контакты"))
     page.get_by_label("Телефон").fill("+7 900 123-45-67")
-    assert page.locator("#q-purpose input[value=metering]").is_checked()
+    expect(page.locator("#q-purpose input[value=metering]")).to_be_checked()
     screenshot(page, "respondent-phone-4-contact")
     tap(page, page.get_by_role("button", name="Отправить"))
 
@@ -102,5 +103,5 @@ def test_keyboard_can_answer_a_rating(live_server, page, survey_link):
     page.locator("#q-overall input[value='1']").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    assert page.locator("#q-overall input[value='3']").is_checked()
-    assert page.locator("#q-why").is_visible()
+    expect(page.locator("#q-overall input[value='3']")).to_be_checked()
+    expect(page.locator("#q-why")).to_be_visible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
@@ -47,7 +48,7 @@ def test_phone_entry_with_consent_then_escaped_in_public_book(live_server, page)
     page.get_by_label("Электронная почта").fill(CONTACT["email"])
     page.get_by_label("Телефон").fill(CONTACT["phone"])
     page.get_by_role("button", name="Дать согласие и отправить").click()
-    assert "подтвердите согласие" in page.content()  # the box was not ticked
+    expect(page.locator("body")).to_contain_text("подтвердите согласие")  # the box was not ticked
     page.locator('input[name="consent"]').check()
     page.get_by_role("button", name="Дать согласие и отправить").click()
     number = page.locator("#registration-number").inner_text()
@@ -71,10 +72,10 @@ def test_phone_entry_with_consent_then_escaped_in_public_book(live_server, page)
 
     page.goto(f"{live_server.url}/book/KUR")
     page.get_by_text("Свет отключают каждый вечер").wait_for()
-    assert page.get_by_text(PAYLOAD, exact=True).is_visible()  # shown as plain text
+    expect(page.get_by_text(PAYLOAD, exact=True)).to_be_visible()  # shown as plain text
     assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
     assert page.locator("main b").count() == 0
-    assert page.get_by_text('<b onmouseover="alert(2)">Исправлено</b>', exact=False).is_visible()
+    expect(page.get_by_text('<b onmouseover="alert(2)">Исправлено</b>', exact=False)).to_be_visible()
     html = page.content()
     for secret in CONTACT.values():
         assert secret not in html
@@ -104,5 +105,5 @@ def test_wrong_pair_shows_only_a_neutral_message(live_server, page):
     page.get_by_label("Регистрационный номер").fill("KUR-2026-000001")
     page.get_by_label("Код проверки").fill("ABCDEF")
     page.get_by_role("button", name="Проверить").click()
-    assert page.locator("#status-neutral").is_visible()
+    expect(page.locator("#status-neutral")).to_be_visible()
     assert "Официальный ответ" not in page.content()
