@@ -45,16 +45,32 @@ echo "== mypy"
 mypy_verdict
 [ "$mode" = fast ] && exit 0
 
-echo "== pytest: browser tests in Chromium"
-$PY -m pytest -p no:cacheprovider "${XDIST[@]}" tests/e2e "$@"
+# The browser tests leave the cores about half idle (the browser waits on pages, the test on the browser):
+# they run beside the PostgreSQL pass, and their output follows it.
+echo "== pytest: browser tests in Chromium (beside the PostgreSQL pass, output below)"
+browser_log="$statements/browser.log"
+browser_pid=""
+pgdir="$(mktemp -d /tmp/otklik-pg.XXXXXX)"
+cleanup() {
+  if [ -n "$browser_pid" ]; then kill "$browser_pid" 2>/dev/null || true; fi
+  scripts/pg-cluster.sh stop "$pgdir"
+  rm -rf "$pgdir" "$statements"
+}
+trap cleanup EXIT
+$PY -m pytest -p no:cacheprovider "${XDIST[@]}" tests/e2e "$@" >"$browser_log" 2>&1 & browser_pid=$!
 
 echo "== pytest on PostgreSQL"
 if [ -z "${OTKLIK_PG_ALL:-}" ]; then
   $PY -m tests.statement_cover "$statements" >"$statements/left-out.txt"
   export OTKLIK_PG_LEAVE_OUT="$statements/left-out.txt"
 fi
-pgdir="$(mktemp -d /tmp/otklik-pg.XXXXXX)"
-cleanup() { scripts/pg-cluster.sh stop "$pgdir"; rm -rf "$pgdir" "$statements"; }
-trap cleanup EXIT
 url="$(scripts/pg-cluster.sh start "$pgdir")"
-OTKLIK_TEST_DATABASE_URL="$url" $PY -m pytest -p no:cacheprovider "${XDIST[@]}" -m postgres "$@"
+pg_status=0
+OTKLIK_TEST_DATABASE_URL="$url" $PY -m pytest -p no:cacheprovider "${XDIST[@]}" -m postgres "$@" || pg_status=$?
+
+echo "== pytest: browser tests in Chromium"
+browser_status=0
+wait "$browser_pid" || browser_status=$?
+browser_pid=""
+if [ "$browser_status" = 0 ]; then tail -1 "$browser_log"; else cat "$browser_log"; exit 1; fi
+exit "$pg_status"
