@@ -9,7 +9,10 @@ it, and is translated where it is shown (``_()`` in the template, ``gettext`` in
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from collections.abc import Mapping
+
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 
 
 def N_(text: str) -> str:
@@ -27,3 +30,9 @@ def label_text(label: object) -> str:
     """A label in the reader's language, whichever way it is marked: a lazy one as it is, a plain (N_) one
     through gettext. For mappings that mix both (the audit log's value labels)."""
     return gettext(label) if isinstance(label, str) else str(label)
+
+
+def lazy_choices(labels: Mapping[str, str]) -> list[tuple[str, LazyString]]:
+    """Select choices from a mapping of codes to N_-marked labels: the codes stay the submitted values, the
+    labels are lazy, so a form class built once at import shows them in the reader's language."""
+    return [(code, lazy_gettext(label)) for code, label in labels.items()]

@@ -288,7 +288,7 @@ def promise(appeal_id: int):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
-                flash(error, "error")
+                flash(str(error), "error")  # a lazy message, as text in this request's language
         return redirect(url_for("appeals.detail", appeal_id=appeal.id))
     due = _local_to_utc(form.due_at.data)
     return _act(appeal, lambda: services.add_promise(appeal, form.text.data, due, current_user), "Обещание записано.")

@@ -9,17 +9,17 @@ from app.models import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Электронная почта"), validators=[DataRequired("Укажите почту"), Length(max=254)])
-    password = PasswordField(_l("Пароль"), validators=[DataRequired("Введите пароль"), Length(max=200)])
+    email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Укажите почту")), Length(max=254)])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Введите пароль")), Length(max=200)])
     submit = SubmitField(_l("Войти"))
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Текущий пароль"), validators=[DataRequired("Введите текущий пароль")])
-    new = PasswordField(_l("Новый пароль"), validators=[DataRequired("Введите новый пароль"), Length(max=200)])
+    current = PasswordField(_l("Текущий пароль"), validators=[DataRequired(_l("Введите текущий пароль"))])
+    new = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите новый пароль")), Length(max=200)])
     confirm = PasswordField(
         _l("Повторите новый пароль"),
-        validators=[DataRequired("Повторите пароль"), EqualTo("new", "Пароли не совпадают")],
+        validators=[DataRequired(_l("Повторите пароль")), EqualTo("new", _l("Пароли не совпадают"))],
     )
     submit = SubmitField(_l("Сменить пароль"))
 
@@ -28,11 +28,11 @@ ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField(_l("Электронная почта"), validators=[DataRequired("Укажите почту"), Length(max=254)])
+    email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Укажите почту")), Length(max=254)])
     name = StringField(_l("Имя"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Роль"), choices=ROLE_CHOICES)
     scope = SelectField(_l("Подразделение"), choices=[])
-    password = PasswordField(_l("Пароль"), validators=[DataRequired("Задайте пароль"), Length(max=200)])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Задайте пароль")), Length(max=200)])
     submit = SubmitField(_l("Создать"))
 
 

@@ -11,10 +11,10 @@ from app.kb.services import ANSWER_MAX, PHRASE_MAX, SECTION_TITLE_MAX, TITLE_MAX
 class ArticleForm(FlaskForm):
     """An article: the customer's question, the Markdown answer and where it belongs."""
 
-    title = StringField(_l("Вопрос"), validators=[DataRequired("Введите вопрос"), Length(max=TITLE_MAX)])
+    title = StringField(_l("Вопрос"), validators=[DataRequired(_l("Введите вопрос")), Length(max=TITLE_MAX)])
     answer = TextAreaField(
         _l("Ответ (оформление: *курсив*, **жирный**, списки, ссылки [текст](адрес))"),
-        validators=[DataRequired("Введите ответ"), Length(max=ANSWER_MAX)],
+        validators=[DataRequired(_l("Введите ответ")), Length(max=ANSWER_MAX)],
     )
     topic = SelectField(_l("Тема"), choices=[], validators=[Optional()])
     section = SelectField(_l("Раздел"), choices=[], coerce=int)
@@ -23,12 +23,12 @@ class ArticleForm(FlaskForm):
 
 class SectionForm(FlaskForm):
     title = StringField(
-        _l("Название раздела"), validators=[DataRequired("Введите название"), Length(max=SECTION_TITLE_MAX)]
+        _l("Название раздела"), validators=[DataRequired(_l("Введите название")), Length(max=SECTION_TITLE_MAX)]
     )
     parent = SelectField(_l("Внутри раздела"), choices=[], coerce=int)
     sort_order = IntegerField(_l("Порядок"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)])
 
 
 class SynonymForm(FlaskForm):
-    phrase = StringField(_l("Фраза"), validators=[DataRequired("Введите фразу"), Length(max=PHRASE_MAX)])
-    synonym = StringField(_l("Синоним"), validators=[DataRequired("Введите синоним"), Length(max=PHRASE_MAX)])
+    phrase = StringField(_l("Фраза"), validators=[DataRequired(_l("Введите фразу")), Length(max=PHRASE_MAX)])
+    synonym = StringField(_l("Синоним"), validators=[DataRequired(_l("Введите синоним")), Length(max=PHRASE_MAX)])

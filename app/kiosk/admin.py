@@ -110,5 +110,5 @@ def admin_settings(kiosk_id: int):
         else:
             flash("Настройки киоска сохранены.", "success")
     else:
-        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("kiosk.admin_list"))

@@ -9,8 +9,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 class OrgForm(FlaskForm):
     kind = SelectField(_l("Тип"), choices=[("branch", _l("Филиал (РСК)")), ("center", _l("ЦОК"))])
-    code = StringField(_l("Код"), validators=[DataRequired("Укажите код"), Length(max=32)])
-    name = StringField(_l("Название"), validators=[DataRequired("Укажите название"), Length(max=200)])
+    code = StringField(_l("Код"), validators=[DataRequired(_l("Укажите код")), Length(max=32)])
+    name = StringField(_l("Название"), validators=[DataRequired(_l("Укажите название")), Length(max=200)])
     parent = SelectField(_l("Входит в"), choices=[], coerce=int)
     address = StringField(_l("Адрес"), validators=[Optional(), Length(max=300)])
     opening_hours = StringField(_l("Часы работы"), validators=[Optional(), Length(max=300)])

@@ -166,7 +166,7 @@ def import_definition():
     form = ImportForm()
     errors: list[str] = []
     if not form.validate_on_submit():
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
     else:
         upload = form.file.data
         try:
@@ -391,7 +391,9 @@ def question(survey_id: int, page: int, index: int):
             flash("Вопрос сохранен.", "success")
             return redirect(url_for("surveys.edit", survey_id=survey.id) + f"#q-{page}-{index}")
     else:
-        errors = [f"{getattr(form, name).label.text}: {'; '.join(msgs)}" for name, msgs in form.errors.items()]
+        errors = [
+            f"{getattr(form, name).label.text}: {'; '.join(map(str, msgs))}" for name, msgs in form.errors.items()
+        ]
     if errors:
         errors = _name_question(errors, doc, page, index)
     if errors and _is_fetch():
@@ -673,7 +675,7 @@ def assign(survey_id: int):
                 flash(ngettext("Назначена %(num)s ссылка.", "Назначено %(num)s ссылок.", len(made)), "success")
                 return redirect(url_for("surveys.assign", survey_id=survey.id))
     elif request.method == "POST":
-        errors = [m for messages in form.errors.values() for m in messages]
+        errors = [str(m) for messages in form.errors.values() for m in messages]
     elif request.args.get("preset") == "web":
         form.target.data, form.channels.data = "all", ["online", "qr"]
     shown = _assignment_filter(request.args)

@@ -61,8 +61,8 @@ COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 TYPE_KEYS = {name: set(cls.model_fields) - COMMON_KEYS for name, cls in QUESTION_CLASSES.items()}
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-CODE_RULE = "от 1 до 48 знаков: строчные латинские буквы, цифры и «_», первый знак — буква"
-SLUG_RULE = "от 1 до 64 знаков: строчные латинские буквы, цифры и дефис, первый знак — буква или цифра"
+CODE_RULE = _l("от 1 до 48 знаков: строчные латинские буквы, цифры и «_», первый знак — буква")
+SLUG_RULE = _l("от 1 до 64 знаков: строчные латинские буквы, цифры и дефис, первый знак — буква или цифра")
 
 
 class CreateForm(FlaskForm):
@@ -82,14 +82,14 @@ class DuplicateForm(FlaskForm):
     slug = StringField(
         _l("Код новой анкеты"),
         validators=[
-            DataRequired("Укажите код"),
+            DataRequired(_l("Укажите код")),
             Regexp(SLUG_PATTERN, message=SLUG_RULE),
         ],
     )
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Файл анкеты"), validators=[FileRequired("Выберите файл")])
+    file = FileField(_l("Файл анкеты"), validators=[FileRequired(_l("Выберите файл"))])
     source = SelectField(
         _l("Формат"),
         choices=[
@@ -103,7 +103,7 @@ class ImportForm(FlaskForm):
 
 
 class JsonForm(FlaskForm):
-    document = TextAreaField(_l("Определение анкеты (JSON)"), validators=[DataRequired("Документ пуст")])
+    document = TextAreaField(_l("Определение анкеты (JSON)"), validators=[DataRequired(_l("Документ пуст"))])
 
 
 class ActionForm(FlaskForm):
@@ -115,7 +115,7 @@ class QuestionForm(FlaskForm):
     index = HiddenField()
     code = StringField(_l("Код вопроса"), validators=[Optional(), Regexp(CODE_PATTERN, message=CODE_RULE)])
     type = SelectField(_l("Тип"), choices=list(QUESTION_TYPE_LABELS.items()))
-    text_ru = TextAreaField(_l("Текст вопроса"), validators=[DataRequired("Укажите текст"), Length(max=2000)])
+    text_ru = TextAreaField(_l("Текст вопроса"), validators=[DataRequired(_l("Укажите текст")), Length(max=2000)])
     help_ru = StringField(_l("Подсказка"), validators=[Optional(), Length(max=500)])
     required = BooleanField(_l("Обязательный"))
     other = BooleanField(_l("Другое (свой ответ)"))
