@@ -57,10 +57,11 @@ cleanup() {
   rm -rf "$pgdir" "$statements"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # a background job ignores Ctrl-C: stop waiting for it, and cleanup stops it
 $PY -m pytest -p no:cacheprovider "${XDIST[@]}" tests/e2e "$@" >"$browser_log" 2>&1 & browser_pid=$!
 
 echo "== pytest on PostgreSQL"
-if [ -z "${OTKLIK_PG_ALL:-}" ]; then
+if [ "${OTKLIK_PG_ALL:-}" != 1 ]; then
   $PY -m tests.statement_cover "$statements" >"$statements/left-out.txt"
   export OTKLIK_PG_LEAVE_OUT="$statements/left-out.txt"
 fi

@@ -68,13 +68,22 @@ def pytest_configure(config):
         "markers",
         "production_password_hashing: keep argon2id at the production parameters (tests of the hashing itself)",
     )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): a test of SQLite's own behaviour, skipped in the PostgreSQL pass (and not counted "
+        "as covering any statement there: tests/statement_cover.py)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
-    """Integration tests that use the database also run in the PostgreSQL pass."""
+    """Integration tests that use the database also run in the PostgreSQL pass, except those of SQLite's own
+    behaviour (``sqlite_only``), which it skips."""
     for item in items:
         if "integration" in item.path.parts and "app" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+        marker = item.get_closest_marker("sqlite_only")
+        if PG_URL and marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", "SQLite only")))
 
 
 def migrate_to_head(app) -> None:
@@ -281,6 +290,8 @@ class PgWorkerDatabase:
 @pytest.fixture
 def database_url(request, tmp_path) -> Iterator[str]:
     seed = _requested_seed(request)
+    if seed is not None:
+        statement_cover.seed_used(seed.name)
     if PG_URL:
         if seed is None:
             yield request.getfixturevalue("pg_database")  # the app fixture empties it

@@ -15,9 +15,8 @@ from app.models import Organisation, OrgKind, Topic
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's own settings")
 def test_sqlite_pragmas_on_every_connection(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

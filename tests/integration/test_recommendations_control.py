@@ -30,7 +30,7 @@ from app.database import write_transaction
 from app.extensions import db
 from app.models import Organisation
 from app.surveys.models import Answer, Response
-from tests.conftest import PG_URL, worker_name
+from tests.conftest import worker_name
 from tests.integration.test_analysis_report import SMALL_DEFINITION, make_survey
 
 SIMULATIONS = 200
@@ -236,7 +236,7 @@ def _record_chunk(folder: Path, chunk: int, quiet: list[bool]) -> list[bool] | N
     return [outcome for path in stored for outcome in json.loads(path.read_text())]
 
 
-@pytest.mark.skipif(bool(PG_URL), reason="a statistical property of the engine; the SQLite pass runs it once")
+@pytest.mark.sqlite_only(reason="a statistical property of the engine; the SQLite pass runs it once")
 @pytest.mark.parametrize("chunk", range(NULL_CHUNKS))
 def test_null_surveys_stay_quiet(org, null_results, chunk):
     """The 200 null surveys in chunks that xdist spreads over the workers; each chunk checks its reports, and

@@ -191,10 +191,9 @@ def test_retry_is_answered_as_before_even_when_now_invalid(code):
         )
 
 
+@pytest.mark.sqlite_only(reason="the driver path exists for SQLite only")
 def test_sqlite_driver_insert_writes_what_the_core_insert_writes(app, code):
     """On SQLite the hot path inserts through the driver; its rows must be the Core insert's, byte for byte."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the driver path exists for SQLite only")
     info = services.require_published_info("visit-csat")
     kur = db.session.scalar(select(Organisation.id).where(Organisation.code == "KUR"))
     now = datetime(2026, 3, 1, 9, 30, 0)  # no microseconds: isoformat() would drop them, the column type must not

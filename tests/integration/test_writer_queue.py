@@ -36,11 +36,11 @@ def lock_is_free(path: Path) -> bool:
 @pytest.fixture
 def lock_path(app) -> Path:
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("the writer queue exists for SQLite only")
+        assert db.engine.dialect.name == "sqlite", "a test of the writer queue is marked sqlite_only"
         return Path(db.engine.url.database).resolve().with_name(Path(db.engine.url.database).name + ".writers")
 
 
+@pytest.mark.sqlite_only(reason="the writer queue exists for SQLite only")
 def test_write_transaction_holds_the_queue_until_it_has_committed(app, lock_path):
     with app.app_context():
         assert lock_is_free(lock_path)
@@ -50,6 +50,7 @@ def test_write_transaction_holds_the_queue_until_it_has_committed(app, lock_path
         assert lock_is_free(lock_path)
 
 
+@pytest.mark.sqlite_only(reason="the writer queue exists for SQLite only")
 def test_write_connection_holds_the_queue_and_releases_it_on_error(app, lock_path):
     with app.app_context():
         with pytest.raises(RuntimeError), write_connection() as connection:
@@ -59,6 +60,7 @@ def test_write_connection_holds_the_queue_and_releases_it_on_error(app, lock_pat
         assert lock_is_free(lock_path)
 
 
+@pytest.mark.sqlite_only(reason="the writer queue exists for SQLite only")
 def test_nested_turns_release_only_at_the_outermost(app, lock_path):
     with app.app_context():
         with writer_turn():
@@ -79,6 +81,7 @@ def _synchronous(connection) -> int:
     return connection.exec_driver_sql("PRAGMA synchronous").scalar_one()
 
 
+@pytest.mark.sqlite_only(reason="the writer queue exists for SQLite only")
 def test_the_write_helpers_sync_the_wal_after_the_turn_and_before_returning(app, lock_path, monkeypatch):
     """The write helpers commit without syncing (NORMAL = 1) and sync the WAL file themselves once the queue is
     free, before they return: the next writer does not wait for this one's disk, and nothing is acknowledged
@@ -110,6 +113,7 @@ def test_the_write_helpers_sync_the_wal_after_the_turn_and_before_returning(app,
         db.session.remove()
 
 
+@pytest.mark.sqlite_only(reason="the writer queue exists for SQLite only")
 def test_other_transactions_keep_the_commit_that_syncs(app, lock_path):
     """A transaction outside the helpers (a plain session commit) syncs in its own commit (FULL = 2), also on a
     pooled connection the helpers used before."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -100,3 +101,28 @@ def test_only_a_python_process_hides_statements():
     assert runs_python(f"{sys.executable} -m flask")
     assert not runs_python(["pdftotext", "-layout", "report.pdf", "-"])
     assert not runs_python("true")
+
+
+def test_a_refusal_an_executemany_and_a_seed_are_shapes_of_their_own():
+    recorder = Recorder()
+    recorder.current = recorder.tests.setdefault("x::a", RecordedTest())
+    sql = "INSERT INTO response (client_submission_id) VALUES (?)"
+    recorder.statement(sql)
+    recorder.statement(sql, "many")
+    recorder.statement(sql, "error:IntegrityError")
+    recorder.statement(sql, "error:IntegrityError")
+    recorder.seed_used("reports")
+    assert len(recorder.tests["x::a"].statements) == 4
+
+
+def test_a_sqlite_only_test_neither_runs_nor_covers():
+    records = _records(pragmas=("passed", 0.1, {"s1", "s2"}), insert=("passed", 1.0, {"s1"}))
+    records["pragmas"].sqlite_only = True
+    chosen, reasons = choose(records)
+    assert chosen == ["insert"]  # s2 is SQLite's own; s1 still needs a test that runs on PostgreSQL
+    assert reasons["covers statements"] == 1
+
+
+def test_a_command_it_cannot_read_counts_as_python():
+    assert runs_python([os.fsencode(sys.executable), "-c", "pass"])
+    assert runs_python('python "unbalanced')
