@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: ruff, the whole suite on SQLite, the browser tests, then the database tests on a throwaway
+# `make test`: ruff, the whole suite on SQLite, then the browser tests beside the database tests on a throwaway
 # PostgreSQL: those that together run every SQL statement the SQLite pass ran, and every test that pass cannot
 # vouch for (tests/statement_cover.py; OTKLIK_PG_ALL=1 runs them all). pytest-xdist spreads each pass over the
 # cores (OTKLIK_TEST_WORKERS, default: one per core); each worker has its own SQLite templates and its own
