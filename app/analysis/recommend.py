@@ -22,10 +22,10 @@ from sqlalchemy import select
 
 from app.analysis.report_model import (
     ComplaintsControlSection,
+    DecisionBasis,
     QuestionMeasure,
     Recommendation,
     RecommendationFamily,
-    ReportCore,
 )
 from app.analysis.stats import multiple
 from app.extensions import db
@@ -216,7 +216,7 @@ def fmt_value(measure: str, value: float | None) -> str:
 # --------------------------------------------------------------------------- the family
 
 
-def gather_family(report: ReportCore) -> list[Candidate]:
+def gather_family(report: DecisionBasis) -> list[Candidate]:
     """Every test that can produce a recommendation, with its raw p-value, before any filtering."""
     owner = report.scope_code or report.scope
     out: list[Candidate] = []
@@ -353,7 +353,7 @@ def adjust_family(family: list[Candidate]) -> None:
 # --------------------------------------------------------------------------- recommendations
 
 
-def build_recommendations(report: ReportCore, family: list[Candidate] | None = None) -> list[Recommendation]:
+def build_recommendations(report: DecisionBasis, family: list[Candidate] | None = None) -> list[Recommendation]:
     """Recommendations from the report's family: BH first, then the rules; one per (owner, question)."""
     if family is None:
         family = gather_family(report)
@@ -386,7 +386,7 @@ def build_recommendations(report: ReportCore, family: list[Candidate] | None = N
     return [Recommendation.model_validate(rec) for rec in _merge(recs)]
 
 
-def _level(center: str, owner: str, report: ReportCore, names: dict[str, str], branches: dict[str, str]) -> str:
+def _level(center: str, owner: str, report: DecisionBasis, names: dict[str, str], branches: dict[str, str]) -> str:
     if center in names:
         return "center"
     if center in branches:
@@ -396,7 +396,7 @@ def _level(center: str, owner: str, report: ReportCore, names: dict[str, str], b
     return "company"
 
 
-def _quadrants(report: ReportCore) -> dict[tuple[str | None, str], str]:
+def _quadrants(report: DecisionBasis) -> dict[tuple[str | None, str], str]:
     """Descriptive importance–performance quadrants, network-wide (None) and per centre."""
     drivers = report.drivers
     out: dict[tuple[str | None, str], str] = {(None, a.question): a.quadrant for a in drivers.attributes}
@@ -419,7 +419,7 @@ def _recommendation(
     c: Candidate,
     level: str,
     place: str,
-    report: ReportCore,
+    report: DecisionBasis,
     texts: dict[str, str],
     threshold: float,
     quadrant: str | None,
@@ -571,7 +571,7 @@ def _merge(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(best.values(), key=lambda r: r["priority"], reverse=True)[:limit]
 
 
-def recommendations_section(report: ReportCore) -> tuple[list[Recommendation], RecommendationFamily]:
+def recommendations_section(report: DecisionBasis) -> tuple[list[Recommendation], RecommendationFamily]:
     """The recommendations and the description of their family (size, counts per rule) for ``methods``."""
     family = gather_family(report)
     adjust_family(family)

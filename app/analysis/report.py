@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,11 +26,13 @@ from app.analysis.report_model import (
     CenterRow,
     ChannelsSection,
     Comparison,
+    DecisionBasis,
     DriversSection,
     MethodsSection,
     MonthlySection,
     PreviousSection,
     QuestionMeasure,
+    Recommendation,
     RecommendationFamily,
     ReliabilityBlock,
     ReportCore,
@@ -87,8 +90,104 @@ def build_report(
     """Build the report for a survey, a period (dates included) and a scope (None = the company).
 
     Each section is a function of the :class:`ReportInputs` and of the typed sections it uses; the
-    recommendations read the statistical sections (:class:`ReportCore`), the methods and sample sizes
-    what the sections counted."""
+    recommendations read the decision basis (:class:`DecisionBasis`, built as :func:`build_decisions` builds
+    it), the methods and sample sizes what the sections counted."""
+    ctx = _report_inputs(slug, date_from, date_to, scope, min_n, confidence)
+    basis, sample = _decision_basis(ctx, previous)
+    trend_part = trend_section(ctx)
+    described = {
+        "trend": trend_part,
+        "monthly": monthly_section(ctx),
+        "channels": channels_section(ctx),
+        "reliability": reliability_section(ctx, sample),
+        "ranking": operations.ranking_section(
+            ctx, basis.centers, basis.branches, basis.appeals, basis.complaints_control
+        ),
+    }
+    fields = {**dict(basis), **described}
+    core = ReportCore(**{key: fields[key] for key in REPORT_KEYS})
+    from app.analysis import actions, recommend
+
+    recommendations, family = recommend.recommendations_section(core)
+    return SatisfactionReport(
+        **{key: getattr(core, key) for key in REPORT_KEYS},
+        recommendations=recommendations,
+        actions=actions.actions_for_report(core, ctx.center_ids_all),
+        methods=methods_section(ctx, sample is not None and sample.capped, family),
+        sample_sizes=sample_sizes_section(ctx, basis.previous, trend_part, basis.drivers, sample),
+    )
+
+
+# The report's JSON keys in the order it has always had (a consumer diffing two reports sees only changes):
+# the sections that only describe sit among those the recommendations read.
+REPORT_KEYS = (
+    "survey",
+    "survey_title",
+    "period",
+    "scope",
+    "scope_code",
+    "scope_name",
+    "scope_kind",
+    "confidence",
+    "min_n",
+    "n_responses",
+    "notes",
+    "scale_changes",
+    "questions",
+    "centers",
+    "branches",
+    "comparisons",
+    "previous",
+    "trend",
+    "monthly",
+    "channels",
+    "drivers",
+    "reliability",
+    "appeals",
+    "complaints_control",
+    "ranking",
+)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What a manager is told to act on, and the figures and tests it was drawn from."""
+
+    basis: DecisionBasis
+    recommendations: list[Recommendation]
+    family: RecommendationFamily
+
+
+def build_decisions(
+    slug: str,
+    date_from: date,
+    date_to: date,
+    scope: Organisation | str | None = None,
+    min_n: int | None = None,
+    confidence: float | None = None,
+    previous: bool = True,
+) -> Decisions:
+    """The recommendations of :func:`build_report` for the same arguments, without the sections that only
+    describe (trend, months, channels, reliability, ranking, actions): the same sections and the same rules,
+    about a third less work, for checks that need many reports' decisions (the null control)."""
+    ctx = _report_inputs(slug, date_from, date_to, scope, min_n, confidence)
+    basis, _sample = _decision_basis(ctx, previous)
+    from app.analysis import recommend
+
+    recommendations, family = recommend.recommendations_section(basis)
+    return Decisions(basis, recommendations, family)
+
+
+def _report_inputs(
+    slug: str,
+    date_from: date,
+    date_to: date,
+    scope: Organisation | str | None,
+    min_n: int | None,
+    confidence: float | None,
+) -> ReportInputs:
+    """The arguments checked (a :class:`ReportError` in Russian for each bad one), the aggregates brought up
+    to date, and everything the report reads fetched once."""
     min_n = int(_cfg("ANALYSIS_MIN_N", 30) if min_n is None else min_n)
     if min_n < MIN_N_FLOOR:
         raise ReportError(
@@ -104,32 +203,36 @@ def build_report(
         period = queries.Period(date_from, date_to)
     except ValueError as exc:
         raise ReportError(str(exc)) from None
-    scope = _resolve_scope(scope)
+    resolved = _resolve_scope(scope)
     # Count the responses stored since the last refresh (cheap when cron keeps up); reads are exact either way.
     from app.analysis.aggregates import refresh_aggregates
 
     refresh_aggregates(survey.id)
-    ctx = ReportInputs(survey, period, scope, min_n, confidence)
+    return ReportInputs(survey, period, resolved, min_n, confidence)
+
+
+def _decision_basis(ctx: ReportInputs, previous: bool) -> tuple[DecisionBasis, RespondentSample | None]:
+    """The sections the recommendations read, and the respondent sample the drivers were computed on."""
+    scope, survey = ctx.scope, ctx.survey
     notes = ["За выбранный период в этой области нет ответов на анкету."] if ctx.n_total == 0 else []
     notes.extend(change["note"] for change in ctx.scale_changes)
     centers = centers_section(ctx)
     branches = branches_section(ctx)
     previous_part = previous_section(ctx) if previous else None
-    trend_part = trend_section(ctx)
     sample = respondent_sample(ctx)
     drivers = drivers_section(ctx, sample)
     appeals = operations.appeals_section(ctx)
     control = operations.complaints_control(ctx)
-    core = ReportCore(
+    basis = DecisionBasis(
         survey=survey.slug,
         survey_title=survey.title,
-        period=period.to_dict(),
+        period=ctx.period.to_dict(),
         scope="company" if scope is None or scope.kind == OrgKind.COMPANY else scope.code,
         scope_code=scope.code if scope is not None else _company_code(),
         scope_name=scope.name if scope is not None else _cfg("COMPANY_NAME", ""),
         scope_kind=scope.kind if scope is not None else OrgKind.COMPANY.value,
-        confidence=confidence,
-        min_n=min_n,
+        confidence=ctx.confidence,
+        min_n=ctx.min_n,
         n_responses=ctx.n_total,
         notes=notes,
         scale_changes=ctx.scale_changes,
@@ -138,25 +241,11 @@ def build_report(
         branches=branches,
         comparisons=comparisons_section(ctx),
         previous=previous_part,
-        trend=trend_part,
-        monthly=monthly_section(ctx),
-        channels=channels_section(ctx),
         drivers=drivers,
-        reliability=reliability_section(ctx, sample),
         appeals=appeals,
         complaints_control=control,
-        ranking=operations.ranking_section(ctx, centers, branches, appeals, control),
     )
-    from app.analysis import actions, recommend
-
-    recommendations, family = recommend.recommendations_section(core)
-    return SatisfactionReport(
-        **dict(core),
-        recommendations=recommendations,
-        actions=actions.actions_for_report(core, ctx.center_ids_all),
-        methods=methods_section(ctx, sample is not None and sample.capped, family),
-        sample_sizes=sample_sizes_section(ctx, previous_part, trend_part, drivers, sample),
-    )
+    return basis, sample
 
 
 def _company_code() -> str:

@@ -642,8 +642,9 @@ class SampleSizes(ReportModel):
 # --------------------------------------------------------------------------- the report
 
 
-class ReportCore(ReportModel):
-    """The report's figures and tests: what the recommendations are drawn from."""
+class DecisionBasis(ReportModel):
+    """The figures and tests the recommendations are drawn from, and nothing else: what
+    :func:`app.analysis.report.build_decisions` builds and the full report extends."""
 
     survey: str
     survey_title: str
@@ -662,13 +663,18 @@ class ReportCore(ReportModel):
     branches: list[BranchRow]
     comparisons: list[Comparison]
     previous: PreviousSection | None = None
+    drivers: DriversSection
+    appeals: AppealsSection
+    complaints_control: ComplaintsControlSection
+
+
+class ReportCore(DecisionBasis):
+    """The report's figures and tests: the decision basis and the sections that only describe."""
+
     trend: TrendSection
     monthly: MonthlySection
     channels: ChannelsSection
-    drivers: DriversSection
     reliability: list[ReliabilityBlock]
-    appeals: AppealsSection
-    complaints_control: ComplaintsControlSection
     ranking: RankingSection
 
 
