@@ -4,7 +4,8 @@ Usage: ``python -m bench.bench_submission [definition.json] [--profile]``. Defau
 10-question form of the side-by-side run (``bench/data/peer-equivalent.json``). Builds a throwaway
 SQLite database, publishes the survey and posts the same answers as the side-by-side's load client;
 prints the median CPU time of the POST (and of the GET that precedes it) over ``BENCH_ROUNDS`` (2 000)
-submissions, then with ``--profile`` the top of a cProfile of the POSTs.
+submissions and the pages each submission writes to SQLite's WAL (what its durable commit has to sync),
+then with ``--profile`` the top of a cProfile of the POSTs.
 """
 
 from __future__ import annotations
@@ -91,6 +92,20 @@ def _cycle(client, url: str, answers: dict[str, Any]) -> tuple[float, float]:
     return t1 - t0, t3 - t2
 
 
+def _wal_pages(path: Path, client, url: str, cycles: int = 30) -> float:
+    """Pages appended to the WAL per GET + POST, from an emptied WAL (fewer cycles than fill a checkpoint)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    wal = path.with_name(path.name + "-wal")
+    for _ in range(cycles):
+        _cycle(client, url, ANSWERS)
+    frames = (wal.stat().st_size - 32) / (page_size + 24)  # WAL header 32 bytes, frame header 24
+    return frames / cycles
+
+
 def main(argv: list[str]) -> None:
     profile = "--profile" in argv
     paths = [a for a in argv if not a.startswith("--")]
@@ -106,6 +121,7 @@ def main(argv: list[str]) -> None:
         get_ms = statistics.median(t[0] for t in times) * 1000
         post_ms = statistics.median(t[1] for t in times) * 1000
         print(f"GET {get_ms:.2f} ms, POST of {len(ANSWERS)} answers {post_ms:.2f} ms of CPU (median of {rounds})")
+        print(f"WAL pages written per submission: {_wal_pages(Path(folder) / 'bench.db', client, url):.1f}")
         if profile:
             profiler = cProfile.Profile()
             for _ in range(rounds // 4):
