@@ -12,7 +12,10 @@ recorder cannot see through:
 * a test that starts a Python process (a server, a CLI): its statements run where the recorder is not (a
   ``pdftotext`` reads no database).
 
-A test marked ``sqlite_only`` (SQLite's own behaviour) is skipped on PostgreSQL and covers nothing.
+A test marked ``sqlite_only`` (SQLite's own behaviour) is skipped on PostgreSQL and covers nothing. A statement
+a test issues itself (its own set-up and checks: the innermost code of this repository that led to it lies under
+``tests/``) is not the product's and counts for nothing, unless the database refused it (a test of a constraint
+issues the offending statement itself).
 
 A statement only the PostgreSQL branch of some code runs is run by the test whose SQLite branch ran there,
 since that branch's statements are covered too. ``OTKLIK_PG_ALL=1 make test`` runs every database test on
@@ -43,6 +46,10 @@ from typing import Any
 import pytest
 
 RECORD_DIR = os.environ.get("OTKLIK_RECORD_STATEMENTS")
+_THIS = str(Path(__file__).resolve())
+_REPOSITORY = str(Path(__file__).resolve().parent.parent) + os.sep
+_TESTS = _REPOSITORY + "tests" + os.sep
+_LIBRARIES = tuple({sys.prefix + os.sep, sys.base_prefix + os.sep})  # the virtualenv may sit in the repository
 LEAVE_OUT_FILE = os.environ.get("OTKLIK_PG_LEAVE_OUT")
 COST_PER_TEST = 0.1  # seconds a database test costs beside its own time (a fresh app, an emptied database)
 
@@ -95,6 +102,10 @@ class Recorder:
         key = self._keys.get((sql, how))
         if key is None:
             key = self._keys[(sql, how)] = _key(sql, how)
+        if key in self.current.statements:
+            return
+        if not how.startswith("error:") and issued_by_a_test():
+            return
         self.current.statements.add(key)
 
     def seed_used(self, name: str) -> None:
@@ -118,6 +129,18 @@ class Recorder:
             }
             for nodeid, r in self.tests.items()
         }
+
+
+def issued_by_a_test() -> bool:
+    """Whether the innermost code of this repository on the stack (past the libraries and this module) is a
+    test's: a statement the test issued itself rather than one the app issued for it."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(_REPOSITORY) and not name.startswith(_LIBRARIES) and name != _THIS:
+            return name.startswith(_TESTS)
+        frame = frame.f_back
+    return False
 
 
 _recorder: Recorder | None = None

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.statement_cover import RecordedTest, Recorder, choose, load_records, main, runs_python, statement_shape
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def test_a_shape_ignores_values_list_lengths_and_numbers():
@@ -78,14 +81,14 @@ def test_the_same_records_give_the_same_choice():
 
 
 def test_the_recorder_files_round_trip_and_main_prints_what_is_left_out(tmp_path, capsys):
-    recorder = Recorder()
+    recorder, by_the_app = Recorder(), _issued_by("app")
     recorder.current = recorder.tests.setdefault("x::a", RecordedTest("passed", 1.0))
-    recorder.statement("SELECT 1 FROM t WHERE id IN (?, ?)")
-    recorder.statement("SELECT 1 FROM t WHERE id IN (?)")
+    by_the_app(recorder, "SELECT 1 FROM t WHERE id IN (?, ?)")
+    by_the_app(recorder, "SELECT 1 FROM t WHERE id IN (?)")
     recorder.current = recorder.tests.setdefault("x::b", RecordedTest("passed", 2.0))
-    recorder.statement("SELECT 1 FROM t WHERE id IN (?)")
+    by_the_app(recorder, "SELECT 1 FROM t WHERE id IN (?)")
     recorder.current = None
-    recorder.statement("DELETE FROM t")  # outside a test: no one's
+    by_the_app(recorder, "DELETE FROM t")  # outside a test: no one's
     (tmp_path / "gw0.json").write_text(json.dumps(recorder.to_json()))
     loaded = load_records(tmp_path)
     assert len(loaded["x::a"].statements) == 1 and loaded["x::a"].statements == loaded["x::b"].statements
@@ -103,16 +106,40 @@ def test_only_a_python_process_hides_statements():
     assert not runs_python("true")
 
 
+def _issued_by(folder: str) -> Callable[..., None]:
+    """A function that hands a statement to the recorder from code that lives in ``folder`` of the repository,
+    as the app's code (``app``) or a test's own (``tests``) does through SQLAlchemy's events."""
+    namespace: dict = {}
+    source = "def issue(recorder, sql, how=''):\n    recorder.statement(sql, how)\n"
+    exec(compile(source, str(REPOSITORY / folder / "issuing.py"), "exec"), namespace)  # noqa: S102 (fixed source)
+    return namespace["issue"]
+
+
 def test_a_refusal_an_executemany_and_a_seed_are_shapes_of_their_own():
     recorder = Recorder()
     recorder.current = recorder.tests.setdefault("x::a", RecordedTest())
     sql = "INSERT INTO response (client_submission_id) VALUES (?)"
-    recorder.statement(sql)
-    recorder.statement(sql, "many")
-    recorder.statement(sql, "error:IntegrityError")
-    recorder.statement(sql, "error:IntegrityError")
+    by_the_app = _issued_by("app")
+    by_the_app(recorder, sql)
+    by_the_app(recorder, sql, "many")
+    by_the_app(recorder, sql, "error:IntegrityError")
+    by_the_app(recorder, sql, "error:IntegrityError")
     recorder.seed_used("reports")
     assert len(recorder.tests["x::a"].statements) == 4
+
+
+def test_what_a_test_issues_itself_covers_nothing_unless_refused():
+    recorder = Recorder()
+    recorder.current = recorder.tests.setdefault("x::a", RecordedTest())
+    by_the_test, by_the_app = _issued_by("tests"), _issued_by("app")
+    by_the_test(recorder, "UPDATE organisation SET active = ? WHERE kind = ?")  # the test's own set-up
+    by_the_test(recorder, "SELECT count(*) FROM response")  # the test's own check
+    assert recorder.tests["x::a"].statements == set()
+    by_the_test(recorder, "INSERT INTO response (id) VALUES (?)", "error:IntegrityError")  # a constraint's test
+    by_the_app(recorder, "SELECT count(*) FROM response")  # the same shape, now the app's
+    assert len(recorder.tests["x::a"].statements) == 2
+    recorder.statement("DELETE FROM response")  # from this very test module
+    assert len(recorder.tests["x::a"].statements) == 2
 
 
 def test_a_sqlite_only_test_neither_runs_nor_covers():
