@@ -41,6 +41,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -134,7 +135,7 @@ class Recorder:
 def issued_by_a_test() -> bool:
     """Whether the innermost code of this repository on the stack (past the libraries and this module) is a
     test's: a statement the test issued itself rather than one the app issued for it."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
         if name.startswith(_REPOSITORY) and not name.startswith(_LIBRARIES) and name != _THIS:
