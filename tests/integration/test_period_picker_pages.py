@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -137,6 +138,9 @@ def test_responses_page_picker(answered, make_user, login, client):
     assert "Найдено ответов: 1" in current and picker_options(current)[1] == current_quarter_code()
     old = [v for v in values if v.endswith("Q1")][-1]
     assert "Найдено ответов: 0" in client.get(f"/surveys/responses?period={old}").get_data(as_text=True)
-    today = date.today().isoformat()
+    # Own dates are the centres' local days: the response was stored on today's date in their zone, which in the
+    # last hours of a UTC day is already tomorrow's UTC date.
+    zone = ZoneInfo(client.application.config["DEFAULT_CENTER_TIMEZONE"])
+    today = datetime.now(zone).date().isoformat()
     own = client.get(f"/surveys/responses?period=&start={today}&end={today}").get_data(as_text=True)
     assert "Найдено ответов: 1" in own and picker_options(own)[1] == ""
