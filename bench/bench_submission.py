@@ -95,8 +95,9 @@ def _cycle(client, url: str, answers: dict[str, Any]) -> tuple[float, float]:
 def _wal_pages(path: Path, client, url: str, cycles: int = 30) -> float:
     """Pages appended to the WAL per GET + POST, from an emptied WAL (fewer cycles than fill a checkpoint)."""
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = connection.execute("PRAGMA page_size").fetchone()[0]
     wal = path.with_name(path.name + "-wal")

@@ -160,7 +160,7 @@ class Answer(Model):
     ``survey_id``, ``center_id`` and ``submitted_at`` repeat the response's so that the database can
     aggregate answers of a period without a join. The period indexes lead with the time, not the question:
     the answers of one response then land on one leaf instead of one leaf per question, which halves what
-    each submission writes (22 → 12 WAL pages for a 10-question form); the texts of a period, read for the
+    each submission writes (22 → 13 WAL pages for a 10-question form); the texts of a period, read for the
     samples and quotes, have their own (partial) index.
     """
 

@@ -5,7 +5,7 @@ Revises: 0016_text_theme_links
 Create Date: 2026-12-03 19:40:00
 
 With the question second, the ten answers of one submission were ten inserts on ten different leaves of the
-index; with the time second they go to the same (last) leaf. Each submission writes 12 instead of 22 pages to
+index; with the time second they go to the same (last) leaf. Each submission writes about 13 instead of 22 pages to
 SQLite's WAL (a 10-question form), and the reads of a period filter the question inside the index. The texts of
 a period (samples on the analysis page, quotes in the PDF) get a partial index of their own, so reading them
 does not walk every answer of the period.
